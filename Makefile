@@ -1,0 +1,54 @@
+# The two commands of the README: `make test` and `make demo`.
+# Both install what is missing (Debian 12, apt-get as root), configure, build, run.
+
+BUILD      ?= build
+JOBS       ?= 2
+CMAKE_ARGS ?=
+export CC  := clang-19
+export CXX := clang++-19
+
+# Debian packages, with the command each one provides to check for it.
+DEPS := clang-19:clang-19 llvm-19-dev:llvm-config-19 libclang-19-dev:/usr/lib/llvm-19/lib/cmake/clang/ClangConfig.cmake \
+        llvm-19-tools:FileCheck-19 libclang-rt-19-dev:/usr/lib/llvm-19/lib/clang/19/lib/linux/libclang_rt.asan-x86_64.a \
+        libtorch-dev:/usr/include/ATen/ATen.h python3-torch:/usr/lib/python3/dist-packages/torch/__init__.py \
+        cmake:cmake pkg-config:pkg-config
+
+.PHONY: all deps build test demo bench fuzz install clean format
+
+all: build
+
+deps:
+	@missing=""; for d in $(DEPS); do pkg=$${d%%:*}; probe=$${d#*:}; \
+	  if ! command -v "$$probe" >/dev/null 2>&1 && [ ! -e "$$probe" ]; then missing="$$missing $$pkg"; fi; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "tsmem: installing$$missing"; \
+	  SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+
+$(BUILD)/CMakeCache.txt: | deps
+	cmake -S . -B $(BUILD) $(CMAKE_ARGS)
+
+build: deps $(BUILD)/CMakeCache.txt
+	cmake --build $(BUILD) -j$(JOBS)
+
+test: build
+	cd $(BUILD) && ctest --output-on-failure -j$(JOBS)
+
+demo: build
+	cmake --build $(BUILD) --target demo
+
+bench: build
+	cmake --build $(BUILD) --target bench
+
+fuzz: build
+	cmake --build $(BUILD) --target fuzz
+
+install: build
+	cmake --install $(BUILD) --prefix $(or $(PREFIX),/usr/local)
+
+format:
+	$$(command -v clang-format-19 || echo clang-format) -i $$(git ls-files '*.c' '*.h' '*.cpp')
+
+clean:
+	rm -rf $(BUILD)

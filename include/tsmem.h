@@ -1,0 +1,265 @@
+/*
+ * tsmem.h - automatic memory management for tensor code written in C.
+ *
+ * One header for the whole public API: the ownership model (scopes, async
+ * scopes, keep/escape), the tensor pool, the libtorch tensor core, accounting,
+ * and the annotations the tsmem Clang plugin understands. The contract behind
+ * every name is SPEC.md; the README is the guide.
+ */
+#ifndef TSMEM_H
+#define TSMEM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---------------------------------------------------------------- types -- */
+
+/* A tensor handle. Never a pointer to memory: a handle that was freed,
+ * released to a pool or never issued is detected on every call. */
+typedef struct ts_tensor ts_tensor;
+/* Scope ids are never 0 and never reused within a process. */
+typedef uint64_t ts_scope_id;
+typedef struct ts_async_scope ts_async_scope;
+typedef struct ts_pool ts_pool;
+
+typedef enum ts_dtype {
+  TS_FLOAT32,
+  TS_FLOAT64,
+  TS_INT32,
+  TS_INT64,
+  TS_INT16,
+  TS_INT8,
+  TS_UINT8,
+  TS_BOOL,
+  TS_FLOAT16,
+  TS_BFLOAT16
+} ts_dtype;
+
+typedef enum ts_status {
+  TS_OK = 0,
+  TS_ERR_NO_SCOPE,       /* needs a current scope and there is none */
+  TS_ERR_SCOPE_MISMATCH, /* ended a scope that was not innermost */
+  TS_ERR_BAD_SCOPE,      /* unknown, ended or foreign scope */
+  TS_ERR_STALE_HANDLE,   /* freed, released or never-issued tensor handle */
+  TS_ERR_NULL,           /* NULL where an object is required */
+  TS_ERR_SHAPE,          /* shapes that do not fit the operation */
+  TS_ERR_DTYPE,          /* dtype not supported by the operation */
+  TS_ERR_OOM,            /* out of memory */
+  TS_ERR_TORCH,          /* libtorch raised; the message is libtorch's */
+  TS_ERR_POOL,           /* pooled tensor misused, or pool misuse */
+  TS_ERR_BUSY,           /* async scope entered on another thread */
+  TS_ERR_ARG             /* any other bad argument */
+} ts_status;
+
+/* TS_SHAPE(2, 3) expands to the two arguments `(const int64_t[]){2, 3}, 2`. */
+#define TS_SHAPE(...)                                                          \
+  ((const int64_t[]){__VA_ARGS__}),                                            \
+      ((int)(sizeof((const int64_t[]){__VA_ARGS__}) / sizeof(int64_t)))
+
+/* ---------------------------------------------------------- annotations -- */
+
+#define TS__CAT2(a, b) a##b
+#define TS__CAT(a, b) TS__CAT2(a, b)
+
+#if defined(__clang__)
+/* Returns a new tensor that the caller owns (section 2 of SPEC.md). */
+#define TS_OWNED __attribute__((annotate("tsmem.owned")))
+/* Takes ownership of parameter N (1-based). */
+#define TS_CONSUMES(n) __attribute__((annotate("tsmem.consumes", n)))
+/* Meant to run inside its caller's scope: its tensors belong to that scope. */
+#define TS_CALLER_SCOPE __attribute__((annotate("tsmem.caller_scope")))
+#else
+#define TS_OWNED
+#define TS_CONSUMES(n)
+#define TS_CALLER_SCOPE
+#endif
+
+#if defined(__TSMEM_PLUGIN__)
+/* TS_SCOPE { ... } or TS_SCOPE for/while/do: the plugin's pragma handler
+ * rewrites the statement into a block that opens with TS_SCOPE_GUARD(). */
+#define TS_SCOPE _Pragma("tsmem scope")
+/* The function body is one scope; the tsmem LLVM pass lowers the mark. */
+#define TS_SCOPED __attribute__((annotate("tsmem.scope")))
+#else
+/* _Pragma takes exactly one string literal, hence the long lines. */
+// clang-format off
+#define TS_SCOPE _Pragma("GCC error \"TS_SCOPE needs the tsmem Clang plugin: compile with clang-19 -fplugin=<prefix>/lib/tsmem/tsmem.so, or write TS_SCOPE_GUARD(); at the top of the block\"")
+#define TS_SCOPED _Pragma("GCC error \"TS_SCOPED needs the tsmem Clang plugin: compile with clang-19 -fplugin=<prefix>/lib/tsmem/tsmem.so, or write TS_SCOPE_GUARD(); at the top of the function body\"")
+// clang-format on
+#endif
+
+/* Ends the scope TS_SCOPE_GUARD() opened; called by the compiler on every
+ * exit from the guarded block. */
+static inline void ts__scope_guard_end(const ts_scope_id *id);
+
+/* TS_SCOPE_GUARD(); (GCC or Clang, plugin or not): the rest of the enclosing
+ * block is a scope, ended on every exit (fall-through, return after its value
+ * is computed, break, continue, goto out). longjmp past it skips the end. */
+#define TS_SCOPE_GUARD()                                                       \
+  ts_scope_id TS__CAT(ts__scope_guard_, __COUNTER__)                           \
+      __attribute__((cleanup(ts__scope_guard_end), unused)) = ts_scope_begin()
+
+/* --------------------------------------------------------------- errors -- */
+
+ts_status ts_last_status(void);
+/* A sentence naming the call, the cause and the fix; "" when none. */
+const char *ts_last_error(void);
+void ts_clear_error(void);
+/* Strict mode (or TSMEM_STRICT=1): misuse prints the message and aborts. */
+void ts_set_strict(bool strict);
+
+/* --------------------------------------------------------------- scopes -- */
+
+ts_scope_id ts_scope_begin(void);
+/* Not innermost but on the stack: inner scopes end first, all is freed and
+ * the result is TS_ERR_SCOPE_MISMATCH. Unknown id: TS_ERR_BAD_SCOPE. */
+ts_status ts_scope_end(ts_scope_id id);
+/* Into the current scope; idempotent; no-op outside any scope. */
+void ts_scope_register_tensor(ts_tensor *t);
+ts_tensor *ts_scope_escape_tensor(ts_tensor *t); /* same as ts_escape */
+/* Moves t from the current scope to its parent (manual at depth 1). */
+ts_tensor *ts_escape(ts_tensor *t);
+/* Takes t out of scope management for good: the caller frees it. */
+ts_tensor *ts_keep(ts_tensor *t);
+bool ts_in_scope(void);
+int ts_scope_depth(void);
+size_t ts_scope_tensor_count(void);
+/* Runs fn inside a fresh scope, ended however fn returns. */
+void *ts_run(void *(*fn)(void *ctx), void *ctx);
+
+/* A scope not tied to one call stack: enter it on any thread, one at a time. */
+ts_async_scope *ts_async_scope_begin(void);
+ts_status ts_async_scope_enter(ts_async_scope *s);
+ts_status ts_async_scope_leave(ts_async_scope *s);
+ts_status ts_async_scope_end(ts_async_scope *s);
+
+/* ----------------------------------------------------------------- pool -- */
+
+/* ts_pool_prune(p, TS_POOL_HALF): down to half the pool's size, rounded down. */
+#define TS_POOL_HALF ((size_t)-1)
+
+typedef struct {
+  size_t size;
+  uint64_t hit_count, miss_count;
+  double hit_rate;
+} ts_pool_stats;
+
+ts_pool *ts_pool_new(size_t max_per_key); /* 0: default 16 */
+void ts_pool_destroy(ts_pool *p);         /* frees what it holds */
+ts_pool *ts_global_pool(void);
+/* NULL on a miss; contents unspecified. */
+TS_OWNED ts_tensor *ts_pool_acquire(ts_pool *p, const int64_t *shape, int ndim,
+                                    ts_dtype dtype);
+/* The handle is dead afterwards; when the key is full t is freed. */
+ts_status ts_pool_release(ts_pool *p, ts_tensor *t) TS_CONSUMES(2);
+ts_pool_stats ts_pool_get_stats(const ts_pool *p);
+/* key: "float32:[10,10]" */
+void ts_pool_foreach_key(const ts_pool *p,
+                         void (*cb)(const char *key, size_t count, void *ctx),
+                         void *ctx);
+void ts_pool_clear(ts_pool *p); /* frees all it holds, resets statistics */
+void ts_pool_clear_key(ts_pool *p, const int64_t *shape, int ndim,
+                       ts_dtype dtype);
+void ts_pool_prune(ts_pool *p, size_t target_size);
+
+/* -------------------------------------------------------------- tensors -- */
+
+TS_OWNED ts_tensor *ts_empty(const int64_t *shape, int ndim, ts_dtype dtype);
+TS_OWNED ts_tensor *ts_zeros(const int64_t *shape, int ndim, ts_dtype dtype);
+TS_OWNED ts_tensor *ts_ones(const int64_t *shape, int ndim, ts_dtype dtype);
+TS_OWNED ts_tensor *ts_rand(const int64_t *shape, int ndim, ts_dtype dtype);
+TS_OWNED ts_tensor *ts_randn(const int64_t *shape, int ndim, ts_dtype dtype);
+TS_OWNED ts_tensor *ts_full(const int64_t *shape, int ndim, ts_dtype dtype,
+                            double value);
+TS_OWNED ts_tensor *ts_arange(double start, double end, double step,
+                              ts_dtype dtype);
+/* Copies ts_numel * element size bytes from data. */
+TS_OWNED ts_tensor *ts_from_buffer(const void *data, const int64_t *shape,
+                                   int ndim, ts_dtype dtype);
+
+TS_OWNED ts_tensor *ts_clone(const ts_tensor *a);
+TS_OWNED ts_tensor *ts_add(const ts_tensor *a, const ts_tensor *b);
+TS_OWNED ts_tensor *ts_sub(const ts_tensor *a, const ts_tensor *b);
+TS_OWNED ts_tensor *ts_mul(const ts_tensor *a, const ts_tensor *b);
+TS_OWNED ts_tensor *ts_div(const ts_tensor *a, const ts_tensor *b);
+TS_OWNED ts_tensor *ts_matmul(const ts_tensor *a, const ts_tensor *b);
+TS_OWNED ts_tensor *ts_add_scalar(const ts_tensor *a, double s);
+TS_OWNED ts_tensor *ts_mul_scalar(const ts_tensor *a, double s);
+TS_OWNED ts_tensor *ts_relu(const ts_tensor *a);
+TS_OWNED ts_tensor *ts_sigmoid(const ts_tensor *a);
+TS_OWNED ts_tensor *ts_tanh(const ts_tensor *a);
+TS_OWNED ts_tensor *ts_exp(const ts_tensor *a);
+TS_OWNED ts_tensor *ts_log(const ts_tensor *a);
+TS_OWNED ts_tensor *ts_neg(const ts_tensor *a);
+/* Reductions over all elements give 0-d tensors. */
+TS_OWNED ts_tensor *ts_sum(const ts_tensor *a);
+TS_OWNED ts_tensor *ts_mean(const ts_tensor *a);
+TS_OWNED ts_tensor *ts_argmax(const ts_tensor *a);
+TS_OWNED ts_tensor *ts_argmax_dim(const ts_tensor *a, int dim);
+TS_OWNED ts_tensor *ts_softmax(const ts_tensor *a, int dim);
+TS_OWNED ts_tensor *ts_log_softmax(const ts_tensor *a, int dim);
+TS_OWNED ts_tensor *ts_reshape(const ts_tensor *a, const int64_t *shape,
+                               int ndim);
+TS_OWNED ts_tensor *ts_transpose(const ts_tensor *a, int d0, int d1);
+/* targets: int64 class indices. */
+TS_OWNED ts_tensor *ts_cross_entropy(const ts_tensor *logits,
+                                     const ts_tensor *targets);
+TS_OWNED ts_tensor *ts_mse_loss(const ts_tensor *a, const ts_tensor *b);
+
+double ts_item(const ts_tensor *t);
+int ts_ndim(const ts_tensor *t);
+int64_t ts_size(const ts_tensor *t, int dim);
+int64_t ts_numel(const ts_tensor *t);
+size_t ts_nbytes(const ts_tensor *t);
+ts_dtype ts_tensor_dtype(const ts_tensor *t);
+/* nbytes < ts_nbytes(t): TS_ERR_ARG. */
+ts_status ts_copy_to_buffer(const ts_tensor *t, void *dst, size_t nbytes);
+/* Frees now, whoever owns it. */
+ts_status ts_free(ts_tensor *t) TS_CONSUMES(1);
+void ts_manual_seed(uint64_t seed);
+void ts_set_num_threads(int n);
+
+/* Autograd. */
+ts_status ts_requires_grad(ts_tensor *t, bool on);
+ts_status ts_backward(ts_tensor *loss);
+TS_OWNED ts_tensor *ts_grad(const ts_tensor *t); /* NULL if none */
+ts_status ts_zero_grad(ts_tensor *t);
+ts_status ts_sgd_step(ts_tensor *param, double lr); /* param -= lr * grad */
+
+/* ----------------------------------------------------------- accounting -- */
+
+typedef struct {
+  size_t live_tensors, live_bytes, peak_bytes, pooled_tensors, pooled_bytes;
+  uint64_t created, freed;
+} ts_memory_stats;
+
+ts_memory_stats ts_memory(void);
+/* Lists live tensors (outside pools) by allocation site; returns the count. */
+size_t ts_leak_report(FILE *out);
+
+/* ------------------------------------------------------------- internal -- */
+
+/* An allocation site, recorded by the tsmem LLVM pass before each call that
+ * makes a tensor or begins a scope. Not for hand-written code. */
+typedef struct ts__site {
+  const char *file;
+  const char *function;
+  int line;
+} ts__site;
+void ts__set_site(const ts__site *site);
+
+static inline void ts__scope_guard_end(const ts_scope_id *id) {
+  (void)ts_scope_end(*id);
+}
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* TSMEM_H */

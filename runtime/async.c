@@ -1,0 +1,1 @@
+/* async.c - placeholder, filled in by its issue. */

@@ -1,0 +1,1 @@
+/* error.c - placeholder, filled in by its issue. */

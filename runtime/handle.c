@@ -1,0 +1,1 @@
+/* handle.c - placeholder, filled in by its issue. */

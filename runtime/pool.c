@@ -1,0 +1,1 @@
+/* pool.c - placeholder, filled in by its issue. */

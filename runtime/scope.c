@@ -1,0 +1,1 @@
+/* scope.c - placeholder, filled in by its issue. */

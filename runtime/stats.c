@@ -1,0 +1,1 @@
+/* stats.c - placeholder, filled in by its issue. */

@@ -1,0 +1,1 @@
+/* trace.c - placeholder, filled in by its issue. */
