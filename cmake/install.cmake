@@ -32,7 +32,7 @@ configure_file(cmake/tsmem.pc.in ${PROJECT_BINARY_DIR}/tsmem.pc @ONLY)
 install(FILES ${PROJECT_BINARY_DIR}/tsmem.pc DESTINATION ${TSMEM_INSTALL_LIBDIR}/pkgconfig)
 
 if(TSMEM_BUILD_PLUGIN)
-  install(TARGETS tsmem_plugin LIBRARY DESTINATION ${TSMEM_INSTALL_LIBDIR}/tsmem)
+  install(TARGETS tsmem_plugin tsmem_clang LIBRARY DESTINATION ${TSMEM_INSTALL_LIBDIR}/tsmem)
   # The pass-only library for `opt -load-pass-plugin`: tsmem.so loads there too.
   install(CODE "execute_process(COMMAND \${CMAKE_COMMAND} -E create_symlink tsmem.so
     \"\$ENV{DESTDIR}\${CMAKE_INSTALL_PREFIX}/${TSMEM_INSTALL_LIBDIR}/tsmem/tsmem-pass.so\")")

@@ -47,6 +47,17 @@ ts_tensor *ts__wrap(tsc_tensor *impl, const char *call) TS_INTERNAL;
 tsc_tensor *ts__unwrap(const ts_tensor *t, const char *call,
                        const char *arg) TS_INTERNAL;
 
+/* ------------------------------------------------------------- trace.c -- */
+
+/* True once TSMEM_TRACE names a file; every hook below is then called by
+ * the runtime (and only then: check the flag first, it is the fast path). */
+extern bool ts__trace_on TS_INTERNAL;
+/* A scope began or ended; site is where it was written (may be NULL). */
+void ts__trace_scope_begin(ts_scope_id id, const ts__site *site) TS_INTERNAL;
+void ts__trace_scope_end(ts_scope_id id) TS_INTERNAL;
+/* Live tensors or bytes changed: sample the counters. */
+void ts__trace_memory(size_t live_tensors, size_t live_bytes) TS_INTERNAL;
+
 #ifdef __cplusplus
 }
 #endif

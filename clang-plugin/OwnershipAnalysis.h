@@ -1,0 +1,27 @@
+//===- OwnershipAnalysis.h - Build-time memory diagnostics ------*- C++ -*-===//
+//
+// The flow-sensitive ownership analysis behind the five checks of SPEC.md
+// section 5, run as an AST consumer next to code generation.
+//
+//===----------------------------------------------------------------------===//
+#ifndef TSMEM_CLANG_PLUGIN_OWNERSHIPANALYSIS_H
+#define TSMEM_CLANG_PLUGIN_OWNERSHIPANALYSIS_H
+
+#include "PluginOptions.h"
+
+#include <memory>
+
+namespace clang {
+class ASTConsumer;
+class CompilerInstance;
+} // namespace clang
+
+namespace tsmem {
+
+std::unique_ptr<clang::ASTConsumer>
+createOwnershipAnalysis(clang::CompilerInstance &CI,
+                        const PluginOptions &Opts);
+
+} // namespace tsmem
+
+#endif // TSMEM_CLANG_PLUGIN_OWNERSHIPANALYSIS_H

@@ -1,0 +1,38 @@
+//===- PluginOptions.h - Arguments of the tsmem Clang plugin ----*- C++ -*-===//
+//
+// What `-fplugin-arg-tsmem-...` set for one compile, shared by the parts of
+// the plugin. Check names are the bracketed names in the diagnostics.
+//
+//===----------------------------------------------------------------------===//
+#ifndef TSMEM_CLANG_PLUGIN_PLUGINOPTIONS_H
+#define TSMEM_CLANG_PLUGIN_PLUGINOPTIONS_H
+
+#include "llvm/ADT/ArrayRef.h"
+#include "llvm/ADT/StringRef.h"
+#include "llvm/ADT/StringSet.h"
+
+namespace tsmem {
+
+/// Every check the analysis knows, in SPEC.md section 5 order.
+inline constexpr llvm::StringLiteral AllChecks[] = {
+    "tsmem-unescaped-return", "tsmem-use-after-scope", "tsmem-leak",
+    "tsmem-use-after-free", "tsmem-double-free"};
+
+struct PluginOptions {
+  /// Checks turned off with -fplugin-arg-tsmem-disable=CHECK[,CHECK].
+  llvm::StringSet<> DisabledChecks;
+
+  bool isEnabled(llvm::StringRef Check) const {
+    return !DisabledChecks.contains(Check);
+  }
+  bool anyCheckEnabled() const {
+    for (llvm::StringRef Check : AllChecks)
+      if (isEnabled(Check))
+        return true;
+    return false;
+  }
+};
+
+} // namespace tsmem
+
+#endif // TSMEM_CLANG_PLUGIN_PLUGINOPTIONS_H
