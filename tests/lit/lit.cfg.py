@@ -1,0 +1,34 @@
+# lit configuration for tsmem's plugin, pass and annotated-program tests.
+#
+# Substitutions:
+#   %clang        clang-19
+#   %tsmem        -fplugin=<tsmem.so> -I<include>: compile with the plugin
+#   %cflags       -I<include>: compile without it
+#   %opt_tsmem    opt-19 -load-pass-plugin=<tsmem.so>
+#   %link_tsmem   link flags for the shared runtime (with rpath)
+#   %link_san     link flags for the ASan+UBSan runtime (static)
+#   FileCheck     FileCheck-19
+import os
+import lit.formats
+
+config.name = "tsmem"
+config.test_format = lit.formats.ShTest(execute_external=False)
+config.suffixes = [".c", ".ll"]
+config.excludes = ["Inputs", "CMakeLists.txt"]
+config.test_source_root = os.path.dirname(__file__)
+config.test_exec_root = os.path.join(config.tsmem_obj_root, "tests", "lit")
+
+inc = os.path.join(config.tsmem_src_root, "include")
+rt = config.runtime_dir
+config.substitutions.append(("%clang", config.clang))
+config.substitutions.append(("%tsmem", "-fplugin=%s -I%s" % (config.plugin, inc)))
+config.substitutions.append(("%cflags", "-I%s" % inc))
+config.substitutions.append(("%opt_tsmem", "%s -load-pass-plugin=%s" % (config.opt, config.plugin)))
+config.substitutions.append(("%link_tsmem", "-L%s -Wl,-rpath,%s -ltsmem" % (rt, rt)))
+config.substitutions.append(("%link_san", "-fsanitize=address,undefined %s/libtsmem_san.a %s -lstdc++ -lm -lpthread -ldl" % (rt, config.torch_libs)))
+config.substitutions.append(("FileCheck", config.filecheck))
+config.substitutions.append(("not ", "not "))
+
+# ASan: report, but libtorch's own allocations at exit are not ours.
+config.environment["ASAN_OPTIONS"] = "detect_leaks=1"
+config.environment["UBSAN_OPTIONS"] = "print_stacktrace=1:halt_on_error=1"
