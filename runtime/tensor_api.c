@@ -1,1 +1,585 @@
-/* tensor_api.c - placeholder, filled in by its issue. */
+/*
+ * tensor_api.c - the public tensor calls of tsmem.h (SPEC section 3).
+ *
+ * Each call unwraps its handles (ts__unwrap reports NULL and stale ones),
+ * checks in C what C can explain better than libtorch (shapes, dims, dtypes),
+ * calls the libtorch core (torch/tensor_core.h) and wraps the result, which
+ * puts it under the current scope. Only the error paths format text.
+ */
+#include "internal.h"
+
+#include <math.h>
+#include <string.h>
+
+/* More dimensions than any real tensor has; libtorch's own limit is higher
+ * but a count past this is a bug in the caller (uninitialised ndim). */
+enum { TS_MAX_NDIM = 64 };
+
+/* ---------------------------------------------------------------- helpers */
+
+/* "[2,3]" into buf, shortened with "..." when it does not fit. */
+static const char *shape_str(char *buf, size_t size, const int64_t *shape,
+                             int ndim) {
+  size_t n = (size_t)snprintf(buf, size, "[");
+  for (int i = 0; i < ndim && n < size; i++)
+    n += (size_t)snprintf(buf + n, size - n, "%s%lld", i ? "," : "",
+                          (long long)shape[i]);
+  if (n < size)
+    snprintf(buf + n, size - n, "]");
+  else if (size > 4)
+    memcpy(buf + size - 4, "...", 4);
+  return buf;
+}
+
+#define SHAPE_STR(buf, t) shape_str(buf, sizeof buf, tsc_sizes(t), tsc_ndim(t))
+
+static bool is_floating(ts_dtype d) {
+  return d == TS_FLOAT32 || d == TS_FLOAT64 || d == TS_FLOAT16 ||
+         d == TS_BFLOAT16;
+}
+
+static bool check_dtype(const char *call, ts_dtype dtype) {
+  if ((unsigned)dtype <= (unsigned)TS_BFLOAT16)
+    return true;
+  ts__fail(TS_ERR_DTYPE, call,
+           "dtype %d is not a ts_dtype; pass one of TS_FLOAT32 ... "
+           "TS_BFLOAT16",
+           (int)dtype);
+  return false;
+}
+
+static bool check_float(const char *call, const char *arg, const tsc_tensor *t) {
+  if (is_floating(tsc_dtype(t)))
+    return true;
+  ts__fail(TS_ERR_DTYPE, call,
+           "%s has dtype %s but the operation needs a floating-point tensor; "
+           "make it with TS_FLOAT32 or TS_FLOAT64",
+           arg, tsc_dtype_name(tsc_dtype(t)));
+  return false;
+}
+
+/* A shape argument: ndim in range, shape non-NULL when needed, sizes >= 0
+ * (-1 too when allow_infer, for reshape), and a byte count that fits. */
+static bool check_shape(const char *call, const int64_t *shape, int ndim,
+                        ts_dtype dtype, bool allow_infer) {
+  if (ndim < 0 || ndim > TS_MAX_NDIM) {
+    ts__fail(TS_ERR_ARG, call,
+             "ndim is %d, outside 0..%d; pass the number of sizes in shape "
+             "(TS_SHAPE(...) does it for you)",
+             ndim, TS_MAX_NDIM);
+    return false;
+  }
+  if (ndim > 0 && !shape) {
+    ts__fail(TS_ERR_NULL, call,
+             "shape is NULL with ndim %d; pass an array of ndim sizes, e.g. "
+             "TS_SHAPE(2, 3)",
+             ndim);
+    return false;
+  }
+  uint64_t bytes = tsc_dtype_size(dtype);
+  bool inferred = false;
+  for (int i = 0; i < ndim; i++) {
+    if (shape[i] == -1 && allow_infer && !inferred) {
+      inferred = true;
+      continue;
+    }
+    if (shape[i] < 0) {
+      char buf[96];
+      ts__fail(TS_ERR_SHAPE, call,
+               "shape %s has size %lld at dim %d; sizes must be >= 0%s",
+               shape_str(buf, sizeof buf, shape, ndim), (long long)shape[i], i,
+               allow_infer ? " (or one -1 to infer it)" : "");
+      return false;
+    }
+    if (shape[i] && bytes > (uint64_t)INT64_MAX / (uint64_t)shape[i]) {
+      char buf[96];
+      ts__fail(TS_ERR_ARG, call,
+               "shape %s holds more bytes than a tensor can address; check "
+               "the sizes for an uninitialised or corrupted value",
+               shape_str(buf, sizeof buf, shape, ndim));
+      return false;
+    }
+    bytes *= (uint64_t)shape[i];
+  }
+  return true;
+}
+
+/* dim in -ndim..ndim-1 (-1..0 for a 0-d tensor), normalised into *out. */
+static bool check_dim(const char *call, const tsc_tensor *t, int dim,
+                      int *out) {
+  int nd = tsc_ndim(t);
+  int n = nd ? nd : 1;
+  if (dim >= -n && dim < n) {
+    *out = dim < 0 ? dim + n : dim;
+    return true;
+  }
+  char buf[96];
+  ts__fail(TS_ERR_SHAPE, call,
+           "dim %d is out of range for a tensor of shape %s; pass a dim in "
+           "%d..%d",
+           dim, SHAPE_STR(buf, t), -n, n - 1);
+  return false;
+}
+
+/* Broadcasting as libtorch does it: aligned from the last dim, sizes equal
+ * or one of them 1. */
+static bool check_broadcast(const char *call, const tsc_tensor *a,
+                            const tsc_tensor *b) {
+  int na = tsc_ndim(a), nb = tsc_ndim(b);
+  const int64_t *sa = tsc_sizes(a), *sb = tsc_sizes(b);
+  for (int i = 1; i <= na && i <= nb; i++) {
+    int64_t x = sa[na - i], y = sb[nb - i];
+    if (x != y && x != 1 && y != 1) {
+      char ba[96], bb[96];
+      ts__fail(TS_ERR_SHAPE, call,
+               "shapes %s and %s cannot broadcast (%lld vs %lld at dim %d "
+               "from the end); make the sizes equal or 1",
+               SHAPE_STR(ba, a), SHAPE_STR(bb, b), (long long)x, (long long)y,
+               i);
+      return false;
+    }
+  }
+  return true;
+}
+
+static bool check_matmul(const char *call, const tsc_tensor *a,
+                         const tsc_tensor *b) {
+  int na = tsc_ndim(a), nb = tsc_ndim(b);
+  char ba[96], bb[96];
+  if (na == 0 || nb == 0) {
+    ts__fail(TS_ERR_SHAPE, call,
+             "a is %s and b is %s but both need at least one dim; use "
+             "ts_mul to scale by a 0-d tensor",
+             SHAPE_STR(ba, a), SHAPE_STR(bb, b));
+    return false;
+  }
+  int64_t ka = tsc_sizes(a)[na - 1];
+  int64_t kb = tsc_sizes(b)[nb == 1 ? 0 : nb - 2];
+  if (ka == kb)
+    return true;
+  ts__fail(TS_ERR_SHAPE, call,
+           "inner dims differ: a is %s and b is %s (%lld != %lld); b needs as "
+           "many rows as a has columns",
+           SHAPE_STR(ba, a), SHAPE_STR(bb, b), (long long)ka, (long long)kb);
+  return false;
+}
+
+/* logits [N,C,...] with int64 targets [N,...], or [C] with a 0-d target. */
+static bool check_cross_entropy(const char *call, const tsc_tensor *logits,
+                                const tsc_tensor *targets) {
+  if (!check_float(call, "logits", logits))
+    return false;
+  if (tsc_dtype(targets) != TS_INT64) {
+    ts__fail(TS_ERR_DTYPE, call,
+             "targets have dtype %s but must be int64 class indices; make "
+             "them with TS_INT64",
+             tsc_dtype_name(tsc_dtype(targets)));
+    return false;
+  }
+  int nl = tsc_ndim(logits), nt = tsc_ndim(targets);
+  const int64_t *sl = tsc_sizes(logits), *st = tsc_sizes(targets);
+  bool ok = nl >= 1 && nt == nl - 1;
+  for (int i = 0; ok && i < nt; i++)
+    ok = st[i] == sl[i == 0 ? 0 : i + 1];
+  if (ok)
+    return true;
+  char bl[96], bt[96];
+  ts__fail(TS_ERR_SHAPE, call,
+           "logits %s do not fit targets %s; logits [N,C] need targets [N] "
+           "(one class index per row)",
+           SHAPE_STR(bl, logits), SHAPE_STR(bt, targets));
+  return false;
+}
+
+static bool check_same_shape(const char *call, const tsc_tensor *a,
+                             const tsc_tensor *b) {
+  int n = tsc_ndim(a);
+  if (n == tsc_ndim(b) &&
+      (n == 0 || !memcmp(tsc_sizes(a), tsc_sizes(b), n * sizeof(int64_t))))
+    return true;
+  char ba[96], bb[96];
+  ts__fail(TS_ERR_SHAPE, call,
+           "a is %s and b is %s but the shapes must be equal; reshape one of "
+           "them",
+           SHAPE_STR(ba, a), SHAPE_STR(bb, b));
+  return false;
+}
+
+/* -------------------------------------------------------------- factories */
+
+static ts_tensor *make(const char *call, tsc_fill fill, const int64_t *shape,
+                       int ndim, ts_dtype dtype) {
+  if (!check_dtype(call, dtype) || !check_shape(call, shape, ndim, dtype, 0))
+    return NULL;
+  if ((fill == TSC_FILL_RAND || fill == TSC_FILL_RANDN) && !is_floating(dtype)) {
+    ts__fail(TS_ERR_DTYPE, call,
+             "dtype %s has no random floating values; pass TS_FLOAT32 or "
+             "TS_FLOAT64",
+             tsc_dtype_name(dtype));
+    return NULL;
+  }
+  return ts__wrap(tsc_new(call, fill, shape, ndim, dtype), call);
+}
+
+ts_tensor *ts_empty(const int64_t *shape, int ndim, ts_dtype dtype) {
+  return make("ts_empty", TSC_FILL_EMPTY, shape, ndim, dtype);
+}
+
+ts_tensor *ts_zeros(const int64_t *shape, int ndim, ts_dtype dtype) {
+  return make("ts_zeros", TSC_FILL_ZEROS, shape, ndim, dtype);
+}
+
+ts_tensor *ts_ones(const int64_t *shape, int ndim, ts_dtype dtype) {
+  return make("ts_ones", TSC_FILL_ONES, shape, ndim, dtype);
+}
+
+ts_tensor *ts_rand(const int64_t *shape, int ndim, ts_dtype dtype) {
+  return make("ts_rand", TSC_FILL_RAND, shape, ndim, dtype);
+}
+
+ts_tensor *ts_randn(const int64_t *shape, int ndim, ts_dtype dtype) {
+  return make("ts_randn", TSC_FILL_RANDN, shape, ndim, dtype);
+}
+
+ts_tensor *ts_full(const int64_t *shape, int ndim, ts_dtype dtype,
+                   double value) {
+  static const char call[] = "ts_full";
+  if (!check_dtype(call, dtype) || !check_shape(call, shape, ndim, dtype, 0))
+    return NULL;
+  return ts__wrap(tsc_full(call, shape, ndim, dtype, value), call);
+}
+
+ts_tensor *ts_arange(double start, double end, double step, ts_dtype dtype) {
+  static const char call[] = "ts_arange";
+  if (!check_dtype(call, dtype))
+    return NULL;
+  if (!isfinite(start) || !isfinite(end) || !isfinite(step) || step == 0) {
+    ts__fail(TS_ERR_ARG, call,
+             "start %g, end %g, step %g: all must be finite and step nonzero",
+             start, end, step);
+    return NULL;
+  }
+  if ((end - start) / step < 0) {
+    ts__fail(TS_ERR_ARG, call,
+             "step %g goes away from end %g (start %g); flip the step's sign",
+             step, end, start);
+    return NULL;
+  }
+  return ts__wrap(tsc_arange(call, start, end, step, dtype), call);
+}
+
+ts_tensor *ts_from_buffer(const void *data, const int64_t *shape, int ndim,
+                          ts_dtype dtype) {
+  static const char call[] = "ts_from_buffer";
+  if (!check_dtype(call, dtype) || !check_shape(call, shape, ndim, dtype, 0))
+    return NULL;
+  if (!data) {
+    int64_t numel = 1;
+    for (int i = 0; i < ndim; i++)
+      numel *= shape[i];
+    if (numel) {
+      ts__fail(TS_ERR_NULL, call,
+               "data is NULL; pass a buffer of numel * element size bytes");
+      return NULL;
+    }
+  }
+  return ts__wrap(tsc_from_buffer(call, data, shape, ndim, dtype), call);
+}
+
+/* ------------------------------------------------------------- operations */
+
+static ts_tensor *unary(const char *call, tsc_unary_op op, const ts_tensor *a) {
+  tsc_tensor *x = ts__unwrap(a, call, "a");
+  if (!x)
+    return NULL;
+  if (op == TSC_OP_mean && !check_float(call, "a", x))
+    return NULL;
+  return ts__wrap(tsc_unary(call, op, x), call);
+}
+
+static ts_tensor *binary(const char *call, tsc_binary_op op, const ts_tensor *a,
+                         const ts_tensor *b) {
+  const char *an = "a", *bn = "b";
+  if (op == TSC_OP_cross_entropy)
+    an = "logits", bn = "targets";
+  tsc_tensor *x = ts__unwrap(a, call, an);
+  if (!x)
+    return NULL;
+  tsc_tensor *y = ts__unwrap(b, call, bn);
+  if (!y)
+    return NULL;
+  bool ok;
+  switch (op) {
+  case TSC_OP_matmul:
+    ok = check_matmul(call, x, y);
+    break;
+  case TSC_OP_cross_entropy:
+    ok = check_cross_entropy(call, x, y);
+    break;
+  case TSC_OP_mse_loss:
+    ok = check_float(call, "a", x) && check_float(call, "b", y) &&
+         check_same_shape(call, x, y);
+    break;
+  default:
+    ok = check_broadcast(call, x, y);
+    break;
+  }
+  return ok ? ts__wrap(tsc_binary(call, op, x, y), call) : NULL;
+}
+
+static ts_tensor *scalar(const char *call, tsc_scalar_op op, const ts_tensor *a,
+                         double s) {
+  tsc_tensor *x = ts__unwrap(a, call, "a");
+  return x ? ts__wrap(tsc_scalar(call, op, x, s), call) : NULL;
+}
+
+static ts_tensor *with_dim(const char *call, tsc_dim_op op, const ts_tensor *a,
+                           int dim) {
+  tsc_tensor *x = ts__unwrap(a, call, "a");
+  if (!x || !check_dim(call, x, dim, &dim))
+    return NULL;
+  if (op != TSC_OP_argmax_dim && !check_float(call, "a", x))
+    return NULL;
+  return ts__wrap(tsc_dim(call, op, x, dim), call);
+}
+
+/* One public function per operation of the core's lists. */
+#define TS__UNARY(name)                                                        \
+  ts_tensor *ts_##name(const ts_tensor *a) {                                   \
+    return unary("ts_" #name, TSC_OP_##name, a);                               \
+  }
+#define TS__BINARY(name)                                                       \
+  ts_tensor *ts_##name(const ts_tensor *a, const ts_tensor *b) {               \
+    return binary("ts_" #name, TSC_OP_##name, a, b);                           \
+  }
+#define TS__SCALAR(name)                                                       \
+  ts_tensor *ts_##name(const ts_tensor *a, double s) {                         \
+    return scalar("ts_" #name, TSC_OP_##name, a, s);                           \
+  }
+#define TS__DIM(name)                                                          \
+  ts_tensor *ts_##name(const ts_tensor *a, int dim) {                          \
+    return with_dim("ts_" #name, TSC_OP_##name, a, dim);                       \
+  }
+TSC_UNARY_OPS(TS__UNARY)
+TSC_BINARY_OPS(TS__BINARY)
+TSC_SCALAR_OPS(TS__SCALAR)
+TSC_DIM_OPS(TS__DIM)
+
+ts_tensor *ts_reshape(const ts_tensor *a, const int64_t *shape, int ndim) {
+  static const char call[] = "ts_reshape";
+  tsc_tensor *x = ts__unwrap(a, call, "a");
+  if (!x || !check_shape(call, shape, ndim, tsc_dtype(x), true))
+    return NULL;
+  int64_t known = 1;
+  bool infer = false;
+  for (int i = 0; i < ndim; i++) {
+    if (shape[i] == -1)
+      infer = true;
+    else
+      known *= shape[i];
+  }
+  int64_t numel = tsc_numel(x);
+  bool fits = infer ? (known != 0 && numel % known == 0) : known == numel;
+  if (!fits) {
+    char ba[96], bb[96];
+    ts__fail(TS_ERR_SHAPE, call,
+             "cannot reshape %s (%lld elements) to %s; the new shape must hold "
+             "the same number of elements",
+             SHAPE_STR(ba, x), (long long)numel,
+             shape_str(bb, sizeof bb, shape, ndim));
+    return NULL;
+  }
+  return ts__wrap(tsc_reshape(call, x, shape, ndim), call);
+}
+
+ts_tensor *ts_transpose(const ts_tensor *a, int d0, int d1) {
+  static const char call[] = "ts_transpose";
+  tsc_tensor *x = ts__unwrap(a, call, "a");
+  if (!x || !check_dim(call, x, d0, &d0) || !check_dim(call, x, d1, &d1))
+    return NULL;
+  return ts__wrap(tsc_transpose(call, x, d0, d1), call);
+}
+
+/* --------------------------------------------------------------- metadata */
+
+double ts_item(const ts_tensor *t) {
+  static const char call[] = "ts_item";
+  tsc_tensor *x = ts__unwrap(t, call, "t");
+  if (!x)
+    return NAN;
+  if (tsc_numel(x) != 1) {
+    char buf[96];
+    ts__fail(TS_ERR_SHAPE, call,
+             "t has shape %s (%lld elements) but ts_item reads exactly one; "
+             "reduce it first (ts_sum, ts_mean) or use ts_copy_to_buffer",
+             SHAPE_STR(buf, x), (long long)tsc_numel(x));
+    return NAN;
+  }
+  ts__ok();
+  return tsc_item(x);
+}
+
+int ts_ndim(const ts_tensor *t) {
+  tsc_tensor *x = ts__unwrap(t, "ts_ndim", "t");
+  if (!x)
+    return -1;
+  ts__ok();
+  return tsc_ndim(x);
+}
+
+int64_t ts_size(const ts_tensor *t, int dim) {
+  tsc_tensor *x = ts__unwrap(t, "ts_size", "t");
+  if (!x)
+    return -1;
+  if (tsc_ndim(x) == 0 || dim < -tsc_ndim(x) || dim >= tsc_ndim(x)) {
+    char buf[96];
+    ts__fail(TS_ERR_SHAPE, "ts_size",
+             "dim %d is out of range for a tensor of shape %s; pass a dim in "
+             "-ndim..ndim-1",
+             dim, SHAPE_STR(buf, x));
+    return -1;
+  }
+  ts__ok();
+  return tsc_sizes(x)[dim < 0 ? dim + tsc_ndim(x) : dim];
+}
+
+int64_t ts_numel(const ts_tensor *t) {
+  tsc_tensor *x = ts__unwrap(t, "ts_numel", "t");
+  if (!x)
+    return -1;
+  ts__ok();
+  return tsc_numel(x);
+}
+
+size_t ts_nbytes(const ts_tensor *t) {
+  tsc_tensor *x = ts__unwrap(t, "ts_nbytes", "t");
+  if (!x)
+    return 0;
+  ts__ok();
+  return tsc_nbytes(x);
+}
+
+ts_dtype ts_tensor_dtype(const ts_tensor *t) {
+  tsc_tensor *x = ts__unwrap(t, "ts_tensor_dtype", "t");
+  if (!x)
+    return (ts_dtype)-1;
+  ts__ok();
+  return tsc_dtype(x);
+}
+
+ts_status ts_copy_to_buffer(const ts_tensor *t, void *dst, size_t nbytes) {
+  static const char call[] = "ts_copy_to_buffer";
+  tsc_tensor *x = ts__unwrap(t, call, "t");
+  if (!x)
+    return ts_last_status();
+  size_t need = tsc_nbytes(x);
+  if (nbytes < need)
+    return ts__fail(TS_ERR_ARG, call,
+                    "dst holds %zu bytes but t needs %zu; pass a buffer of at "
+                    "least ts_nbytes(t) bytes",
+                    nbytes, need);
+  if (!dst && need)
+    return ts__fail(TS_ERR_NULL, call,
+                    "dst is NULL; pass a buffer of ts_nbytes(t) bytes");
+  ts_status st = tsc_copy_to_buffer(call, x, dst);
+  if (st == TS_OK)
+    ts__ok();
+  return st;
+}
+
+/* --------------------------------------------------------------- settings */
+
+void ts_manual_seed(uint64_t seed) {
+  ts__ok();
+  tsc_manual_seed(seed);
+}
+
+void ts_set_num_threads(int n) {
+  if (n < 1) {
+    ts__fail(TS_ERR_ARG, "ts_set_num_threads",
+             "n is %d; pass a thread count of at least 1", n);
+    return;
+  }
+  ts__ok();
+  tsc_set_num_threads(n);
+}
+
+/* --------------------------------------------------------------- autograd */
+
+ts_status ts_requires_grad(ts_tensor *t, bool on) {
+  static const char call[] = "ts_requires_grad";
+  tsc_tensor *x = ts__unwrap(t, call, "t");
+  if (!x)
+    return ts_last_status();
+  if (on && !check_float(call, "t", x))
+    return TS_ERR_DTYPE;
+  ts_status st = tsc_set_requires_grad(call, x, on);
+  if (st == TS_OK)
+    ts__ok();
+  return st;
+}
+
+ts_status ts_backward(ts_tensor *loss) {
+  static const char call[] = "ts_backward";
+  tsc_tensor *x = ts__unwrap(loss, call, "loss");
+  if (!x)
+    return ts_last_status();
+  if (tsc_numel(x) != 1) {
+    char buf[96];
+    return ts__fail(TS_ERR_SHAPE, call,
+                    "loss has shape %s but must be a single value; reduce it "
+                    "with ts_sum or ts_mean first",
+                    SHAPE_STR(buf, x));
+  }
+  if (!tsc_requires_grad(x))
+    return ts__fail(TS_ERR_ARG, call,
+                    "loss does not depend on any tensor that requires grad; "
+                    "call ts_requires_grad(param, true) before computing it");
+  ts_status st = tsc_backward(call, x);
+  if (st == TS_OK)
+    ts__ok();
+  return st;
+}
+
+ts_tensor *ts_grad(const ts_tensor *t) {
+  static const char call[] = "ts_grad";
+  tsc_tensor *x = ts__unwrap(t, call, "t");
+  if (!x)
+    return NULL;
+  ts_status st;
+  tsc_tensor *g = tsc_grad(call, x, &st);
+  if (g)
+    return ts__wrap(g, call);
+  if (st == TS_OK)
+    ts__ok(); /* no gradient yet: NULL without an error */
+  return NULL;
+}
+
+ts_status ts_zero_grad(ts_tensor *t) {
+  static const char call[] = "ts_zero_grad";
+  tsc_tensor *x = ts__unwrap(t, call, "t");
+  if (!x)
+    return ts_last_status();
+  ts_status st = tsc_zero_grad(call, x);
+  if (st == TS_OK)
+    ts__ok();
+  return st;
+}
+
+ts_status ts_sgd_step(ts_tensor *param, double lr) {
+  static const char call[] = "ts_sgd_step";
+  tsc_tensor *x = ts__unwrap(param, call, "param");
+  if (!x)
+    return ts_last_status();
+  if (!isfinite(lr))
+    return ts__fail(TS_ERR_ARG, call, "lr is %g; pass a finite learning rate",
+                    lr);
+  if (!tsc_requires_grad(x))
+    return ts__fail(TS_ERR_ARG, call,
+                    "param does not require grad; call ts_requires_grad(param, "
+                    "true) before the forward pass");
+  ts_status st = tsc_sgd_step(call, x, lr);
+  if (st == TS_OK)
+    ts__ok();
+  return st;
+}
