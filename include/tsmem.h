@@ -170,16 +170,29 @@ void ts_pool_prune(ts_pool *p, size_t target_size);
 
 /* -------------------------------------------------------------- tensors -- */
 
+/* Tensor calls (libtorch, CPU). Each result is a new tensor owned as SPEC
+ * section 2 says; NULL on error with ts_last_status()/ts_last_error() set:
+ * TS_ERR_NULL / TS_ERR_STALE_HANDLE for a bad handle, TS_ERR_SHAPE for shapes
+ * that do not fit (broadcasting, matmul inner dims, reshape element counts,
+ * a dim out of range), TS_ERR_DTYPE for a dtype outside the enum or one the
+ * operation cannot take, TS_ERR_ARG for other bad values, TS_ERR_OOM when
+ * memory runs out, TS_ERR_TORCH for anything else libtorch refuses (its
+ * message, first line). Dims may be negative, counted from the end.
+ * ts_reshape and ts_transpose may share storage with their argument, as
+ * libtorch's views do; all other results have their own. */
+
 TS_OWNED ts_tensor *ts_empty(const int64_t *shape, int ndim, ts_dtype dtype);
 TS_OWNED ts_tensor *ts_zeros(const int64_t *shape, int ndim, ts_dtype dtype);
 TS_OWNED ts_tensor *ts_ones(const int64_t *shape, int ndim, ts_dtype dtype);
+/* ts_rand / ts_randn: floating dtypes only; seeded by ts_manual_seed. */
 TS_OWNED ts_tensor *ts_rand(const int64_t *shape, int ndim, ts_dtype dtype);
 TS_OWNED ts_tensor *ts_randn(const int64_t *shape, int ndim, ts_dtype dtype);
 TS_OWNED ts_tensor *ts_full(const int64_t *shape, int ndim, ts_dtype dtype,
                             double value);
+/* [start, end) in steps of step (nonzero, pointing from start to end). */
 TS_OWNED ts_tensor *ts_arange(double start, double end, double step,
                               ts_dtype dtype);
-/* Copies ts_numel * element size bytes from data. */
+/* Copies numel * element size bytes from data (row-major). */
 TS_OWNED ts_tensor *ts_from_buffer(const void *data, const int64_t *shape,
                                    int ndim, ts_dtype dtype);
 
@@ -197,7 +210,8 @@ TS_OWNED ts_tensor *ts_tanh(const ts_tensor *a);
 TS_OWNED ts_tensor *ts_exp(const ts_tensor *a);
 TS_OWNED ts_tensor *ts_log(const ts_tensor *a);
 TS_OWNED ts_tensor *ts_neg(const ts_tensor *a);
-/* Reductions over all elements give 0-d tensors. */
+/* Reductions over all elements give 0-d tensors (argmax: int64 flat
+ * index; ts_mean, ts_softmax and ts_log_softmax need a floating dtype). */
 TS_OWNED ts_tensor *ts_sum(const ts_tensor *a);
 TS_OWNED ts_tensor *ts_mean(const ts_tensor *a);
 TS_OWNED ts_tensor *ts_argmax(const ts_tensor *a);
@@ -207,30 +221,47 @@ TS_OWNED ts_tensor *ts_log_softmax(const ts_tensor *a, int dim);
 TS_OWNED ts_tensor *ts_reshape(const ts_tensor *a, const int64_t *shape,
                                int ndim);
 TS_OWNED ts_tensor *ts_transpose(const ts_tensor *a, int d0, int d1);
-/* targets: int64 class indices. */
+/* logits [N,C] (or [C]) and int64 class indices [N] (or 0-d): the mean
+ * loss, 0-d. Other target dtypes: TS_ERR_DTYPE. */
 TS_OWNED ts_tensor *ts_cross_entropy(const ts_tensor *logits,
                                      const ts_tensor *targets);
+/* Mean squared error of two floating tensors of the same shape, 0-d. */
 TS_OWNED ts_tensor *ts_mse_loss(const ts_tensor *a, const ts_tensor *b);
 
+/* Non-tensor results: on error the value below is returned and the error
+ * is set; on success the error is clear. */
+/* The single element as a double; NAN on error (more than one element:
+ * TS_ERR_SHAPE). */
 double ts_item(const ts_tensor *t);
-int ts_ndim(const ts_tensor *t);
-int64_t ts_size(const ts_tensor *t, int dim);
-int64_t ts_numel(const ts_tensor *t);
-size_t ts_nbytes(const ts_tensor *t);
-ts_dtype ts_tensor_dtype(const ts_tensor *t);
-/* nbytes < ts_nbytes(t): TS_ERR_ARG. */
+int ts_ndim(const ts_tensor *t);              /* -1 on error */
+int64_t ts_size(const ts_tensor *t, int dim); /* -1 on error */
+int64_t ts_numel(const ts_tensor *t);         /* -1 on error */
+size_t ts_nbytes(const ts_tensor *t); /* numel * elem size; 0 on error */
+ts_dtype ts_tensor_dtype(const ts_tensor *t); /* (ts_dtype)-1 on error */
+/* Copies ts_nbytes(t) bytes in row-major order (views are made contiguous).
+ * nbytes < ts_nbytes(t): TS_ERR_ARG, nothing copied. */
 ts_status ts_copy_to_buffer(const ts_tensor *t, void *dst, size_t nbytes);
 /* Frees now, whoever owns it. */
 ts_status ts_free(ts_tensor *t) TS_CONSUMES(1);
-void ts_manual_seed(uint64_t seed);
-void ts_set_num_threads(int n);
+void ts_manual_seed(uint64_t seed); /* libtorch's CPU generator */
+void ts_set_num_threads(int n);     /* libtorch's intra-op threads; n >= 1 */
 
-/* Autograd. */
+/* Autograd, libtorch's: gradients accumulate into leaf tensors that
+ * require grad until ts_zero_grad. */
+/* Floating dtypes only (else TS_ERR_DTYPE). */
 ts_status ts_requires_grad(ts_tensor *t, bool on);
+/* loss: one element (else TS_ERR_SHAPE) that depends on a tensor requiring
+ * grad (else TS_ERR_ARG). */
 ts_status ts_backward(ts_tensor *loss);
-TS_OWNED ts_tensor *ts_grad(const ts_tensor *t); /* NULL if none */
-ts_status ts_zero_grad(ts_tensor *t);
-ts_status ts_sgd_step(ts_tensor *param, double lr); /* param -= lr * grad */
+/* A new tensor, owned like any result, sharing the gradient's storage (it
+ * sees later accumulation and ts_zero_grad). NULL with TS_OK when t has no
+ * gradient yet (or is not a leaf); NULL with the error set on error. */
+TS_OWNED ts_tensor *ts_grad(const ts_tensor *t);
+ts_status ts_zero_grad(ts_tensor *t); /* in place; no gradient: TS_OK */
+/* param -= lr * grad, outside autograd. param must require grad (else
+ * TS_ERR_ARG); with no gradient yet nothing changes (TS_OK), as in
+ * torch.optim.SGD. */
+ts_status ts_sgd_step(ts_tensor *param, double lr);
 
 /* ----------------------------------------------------------- accounting -- */
 

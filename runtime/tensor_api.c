@@ -48,7 +48,8 @@ static bool check_dtype(const char *call, ts_dtype dtype) {
   return false;
 }
 
-static bool check_float(const char *call, const char *arg, const tsc_tensor *t) {
+static bool check_float(const char *call, const char *arg,
+                        const tsc_tensor *t) {
   if (is_floating(tsc_dtype(t)))
     return true;
   ts__fail(TS_ERR_DTYPE, call,
@@ -207,11 +208,16 @@ static bool check_same_shape(const char *call, const tsc_tensor *a,
 
 /* -------------------------------------------------------------- factories */
 
-static ts_tensor *make(const char *call, tsc_fill fill, const int64_t *shape,
-                       int ndim, ts_dtype dtype) {
+/* Helpers that call ts__wrap are always inlined into the public call, so
+ * that the allocation site ts__wrap records is the user's call site. */
+#define INLINE_WRAP static inline __attribute__((always_inline))
+
+INLINE_WRAP ts_tensor *make(const char *call, tsc_fill fill,
+                            const int64_t *shape, int ndim, ts_dtype dtype) {
   if (!check_dtype(call, dtype) || !check_shape(call, shape, ndim, dtype, 0))
     return NULL;
-  if ((fill == TSC_FILL_RAND || fill == TSC_FILL_RANDN) && !is_floating(dtype)) {
+  if ((fill == TSC_FILL_RAND || fill == TSC_FILL_RANDN) &&
+      !is_floating(dtype)) {
     ts__fail(TS_ERR_DTYPE, call,
              "dtype %s has no random floating values; pass TS_FLOAT32 or "
              "TS_FLOAT64",
@@ -288,7 +294,8 @@ ts_tensor *ts_from_buffer(const void *data, const int64_t *shape, int ndim,
 
 /* ------------------------------------------------------------- operations */
 
-static ts_tensor *unary(const char *call, tsc_unary_op op, const ts_tensor *a) {
+INLINE_WRAP ts_tensor *unary(const char *call, tsc_unary_op op,
+                             const ts_tensor *a) {
   tsc_tensor *x = ts__unwrap(a, call, "a");
   if (!x)
     return NULL;
@@ -297,8 +304,8 @@ static ts_tensor *unary(const char *call, tsc_unary_op op, const ts_tensor *a) {
   return ts__wrap(tsc_unary(call, op, x), call);
 }
 
-static ts_tensor *binary(const char *call, tsc_binary_op op, const ts_tensor *a,
-                         const ts_tensor *b) {
+INLINE_WRAP ts_tensor *binary(const char *call, tsc_binary_op op,
+                              const ts_tensor *a, const ts_tensor *b) {
   const char *an = "a", *bn = "b";
   if (op == TSC_OP_cross_entropy)
     an = "logits", bn = "targets";
@@ -327,14 +334,14 @@ static ts_tensor *binary(const char *call, tsc_binary_op op, const ts_tensor *a,
   return ok ? ts__wrap(tsc_binary(call, op, x, y), call) : NULL;
 }
 
-static ts_tensor *scalar(const char *call, tsc_scalar_op op, const ts_tensor *a,
-                         double s) {
+INLINE_WRAP ts_tensor *scalar(const char *call, tsc_scalar_op op,
+                              const ts_tensor *a, double s) {
   tsc_tensor *x = ts__unwrap(a, call, "a");
   return x ? ts__wrap(tsc_scalar(call, op, x, s), call) : NULL;
 }
 
-static ts_tensor *with_dim(const char *call, tsc_dim_op op, const ts_tensor *a,
-                           int dim) {
+INLINE_WRAP ts_tensor *with_dim(const char *call, tsc_dim_op op,
+                                const ts_tensor *a, int dim) {
   tsc_tensor *x = ts__unwrap(a, call, "a");
   if (!x || !check_dim(call, x, dim, &dim))
     return NULL;
@@ -415,7 +422,7 @@ double ts_item(const ts_tensor *t) {
              SHAPE_STR(buf, x), (long long)tsc_numel(x));
     return NAN;
   }
-  ts__ok();
+  ts__ok_fast();
   return tsc_item(x);
 }
 
@@ -423,7 +430,7 @@ int ts_ndim(const ts_tensor *t) {
   tsc_tensor *x = ts__unwrap(t, "ts_ndim", "t");
   if (!x)
     return -1;
-  ts__ok();
+  ts__ok_fast();
   return tsc_ndim(x);
 }
 
@@ -439,7 +446,7 @@ int64_t ts_size(const ts_tensor *t, int dim) {
              dim, SHAPE_STR(buf, x));
     return -1;
   }
-  ts__ok();
+  ts__ok_fast();
   return tsc_sizes(x)[dim < 0 ? dim + tsc_ndim(x) : dim];
 }
 
@@ -447,7 +454,7 @@ int64_t ts_numel(const ts_tensor *t) {
   tsc_tensor *x = ts__unwrap(t, "ts_numel", "t");
   if (!x)
     return -1;
-  ts__ok();
+  ts__ok_fast();
   return tsc_numel(x);
 }
 
@@ -455,7 +462,7 @@ size_t ts_nbytes(const ts_tensor *t) {
   tsc_tensor *x = ts__unwrap(t, "ts_nbytes", "t");
   if (!x)
     return 0;
-  ts__ok();
+  ts__ok_fast();
   return tsc_nbytes(x);
 }
 
@@ -463,7 +470,7 @@ ts_dtype ts_tensor_dtype(const ts_tensor *t) {
   tsc_tensor *x = ts__unwrap(t, "ts_tensor_dtype", "t");
   if (!x)
     return (ts_dtype)-1;
-  ts__ok();
+  ts__ok_fast();
   return tsc_dtype(x);
 }
 
@@ -483,14 +490,14 @@ ts_status ts_copy_to_buffer(const ts_tensor *t, void *dst, size_t nbytes) {
                     "dst is NULL; pass a buffer of ts_nbytes(t) bytes");
   ts_status st = tsc_copy_to_buffer(call, x, dst);
   if (st == TS_OK)
-    ts__ok();
+    ts__ok_fast();
   return st;
 }
 
 /* --------------------------------------------------------------- settings */
 
 void ts_manual_seed(uint64_t seed) {
-  ts__ok();
+  ts__ok_fast();
   tsc_manual_seed(seed);
 }
 
@@ -500,7 +507,7 @@ void ts_set_num_threads(int n) {
              "n is %d; pass a thread count of at least 1", n);
     return;
   }
-  ts__ok();
+  ts__ok_fast();
   tsc_set_num_threads(n);
 }
 
@@ -515,7 +522,7 @@ ts_status ts_requires_grad(ts_tensor *t, bool on) {
     return TS_ERR_DTYPE;
   ts_status st = tsc_set_requires_grad(call, x, on);
   if (st == TS_OK)
-    ts__ok();
+    ts__ok_fast();
   return st;
 }
 
@@ -537,7 +544,7 @@ ts_status ts_backward(ts_tensor *loss) {
                     "call ts_requires_grad(param, true) before computing it");
   ts_status st = tsc_backward(call, x);
   if (st == TS_OK)
-    ts__ok();
+    ts__ok_fast();
   return st;
 }
 
@@ -551,7 +558,7 @@ ts_tensor *ts_grad(const ts_tensor *t) {
   if (g)
     return ts__wrap(g, call);
   if (st == TS_OK)
-    ts__ok(); /* no gradient yet: NULL without an error */
+    ts__ok_fast(); /* no gradient yet: NULL without an error */
   return NULL;
 }
 
@@ -562,7 +569,7 @@ ts_status ts_zero_grad(ts_tensor *t) {
     return ts_last_status();
   ts_status st = tsc_zero_grad(call, x);
   if (st == TS_OK)
-    ts__ok();
+    ts__ok_fast();
   return st;
 }
 
@@ -580,6 +587,6 @@ ts_status ts_sgd_step(ts_tensor *param, double lr) {
                     "true) before the forward pass");
   ts_status st = tsc_sgd_step(call, x, lr);
   if (st == TS_OK)
-    ts__ok();
+    ts__ok_fast();
   return st;
 }

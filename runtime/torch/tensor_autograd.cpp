@@ -19,8 +19,7 @@ ts_status tsc_backward(const char *call, tsc_tensor *loss) {
   return guarded_status(call, [&] { Borrowed(loss)->backward(); });
 }
 
-tsc_tensor *tsc_grad(const char *call, const tsc_tensor *t,
-                     ts_status *status) {
+tsc_tensor *tsc_grad(const char *call, const tsc_tensor *t, ts_status *status) {
   *status = TS_OK;
   try {
     Borrowed x(t);

@@ -23,7 +23,10 @@ struct Line {
 
 Line first_line(const char *s) {
   const char *nl = std::strchr(s, '\n');
-  return {s, nl ? (int)(nl - s) : (int)std::strlen(s)};
+  int len = nl ? (int)(nl - s) : (int)std::strlen(s);
+  while (len > 0 && (s[len - 1] == '.' || s[len - 1] == ' '))
+    len--; // the message goes on after it
+  return {s, len};
 }
 
 bool contains(const std::string &s, const char *word) {
@@ -40,9 +43,11 @@ ts_status classify(const c10::Error &e) {
       contains(m, "not implemented for") || contains(m, "dtype") ||
       contains(m, "scalar type"))
     return TS_ERR_DTYPE;
-  if (dynamic_cast<const c10::IndexError *>(&e) || contains(m, "shape") ||
-      contains(m, "size") || contains(m, "dimension"))
+  if (contains(m, "shape") || contains(m, "size") || contains(m, "imension"))
     return TS_ERR_SHAPE;
+  // Other index errors are values out of range (class ids, indices).
+  if (dynamic_cast<const c10::IndexError *>(&e))
+    return TS_ERR_ARG;
   return TS_ERR_TORCH;
 }
 
@@ -54,6 +59,8 @@ const char *fix_for(ts_status st) {
     return "convert the arguments to a dtype the operation supports";
   case TS_ERR_SHAPE:
     return "make the arguments' shapes fit the operation";
+  case TS_ERR_ARG:
+    return "keep the values in the range the operation accepts";
   default:
     return "check the arguments against the operation's requirements";
   }
@@ -142,17 +149,15 @@ size_t tsc_nbytes(const tsc_tensor *t) {
 
 int64_t tsc_numel(const tsc_tensor *t) { return impl(t)->numel(); }
 
-bool tsc_requires_grad(const tsc_tensor *t) {
-  return impl(t)->requires_grad();
-}
+bool tsc_requires_grad(const tsc_tensor *t) { return impl(t)->requires_grad(); }
 
 size_t tsc_dtype_size(ts_dtype dtype) {
   return c10::elementSize(scalar_type(dtype));
 }
 
 const char *tsc_dtype_name(ts_dtype dtype) {
-  static const char *const names[] = {"float32", "float64", "int32",  "int64",
-                                      "int16",   "int8",    "uint8",  "bool",
+  static const char *const names[] = {"float32", "float64", "int32", "int64",
+                                      "int16",   "int8",    "uint8", "bool",
                                       "float16", "bfloat16"};
   return (unsigned)dtype < sizeof names / sizeof names[0] ? names[dtype] : "?";
 }
@@ -238,8 +243,7 @@ double tsc_item(const tsc_tensor *t) {
   return NAN;
 }
 
-ts_status tsc_copy_to_buffer(const char *call, const tsc_tensor *t,
-                             void *dst) {
+ts_status tsc_copy_to_buffer(const char *call, const tsc_tensor *t, void *dst) {
   c10::TensorImpl *ti = impl(t);
   if (ti->numel() == 0)
     return TS_OK;

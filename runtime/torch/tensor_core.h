@@ -69,8 +69,8 @@ ts_status tsc_copy_to_buffer(const char *call, const tsc_tensor *t, void *dst);
 
 /* Operations, one enum per arity; the public names are the X-macro lists. */
 #define TSC_UNARY_OPS(X)                                                       \
-  X(clone) X(relu) X(sigmoid) X(tanh) X(exp) X(log) X(neg) X(sum) X(mean)      \
-      X(argmax)
+  X(clone)                                                                     \
+  X(relu) X(sigmoid) X(tanh) X(exp) X(log) X(neg) X(sum) X(mean) X(argmax)
 #define TSC_BINARY_OPS(X)                                                      \
   X(add) X(sub) X(mul) X(div) X(matmul) X(cross_entropy) X(mse_loss)
 #define TSC_SCALAR_OPS(X) X(add_scalar) X(mul_scalar)
