@@ -35,17 +35,144 @@ ts_status ts__fail(ts_status st, const char *call, const char *fmt, ...)
 /* Clears the thread's last error (every successful public call). */
 void ts__ok(void) TS_INTERNAL;
 
+/* The thread's last status, for the inline fast path of ts__ok. Static TLS
+ * (initial-exec): one %fs-relative load, no __tls_get_addr call. */
+#define TS_TLS __thread __attribute__((tls_model("initial-exec")))
+extern TS_TLS ts_status ts__err_status TS_INTERNAL;
+void ts__ok_slow(void) TS_INTERNAL;
+/* ts__ok for hot paths: a load and a branch when there is no error. */
+static inline void ts__ok_fast(void) {
+  if (__builtin_expect(ts__err_status != TS_OK, 0))
+    ts__ok_slow();
+}
+/* True in strict mode (ts_set_strict or TSMEM_STRICT=1). */
+bool ts__strict(void) TS_INTERNAL;
+
 /* ------------------------------------------------------------ handle.c -- */
 
 /* Issues a handle for impl (taking its reference), owned as SPEC section 2
  * says: by the current scope of this thread, else manual. Records the pending
  * allocation site (ts__set_site) or the caller's return address. impl NULL
- * (the error is already set) gives NULL. */
-ts_tensor *ts__wrap(tsc_tensor *impl, const char *call) TS_INTERNAL;
+ * (the error is already set) gives NULL. On success the last error is clear.
+ * Always inlined so that the return address is the one of the public call
+ * that wraps (the user's call site when that call wraps directly). */
+ts_tensor *ts__wrap_at(tsc_tensor *impl, const char *call,
+                       void *ret) TS_INTERNAL;
+static inline __attribute__((always_inline)) ts_tensor *
+ts__wrap(tsc_tensor *impl, const char *call) {
+  return ts__wrap_at(impl, call, __builtin_return_address(0));
+}
 /* The borrowed impl of a live handle, or NULL after setting TS_ERR_NULL or
  * TS_ERR_STALE_HANDLE with a message naming `call` and the argument `arg`. */
 tsc_tensor *ts__unwrap(const ts_tensor *t, const char *call,
                        const char *arg) TS_INTERNAL;
+
+/* Handle layout: tag (16 bits) | generation (22) | slot index (26). The tag
+ * sits where user-space pointers have zeros, so no pointer is ever taken for
+ * a handle, and a handle is a non-canonical address that faults if anyone
+ * dereferences it. */
+#define TS__TAG_SHIFT 48
+#define TS__GEN_BITS 22
+#define TS__IDX_BITS 26
+#define TS__TAG_TENSOR 0x75E0u
+
+/* Why a slot's tensor died, kept until the slot is reused so that a stale
+ * handle's message can say what happened to it. */
+typedef enum ts__death {
+  TS__DEATH_NONE,
+  TS__DEATH_FREED,      /* ts_free */
+  TS__DEATH_POOLED,     /* ts_pool_release */
+  TS__DEATH_SCOPE,      /* its scope ended */
+  TS__DEATH_ASYNC,      /* its async scope ended */
+  TS__DEATH_THREAD_EXIT /* its thread exited with the scope open */
+} ts__death;
+
+/* Owner of a live tensor: 0 = manual, else the id of a scope. */
+#define TS__MANUAL 0u
+/* Not a live handle (for ts__owner). */
+#define TS__NO_OWNER UINT64_MAX
+
+/* The owner of a live handle, or TS__NO_OWNER. Lock-free. */
+uint64_t ts__owner(uintptr_t h) TS_INTERNAL;
+/* Checks a handle like ts__unwrap (same errors); then, under the table lock,
+ * if its owner is `from` (or from == TS__NO_OWNER: any), sets it to `to`.
+ * *old gets the owner it had. Returns TS_OK, TS_ERR_NULL or
+ * TS_ERR_STALE_HANDLE. */
+ts_status ts__move(const ts_tensor *t, const char *call, uint64_t from,
+                   uint64_t to, uint64_t *old) TS_INTERNAL;
+/* Frees the handle's tensor if it is live and owned by `owner` (a scope
+ * ending). Returns true when it did. Never sets an error. */
+bool ts__free_if_owned(uintptr_t h, uint64_t owner, ts__death why) TS_INTERNAL;
+/* Ends a live handle, giving back its tensor reference instead of dropping
+ * it (ts_pool_release). NULL after setting the error like ts__unwrap. */
+tsc_tensor *ts__detach(ts_tensor *t, const char *call, const char *arg,
+                       size_t *nbytes) TS_INTERNAL;
+/* Pooled tensors in the accounting: +1/-1 tensor of nbytes. */
+void ts__account_pooled(int delta, size_t nbytes) TS_INTERNAL;
+
+/* A snapshot of the counters, and a walk over live tensors (for the leak
+ * report), both under the table lock. */
+ts_memory_stats ts__memory(void) TS_INTERNAL;
+typedef struct ts__live {
+  const ts__site *site; /* from ts__set_site, or NULL */
+  void *ret;            /* else the return address of the wrapping call */
+  size_t nbytes;
+} ts__live;
+/* Fills at most cap records; returns how many tensors are live. */
+size_t ts__live_tensors(ts__live *out, size_t cap) TS_INTERNAL;
+
+/* The pending allocation site set by ts__set_site, consumed by the next
+ * ts__wrap or ts_scope_begin, dropped by ts__fail. */
+extern TS_TLS const ts__site *ts__pending_site TS_INTERNAL;
+
+/* ----------------------------------------------------- object handles -- */
+
+/* Async scopes and pools are handed out as handles too (tag | generation |
+ * index into a small table), so a destroyed or bogus pointer is caught
+ * without being dereferenced. */
+#define TS__TAG_ASYNC 0x75A5u
+#define TS__TAG_POOL 0x75B0u
+/* A new handle for obj, or NULL when out of memory. */
+void *ts__obj_register(unsigned tag, void *obj) TS_INTERNAL;
+/* The object of a live handle of this tag, or NULL (no error set). */
+void *ts__obj_lookup(unsigned tag, const void *handle) TS_INTERNAL;
+/* Kills the handle; later lookups give NULL. */
+void ts__obj_unregister(unsigned tag, const void *handle) TS_INTERNAL;
+
+/* ------------------------------------------------------------- scope.c -- */
+
+/* A growable array of tensor handles: the tensors a scope has owned. */
+typedef struct ts__list {
+  uintptr_t *v;
+  size_t n, cap;
+} ts__list;
+bool ts__list_grow(ts__list *l) TS_INTERNAL;
+/* Room for one more entry (amortised growth). */
+static inline bool ts__list_reserve(ts__list *l) {
+  return __builtin_expect(l->n < l->cap, 1) || ts__list_grow(l);
+}
+
+typedef struct ts__async ts__async;
+
+/* The current scope of this thread: its id (TS__MANUAL outside any scope)
+ * and the list its new tensors go to, with room for one more (NULL outside
+ * any scope). False when that room could not be allocated. */
+bool ts__scope_current(uint64_t *owner, ts__list **list) TS_INTERNAL;
+/* Pushes an entered async scope as this thread's current scope; pops it. */
+bool ts__scope_push_async(ts__async *a, uint64_t id) TS_INTERNAL;
+/* Pops `a` from this thread's stack, ending the scopes above it first.
+ * Returns how many scopes were above it, or -1 when it is not on the stack. */
+int ts__scope_pop_async(ts__async *a) TS_INTERNAL;
+/* A fresh scope id: unique, never 0, never reused. */
+uint64_t ts__scope_new_id(void) TS_INTERNAL;
+
+/* ------------------------------------------------------------- async.c -- */
+
+/* The owned list of an async scope entered on this thread. */
+ts__list *ts__async_list(ts__async *a) TS_INTERNAL;
+/* The thread that entered `a` left it without ts_async_scope_leave (a scope
+ * end on the stack below, or thread exit): mark it not entered. */
+void ts__async_detach(ts__async *a) TS_INTERNAL;
 
 /* ------------------------------------------------------------- trace.c -- */
 

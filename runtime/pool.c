@@ -1,1 +1,437 @@
-/* pool.c - placeholder, filled in by its issue. */
+/*
+ * pool.c - the tensor pool: tensors kept for reuse, keyed by dtype and shape.
+ *
+ * A pool is a mutex and an array of keys, each a LIFO stack of tensor
+ * references (the warmest tensor comes back first) with a use tick for
+ * pruning the least recently used keys first. A pooled tensor has no handle:
+ * release ends the handle (handle.c) and keeps only the libtorch reference;
+ * acquire issues a fresh handle owned like any new tensor.
+ *
+ * Keys are found by a linear scan over precomputed hashes: a program has a
+ * handful of shapes in flight, and the scan is cheaper than the tensor op.
+ *
+ * Lock order: a pool's mutex, then handle.c's table mutex (accounting).
+ */
+#include "internal.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum { DEFAULT_PER_KEY = 16 };
+
+typedef struct pool_key {
+  ts_dtype dtype;
+  int ndim;
+  int64_t *shape;
+  uint64_t hash;
+  uint64_t last_use; /* pool tick of the last release or acquire */
+  tsc_tensor **items;
+  size_t n, cap;
+} pool_key;
+
+typedef struct pool {
+  pthread_mutex_t mu;
+  size_t max_per_key;
+  pool_key *keys;
+  size_t nkeys, keys_cap;
+  size_t size; /* tensors held */
+  uint64_t hits, misses, tick;
+} pool;
+
+static ts_pool *global_handle;
+static pthread_once_t global_once = PTHREAD_ONCE_INIT;
+
+/* ---------------------------------------------------------------- keys */
+
+static uint64_t key_hash(ts_dtype dtype, const int64_t *shape, int ndim) {
+  uint64_t h = 1469598103934665603ull ^ (uint64_t)dtype; /* FNV-1a style */
+  for (int i = 0; i < ndim; i++)
+    h = (h ^ (uint64_t)shape[i]) * 1099511628211ull;
+  return (h ^ (uint64_t)ndim) * 1099511628211ull;
+}
+
+static pool_key *key_find(pool *p, ts_dtype dtype, const int64_t *shape,
+                          int ndim, uint64_t hash) {
+  for (size_t i = 0; i < p->nkeys; i++) {
+    pool_key *k = &p->keys[i];
+    if (k->hash == hash && k->dtype == dtype && k->ndim == ndim &&
+        (ndim == 0 || !memcmp(k->shape, shape, (size_t)ndim * sizeof *shape)))
+      return k;
+  }
+  return NULL;
+}
+
+static pool_key *key_add(pool *p, ts_dtype dtype, const int64_t *shape,
+                         int ndim, uint64_t hash) {
+  if (p->nkeys == p->keys_cap) {
+    size_t cap = p->keys_cap ? p->keys_cap * 2 : 8;
+    pool_key *v = realloc(p->keys, cap * sizeof *v);
+    if (!v)
+      return NULL;
+    p->keys = v;
+    p->keys_cap = cap;
+  }
+  int64_t *copy = malloc((size_t)(ndim ? ndim : 1) * sizeof *copy);
+  if (!copy)
+    return NULL;
+  if (ndim)
+    memcpy(copy, shape, (size_t)ndim * sizeof *copy);
+  pool_key *k = &p->keys[p->nkeys++];
+  *k = (pool_key){dtype, ndim, copy, hash, 0, NULL, 0, 0};
+  return k;
+}
+
+/* Frees the newest `count` tensors of a key. */
+static void key_drop(pool *p, pool_key *k, size_t count) {
+  while (count-- && k->n) {
+    tsc_tensor *t = k->items[--k->n];
+    ts__account_pooled(-1, tsc_nbytes(t));
+    tsc_release(t);
+    p->size--;
+  }
+}
+
+/* Frees the oldest `count` tensors of a key (pruning keeps the warm ones). */
+static void key_drop_oldest(pool *p, pool_key *k, size_t count) {
+  if (count > k->n)
+    count = k->n;
+  for (size_t i = 0; i < count; i++) {
+    ts__account_pooled(-1, tsc_nbytes(k->items[i]));
+    tsc_release(k->items[i]);
+  }
+  memmove(k->items, k->items + count, (k->n - count) * sizeof *k->items);
+  k->n -= count;
+  p->size -= count;
+}
+
+static void key_remove(pool *p, size_t i) {
+  pool_key *k = &p->keys[i];
+  key_drop(p, k, k->n);
+  free(k->shape);
+  free(k->items);
+  p->keys[i] = p->keys[--p->nkeys];
+}
+
+static void clear_locked(pool *p) {
+  while (p->nkeys)
+    key_remove(p, p->nkeys - 1);
+}
+
+/* ----------------------------------------------------------- validation */
+
+static pool *lookup(const ts_pool *h, const char *call) {
+  if (!h) {
+    ts__fail(TS_ERR_NULL, call,
+             "p is NULL; pass a pool from ts_pool_new or ts_global_pool()");
+    return NULL;
+  }
+  pool *p = ts__obj_lookup(TS__TAG_POOL, h);
+  if (!p)
+    ts__fail(TS_ERR_POOL, call,
+             "p (%p) is not a live pool (destroyed, or not made by "
+             "ts_pool_new); use ts_pool_new or ts_global_pool()",
+             (const void *)h);
+  return p;
+}
+
+static bool check_key(const char *call, const int64_t *shape, int ndim,
+                      ts_dtype dtype) {
+  if ((unsigned)dtype > (unsigned)TS_BFLOAT16) {
+    ts__fail(TS_ERR_DTYPE, call,
+             "dtype %d is not a ts_dtype; pass one of TS_FLOAT32 ... "
+             "TS_BFLOAT16",
+             (int)dtype);
+    return false;
+  }
+  if (ndim < 0 || ndim > 64) {
+    ts__fail(TS_ERR_ARG, call,
+             "ndim is %d, outside 0..64; pass the number of sizes in shape "
+             "(TS_SHAPE(...) does it for you)",
+             ndim);
+    return false;
+  }
+  if (ndim > 0 && !shape) {
+    ts__fail(TS_ERR_NULL, call,
+             "shape is NULL with ndim %d; pass an array of ndim sizes, e.g. "
+             "TS_SHAPE(2, 3)",
+             ndim);
+    return false;
+  }
+  return true;
+}
+
+/* ------------------------------------------------------- create, destroy */
+
+static pool *pool_make(size_t max_per_key) {
+  pool *p = calloc(1, sizeof *p);
+  if (!p)
+    return NULL;
+  pthread_mutex_init(&p->mu, NULL);
+  p->max_per_key = max_per_key ? max_per_key : DEFAULT_PER_KEY;
+  return p;
+}
+
+static void pool_free(pool *p) {
+  pthread_mutex_lock(&p->mu);
+  clear_locked(p);
+  pthread_mutex_unlock(&p->mu);
+  pthread_mutex_destroy(&p->mu);
+  free(p->keys);
+  free(p);
+}
+
+ts_pool *ts_pool_new(size_t max_per_key) {
+  pool *p = pool_make(max_per_key);
+  ts_pool *h = p ? ts__obj_register(TS__TAG_POOL, p) : NULL;
+  if (!h) {
+    if (p)
+      pool_free(p);
+    ts__fail(TS_ERR_OOM, "ts_pool_new", "out of memory for a new pool");
+    return NULL;
+  }
+  ts__ok_fast();
+  return h;
+}
+
+void ts_pool_destroy(ts_pool *h) {
+  static const char call[] = "ts_pool_destroy";
+  pool *p = lookup(h, call);
+  if (!p)
+    return;
+  if (h == global_handle) {
+    ts__fail(TS_ERR_POOL, call,
+             "the global pool cannot be destroyed (tsmem empties it at "
+             "exit); use ts_pool_clear to free what it holds");
+    return;
+  }
+  ts__obj_unregister(TS__TAG_POOL, h);
+  pool_free(p);
+  ts__ok_fast();
+}
+
+/* Emptied (not freed) at exit: a thread still running may hold the handle.
+ * Registered when the pool is made, after libtorch loaded, so it runs before
+ * libtorch's static destructors. */
+static void global_at_exit(void) {
+  pool *p = ts__obj_lookup(TS__TAG_POOL, global_handle);
+  if (!p)
+    return;
+  pthread_mutex_lock(&p->mu);
+  clear_locked(p);
+  pthread_mutex_unlock(&p->mu);
+}
+
+static void global_make(void) {
+  pool *p = pool_make(0);
+  global_handle = p ? ts__obj_register(TS__TAG_POOL, p) : NULL;
+  if (global_handle)
+    atexit(global_at_exit);
+  else if (p)
+    pool_free(p);
+}
+
+ts_pool *ts_global_pool(void) {
+  pthread_once(&global_once, global_make);
+  if (!global_handle) {
+    ts__fail(TS_ERR_OOM, "ts_global_pool", "out of memory for the pool");
+    return NULL;
+  }
+  ts__ok_fast();
+  return global_handle;
+}
+
+/* ------------------------------------------------------ acquire, release */
+
+ts_tensor *ts_pool_acquire(ts_pool *h, const int64_t *shape, int ndim,
+                           ts_dtype dtype) {
+  static const char call[] = "ts_pool_acquire";
+  pool *p = lookup(h, call);
+  if (!p || !check_key(call, shape, ndim, dtype))
+    return NULL;
+  uint64_t hash = key_hash(dtype, shape, ndim);
+  tsc_tensor *t = NULL;
+  pthread_mutex_lock(&p->mu);
+  pool_key *k = key_find(p, dtype, shape, ndim, hash);
+  if (k && k->n) {
+    t = k->items[--k->n];
+    p->size--;
+    p->hits++;
+    k->last_use = ++p->tick;
+  } else {
+    p->misses++;
+    if (k)
+      k->last_use = ++p->tick;
+  }
+  pthread_mutex_unlock(&p->mu);
+  if (!t) {
+    ts__ok_fast(); /* a miss is not an error */
+    return NULL;
+  }
+  ts__account_pooled(-1, tsc_nbytes(t));
+  return ts__wrap(t, call); /* owned by the current scope, or manual */
+}
+
+ts_status ts_pool_release(ts_pool *h, ts_tensor *t) {
+  static const char call[] = "ts_pool_release";
+  pool *p = lookup(h, call);
+  if (!p)
+    return ts_last_status();
+  size_t nbytes;
+  tsc_tensor *impl = ts__detach(t, call, "t", &nbytes);
+  if (!impl)
+    return ts_last_status();
+  int ndim = tsc_ndim(impl);
+  const int64_t *shape = tsc_sizes(impl);
+  ts_dtype dtype = tsc_dtype(impl);
+  uint64_t hash = key_hash(dtype, shape, ndim);
+
+  pthread_mutex_lock(&p->mu);
+  pool_key *k = key_find(p, dtype, shape, ndim, hash);
+  if (!k)
+    k = key_add(p, dtype, shape, ndim, hash);
+  bool kept = false;
+  if (k) {
+    k->last_use = ++p->tick;
+    if (k->n < p->max_per_key) {
+      if (k->n == k->cap) {
+        size_t cap = k->cap ? k->cap * 2 : 4;
+        if (cap > p->max_per_key)
+          cap = p->max_per_key;
+        tsc_tensor **v = realloc(k->items, cap * sizeof *v);
+        if (v) {
+          k->items = v;
+          k->cap = cap;
+        }
+      }
+      if (k->n < k->cap) {
+        k->items[k->n++] = impl;
+        p->size++;
+        ts__account_pooled(+1, nbytes);
+        kept = true;
+      }
+    }
+  }
+  pthread_mutex_unlock(&p->mu);
+  if (!kept)
+    tsc_release(impl); /* key full (or no memory to hold it): freed */
+  ts__ok_fast();
+  return TS_OK;
+}
+
+/* ---------------------------------------------------------- statistics */
+
+ts_pool_stats ts_pool_get_stats(const ts_pool *h) {
+  ts_pool_stats st = {0, 0, 0, 0.0};
+  pool *p = lookup(h, "ts_pool_get_stats");
+  if (!p)
+    return st;
+  pthread_mutex_lock(&p->mu);
+  st.size = p->size;
+  st.hit_count = p->hits;
+  st.miss_count = p->misses;
+  pthread_mutex_unlock(&p->mu);
+  uint64_t all = st.hit_count + st.miss_count;
+  st.hit_rate = all ? (double)st.hit_count / (double)all : 0.0;
+  ts__ok_fast();
+  return st;
+}
+
+/* "float32:[10,10]" into a malloc'd string. */
+static char *key_string(const pool_key *k) {
+  size_t cap = 32 + (size_t)k->ndim * 21;
+  char *s = malloc(cap);
+  if (!s)
+    return NULL;
+  size_t n = (size_t)snprintf(s, cap, "%s:[", tsc_dtype_name(k->dtype));
+  for (int i = 0; i < k->ndim; i++)
+    n += (size_t)snprintf(s + n, cap - n, "%s%lld", i ? "," : "",
+                          (long long)k->shape[i]);
+  snprintf(s + n, cap - n, "]");
+  return s;
+}
+
+void ts_pool_foreach_key(const ts_pool *h,
+                         void (*cb)(const char *key, size_t count, void *ctx),
+                         void *ctx) {
+  static const char call[] = "ts_pool_foreach_key";
+  pool *p = lookup(h, call);
+  if (!p)
+    return;
+  if (!cb) {
+    ts__fail(TS_ERR_NULL, call,
+             "cb is NULL; pass a function to call for each key");
+    return;
+  }
+  /* Copy out, then call back without the lock: cb may use the pool. */
+  pthread_mutex_lock(&p->mu);
+  size_t n = 0;
+  char **names = malloc((p->nkeys ? p->nkeys : 1) * sizeof *names);
+  size_t *counts = malloc((p->nkeys ? p->nkeys : 1) * sizeof *counts);
+  bool oom = !names || !counts;
+  for (size_t i = 0; !oom && i < p->nkeys; i++) {
+    if (!p->keys[i].n)
+      continue; /* keys that hold nothing are not reported */
+    names[n] = key_string(&p->keys[i]);
+    counts[n] = p->keys[i].n;
+    oom = !names[n];
+    n += !oom;
+  }
+  pthread_mutex_unlock(&p->mu);
+  if (oom)
+    ts__fail(TS_ERR_OOM, call, "out of memory listing the pool's keys");
+  for (size_t i = 0; i < n; i++) {
+    if (!oom)
+      cb(names[i], counts[i], ctx);
+    free(names[i]);
+  }
+  free(names);
+  free(counts);
+  if (!oom)
+    ts__ok_fast();
+}
+
+/* ------------------------------------------------------------- freeing */
+
+void ts_pool_clear(ts_pool *h) {
+  pool *p = lookup(h, "ts_pool_clear");
+  if (!p)
+    return;
+  pthread_mutex_lock(&p->mu);
+  clear_locked(p);
+  p->hits = p->misses = 0;
+  pthread_mutex_unlock(&p->mu);
+  ts__ok_fast();
+}
+
+void ts_pool_clear_key(ts_pool *h, const int64_t *shape, int ndim,
+                       ts_dtype dtype) {
+  static const char call[] = "ts_pool_clear_key";
+  pool *p = lookup(h, call);
+  if (!p || !check_key(call, shape, ndim, dtype))
+    return;
+  pthread_mutex_lock(&p->mu);
+  pool_key *k = key_find(p, dtype, shape, ndim, key_hash(dtype, shape, ndim));
+  if (k)
+    key_remove(p, (size_t)(k - p->keys));
+  pthread_mutex_unlock(&p->mu);
+  ts__ok_fast();
+}
+
+void ts_pool_prune(ts_pool *h, size_t target) {
+  pool *p = lookup(h, "ts_pool_prune");
+  if (!p)
+    return;
+  pthread_mutex_lock(&p->mu);
+  if (target == TS_POOL_HALF)
+    target = p->size / 2;
+  while (p->size > target) {
+    pool_key *lru = NULL;
+    for (size_t i = 0; i < p->nkeys; i++)
+      if (p->keys[i].n && (!lru || p->keys[i].last_use < lru->last_use))
+        lru = &p->keys[i];
+    key_drop_oldest(p, lru, p->size - target);
+  }
+  pthread_mutex_unlock(&p->mu);
+  ts__ok_fast();
+}

@@ -1,1 +1,368 @@
-/* scope.c - placeholder, filled in by its issue. */
+/*
+ * scope.c - the per-thread scope stack and ownership moves.
+ *
+ * Each thread has a stack of frames over one array of owned tensor handles:
+ * a plain scope owns the region [frame.start, next frame's start) of the
+ * array. An entered async scope is a frame too, but its tensors go to the
+ * async scope's own list, never to this array (they outlive the frame).
+ *
+ * Ownership lives in the tensor's slot (its owner field), so escape, keep
+ * and register are O(1) and the region is only a list of candidates: when a
+ * scope ends it frees what is still live and owned by it, hands what was
+ * escaped to its parent, and skips the rest (freed, pooled, kept, moved).
+ *
+ * An empty ts_scope_begin/ts_scope_end pair is the hot path (the plugin puts
+ * one around every loop iteration): no lock, no call, no allocation there;
+ * growth, tracing and errors are in the *_slow functions.
+ */
+#include "internal.h"
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+
+typedef struct frame {
+  ts_scope_id id;
+  size_t start;     /* plain scope: its region in owned */
+  ts__async *async; /* entered async scope, else NULL */
+} frame;
+
+typedef struct scope_tls {
+  frame *frames;
+  size_t depth, cap;
+  ts__list owned;
+  ts_scope_id next_id, id_end; /* this thread's block of ids */
+  bool exit_hook;              /* the pthread key destructor is armed */
+} scope_tls;
+
+static TS_TLS scope_tls tls;
+
+/* Ids come in blocks so that begin never touches a shared cache line. */
+enum { ID_BLOCK = 1024 };
+static _Atomic uint64_t next_id_block = 1; /* 0 is never an id */
+
+uint64_t ts__scope_new_id(void) {
+  return atomic_fetch_add_explicit(&next_id_block, 1, memory_order_relaxed);
+}
+
+bool ts__list_grow(ts__list *l) {
+  size_t cap = l->cap ? l->cap * 2 : 64;
+  uintptr_t *v = realloc(l->v, cap * sizeof *v);
+  if (!v)
+    return false;
+  l->v = v;
+  l->cap = cap;
+  return true;
+}
+
+/* ------------------------------------------------------- ending frames */
+
+/* Ends the innermost frame, which is a plain scope: frees what it owns,
+ * newest first, then moves what was escaped to the parent. */
+static void end_top_plain(ts__death why) {
+  frame f = tls.frames[tls.depth - 1];
+  ts__list *l = &tls.owned;
+  for (size_t k = l->n; k-- > f.start;)
+    ts__free_if_owned(l->v[k], f.id, why);
+
+  frame *parent = tls.depth >= 2 ? &tls.frames[tls.depth - 2] : NULL;
+  size_t w = f.start;
+  if (parent) {
+    ts__list *pl = parent->async ? ts__async_list(parent->async) : NULL;
+    for (size_t k = f.start; k < l->n; k++) {
+      uintptr_t h = l->v[k];
+      if (ts__owner(h) != parent->id)
+        continue;
+      if (!pl)
+        l->v[w++] = h; /* the parent's region ends where ours began */
+      else if (ts__list_reserve(pl))
+        pl->v[pl->n++] = h;
+      else /* no memory to track it: the caller holds it, make it manual */
+        ts__move((ts_tensor *)h, "ts_scope_end", parent->id, TS__MANUAL, NULL);
+    }
+  }
+  l->n = w;
+  tls.depth--;
+  if (ts__trace_on)
+    ts__trace_scope_end(f.id);
+}
+
+/* Ends (plain) or leaves (async) the innermost frame. */
+static void pop_top(ts__death why) {
+  frame *f = &tls.frames[tls.depth - 1];
+  if (f->async) {
+    ts__async_detach(f->async);
+    tls.depth--;
+  } else {
+    end_top_plain(why);
+  }
+}
+
+/* A thread exiting with scopes open ends them all (and leaves any async
+ * scope it had entered, which can then be entered elsewhere or ended). */
+static pthread_key_t exit_key;
+static pthread_once_t exit_key_once = PTHREAD_ONCE_INIT;
+
+static void scope_thread_exit(void *arg) {
+  (void)arg;
+  while (tls.depth)
+    pop_top(TS__DEATH_THREAD_EXIT);
+  free(tls.frames);
+  free(tls.owned.v);
+  tls.frames = NULL;
+  tls.owned = (ts__list){0};
+  tls.cap = 0;
+  tls.exit_hook = false;
+}
+
+static void exit_key_create(void) {
+  pthread_key_create(&exit_key, scope_thread_exit);
+}
+
+/* ------------------------------------------------------ begin and end */
+
+/* Room for one more frame, an id block, the exit hook, tracing. */
+static __attribute__((noinline)) ts_scope_id begin_slow(ts__async *async,
+                                                        ts_scope_id id) {
+  const ts__site *site = ts__pending_site;
+  ts__pending_site = NULL;
+  if (!tls.exit_hook) {
+    pthread_once(&exit_key_once, exit_key_create);
+    pthread_setspecific(exit_key, &tls);
+    tls.exit_hook = true;
+  }
+  if (tls.depth == tls.cap) {
+    size_t cap = tls.cap ? tls.cap * 2 : 32;
+    frame *v = realloc(tls.frames, cap * sizeof *v);
+    if (!v) {
+      ts__fail(TS_ERR_OOM, async ? "ts_async_scope_enter" : "ts_scope_begin",
+               "out of memory growing the scope stack (%zu deep); end "
+               "scopes before beginning new ones",
+               tls.depth);
+      return 0;
+    }
+    tls.frames = v;
+    tls.cap = cap;
+  }
+  if (!id) {
+    if (tls.next_id == tls.id_end) {
+      tls.next_id = atomic_fetch_add_explicit(&next_id_block, ID_BLOCK,
+                                              memory_order_relaxed);
+      tls.id_end = tls.next_id + ID_BLOCK;
+    }
+    id = tls.next_id++;
+  }
+  tls.frames[tls.depth++] = (frame){id, tls.owned.n, async};
+  if (ts__trace_on && !async)
+    ts__trace_scope_begin(id, site);
+  ts__ok_fast();
+  return id;
+}
+
+ts_scope_id ts_scope_begin(void) {
+  if (__builtin_expect(tls.depth == tls.cap || tls.next_id == tls.id_end ||
+                           ts__pending_site || ts__trace_on,
+                       0))
+    return begin_slow(NULL, 0);
+  ts_scope_id id = tls.next_id++;
+  tls.frames[tls.depth++] = (frame){id, tls.owned.n, NULL};
+  ts__ok_fast();
+  return id;
+}
+
+/* The error ts_scope_end gives for an id that is not on the stack. */
+static ts_status end_bad(ts_scope_id id) {
+  if (!id)
+    return ts__fail(TS_ERR_BAD_SCOPE, "ts_scope_end",
+                    "scope id 0 is not a scope (ts_scope_begin returns 0 on "
+                    "error); end only ids ts_scope_begin returned");
+  for (size_t i = 0; i < tls.depth; i++)
+    if (tls.frames[i].id == id)
+      return ts__fail(TS_ERR_BAD_SCOPE, "ts_scope_end",
+                      "scope %llu is an async scope entered on this thread; "
+                      "leave it with ts_async_scope_leave and end it with "
+                      "ts_async_scope_end",
+                      (unsigned long long)id);
+  return ts__fail(TS_ERR_BAD_SCOPE, "ts_scope_end",
+                  "scope %llu is not on this thread's scope stack (already "
+                  "ended, or begun on another thread); end each scope once, "
+                  "on the thread that began it",
+                  (unsigned long long)id);
+}
+
+static __attribute__((noinline)) ts_status end_slow(ts_scope_id id) {
+  size_t i = tls.depth;
+  while (i > 0 && (tls.frames[i - 1].id != id || tls.frames[i - 1].async))
+    i--;
+  if (i == 0)
+    return end_bad(id);
+  size_t above = tls.depth - i;
+  /* Inner scopes first, as if each had been ended in order; an async scope
+   * entered above is only left: its tensors belong to its job. */
+  while (tls.depth >= i)
+    pop_top(TS__DEATH_SCOPE);
+  if (above)
+    return ts__fail(TS_ERR_SCOPE_MISMATCH, "ts_scope_end",
+                    "scope %llu is not the innermost scope: %zu scope(s) "
+                    "begun or entered after it were ended or left first "
+                    "(their tensors freed); end scopes in the reverse order "
+                    "of ts_scope_begin",
+                    (unsigned long long)id, above);
+  return TS_OK;
+}
+
+/* On success the last error is left as it was: ending a scope is cleanup
+ * (TS_SCOPE_GUARD, ts_run and the plugin call it on the way out), and must
+ * not wipe the error of the call that made the block return early. */
+ts_status ts_scope_end(ts_scope_id id) {
+  size_t d = tls.depth;
+  if (__builtin_expect(d != 0 && tls.frames[d - 1].id == id &&
+                           tls.frames[d - 1].start == tls.owned.n &&
+                           !tls.frames[d - 1].async && !ts__trace_on,
+                       1)) {
+    tls.depth = d - 1;
+    return TS_OK;
+  }
+  return end_slow(id);
+}
+
+void *ts_run(void *(*fn)(void *ctx), void *ctx) {
+  if (!fn) {
+    ts__fail(TS_ERR_NULL, "ts_run",
+             "fn is NULL; pass the function to run inside the scope");
+    return NULL;
+  }
+  ts_scope_id id = ts_scope_begin();
+  if (!id)
+    return NULL;
+  void *r = fn(ctx);
+  ts_scope_end(id);
+  return r;
+}
+
+/* ------------------------------------------------ async frames (async.c) */
+
+bool ts__scope_push_async(ts__async *a, uint64_t id) {
+  return begin_slow(a, id) != 0;
+}
+
+int ts__scope_pop_async(ts__async *a) {
+  size_t i = tls.depth;
+  while (i > 0 && tls.frames[i - 1].async != a)
+    i--;
+  if (i == 0)
+    return -1;
+  int above = (int)(tls.depth - i);
+  while (tls.depth >= i)
+    pop_top(TS__DEATH_SCOPE);
+  return above;
+}
+
+/* ------------------------------------------------------ ownership moves */
+
+bool ts__scope_current(uint64_t *owner, ts__list **list) {
+  if (!tls.depth) {
+    *owner = TS__MANUAL;
+    *list = NULL;
+    return true;
+  }
+  frame *f = &tls.frames[tls.depth - 1];
+  *owner = f->id;
+  *list = f->async ? ts__async_list(f->async) : &tls.owned;
+  return ts__list_reserve(*list);
+}
+
+static ts_tensor *escape(ts_tensor *t, const char *call) {
+  if (!tls.depth) {
+    /* Check the handle first: a stale one is the worse news. */
+    if (!ts__unwrap(t, call, "t"))
+      return NULL;
+    ts__fail(TS_ERR_NO_SCOPE, call,
+             "no scope is current on this thread, so there is nothing to "
+             "escape from; t is returned unchanged; call it inside the "
+             "scope the tensor must outlive");
+    return t;
+  }
+  frame *f = &tls.frames[tls.depth - 1];
+  frame *parent = tls.depth >= 2 ? &tls.frames[tls.depth - 2] : NULL;
+  uint64_t to = parent ? parent->id : TS__MANUAL;
+  /* From an async frame the tensor is tracked by the parent right away: the
+   * async scope may end much later, elsewhere. Room first, then the move. */
+  ts__list *pl = NULL;
+  if (f->async && parent) {
+    pl = parent->async ? ts__async_list(parent->async) : &tls.owned;
+    if (!ts__list_reserve(pl)) {
+      ts__fail(TS_ERR_OOM, call,
+               "out of memory growing the parent scope's tensor list; t is "
+               "returned unchanged; free tensors or end scopes sooner");
+      return t;
+    }
+  }
+  uint64_t old;
+  if (ts__move(t, call, f->id, to, &old) != TS_OK)
+    return NULL;
+  if (pl && old == f->id)
+    pl->v[pl->n++] = (uintptr_t)t;
+  ts__ok_fast();
+  return t;
+}
+
+ts_tensor *ts_escape(ts_tensor *t) { return escape(t, "ts_escape"); }
+
+ts_tensor *ts_scope_escape_tensor(ts_tensor *t) {
+  return escape(t, "ts_scope_escape_tensor");
+}
+
+ts_tensor *ts_keep(ts_tensor *t) {
+  if (ts__move(t, "ts_keep", TS__NO_OWNER, TS__MANUAL, NULL) != TS_OK)
+    return NULL;
+  ts__ok_fast();
+  return t;
+}
+
+void ts_scope_register_tensor(ts_tensor *t) {
+  static const char call[] = "ts_scope_register_tensor";
+  if (!tls.depth) {
+    if (ts__unwrap(t, call, "t"))
+      ts__ok_fast(); /* no-op outside any scope */
+    return;
+  }
+  uint64_t cur;
+  ts__list *l;
+  if (!ts__scope_current(&cur, &l)) {
+    ts__fail(TS_ERR_OOM, call,
+             "out of memory growing the scope's tensor list; free tensors or "
+             "end scopes sooner");
+    return;
+  }
+  uint64_t old;
+  if (ts__move(t, call, TS__NO_OWNER, cur, &old) != TS_OK)
+    return;
+  if (old != cur) /* idempotent: already ours means already listed */
+    l->v[l->n++] = (uintptr_t)t;
+  ts__ok_fast();
+}
+
+/* ------------------------------------------------------------- queries */
+
+bool ts_in_scope(void) {
+  ts__ok_fast();
+  return tls.depth != 0;
+}
+
+int ts_scope_depth(void) {
+  ts__ok_fast();
+  return (int)tls.depth;
+}
+
+size_t ts_scope_tensor_count(void) {
+  ts__ok_fast();
+  if (!tls.depth)
+    return 0;
+  frame *f = &tls.frames[tls.depth - 1];
+  ts__list *l = f->async ? ts__async_list(f->async) : &tls.owned;
+  size_t start = f->async ? 0 : f->start, n = 0;
+  for (size_t k = start; k < l->n; k++)
+    n += ts__owner(l->v[k]) == f->id;
+  return n;
+}
