@@ -1,0 +1,376 @@
+/*
+ * bench.c - the runtime benchmarks behind `make bench` (see README.md).
+ *
+ * Every ratio compares two variants measured side by side in one run: the
+ * rounds alternate between them (which goes first alternates too) and the
+ * ratio is that of the medians of the per-round times, so that noise from
+ * the other processes on the machine hits both alike.
+ *
+ *   tsmem_bench [--python PYTHON --script mlp_torch.py] [--quick]
+ */
+#define _GNU_SOURCE
+#include "mlp.h"
+
+#include <tsmem.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+static double now_ns(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return ts.tv_sec * 1e9 + ts.tv_nsec;
+}
+
+static int cmp_double(const void *a, const void *b) {
+  double x = *(const double *)a, y = *(const double *)b;
+  return (x > y) - (x < y);
+}
+
+static double median(double *v, int n) {
+  qsort(v, (size_t)n, sizeof *v, cmp_double);
+  return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+/* Keeps a value alive for the optimiser: it cannot drop what computed it. */
+#define KEEP(p) __asm__ volatile("" : : "r"(p) : "memory")
+
+static int goals_missed;
+
+static void report(const char *what, double a, double b, const char *unit,
+                   const char *goal_text, int ok) {
+  printf("  %-58s %9.1f vs %9.1f %s  ratio %.3f  goal %s  %s\n", what, a, b,
+         unit, a / b, goal_text, ok ? "met" : "MISSED");
+  goals_missed += !ok;
+}
+
+/* ------------------------------------------------------ the variants -- */
+
+static const int64_t small_shape[] = {8};
+
+/* 1a: a scope frees three small tensors. */
+static void scope_three(int iters) {
+  for (int i = 0; i < iters; i++) {
+    ts_scope_id s = ts_scope_begin();
+    KEEP(ts_empty(small_shape, 1, TS_FLOAT32));
+    KEEP(ts_empty(small_shape, 1, TS_FLOAT32));
+    KEEP(ts_empty(small_shape, 1, TS_FLOAT32));
+    ts_scope_end(s);
+  }
+}
+
+/* 1b: the same three, freed by hand. */
+static void manual_three(int iters) {
+  for (int i = 0; i < iters; i++) {
+    ts_tensor *a = ts_empty(small_shape, 1, TS_FLOAT32);
+    ts_tensor *b = ts_empty(small_shape, 1, TS_FLOAT32);
+    ts_tensor *c = ts_empty(small_shape, 1, TS_FLOAT32);
+    ts_free(a);
+    ts_free(b);
+    ts_free(c);
+  }
+}
+
+/* 2a: an empty scope. */
+static void empty_scope(int iters) {
+  for (int i = 0; i < iters; i++) {
+    ts_scope_id s = ts_scope_begin();
+    KEEP(s);
+    ts_scope_end(s);
+  }
+}
+
+/* 2b: malloc(64)/free; the pointer escapes, so the pair cannot be elided. */
+static void malloc_free(int iters) {
+  for (int i = 0; i < iters; i++) {
+    void *p = malloc(64);
+    KEEP(p);
+    free(p);
+  }
+}
+
+static const int64_t big_shape[] = {256, 256};
+static ts_pool *bench_pool;
+
+/* 3a: a pooled 256x256 float tensor. */
+static void pooled(int iters) {
+  for (int i = 0; i < iters; i++) {
+    ts_tensor *t = ts_pool_acquire(bench_pool, big_shape, 2, TS_FLOAT32);
+    if (!t) /* the first miss of the run */
+      t = ts_empty(big_shape, 2, TS_FLOAT32);
+    ts_pool_release(bench_pool, t);
+  }
+}
+
+/* 3b: the same tensor made and freed. */
+static void made_and_freed(int iters) {
+  for (int i = 0; i < iters; i++)
+    ts_free(ts_empty(big_shape, 2, TS_FLOAT32));
+}
+
+/* ------------------------------------------------------------ the MLP -- */
+
+static mlp_data data;
+
+/* Deterministic data: a small LCG, no libtorch involved. */
+static void make_data(mlp_data *d) {
+  uint64_t s = 12345;
+#define NEXT() ((s = s * 6364136223846793005ull + 1442695040888963407ull) >> 33)
+#define UNIFORM() ((float)NEXT() / (float)(1ull << 31) - 0.5f)
+  for (int i = 0; i < MLP_BATCH * MLP_IN; i++)
+    d->x[i] = UNIFORM() * 2;
+  for (int i = 0; i < MLP_BATCH; i++)
+    d->y[i] = (int64_t)(NEXT() % MLP_CLASSES);
+  for (int i = 0; i < MLP_IN * MLP_HIDDEN; i++)
+    d->w1[i] = UNIFORM() * 0.3f;
+  for (int i = 0; i < MLP_HIDDEN * MLP_CLASSES; i++)
+    d->w2[i] = UNIFORM() * 0.3f;
+  memset(d->b1, 0, sizeof d->b1);
+  memset(d->b2, 0, sizeof d->b2);
+#undef UNIFORM
+#undef NEXT
+}
+
+typedef struct {
+  ts_tensor *x, *y, *p[4]; /* w1 b1 w2 b2 */
+} ts_mlp;
+
+static ts_mlp ts_model;
+
+static void ts_mlp_init(ts_mlp *m, const mlp_data *d) {
+  m->x = ts_from_buffer(d->x, TS_SHAPE(MLP_BATCH, MLP_IN), TS_FLOAT32);
+  m->y = ts_from_buffer(d->y, TS_SHAPE(MLP_BATCH), TS_INT64);
+  m->p[0] = ts_from_buffer(d->w1, TS_SHAPE(MLP_IN, MLP_HIDDEN), TS_FLOAT32);
+  m->p[1] = ts_from_buffer(d->b1, TS_SHAPE(MLP_HIDDEN), TS_FLOAT32);
+  m->p[2] =
+      ts_from_buffer(d->w2, TS_SHAPE(MLP_HIDDEN, MLP_CLASSES), TS_FLOAT32);
+  m->p[3] = ts_from_buffer(d->b2, TS_SHAPE(MLP_CLASSES), TS_FLOAT32);
+  for (int i = 0; i < 4; i++)
+    ts_requires_grad(m->p[i], true);
+}
+
+/* One training step through the C API, one scope per step. */
+static void ts_mlp_step(ts_mlp *m) {
+  ts_scope_id s = ts_scope_begin();
+  ts_tensor *h = ts_relu(ts_add(ts_matmul(m->x, m->p[0]), m->p[1]));
+  ts_tensor *logits = ts_add(ts_matmul(h, m->p[2]), m->p[3]);
+  ts_backward(ts_cross_entropy(logits, m->y));
+  for (int i = 0; i < 4; i++) {
+    ts_sgd_step(m->p[i], MLP_LR);
+    ts_zero_grad(m->p[i]);
+  }
+  ts_scope_end(s);
+}
+
+static double ts_mlp_loss(ts_mlp *m) {
+  ts_scope_id s = ts_scope_begin();
+  ts_tensor *h = ts_relu(ts_add(ts_matmul(m->x, m->p[0]), m->p[1]));
+  double l = ts_item(ts_cross_entropy(
+      ts_add(ts_matmul(h, m->p[2]), m->p[3]), m->y));
+  ts_scope_end(s);
+  return l;
+}
+
+static void ts_mlp_free(ts_mlp *m) {
+  ts_free(m->x);
+  ts_free(m->y);
+  for (int i = 0; i < 4; i++)
+    ts_free(m->p[i]);
+}
+
+static void run_ts_mlp(int iters) {
+  for (int i = 0; i < iters; i++)
+    ts_mlp_step(&ts_model);
+}
+
+static aten_mlp *aten_model;
+
+static void run_aten_mlp(int iters) {
+  for (int i = 0; i < iters; i++)
+    aten_mlp_step(aten_model);
+}
+
+/* --------------------------------------------------- the Python child -- */
+
+typedef struct {
+  pid_t pid;
+  FILE *to, *from;
+} child;
+
+static int py_start(child *c, const char *python, const char *script) {
+  int in[2], out[2];
+  if (pipe(in) || pipe(out))
+    return 0;
+  c->pid = fork();
+  if (c->pid < 0)
+    return 0;
+  if (c->pid == 0) {
+    dup2(in[0], 0);
+    dup2(out[1], 1);
+    close(in[1]), close(out[0]);
+    execl(python, python, script, (char *)NULL);
+    _exit(127);
+  }
+  close(in[0]), close(out[1]);
+  c->to = fdopen(in[1], "w");
+  c->from = fdopen(out[0], "r");
+  char line[64];
+  return fgets(line, sizeof line, c->from) && !strncmp(line, "ready", 5);
+}
+
+/* Sends a command, returns the number it answers (-1 on failure). */
+static double py_ask(child *c, const char *cmd) {
+  char line[64];
+  fprintf(c->to, "%s\n", cmd);
+  fflush(c->to);
+  if (!fgets(line, sizeof line, c->from))
+    return -1;
+  return atof(line);
+}
+
+static void py_stop(child *c) {
+  fclose(c->to);
+  fclose(c->from);
+  waitpid(c->pid, NULL, 0);
+}
+
+/* ------------------------------------------------------------ driving -- */
+
+typedef void (*variant)(int iters);
+
+/* Median ns per iteration of a and b over `rounds` alternating rounds. */
+static void side_by_side(variant a, variant b, int iters, int rounds,
+                         double *a_ns, double *b_ns) {
+  double ta[101], tb[101];
+  a(iters / 10 + 1), b(iters / 10 + 1); /* warm up */
+  for (int r = 0; r < rounds; r++) {
+    for (int k = 0; k < 2; k++) {
+      int first_a = (r + k) % 2 == 0;
+      variant v = first_a ? a : b;
+      double t0 = now_ns();
+      v(iters);
+      double dt = (now_ns() - t0) / iters;
+      if (first_a)
+        ta[r] = dt;
+      else
+        tb[r] = dt;
+    }
+  }
+  *a_ns = median(ta, rounds);
+  *b_ns = median(tb, rounds);
+}
+
+static long rss_kb(void) {
+  long pages = 0, resident = 0;
+  FILE *f = fopen("/proc/self/statm", "r");
+  if (f) {
+    if (fscanf(f, "%ld %ld", &pages, &resident) != 2)
+      resident = 0;
+    fclose(f);
+  }
+  return resident * (sysconf(_SC_PAGESIZE) / 1024);
+}
+
+int main(int argc, char **argv) {
+  const char *python = NULL, *script = NULL;
+  int quick = 0;
+  for (int i = 1; i < argc; i++) {
+    if (!strcmp(argv[i], "--python") && i + 1 < argc)
+      python = argv[++i];
+    else if (!strcmp(argv[i], "--script") && i + 1 < argc)
+      script = argv[++i];
+    else if (!strcmp(argv[i], "--quick"))
+      quick = 1;
+  }
+  int rounds = quick ? 11 : 31;
+  ts_set_num_threads(1);
+  printf("tsmem benchmarks: medians of %d alternating rounds, 1 thread\n",
+         rounds);
+
+  double a, b;
+  side_by_side(scope_three, manual_three, 2000, rounds, &a, &b);
+  report("1. scope frees 3 small tensors vs ts_free by hand", a, b,
+         "ns/iter", "<= 1.02", a / b <= 1.02);
+
+  side_by_side(empty_scope, malloc_free, 200000, rounds, &a, &b);
+  report("2. empty ts_scope_begin/ts_scope_end vs malloc(64)/free", a, b,
+         "ns/iter", "<= 0.5", a / b <= 0.5);
+
+  bench_pool = ts_pool_new(0);
+  side_by_side(pooled, made_and_freed, 5000, rounds, &a, &b);
+  report("3. pooled 256x256 float32 acquire/release vs ts_empty/ts_free", a,
+         b, "ns/iter", "<= 0.3", a / b <= 0.3);
+  ts_pool_destroy(bench_pool);
+
+  /* 4. The MLP step three ways; Python rounds interleave through a pipe. */
+  make_data(&data);
+  ts_mlp_init(&ts_model, &data);
+  aten_model = aten_mlp_new(&data);
+  int steps = quick ? 100 : 200;
+  double ts_t[101], at_t[101], py_t[101];
+  child py;
+  int have_py = python && script && py_start(&py, python, script);
+  if (python && !have_py)
+    fprintf(stderr, "  (could not start %s %s: Python skipped)\n", python,
+            script);
+  char cmd[32];
+  snprintf(cmd, sizeof cmd, "%d", steps);
+  run_ts_mlp(steps / 4), run_aten_mlp(steps / 4);
+  if (have_py)
+    py_ask(&py, cmd);
+  for (int r = 0; r < rounds; r++) {
+    for (int k = 0; k < 3; k++) {
+      int which = (r + k) % 3;
+      double t0 = now_ns();
+      if (which == 0)
+        run_ts_mlp(steps), ts_t[r] = (now_ns() - t0) / steps / 1e3;
+      else if (which == 1)
+        run_aten_mlp(steps), at_t[r] = (now_ns() - t0) / steps / 1e3;
+      else
+        py_t[r] = have_py ? py_ask(&py, cmd) * 1e6 / steps : 0;
+    }
+  }
+  double ts_us = median(ts_t, rounds), at_us = median(at_t, rounds);
+  report("4. MLP step, tsmem C API (scope per step) vs libtorch C++", ts_us,
+         at_us, "us/step", "<= 1.03", ts_us / at_us <= 1.03);
+  if (have_py) {
+    double py_us = median(py_t, rounds);
+    report("4. MLP step, tsmem C API vs PyTorch from Python", ts_us, py_us,
+           "us/step", "<= 0.90", ts_us / py_us <= 0.90);
+    printf("     losses after the runs: tsmem %.4f, libtorch C++ %.4f, "
+           "PyTorch %.4f\n",
+           ts_mlp_loss(&ts_model), aten_mlp_loss(aten_model),
+           py_ask(&py, "loss"));
+    py_stop(&py);
+  } else {
+    printf("     losses after the runs: tsmem %.4f, libtorch C++ %.4f\n",
+           ts_mlp_loss(&ts_model), aten_mlp_loss(aten_model));
+  }
+  aten_mlp_free(aten_model);
+
+  /* 5. Flat over 10,000 steps: live tensors and RSS. */
+  ts_mlp_free(&ts_model);
+  ts_mlp_init(&ts_model, &data);
+  size_t live1k = 0, live10k;
+  long rss1k = 0, rss10k;
+  for (int step = 1; step <= 10000; step++) {
+    ts_mlp_step(&ts_model);
+    if (step == 1000)
+      live1k = ts_memory().live_tensors, rss1k = rss_kb();
+  }
+  live10k = ts_memory().live_tensors, rss10k = rss_kb();
+  /* Flat: same live tensors, RSS within 1 MiB (allocator noise). */
+  int flat = live1k == live10k && rss10k - rss1k <= 1024;
+  printf("  %-58s live %zu -> %zu, RSS %ld -> %ld KiB  goal flat  %s\n",
+         "5. 10,000 MLP steps: step 1000 -> step 10000", live1k, live10k,
+         rss1k, rss10k, flat ? "met" : "MISSED");
+  goals_missed += !flat;
+  ts_mlp_free(&ts_model);
+
+  printf("%d goal%s missed\n", goals_missed, goals_missed == 1 ? "" : "s");
+  return 0;
+}
