@@ -1,17 +1,56 @@
-//===- TsmemPass.cpp - The tsmem LLVM pass --------------------------------===//
+//===- TsmemPass.cpp - The tsmem LLVM pass and its registration -----------===//
 //
-// Placeholder until the pass lands.
+// One module pass, `tsmem`, in three steps, each in its own file:
+//  1. ScopeLowering.cpp: TS_SCOPED functions become scopes;
+//  2. EmptyScopes.cpp: scopes that provably register nothing are dropped;
+//  3. AllocationSites.cpp: each tensor-making call records its file:line.
+// It is required (it runs at -O0 and on optnone functions: dropping it would
+// change what the program frees) and is added at the start of every
+// pipeline clang builds, or run alone with `opt -passes=tsmem`.
 //
 //===----------------------------------------------------------------------===//
 #include "TsmemPass.h"
+#include "RuntimeCalls.h"
 
+#include "llvm/IR/PassManager.h"
 #include "llvm/Passes/PassBuilder.h"
 #include "llvm/Passes/PassPlugin.h"
 
-void tsmem::registerTsmemPass(llvm::PassBuilder &) {}
+using namespace llvm;
 
-extern "C" LLVM_ATTRIBUTE_WEAK LLVM_ATTRIBUTE_VISIBILITY_DEFAULT ::llvm::PassPluginLibraryInfo
-llvmGetPassPluginInfo() {
+namespace {
+
+struct TsmemPass : PassInfoMixin<TsmemPass> {
+  PreservedAnalyses run(Module &M, ModuleAnalysisManager &) {
+    bool Changed = tsmem::lowerScopedFunctions(M);
+    Changed |= tsmem::removeEmptyScopes(M);
+    Changed |= tsmem::recordAllocationSites(M);
+    return Changed ? PreservedAnalyses::none() : PreservedAnalyses::all();
+  }
+  static bool isRequired() { return true; }
+};
+
+} // namespace
+
+void tsmem::registerTsmemPass(PassBuilder &PB) {
+  // Clang's -O0 pipeline runs this callback too, before any inlining.
+  PB.registerPipelineStartEPCallback(
+      [](ModulePassManager &MPM, OptimizationLevel) {
+        MPM.addPass(TsmemPass());
+      });
+  PB.registerPipelineParsingCallback(
+      [](StringRef Name, ModulePassManager &MPM,
+         ArrayRef<PassBuilder::PipelineElement>) {
+        if (Name != "tsmem")
+          return false;
+        MPM.addPass(TsmemPass());
+        return true;
+      });
+}
+
+extern "C" LLVM_ATTRIBUTE_WEAK
+    LLVM_ATTRIBUTE_VISIBILITY_DEFAULT ::llvm::PassPluginLibraryInfo
+    llvmGetPassPluginInfo() {
   return {LLVM_PLUGIN_API_VERSION, "tsmem", "0.1",
-          [](llvm::PassBuilder &PB) { tsmem::registerTsmemPass(PB); }};
+          [](PassBuilder &PB) { tsmem::registerTsmemPass(PB); }};
 }

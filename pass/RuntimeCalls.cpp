@@ -1,0 +1,64 @@
+//===- RuntimeCalls.cpp - The tsmem runtime as the pass sees it -----------===//
+//
+// The lists of runtime functions (OwnedCalls.def, TensorFreeCalls.def) and
+// the declarations the pass adds when it inserts runtime calls.
+//
+//===----------------------------------------------------------------------===//
+#include "RuntimeCalls.h"
+
+#include "llvm/ADT/StringSet.h"
+#include "llvm/IR/InstrTypes.h"
+#include "llvm/IR/Module.h"
+
+using namespace llvm;
+
+namespace {
+
+const StringSet<> &ownedFunctions() {
+  static const StringSet<> Names = {
+#define TSMEM_OWNED(Name) #Name,
+#include "OwnedCalls.def"
+  };
+  return Names;
+}
+
+const StringSet<> &tensorFreeFunctions() {
+  static const StringSet<> Names = {
+#define TSMEM_TENSOR_FREE(Name) #Name,
+#include "TensorFreeCalls.def"
+  };
+  return Names;
+}
+
+} // namespace
+
+bool tsmem::isOwnedFunction(StringRef Name) {
+  return ownedFunctions().contains(Name);
+}
+
+bool tsmem::isTensorFreeFunction(StringRef Name) {
+  return tensorFreeFunctions().contains(Name);
+}
+
+StringRef tsmem::calleeName(const CallBase &Call) {
+  if (const Function *F = Call.getCalledFunction())
+    return F->getName();
+  return "";
+}
+
+FunctionCallee tsmem::getScopeBegin(Module &M) {
+  return M.getOrInsertFunction(ScopeBeginName,
+                               Type::getInt64Ty(M.getContext()));
+}
+
+FunctionCallee tsmem::getScopeEnd(Module &M) {
+  LLVMContext &Ctx = M.getContext();
+  return M.getOrInsertFunction(ScopeEndName, Type::getInt32Ty(Ctx),
+                               Type::getInt64Ty(Ctx));
+}
+
+FunctionCallee tsmem::getSetSite(Module &M) {
+  LLVMContext &Ctx = M.getContext();
+  return M.getOrInsertFunction(SetSiteName, Type::getVoidTy(Ctx),
+                               PointerType::getUnqual(Ctx));
+}

@@ -1,0 +1,56 @@
+; Before each tensor-making call and each ts_scope_begin the pass records the
+; site: ts__set_site(@site), @site = {file, function, line} from the call's
+; location (function from its DISubprogram). No location, no site.
+; RUN: %opt_tsmem -passes=tsmem -S %s | FileCheck %s
+; RUN: %opt_tsmem -passes=tsmem,tsmem -S %s | FileCheck %s
+
+; CHECK-DAG: [[FILE:@.*]] = private unnamed_addr constant [8 x i8] c"model.c\00"
+; CHECK-DAG: [[FN:@.*]] = private unnamed_addr constant [8 x i8] c"forward\00"
+; CHECK-DAG: [[BEGIN:@.*]] = private unnamed_addr constant { ptr, ptr, i32 } { ptr [[FILE]], ptr [[FN]], i32 10 }
+; CHECK-DAG: [[ZEROS:@.*]] = private unnamed_addr constant { ptr, ptr, i32 } { ptr [[FILE]], ptr [[FN]], i32 11 }
+; CHECK-DAG: [[ACQ:@.*]] = private unnamed_addr constant { ptr, ptr, i32 } { ptr [[FILE]], ptr [[FN]], i32 12 }
+
+declare i64 @ts_scope_begin()
+declare i32 @ts_scope_end(i64)
+declare ptr @ts_zeros(ptr, i32, i32)
+declare ptr @ts_pool_acquire(ptr, ptr, i32, i32)
+declare i64 @ts_numel(ptr)
+declare ptr @user_make()
+
+; CHECK-LABEL: define i64 @forward_ir_name(
+; CHECK-NEXT: call void @ts__set_site(ptr [[BEGIN]])
+; CHECK-NEXT: %id = call i64 @ts_scope_begin()
+; CHECK-NEXT: call void @ts__set_site(ptr [[ZEROS]])
+; CHECK-NEXT: %a = call ptr @ts_zeros(
+; CHECK-NEXT: call void @ts__set_site(ptr [[ACQ]])
+; CHECK-NEXT: %b = call ptr @ts_pool_acquire(
+; CHECK-NEXT: %n = call i64 @ts_numel(ptr %a)
+; CHECK-NEXT: %c = call ptr @user_make()
+; CHECK-NEXT: %d = call ptr @ts_zeros(
+; CHECK-NEXT: call i32 @ts_scope_end(
+define i64 @forward_ir_name(ptr %shape, ptr %pool) !dbg !5 {
+  %id = call i64 @ts_scope_begin(), !dbg !10
+  %a = call ptr @ts_zeros(ptr %shape, i32 1, i32 0), !dbg !11
+  %b = call ptr @ts_pool_acquire(ptr %pool, ptr %shape, i32 1, i32 0), !dbg !12
+  %n = call i64 @ts_numel(ptr %a), !dbg !13
+  %c = call ptr @user_make(), !dbg !13
+  %d = call ptr @ts_zeros(ptr %shape, i32 1, i32 0)
+  %e = call i32 @ts_scope_end(i64 %id), !dbg !13
+  ret i64 %n, !dbg !13
+}
+
+; CHECK: declare void @ts__set_site(ptr)
+
+!llvm.dbg.cu = !{!0}
+!llvm.module.flags = !{!3, !4}
+!0 = distinct !DICompileUnit(language: DW_LANG_C11, file: !1, producer: "hand", isOptimized: false, runtimeVersion: 0, emissionKind: LineTablesOnly)
+!1 = !DIFile(filename: "model.c", directory: "/src")
+!3 = !{i32 2, !"Debug Info Version", i32 3}
+!4 = !{i32 7, !"Dwarf Version", i32 5}
+!5 = distinct !DISubprogram(name: "forward", scope: !1, file: !1, line: 9, type: !6, scopeLine: 9, spFlags: DISPFlagDefinition, unit: !0)
+!6 = !DISubroutineType(types: !7)
+!7 = !{}
+!10 = !DILocation(line: 10, column: 3, scope: !5)
+!11 = !DILocation(line: 11, column: 3, scope: !5)
+!12 = !DILocation(line: 12, column: 3, scope: !5)
+!13 = !DILocation(line: 13, column: 3, scope: !5)

@@ -1,0 +1,65 @@
+// TS_SCOPED: the whole function body is one scope, ended on every return
+// after the value is computed. The plugin runs the pass once per compile, at
+// -O0 and -O2, and records where each tensor and scope was made.
+// RUN: %clang %tsmem -O0 -S -emit-llvm -o - %s | FileCheck %s --check-prefixes=IR,IR0
+// RUN: %clang %tsmem -O2 -S -emit-llvm -o - %s | FileCheck %s --check-prefixes=IR,IR2
+// RUN: %clang %tsmem -O2 -S -emit-llvm -o - %s | FileCheck %s --check-prefix=SITE
+// RUN: %clang %tsmem -O0 %s %link_tsmem -o %t0 && %t0 | FileCheck %s
+// RUN: %clang %tsmem -O2 %s %link_tsmem -o %t2 && %t2 | FileCheck %s
+// RUN: %clang %tsmem -O1 -g %s %link_san -o %ts && %ts | FileCheck %s
+#include <stdio.h>
+#include <tsmem.h>
+
+static void report(const char *What) {
+  printf("%s: depth=%d live=%zu\n", What, ts_scope_depth(),
+         ts_memory().live_tensors);
+}
+
+// IR-LABEL: define {{.*}} @sumOfOnes(
+// IR: call void @ts__set_site(ptr {{(nonnull )?}}@tsmem.site
+// IR-NEXT: [[ID:%[0-9]+]] = {{(tail )?}}call i64 @ts_scope_begin()
+// IR: call void @ts__set_site(
+// IR-NEXT: {{.*}}call ptr @ts_ones(
+// IR: call double @ts_item(
+// IR0: call i32 @ts_scope_end(i64 [[ID]])
+// IR0-NEXT: ret double
+// IR2: call i32 @ts_scope_end(i64 [[ID]])
+// IR2: ret double
+// IR-NOT: ts_scope_begin
+// IR: }
+// The sites: the scope where the function starts, the tensor on its line.
+// SITE-DAG: [[FILE:@tsmem.site.str[.0-9]*]] = private unnamed_addr constant [{{[0-9]+}} x i8] c"{{.*}}scoped.c\00"
+// SITE-DAG: [[FN:@tsmem.site.str[.0-9]*]] = private unnamed_addr constant [10 x i8] c"sumOfOnes\00"
+// SITE-DAG: = private unnamed_addr constant { ptr, ptr, i32 } { ptr [[FILE]], ptr [[FN]], i32 [[#@LINE+2]] }
+// SITE-DAG: = private unnamed_addr constant { ptr, ptr, i32 } { ptr [[FILE]], ptr [[FN]], i32 [[#@LINE+2]] }
+TS_SCOPED double sumOfOnes(int N) {
+  ts_tensor *T = ts_ones(TS_SHAPE(N), TS_FLOAT32);
+  if (N < 0)
+    return -1;
+  return ts_item(ts_sum(T)) + 100 * ts_scope_depth();
+}
+
+// Recursion: one scope per call, each ended on its return.
+TS_SCOPED int depthAt(int N) {
+  ts_ones(TS_SHAPE(1), TS_FLOAT32);
+  return N == 0 ? ts_scope_depth() : depthAt(N - 1);
+}
+
+// Nothing to own: the scope is dropped (and its ts_scope_depth-free body
+// cannot tell).
+// IR-LABEL: define {{.*}} @twice(
+// IR-NOT: ts_scope
+// IR: ret i32
+TS_SCOPED int twice(int X) { return 2 * X; }
+
+int main(void) {
+  printf("sum: %g\n", sumOfOnes(5));
+  // CHECK: sum: 105
+  report("after");
+  // CHECK-NEXT: after: depth=0 live=0
+  printf("recursion: %d twice: %d\n", depthAt(3), twice(4));
+  // CHECK-NEXT: recursion: 4 twice: 8
+  report("end");
+  // CHECK-NEXT: end: depth=0 live=0
+  return 0;
+}
