@@ -1,0 +1,153 @@
+/* test_stats.c - ts_memory counters and the leak report. */
+#include "check.h"
+#include "child.h"
+
+#include <stdlib.h>
+
+static const ts__site big_site = {"app.c", "main", 12};
+static const ts__site small_site = {"model.c", "forward", 40};
+
+/* In a child with TSMEM_LEAK_REPORT=1: leak, then exit. */
+static void child_leak(void) {
+  const char *mode = child_mode();
+  if (!mode)
+    return;
+  if (!strcmp(mode, "leak")) {
+    for (int i = 0; i < 3; i++) {
+      ts__set_site(&big_site);
+      ts_zeros(TS_SHAPE(100), TS_FLOAT32); /* 3 x 400 bytes */
+    }
+    ts__set_site(&small_site);
+    ts_zeros(TS_SHAPE(10), TS_FLOAT32); /* 40 bytes */
+    ts_zeros(TS_SHAPE(2), TS_FLOAT64);  /* no site: a return address */
+    ts_pool_release(ts_global_pool(), ts_zeros(TS_SHAPE(7), TS_FLOAT32));
+  } else if (!strcmp(mode, "clean")) {
+    ts_free(ts_zeros(TS_SHAPE(2), TS_FLOAT32));
+    ts_pool_release(ts_global_pool(), ts_zeros(TS_SHAPE(7), TS_FLOAT32));
+  }
+  exit(0);
+}
+
+TEST(memory_counters) {
+  child_leak();
+  ts_memory_stats m0 = ts_memory();
+  ts_tensor *a = ts_zeros(TS_SHAPE(10, 10), TS_FLOAT32); /* 400 bytes */
+  ts_tensor *b = ts_zeros(TS_SHAPE(5), TS_FLOAT64);      /* 40 bytes */
+  ts_memory_stats m1 = ts_memory();
+  CHECK_EQ(m1.live_tensors, m0.live_tensors + 2);
+  CHECK_EQ(m1.live_bytes, m0.live_bytes + 440);
+  CHECK_EQ(m1.created, m0.created + 2);
+  CHECK_EQ(m1.freed, m0.freed);
+  CHECK(m1.peak_bytes >= m1.live_bytes);
+  ts_free(a);
+  ts_memory_stats m2 = ts_memory();
+  CHECK_EQ(m2.live_tensors, m0.live_tensors + 1);
+  CHECK_EQ(m2.live_bytes, m0.live_bytes + 40);
+  CHECK_EQ(m2.freed, m0.freed + 1);
+  CHECK_EQ(m2.peak_bytes, m1.peak_bytes); /* a peak stays */
+  ts_free(b);
+  CHECK_EQ(ts_memory().live_bytes, m0.live_bytes);
+}
+
+TEST(pooled_are_counted_apart) {
+  ts_memory_stats m0 = ts_memory();
+  ts_pool *p = ts_pool_new(0);
+  ts_pool_release(p, ts_zeros(TS_SHAPE(4), TS_INT32));
+  ts_memory_stats m1 = ts_memory();
+  CHECK_EQ(m1.live_tensors, m0.live_tensors);
+  CHECK_EQ(m1.live_bytes, m0.live_bytes);
+  CHECK_EQ(m1.pooled_tensors, m0.pooled_tensors + 1);
+  CHECK_EQ(m1.pooled_bytes, m0.pooled_bytes + 16);
+  ts_tensor *t = ts_pool_acquire(p, TS_SHAPE(4), TS_INT32);
+  ts_memory_stats m2 = ts_memory();
+  CHECK_EQ(m2.live_tensors, m0.live_tensors + 1);
+  CHECK_EQ(m2.pooled_tensors, m0.pooled_tensors);
+  ts_free(t);
+  ts_pool_destroy(p);
+  /* created - freed is what is live: handles issued and ended. */
+  ts_memory_stats m3 = ts_memory();
+  CHECK_EQ(m3.created - m3.freed, m3.live_tensors);
+}
+
+TEST(scopes_update_counters) {
+  ts_memory_stats m0 = ts_memory();
+  {
+    TS_SCOPE_GUARD();
+    for (int i = 0; i < 10; i++)
+      ts_ones(TS_SHAPE(8), TS_FLOAT32);
+    CHECK_EQ(ts_memory().live_tensors, m0.live_tensors + 10);
+  }
+  ts_memory_stats m1 = ts_memory();
+  CHECK_EQ(m1.live_tensors, m0.live_tensors);
+  CHECK_EQ(m1.freed, m0.freed + 10);
+  CHECK(m1.peak_bytes >= m0.live_bytes + 320);
+}
+
+TEST(leak_report_groups_by_site) {
+  ts_tensor *t[5];
+  for (int i = 0; i < 3; i++) {
+    ts__set_site(&big_site);
+    t[i] = ts_zeros(TS_SHAPE(100), TS_FLOAT32);
+  }
+  ts__set_site(&small_site);
+  t[3] = ts_zeros(TS_SHAPE(10), TS_FLOAT32);
+  t[4] = ts_zeros(TS_SHAPE(1), TS_FLOAT32); /* site consumed: none */
+  FILE *f = tmpfile();
+  size_t n = ts_leak_report(f);
+  CHECK_EQ(n, 5);
+  rewind(f);
+  char buf[4096] = {0};
+  fread(buf, 1, sizeof buf - 1, f);
+  fclose(f);
+  CHECK(strstr(buf, "tsmem: leak report: 5 tensors, 1244 bytes alive\n") ==
+        buf);
+  const char *big = strstr(buf, "  3 tensors, 1200 bytes at app.c:12 in main");
+  const char *small =
+      strstr(buf, "  1 tensors, 40 bytes at model.c:40 in forward");
+  CHECK(big && small && big < small); /* most bytes first */
+  CHECK(strstr(buf, "  1 tensors, 4 bytes at ") != NULL);
+  for (int i = 0; i < 5; i++)
+    ts_free(t[i]);
+  CHECK_EQ(ts_leak_report(NULL), 0);
+}
+
+TEST(failed_call_drops_its_site) {
+  ts__set_site(&big_site);
+  CHECK(ts_zeros(TS_SHAPE(2), (ts_dtype)77) == NULL);
+  ts_tensor *t = ts_zeros(TS_SHAPE(2), TS_FLOAT32);
+  FILE *f = tmpfile();
+  ts_leak_report(f);
+  rewind(f);
+  char buf[1024] = {0};
+  fread(buf, 1, sizeof buf - 1, f);
+  fclose(f);
+  CHECK(strstr(buf, "app.c") == NULL);
+  ts_free(t);
+}
+
+TEST(leak_report_at_exit) {
+  const char *env[] = {"TSMEM_LEAK_REPORT=1", NULL};
+  child_result r = child_run("leak", env);
+  CHECK_EQ(r.exit_code, 0);
+  const char *head = strstr(
+      r.err, "tsmem: leak report: 5 tensors, 1256 bytes alive at exit\n");
+  CHECK(head != NULL);
+  const char *big = strstr(r.err, "app.c:12 in main");
+  const char *small = strstr(r.err, "model.c:40 in forward");
+  CHECK(head && big && small && head < big && big < small);
+  CHECK(strstr(r.err, "3 tensors, 1200 bytes at app.c:12 in main") != NULL);
+  if (!head)
+    fprintf(stderr, "child stderr:\n%s\n", r.err);
+
+  r = child_run("clean", env); /* nothing alive (pooled does not count) */
+  CHECK_EQ(r.exit_code, 0);
+  CHECK(strstr(r.err, "leak report") == NULL);
+
+  const char *off[] = {"TSMEM_LEAK_REPORT=0", NULL};
+  r = child_run("leak", off);
+  CHECK(strstr(r.err, "leak report") == NULL);
+}
+
+RUN_TESTS(T(memory_counters), T(pooled_are_counted_apart),
+          T(scopes_update_counters), T(leak_report_groups_by_site),
+          T(failed_call_drops_its_site), T(leak_report_at_exit))
