@@ -19,8 +19,7 @@ class CompilerInstance;
 namespace tsmem {
 
 std::unique_ptr<clang::ASTConsumer>
-createOwnershipAnalysis(clang::CompilerInstance &CI,
-                        const PluginOptions &Opts);
+createOwnershipAnalysis(clang::CompilerInstance &CI, const PluginOptions &Opts);
 
 } // namespace tsmem
 

@@ -1,0 +1,60 @@
+//===- Diagnostics.cpp - Reporting tsmem's memory diagnostics -------------===//
+//
+// Custom diagnostic IDs behave like Clang's own warnings here: errors under
+// -Werror, nothing under -w, nothing in system headers, one report per
+// check and location, off when -fplugin-arg-tsmem-disable names the check.
+//
+//===----------------------------------------------------------------------===//
+#include "Diagnostics.h"
+
+#include "clang/Basic/SourceManager.h"
+
+using namespace clang;
+
+namespace tsmem {
+
+llvm::StringRef checkName(Check C) {
+  return AllChecks[static_cast<unsigned>(C)];
+}
+
+Reporter::Reporter(DiagnosticsEngine &Diags, const SourceManager &SM,
+                   const PluginOptions &Opts)
+    : Diags(Diags), SM(SM), Opts(Opts) {
+  WarningID = Diags.getCustomDiagID(DiagnosticsEngine::Warning, "%0");
+  ErrorID = Diags.getCustomDiagID(DiagnosticsEngine::Error, "%0");
+  NoteID = Diags.getCustomDiagID(DiagnosticsEngine::Note, "%0");
+}
+
+bool Reporter::isEnabled(Check C) const {
+  return Opts.isEnabled(checkName(C)) && !Diags.getIgnoreAllWarnings();
+}
+
+bool Reporter::warn(Check C, SourceLocation Loc, llvm::StringRef Message,
+                    SourceRange Range, llvm::ArrayRef<FixItHint> FixIts) {
+  LastShown = false;
+  if (!isEnabled(C) || Loc.isInvalid())
+    return false;
+  if (Diags.getSuppressSystemWarnings() &&
+      (SM.isInSystemHeader(SM.getExpansionLoc(Loc)) || SM.isInSystemMacro(Loc)))
+    return false;
+  if (!Seen.insert({static_cast<unsigned>(C), Loc.getRawEncoding()}).second)
+    return false;
+  unsigned ID = Diags.getWarningsAsErrors() ? ErrorID : WarningID;
+  std::string Text = (Message + " [" + checkName(C) + "]").str();
+  DiagnosticBuilder DB = Diags.Report(Loc, ID);
+  DB << Text;
+  if (Range.isValid())
+    DB << Range;
+  for (const FixItHint &Fix : FixIts)
+    DB << Fix;
+  LastShown = true;
+  return true;
+}
+
+void Reporter::note(SourceLocation Loc, llvm::StringRef Message) {
+  if (!LastShown || Loc.isInvalid())
+    return;
+  Diags.Report(Loc, NoteID) << Message;
+}
+
+} // namespace tsmem

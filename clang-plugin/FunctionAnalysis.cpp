@@ -1,0 +1,946 @@
+//===- FunctionAnalysis.cpp - Ownership dataflow over one function --------===//
+//
+// A forward dataflow over Clang's CFG (every subexpression an element, with
+// lifetime ends and cleanup-function calls). Each tensor-making call site is
+// an abstract object (two per site: the newest and the older ones, so loops
+// converge); the state maps variables to the objects they may hold, objects
+// to the set of owner states they may be in, and keeps the stack of scope
+// regions open on the path. States join at merge points; null tests refine
+// the edge where a handle is NULL.
+//
+// Checks need the bad state on every path that reaches them (a "must"
+// reading of the joined state), so correlated branches stay quiet. Leaks are
+// found by reachability at the end of each full expression, when a variable
+// dies and when the function returns.
+//
+//===----------------------------------------------------------------------===//
+#include "FunctionAnalysis.h"
+#include "Diagnostics.h"
+
+#include "clang/AST/ASTContext.h"
+#include "clang/AST/Decl.h"
+#include "clang/AST/Expr.h"
+#include "clang/AST/ParentMap.h"
+#include "clang/AST/RecursiveASTVisitor.h"
+#include "clang/AST/Stmt.h"
+#include "clang/Analysis/CFG.h"
+#include "clang/Basic/SourceManager.h"
+#include "clang/Lex/Lexer.h"
+#include "llvm/ADT/DenseMap.h"
+#include "llvm/ADT/DenseSet.h"
+#include "llvm/ADT/PostOrderIterator.h"
+#include "llvm/ADT/SmallVector.h"
+
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+using namespace clang;
+
+namespace tsmem {
+namespace {
+
+using ObjId = unsigned;
+using ObjSet = std::set<ObjId>;
+
+/// The owner states an object may be in (a set: states join at merges).
+enum OwnerBit : uint8_t {
+  Owned = 1,     ///< The function's to free, escape or hand on.
+  Scoped = 2,    ///< Owned by the scope region Obj::Region.
+  Freed = 4,     ///< ts_free'd.
+  Released = 8,  ///< Handed to a pool by ts_pool_release.
+  Ended = 16,    ///< Its scope ended and freed it.
+  HandedOn = 32, ///< Escaped, kept, returned, stored or passed on: not ours.
+};
+
+struct Obj {
+  uint8_t Bits = 0;
+  const void *Region = nullptr;    ///< Owner while Scoped.
+  const ReturnStmt *Ret = nullptr; ///< Returned while still Scoped.
+  bool RetFixable = false;         ///< ts_escape at the return would do.
+  const CallExpr *FreedBy = nullptr;
+  SourceLocation EndLoc;            ///< Where its scope ended.
+  const VarDecl *LastVar = nullptr; ///< The last variable bound to it.
+
+  bool operator==(const Obj &O) const {
+    return Bits == O.Bits && Region == O.Region && Ret == O.Ret &&
+           RetFixable == O.RetFixable && FreedBy == O.FreedBy &&
+           EndLoc == O.EndLoc && LastVar == O.LastVar;
+  }
+  bool operator!=(const Obj &O) const { return !(*this == O); }
+};
+
+struct State {
+  bool Reached = false;
+  std::map<ObjId, Obj> Objs;
+  std::map<const VarDecl *, ObjSet> Pts;
+  llvm::SmallVector<const void *, 4> Regions; ///< Open scopes, innermost last.
+};
+
+enum class RegionKind { Guard, Manual, Function, Caller };
+
+struct RegionInfo {
+  RegionKind Kind;
+  SourceLocation Begin;
+};
+
+/// Why a tensor became unreachable, for the leak message.
+enum class LeakCause { Statement, OutOfScope, Return };
+
+/// What the body does, found before building the CFG: no tsmem call at all
+/// means nothing to analyse.
+class BodyScan : public RecursiveASTVisitor<BodyScan> {
+public:
+  explicit BodyScan(ASTContext &Ctx) : Ctx(Ctx) {}
+  bool VisitUnaryOperator(UnaryOperator *UO) {
+    if (UO->getOpcode() == UO_AddrOf)
+      if (auto *DRE =
+              dyn_cast<DeclRefExpr>(UO->getSubExpr()->IgnoreParenImpCasts()))
+        if (auto *VD = dyn_cast<VarDecl>(DRE->getDecl()))
+          AddrTaken.insert(VD);
+    return true;
+  }
+  bool VisitCallExpr(CallExpr *CE) {
+    if (modelCall(CE, Ctx).Kind != CallKind::Unknown)
+      UsesTsmem = true;
+    return true;
+  }
+  ASTContext &Ctx;
+  llvm::DenseSet<const VarDecl *> AddrTaken;
+  bool UsesTsmem = false;
+};
+
+class FunctionAnalyzer {
+public:
+  FunctionAnalyzer(const FunctionDecl *FD, BodyScope Scope, ASTContext &Ctx,
+                   Reporter &Report)
+      : FD(FD), Scope(Scope), Ctx(Ctx), SM(Ctx.getSourceManager()),
+        Report(Report) {}
+
+  void run();
+
+private:
+  // Dataflow.
+  State initialState();
+  void transferBlock(const CFGBlock *B);
+  void refineEdge(State &E, const CFGBlock *B, unsigned SuccIdx);
+  static bool join(State &Dst, const State &Src);
+
+  // Elements.
+  void visitStmt(const Stmt *St);
+  void visitCall(const CallExpr *CE);
+  void visitAssign(const Expr *LHS, const Expr *RHS);
+  void visitInit(const VarDecl *VD);
+  void visitReturn(const ReturnStmt *RS);
+  void visitCleanup(const VarDecl *VD, const CFGBlock *B, unsigned Index);
+  void visitLifetimeEnd(const VarDecl *VD, const Stmt *Trigger);
+  void functionEnd(const CFGBlock *B);
+
+  // Effects.
+  void allocate(const CallExpr *CE);
+  void handOn(const ObjSet &Os);
+  void consume(const ObjSet &Os, const CallExpr *CE, OwnerBit Bit);
+  void escape(const ObjSet &Os);
+  void registerInScope(const ObjSet &Os);
+  void pushRegion(const void *Key, RegionKind Kind, SourceLocation Loc);
+  void endRegion(const void *Key, SourceLocation EndLoc);
+  void endOneRegion(const void *Key, SourceLocation EndLoc);
+  void collect(SourceLocation Loc, LeakCause Cause, const VarDecl *Dying);
+
+  // Checks.
+  bool mustBeIn(const ObjSet &Os, uint8_t Mask) const;
+  bool checkUse(const ObjSet &Os, const Expr *Use, const CallExpr *Freeing);
+  void reportLeak(ObjId Id, const Obj &O, SourceLocation Loc, LeakCause Cause,
+                  const VarDecl *Dying);
+  void reportUnescapedReturn(const Obj &O, const void *Region);
+
+  // Helpers.
+  ObjSet eval(const Expr *E) const;
+  bool isTracked(const VarDecl *VD) const;
+  const CallModel &model(const CallExpr *CE) const;
+  bool isScopeBeginCall(const Expr *E) const;
+  bool isFullExpression(const Stmt *St) const;
+  const VarDecl *nullTestedVar(const Expr *C, bool &NullOnTrue) const;
+  std::string siteName(ObjId Id) const;
+  SourceLocation locOf(const Stmt *Trigger) const;
+
+  const FunctionDecl *FD;
+  BodyScope Scope;
+  ASTContext &Ctx;
+  const SourceManager &SM;
+  Reporter &Report;
+
+  std::unique_ptr<CFG> Cfg;
+  std::unique_ptr<ParentMap> Parents;
+  llvm::DenseSet<const VarDecl *> AddrTaken;
+  mutable llvm::DenseMap<const CallExpr *, CallModel> Models;
+  llvm::DenseMap<const CallExpr *, unsigned> SiteIndex;
+  std::vector<const CallExpr *> Sites;
+  llvm::DenseMap<const void *, RegionInfo> RegionInfos;
+
+  State S;                ///< The state being transferred.
+  bool Reporting = false; ///< Only the last pass over the fixpoint reports.
+};
+
+//===----------------------------------------------------------------------===//
+// Helpers
+//===----------------------------------------------------------------------===//
+
+const CallModel &FunctionAnalyzer::model(const CallExpr *CE) const {
+  auto It = Models.find(CE);
+  if (It != Models.end())
+    return It->second;
+  return Models[CE] = modelCall(CE, Ctx);
+}
+
+bool FunctionAnalyzer::isTracked(const VarDecl *VD) const {
+  return VD && VD->hasLocalStorage() && isTensorPointer(VD->getType()) &&
+         !AddrTaken.count(VD);
+}
+
+static const VarDecl *varOf(const Expr *E) {
+  if (!E)
+    return nullptr;
+  if (const auto *DRE = dyn_cast<DeclRefExpr>(E->IgnoreParenCasts()))
+    return dyn_cast<VarDecl>(DRE->getDecl());
+  return nullptr;
+}
+
+ObjSet FunctionAnalyzer::eval(const Expr *E) const {
+  if (!E)
+    return {};
+  E = E->IgnoreParenCasts();
+  if (const auto *DRE = dyn_cast<DeclRefExpr>(E)) {
+    const auto *VD = dyn_cast<VarDecl>(DRE->getDecl());
+    if (!isTracked(VD))
+      return {};
+    auto It = S.Pts.find(VD);
+    return It == S.Pts.end() ? ObjSet() : It->second;
+  }
+  if (const auto *CE = dyn_cast<CallExpr>(E)) {
+    const CallModel &M = model(CE);
+    if ((M.Kind == CallKind::Escape || M.Kind == CallKind::Keep) &&
+        CE->getNumArgs() == 1)
+      return eval(CE->getArg(0));
+    if (M.Kind != CallKind::Owned)
+      return {};
+    auto It = SiteIndex.find(CE);
+    if (It == SiteIndex.end() || !S.Objs.count(It->second * 2))
+      return {};
+    return {It->second * 2};
+  }
+  if (const auto *CO = dyn_cast<ConditionalOperator>(E)) {
+    ObjSet Os = eval(CO->getTrueExpr());
+    ObjSet F = eval(CO->getFalseExpr());
+    Os.insert(F.begin(), F.end());
+    return Os;
+  }
+  if (const auto *BCO = dyn_cast<BinaryConditionalOperator>(E)) {
+    ObjSet Os = eval(BCO->getCommon());
+    ObjSet F = eval(BCO->getFalseExpr());
+    Os.insert(F.begin(), F.end());
+    return Os;
+  }
+  if (const auto *OVE = dyn_cast<OpaqueValueExpr>(E))
+    return eval(OVE->getSourceExpr());
+  if (const auto *BO = dyn_cast<BinaryOperator>(E))
+    if (BO->getOpcode() == BO_Assign || BO->getOpcode() == BO_Comma)
+      return eval(BO->getRHS());
+  return {};
+}
+
+bool FunctionAnalyzer::isScopeBeginCall(const Expr *E) const {
+  const auto *CE = E ? dyn_cast<CallExpr>(E->IgnoreParenCasts()) : nullptr;
+  return CE && model(CE).Kind == CallKind::ScopeBegin;
+}
+
+/// The end of a full expression: nothing above it will bind its value.
+bool FunctionAnalyzer::isFullExpression(const Stmt *St) const {
+  if (!isa<Expr>(St))
+    return true;
+  const Stmt *P = Parents->getParentIgnoreParenCasts(St);
+  if (!P)
+    return true;
+  return !isa<Expr>(P) && !isa<DeclStmt>(P) && !isa<ReturnStmt>(P);
+}
+
+const VarDecl *FunctionAnalyzer::nullTestedVar(const Expr *C,
+                                               bool &NullOnTrue) const {
+  C = C->IgnoreParenImpCasts();
+  if (const auto *UO = dyn_cast<UnaryOperator>(C)) {
+    if (UO->getOpcode() != UO_LNot)
+      return nullptr;
+    const VarDecl *VD = nullTestedVar(UO->getSubExpr(), NullOnTrue);
+    NullOnTrue = !NullOnTrue;
+    return VD;
+  }
+  if (const auto *BO = dyn_cast<BinaryOperator>(C)) {
+    if (BO->getOpcode() == BO_Assign) {
+      NullOnTrue = false;
+      return varOf(BO->getLHS());
+    }
+    if (BO->getOpcode() != BO_EQ && BO->getOpcode() != BO_NE)
+      return nullptr;
+    const Expr *Other = nullptr;
+    if (BO->getRHS()->isNullPointerConstant(const_cast<ASTContext &>(Ctx),
+                                            Expr::NPC_ValueDependentIsNotNull))
+      Other = BO->getLHS();
+    else if (BO->getLHS()->isNullPointerConstant(
+                 const_cast<ASTContext &>(Ctx),
+                 Expr::NPC_ValueDependentIsNotNull))
+      Other = BO->getRHS();
+    if (!Other)
+      return nullptr;
+    NullOnTrue = BO->getOpcode() == BO_EQ;
+    return varOf(Other);
+  }
+  NullOnTrue = false;
+  if (isa<DeclRefExpr>(C))
+    return varOf(C);
+  return nullptr;
+}
+
+std::string FunctionAnalyzer::siteName(ObjId Id) const {
+  const CallExpr *CE = Sites[Id / 2];
+  if (const FunctionDecl *Callee = CE->getDirectCallee())
+    if (Callee->getIdentifier())
+      return Callee->getName().str();
+  return "call";
+}
+
+SourceLocation FunctionAnalyzer::locOf(const Stmt *Trigger) const {
+  if (!Trigger)
+    return FD->getBodyRBrace();
+  if (const auto *CS = dyn_cast<CompoundStmt>(Trigger))
+    return CS->getRBracLoc();
+  return Trigger->getBeginLoc();
+}
+
+//===----------------------------------------------------------------------===//
+// Effects
+//===----------------------------------------------------------------------===//
+
+void FunctionAnalyzer::allocate(const CallExpr *CE) {
+  auto [It, New] = SiteIndex.insert({CE, Sites.size()});
+  if (New)
+    Sites.push_back(CE);
+  ObjId Id = It->second * 2, Older = Id + 1;
+  auto Prev = S.Objs.find(Id);
+  if (Prev != S.Objs.end()) {
+    // The site runs again: what it made before becomes "older".
+    Obj P = Prev->second;
+    S.Objs.erase(Prev);
+    auto [OIt, ONew] = S.Objs.insert({Older, P});
+    if (!ONew)
+      OIt->second.Bits |= P.Bits;
+    for (auto &[VD, Os] : S.Pts)
+      if (Os.erase(Id))
+        Os.insert(Older);
+  }
+  Obj O;
+  if (S.Regions.empty()) {
+    O.Bits = Owned;
+  } else {
+    O.Bits = Scoped;
+    O.Region = S.Regions.back();
+  }
+  S.Objs[Id] = O;
+}
+
+void FunctionAnalyzer::handOn(const ObjSet &Os) {
+  for (ObjId Id : Os) {
+    auto It = S.Objs.find(Id);
+    if (It == S.Objs.end())
+      continue;
+    It->second.Bits = HandedOn;
+    It->second.Ret = nullptr;
+  }
+}
+
+void FunctionAnalyzer::consume(const ObjSet &Os, const CallExpr *CE,
+                               OwnerBit Bit) {
+  // A strong update is right when the argument can only be one object, or
+  // when no other variable may hold any of them (every live object is held
+  // by some variable, so on each path the argument is that object).
+  bool Strong = Os.size() == 1;
+  if (!Strong) {
+    Strong = true;
+    for (ObjId Id : Os) {
+      unsigned Holders = 0;
+      for (const auto &[VD, Held] : S.Pts)
+        Holders += Held.count(Id);
+      if (Holders > 1)
+        Strong = false;
+    }
+  }
+  for (ObjId Id : Os) {
+    auto It = S.Objs.find(Id);
+    if (It == S.Objs.end())
+      continue;
+    Obj &O = It->second;
+    O.Bits = Strong ? Bit : (O.Bits | Bit);
+    O.FreedBy = CE;
+    O.Ret = nullptr;
+  }
+}
+
+void FunctionAnalyzer::escape(const ObjSet &Os) {
+  for (ObjId Id : Os) {
+    auto It = S.Objs.find(Id);
+    if (It == S.Objs.end())
+      continue;
+    Obj &O = It->second;
+    if ((O.Bits & Scoped) && !S.Regions.empty() &&
+        O.Region == S.Regions.back()) {
+      // From the current scope to its parent; beyond the function (or at
+      // depth 1, manual) it is the caller's business.
+      if (S.Regions.size() >= 2)
+        O.Region = S.Regions[S.Regions.size() - 2];
+      else
+        O.Bits = (O.Bits & ~Scoped) | HandedOn;
+    } else if (O.Bits & Owned) {
+      O.Bits = (O.Bits & ~Owned) | HandedOn;
+    }
+  }
+}
+
+void FunctionAnalyzer::registerInScope(const ObjSet &Os) {
+  if (S.Regions.empty())
+    return;
+  for (ObjId Id : Os) {
+    auto It = S.Objs.find(Id);
+    if (It != S.Objs.end() && It->second.Bits == Owned) {
+      It->second.Bits = Scoped;
+      It->second.Region = S.Regions.back();
+    }
+  }
+}
+
+void FunctionAnalyzer::pushRegion(const void *Key, RegionKind Kind,
+                                  SourceLocation Loc) {
+  RegionInfos[Key] = {Kind, Loc};
+  S.Regions.push_back(Key);
+}
+
+void FunctionAnalyzer::endRegion(const void *Key, SourceLocation EndLoc) {
+  auto It = llvm::find(llvm::reverse(S.Regions), Key);
+  if (It == S.Regions.rend())
+    return;
+  // Ending a scope that is not innermost ends the inner ones first.
+  size_t Depth = std::distance(It, S.Regions.rend()) - 1;
+  while (S.Regions.size() > Depth) {
+    const void *K = S.Regions.pop_back_val();
+    endOneRegion(K, EndLoc);
+  }
+}
+
+void FunctionAnalyzer::endOneRegion(const void *Key, SourceLocation EndLoc) {
+  for (auto &[Id, O] : S.Objs) {
+    if (!(O.Bits & Scoped) || O.Region != Key)
+      continue;
+    if (O.Ret) {
+      reportUnescapedReturn(O, Key);
+      O.Bits = (O.Bits & ~Scoped) | HandedOn;
+      O.Ret = nullptr;
+      continue;
+    }
+    O.Bits = (O.Bits & ~Scoped) | Ended;
+    O.EndLoc = EndLoc;
+  }
+}
+
+void FunctionAnalyzer::collect(SourceLocation Loc, LeakCause Cause,
+                               const VarDecl *Dying) {
+  ObjSet Held;
+  for (const auto &[VD, Os] : S.Pts)
+    Held.insert(Os.begin(), Os.end());
+  for (auto It = S.Objs.begin(); It != S.Objs.end();) {
+    if (Held.count(It->first) || It->second.Ret) {
+      ++It;
+      continue;
+    }
+    if (It->second.Bits == Owned)
+      reportLeak(It->first, It->second, Loc, Cause, Dying);
+    It = S.Objs.erase(It);
+  }
+}
+
+//===----------------------------------------------------------------------===//
+// Checks
+//===----------------------------------------------------------------------===//
+
+bool FunctionAnalyzer::mustBeIn(const ObjSet &Os, uint8_t Mask) const {
+  for (ObjId Id : Os) {
+    auto It = S.Objs.find(Id);
+    if (It == S.Objs.end() || !It->second.Bits || (It->second.Bits & ~Mask))
+      return false;
+  }
+  return !Os.empty();
+}
+
+bool FunctionAnalyzer::checkUse(const ObjSet &Os, const Expr *Use,
+                                const CallExpr *Freeing) {
+  if (mustBeIn(Os, Freed | Released)) {
+    const Obj &O = S.Objs.find(*Os.begin())->second;
+    bool WasReleased = O.Bits == Released;
+    if (Reporting) {
+      bool Shown;
+      if (Freeing)
+        Shown = Report.warn(
+            Check::DoubleFree, Freeing->getBeginLoc(),
+            WasReleased ? "tensor freed or released again after it was "
+                          "released to a pool"
+                        : "tensor freed or released again after it was freed",
+            Use->getSourceRange());
+      else
+        Shown = Report.warn(
+            Check::UseAfterFree, Use->getBeginLoc(),
+            WasReleased ? "use of a tensor after it was released to a pool"
+                        : "use of a tensor after it was freed",
+            Use->getSourceRange());
+      if (Shown && O.FreedBy)
+        Report.note(O.FreedBy->getBeginLoc(),
+                    WasReleased ? "released here" : "freed here");
+    }
+    return true;
+  }
+  if (mustBeIn(Os, Ended)) {
+    const Obj &O = S.Objs.find(*Os.begin())->second;
+    if (Reporting &&
+        Report.warn(Check::UseAfterScope, Use->getBeginLoc(),
+                    "use of a tensor after the scope that owned it ended "
+                    "and freed it; ts_escape() it inside the scope to keep it",
+                    Use->getSourceRange()))
+      Report.note(O.EndLoc, "the scope ends here");
+    return true;
+  }
+  return false;
+}
+
+void FunctionAnalyzer::reportLeak(ObjId Id, const Obj &O, SourceLocation Loc,
+                                  LeakCause Cause, const VarDecl *Dying) {
+  if (!Reporting)
+    return;
+  std::string Made = "tensor from '" + siteName(Id) + "'";
+  std::string Msg;
+  const CallExpr *Site = Sites[Id / 2];
+  switch (Cause) {
+  case LeakCause::Statement:
+    if (O.LastVar) {
+      Msg = Made + " leaks: '" + O.LastVar->getName().str() +
+            "' is overwritten before it is freed";
+    } else {
+      Msg = Made + " leaks: the result is discarded without being freed";
+      Loc = Site->getBeginLoc();
+    }
+    break;
+  case LeakCause::OutOfScope:
+    Msg = Made + " leaks: '" +
+          (Dying ? Dying->getName().str() : std::string("its variable")) +
+          "' goes out of scope before it is freed";
+    break;
+  case LeakCause::Return:
+    Msg = Made + " leaks: the function ends without freeing it";
+    break;
+  }
+  Msg += " (free it, ts_keep() it or hand it on)";
+  if (Report.warn(Check::Leak, Loc, Msg) && Loc != Site->getBeginLoc())
+    Report.note(Site->getBeginLoc(), "tensor made here, outside any scope");
+}
+
+void FunctionAnalyzer::reportUnescapedReturn(const Obj &O, const void *Region) {
+  if (!Reporting)
+    return;
+  const Expr *Value = O.Ret->getRetValue();
+  if (!Value)
+    return;
+  llvm::SmallVector<FixItHint, 2> Fix;
+  SourceRange R = Value->getSourceRange();
+  if (O.RetFixable && R.getBegin().isFileID() && R.getEnd().isFileID()) {
+    Fix.push_back(FixItHint::CreateInsertion(R.getBegin(), "ts_escape("));
+    Fix.push_back(FixItHint::CreateInsertion(
+        Lexer::getLocForEndOfToken(R.getEnd(), 0, SM, Ctx.getLangOpts()), ")"));
+  }
+  if (!Report.warn(Check::UnescapedReturn, Value->getBeginLoc(),
+                   "returning a tensor owned by a scope that this return "
+                   "leaves: the scope frees it; wrap it in ts_escape()",
+                   R, Fix))
+    return;
+  auto It = RegionInfos.find(Region);
+  if (It != RegionInfos.end())
+    Report.note(It->second.Begin, It->second.Kind == RegionKind::Function
+                                      ? "the function body is the scope "
+                                        "that owns it"
+                                      : "the scope that owns it begins here");
+}
+
+//===----------------------------------------------------------------------===//
+// Elements
+//===----------------------------------------------------------------------===//
+
+void FunctionAnalyzer::visitStmt(const Stmt *St) {
+  if (const auto *CE = dyn_cast<CallExpr>(St)) {
+    visitCall(CE);
+  } else if (const auto *BO = dyn_cast<BinaryOperator>(St)) {
+    if (BO->getOpcode() == BO_Assign)
+      visitAssign(BO->getLHS(), BO->getRHS());
+  } else if (const auto *DS = dyn_cast<DeclStmt>(St)) {
+    for (const Decl *D : DS->decls())
+      if (const auto *VD = dyn_cast<VarDecl>(D))
+        visitInit(VD);
+  } else if (const auto *RS = dyn_cast<ReturnStmt>(St)) {
+    visitReturn(RS);
+  } else if (isa<InitListExpr>(St) || isa<CompoundLiteralExpr>(St) ||
+             isa<DesignatedInitExpr>(St)) {
+    // Stored into an aggregate: its owner is whatever owns the aggregate.
+    for (const Stmt *Child : St->children())
+      if (const auto *E = dyn_cast_or_null<Expr>(Child))
+        handOn(eval(E));
+  } else if (const auto *Cast = dyn_cast<ExplicitCastExpr>(St)) {
+    // Turned into an integer: nobody can follow it any more.
+    if (!Cast->getType()->isPointerType() && !Cast->getType()->isVoidType())
+      handOn(eval(Cast->getSubExpr()));
+  }
+  if (isFullExpression(St))
+    collect(St->getBeginLoc(), LeakCause::Statement, nullptr);
+}
+
+void FunctionAnalyzer::visitCall(const CallExpr *CE) {
+  const CallModel &M = model(CE);
+  if (M.Kind == CallKind::ScopeEnd) {
+    if (CE->getNumArgs() == 1)
+      if (const VarDecl *VD = varOf(CE->getArg(0)))
+        endRegion(VD, CE->getBeginLoc());
+    return;
+  }
+  const FunctionDecl *Callee = CE->getDirectCallee();
+  for (unsigned I = 0, N = CE->getNumArgs(); I < N; ++I) {
+    ObjSet Os = eval(CE->getArg(I));
+    if (Os.empty())
+      continue;
+    bool IsConsumed = I == M.ConsumedArg;
+    bool Frees = IsConsumed &&
+                 (M.Kind == CallKind::Free || M.Kind == CallKind::PoolRelease);
+    if (checkUse(Os, CE->getArg(I), Frees ? CE : nullptr)) {
+      handOn(Os); // Reported once; the rest of the path says nothing more.
+      continue;
+    }
+    switch (M.Kind) {
+    case CallKind::Borrow:
+      break;
+    case CallKind::Owned: {
+      // tsmem's own calls borrow; a user's TS_OWNED function borrows what
+      // it takes as const.
+      bool Borrows = M.Api;
+      if (!Borrows && Callee && I < Callee->getNumParams()) {
+        QualType P = Callee->getParamDecl(I)->getType();
+        Borrows = P->isPointerType() && P->getPointeeType().isConstQualified();
+      }
+      if (!Borrows)
+        handOn(Os);
+      break;
+    }
+    case CallKind::Free:
+    case CallKind::PoolRelease:
+      if (Frees)
+        consume(Os, CE, M.Kind == CallKind::Free ? Freed : Released);
+      break;
+    case CallKind::Escape:
+      escape(Os);
+      break;
+    case CallKind::Register:
+      registerInScope(Os);
+      break;
+    case CallKind::Consume:
+    case CallKind::Keep:
+    case CallKind::Unknown:
+    case CallKind::Run:
+    case CallKind::ScopeBegin:
+    case CallKind::ScopeEnd:
+      handOn(Os);
+      break;
+    }
+  }
+  if (M.Kind == CallKind::Owned)
+    allocate(CE);
+}
+
+void FunctionAnalyzer::visitAssign(const Expr *LHS, const Expr *RHS) {
+  const VarDecl *VD = varOf(LHS);
+  if (VD && isScopeBeginCall(RHS)) {
+    pushRegion(VD, RegionKind::Manual, RHS->getBeginLoc());
+    return;
+  }
+  ObjSet Os = eval(RHS);
+  if (VD && isTracked(VD) && isa<DeclRefExpr>(LHS->IgnoreParenImpCasts())) {
+    for (ObjId Id : Os)
+      S.Objs[Id].LastVar = VD;
+    S.Pts[VD] = std::move(Os);
+    return;
+  }
+  handOn(Os); // A global, a field, an array, through a pointer...
+}
+
+void FunctionAnalyzer::visitInit(const VarDecl *VD) {
+  if (isScopeGuard(VD)) {
+    pushRegion(VD, RegionKind::Guard, SM.getExpansionLoc(VD->getLocation()));
+    return;
+  }
+  const Expr *Init = VD->getInit();
+  if (isScopeBeginCall(Init)) {
+    pushRegion(VD, RegionKind::Manual, Init->getBeginLoc());
+    return;
+  }
+  ObjSet Os = eval(Init);
+  if (isTracked(VD)) {
+    for (ObjId Id : Os)
+      S.Objs[Id].LastVar = VD;
+    S.Pts[VD] = std::move(Os);
+    return;
+  }
+  handOn(Os); // static locals, aggregates, void pointers...
+}
+
+void FunctionAnalyzer::visitReturn(const ReturnStmt *RS) {
+  ObjSet Os = eval(RS->getRetValue());
+  if (Os.empty())
+    return;
+  if (checkUse(Os, RS->getRetValue(), nullptr)) {
+    handOn(Os);
+    return;
+  }
+  for (ObjId Id : Os) {
+    auto It = S.Objs.find(Id);
+    if (It == S.Objs.end())
+      continue;
+    Obj &O = It->second;
+    if (O.Bits & Scoped) {
+      O.Ret = RS;
+      O.RetFixable = !S.Regions.empty() && O.Region == S.Regions.back();
+    }
+    if (O.Bits & Owned)
+      O.Bits = (O.Bits & ~Owned) | HandedOn;
+  }
+}
+
+void FunctionAnalyzer::visitCleanup(const VarDecl *VD, const CFGBlock *B,
+                                    unsigned Index) {
+  if (!isScopeGuard(VD))
+    return;
+  // The guard's lifetime end, right after, knows what ended the block.
+  SourceLocation EndLoc;
+  for (unsigned I = Index + 1; I < B->size() && EndLoc.isInvalid(); ++I)
+    if (auto LE = (*B)[I].getAs<CFGLifetimeEnds>())
+      if (LE->getVarDecl() == VD)
+        EndLoc = locOf(LE->getTriggerStmt());
+  endRegion(VD, EndLoc);
+}
+
+void FunctionAnalyzer::visitLifetimeEnd(const VarDecl *VD,
+                                        const Stmt *Trigger) {
+  if (!S.Pts.erase(VD))
+    return;
+  collect(locOf(Trigger), LeakCause::OutOfScope, VD);
+}
+
+void FunctionAnalyzer::functionEnd(const CFGBlock *B) {
+  const ReturnStmt *Ret = nullptr;
+  for (const CFGElement &E : *B)
+    if (auto CS = E.getAs<CFGStmt>())
+      if (const auto *RS = dyn_cast<ReturnStmt>(CS->getStmt()))
+        Ret = RS;
+  SourceLocation EndLoc = Ret ? Ret->getBeginLoc() : FD->getBodyRBrace();
+  while (!S.Regions.empty()) {
+    const void *K = S.Regions.pop_back_val();
+    RegionKind Kind = RegionInfos.lookup(K).Kind;
+    if (Kind == RegionKind::Function || Kind == RegionKind::Guard) {
+      endOneRegion(K, EndLoc);
+      continue;
+    }
+    // The caller's scope, or a scope left open: it outlives this call.
+    for (auto &[Id, O] : S.Objs)
+      if ((O.Bits & Scoped) && O.Region == K) {
+        O.Bits = (O.Bits & ~Scoped) | HandedOn;
+        O.Ret = nullptr;
+      }
+  }
+  S.Pts.clear();
+  collect(EndLoc, LeakCause::Return, nullptr);
+}
+
+//===----------------------------------------------------------------------===//
+// Dataflow
+//===----------------------------------------------------------------------===//
+
+State FunctionAnalyzer::initialState() {
+  S = State();
+  S.Reached = true;
+  if (Scope == BodyScope::Scoped)
+    pushRegion(FD, RegionKind::Function, FD->getLocation());
+  else if (Scope == BodyScope::CallerScope)
+    pushRegion(FD, RegionKind::Caller, FD->getLocation());
+  return S;
+}
+
+void FunctionAnalyzer::transferBlock(const CFGBlock *B) {
+  for (unsigned I = 0, N = B->size(); I < N; ++I) {
+    CFGElement E = (*B)[I];
+    if (auto CS = E.getAs<CFGStmt>())
+      visitStmt(CS->getStmt());
+    else if (auto LE = E.getAs<CFGLifetimeEnds>())
+      visitLifetimeEnd(LE->getVarDecl(), LE->getTriggerStmt());
+    else if (auto CF = E.getAs<CFGCleanupFunction>())
+      visitCleanup(CF->getVarDecl(), B, I);
+  }
+  if (B->hasNoReturnElement())
+    return;
+  for (const CFGBlock::AdjacentBlock &Succ : B->succs())
+    if (Succ.getReachableBlock() == &Cfg->getExit()) {
+      functionEnd(B);
+      return;
+    }
+}
+
+void FunctionAnalyzer::refineEdge(State &E, const CFGBlock *B,
+                                  unsigned SuccIdx) {
+  if (B->succ_size() != 2)
+    return;
+  const Expr *C = B->getLastCondition();
+  if (!C)
+    return;
+  bool NullOnTrue = false;
+  const VarDecl *VD = nullTestedVar(C, NullOnTrue);
+  if (!isTracked(VD) || (SuccIdx == 0) != NullOnTrue)
+    return;
+  auto It = E.Pts.find(VD);
+  if (It == E.Pts.end())
+    return;
+  if (It->second.size() != 1) {
+    It->second.clear();
+    return;
+  }
+  // The only tensor it could hold was never made (the call failed).
+  ObjId Id = *It->second.begin();
+  E.Objs.erase(Id);
+  for (auto &[V, Os] : E.Pts)
+    Os.erase(Id);
+}
+
+bool FunctionAnalyzer::join(State &Dst, const State &Src) {
+  if (!Src.Reached)
+    return false;
+  if (!Dst.Reached) {
+    Dst = Src;
+    return true;
+  }
+  bool Changed = false;
+  for (const auto &[Id, O] : Src.Objs) {
+    auto [It, New] = Dst.Objs.insert({Id, O});
+    if (New) {
+      Changed = true;
+      continue;
+    }
+    Obj &D = It->second;
+    Obj Before = D;
+    D.Bits |= O.Bits;
+    if ((O.Bits & Scoped) && D.Region != O.Region)
+      D.Bits = (D.Bits & ~Scoped) | HandedOn; // Owners disagree: let it go.
+    if (!D.Ret) {
+      D.Ret = O.Ret;
+      D.RetFixable = O.RetFixable;
+    }
+    if (!D.FreedBy)
+      D.FreedBy = O.FreedBy;
+    if (D.EndLoc.isInvalid())
+      D.EndLoc = O.EndLoc;
+    if (!D.LastVar)
+      D.LastVar = O.LastVar;
+    Changed |= D != Before;
+  }
+  for (const auto &[VD, Os] : Src.Pts) {
+    ObjSet &DOs = Dst.Pts[VD];
+    size_t Size = DOs.size();
+    DOs.insert(Os.begin(), Os.end());
+    Changed |= DOs.size() != Size;
+  }
+  size_t Common = 0;
+  while (Common < Dst.Regions.size() && Common < Src.Regions.size() &&
+         Dst.Regions[Common] == Src.Regions[Common])
+    ++Common;
+  if (Common < Dst.Regions.size()) {
+    Dst.Regions.resize(Common);
+    Changed = true;
+  }
+  return Changed;
+}
+
+void FunctionAnalyzer::run() {
+  const Stmt *Body = FD->getBody();
+  if (!Body)
+    return;
+  BodyScan Scan(Ctx);
+  Scan.TraverseStmt(const_cast<Stmt *>(Body));
+  if (!Scan.UsesTsmem && Scope == BodyScope::None)
+    return;
+  AddrTaken = std::move(Scan.AddrTaken);
+
+  CFG::BuildOptions Opts;
+  Opts.setAllAlwaysAdd();
+  Opts.AddImplicitDtors = true;
+  Opts.AddLifetime = true;
+  Cfg = CFG::buildCFG(FD, const_cast<Stmt *>(Body), &Ctx, Opts);
+  if (!Cfg)
+    return;
+  Parents = std::make_unique<ParentMap>(const_cast<Stmt *>(Body));
+
+  std::vector<const CFGBlock *> Order;
+  llvm::DenseMap<const CFGBlock *, unsigned> Rank;
+  for (const CFGBlock *B :
+       llvm::ReversePostOrderTraversal<const CFG *>(Cfg.get())) {
+    Rank[B] = Order.size();
+    Order.push_back(B);
+  }
+  std::vector<State> In(Order.size());
+  In[Rank[&Cfg->getEntry()]] = initialState();
+
+  std::set<unsigned> Work = {Rank[&Cfg->getEntry()]};
+  unsigned Budget = 64 * Order.size() + 256;
+  while (!Work.empty()) {
+    if (Budget-- == 0)
+      return; // Too hard to model: stay quiet.
+    unsigned Idx = *Work.begin();
+    Work.erase(Work.begin());
+    const CFGBlock *B = Order[Idx];
+    S = In[Idx];
+    transferBlock(B);
+    unsigned SuccIdx = 0;
+    for (const CFGBlock::AdjacentBlock &Succ : B->succs()) {
+      const CFGBlock *T = Succ.getReachableBlock();
+      unsigned ThisIdx = SuccIdx++;
+      if (!T || T == &Cfg->getExit() || !Rank.count(T))
+        continue;
+      State E = S;
+      refineEdge(E, B, ThisIdx);
+      if (join(In[Rank[T]], E))
+        Work.insert(Rank[T]);
+    }
+  }
+
+  Reporting = true;
+  for (unsigned Idx = 0; Idx < Order.size(); ++Idx) {
+    if (!In[Idx].Reached)
+      continue;
+    S = In[Idx];
+    transferBlock(Order[Idx]);
+  }
+}
+
+} // namespace
+
+void analyzeFunction(const FunctionDecl *FD, BodyScope Scope, ASTContext &Ctx,
+                     Reporter &Report) {
+  FunctionAnalyzer(FD, Scope, Ctx, Report).run();
+}
+
+} // namespace tsmem

@@ -1,0 +1,122 @@
+//===- OwnershipModel.cpp - What tsmem's calls do to ownership ------------===//
+//
+// Annotations first (TS_OWNED, TS_CONSUMES, TS_SCOPED, TS_CALLER_SCOPE), then
+// the runtime calls recognised by name, and only when declared by tsmem.h:
+// a user function that happens to be called ts_something stays unknown.
+//
+//===----------------------------------------------------------------------===//
+#include "OwnershipModel.h"
+
+#include "clang/AST/ASTContext.h"
+#include "clang/AST/Attr.h"
+#include "clang/AST/Decl.h"
+#include "clang/AST/Expr.h"
+#include "clang/Basic/SourceManager.h"
+#include "llvm/ADT/StringSwitch.h"
+
+using namespace clang;
+
+namespace tsmem {
+
+bool hasAnnotation(const FunctionDecl *FD, llvm::StringRef Name) {
+  for (const FunctionDecl *D : FD->redecls())
+    for (const auto *A : D->specific_attrs<AnnotateAttr>())
+      if (A->getAnnotation() == Name)
+        return true;
+  return false;
+}
+
+namespace {
+
+/// The 1-based parameter of annotate("tsmem.consumes", n), made 0-based.
+unsigned consumedParam(const FunctionDecl *FD, ASTContext &Ctx) {
+  for (const FunctionDecl *D : FD->redecls())
+    for (const auto *A : D->specific_attrs<AnnotateAttr>()) {
+      if (A->getAnnotation() != "tsmem.consumes" || A->args_size() != 1)
+        continue;
+      const Expr *Arg = *A->args_begin();
+      if (Arg->isValueDependent())
+        continue;
+      if (std::optional<llvm::APSInt> N = Arg->getIntegerConstantExpr(Ctx))
+        if (*N >= 1 && *N <= FD->getNumParams())
+          return static_cast<unsigned>(N->getZExtValue()) - 1;
+    }
+  return ~0u;
+}
+
+/// Declared by tsmem.h (or a header under include/tsmem/).
+bool isTsmemApi(const FunctionDecl *FD, const SourceManager &SM) {
+  if (!FD->getIdentifier() || !FD->getName().starts_with("ts_"))
+    return false;
+  SourceLocation Loc =
+      SM.getExpansionLoc(FD->getCanonicalDecl()->getLocation());
+  llvm::StringRef File = SM.getFilename(Loc);
+  return File.ends_with("tsmem.h") || File.contains("/tsmem/");
+}
+
+} // namespace
+
+CallModel modelCall(const CallExpr *Call, ASTContext &Ctx) {
+  CallModel M;
+  const FunctionDecl *FD = Call->getDirectCallee();
+  if (!FD)
+    return M;
+  bool Api = isTsmemApi(FD, Ctx.getSourceManager());
+  M.Api = Api;
+  if (hasAnnotation(FD, "tsmem.owned")) {
+    M.Kind = CallKind::Owned;
+    return M;
+  }
+  unsigned Consumed = consumedParam(FD, Ctx);
+  if (Consumed != ~0u) {
+    M.ConsumedArg = Consumed;
+    M.Kind = CallKind::Consume;
+    if (Api && FD->getName() == "ts_free")
+      M.Kind = CallKind::Free;
+    else if (Api && FD->getName() == "ts_pool_release")
+      M.Kind = CallKind::PoolRelease;
+    return M;
+  }
+  if (!Api)
+    return M;
+  M.Kind = llvm::StringSwitch<CallKind>(FD->getName())
+               .Cases("ts_escape", "ts_scope_escape_tensor", CallKind::Escape)
+               .Case("ts_keep", CallKind::Keep)
+               .Case("ts_scope_register_tensor", CallKind::Register)
+               .Case("ts_scope_begin", CallKind::ScopeBegin)
+               .Case("ts_scope_end", CallKind::ScopeEnd)
+               .Case("ts_run", CallKind::Run)
+               .Default(CallKind::Borrow);
+  return M;
+}
+
+BodyScope bodyScopeOf(const FunctionDecl *FD) {
+  if (hasAnnotation(FD, "tsmem.caller_scope"))
+    return BodyScope::CallerScope;
+  if (hasAnnotation(FD, "tsmem.scope"))
+    return BodyScope::Scoped;
+  return BodyScope::None;
+}
+
+bool isTensorPointer(QualType T) {
+  if (T.isNull())
+    return false;
+  const auto *P = T.getCanonicalType()->getAs<PointerType>();
+  if (!P)
+    return false;
+  const auto *R = P->getPointeeType()->getAs<RecordType>();
+  if (!R)
+    return false;
+  const IdentifierInfo *Name = R->getDecl()->getIdentifier();
+  return Name && Name->getName() == "ts_tensor";
+}
+
+bool isScopeGuard(const VarDecl *VD) {
+  const auto *A = VD->getAttr<CleanupAttr>();
+  if (!A || !A->getFunctionDecl())
+    return false;
+  const FunctionDecl *F = A->getFunctionDecl();
+  return F->getIdentifier() && F->getName() == "ts__scope_guard_end";
+}
+
+} // namespace tsmem

@@ -1,0 +1,68 @@
+//===- OwnershipModel.h - What tsmem's calls do to ownership ----*- C++ -*-===//
+//
+// The facts the ownership analysis reads off declarations: which calls make,
+// consume, escape, keep or only borrow a tensor, which variables hold tensors
+// and which declarations open a scope (SPEC.md sections 2, 4 and 5).
+//
+//===----------------------------------------------------------------------===//
+#ifndef TSMEM_CLANG_PLUGIN_OWNERSHIPMODEL_H
+#define TSMEM_CLANG_PLUGIN_OWNERSHIPMODEL_H
+
+#include "clang/AST/Type.h"
+
+namespace clang {
+class ASTContext;
+class CallExpr;
+class FunctionDecl;
+class VarDecl;
+} // namespace clang
+
+namespace tsmem {
+
+/// What a call does with the tensors passed to it and what it returns.
+enum class CallKind {
+  Unknown,     ///< Not modelled: tensors passed to it are handed on.
+  Borrow,      ///< A tsmem.h call that only reads its tensor arguments.
+  Owned,       ///< annotate("tsmem.owned"): returns a new tensor.
+  Free,        ///< ts_free: frees its consumed argument.
+  PoolRelease, ///< ts_pool_release: hands its consumed argument to a pool.
+  Consume,     ///< A user function with annotate("tsmem.consumes", n).
+  Escape,      ///< ts_escape, ts_scope_escape_tensor.
+  Keep,        ///< ts_keep.
+  Register,    ///< ts_scope_register_tensor.
+  ScopeBegin,  ///< ts_scope_begin.
+  ScopeEnd,    ///< ts_scope_end.
+  Run,         ///< ts_run: its context is handed on.
+};
+
+struct CallModel {
+  CallKind Kind = CallKind::Unknown;
+  /// For Free, PoolRelease and Consume: the 0-based consumed argument.
+  unsigned ConsumedArg = ~0u;
+  /// Declared by tsmem.h (rather than by the user).
+  bool Api = false;
+};
+
+CallModel modelCall(const clang::CallExpr *Call, clang::ASTContext &Ctx);
+
+/// How a function body relates to scopes, as a whole.
+enum class BodyScope {
+  None,        ///< Tensors made outside an inner scope are the function's.
+  Scoped,      ///< TS_SCOPED, or passed to ts_run: the body is one scope.
+  CallerScope, ///< TS_CALLER_SCOPE: runs inside the caller's scope.
+};
+
+BodyScope bodyScopeOf(const clang::FunctionDecl *FD);
+
+/// `ts_tensor *` (any qualifiers on either level, through typedefs).
+bool isTensorPointer(clang::QualType T);
+
+/// A TS_SCOPE_GUARD() variable: cleanup(ts__scope_guard_end).
+bool isScopeGuard(const clang::VarDecl *VD);
+
+/// Does FD carry __attribute__((annotate(Name))) on any declaration?
+bool hasAnnotation(const clang::FunctionDecl *FD, llvm::StringRef Name);
+
+} // namespace tsmem
+
+#endif // TSMEM_CLANG_PLUGIN_OWNERSHIPMODEL_H
