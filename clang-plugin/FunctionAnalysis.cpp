@@ -44,6 +44,11 @@ namespace {
 using ObjId = unsigned;
 using ObjSet = std::set<ObjId>;
 
+/// Objects from here on stand for a tensor a variable got from outside the
+/// function (a parameter, a field) at the point where it is freed.
+constexpr ObjId ForeignBase = 1u << 30;
+bool isForeign(ObjId Id) { return Id >= ForeignBase; }
+
 /// The owner states an object may be in (a set: states join at merges).
 enum OwnerBit : uint8_t {
   Owned = 1,     ///< The function's to free, escape or hand on.
@@ -178,6 +183,7 @@ private:
   llvm::DenseMap<const CallExpr *, unsigned> SiteIndex;
   std::vector<const CallExpr *> Sites;
   llvm::DenseMap<const void *, RegionInfo> RegionInfos;
+  llvm::DenseMap<const VarDecl *, ObjId> ForeignIds;
 
   State S;                ///< The state being transferred.
   bool Reporting = false; ///< Only the last pass over the fixpoint reports.
@@ -302,6 +308,8 @@ const VarDecl *FunctionAnalyzer::nullTestedVar(const Expr *C,
 }
 
 std::string FunctionAnalyzer::siteName(ObjId Id) const {
+  if (isForeign(Id) || Id / 2 >= Sites.size())
+    return "call";
   const CallExpr *CE = Sites[Id / 2];
   if (const FunctionDecl *Callee = CE->getDirectCallee())
     if (Callee->getIdentifier())
@@ -617,11 +625,25 @@ void FunctionAnalyzer::visitCall(const CallExpr *CE) {
   const FunctionDecl *Callee = CE->getDirectCallee();
   for (unsigned I = 0, N = CE->getNumArgs(); I < N; ++I) {
     ObjSet Os = eval(CE->getArg(I));
-    if (Os.empty())
-      continue;
     bool IsConsumed = I == M.ConsumedArg;
     bool Frees = IsConsumed &&
                  (M.Kind == CallKind::Free || M.Kind == CallKind::PoolRelease);
+    if (Os.empty() && Frees) {
+      // Freeing what a variable got from outside: remember it is freed.
+      const VarDecl *VD = varOf(CE->getArg(I));
+      if (isTracked(VD)) {
+        auto [It, New] =
+            ForeignIds.insert({VD, ForeignBase + ForeignIds.size()});
+        Obj O;
+        O.Bits = M.Kind == CallKind::Free ? Freed : Released;
+        O.FreedBy = CE;
+        S.Objs[It->second] = O;
+        S.Pts[VD] = {It->second};
+      }
+      continue;
+    }
+    if (Os.empty())
+      continue;
     if (checkUse(Os, CE->getArg(I), Frees ? CE : nullptr)) {
       handOn(Os); // Reported once; the rest of the path says nothing more.
       continue;
@@ -838,6 +860,8 @@ bool FunctionAnalyzer::join(State &Dst, const State &Src) {
   for (const auto &[Id, O] : Src.Objs) {
     auto [It, New] = Dst.Objs.insert({Id, O});
     if (New) {
+      if (isForeign(Id))
+        It->second.Bits |= HandedOn;
       Changed = true;
       continue;
     }
@@ -858,6 +882,13 @@ bool FunctionAnalyzer::join(State &Dst, const State &Src) {
       D.LastVar = O.LastVar;
     Changed |= D != Before;
   }
+  // A foreign object missing on one side is a tensor that was not freed
+  // there: it may be live.
+  for (auto &[Id, O] : Dst.Objs)
+    if (isForeign(Id) && !Src.Objs.count(Id) && !(O.Bits & HandedOn)) {
+      O.Bits |= HandedOn;
+      Changed = true;
+    }
   for (const auto &[VD, Os] : Src.Pts) {
     ObjSet &DOs = Dst.Pts[VD];
     size_t Size = DOs.size();
