@@ -21,21 +21,35 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 
+/* 16 bytes, so begin stores two words. `at` is a plain scope's region start
+ * in owned, or ~pointer of an entered async scope: user-space pointers have
+ * the top bit clear, so the complement has it set and never equals a count,
+ * which lets ts_scope_end's "start == owned.n" test rule out async frames. */
 typedef struct frame {
   ts_scope_id id;
-  size_t start;     /* plain scope: its region in owned */
-  ts__async *async; /* entered async scope, else NULL */
+  uintptr_t at;
 } frame;
 
+static inline ts__async *frame_async(const frame *f) {
+  return f->at >> 63 ? (ts__async *)~f->at : NULL;
+}
+
+/* frames[0..depth) are the open scopes, innermost at top[-1]. frames[-1]
+ * is a sentinel with id 0 (never an id), so end needs no empty check. */
 typedef struct scope_tls {
-  frame *frames;
-  size_t depth, cap;
+  frame *frames, *top, *limit;
   ts__list owned;
   ts_scope_id next_id, id_end; /* this thread's block of ids */
   bool exit_hook;              /* the pthread key destructor is armed */
 } scope_tls;
 
-static TS_TLS scope_tls tls;
+/* Where a thread's frames point before its first begin. */
+static frame no_frames[1] = {{0, UINTPTR_MAX}};
+
+static TS_TLS scope_tls tls = {
+    .frames = no_frames + 1, .top = no_frames + 1, .limit = no_frames + 1};
+
+#define DEPTH ((size_t)(tls.top - tls.frames))
 
 /* Ids come in blocks so that begin never touches a shared cache line. */
 enum { ID_BLOCK = 1024 };
@@ -60,16 +74,17 @@ bool ts__list_grow(ts__list *l) {
 /* Ends the innermost frame, which is a plain scope: frees what it owns,
  * newest first, then moves what was escaped to the parent. */
 static void end_top_plain(ts__death why) {
-  frame f = tls.frames[tls.depth - 1];
+  frame f = tls.top[-1];
   ts__list *l = &tls.owned;
-  for (size_t k = l->n; k-- > f.start;)
+  for (size_t k = l->n; k-- > f.at;)
     ts__free_if_owned(l->v[k], f.id, why);
 
-  frame *parent = tls.depth >= 2 ? &tls.frames[tls.depth - 2] : NULL;
-  size_t w = f.start;
+  frame *parent = DEPTH >= 2 ? &tls.top[-2] : NULL;
+  size_t w = f.at;
   if (parent) {
-    ts__list *pl = parent->async ? ts__async_list(parent->async) : NULL;
-    for (size_t k = f.start; k < l->n; k++) {
+    ts__list *pl =
+        frame_async(parent) ? ts__async_list(frame_async(parent)) : NULL;
+    for (size_t k = f.at; k < l->n; k++) {
       uintptr_t h = l->v[k];
       if (ts__owner(h) != parent->id)
         continue;
@@ -82,17 +97,17 @@ static void end_top_plain(ts__death why) {
     }
   }
   l->n = w;
-  tls.depth--;
+  tls.top--;
   if (ts__trace_on)
     ts__trace_scope_end(f.id);
 }
 
 /* Ends (plain) or leaves (async) the innermost frame. */
 static void pop_top(ts__death why) {
-  frame *f = &tls.frames[tls.depth - 1];
-  if (f->async) {
-    ts__async_detach(f->async);
-    tls.depth--;
+  frame *f = &tls.top[-1];
+  if (frame_async(f)) {
+    ts__async_detach(frame_async(f));
+    tls.top--;
   } else {
     end_top_plain(why);
   }
@@ -105,13 +120,13 @@ static pthread_once_t exit_key_once = PTHREAD_ONCE_INIT;
 
 static void scope_thread_exit(void *arg) {
   (void)arg;
-  while (tls.depth)
+  while (DEPTH)
     pop_top(TS__DEATH_THREAD_EXIT);
-  free(tls.frames);
+  if (tls.frames != no_frames + 1)
+    free(tls.frames - 1);
   free(tls.owned.v);
-  tls.frames = NULL;
+  tls.frames = tls.top = tls.limit = no_frames + 1;
   tls.owned = (ts__list){0};
-  tls.cap = 0;
   tls.exit_hook = false;
 }
 
@@ -131,18 +146,22 @@ static __attribute__((noinline)) ts_scope_id begin_slow(ts__async *async,
     pthread_setspecific(exit_key, &tls);
     tls.exit_hook = true;
   }
-  if (tls.depth == tls.cap) {
-    size_t cap = tls.cap ? tls.cap * 2 : 32;
-    frame *v = realloc(tls.frames, cap * sizeof *v);
+  if (tls.top == tls.limit) {
+    bool first = tls.frames == no_frames + 1;
+    size_t depth = DEPTH,
+           cap = first ? 32 : (size_t)(tls.limit - tls.frames) * 2;
+    frame *v = realloc(first ? NULL : tls.frames - 1, (cap + 1) * sizeof *v);
     if (!v) {
       ts__fail(TS_ERR_OOM, async ? "ts_async_scope_enter" : "ts_scope_begin",
                "out of memory growing the scope stack (%zu deep); end "
                "scopes before beginning new ones",
-               tls.depth);
+               depth);
       return 0;
     }
-    tls.frames = v;
-    tls.cap = cap;
+    v[0] = no_frames[0];
+    tls.frames = v + 1;
+    tls.top = tls.frames + depth;
+    tls.limit = tls.frames + cap;
   }
   if (!id) {
     if (tls.next_id == tls.id_end) {
@@ -152,7 +171,7 @@ static __attribute__((noinline)) ts_scope_id begin_slow(ts__async *async,
     }
     id = tls.next_id++;
   }
-  tls.frames[tls.depth++] = (frame){id, tls.owned.n, async};
+  *tls.top++ = (frame){id, async ? ~(uintptr_t)async : tls.owned.n};
   if (ts__trace_on && !async)
     ts__trace_scope_begin(id, site);
   ts__ok_fast();
@@ -160,12 +179,12 @@ static __attribute__((noinline)) ts_scope_id begin_slow(ts__async *async,
 }
 
 ts_scope_id ts_scope_begin(void) {
-  if (__builtin_expect(tls.depth == tls.cap || tls.next_id == tls.id_end ||
-                           ts__pending_site || ts__trace_on,
-                       0))
+  if (__builtin_expect(
+          tls.top == tls.limit || tls.next_id == tls.id_end || ts__trace_on, 0))
     return begin_slow(NULL, 0);
+  ts__pending_site = NULL; /* a begin's site only matters to the trace */
   ts_scope_id id = tls.next_id++;
-  tls.frames[tls.depth++] = (frame){id, tls.owned.n, NULL};
+  *tls.top++ = (frame){id, tls.owned.n};
   ts__ok_fast();
   return id;
 }
@@ -176,7 +195,7 @@ static ts_status end_bad(ts_scope_id id) {
     return ts__fail(TS_ERR_BAD_SCOPE, "ts_scope_end",
                     "scope id 0 is not a scope (ts_scope_begin returns 0 on "
                     "error); end only ids ts_scope_begin returned");
-  for (size_t i = 0; i < tls.depth; i++)
+  for (size_t i = 0; i < DEPTH; i++)
     if (tls.frames[i].id == id)
       return ts__fail(TS_ERR_BAD_SCOPE, "ts_scope_end",
                       "scope %llu is an async scope entered on this thread; "
@@ -191,15 +210,16 @@ static ts_status end_bad(ts_scope_id id) {
 }
 
 static __attribute__((noinline)) ts_status end_slow(ts_scope_id id) {
-  size_t i = tls.depth;
-  while (i > 0 && (tls.frames[i - 1].id != id || tls.frames[i - 1].async))
+  size_t i = DEPTH;
+  while (i > 0 &&
+         (tls.frames[i - 1].id != id || frame_async(&tls.frames[i - 1])))
     i--;
   if (i == 0)
     return end_bad(id);
-  size_t above = tls.depth - i;
+  size_t above = DEPTH - i;
   /* Inner scopes first, as if each had been ended in order; an async scope
    * entered above is only left: its tensors belong to its job. */
-  while (tls.depth >= i)
+  while (DEPTH >= i)
     pop_top(TS__DEATH_SCOPE);
   if (above)
     return ts__fail(TS_ERR_SCOPE_MISMATCH, "ts_scope_end",
@@ -215,12 +235,10 @@ static __attribute__((noinline)) ts_status end_slow(ts_scope_id id) {
  * (TS_SCOPE_GUARD, ts_run and the plugin call it on the way out), and must
  * not wipe the error of the call that made the block return early. */
 ts_status ts_scope_end(ts_scope_id id) {
-  size_t d = tls.depth;
-  if (__builtin_expect(d != 0 && tls.frames[d - 1].id == id &&
-                           tls.frames[d - 1].start == tls.owned.n &&
-                           !tls.frames[d - 1].async && !ts__trace_on,
+  frame *f = tls.top - 1;
+  if (__builtin_expect(f->id == id && f->at == tls.owned.n && !ts__trace_on,
                        1)) {
-    tls.depth = d - 1;
+    tls.top = f;
     return TS_OK;
   }
   return end_slow(id);
@@ -247,13 +265,13 @@ bool ts__scope_push_async(ts__async *a, uint64_t id) {
 }
 
 int ts__scope_pop_async(ts__async *a) {
-  size_t i = tls.depth;
-  while (i > 0 && tls.frames[i - 1].async != a)
+  size_t i = DEPTH;
+  while (i > 0 && frame_async(&tls.frames[i - 1]) != a)
     i--;
   if (i == 0)
     return -1;
-  int above = (int)(tls.depth - i);
-  while (tls.depth >= i)
+  int above = (int)(DEPTH - i);
+  while (DEPTH >= i)
     pop_top(TS__DEATH_SCOPE);
   return above;
 }
@@ -261,19 +279,19 @@ int ts__scope_pop_async(ts__async *a) {
 /* ------------------------------------------------------ ownership moves */
 
 bool ts__scope_current(uint64_t *owner, ts__list **list) {
-  if (!tls.depth) {
+  if (!DEPTH) {
     *owner = TS__MANUAL;
     *list = NULL;
     return true;
   }
-  frame *f = &tls.frames[tls.depth - 1];
+  frame *f = &tls.top[-1];
   *owner = f->id;
-  *list = f->async ? ts__async_list(f->async) : &tls.owned;
+  *list = frame_async(f) ? ts__async_list(frame_async(f)) : &tls.owned;
   return ts__list_reserve(*list);
 }
 
 static ts_tensor *escape(ts_tensor *t, const char *call) {
-  if (!tls.depth) {
+  if (!DEPTH) {
     /* Check the handle first: a stale one is the worse news. */
     if (!ts__unwrap(t, call, "t"))
       return NULL;
@@ -283,14 +301,14 @@ static ts_tensor *escape(ts_tensor *t, const char *call) {
              "scope the tensor must outlive");
     return t;
   }
-  frame *f = &tls.frames[tls.depth - 1];
-  frame *parent = tls.depth >= 2 ? &tls.frames[tls.depth - 2] : NULL;
+  frame *f = &tls.top[-1];
+  frame *parent = DEPTH >= 2 ? &tls.top[-2] : NULL;
   uint64_t to = parent ? parent->id : TS__MANUAL;
   /* From an async frame the tensor is tracked by the parent right away: the
    * async scope may end much later, elsewhere. Room first, then the move. */
   ts__list *pl = NULL;
-  if (f->async && parent) {
-    pl = parent->async ? ts__async_list(parent->async) : &tls.owned;
+  if (frame_async(f) && parent) {
+    pl = frame_async(parent) ? ts__async_list(frame_async(parent)) : &tls.owned;
     if (!ts__list_reserve(pl)) {
       ts__fail(TS_ERR_OOM, call,
                "out of memory growing the parent scope's tensor list; t is "
@@ -322,7 +340,7 @@ ts_tensor *ts_keep(ts_tensor *t) {
 
 void ts_scope_register_tensor(ts_tensor *t) {
   static const char call[] = "ts_scope_register_tensor";
-  if (!tls.depth) {
+  if (!DEPTH) {
     if (ts__unwrap(t, call, "t"))
       ts__ok_fast(); /* no-op outside any scope */
     return;
@@ -347,21 +365,21 @@ void ts_scope_register_tensor(ts_tensor *t) {
 
 bool ts_in_scope(void) {
   ts__ok_fast();
-  return tls.depth != 0;
+  return DEPTH != 0;
 }
 
 int ts_scope_depth(void) {
   ts__ok_fast();
-  return (int)tls.depth;
+  return (int)DEPTH;
 }
 
 size_t ts_scope_tensor_count(void) {
   ts__ok_fast();
-  if (!tls.depth)
+  if (!DEPTH)
     return 0;
-  frame *f = &tls.frames[tls.depth - 1];
-  ts__list *l = f->async ? ts__async_list(f->async) : &tls.owned;
-  size_t start = f->async ? 0 : f->start, n = 0;
+  frame *f = &tls.top[-1];
+  ts__list *l = frame_async(f) ? ts__async_list(frame_async(f)) : &tls.owned;
+  size_t start = frame_async(f) ? 0 : f->at, n = 0;
   for (size_t k = start; k < l->n; k++)
     n += ts__owner(l->v[k]) == f->id;
   return n;
