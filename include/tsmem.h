@@ -18,6 +18,10 @@
 extern "C" {
 #endif
 
+/* libtsmem is built with hidden visibility: what this header declares is
+ * exactly what the shared library exports. */
+#pragma GCC visibility push(default)
+
 /* ---------------------------------------------------------------- types -- */
 
 /* A tensor handle. Never a pointer to memory: a handle that was freed,
@@ -288,6 +292,8 @@ void ts__set_site(const ts__site *site);
 static inline void ts__scope_guard_end(const ts_scope_id *id) {
   (void)ts_scope_end(*id);
 }
+
+#pragma GCC visibility pop
 
 #ifdef __cplusplus
 }
