@@ -212,7 +212,35 @@ TEST(losses) {
   ts_free(mse);
 }
 
+TEST(item_reads_every_dtype) {
+  ts_tensor *h = ts_full(TS_SHAPE(1), TS_FLOAT16, 1.5);
+  CHECK(ts_item(h) == 1.5);
+  ts_tensor *bf = ts_full(TS_SHAPE(1, 1), TS_BFLOAT16, -2);
+  CHECK(ts_item(bf) == -2);
+  ts_tensor *i8 = ts_from_buffer((const int8_t[]){-7}, NULL, 0, TS_INT8);
+  CHECK(ts_item(i8) == -7);
+  ts_tensor *u8 = ts_from_buffer((const uint8_t[]){200}, NULL, 0, TS_UINT8);
+  CHECK(ts_item(u8) == 200);
+  ts_tensor *b = ts_from_buffer((const bool[]){true}, NULL, 0, TS_BOOL);
+  CHECK(ts_item(b) == 1);
+  ts_free(h), ts_free(bf), ts_free(i8), ts_free(u8), ts_free(b);
+}
+
+TEST(num_threads_and_empty_tensors) {
+  ts_set_num_threads(1);
+  CHECK_EQ(ts_last_status(), TS_OK);
+  ts_tensor *e = ts_zeros(TS_SHAPE(0, 4), TS_FLOAT32);
+  CHECK(e != NULL);
+  CHECK_EQ(ts_numel(e), 0);
+  CHECK_EQ(ts_nbytes(e), 0);
+  CHECK_EQ(ts_copy_to_buffer(e, NULL, 0), TS_OK);
+  ts_tensor *s = ts_sum(e);
+  CHECK(ts_item(s) == 0);
+  ts_free(e), ts_free(s);
+}
+
 RUN_TESTS(T(factories_have_shape_dtype_and_values),
           T(every_dtype_has_its_element_size), T(random_factories_are_seeded),
           T(buffer_round_trip), T(elementwise_ops),
-          T(matmul_reductions_and_shapes), T(losses))
+          T(matmul_reductions_and_shapes), T(losses), T(item_reads_every_dtype),
+          T(num_threads_and_empty_tensors))
