@@ -299,6 +299,8 @@ tsc_tensor *ts__detach(ts_tensor *t, const char *call, const char *arg,
       h_kill((uintptr_t)t, TS__NO_OWNER, TS__DEATH_POOLED, nbytes);
   if (!impl)
     h_fail((uintptr_t)t, call, arg);
+  else
+    trace_counters();
   return impl;
 }
 
