@@ -6,7 +6,8 @@
 #   %cflags       -I<include>: compile without it
 #   %opt_tsmem    opt-19 -load-pass-plugin=<tsmem.so>
 #   %link_tsmem   link flags for the shared runtime (with rpath)
-#   %link_san     link flags for the ASan+UBSan runtime (static)
+#   %link_san     link flags for the ASan+UBSan runtime (static; the C driver
+#                 must be told to link UBSan's C++ half, libtorch needs it)
 #   FileCheck     FileCheck-19
 import os
 import lit.formats
@@ -25,7 +26,7 @@ config.substitutions.append(("%tsmem", "-fplugin=%s -I%s" % (config.plugin, inc)
 config.substitutions.append(("%cflags", "-I%s" % inc))
 config.substitutions.append(("%opt_tsmem", "%s -load-pass-plugin=%s" % (config.opt, config.plugin)))
 config.substitutions.append(("%link_tsmem", "-L%s -Wl,-rpath,%s -ltsmem" % (rt, rt)))
-config.substitutions.append(("%link_san", "-fsanitize=address,undefined %s/libtsmem_san.a %s -lstdc++ -lm -lpthread -ldl" % (rt, config.torch_libs)))
+config.substitutions.append(("%link_san", "-fsanitize=address,undefined -fsanitize-link-c++-runtime %s/libtsmem_san.a %s -lstdc++ -lm -lpthread -ldl" % (rt, config.torch_libs)))
 config.substitutions.append(("FileCheck", config.filecheck))
 config.substitutions.append(("not ", "not "))
 
