@@ -100,10 +100,15 @@ static ts_status h_fail(uintptr_t h, const char *call, const char *arg) {
                     "%s (%p) is not a tensor handle tsmem issued; pass a "
                     "tensor made by a ts_* call",
                     arg, (void *)h);
-  uint32_t st = atomic_load_explicit(&s->state, memory_order_acquire);
+  /* Under the lock: another thread may be reusing the slot (ts__wrap_at
+   * writes death), and state and death must be read as one. */
+  pthread_mutex_lock(&table_mu);
+  uint32_t st = atomic_load_explicit(&s->state, memory_order_relaxed);
+  ts__death death = (ts__death)s->death;
+  pthread_mutex_unlock(&table_mu);
   const char *what = "was freed and its slot reused";
   if ((st & 3) == SLOT_FREE && (st >> 2) == ((h_gen(h) + 1) & GEN_MASK)) {
-    switch ((ts__death)s->death) {
+    switch (death) {
     case TS__DEATH_FREED:
       what = "was freed by ts_free";
       break;
