@@ -19,7 +19,8 @@ install(EXPORT tsmemTargets NAMESPACE tsmem:: DESTINATION ${TSMEM_INSTALL_CMAKED
 
 configure_package_config_file(cmake/tsmemConfig.cmake.in
   ${PROJECT_BINARY_DIR}/tsmemConfig.cmake
-  INSTALL_DESTINATION ${TSMEM_INSTALL_CMAKEDIR})
+  INSTALL_DESTINATION ${TSMEM_INSTALL_CMAKEDIR}
+  PATH_VARS CMAKE_INSTALL_INCLUDEDIR) # @PACKAGE_CMAKE_INSTALL_INCLUDEDIR@
 write_basic_package_version_file(${PROJECT_BINARY_DIR}/tsmemConfigVersion.cmake
   COMPATIBILITY SameMajorVersion)
 install(FILES ${PROJECT_BINARY_DIR}/tsmemConfig.cmake
