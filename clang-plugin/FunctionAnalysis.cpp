@@ -28,9 +28,10 @@
 #include "clang/Lex/Lexer.h"
 #include "llvm/ADT/DenseMap.h"
 #include "llvm/ADT/DenseSet.h"
-#include "llvm/ADT/PostOrderIterator.h"
 #include "llvm/ADT/SmallVector.h"
 
+#include <algorithm>
+#include <cstdlib>
 #include <map>
 #include <set>
 #include <string>
@@ -912,7 +913,10 @@ void FunctionAnalyzer::run() {
     return;
   BodyScan Scan(Ctx);
   Scan.TraverseStmt(const_cast<Stmt *>(Body));
-  if (!Scan.UsesTsmem && Scope == BodyScope::None)
+  // TSMEM_ANALYZE_ALL=1 analyses functions without any tsmem call too: the
+  // robustness test on foreign code (tests/realcode) uses it.
+  static const bool AnalyzeAll = std::getenv("TSMEM_ANALYZE_ALL") != nullptr;
+  if (!Scan.UsesTsmem && Scope == BodyScope::None && !AnalyzeAll)
     return;
   AddrTaken = std::move(Scan.AddrTaken);
 
@@ -925,12 +929,29 @@ void FunctionAnalyzer::run() {
     return;
   Parents = std::make_unique<ParentMap>(const_cast<Stmt *>(Body));
 
+  // Reverse post-order by hand: unreachable successors are null blocks,
+  // which llvm::ReversePostOrderTraversal would step on.
   std::vector<const CFGBlock *> Order;
   llvm::DenseMap<const CFGBlock *, unsigned> Rank;
-  for (const CFGBlock *B :
-       llvm::ReversePostOrderTraversal<const CFG *>(Cfg.get())) {
-    Rank[B] = Order.size();
-    Order.push_back(B);
+  {
+    llvm::DenseSet<const CFGBlock *> Seen;
+    llvm::SmallVector<std::pair<const CFGBlock *, unsigned>, 32> Stack;
+    Stack.push_back({&Cfg->getEntry(), 0});
+    Seen.insert(&Cfg->getEntry());
+    while (!Stack.empty()) {
+      auto &[B, Next] = Stack.back();
+      if (Next < B->succ_size()) {
+        const CFGBlock *T = B->succ_begin()[Next++].getReachableBlock();
+        if (T && Seen.insert(T).second)
+          Stack.push_back({T, 0});
+        continue;
+      }
+      Order.push_back(B);
+      Stack.pop_back();
+    }
+    std::reverse(Order.begin(), Order.end());
+    for (unsigned I = 0; I < Order.size(); ++I)
+      Rank[Order[I]] = I;
   }
   std::vector<State> In(Order.size());
   In[Rank[&Cfg->getEntry()]] = initialState();
