@@ -373,6 +373,11 @@ int ts_scope_depth(void) {
   return (int)DEPTH;
 }
 
+static int cmp_handle(const void *a, const void *b) {
+  uintptr_t x = *(const uintptr_t *)a, y = *(const uintptr_t *)b;
+  return x < y ? -1 : x > y;
+}
+
 size_t ts_scope_tensor_count(void) {
   ts__ok_fast();
   if (!DEPTH)
@@ -380,7 +385,23 @@ size_t ts_scope_tensor_count(void) {
   frame *f = &tls.top[-1];
   ts__list *l = frame_async(f) ? ts__async_list(frame_async(f)) : &tls.owned;
   size_t start = frame_async(f) ? 0 : f->at, n = 0;
+  /* A tensor kept or escaped and then registered back is listed twice
+   * (harmless when freeing: the second entry is stale by then), so count
+   * distinct handles. Sorting a copy is fine for a diagnostic call. */
+  uintptr_t small[64], *mine = small;
+  if (l->n - start > 64 && !(mine = malloc((l->n - start) * sizeof *mine))) {
+    ts__fail(TS_ERR_OOM, "ts_scope_tensor_count",
+             "out of memory counting %zu entries", l->n - start);
+    return 0;
+  }
   for (size_t k = start; k < l->n; k++)
-    n += ts__owner(l->v[k]) == f->id;
-  return n;
+    if (ts__owner(l->v[k]) == f->id)
+      mine[n++] = l->v[k];
+  qsort(mine, n, sizeof *mine, cmp_handle);
+  size_t distinct = 0;
+  for (size_t i = 0; i < n; i++)
+    distinct += i == 0 || mine[i] != mine[i - 1];
+  if (mine != small)
+    free(mine);
+  return distinct;
 }
