@@ -115,8 +115,8 @@ static void *freed_ptr; /* a freed heap block, as a bogus handle */
 static int step_no;
 static const char *step_name = "";
 
-static __attribute__((noreturn, format(printf, 1, 2))) void fail(const char *fmt,
-                                                                 ...) {
+static __attribute__((noreturn, format(printf, 1, 2))) void
+fail(const char *fmt, ...) {
   va_list ap;
   fprintf(stderr, "fuzz_runtime: step %d (%s): ", step_no, step_name);
   va_start(ap, fmt);
@@ -259,8 +259,7 @@ static void check_state(void) {
     fail("ts_scope_tensor_count %zu, model %zu", ts_scope_tensor_count(),
          owned);
   ts_pool_stats st = ts_pool_get_stats(pool);
-  if (st.size != pool_size() || st.hit_count != hits ||
-      st.miss_count != misses)
+  if (st.size != pool_size() || st.hit_count != hits || st.miss_count != misses)
     fail("pool stats size %zu hits %llu misses %llu, model %zu %llu %llu",
          st.size, (unsigned long long)st.hit_count,
          (unsigned long long)st.miss_count, pool_size(),
@@ -526,8 +525,7 @@ static void op_acquire(void) {
   }
   if (kcount[k]) {
     if (!t)
-      fail("ts_pool_acquire missed with %zu pooled for %s", kcount[k],
-           K->name);
+      fail("ts_pool_acquire missed with %zu pooled for %s", kcount[k], K->name);
     kcount[k]--;
     hits++;
     add_tensor(t, k);
@@ -575,7 +573,7 @@ static void op_release(void) {
  * choice, so the model takes the per-key counts back from the pool. */
 static void op_prune(void) {
   uint8_t sel = u8();
-  size_t target = sel % 8 < 6 ? sel % 8
+  size_t target = sel % 8 < 6    ? sel % 8
                   : sel % 8 == 6 ? TS_POOL_HALF
                                  : (size_t)-2;
   ts_status want;
@@ -771,8 +769,8 @@ static void cleanup(void) {
   expect(ts_last_status(), TS_OK, "ts_pool_destroy");
   ts_memory_stats m = ts_memory();
   if (m.live_tensors || m.pooled_tensors)
-    fail("after cleanup %zu live and %zu pooled tensors remain",
-         m.live_tensors, m.pooled_tensors);
+    fail("after cleanup %zu live and %zu pooled tensors remain", m.live_tensors,
+         m.pooled_tensors);
 }
 
 int LLVMFuzzerInitialize(int *argc, char ***argv) {

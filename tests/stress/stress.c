@@ -236,7 +236,8 @@ int main(int argc, char **argv) {
   EXPECT(ts_memory().created == ts_memory().freed);
 
   clock_gettime(CLOCK_MONOTONIC, &t1);
-  double secs = (double)(t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9;
+  double secs =
+      (double)(t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9;
   printf("stress: %d threads x %d iterations = %lu steps in %.1f s; "
          "%lu pool acquires (%llu hits), %lu async enters, %lu busy, "
          "%lu hand-offs, %llu tensors made; %d failures\n",
