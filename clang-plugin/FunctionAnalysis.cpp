@@ -251,6 +251,13 @@ ObjSet FunctionAnalyzer::eval(const Expr *E) const {
   }
   if (const auto *OVE = dyn_cast<OpaqueValueExpr>(E))
     return eval(OVE->getSourceExpr());
+  if (const auto *SE = dyn_cast<StmtExpr>(E)) {
+    const CompoundStmt *CS = SE->getSubStmt();
+    if (!CS->body_empty())
+      if (const auto *Last = dyn_cast<Expr>(CS->body_back()))
+        return eval(Last);
+    return {};
+  }
   if (const auto *BO = dyn_cast<BinaryOperator>(E))
     if (BO->getOpcode() == BO_Assign || BO->getOpcode() == BO_Comma)
       return eval(BO->getRHS());
@@ -762,6 +769,11 @@ void FunctionAnalyzer::visitCleanup(const VarDecl *VD, const CFGBlock *B,
 
 void FunctionAnalyzer::visitLifetimeEnd(const VarDecl *VD,
                                         const Stmt *Trigger) {
+  // The variables of a GNU statement expression die before its value is
+  // bound: let them hold their tensors until the function ends.
+  if (Trigger && isa<CompoundStmt>(Trigger) &&
+      isa_and_nonnull<StmtExpr>(Parents->getParent(Trigger)))
+    return;
   if (!S.Pts.erase(VD))
     return;
   collect(locOf(Trigger), LeakCause::OutOfScope, VD);
