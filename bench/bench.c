@@ -127,6 +127,14 @@ static void made_and_freed(int iters) {
     ts_free(ts_empty(big_shape, 2, TS_FLOAT32));
 }
 
+/* 0a: one tensor call through tsmem: ts_add of two small tensors, freed. */
+static ts_tensor *add_a, *add_b;
+
+static void ts_add_loop(int iters) {
+  for (int i = 0; i < iters; i++)
+    ts_free(ts_add(add_a, add_b));
+}
+
 /* ------------------------------------------------------------ the MLP -- */
 
 static mlp_data data;
@@ -319,6 +327,17 @@ int main(int argc, char **argv) {
          rounds);
 
   double a, b, q;
+  /* 0. No goal: what a tensor call costs through tsmem (handle table,
+   * checks, exception barrier, ts_free) next to the bare libtorch call. */
+  add_a = ts_ones(TS_SHAPE(4), TS_FLOAT32);
+  add_b = ts_ones(TS_SHAPE(4), TS_FLOAT32);
+  q = side_by_side(ts_add_loop, aten_add_loop, 1000, rounds, &a, &b);
+  printf("  %-62s %8.1f vs %8.1f ns/iter  ratio %.3f (%.3f-%.3f)  no goal\n",
+         "0. ts_add+ts_free of 4 floats vs at::add (per-call overhead)", a, b,
+         q, ratio_lo, ratio_hi);
+  ts_free(add_a);
+  ts_free(add_b);
+
   q = side_by_side(scope_three, manual_three, 300, rounds, &a, &b);
   report("1. scope frees 3 small tensors vs ts_free by hand", a, b, "ns/iter",
          q, "<= 1.02", q <= 1.02);

@@ -28,6 +28,8 @@ aten_mlp *aten_mlp_new(const mlp_data *d);
 void aten_mlp_step(aten_mlp *m);
 double aten_mlp_loss(aten_mlp *m);
 void aten_mlp_free(aten_mlp *m);
+/* iters x at::add of two 4-element tensors, the result dropped. */
+void aten_add_loop(int iters);
 
 #ifdef __cplusplus
 }

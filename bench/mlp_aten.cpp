@@ -55,4 +55,12 @@ double aten_mlp_loss(aten_mlp *m) {
 
 void aten_mlp_free(aten_mlp *m) { delete m; }
 
+void aten_add_loop(int iters) {
+  static const at::Tensor a = at::ones({4}), b = at::ones({4});
+  for (int i = 0; i < iters; i++) {
+    at::Tensor c = at::add(a, b);
+    asm volatile("" : : "r"(c.unsafeGetTensorImpl()) : "memory");
+  }
+}
+
 } // extern "C"

@@ -22,6 +22,12 @@ struct Line {
 };
 
 Line first_line(const char *s) {
+  // "[enforce fail at alloc_cpu.cpp:75] err == 0. " says nothing to a user.
+  if (std::strncmp(s, "[enforce fail at ", 17) == 0) {
+    const char *end = std::strstr(s, ". ");
+    if (end)
+      s = end + 2;
+  }
   const char *nl = std::strchr(s, '\n');
   int len = nl ? (int)(nl - s) : (int)std::strlen(s);
   while (len > 0 && (s[len - 1] == '.' || s[len - 1] == ' '))
