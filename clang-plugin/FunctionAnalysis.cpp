@@ -84,7 +84,12 @@ struct State {
   llvm::SmallVector<const void *, 4> Regions; ///< Open scopes, innermost last.
 };
 
-enum class RegionKind { Guard, Manual, Function, Caller };
+/// Guard: TS_SCOPE_GUARD()/TS_SCOPE; Manual: ts_scope_begin bound to a local
+/// variable; Function: TS_SCOPED or a ts_run callback; Caller:
+/// TS_CALLER_SCOPE; Opaque: a scope the analysis cannot see end (an async
+/// scope, or a ts_scope_begin whose id goes elsewhere). The last two outlive
+/// the function: what they own is not the function's to free.
+enum class RegionKind { Guard, Manual, Function, Caller, Opaque };
 
 struct RegionInfo {
   RegionKind Kind;
@@ -152,6 +157,8 @@ private:
   void pushRegion(const void *Key, RegionKind Kind, SourceLocation Loc);
   void endRegion(const void *Key, SourceLocation EndLoc);
   void endOneRegion(const void *Key, SourceLocation EndLoc);
+  void leaveRegion(const void *Key);
+  bool isBoundToLocal(const CallExpr *CE) const;
   void collect(SourceLocation Loc, LeakCause Cause, const VarDecl *Dying);
 
   // Checks.
@@ -451,6 +458,32 @@ void FunctionAnalyzer::endRegion(const void *Key, SourceLocation EndLoc) {
   }
 }
 
+void FunctionAnalyzer::leaveRegion(const void *Key) {
+  auto It = llvm::find(llvm::reverse(S.Regions), Key);
+  if (It == S.Regions.rend())
+    return;
+  S.Regions.erase(std::next(It).base());
+  for (auto &[Id, O] : S.Objs)
+    if ((O.Bits & Scoped) && O.Region == Key) {
+      O.Bits = (O.Bits & ~Scoped) | HandedOn;
+      O.Ret = nullptr;
+    }
+}
+
+/// Is a ts_scope_begin() call's id kept in a local variable, where
+/// visitInit and visitAssign follow it?
+bool FunctionAnalyzer::isBoundToLocal(const CallExpr *CE) const {
+  const Stmt *P = Parents->getParentIgnoreParenCasts(CE);
+  if (isa_and_nonnull<DeclStmt>(P))
+    return true;
+  if (const auto *BO = dyn_cast_or_null<BinaryOperator>(P)) {
+    const VarDecl *VD = varOf(BO->getLHS());
+    return BO->getOpcode() == BO_Assign && VD && VD->hasLocalStorage() &&
+           isa<DeclRefExpr>(BO->getLHS()->IgnoreParenImpCasts());
+  }
+  return false;
+}
+
 void FunctionAnalyzer::endOneRegion(const void *Key, SourceLocation EndLoc) {
   for (auto &[Id, O] : S.Objs) {
     if (!(O.Bits & Scoped) || O.Region != Key)
@@ -630,6 +663,27 @@ void FunctionAnalyzer::visitCall(const CallExpr *CE) {
         endRegion(VD, CE->getBeginLoc());
     return;
   }
+  if (M.Kind == CallKind::ScopeBegin && !isBoundToLocal(CE)) {
+    pushRegion(CE, RegionKind::Opaque, CE->getBeginLoc());
+    return;
+  }
+  if (M.Kind == CallKind::AsyncEnter || M.Kind == CallKind::AsyncLeave) {
+    // Keyed by the variable, or the field, that names the async scope.
+    const Expr *Arg =
+        CE->getNumArgs() == 1 ? CE->getArg(0)->IgnoreParenCasts() : nullptr;
+    const void *Key = nullptr;
+    if (const auto *DRE = dyn_cast_or_null<DeclRefExpr>(Arg))
+      Key = DRE->getDecl();
+    else if (const auto *ME = dyn_cast_or_null<MemberExpr>(Arg))
+      Key = ME->getMemberDecl();
+    if (!Key)
+      Key = CE;
+    if (M.Kind == CallKind::AsyncEnter)
+      pushRegion(Key, RegionKind::Opaque, CE->getBeginLoc());
+    else
+      leaveRegion(Key);
+    return;
+  }
   const FunctionDecl *Callee = CE->getDirectCallee();
   for (unsigned I = 0, N = CE->getNumArgs(); I < N; ++I) {
     ObjSet Os = eval(CE->getArg(I));
@@ -688,6 +742,8 @@ void FunctionAnalyzer::visitCall(const CallExpr *CE) {
     case CallKind::Run:
     case CallKind::ScopeBegin:
     case CallKind::ScopeEnd:
+    case CallKind::AsyncEnter:
+    case CallKind::AsyncLeave:
       handOn(Os);
       break;
     }

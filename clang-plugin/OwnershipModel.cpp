@@ -86,6 +86,8 @@ CallModel modelCall(const CallExpr *Call, ASTContext &Ctx) {
                .Case("ts_scope_begin", CallKind::ScopeBegin)
                .Case("ts_scope_end", CallKind::ScopeEnd)
                .Case("ts_run", CallKind::Run)
+               .Case("ts_async_scope_enter", CallKind::AsyncEnter)
+               .Case("ts_async_scope_leave", CallKind::AsyncLeave)
                .Default(CallKind::Borrow);
   return M;
 }

@@ -33,6 +33,8 @@ enum class CallKind {
   ScopeBegin,  ///< ts_scope_begin.
   ScopeEnd,    ///< ts_scope_end.
   Run,         ///< ts_run: its context is handed on.
+  AsyncEnter,  ///< ts_async_scope_enter: an async scope becomes current.
+  AsyncLeave,  ///< ts_async_scope_leave.
 };
 
 struct CallModel {

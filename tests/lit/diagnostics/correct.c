@@ -245,3 +245,26 @@ static ts_tensor *helper_returns(const ts_tensor *x) { return ts_relu(x); }
 void via_helper(const ts_tensor *x) { ts_free(helper_returns(x)); }
 
 void krstyle(a) ts_tensor *a; { ts_free(a); }
+
+struct job { ts_async_scope *scope; ts_scope_id id; ts_tensor *v; };
+void async_made(struct job *j, const ts_tensor *x) {
+  ts_async_scope_enter(j->scope);
+  ts_tensor *t = ts_relu(x);
+  (void)ts_item(t);
+  ts_async_scope_leave(j->scope);
+}
+void scope_id_in_struct(struct job *j, const ts_tensor *x) {
+  j->id = ts_scope_begin();
+  ts_tensor *t = ts_relu(x);
+  (void)ts_item(t);
+  ts_scope_end(j->id);
+}
+void manual_scope_goto(const ts_tensor *x) {
+  ts_scope_id s = ts_scope_begin();
+  ts_tensor *t = ts_relu(x);
+  if (!t)
+    goto out;
+  (void)ts_item(ts_sum(t));
+out:
+  ts_scope_end(s);
+}
