@@ -16,7 +16,6 @@
 /* Long enough for a sentence with a libtorch message inside. */
 enum { TS_ERR_MSG_SIZE = 1024 };
 
-TS_TLS ts_status ts__err_status = TS_OK;
 static TS_TLS char err_msg[TS_ERR_MSG_SIZE];
 
 /* Relaxed is enough: strictness is a setting, not a synchronisation. */

@@ -46,8 +46,6 @@ static pthread_mutex_t table_mu = PTHREAD_MUTEX_INITIALIZER;
 static uint32_t free_head = NO_SLOT; /* LIFO: the warmest slot first */
 static ts_memory_stats acct;         /* under table_mu */
 
-TS_TLS const ts__site *ts__pending_site;
-
 void ts__set_site(const ts__site *site) { ts__pending_site = site; }
 
 /* ------------------------------------------------------------- decoding */

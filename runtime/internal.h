@@ -35,10 +35,39 @@ ts_status ts__fail(ts_status st, const char *call, const char *fmt, ...)
 /* Clears the thread's last error (every successful public call). */
 void ts__ok(void) TS_INTERNAL;
 
-/* The thread's last status, for the inline fast path of ts__ok. Static TLS
- * (initial-exec): one %fs-relative load, no __tls_get_addr call. */
+/* Static TLS (initial-exec): a %fs-relative access, no __tls_get_addr. */
 #define TS_TLS __thread __attribute__((tls_model("initial-exec")))
-extern TS_TLS ts_status ts__err_status TS_INTERNAL;
+
+/* A growable array of tensor handles: the tensors a scope has owned. */
+typedef struct ts__list {
+  uintptr_t *v;
+  size_t n, cap;
+} ts__list;
+
+/* One frame of a thread's scope stack (scope.c). */
+typedef struct ts__frame {
+  ts_scope_id id;
+  uintptr_t at; /* region start in owned, or ~(async scope pointer) */
+} ts__frame;
+
+/* The per-thread state hot paths touch, in one TLS block so that a call
+ * loads its offset once. Defined in scope.c; each part is its file's. */
+typedef struct ts__thread {
+  /* scope.c: frames[0..top) are the open scopes; frames[-1] a sentinel. */
+  ts__frame *top;
+  ts_scope_id next_id, id_end; /* this thread's block of ids */
+  ts_scope_id fast_id_end;     /* id_end, or next_id to force the slow path */
+  ts__frame *frames, *limit;
+  ts__list owned;
+  bool exit_hook;
+  /* error.c: the last status (the message is there). */
+  ts_status err_status;
+  /* handle.c: the site from ts__set_site, for the next ts__wrap. */
+  const struct ts__site *pending_site;
+} ts__thread;
+extern TS_TLS ts__thread ts__tls TS_INTERNAL;
+#define ts__err_status (ts__tls.err_status)
+
 void ts__ok_slow(void) TS_INTERNAL;
 /* ts__ok for hot paths: a load and a branch when there is no error. */
 static inline void ts__ok_fast(void) {
@@ -123,7 +152,7 @@ size_t ts__live_tensors(ts__live *out, size_t cap) TS_INTERNAL;
 
 /* The pending allocation site set by ts__set_site, consumed by the next
  * ts__wrap or ts_scope_begin, dropped by ts__fail. */
-extern TS_TLS const ts__site *ts__pending_site TS_INTERNAL;
+#define ts__pending_site (ts__tls.pending_site)
 
 /* ----------------------------------------------------- object handles -- */
 
@@ -141,11 +170,6 @@ void ts__obj_unregister(unsigned tag, const void *handle) TS_INTERNAL;
 
 /* ------------------------------------------------------------- scope.c -- */
 
-/* A growable array of tensor handles: the tensors a scope has owned. */
-typedef struct ts__list {
-  uintptr_t *v;
-  size_t n, cap;
-} ts__list;
 bool ts__list_grow(ts__list *l) TS_INTERNAL;
 /* Room for one more entry (amortised growth). */
 static inline bool ts__list_reserve(ts__list *l) {

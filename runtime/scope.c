@@ -21,34 +21,28 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 
-/* 16 bytes, so begin stores two words. `at` is a plain scope's region start
- * in owned, or ~pointer of an entered async scope: user-space pointers have
- * the top bit clear, so the complement has it set and never equals a count,
- * which lets ts_scope_end's "start == owned.n" test rule out async frames. */
-typedef struct frame {
-  ts_scope_id id;
-  uintptr_t at;
-} frame;
+/* A frame is 16 bytes, so begin stores two words. `at` is a plain scope's
+ * region start in owned, or ~pointer of an entered async scope: user-space
+ * pointers have the top bit clear, so the complement has it set and never
+ * equals a count, which lets ts_scope_end's one test "at == owned.n" rule
+ * out async frames. While tracing, plain frames carry TRACED in `at` too,
+ * which sends their end to the slow path (where the trace hook is). */
+typedef ts__frame frame;
+#define TRACED ((uintptr_t)1 << 62)
 
 static inline ts__async *frame_async(const frame *f) {
   return f->at >> 63 ? (ts__async *)~f->at : NULL;
 }
+static inline size_t frame_start(const frame *f) { return f->at & ~TRACED; }
 
-/* frames[0..depth) are the open scopes, innermost at top[-1]. frames[-1]
- * is a sentinel with id 0 (never an id), so end needs no empty check. */
-typedef struct scope_tls {
-  frame *frames, *top, *limit;
-  ts__list owned;
-  ts_scope_id next_id, id_end; /* this thread's block of ids */
-  bool exit_hook;              /* the pthread key destructor is armed */
-} scope_tls;
-
-/* Where a thread's frames point before its first begin. */
+/* Where a thread's frames point before its first begin: frames[-1] is
+ * always a sentinel with id 0 (never an id), so end needs no empty check. */
 static frame no_frames[1] = {{0, UINTPTR_MAX}};
 
-static TS_TLS scope_tls tls = {
-    .frames = no_frames + 1, .top = no_frames + 1, .limit = no_frames + 1};
+TS_TLS ts__thread ts__tls = {
+    .top = no_frames + 1, .frames = no_frames + 1, .limit = no_frames + 1};
 
+#define tls ts__tls
 #define DEPTH ((size_t)(tls.top - tls.frames))
 
 /* Ids come in blocks so that begin never touches a shared cache line. */
@@ -76,15 +70,15 @@ bool ts__list_grow(ts__list *l) {
 static void end_top_plain(ts__death why) {
   frame f = tls.top[-1];
   ts__list *l = &tls.owned;
-  for (size_t k = l->n; k-- > f.at;)
+  for (size_t k = l->n; k-- > frame_start(&f);)
     ts__free_if_owned(l->v[k], f.id, why);
 
   frame *parent = DEPTH >= 2 ? &tls.top[-2] : NULL;
-  size_t w = f.at;
+  size_t w = frame_start(&f);
   if (parent) {
     ts__list *pl =
         frame_async(parent) ? ts__async_list(frame_async(parent)) : NULL;
-    for (size_t k = f.at; k < l->n; k++) {
+    for (size_t k = frame_start(&f); k < l->n; k++) {
       uintptr_t h = l->v[k];
       if (ts__owner(h) != parent->id)
         continue;
@@ -171,21 +165,24 @@ static __attribute__((noinline)) ts_scope_id begin_slow(ts__async *async,
     }
     id = tls.next_id++;
   }
-  *tls.top++ = (frame){id, async ? ~(uintptr_t)async : tls.owned.n};
+  /* Tracing: every begin and end takes the slow path, where the hooks are. */
+  tls.fast_id_end = ts__trace_on ? tls.next_id : tls.id_end;
+  uintptr_t at =
+      async ? ~(uintptr_t)async : tls.owned.n | (ts__trace_on ? TRACED : 0);
+  *tls.top++ = (frame){id, at};
   if (ts__trace_on && !async)
     ts__trace_scope_begin(id, site);
-  ts__ok_fast();
   return id;
 }
 
 ts_scope_id ts_scope_begin(void) {
-  if (__builtin_expect(
-          tls.top == tls.limit || tls.next_id == tls.id_end || ts__trace_on, 0))
+  if (__builtin_expect(tls.top == tls.limit, 0))
+    return begin_slow(NULL, 0);
+  if (__builtin_expect(tls.next_id == tls.fast_id_end, 0))
     return begin_slow(NULL, 0);
   ts__pending_site = NULL; /* a begin's site only matters to the trace */
   ts_scope_id id = tls.next_id++;
   *tls.top++ = (frame){id, tls.owned.n};
-  ts__ok_fast();
   return id;
 }
 
@@ -231,13 +228,13 @@ static __attribute__((noinline)) ts_status end_slow(ts_scope_id id) {
   return TS_OK;
 }
 
-/* On success the last error is left as it was: ending a scope is cleanup
- * (TS_SCOPE_GUARD, ts_run and the plugin call it on the way out), and must
- * not wipe the error of the call that made the block return early. */
+/* Begin and end leave the last error as it was on success: the plugin, the
+ * pass, TS_SCOPE_GUARD and ts_run insert them where the user wrote no call,
+ * so they must not wipe the error of the call that made a block return
+ * early (or that the user reads after a loop). Their own errors are set. */
 ts_status ts_scope_end(ts_scope_id id) {
   frame *f = tls.top - 1;
-  if (__builtin_expect(f->id == id && f->at == tls.owned.n && !ts__trace_on,
-                       1)) {
+  if (__builtin_expect(f->id == id && f->at == tls.owned.n, 1)) {
     tls.top = f;
     return TS_OK;
   }
@@ -384,7 +381,7 @@ size_t ts_scope_tensor_count(void) {
     return 0;
   frame *f = &tls.top[-1];
   ts__list *l = frame_async(f) ? ts__async_list(frame_async(f)) : &tls.owned;
-  size_t start = frame_async(f) ? 0 : f->at, n = 0;
+  size_t start = frame_async(f) ? 0 : frame_start(f), n = 0;
   /* A tensor kept or escaped and then registered back is listed twice
    * (harmless when freeing: the second entry is stale by then), so count
    * distinct handles. Sorting a copy is fine for a diagnostic call. */

@@ -307,10 +307,21 @@ TEST(error_in_scope_returns_early) {
 TEST(success_clears_the_error) {
   ts_escape(NULL);
   CHECK_ERROR(TS_ERR_NULL, "ts_escape");
-  ts_scope_id id = ts_scope_begin();
+  CHECK_EQ(ts_scope_depth(), 0);
   CHECK_EQ(ts_last_status(), TS_OK);
   CHECK_EQ(ts_last_error()[0], '\0');
-  ts_scope_end(id);
+}
+
+/* Begin and end are bookkeeping the plugin inserts: on success they leave
+ * the last error alone, so it survives to where the user reads it. */
+TEST(begin_and_end_keep_the_error) {
+  ts_escape(NULL);
+  ts_scope_id id = ts_scope_begin();
+  CHECK_ERROR(TS_ERR_NULL, "ts_escape");
+  CHECK_EQ(ts_scope_end(id), TS_OK);
+  CHECK_ERROR(TS_ERR_NULL, "ts_escape");
+  ts_scope_end(id); /* their own errors are reported */
+  CHECK_ERROR(TS_ERR_BAD_SCOPE, "ts_scope_end");
 }
 
 TEST(guard_in_loop) {
@@ -339,4 +350,5 @@ RUN_TESTS(T(scope_frees_its_tensors), T(outside_scope_is_manual),
           T(ids_are_never_reused), T(deep_nesting_grows),
           T(many_tensors_newest_first), T(run_ends_its_scope),
           T(run_cleans_up_unbalanced_body), T(error_in_scope_returns_early),
-          T(success_clears_the_error), T(guard_in_loop))
+          T(success_clears_the_error), T(begin_and_end_keep_the_error),
+          T(guard_in_loop))
