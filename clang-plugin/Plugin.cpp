@@ -73,11 +73,17 @@ protected:
     PP.setPredefines(PP.getPredefines() + "#define __TSMEM_PLUGIN__ 1\n");
 
     // Locations on IR without debug sections: what `-Rpass` relies on too.
+    // When only the pass wants them, it drops them once the sites are
+    // recorded: the rest of the pipeline then runs as fast as without.
     CodeGenOptions &CG = CI.getCodeGenOpts();
-    if (CG.getDebugInfo() == llvm::codegenoptions::NoDebugInfo)
+    bool LocationsForSitesOnly =
+        CG.getDebugInfo() == llvm::codegenoptions::NoDebugInfo;
+    if (LocationsForSitesOnly)
       CG.setDebugInfo(llvm::codegenoptions::LocTrackingOnly);
-    CG.PassBuilderCallbacks.push_back(
-        [](llvm::PassBuilder &PB) { tsmem::registerTsmemPass(PB); });
+    CG.PassBuilderCallbacks.push_back([LocationsForSitesOnly](
+                                          llvm::PassBuilder &PB) {
+      tsmem::registerTsmemPass(PB, LocationsForSitesOnly);
+    });
 
     return tsmem::createOwnershipAnalysis(CI, Opts);
   }

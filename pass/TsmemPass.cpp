@@ -12,6 +12,7 @@
 #include "TsmemPass.h"
 #include "RuntimeCalls.h"
 
+#include "llvm/IR/DebugInfo.h"
 #include "llvm/IR/PassManager.h"
 #include "llvm/Passes/PassBuilder.h"
 #include "llvm/Passes/PassPlugin.h"
@@ -21,10 +22,17 @@ using namespace llvm;
 namespace {
 
 struct TsmemPass : PassInfoMixin<TsmemPass> {
+  bool StripLocations = false;
+
+  explicit TsmemPass(bool StripLocations = false)
+      : StripLocations(StripLocations) {}
+
   PreservedAnalyses run(Module &M, ModuleAnalysisManager &) {
     bool Changed = tsmem::lowerScopedFunctions(M);
     Changed |= tsmem::removeEmptyScopes(M);
     Changed |= tsmem::recordAllocationSites(M);
+    if (StripLocations)
+      Changed |= StripDebugInfo(M);
     return Changed ? PreservedAnalyses::none() : PreservedAnalyses::all();
   }
   static bool isRequired() { return true; }
@@ -32,11 +40,11 @@ struct TsmemPass : PassInfoMixin<TsmemPass> {
 
 } // namespace
 
-void tsmem::registerTsmemPass(PassBuilder &PB) {
+void tsmem::registerTsmemPass(PassBuilder &PB, bool StripLocations) {
   // Clang's -O0 pipeline runs this callback too, before any inlining.
   PB.registerPipelineStartEPCallback(
-      [](ModulePassManager &MPM, OptimizationLevel) {
-        MPM.addPass(TsmemPass());
+      [StripLocations](ModulePassManager &MPM, OptimizationLevel) {
+        MPM.addPass(TsmemPass(StripLocations));
       });
   PB.registerPipelineParsingCallback(
       [](StringRef Name, ModulePassManager &MPM,

@@ -16,8 +16,11 @@ class PassBuilder;
 namespace tsmem {
 
 /// Adds the tsmem pass to the pipelines PB builds (clang's -fplugin route),
-/// and the name "tsmem" for -passes= (opt's route).
-void registerTsmemPass(llvm::PassBuilder &PB);
+/// and the name "tsmem" for -passes= (opt's route). StripLocations: the
+/// source locations exist only for the allocation sites (the plugin asked
+/// for them, the user did not), so the pass removes them once it has
+/// recorded the sites, and the rest of the pipeline does not carry them.
+void registerTsmemPass(llvm::PassBuilder &PB, bool StripLocations = false);
 
 } // namespace tsmem
 
