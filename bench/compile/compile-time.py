@@ -12,20 +12,27 @@ ratio of the medians. Goal: with / without <= 1.10.
 """
 import argparse
 import os
+import resource
 import statistics
 import subprocess
 import sys
-import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 
+def children_cpu():
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def compile_seconds(cmds):
-    start = time.perf_counter()
+    """CPU seconds (user + system) the compiles took: on a shared machine
+    wall-clock time measures the neighbours as much as the compiler."""
+    start = children_cpu()
     for cmd in cmds:
         subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL,
                        stderr=subprocess.DEVNULL)
-    return time.perf_counter() - start
+    return children_cpu() - start
 
 
 def measure(name, plain, plugin, rounds):
@@ -41,7 +48,7 @@ def measure(name, plain, plugin, rounds):
             with_times.append(compile_seconds(plugin))
     w, wo = statistics.median(with_times), statistics.median(without_times)
     verdict = "met" if w / wo <= 1.10 else "MISSED"
-    print(f"  {name:34} with {w:7.3f} s  without {wo:7.3f} s  "
+    print(f"  {name:34} with {w:7.3f} s  without {wo:7.3f} s CPU  "
           f"ratio {w / wo:.3f} (goal <= 1.10: {verdict})", flush=True)
 
 
