@@ -150,8 +150,7 @@ ts_status ts_async_scope_end(ts_async_scope *s) {
   /* Dead before anyone else can enter it; the mutex orders this after the
    * last leave, so the list is ours now. */
   ts__obj_unregister(TS__TAG_ASYNC, s);
-  for (size_t k = a->owned.n; k-- > 0;)
-    ts__free_if_owned(a->owned.v[k], a->id, TS__DEATH_ASYNC);
+  ts__free_owned(a->owned.v, a->owned.n, a->id, TS__DEATH_ASYNC);
   pthread_mutex_unlock(&a->mu);
   pthread_mutex_destroy(&a->mu);
   free(a->owned.v);

@@ -277,13 +277,29 @@ static tsc_tensor *h_kill(uintptr_t h, uint64_t owner, ts__death why,
   return impl;
 }
 
-bool ts__free_if_owned(uintptr_t h, uint64_t owner, ts__death why) {
-  tsc_tensor *impl = h_kill(h, owner, why, NULL);
-  if (!impl)
-    return false;
-  tsc_release(impl); /* outside the lock: libtorch's free takes a while */
-  trace_counters();
-  return true;
+size_t ts__free_owned(const uintptr_t *v, size_t n, uint64_t owner,
+                      ts__death why) {
+  /* One lock per batch rather than per tensor; libtorch frees outside it. */
+  enum { BATCH = 32 };
+  tsc_tensor *batch[BATCH];
+  size_t freed = 0, k = n;
+  while (k > 0) {
+    size_t got = 0;
+    pthread_mutex_lock(&table_mu);
+    while (k > 0 && got < BATCH) {
+      uintptr_t h = v[--k];
+      slot *s = h_live(h);
+      if (s && atomic_load_explicit(&s->owner, memory_order_relaxed) == owner)
+        batch[got++] = slot_kill_locked(s, h_index(h), why);
+    }
+    pthread_mutex_unlock(&table_mu);
+    for (size_t i = 0; i < got; i++)
+      tsc_release(batch[i]); /* newest first, as collected */
+    freed += got;
+  }
+  if (freed)
+    trace_counters();
+  return freed;
 }
 
 ts_status ts_free(ts_tensor *t) {

@@ -129,9 +129,10 @@ uint64_t ts__owner(uintptr_t h) TS_INTERNAL;
  * TS_ERR_STALE_HANDLE. */
 ts_status ts__move(const ts_tensor *t, const char *call, uint64_t from,
                    uint64_t to, uint64_t *old) TS_INTERNAL;
-/* Frees the handle's tensor if it is live and owned by `owner` (a scope
- * ending). Returns true when it did. Never sets an error. */
-bool ts__free_if_owned(uintptr_t h, uint64_t owner, ts__death why) TS_INTERNAL;
+/* Frees, newest (v[n-1]) first, every handle of v that is live and owned by
+ * `owner`: a scope ending. Returns how many. Never sets an error. */
+size_t ts__free_owned(const uintptr_t *v, size_t n, uint64_t owner,
+                      ts__death why) TS_INTERNAL;
 /* Ends a live handle, giving back its tensor reference instead of dropping
  * it (ts_pool_release). NULL after setting the error like ts__unwrap. */
 tsc_tensor *ts__detach(ts_tensor *t, const char *call, const char *arg,

@@ -70,15 +70,16 @@ bool ts__list_grow(ts__list *l) {
 static void end_top_plain(ts__death why) {
   frame f = tls.top[-1];
   ts__list *l = &tls.owned;
-  for (size_t k = l->n; k-- > frame_start(&f);)
-    ts__free_if_owned(l->v[k], f.id, why);
+  size_t start = frame_start(&f);
+  if (l->n > start)
+    ts__free_owned(l->v + start, l->n - start, f.id, why);
 
   frame *parent = DEPTH >= 2 ? &tls.top[-2] : NULL;
-  size_t w = frame_start(&f);
+  size_t w = start;
   if (parent) {
     ts__list *pl =
         frame_async(parent) ? ts__async_list(frame_async(parent)) : NULL;
-    for (size_t k = frame_start(&f); k < l->n; k++) {
+    for (size_t k = start; k < l->n; k++) {
       uintptr_t h = l->v[k];
       if (ts__owner(h) != parent->id)
         continue;
