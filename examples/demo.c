@@ -116,10 +116,13 @@ int main(int argc, char **argv) {
   ts_set_num_threads(1);
   make_data();
 
-  /* Biases start at zero: scale 0. */
-  mlp m = {param(IN, HIDDEN, 1.0),       param(1, HIDDEN, 0.0),
-           param(HIDDEN, HIDDEN, 0.06),  param(1, HIDDEN, 0.0),
-           param(HIDDEN, CLASSES, 0.06), param(1, CLASSES, 0.0)};
+  mlp m; /* in order: the random draws repeat from run to run */
+  m.w1 = param(IN, HIDDEN, 1.0);
+  m.b1 = param(1, HIDDEN, 0.0); /* biases start at zero: scale 0 */
+  m.w2 = param(HIDDEN, HIDDEN, 0.06);
+  m.b2 = param(1, HIDDEN, 0.0);
+  m.w3 = param(HIDDEN, CLASSES, 0.06);
+  m.b3 = param(1, CLASSES, 0.0);
   ts_pool *pool = ts_pool_new(0);
   printf("training a %d-%d-%d-%d MLP on %d points, %d steps per epoch\n", IN,
          HIDDEN, HIDDEN, CLASSES, N, N / BATCH);

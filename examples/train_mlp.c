@@ -83,8 +83,13 @@ int main(void) {
   ts_set_num_threads(1); /* same numbers on every run */
   make_data();
 
-  mlp m = {weight(IN, HIDDEN, 0.7), bias(HIDDEN), weight(HIDDEN, CLASSES, 0.2),
-           bias(CLASSES)};
+  /* One call per statement: C leaves the order of initialisers unspecified,
+   * and the random draws must come in this order to repeat a run. */
+  mlp m;
+  m.w1 = weight(IN, HIDDEN, 0.7);
+  m.b1 = bias(HIDDEN);
+  m.w2 = weight(HIDDEN, CLASSES, 0.2);
+  m.b2 = bias(CLASSES);
 
   for (int epoch = 1; epoch <= EPOCHS; epoch++) {
     double total = 0;
