@@ -36,11 +36,29 @@ public:
     return true;
   }
 
+  /// A `void *(void *)` function used as a value: it may reach ts_run
+  /// through a variable or a field, where the collector cannot follow it.
+  bool VisitDeclRefExpr(DeclRefExpr *DRE) {
+    const auto *FD = dyn_cast<FunctionDecl>(DRE->getDecl());
+    if (!FD || FD->getNumParams() != 1 ||
+        !FD->getReturnType()->isVoidPointerType() ||
+        !FD->getParamDecl(0)->getType()->isVoidPointerType())
+      return true;
+    if (Callees.count(DRE))
+      return true;
+    MaybeRunTargets.insert(FD->getCanonicalDecl());
+    return true;
+  }
+
   bool VisitCallExpr(CallExpr *CE) {
+    if (const auto *ICE = dyn_cast<ImplicitCastExpr>(CE->getCallee()))
+      if (const auto *DRE = dyn_cast<DeclRefExpr>(ICE->getSubExpr()))
+        Callees.insert(DRE);
     const FunctionDecl *Callee = CE->getDirectCallee();
     if (!Callee || !Callee->getIdentifier() || Callee->getName() != "ts_run" ||
         CE->getNumArgs() < 1)
       return true;
+    CallsRun = true;
     const Expr *Fn = CE->getArg(0)->IgnoreParenCasts();
     if (const auto *UO = dyn_cast<UnaryOperator>(Fn))
       if (UO->getOpcode() == UO_AddrOf)
@@ -54,6 +72,9 @@ public:
   const SourceManager &SM;
   std::vector<const FunctionDecl *> Functions;
   llvm::DenseSet<const FunctionDecl *> RunTargets;
+  llvm::DenseSet<const FunctionDecl *> MaybeRunTargets;
+  llvm::DenseSet<const DeclRefExpr *> Callees;
+  bool CallsRun = false;
 };
 
 class OwnershipConsumer : public ASTConsumer {
@@ -74,6 +95,11 @@ public:
       if (Scope == BodyScope::None &&
           Collect.RunTargets.count(FD->getCanonicalDecl()))
         Scope = BodyScope::Scoped;
+      // Maybe a ts_run callback, maybe a thread's: its tensors may belong
+      // to a scope, so they are not the function's to free (quiet).
+      if (Scope == BodyScope::None && Collect.CallsRun &&
+          Collect.MaybeRunTargets.count(FD->getCanonicalDecl()))
+        Scope = BodyScope::CallerScope;
       analyzeFunction(FD, Scope, Ctx, Report);
     }
   }
