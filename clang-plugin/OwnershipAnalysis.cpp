@@ -3,7 +3,8 @@
 // The AST consumer: once the translation unit is parsed, finds the functions
 // ts_run calls back (their bodies are scopes), then analyses every function
 // definition outside system headers. A translation unit with errors is left
-// alone: its AST may be incomplete.
+// alone: its AST may be incomplete (errors that are only -Werror warnings
+// do not count).
 //
 //===----------------------------------------------------------------------===//
 #include "OwnershipAnalysis.h"
@@ -84,7 +85,7 @@ public:
 
   void HandleTranslationUnit(ASTContext &Ctx) override {
     DiagnosticsEngine &Diags = CI.getDiagnostics();
-    if (Diags.hasErrorOccurred() || !Opts.anyCheckEnabled() ||
+    if (Diags.hasUncompilableErrorOccurred() || !Opts.anyCheckEnabled() ||
         Diags.getIgnoreAllWarnings())
       return;
     FunctionCollector Collect(Ctx.getSourceManager());
