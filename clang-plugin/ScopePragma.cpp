@@ -14,6 +14,10 @@
 // code generation ends the scope exactly once on every exit from the block:
 // fall-through, return (after its value is computed), break, continue, goto.
 // The ownership analysis sees the same AST as for a hand-written guard.
+// A non-compound loop body is found by a token-level statement skipper
+// (braces, parentheses, if/else, nested loops, do-while). TS_SCOPE before
+// anything else, or outside a function (told by counting the braces the
+// parser has been handed), is an error at the TS_SCOPE.
 //
 //===----------------------------------------------------------------------===//
 #include "clang/AST/ASTConsumer.h"

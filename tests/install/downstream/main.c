@@ -4,8 +4,8 @@
 
 TS_SCOPED static double total(int N) {
   double Sum = 0;
-  TS_SCOPE for (int I = 0; I < N; ++I)
-    Sum += ts_item(ts_sum(ts_ones(TS_SHAPE(I + 1), TS_FLOAT32)));
+  TS_SCOPE for (int I = 0; I < N; ++I) Sum +=
+      ts_item(ts_sum(ts_ones(TS_SHAPE(I + 1), TS_FLOAT32)));
   return Sum;
 }
 
