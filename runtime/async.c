@@ -29,6 +29,8 @@
 struct ts__async {
   uint64_t id;
   pthread_mutex_t mu;
+  const ts_async_scope *self; /* its live handle; NULL once ended */
+  ts__async *next_spare;
   bool entered;
   pthread_t thread; /* valid while entered */
   ts__list owned;
@@ -42,13 +44,24 @@ void ts__async_detach(ts__async *a) {
   pthread_mutex_unlock(&a->mu);
 }
 
-static ts__async *lookup(ts_async_scope *s, const char *call) {
+/* The scope of a live handle, locked; else NULL with the error set. Async
+ * scopes are never returned to malloc (ended ones are kept as spares), so
+ * one ended by another thread between the lookup and the lock is still an
+ * async scope: its handle no longer matches and the call is refused. */
+static ts__async *lock_async(ts_async_scope *s, const char *call) {
   if (!s) {
     ts__fail(TS_ERR_NULL, call,
              "s is NULL; pass an async scope from ts_async_scope_begin");
     return NULL;
   }
   ts__async *a = ts__obj_lookup(TS__TAG_ASYNC, s);
+  if (a) {
+    pthread_mutex_lock(&a->mu);
+    if (a->self != s) {
+      pthread_mutex_unlock(&a->mu);
+      a = NULL;
+    }
+  }
   if (!a)
     ts__fail(TS_ERR_BAD_SCOPE, call,
              "s (%p) is not a live async scope (already ended, or not made "
@@ -58,27 +71,48 @@ static ts__async *lookup(ts_async_scope *s, const char *call) {
   return a;
 }
 
+static pthread_mutex_t spares_mu = PTHREAD_MUTEX_INITIALIZER;
+static ts__async *spares;
+
+static void spare(ts__async *a) {
+  pthread_mutex_lock(&spares_mu);
+  a->next_spare = spares;
+  spares = a;
+  pthread_mutex_unlock(&spares_mu);
+}
+
 ts_async_scope *ts_async_scope_begin(void) {
-  ts__async *a = calloc(1, sizeof *a);
+  pthread_mutex_lock(&spares_mu);
+  ts__async *a = spares;
+  if (a)
+    spares = a->next_spare;
+  pthread_mutex_unlock(&spares_mu);
+  if (!a && (a = calloc(1, sizeof *a)))
+    pthread_mutex_init(&a->mu, NULL);
   ts_async_scope *s = a ? ts__obj_register(TS__TAG_ASYNC, a) : NULL;
   if (!s) {
-    free(a);
+    if (a)
+      spare(a);
     ts__fail(TS_ERR_OOM, "ts_async_scope_begin",
              "out of memory for a new async scope; end finished ones");
     return NULL;
   }
+  pthread_mutex_lock(&a->mu);
   a->id = ts__scope_new_id();
-  pthread_mutex_init(&a->mu, NULL);
+  a->entered = false;
+  a->owned.n = 0;
+  a->self = s;
+  pthread_mutex_unlock(&a->mu);
   ts__ok_fast();
   return s;
 }
 
 ts_status ts_async_scope_enter(ts_async_scope *s) {
   static const char call[] = "ts_async_scope_enter";
-  ts__async *a = lookup(s, call);
+  ts__async *a = lock_async(s, call);
   if (!a)
     return ts_last_status();
-  pthread_mutex_lock(&a->mu);
+  uint64_t id = a->id; /* read under the lock for the messages below */
   bool busy = a->entered;
   bool here = busy && pthread_equal(a->thread, pthread_self());
   if (!busy) {
@@ -90,13 +124,13 @@ ts_status ts_async_scope_enter(ts_async_scope *s) {
     return ts__fail(TS_ERR_BUSY, call,
                     "async scope %llu is already entered on this thread; "
                     "leave it before entering it again",
-                    (unsigned long long)a->id);
+                    (unsigned long long)id);
   if (busy)
     return ts__fail(TS_ERR_BUSY, call,
                     "async scope %llu is entered on another thread; wait "
                     "until that thread calls ts_async_scope_leave",
-                    (unsigned long long)a->id);
-  if (!ts__scope_push_async(a, a->id)) {
+                    (unsigned long long)id);
+  if (!ts__scope_push_async(a, id)) {
     ts__async_detach(a);
     return ts_last_status(); /* out of memory, already reported */
   }
@@ -106,23 +140,25 @@ ts_status ts_async_scope_enter(ts_async_scope *s) {
 
 ts_status ts_async_scope_leave(ts_async_scope *s) {
   static const char call[] = "ts_async_scope_leave";
-  ts__async *a = lookup(s, call);
+  ts__async *a = lock_async(s, call);
   if (!a)
     return ts_last_status();
-  int above = ts__scope_pop_async(a); /* only finds it if entered here */
+  uint64_t id = a->id; /* read under the lock for the messages below */
+  bool busy = a->entered;
+  pthread_mutex_unlock(&a->mu);
+  /* Entered on this thread: it is on this stack, and cannot be ended (end
+   * refuses while entered) or entered elsewhere until the pop below. */
+  int above = ts__scope_pop_async(a);
   if (above < 0) {
-    pthread_mutex_lock(&a->mu);
-    bool busy = a->entered;
-    pthread_mutex_unlock(&a->mu);
     if (busy)
       return ts__fail(TS_ERR_BUSY, call,
                       "async scope %llu is entered on another thread; leave "
                       "it on the thread that entered it",
-                      (unsigned long long)a->id);
+                      (unsigned long long)id);
     return ts__fail(TS_ERR_BAD_SCOPE, call,
                     "async scope %llu is not entered; call "
                     "ts_async_scope_enter first",
-                    (unsigned long long)a->id);
+                    (unsigned long long)id);
   }
   if (above > 0)
     return ts__fail(TS_ERR_SCOPE_MISMATCH, call,
@@ -136,10 +172,9 @@ ts_status ts_async_scope_leave(ts_async_scope *s) {
 
 ts_status ts_async_scope_end(ts_async_scope *s) {
   static const char call[] = "ts_async_scope_end";
-  ts__async *a = lookup(s, call);
+  ts__async *a = lock_async(s, call);
   if (!a)
     return ts_last_status();
-  pthread_mutex_lock(&a->mu);
   if (a->entered) {
     pthread_mutex_unlock(&a->mu);
     return ts__fail(TS_ERR_BUSY, call,
@@ -150,11 +185,12 @@ ts_status ts_async_scope_end(ts_async_scope *s) {
   /* Dead before anyone else can enter it; the mutex orders this after the
    * last leave, so the list is ours now. */
   ts__obj_unregister(TS__TAG_ASYNC, s);
+  a->self = NULL;
   ts__free_owned(a->owned.v, a->owned.n, a->id, TS__DEATH_ASYNC);
-  pthread_mutex_unlock(&a->mu);
-  pthread_mutex_destroy(&a->mu);
   free(a->owned.v);
-  free(a);
+  a->owned = (ts__list){0};
+  pthread_mutex_unlock(&a->mu);
+  spare(a);
   ts__ok_fast();
   return TS_OK;
 }

@@ -32,6 +32,8 @@ typedef struct pool_key {
 
 typedef struct pool {
   pthread_mutex_t mu;
+  const ts_pool *self; /* its live handle; NULL once destroyed */
+  struct pool *next_spare;
   size_t max_per_key;
   pool_key *keys;
   size_t nkeys, keys_cap;
@@ -120,13 +122,24 @@ static void clear_locked(pool *p) {
 
 /* ----------------------------------------------------------- validation */
 
-static pool *lookup(const ts_pool *h, const char *call) {
+/* The pool of a live handle, locked; else NULL with the error set. Pool
+ * memory is never returned to malloc (destroyed pools are kept as spares),
+ * so a pool destroyed by another thread between the lookup and the lock is
+ * still a pool: its handle no longer matches and the call is refused. */
+static pool *lock_pool(const ts_pool *h, const char *call) {
   if (!h) {
     ts__fail(TS_ERR_NULL, call,
              "p is NULL; pass a pool from ts_pool_new or ts_global_pool()");
     return NULL;
   }
   pool *p = ts__obj_lookup(TS__TAG_POOL, h);
+  if (p) {
+    pthread_mutex_lock(&p->mu);
+    if (p->self != h) {
+      pthread_mutex_unlock(&p->mu);
+      p = NULL;
+    }
+  }
   if (!p)
     ts__fail(TS_ERR_POOL, call,
              "p (%p) is not a live pool (destroyed, or not made by "
@@ -163,50 +176,70 @@ static bool check_key(const char *call, const int64_t *shape, int ndim,
 
 /* ------------------------------------------------------- create, destroy */
 
-static pool *pool_make(size_t max_per_key) {
-  pool *p = calloc(1, sizeof *p);
-  if (!p)
-    return NULL;
-  pthread_mutex_init(&p->mu, NULL);
-  p->max_per_key = max_per_key ? max_per_key : DEFAULT_PER_KEY;
-  return p;
-}
+static pthread_mutex_t spares_mu = PTHREAD_MUTEX_INITIALIZER;
+static pool *spares;
 
-static void pool_free(pool *p) {
+/* A pool with its handle, from the spares or new; NULL when out of memory. */
+static pool *pool_make(size_t max_per_key) {
+  pthread_mutex_lock(&spares_mu);
+  pool *p = spares;
+  if (p)
+    spares = p->next_spare;
+  pthread_mutex_unlock(&spares_mu);
+  if (!p) {
+    if (!(p = calloc(1, sizeof *p)))
+      return NULL;
+    pthread_mutex_init(&p->mu, NULL);
+  }
+  const ts_pool *h = ts__obj_register(TS__TAG_POOL, p);
   pthread_mutex_lock(&p->mu);
-  clear_locked(p);
+  p->max_per_key = max_per_key ? max_per_key : DEFAULT_PER_KEY;
+  p->size = p->hits = p->misses = p->tick = 0;
+  p->self = h;
   pthread_mutex_unlock(&p->mu);
-  pthread_mutex_destroy(&p->mu);
-  free(p->keys);
-  free(p);
+  if (!h) {
+    pthread_mutex_lock(&spares_mu);
+    p->next_spare = spares;
+    spares = p;
+    pthread_mutex_unlock(&spares_mu);
+    return NULL;
+  }
+  return p;
 }
 
 ts_pool *ts_pool_new(size_t max_per_key) {
   pool *p = pool_make(max_per_key);
-  ts_pool *h = p ? ts__obj_register(TS__TAG_POOL, p) : NULL;
-  if (!h) {
-    if (p)
-      pool_free(p);
+  if (!p) {
     ts__fail(TS_ERR_OOM, "ts_pool_new", "out of memory for a new pool");
     return NULL;
   }
   ts__ok_fast();
-  return h;
+  return (ts_pool *)p->self;
 }
 
 void ts_pool_destroy(ts_pool *h) {
   static const char call[] = "ts_pool_destroy";
-  pool *p = lookup(h, call);
+  pool *p = lock_pool(h, call);
   if (!p)
     return;
   if (h == global_handle) {
+    pthread_mutex_unlock(&p->mu);
     ts__fail(TS_ERR_POOL, call,
              "the global pool cannot be destroyed (tsmem empties it at "
              "exit); use ts_pool_clear to free what it holds");
     return;
   }
   ts__obj_unregister(TS__TAG_POOL, h);
-  pool_free(p);
+  p->self = NULL;
+  clear_locked(p);
+  free(p->keys);
+  p->keys = NULL;
+  p->keys_cap = 0;
+  pthread_mutex_unlock(&p->mu);
+  pthread_mutex_lock(&spares_mu);
+  p->next_spare = spares;
+  spares = p;
+  pthread_mutex_unlock(&spares_mu);
   ts__ok_fast();
 }
 
@@ -224,11 +257,9 @@ static void global_at_exit(void) {
 
 static void global_make(void) {
   pool *p = pool_make(0);
-  global_handle = p ? ts__obj_register(TS__TAG_POOL, p) : NULL;
+  global_handle = p ? (ts_pool *)p->self : NULL;
   if (global_handle)
     atexit(global_at_exit);
-  else if (p)
-    pool_free(p);
 }
 
 ts_pool *ts_global_pool(void) {
@@ -246,12 +277,13 @@ ts_pool *ts_global_pool(void) {
 ts_tensor *ts_pool_acquire(ts_pool *h, const int64_t *shape, int ndim,
                            ts_dtype dtype) {
   static const char call[] = "ts_pool_acquire";
-  pool *p = lookup(h, call);
-  if (!p || !check_key(call, shape, ndim, dtype))
+  if (!check_key(call, shape, ndim, dtype))
+    return NULL;
+  pool *p = lock_pool(h, call);
+  if (!p)
     return NULL;
   uint64_t hash = key_hash(dtype, shape, ndim);
   tsc_tensor *t = NULL;
-  pthread_mutex_lock(&p->mu);
   pool_key *k = key_find(p, dtype, shape, ndim, hash);
   if (k && k->n) {
     t = k->items[--k->n];
@@ -274,19 +306,19 @@ ts_tensor *ts_pool_acquire(ts_pool *h, const int64_t *shape, int ndim,
 
 ts_status ts_pool_release(ts_pool *h, ts_tensor *t) {
   static const char call[] = "ts_pool_release";
-  pool *p = lookup(h, call);
+  pool *p = lock_pool(h, call);
   if (!p)
     return ts_last_status();
   size_t nbytes;
-  tsc_tensor *impl = ts__detach(t, call, "t", &nbytes);
-  if (!impl)
+  tsc_tensor *impl = ts__detach(t, call, "t", &nbytes); /* pool, then table */
+  if (!impl) {
+    pthread_mutex_unlock(&p->mu);
     return ts_last_status();
+  }
   int ndim = tsc_ndim(impl);
   const int64_t *shape = tsc_sizes(impl);
   ts_dtype dtype = tsc_dtype(impl);
   uint64_t hash = key_hash(dtype, shape, ndim);
-
-  pthread_mutex_lock(&p->mu);
   pool_key *k = key_find(p, dtype, shape, ndim, hash);
   if (!k)
     k = key_add(p, dtype, shape, ndim, hash);
@@ -323,10 +355,9 @@ ts_status ts_pool_release(ts_pool *h, ts_tensor *t) {
 
 ts_pool_stats ts_pool_get_stats(const ts_pool *h) {
   ts_pool_stats st = {0, 0, 0, 0.0};
-  pool *p = lookup(h, "ts_pool_get_stats");
+  pool *p = lock_pool(h, "ts_pool_get_stats");
   if (!p)
     return st;
-  pthread_mutex_lock(&p->mu);
   st.size = p->size;
   st.hit_count = p->hits;
   st.miss_count = p->misses;
@@ -355,16 +386,15 @@ void ts_pool_foreach_key(const ts_pool *h,
                          void (*cb)(const char *key, size_t count, void *ctx),
                          void *ctx) {
   static const char call[] = "ts_pool_foreach_key";
-  pool *p = lookup(h, call);
-  if (!p)
-    return;
   if (!cb) {
     ts__fail(TS_ERR_NULL, call,
              "cb is NULL; pass a function to call for each key");
     return;
   }
+  pool *p = lock_pool(h, call);
+  if (!p)
+    return;
   /* Copy out, then call back without the lock: cb may use the pool. */
-  pthread_mutex_lock(&p->mu);
   size_t n = 0;
   char **names = malloc((p->nkeys ? p->nkeys : 1) * sizeof *names);
   size_t *counts = malloc((p->nkeys ? p->nkeys : 1) * sizeof *counts);
@@ -394,10 +424,9 @@ void ts_pool_foreach_key(const ts_pool *h,
 /* ------------------------------------------------------------- freeing */
 
 void ts_pool_clear(ts_pool *h) {
-  pool *p = lookup(h, "ts_pool_clear");
+  pool *p = lock_pool(h, "ts_pool_clear");
   if (!p)
     return;
-  pthread_mutex_lock(&p->mu);
   clear_locked(p);
   p->hits = p->misses = 0;
   pthread_mutex_unlock(&p->mu);
@@ -407,10 +436,11 @@ void ts_pool_clear(ts_pool *h) {
 void ts_pool_clear_key(ts_pool *h, const int64_t *shape, int ndim,
                        ts_dtype dtype) {
   static const char call[] = "ts_pool_clear_key";
-  pool *p = lookup(h, call);
-  if (!p || !check_key(call, shape, ndim, dtype))
+  if (!check_key(call, shape, ndim, dtype))
     return;
-  pthread_mutex_lock(&p->mu);
+  pool *p = lock_pool(h, call);
+  if (!p)
+    return;
   pool_key *k = key_find(p, dtype, shape, ndim, key_hash(dtype, shape, ndim));
   if (k)
     key_remove(p, (size_t)(k - p->keys));
@@ -419,10 +449,9 @@ void ts_pool_clear_key(ts_pool *h, const int64_t *shape, int ndim,
 }
 
 void ts_pool_prune(ts_pool *h, size_t target) {
-  pool *p = lookup(h, "ts_pool_prune");
+  pool *p = lock_pool(h, "ts_pool_prune");
   if (!p)
     return;
-  pthread_mutex_lock(&p->mu);
   if (target == TS_POOL_HALF)
     target = p->size / 2;
   while (p->size > target) {

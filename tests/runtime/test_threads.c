@@ -128,5 +128,47 @@ TEST(concurrent_handle_churn) {
   CHECK_EQ(ts_memory().live_tensors, before);
 }
 
+/* Pools and async scopes destroyed while other threads still call with
+ * their handles: refused with an error, never a use after free. */
+static _Atomic(ts_pool *) racy_pool;
+static _Atomic(ts_async_scope *) racy_job;
+static _Atomic int racing;
+
+static void *use_racy(void *arg) {
+  (void)arg;
+  while (racing) {
+    ts_pool_get_stats(racy_pool);
+    ts_pool_prune(racy_pool, 0);
+    if (ts_async_scope_enter(racy_job) == TS_OK)
+      ts_async_scope_leave(racy_job);
+  }
+  return NULL;
+}
+
+TEST(destroy_while_others_use) {
+  racy_pool = ts_pool_new(0);
+  racy_job = ts_async_scope_begin();
+  racing = 1;
+  pthread_t th[2];
+  for (int i = 0; i < 2; i++)
+    pthread_create(&th[i], NULL, use_racy, NULL);
+  for (int i = 0; i < 2000; i++) {
+    ts_pool *old = racy_pool;
+    racy_pool = ts_pool_new(0);
+    ts_pool_destroy(old);
+    ts_async_scope *job = racy_job;
+    racy_job = ts_async_scope_begin();
+    while (ts_async_scope_end(job) == TS_ERR_BUSY)
+      ; /* entered by a user thread for a moment */
+  }
+  racing = 0;
+  for (int i = 0; i < 2; i++)
+    pthread_join(th[i], NULL);
+  ts_pool_destroy(racy_pool);
+  CHECK_EQ(ts_async_scope_end(racy_job), TS_OK);
+  ts_clear_error();
+}
+
 RUN_TESTS(T(threads_with_a_shared_pool), T(thread_exit_ends_open_scopes),
-          T(scope_of_another_thread_is_bad), T(concurrent_handle_churn))
+          T(scope_of_another_thread_is_bad), T(concurrent_handle_churn),
+          T(destroy_while_others_use))
