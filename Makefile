@@ -35,8 +35,9 @@ build: deps $(BUILD)/CMakeCache.txt
 test: build
 	cd $(BUILD) && ctest --output-on-failure -j$(JOBS)
 
-demo: build
-	cmake --build $(BUILD) --target demo
+# Builds only what the demo needs (runtime, plugin, demo program), not the tests.
+demo: deps $(BUILD)/CMakeCache.txt
+	cmake --build $(BUILD) -j$(JOBS) --target demo
 
 bench: build
 	cmake --build $(BUILD) --target bench
