@@ -2,6 +2,7 @@
 #include "check.h"
 
 #include <pthread.h>
+#include <sched.h>
 
 enum { THREADS = 4, ROUNDS = 200 };
 
@@ -139,8 +140,11 @@ static void *use_racy(void *arg) {
   while (racing) {
     ts_pool_get_stats(racy_pool);
     ts_pool_prune(racy_pool, 0);
-    if (ts_async_scope_enter(racy_job) == TS_OK)
-      ts_async_scope_leave(racy_job);
+    ts_async_scope *job =
+        racy_job; /* one job per round: leave what we entered */
+    if (ts_async_scope_enter(job) == TS_OK)
+      ts_async_scope_leave(job);
+    sched_yield();
   }
   return NULL;
 }
@@ -152,14 +156,14 @@ TEST(destroy_while_others_use) {
   pthread_t th[2];
   for (int i = 0; i < 2; i++)
     pthread_create(&th[i], NULL, use_racy, NULL);
-  for (int i = 0; i < 2000; i++) {
+  for (int i = 0; i < 500; i++) {
     ts_pool *old = racy_pool;
     racy_pool = ts_pool_new(0);
     ts_pool_destroy(old);
     ts_async_scope *job = racy_job;
     racy_job = ts_async_scope_begin();
     while (ts_async_scope_end(job) == TS_ERR_BUSY)
-      ; /* entered by a user thread for a moment */
+      sched_yield(); /* entered by a user thread for a moment */
   }
   racing = 0;
   for (int i = 0; i < 2; i++)
