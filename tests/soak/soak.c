@@ -124,8 +124,8 @@ int main(int argc, char **argv) {
          live0, (unsigned long long)m.created, ps.hit_rate);
   printf("soak: RSS after %ld warm-up steps %.2f MiB, at the end %.2f MiB, "
          "highest %.2f MiB: growth %lld bytes (limit 1 MiB)\n",
-         warmup, rss_warm / 1048576.0, rss_end / 1048576.0,
-         rss_max / 1048576.0, growth);
+         warmup, rss_warm / 1048576.0, rss_end / 1048576.0, rss_max / 1048576.0,
+         growth);
 
   ts_pool_destroy(pool);
   ts_free(y);
