@@ -199,6 +199,16 @@ ts__list *ts__async_list(ts__async *a) TS_INTERNAL;
  * end on the stack below, or thread exit): mark it not entered. */
 void ts__async_detach(ts__async *a) TS_INTERNAL;
 
+/* -------------------------------------------------------- tensor_api.c -- */
+
+enum { TS_MAX_NDIM = 64 };
+/* Argument checks shared by the tensor calls and the pool, each setting the
+ * error (naming `call`) and returning false on a bad argument. */
+bool ts__check_dtype(const char *call, ts_dtype dtype) TS_INTERNAL;
+/* ndim in 0..TS_MAX_NDIM and shape non-NULL when ndim > 0. */
+bool ts__check_shape_arg(const char *call, const int64_t *shape,
+                         int ndim) TS_INTERNAL;
+
 /* ------------------------------------------------------------- trace.c -- */
 
 /* True once TSMEM_TRACE names a file; every hook below is then called by

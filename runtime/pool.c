@@ -150,28 +150,7 @@ static pool *lock_pool(const ts_pool *h, const char *call) {
 
 static bool check_key(const char *call, const int64_t *shape, int ndim,
                       ts_dtype dtype) {
-  if ((unsigned)dtype > (unsigned)TS_BFLOAT16) {
-    ts__fail(TS_ERR_DTYPE, call,
-             "dtype %d is not a ts_dtype; pass one of TS_FLOAT32 ... "
-             "TS_BFLOAT16",
-             (int)dtype);
-    return false;
-  }
-  if (ndim < 0 || ndim > 64) {
-    ts__fail(TS_ERR_ARG, call,
-             "ndim is %d, outside 0..64; pass the number of sizes in shape "
-             "(TS_SHAPE(...) does it for you)",
-             ndim);
-    return false;
-  }
-  if (ndim > 0 && !shape) {
-    ts__fail(TS_ERR_NULL, call,
-             "shape is NULL with ndim %d; pass an array of ndim sizes, e.g. "
-             "TS_SHAPE(2, 3)",
-             ndim);
-    return false;
-  }
-  return true;
+  return ts__check_dtype(call, dtype) && ts__check_shape_arg(call, shape, ndim);
 }
 
 /* ------------------------------------------------------- create, destroy */

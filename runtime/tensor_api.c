@@ -13,7 +13,6 @@
 
 /* More dimensions than any real tensor has; libtorch's own limit is higher
  * but a count past this is a bug in the caller (uninitialised ndim). */
-enum { TS_MAX_NDIM = 64 };
 
 /* ---------------------------------------------------------------- helpers */
 
@@ -38,7 +37,7 @@ static bool is_floating(ts_dtype d) {
          d == TS_BFLOAT16;
 }
 
-static bool check_dtype(const char *call, ts_dtype dtype) {
+bool ts__check_dtype(const char *call, ts_dtype dtype) {
   if ((unsigned)dtype <= (unsigned)TS_BFLOAT16)
     return true;
   ts__fail(TS_ERR_DTYPE, call,
@@ -59,10 +58,7 @@ static bool check_float(const char *call, const char *arg,
   return false;
 }
 
-/* A shape argument: ndim in range, shape non-NULL when needed, sizes >= 0
- * (-1 too when allow_infer, for reshape), and a byte count that fits. */
-static bool check_shape(const char *call, const int64_t *shape, int ndim,
-                        ts_dtype dtype, bool allow_infer) {
+bool ts__check_shape_arg(const char *call, const int64_t *shape, int ndim) {
   if (ndim < 0 || ndim > TS_MAX_NDIM) {
     ts__fail(TS_ERR_ARG, call,
              "ndim is %d, outside 0..%d; pass the number of sizes in shape "
@@ -77,6 +73,15 @@ static bool check_shape(const char *call, const int64_t *shape, int ndim,
              ndim);
     return false;
   }
+  return true;
+}
+
+/* A shape argument: ndim in range, shape non-NULL when needed, sizes >= 0
+ * (-1 too when allow_infer, for reshape), and a byte count that fits. */
+static bool check_shape(const char *call, const int64_t *shape, int ndim,
+                        ts_dtype dtype, bool allow_infer) {
+  if (!ts__check_shape_arg(call, shape, ndim))
+    return false;
   uint64_t bytes = tsc_dtype_size(dtype);
   bool inferred = false;
   for (int i = 0; i < ndim; i++) {
@@ -214,7 +219,8 @@ static bool check_same_shape(const char *call, const tsc_tensor *a,
 
 INLINE_WRAP ts_tensor *make(const char *call, tsc_fill fill,
                             const int64_t *shape, int ndim, ts_dtype dtype) {
-  if (!check_dtype(call, dtype) || !check_shape(call, shape, ndim, dtype, 0))
+  if (!ts__check_dtype(call, dtype) ||
+      !check_shape(call, shape, ndim, dtype, 0))
     return NULL;
   if ((fill == TSC_FILL_RAND || fill == TSC_FILL_RANDN) &&
       !is_floating(dtype)) {
@@ -250,14 +256,15 @@ ts_tensor *ts_randn(const int64_t *shape, int ndim, ts_dtype dtype) {
 ts_tensor *ts_full(const int64_t *shape, int ndim, ts_dtype dtype,
                    double value) {
   static const char call[] = "ts_full";
-  if (!check_dtype(call, dtype) || !check_shape(call, shape, ndim, dtype, 0))
+  if (!ts__check_dtype(call, dtype) ||
+      !check_shape(call, shape, ndim, dtype, 0))
     return NULL;
   return ts__wrap(tsc_full(call, shape, ndim, dtype, value), call);
 }
 
 ts_tensor *ts_arange(double start, double end, double step, ts_dtype dtype) {
   static const char call[] = "ts_arange";
-  if (!check_dtype(call, dtype))
+  if (!ts__check_dtype(call, dtype))
     return NULL;
   if (!isfinite(start) || !isfinite(end) || !isfinite(step) || step == 0) {
     ts__fail(TS_ERR_ARG, call,
@@ -277,7 +284,8 @@ ts_tensor *ts_arange(double start, double end, double step, ts_dtype dtype) {
 ts_tensor *ts_from_buffer(const void *data, const int64_t *shape, int ndim,
                           ts_dtype dtype) {
   static const char call[] = "ts_from_buffer";
-  if (!check_dtype(call, dtype) || !check_shape(call, shape, ndim, dtype, 0))
+  if (!ts__check_dtype(call, dtype) ||
+      !check_shape(call, shape, ndim, dtype, 0))
     return NULL;
   if (!data) {
     int64_t numel = 1;
