@@ -39,9 +39,8 @@ protected:
         llvm::SmallVector<llvm::StringRef, 5> Names;
         Arg.split(Names, ',', /*MaxSplit=*/-1, /*KeepEmpty=*/false);
         for (llvm::StringRef Name : Names) {
-          std::string Check = Name.starts_with("tsmem-")
-                                  ? Name.str()
-                                  : ("tsmem-" + Name).str();
+          std::string Check =
+              Name.starts_with("tsmem-") ? Name.str() : ("tsmem-" + Name).str();
           if (!llvm::is_contained(tsmem::AllChecks, Check)) {
             Diags.Report(Diags.getCustomDiagID(
                 DiagnosticsEngine::Error,
@@ -80,10 +79,10 @@ protected:
         CG.getDebugInfo() == llvm::codegenoptions::NoDebugInfo;
     if (LocationsForSitesOnly)
       CG.setDebugInfo(llvm::codegenoptions::LocTrackingOnly);
-    CG.PassBuilderCallbacks.push_back([LocationsForSitesOnly](
-                                          llvm::PassBuilder &PB) {
-      tsmem::registerTsmemPass(PB, LocationsForSitesOnly);
-    });
+    CG.PassBuilderCallbacks.push_back(
+        [LocationsForSitesOnly](llvm::PassBuilder &PB) {
+          tsmem::registerTsmemPass(PB, LocationsForSitesOnly);
+        });
 
     return tsmem::createOwnershipAnalysis(CI, Opts);
   }

@@ -145,7 +145,8 @@ ts_status ts_async_scope_end(ts_async_scope *s);
 
 /* ----------------------------------------------------------------- pool -- */
 
-/* ts_pool_prune(p, TS_POOL_HALF): down to half the pool's size, rounded down. */
+/* ts_pool_prune(p, TS_POOL_HALF): down to half the pool's size, rounded
+ * down. */
 #define TS_POOL_HALF ((size_t)-1)
 
 typedef struct {

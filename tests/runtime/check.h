@@ -48,7 +48,8 @@ typedef struct {
 } check_test;
 
 #define TEST(name) static void name(void)
-#define T(name) {#name, name}
+#define T(name)                                                                \
+  { #name, name }
 
 static inline int check_run(const check_test *tests, size_t n) {
   int passed = 0, failed = 0;
