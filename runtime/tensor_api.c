@@ -37,6 +37,14 @@ static bool is_floating(ts_dtype d) {
          d == TS_BFLOAT16;
 }
 
+/* A status call's result: on success the last error is cleared, on failure
+ * the callee has already set it. */
+static ts_status status_done(ts_status st) {
+  if (st == TS_OK)
+    ts__ok_fast();
+  return st;
+}
+
 bool ts__check_dtype(const char *call, ts_dtype dtype) {
   if ((unsigned)dtype <= (unsigned)TS_BFLOAT16)
     return true;
@@ -496,10 +504,7 @@ ts_status ts_copy_to_buffer(const ts_tensor *t, void *dst, size_t nbytes) {
   if (!dst && need)
     return ts__fail(TS_ERR_NULL, call,
                     "dst is NULL; pass a buffer of ts_nbytes(t) bytes");
-  ts_status st = tsc_copy_to_buffer(call, x, dst);
-  if (st == TS_OK)
-    ts__ok_fast();
-  return st;
+  return status_done(tsc_copy_to_buffer(call, x, dst));
 }
 
 /* --------------------------------------------------------------- settings */
@@ -528,10 +533,7 @@ ts_status ts_requires_grad(ts_tensor *t, bool on) {
     return ts_last_status();
   if (on && !check_float(call, "t", x))
     return TS_ERR_DTYPE;
-  ts_status st = tsc_set_requires_grad(call, x, on);
-  if (st == TS_OK)
-    ts__ok_fast();
-  return st;
+  return status_done(tsc_set_requires_grad(call, x, on));
 }
 
 ts_status ts_backward(ts_tensor *loss) {
@@ -550,10 +552,7 @@ ts_status ts_backward(ts_tensor *loss) {
     return ts__fail(TS_ERR_ARG, call,
                     "loss does not depend on any tensor that requires grad; "
                     "call ts_requires_grad(param, true) before computing it");
-  ts_status st = tsc_backward(call, x);
-  if (st == TS_OK)
-    ts__ok_fast();
-  return st;
+  return status_done(tsc_backward(call, x));
 }
 
 ts_tensor *ts_grad(const ts_tensor *t) {
@@ -575,10 +574,7 @@ ts_status ts_zero_grad(ts_tensor *t) {
   tsc_tensor *x = ts__unwrap(t, call, "t");
   if (!x)
     return ts_last_status();
-  ts_status st = tsc_zero_grad(call, x);
-  if (st == TS_OK)
-    ts__ok_fast();
-  return st;
+  return status_done(tsc_zero_grad(call, x));
 }
 
 ts_status ts_sgd_step(ts_tensor *param, double lr) {
@@ -593,8 +589,5 @@ ts_status ts_sgd_step(ts_tensor *param, double lr) {
     return ts__fail(TS_ERR_ARG, call,
                     "param does not require grad; call ts_requires_grad(param, "
                     "true) before the forward pass");
-  ts_status st = tsc_sgd_step(call, x, lr);
-  if (st == TS_OK)
-    ts__ok_fast();
-  return st;
+  return status_done(tsc_sgd_step(call, x, lr));
 }
