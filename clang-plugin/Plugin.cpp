@@ -5,12 +5,13 @@
 //  - defines __TSMEM_PLUGIN__, so tsmem.h turns TS_SCOPE into the
 //    `#pragma tsmem scope` that ScopePragma.cpp lowers, and TS_SCOPED into
 //    the "tsmem.scope" annotation that the LLVM pass lowers;
-//  - asks code generation for source locations (without debug info, unless
-//    -g asked for it) so the pass can record allocation sites as file:line;
-//  - adds the tsmem LLVM pass to the pipeline;
+//  - lists the tensor-making calls with their lines (CallSites.cpp) and adds
+//    the tsmem LLVM pass, which records them as allocation sites, to the
+//    pipeline;
 //  - runs the ownership analysis that reports the memory diagnostics.
 //
 //===----------------------------------------------------------------------===//
+#include "CallSites.h"
 #include "OwnershipAnalysis.h"
 #include "PluginOptions.h"
 #include "TsmemPass.h"
@@ -20,6 +21,7 @@
 #include "clang/Basic/DiagnosticFrontend.h"
 #include "clang/Frontend/CompilerInstance.h"
 #include "clang/Frontend/FrontendPluginRegistry.h"
+#include "clang/Frontend/MultiplexConsumer.h"
 #include "clang/Lex/Preprocessor.h"
 #include "llvm/Passes/PassBuilder.h"
 
@@ -71,20 +73,18 @@ protected:
     Preprocessor &PP = CI.getPreprocessor();
     PP.setPredefines(PP.getPredefines() + "#define __TSMEM_PLUGIN__ 1\n");
 
-    // Locations on IR without debug sections: what `-Rpass` relies on too.
-    // When only the pass wants them, it drops them once the sites are
-    // recorded: the rest of the pipeline then runs as fast as without.
-    CodeGenOptions &CG = CI.getCodeGenOpts();
-    bool LocationsForSitesOnly =
-        CG.getDebugInfo() == llvm::codegenoptions::NoDebugInfo;
-    if (LocationsForSitesOnly)
-      CG.setDebugInfo(llvm::codegenoptions::LocTrackingOnly);
-    CG.PassBuilderCallbacks.push_back(
-        [LocationsForSitesOnly](llvm::PassBuilder &PB) {
-          tsmem::registerTsmemPass(PB, LocationsForSitesOnly);
+    // The sites are listed from the AST before code generation, and read by
+    // the pass when the backend runs: no source locations on the IR needed.
+    auto Sites = std::make_shared<tsmem::SourceSites>();
+    CI.getCodeGenOpts().PassBuilderCallbacks.push_back(
+        [Sites](llvm::PassBuilder &PB) {
+          tsmem::registerTsmemPass(PB, Sites);
         });
 
-    return tsmem::createOwnershipAnalysis(CI, Opts);
+    std::vector<std::unique_ptr<ASTConsumer>> Consumers;
+    Consumers.push_back(tsmem::createOwnershipAnalysis(CI, Opts));
+    Consumers.push_back(tsmem::createCallSiteCollector(Sites));
+    return std::make_unique<MultiplexConsumer>(std::move(Consumers));
   }
 
   ActionType getActionType() override { return AddBeforeMainAction; }

@@ -281,14 +281,18 @@ size_t ts_leak_report(FILE *out);
 
 /* ------------------------------------------------------------- internal -- */
 
-/* An allocation site, recorded by the tsmem LLVM pass before each call that
- * makes a tensor or begins a scope. Not for hand-written code. */
-typedef struct ts__site {
+/* Allocation sites, as the tsmem pass records them: each function that
+ * makes tensors gets one ts__sites, and each call in it that makes a tensor,
+ * say ts_add(a, b), becomes ts__add_at(a, b, &sites, line), the same call
+ * told where it was written (runtime/sites.c). One more argument costs the
+ * compiler and the program less than any separate call would. Not for
+ * hand-written code. */
+typedef struct ts__sites {
   const char *file;
   const char *function;
-  int line;
-} ts__site;
-void ts__set_site(const ts__site *site);
+} ts__sites;
+/* The site of the next tensor this thread makes: what the twins do first. */
+void ts__set_site(const ts__sites *sites, unsigned line);
 
 static inline void ts__scope_guard_end(const ts_scope_id *id) {
   (void)ts_scope_end(*id);

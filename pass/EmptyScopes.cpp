@@ -156,13 +156,6 @@ bool collectRemovableScopes(Function &F, const TensorFreeSet &Free,
   return true;
 }
 
-/// The ts__set_site call the site pass may have put right before Begin.
-void eraseSiteBefore(CallBase &Begin) {
-  auto *Prev = dyn_cast_or_null<CallBase>(Begin.getPrevNode());
-  if (Prev && tsmem::calleeName(*Prev) == tsmem::SetSiteName)
-    Prev->eraseFromParent();
-}
-
 void removeScopes(FunctionScopes &S) {
   for (CallBase *End : S.Ends) {
     End->replaceAllUsesWith(Constant::getNullValue(End->getType())); // TS_OK
@@ -171,7 +164,6 @@ void removeScopes(FunctionScopes &S) {
   for (CallBase *Guard : S.GuardEnds)
     Guard->eraseFromParent();
   for (CallBase *Begin : S.Begins) {
-    eraseSiteBefore(*Begin);
     Begin->replaceAllUsesWith(Constant::getNullValue(Begin->getType()));
     Begin->eraseFromParent();
   }

@@ -40,6 +40,11 @@ bool tsmem::isTensorFreeFunction(StringRef Name) {
   return tensorFreeFunctions().contains(Name);
 }
 
+std::string tsmem::siteTwinName(StringRef Owned) {
+  Owned.consume_front("ts_");
+  return ("ts__" + Owned + "_at").str();
+}
+
 StringRef tsmem::calleeName(const CallBase &Call) {
   if (const Function *F = Call.getCalledFunction())
     return F->getName();
@@ -55,10 +60,4 @@ FunctionCallee tsmem::getScopeEnd(Module &M) {
   LLVMContext &Ctx = M.getContext();
   return M.getOrInsertFunction(ScopeEndName, Type::getInt32Ty(Ctx),
                                Type::getInt64Ty(Ctx));
-}
-
-FunctionCallee tsmem::getSetSite(Module &M) {
-  LLVMContext &Ctx = M.getContext();
-  return M.getOrInsertFunction(SetSiteName, Type::getVoidTy(Ctx),
-                               PointerType::getUnqual(Ctx));
 }

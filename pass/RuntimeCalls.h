@@ -8,6 +8,8 @@
 #ifndef TSMEM_PASS_RUNTIMECALLS_H
 #define TSMEM_PASS_RUNTIMECALLS_H
 
+#include "SourceSites.h"
+
 #include "llvm/ADT/StringRef.h"
 #include "llvm/IR/DerivedTypes.h"
 
@@ -20,7 +22,6 @@ namespace tsmem {
 
 constexpr llvm::StringLiteral ScopeBeginName = "ts_scope_begin";
 constexpr llvm::StringLiteral ScopeEndName = "ts_scope_end";
-constexpr llvm::StringLiteral SetSiteName = "ts__set_site";
 /// The cleanup function of TS_SCOPE_GUARD() (tsmem.h): ends the scope whose
 /// id its argument points to.
 constexpr llvm::StringLiteral GuardEndName = "ts__scope_guard_end";
@@ -32,6 +33,9 @@ bool isOwnedFunction(llvm::StringRef Name);
 /// An external function that makes and registers no tensor
 /// (TensorFreeCalls.def).
 bool isTensorFreeFunction(llvm::StringRef Name);
+/// The runtime's twin of an owned function that also takes its allocation
+/// site: ts_add -> ts__add_at (runtime/sites.c).
+std::string siteTwinName(llvm::StringRef Owned);
 /// The name of the function Call calls directly, or "" for indirect calls.
 llvm::StringRef calleeName(const llvm::CallBase &Call);
 
@@ -39,16 +43,14 @@ llvm::StringRef calleeName(const llvm::CallBase &Call);
 llvm::FunctionCallee getScopeBegin(llvm::Module &M);
 /// `ts_status ts_scope_end(ts_scope_id)`, declared if missing.
 llvm::FunctionCallee getScopeEnd(llvm::Module &M);
-/// `void ts__set_site(const ts__site *)`, declared if missing.
-llvm::FunctionCallee getSetSite(llvm::Module &M);
 
 /// Makes every function annotated "tsmem.scope" one scope.
 bool lowerScopedFunctions(llvm::Module &M);
 /// Drops the scopes of functions that provably register no tensor.
 bool removeEmptyScopes(llvm::Module &M);
-/// Records file:line and function before each call that makes a tensor or
-/// begins a scope.
-bool recordAllocationSites(llvm::Module &M);
+/// Tells each call that makes a tensor where it was written: lines from
+/// Source (the front end's, may be null) or from debug locations.
+bool recordAllocationSites(llvm::Module &M, const SourceSites *Source);
 
 } // namespace tsmem
 

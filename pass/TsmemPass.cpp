@@ -3,7 +3,7 @@
 // One module pass, `tsmem`, in three steps, each in its own file:
 //  1. ScopeLowering.cpp: TS_SCOPED functions become scopes;
 //  2. EmptyScopes.cpp: scopes that provably register nothing are dropped;
-//  3. AllocationSites.cpp: each tensor-making call records its file:line.
+//  3. AllocationSites.cpp: each tensor-making call is told its file:line.
 // It is required (it runs at -O0 and on optnone functions: dropping it would
 // change what the program frees) and is added at the start of every
 // pipeline clang builds, or run alone with `opt -passes=tsmem`.
@@ -12,7 +12,6 @@
 #include "TsmemPass.h"
 #include "RuntimeCalls.h"
 
-#include "llvm/IR/DebugInfo.h"
 #include "llvm/IR/PassManager.h"
 #include "llvm/Passes/PassBuilder.h"
 #include "llvm/Passes/PassPlugin.h"
@@ -22,17 +21,15 @@ using namespace llvm;
 namespace {
 
 struct TsmemPass : PassInfoMixin<TsmemPass> {
-  bool StripLocations = false;
+  std::shared_ptr<const tsmem::SourceSites> Source;
 
-  explicit TsmemPass(bool StripLocations = false)
-      : StripLocations(StripLocations) {}
+  explicit TsmemPass(std::shared_ptr<const tsmem::SourceSites> Source)
+      : Source(std::move(Source)) {}
 
   PreservedAnalyses run(Module &M, ModuleAnalysisManager &) {
     bool Changed = tsmem::lowerScopedFunctions(M);
     Changed |= tsmem::removeEmptyScopes(M);
-    Changed |= tsmem::recordAllocationSites(M);
-    if (StripLocations)
-      Changed |= StripDebugInfo(M);
+    Changed |= tsmem::recordAllocationSites(M, Source.get());
     return Changed ? PreservedAnalyses::none() : PreservedAnalyses::all();
   }
   static bool isRequired() { return true; }
@@ -40,18 +37,19 @@ struct TsmemPass : PassInfoMixin<TsmemPass> {
 
 } // namespace
 
-void tsmem::registerTsmemPass(PassBuilder &PB, bool StripLocations) {
+void tsmem::registerTsmemPass(PassBuilder &PB,
+                              std::shared_ptr<const SourceSites> Source) {
   // Clang's -O0 pipeline runs this callback too, before any inlining.
   PB.registerPipelineStartEPCallback(
-      [StripLocations](ModulePassManager &MPM, OptimizationLevel) {
-        MPM.addPass(TsmemPass(StripLocations));
+      [Source](ModulePassManager &MPM, OptimizationLevel) {
+        MPM.addPass(TsmemPass(Source));
       });
   PB.registerPipelineParsingCallback(
       [](StringRef Name, ModulePassManager &MPM,
          ArrayRef<PassBuilder::PipelineElement>) {
         if (Name != "tsmem")
           return false;
-        MPM.addPass(TsmemPass());
+        MPM.addPass(TsmemPass(nullptr));
         return true;
       });
 }

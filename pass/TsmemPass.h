@@ -9,6 +9,10 @@
 #ifndef TSMEM_PASS_TSMEMPASS_H
 #define TSMEM_PASS_TSMEMPASS_H
 
+#include "SourceSites.h"
+
+#include <memory>
+
 namespace llvm {
 class PassBuilder;
 } // namespace llvm
@@ -16,11 +20,10 @@ class PassBuilder;
 namespace tsmem {
 
 /// Adds the tsmem pass to the pipelines PB builds (clang's -fplugin route),
-/// and the name "tsmem" for -passes= (opt's route). StripLocations: the
-/// source locations exist only for the allocation sites (the plugin asked
-/// for them, the user did not), so the pass removes them once it has
-/// recorded the sites, and the rest of the pipeline does not carry them.
-void registerTsmemPass(llvm::PassBuilder &PB, bool StripLocations = false);
+/// and the name "tsmem" for -passes= (opt's route). Source: the allocation
+/// sites the front end saw (clang's route), filled before the pipeline runs.
+void registerTsmemPass(llvm::PassBuilder &PB,
+                       std::shared_ptr<const SourceSites> Source = nullptr);
 
 } // namespace tsmem
 

@@ -46,7 +46,7 @@ void ts__ok(void) { ts__ok_fast(); }
 
 ts_status ts__fail(ts_status st, const char *call, const char *fmt, ...) {
   /* A site set for a call that failed must not stick to the next tensor. */
-  ts__pending_site = NULL;
+  ts__pending_site = TS__NO_SITE;
   int n = snprintf(err_msg, sizeof err_msg, "%s: ", call ? call : "tsmem");
   if (n < 0 || (size_t)n >= sizeof err_msg)
     n = 0;

@@ -9,6 +9,7 @@
  * stats.c   ts_memory, leak report, TSMEM_LEAK_REPORT
  * trace.c   TSMEM_TRACE Chrome trace events
  * tensor_api.c  the public tensor calls, on torch/tensor_core.h
+ * sites.c   the ts__<call>_at twins the pass calls with a site
  */
 #ifndef TSMEM_RUNTIME_INTERNAL_H
 #define TSMEM_RUNTIME_INTERNAL_H
@@ -50,6 +51,12 @@ typedef struct ts__frame {
   uintptr_t at; /* region start in owned, or ~(async scope pointer) */
 } ts__frame;
 
+/* An allocation site: a function's sites and a line in it (tsmem.h). */
+typedef struct ts__site {
+  const ts__sites *sites; /* NULL: no site */
+  uint32_t line;
+} ts__site;
+
 /* The per-thread state hot paths touch, in one TLS block so that a call
  * loads its offset once. Defined in scope.c; each part is its file's. */
 typedef struct ts__thread {
@@ -63,7 +70,7 @@ typedef struct ts__thread {
   /* error.c: the last status (the message is there). */
   ts_status err_status;
   /* handle.c: the site from ts__set_site, for the next ts__wrap. */
-  const struct ts__site *pending_site;
+  ts__site pending_site;
 } ts__thread;
 extern TS_TLS ts__thread ts__tls TS_INTERNAL;
 #define ts__err_status (ts__tls.err_status)
@@ -144,16 +151,17 @@ void ts__account_pooled(int delta, size_t nbytes) TS_INTERNAL;
  * report), both under the table lock. */
 ts_memory_stats ts__memory(void) TS_INTERNAL;
 typedef struct ts__live {
-  const ts__site *site; /* from ts__set_site, or NULL */
-  void *ret;            /* else the return address of the wrapping call */
+  ts__site site; /* from ts__set_site, or sites NULL */
+  void *ret;     /* else the return address of the wrapping call */
   size_t nbytes;
 } ts__live;
 /* Fills at most cap records; returns how many tensors are live. */
 size_t ts__live_tensors(ts__live *out, size_t cap) TS_INTERNAL;
 
 /* The pending allocation site set by ts__set_site, consumed by the next
- * ts__wrap or ts_scope_begin, dropped by ts__fail. */
+ * ts__wrap, dropped by ts__fail. */
 #define ts__pending_site (ts__tls.pending_site)
+#define TS__NO_SITE ((ts__site){NULL, 0})
 
 /* ----------------------------------------------------- object handles -- */
 
@@ -215,7 +223,7 @@ bool ts__check_shape_arg(const char *call, const int64_t *shape,
  * the runtime (and only then: check the flag first, it is the fast path). */
 extern bool ts__trace_on TS_INTERNAL;
 /* A scope began or ended; site is where it was written (may be NULL). */
-void ts__trace_scope_begin(ts_scope_id id, const ts__site *site) TS_INTERNAL;
+void ts__trace_scope_begin(ts_scope_id id) TS_INTERNAL;
 void ts__trace_scope_end(ts_scope_id id) TS_INTERNAL;
 /* Live tensors or bytes changed: sample the counters. */
 void ts__trace_memory(size_t live_tensors, size_t live_bytes) TS_INTERNAL;

@@ -134,8 +134,6 @@ static void exit_key_create(void) {
 /* Room for one more frame, an id block, the exit hook, tracing. */
 static __attribute__((noinline)) ts_scope_id begin_slow(ts__async *async,
                                                         ts_scope_id id) {
-  const ts__site *site = ts__pending_site;
-  ts__pending_site = NULL;
   if (!tls.exit_hook) {
     pthread_once(&exit_key_once, exit_key_create);
     pthread_setspecific(exit_key, &tls);
@@ -172,7 +170,7 @@ static __attribute__((noinline)) ts_scope_id begin_slow(ts__async *async,
       async ? ~(uintptr_t)async : tls.owned.n | (ts__trace_on ? TRACED : 0);
   *tls.top++ = (frame){id, at};
   if (ts__trace_on && !async)
-    ts__trace_scope_begin(id, site);
+    ts__trace_scope_begin(id);
   return id;
 }
 
@@ -181,7 +179,6 @@ ts_scope_id ts_scope_begin(void) {
     return begin_slow(NULL, 0);
   if (__builtin_expect(tls.next_id == tls.fast_id_end, 0))
     return begin_slow(NULL, 0);
-  ts__pending_site = NULL; /* a begin's site only matters to the trace */
   ts_scope_id id = tls.next_id++;
   *tls.top++ = (frame){id, tls.owned.n};
   return id;

@@ -3,7 +3,7 @@
  *
  * The counters live in handle.c (they change with the slots, under its
  * lock); this file reads them and prints. The report groups live tensors by
- * allocation site: the ts__site the tsmem pass recorded ("file:line in
+ * allocation site: the one the tsmem pass recorded ("file:line in
  * function"), else the return address of the call that made the tensor,
  * named as well as dladdr can ("binary(function+0x1c)").
  */
@@ -20,16 +20,18 @@ ts_memory_stats ts_memory(void) {
 }
 
 typedef struct site_sum {
-  const ts__site *site;
+  ts__site site;
   void *ret;
   size_t count, bytes;
 } site_sum;
 
 static int by_site(const void *a, const void *b) {
   const ts__live *x = a, *y = b;
-  if (x->site != y->site)
-    return (uintptr_t)x->site < (uintptr_t)y->site ? -1 : 1;
-  if (x->site || x->ret == y->ret)
+  if (x->site.sites != y->site.sites)
+    return (uintptr_t)x->site.sites < (uintptr_t)y->site.sites ? -1 : 1;
+  if (x->site.sites)
+    return x->site.line < y->site.line ? -1 : x->site.line > y->site.line;
+  if (x->ret == y->ret)
     return 0;
   return (uintptr_t)x->ret < (uintptr_t)y->ret ? -1 : 1;
 }
@@ -43,9 +45,10 @@ static int by_bytes(const void *a, const void *b) {
 
 static void print_site(FILE *out, const site_sum *s) {
   fprintf(out, "  %zu tensors, %zu bytes at ", s->count, s->bytes);
-  if (s->site) {
-    fprintf(out, "%s:%d in %s\n", s->site->file ? s->site->file : "?",
-            s->site->line, s->site->function ? s->site->function : "?");
+  const ts__sites *sites = s->site.sites;
+  if (sites) {
+    fprintf(out, "%s:%u in %s\n", sites->file ? sites->file : "?",
+            (unsigned)s->site.line, sites->function ? sites->function : "?");
     return;
   }
   Dl_info info;

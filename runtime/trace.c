@@ -2,9 +2,9 @@
  * trace.c - TSMEM_TRACE=path.json: a memory timeline in Chrome's trace event
  * format (opens in Perfetto or chrome://tracing).
  *
- * Scopes become duration events ("B"/"E") on their thread, named by the
- * source location the plugin recorded; live tensors and live bytes become two
- * counter tracks ("C"). The file is a JSON object {"traceEvents": [...]} that
+ * Scopes become duration events ("B"/"E") on their thread, with the scope
+ * id as an argument; live tensors and live bytes become two counter tracks
+ * ("C"). The file is a JSON object {"traceEvents": [...]} that
  * is closed at exit, so it is valid JSON once the program ends normally.
  *
  * Tracing is off unless the variable is set; the runtime checks ts__trace_on
@@ -40,19 +40,6 @@ static long trace_tid(void) {
   return tid;
 }
 
-/* Writes s as the body of a JSON string (without quotes). */
-static void trace_put_json_text(const char *s) {
-  for (; *s; s++) {
-    unsigned char c = (unsigned char)*s;
-    if (c == '"' || c == '\\')
-      fprintf(trace_file, "\\%c", c);
-    else if (c < 0x20)
-      fprintf(trace_file, "\\u%04x", c);
-    else
-      fputc(c, trace_file);
-  }
-}
-
 /* Starts one event object; the caller writes the rest and the closing brace.
  * Holds trace_lock. */
 static void trace_begin_event(void) {
@@ -60,23 +47,13 @@ static void trace_begin_event(void) {
   trace_first_event = false;
 }
 
-void ts__trace_scope_begin(ts_scope_id id, const ts__site *site) {
+void ts__trace_scope_begin(ts_scope_id id) {
   pthread_mutex_lock(&trace_lock);
   if (trace_file) {
     trace_begin_event();
-    fputs("{\"name\":\"", trace_file);
-    if (site && site->file) {
-      trace_put_json_text(site->file);
-      fprintf(trace_file, ":%d", site->line);
-      if (site->function) {
-        fputs(" in ", trace_file);
-        trace_put_json_text(site->function);
-      }
-    } else {
-      fputs("scope", trace_file);
-    }
     fprintf(trace_file,
-            "\",\"cat\":\"scope\",\"ph\":\"B\",\"ts\":%.3f,\"pid\":%d,"
+            "{\"name\":\"scope\",\"cat\":\"scope\",\"ph\":\"B\",\"ts\":%.3f,"
+            "\"pid\":%d,"
             "\"tid\":%ld,\"args\":{\"scope\":%llu}}",
             trace_now_us(), trace_pid, trace_tid(), (unsigned long long)id);
   }

@@ -5,6 +5,7 @@
 #   %tsmem        -fplugin=<tsmem.so> -I<include>: compile with the plugin
 #   %cflags       -I<include>: compile without it
 #   %opt_tsmem    opt-19 -load-pass-plugin=<tsmem.so>
+#   %libtsmem     the shared runtime, libtsmem.so
 #   %link_tsmem   link flags for the shared runtime (with rpath)
 #   %link_san     link flags for the ASan+UBSan runtime (static; the C driver
 #                 must be told to link UBSan's C++ half, libtorch needs it)
@@ -14,7 +15,7 @@ import lit.formats
 
 config.name = "tsmem"
 config.test_format = lit.formats.ShTest(execute_external=False)
-config.suffixes = [".c", ".ll"]
+config.suffixes = [".c", ".ll", ".test"]
 config.excludes = ["Inputs", "CMakeLists.txt"]
 config.test_source_root = os.path.dirname(__file__)
 config.test_exec_root = os.path.join(config.tsmem_obj_root, "tests", "lit")
@@ -25,6 +26,7 @@ config.substitutions.append(("%clang", config.clang))
 config.substitutions.append(("%tsmem", "-fplugin=%s -I%s" % (config.plugin, inc)))
 config.substitutions.append(("%cflags", "-I%s" % inc))
 config.substitutions.append(("%opt_tsmem", "%s -load-pass-plugin=%s" % (config.opt, config.plugin)))
+config.substitutions.append(("%libtsmem", os.path.join(rt, "libtsmem.so")))
 config.substitutions.append(("%link_tsmem", "-L%s -Wl,-rpath,%s -ltsmem" % (rt, rt)))
 config.substitutions.append(("%link_san", "-fsanitize=address,undefined -fsanitize-link-c++-runtime %s/libtsmem_san.a %s -lstdc++ -lm -lpthread -ldl" % (rt, config.torch_libs)))
 config.substitutions.append(("FileCheck", config.filecheck))

@@ -4,8 +4,14 @@
 
 #include <stdlib.h>
 
-static const ts__site big_site = {"app.c", "main", 12};
-static const ts__site small_site = {"model.c", "forward", 40};
+static const ts__sites main_sites = {"app.c", "main"};
+static const ts__sites forward_sites = {"model.c", "forward"};
+
+/* Two of the twins the pass calls (runtime/sites.c). */
+ts_tensor *ts__zeros_at(const int64_t *shape, int ndim, ts_dtype dtype,
+                        const ts__sites *sites, unsigned line);
+ts_tensor *ts__grad_at(const ts_tensor *t, const ts__sites *sites,
+                       unsigned line);
 
 /* In a child with TSMEM_LEAK_REPORT=1: leak, then exit. */
 static void child_leak(void) {
@@ -14,10 +20,10 @@ static void child_leak(void) {
     return;
   if (!strcmp(mode, "leak")) {
     for (int i = 0; i < 3; i++) {
-      ts__set_site(&big_site);
+      ts__set_site(&main_sites, 12);
       ts_zeros(TS_SHAPE(100), TS_FLOAT32); /* 3 x 400 bytes */
     }
-    ts__set_site(&small_site);
+    ts__set_site(&forward_sites, 40);
     ts_zeros(TS_SHAPE(10), TS_FLOAT32); /* 40 bytes */
     ts_zeros(TS_SHAPE(2), TS_FLOAT64);  /* no site: a return address */
     ts_pool_release(ts_global_pool(), ts_zeros(TS_SHAPE(7), TS_FLOAT32));
@@ -86,10 +92,10 @@ TEST(scopes_update_counters) {
 TEST(leak_report_groups_by_site) {
   ts_tensor *t[5];
   for (int i = 0; i < 3; i++) {
-    ts__set_site(&big_site);
+    ts__set_site(&main_sites, 12);
     t[i] = ts_zeros(TS_SHAPE(100), TS_FLOAT32);
   }
-  ts__set_site(&small_site);
+  ts__set_site(&forward_sites, 40);
   t[3] = ts_zeros(TS_SHAPE(10), TS_FLOAT32);
   t[4] = ts_zeros(TS_SHAPE(1), TS_FLOAT32); /* site consumed: none */
   FILE *f = tmpfile();
@@ -112,7 +118,7 @@ TEST(leak_report_groups_by_site) {
 }
 
 TEST(failed_call_drops_its_site) {
-  ts__set_site(&big_site);
+  ts__set_site(&main_sites, 12);
   CHECK(ts_zeros(TS_SHAPE(2), (ts_dtype)77) == NULL);
   ts_tensor *t = ts_zeros(TS_SHAPE(2), TS_FLOAT32);
   FILE *f = tmpfile();
@@ -148,6 +154,26 @@ TEST(leak_report_at_exit) {
   CHECK(strstr(r.err, "leak report") == NULL);
 }
 
+TEST(twins_record_their_site) {
+  ts_tensor *t = ts__zeros_at(TS_SHAPE(3), TS_FLOAT32, &forward_sites, 7);
+  CHECK(t != NULL);
+  /* ts_grad without a gradient makes no tensor: its site must not stick. */
+  CHECK(ts__grad_at(t, &main_sites, 99) == NULL);
+  CHECK_EQ(ts_last_status(), TS_OK);
+  ts_tensor *u = ts_zeros(TS_SHAPE(1), TS_FLOAT32);
+  FILE *f = tmpfile();
+  ts_leak_report(f);
+  rewind(f);
+  char buf[1024] = {0};
+  fread(buf, 1, sizeof buf - 1, f);
+  fclose(f);
+  CHECK(strstr(buf, "  1 tensors, 12 bytes at model.c:7 in forward\n"));
+  CHECK(strstr(buf, "app.c") == NULL);
+  ts_free(t);
+  ts_free(u);
+}
+
 RUN_TESTS(T(memory_counters), T(pooled_are_counted_apart),
           T(scopes_update_counters), T(leak_report_groups_by_site),
-          T(failed_call_drops_its_site), T(leak_report_at_exit))
+          T(failed_call_drops_its_site), T(twins_record_their_site),
+          T(leak_report_at_exit))

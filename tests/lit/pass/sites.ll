@@ -1,14 +1,14 @@
-; Before each tensor-making call and each ts_scope_begin the pass records the
-; site: ts__set_site(@site), @site = {file, function, line} from the call's
-; location (function from its DISubprogram). No location, no site.
+; Run alone (opt), the pass takes lines from debug locations: each
+; tensor-making call becomes its runtime twin with two more arguments, the
+; function's sites {file, function} (function from the DISubprogram) and the
+; line. No location, no site; scope begins get none; a second run changes
+; nothing.
 ; RUN: %opt_tsmem -passes=tsmem -S %s | FileCheck %s
 ; RUN: %opt_tsmem -passes=tsmem,tsmem -S %s | FileCheck %s
 
 ; CHECK-DAG: [[FILE:@.*]] = private unnamed_addr constant [8 x i8] c"model.c\00"
 ; CHECK-DAG: [[FN:@.*]] = private unnamed_addr constant [8 x i8] c"forward\00"
-; CHECK-DAG: [[BEGIN:@.*]] = private unnamed_addr constant { ptr, ptr, i32 } { ptr [[FILE]], ptr [[FN]], i32 10 }
-; CHECK-DAG: [[ZEROS:@.*]] = private unnamed_addr constant { ptr, ptr, i32 } { ptr [[FILE]], ptr [[FN]], i32 11 }
-; CHECK-DAG: [[ACQ:@.*]] = private unnamed_addr constant { ptr, ptr, i32 } { ptr [[FILE]], ptr [[FN]], i32 12 }
+; CHECK-DAG: [[SITES:@.*]] = private unnamed_addr constant { ptr, ptr } { ptr [[FILE]], ptr [[FN]] }
 
 declare i64 @ts_scope_begin()
 declare i32 @ts_scope_end(i64)
@@ -18,12 +18,9 @@ declare i64 @ts_numel(ptr)
 declare ptr @user_make()
 
 ; CHECK-LABEL: define i64 @forward_ir_name(
-; CHECK-NEXT: call void @ts__set_site(ptr [[BEGIN]])
 ; CHECK-NEXT: %id = call i64 @ts_scope_begin()
-; CHECK-NEXT: call void @ts__set_site(ptr [[ZEROS]])
-; CHECK-NEXT: %a = call ptr @ts_zeros(
-; CHECK-NEXT: call void @ts__set_site(ptr [[ACQ]])
-; CHECK-NEXT: %b = call ptr @ts_pool_acquire(
+; CHECK-NEXT: %a = call ptr @ts__zeros_at(ptr %shape, i32 1, i32 0, ptr [[SITES]], i32 11)
+; CHECK-NEXT: %b = call ptr @ts__pool_acquire_at(ptr %pool, ptr %shape, i32 1, i32 0, ptr [[SITES]], i32 12)
 ; CHECK-NEXT: %n = call i64 @ts_numel(ptr %a)
 ; CHECK-NEXT: %c = call ptr @user_make()
 ; CHECK-NEXT: %d = call ptr @ts_zeros(
@@ -39,7 +36,8 @@ define i64 @forward_ir_name(ptr %shape, ptr %pool) !dbg !5 {
   ret i64 %n, !dbg !13
 }
 
-; CHECK: declare void @ts__set_site(ptr)
+; CHECK-DAG: declare ptr @ts__zeros_at(ptr, i32, i32, ptr, i32)
+; CHECK-DAG: declare ptr @ts__pool_acquire_at(ptr, ptr, i32, i32, ptr, i32)
 
 !llvm.dbg.cu = !{!0}
 !llvm.module.flags = !{!3, !4}

@@ -12,7 +12,7 @@ void after(void);
 // CHECK-LABEL: define {{.*}} @block(
 // CHECK: call void @before()
 // CHECK: call i64 @ts_scope_begin()
-// CHECK: call ptr @ts_ones(
+// CHECK: call ptr @ts__ones_at(
 // CHECK: [[N:%[0-9]+]] = call i64 @ts_numel(
 // O0: call void @ts__scope_guard_end(
 // O2: call i32 @ts_scope_end(

@@ -1,6 +1,6 @@
 // TS_SCOPED: the whole function body is one scope, ended on every return
 // after the value is computed. The plugin runs the pass once per compile, at
-// -O0 and -O2, and records where each tensor and scope was made.
+// -O0 and -O2, and records where each tensor was made.
 // RUN: %clang %tsmem -O0 -S -emit-llvm -o - %s | FileCheck %s --check-prefixes=IR,IR0
 // RUN: %clang %tsmem -O2 -S -emit-llvm -o - %s | FileCheck %s --check-prefixes=IR,IR2
 // RUN: %clang %tsmem -O2 -S -emit-llvm -o - %s | FileCheck %s --check-prefix=SITE
@@ -16,10 +16,8 @@ static void report(const char *What) {
 }
 
 // IR-LABEL: define {{.*}} @sumOfOnes(
-// IR: call void @ts__set_site(ptr {{(nonnull )?}}@tsmem.site
-// IR-NEXT: [[ID:%[0-9]+]] = {{(tail )?}}call i64 @ts_scope_begin()
-// IR: call void @ts__set_site(
-// IR-NEXT: {{.*}}call ptr @ts_ones(
+// IR: [[ID:%[0-9]+]] = {{(tail )?}}call i64 @ts_scope_begin()
+// IR: {{.*}}call ptr @ts__ones_at(
 // IR: call double @ts_item(
 // IR0: call i32 @ts_scope_end(i64 [[ID]])
 // IR0-NEXT: ret double
@@ -27,11 +25,12 @@ static void report(const char *What) {
 // IR2: ret double
 // IR-NOT: ts_scope_begin
 // IR: }
-// The sites: the scope where the function starts, the tensor on its line.
+// The site of each tensor: its function's file and name, and its line.
 // SITE-DAG: [[FILE:@tsmem.site.str[.0-9]*]] = private unnamed_addr constant [{{[0-9]+}} x i8] c"{{.*}}scoped.c\00"
 // SITE-DAG: [[FN:@tsmem.site.str[.0-9]*]] = private unnamed_addr constant [10 x i8] c"sumOfOnes\00"
-// SITE-DAG: = private unnamed_addr constant { ptr, ptr, i32 } { ptr [[FILE]], ptr [[FN]], i32 [[#@LINE+2]] }
-// SITE-DAG: = private unnamed_addr constant { ptr, ptr, i32 } { ptr [[FILE]], ptr [[FN]], i32 [[#@LINE+2]] }
+// SITE-DAG: [[SITES:@tsmem.sites[.0-9]*]] = private unnamed_addr constant { ptr, ptr } { ptr [[FILE]], ptr [[FN]] }
+// SITE-DAG: call ptr @ts__ones_at({{.*}}, ptr {{(nonnull )?}}[[SITES]], i32 [[#@LINE+3]])
+// SITE-DAG: call ptr @ts__sum_at({{.*}}, ptr {{(nonnull )?}}[[SITES]], i32 [[#@LINE+5]])
 TS_SCOPED double sumOfOnes(int N) {
   ts_tensor *T = ts_ones(TS_SHAPE(N), TS_FLOAT32);
   if (N < 0)
