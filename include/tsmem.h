@@ -281,18 +281,24 @@ size_t ts_leak_report(FILE *out);
 
 /* ------------------------------------------------------------- internal -- */
 
-/* Allocation sites, as the tsmem pass records them: each function that
- * makes tensors gets one ts__sites, and each call in it that makes a tensor,
- * say ts_add(a, b), becomes ts__add_at(a, b, &sites, line), the same call
- * told where it was written (runtime/sites.c). One more argument costs the
- * compiler and the program less than any separate call would. Not for
+/* Allocation sites, as the tsmem pass records them. Each call that makes a
+ * tensor, say ts_add(a, b), becomes ts__add_at(a, b, site), the same call
+ * told where it was written (runtime/sites.c). The site is a constant: the
+ * key of its function's ts__sites (a hash of file and function, in the high
+ * 44 bits) and its line (the low 20 bits). Each translation unit registers
+ * its ts__sites from a constructor. One immediate argument costs the
+ * compiler and the program less than any other way to carry a site. Not for
  * hand-written code. */
+#define TS__SITE_LINE_BITS 20
 typedef struct ts__sites {
+  uint64_t key; /* low TS__SITE_LINE_BITS bits clear; never 0 */
   const char *file;
   const char *function;
 } ts__sites;
+void ts__register_sites(const ts__sites *sites, size_t n);
+void ts__unregister_sites(const ts__sites *sites);
 /* The site of the next tensor this thread makes: what the twins do first. */
-void ts__set_site(const ts__sites *sites, unsigned line);
+void ts__set_site(uint64_t site);
 
 static inline void ts__scope_guard_end(const ts_scope_id *id) {
   (void)ts_scope_end(*id);

@@ -1,14 +1,17 @@
 //===- AllocationSites.cpp - file:line for every tensor the code makes ----===//
 //
 // Each call that makes a tensor (OwnedCalls.def) is told where it was
-// written: `call @ts_add(a, b)` in function f becomes
-// `call @ts__add_at(a, b, ptr @tsmem.sites, i32 line)`, where @tsmem.sites
-// is a private constant laid out as tsmem.h's ts__sites: {file, function},
-// one per function. The runtime's twin (runtime/sites.c) keeps the site for
-// the tensor, and the leak report says `file:line in function`.
+// written: `call @ts_add(a, b)` becomes `call @ts__add_at(a, b, i64 site)`,
+// the runtime's twin (runtime/sites.c) with one more argument. The site is
+// a constant, the key of the function's sites (a hash of file and function
+// name) with the line in its low bits. The module's sites, laid out as
+// tsmem.h's ts__sites {key, file, function}, go in one private array that a
+// constructor registers with the runtime (and a destructor unregisters, for
+// dlclose), so the leak report can say `file:line in function`.
 //
-// One more argument is the cheapest way to carry a site: a separate call
-// per site, or a constant per call, cost clang -O0 several times as much.
+// One immediate argument is the cheapest way to carry a site: a separate
+// call and a constant per site cost clang -O0 several times as much, and a
+// pointer argument twice as much.
 //
 // Lines come from the front end (SourceSites.h) when clang runs the pass,
 // else from the calls' debug locations (opt on IR built with -g); calls
@@ -23,13 +26,20 @@
 #include "llvm/ADT/StringMap.h"
 #include "llvm/IR/Constants.h"
 #include "llvm/IR/DebugInfoMetadata.h"
+#include "llvm/IR/IRBuilder.h"
 #include "llvm/IR/InstIterator.h"
 #include "llvm/IR/Instructions.h"
 #include "llvm/IR/Module.h"
+#include "llvm/Support/xxhash.h"
+#include "llvm/Transforms/Utils/ModuleUtils.h"
 
 using namespace llvm;
 
 namespace {
+
+/// tsmem.h's TS__SITE_LINE_BITS: a site is key | line.
+constexpr unsigned SiteLineBits = 20;
+constexpr uint64_t MaxSiteLine = (uint64_t(1) << SiteLineBits) - 1;
 
 /// Where one call was written.
 struct Site {
@@ -37,24 +47,44 @@ struct Site {
   unsigned Line = 0;
 };
 
-/// The ts__sites constants of one module, one per (file, function).
+/// The module's ts__sites, one per (file, function), registered with the
+/// runtime when the program starts.
 class SitesTable {
   Module &M;
-  StructType *SitesTy;
   StringMap<Constant *> Strings;
-  DenseMap<std::pair<Constant *, Constant *>, Constant *> Groups;
+  DenseMap<std::pair<const char *, const char *>, uint64_t> Keys;
+  std::vector<Constant *> Entries;
 
 public:
-  explicit SitesTable(Module &M)
-      : M(M), SitesTy(StructType::get(PointerType::getUnqual(M.getContext()),
-                                      PointerType::getUnqual(M.getContext()))) {
-  }
+  explicit SitesTable(Module &M) : M(M) {}
 
-  Constant *get(StringRef File, StringRef Function);
+  /// The site constant for Line in Function of File.
+  uint64_t site(const Site &S) {
+    return key(S.File, S.Function) | std::min<uint64_t>(S.Line, MaxSiteLine);
+  }
+  /// Emits the array and its constructor and destructor.
+  void emit();
 
 private:
+  uint64_t key(StringRef File, StringRef Function);
   Constant *string(StringRef S);
 };
+
+uint64_t SitesTable::key(StringRef File, StringRef Function) {
+  uint64_t &Key = Keys[{File.data(), Function.data()}];
+  if (!Key) {
+    // A hash, so that units need no coordination; 44 bits make a clash
+    // (which would only misname a report line) unlikely.
+    std::string Name = (File + Twine('\0') + Function).str();
+    Key = xxh3_64bits(Name) & ~MaxSiteLine;
+    if (!Key)
+      Key = MaxSiteLine + 1; // 0 means no site
+    Type *I64 = Type::getInt64Ty(M.getContext());
+    Entries.push_back(ConstantStruct::getAnon(
+        {ConstantInt::get(I64, Key), string(File), string(Function)}));
+  }
+  return Key;
+}
 
 Constant *SitesTable::string(StringRef S) {
   Constant *&Global = Strings[S];
@@ -70,17 +100,39 @@ Constant *SitesTable::string(StringRef S) {
   return Global;
 }
 
-Constant *SitesTable::get(StringRef File, StringRef Function) {
-  Constant *FileStr = string(File), *FunctionStr = string(Function);
-  Constant *&Group = Groups[{FileStr, FunctionStr}];
-  if (!Group) {
-    auto *GV = new GlobalVariable(
-        M, SitesTy, /*isConstant=*/true, GlobalValue::PrivateLinkage,
-        ConstantStruct::get(SitesTy, {FileStr, FunctionStr}), "tsmem.sites");
-    GV->setUnnamedAddr(GlobalValue::UnnamedAddr::Global);
-    Group = GV;
-  }
-  return Group;
+void SitesTable::emit() {
+  if (Entries.empty())
+    return;
+  LLVMContext &Ctx = M.getContext();
+  auto *Ty = ArrayType::get(Entries.front()->getType(), Entries.size());
+  auto *Table = new GlobalVariable(
+      M, Ty, /*isConstant=*/true, GlobalValue::PrivateLinkage,
+      ConstantArray::get(Ty, Entries), "tsmem.sites");
+  Type *Ptr = PointerType::getUnqual(Ctx), *I64 = Type::getInt64Ty(Ctx);
+  auto Hook = [&](StringRef Name, FunctionCallee Runtime,
+                  ArrayRef<Value *> Args) {
+    Function *F = Function::createWithDefaultAttr(
+        FunctionType::get(Type::getVoidTy(Ctx), false),
+        GlobalValue::InternalLinkage,
+        M.getDataLayout().getProgramAddressSpace(), Name, &M);
+    IRBuilder<> B(BasicBlock::Create(Ctx, "", F));
+    B.CreateCall(Runtime, Args);
+    B.CreateRetVoid();
+    return F;
+  };
+  appendToGlobalCtors(
+      M,
+      Hook("tsmem.register_sites",
+           M.getOrInsertFunction("ts__register_sites", Type::getVoidTy(Ctx),
+                                 Ptr, I64),
+           {Table, ConstantInt::get(I64, Entries.size())}),
+      /*Priority=*/65535);
+  appendToGlobalDtors(M,
+                      Hook("tsmem.unregister_sites",
+                           M.getOrInsertFunction("ts__unregister_sites",
+                                                 Type::getVoidTy(Ctx), Ptr),
+                           {Table}),
+                      /*Priority=*/65535);
 }
 
 /// The function a call is written in, as the user spelled it.
@@ -116,7 +168,7 @@ std::vector<Site> sitesOf(const Function &F, ArrayRef<CallInst *> Calls,
 }
 
 /// Turns owned calls into calls of their twins (ts__<name>_at), which take
-/// the site as two more arguments.
+/// the site as one more argument.
 class TwinCalls {
   Module &M;
   LLVMContext &Ctx;
@@ -125,13 +177,12 @@ class TwinCalls {
 public:
   explicit TwinCalls(Module &M) : M(M), Ctx(M.getContext()) {}
 
-  void replace(CallInst &Call, Constant *Group, unsigned Line) {
+  void replace(CallInst &Call, uint64_t Site) {
     SmallVector<Value *, 8> Args(Call.args());
-    Args.push_back(Group);
-    Args.push_back(ConstantInt::get(Type::getInt32Ty(Ctx), Line));
+    Args.push_back(ConstantInt::get(Type::getInt64Ty(Ctx), Site));
     CallInst *New =
         CallInst::Create(twinOf(Call), Args, "", Call.getIterator());
-    // The same attributes; none on the two new arguments.
+    // The same attributes; none on the new argument.
     AttributeList Attrs = Call.getAttributes();
     if (!Attrs.isEmpty()) {
       SmallVector<AttributeSet, 8> ParamAttrs;
@@ -154,8 +205,7 @@ private:
     if (!Twin) {
       FunctionType *Ty = Call.getFunctionType();
       SmallVector<Type *, 8> Params(Ty->params());
-      Params.push_back(PointerType::getUnqual(Ctx));
-      Params.push_back(Type::getInt32Ty(Ctx));
+      Params.push_back(Type::getInt64Ty(Ctx));
       Twin = M.getOrInsertFunction(
           tsmem::siteTwinName(tsmem::calleeName(Call)),
           FunctionType::get(Ty->getReturnType(), Params, /*isVarArg=*/false));
@@ -191,9 +241,10 @@ bool tsmem::recordAllocationSites(Module &M, const SourceSites *Source) {
     std::vector<Site> Sites = sitesOf(F, Calls, Source);
     for (auto [Call, S] : llvm::zip(Calls, Sites))
       if (S.Line) {
-        Twins.replace(*Call, Table.get(S.File, S.Function), S.Line);
+        Twins.replace(*Call, Table.site(S));
         Changed = true;
       }
   }
+  Table.emit();
   return Changed;
 }

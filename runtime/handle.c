@@ -31,11 +31,10 @@ typedef struct slot {
   _Atomic uint32_t state;
   uint8_t death;      /* ts__death, while free */
   uint32_t next_free; /* free list link, while free */
-  uint32_t site_line; /* fills the padding before owner */
   _Atomic uint64_t owner;
   tsc_tensor *impl;
   size_t nbytes;
-  const ts__sites *sites;
+  ts__site site;
   void *ret;
 } slot;
 
@@ -47,9 +46,7 @@ static pthread_mutex_t table_mu = PTHREAD_MUTEX_INITIALIZER;
 static uint32_t free_head = NO_SLOT; /* LIFO: the warmest slot first */
 static ts_memory_stats acct;         /* under table_mu */
 
-void ts__set_site(const ts__sites *sites, unsigned line) {
-  ts__pending_site = (ts__site){sites, line};
-}
+void ts__set_site(uint64_t site) { ts__pending_site = site; }
 
 /* ------------------------------------------------------------- decoding */
 
@@ -212,8 +209,7 @@ ts_tensor *ts__wrap_at(tsc_tensor *impl, const char *call, void *ret) {
     uint32_t gen = atomic_load_explicit(&s->state, memory_order_relaxed) >> 2;
     s->impl = impl;
     s->nbytes = nbytes;
-    s->sites = site.sites;
-    s->site_line = site.line;
+    s->site = site;
     s->ret = ret;
     s->death = TS__DEATH_NONE;
     atomic_store_explicit(&s->owner, owner, memory_order_relaxed);
@@ -375,7 +371,7 @@ size_t ts__live_tensors(ts__live *out, size_t cap) {
         SLOT_LIVE)
       continue;
     if (n < cap)
-      out[n] = (ts__live){{s->sites, s->site_line}, s->ret, s->nbytes};
+      out[n] = (ts__live){s->site, s->ret, s->nbytes};
     n++;
   }
   pthread_mutex_unlock(&table_mu);

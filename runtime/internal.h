@@ -51,11 +51,10 @@ typedef struct ts__frame {
   uintptr_t at; /* region start in owned, or ~(async scope pointer) */
 } ts__frame;
 
-/* An allocation site: a function's sites and a line in it (tsmem.h). */
-typedef struct ts__site {
-  const ts__sites *sites; /* NULL: no site */
-  uint32_t line;
-} ts__site;
+/* An allocation site: a registered ts__sites key | line (tsmem.h); 0 for
+ * none. */
+typedef uint64_t ts__site;
+#define TS__NO_SITE ((ts__site)0)
 
 /* The per-thread state hot paths touch, in one TLS block so that a call
  * loads its offset once. Defined in scope.c; each part is its file's. */
@@ -151,7 +150,7 @@ void ts__account_pooled(int delta, size_t nbytes) TS_INTERNAL;
  * report), both under the table lock. */
 ts_memory_stats ts__memory(void) TS_INTERNAL;
 typedef struct ts__live {
-  ts__site site; /* from ts__set_site, or sites NULL */
+  ts__site site; /* from ts__set_site, or TS__NO_SITE */
   void *ret;     /* else the return address of the wrapping call */
   size_t nbytes;
 } ts__live;
@@ -161,7 +160,8 @@ size_t ts__live_tensors(ts__live *out, size_t cap) TS_INTERNAL;
 /* The pending allocation site set by ts__set_site, consumed by the next
  * ts__wrap, dropped by ts__fail. */
 #define ts__pending_site (ts__tls.pending_site)
-#define TS__NO_SITE ((ts__site){NULL, 0})
+/* Where a registered site's function is, or NULL (sites.c). */
+const ts__sites *ts__find_sites(ts__site site) TS_INTERNAL;
 
 /* ----------------------------------------------------- object handles -- */
 

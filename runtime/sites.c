@@ -1,24 +1,112 @@
 /*
- * sites.c - the twins the tsmem pass calls to record allocation sites.
+ * sites.c - allocation sites: the twins the tsmem pass calls, and the
+ * registry that names their sites.
  *
- * For every call that makes a tensor, the pass passes two more arguments:
- * ts_add(a, b) in function f at line 12 becomes ts__add_at(a, b, &f_sites,
- * 12). Each twin sets the pending site and calls the public function, whose
- * ts__wrap takes the site for the new tensor; a call that makes none (an
- * error, or ts_grad without a gradient) must not pass it on to the next.
+ * For every call that makes a tensor, the pass passes one more argument:
+ * ts_add(a, b) in function f at line 12 becomes ts__add_at(a, b, key | 12),
+ * where key is that of f's ts__sites, which f's translation unit registers
+ * from a constructor. Each twin sets the pending site and calls the public
+ * function, whose ts__wrap takes the site for the new tensor; a call that
+ * makes none (an error, or ts_grad without a gradient) must not pass it on.
+ * Sites are looked up only for the leak report.
  *
- * The list must cover pass/OwnedCalls.def; the ctest `runtime/twins` checks
- * that libtsmem exports a twin for every name there.
+ * The twins must cover pass/OwnedCalls.def; the lit test pass/twins.test
+ * checks that libtsmem exports exactly those.
  */
 #include "internal.h"
 
-#define TS__WITH_SITE(...) (__VA_ARGS__, const ts__sites *sites, unsigned line)
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* --------------------------------------------------------- registry */
+
+/* The sites of one translation unit: its own array while it is loaded, a
+ * copy once it unregisters (at exit, before the leak report, or when its
+ * library is dlclosed), so tensors it made can still be named. */
+typedef struct unit {
+  const ts__sites *registered; /* NULL once copied */
+  const ts__sites *v;
+  size_t n;
+} unit;
+
+static pthread_mutex_t units_mu = PTHREAD_MUTEX_INITIALIZER;
+static unit *units;
+static size_t n_units, units_cap;
+
+void ts__register_sites(const ts__sites *v, size_t n) {
+  pthread_mutex_lock(&units_mu);
+  if (n_units == units_cap) {
+    size_t cap = units_cap ? units_cap * 2 : 16;
+    unit *grown = realloc(units, cap * sizeof *grown);
+    if (!grown) { /* those sites stay unnamed: the report falls back */
+      pthread_mutex_unlock(&units_mu);
+      return;
+    }
+    units = grown;
+    units_cap = cap;
+  }
+  units[n_units++] = (unit){v, v, n};
+  pthread_mutex_unlock(&units_mu);
+}
+
+static ts__sites *copy_sites(const ts__sites *v, size_t n) {
+  ts__sites *copy = malloc(n * sizeof *copy);
+  for (size_t i = 0; copy && i < n; i++) {
+    copy[i] = (ts__sites){v[i].key, strdup(v[i].file), strdup(v[i].function)};
+    if (!copy[i].file || !copy[i].function) {
+      for (size_t j = 0; j <= i; j++) {
+        free((char *)copy[j].file);
+        free((char *)copy[j].function);
+      }
+      free(copy);
+      copy = NULL;
+    }
+  }
+  return copy;
+}
+
+void ts__unregister_sites(const ts__sites *v) {
+  pthread_mutex_lock(&units_mu);
+  for (size_t i = 0; i < n_units; i++) {
+    if (units[i].registered != v)
+      continue;
+    ts__sites *copy = copy_sites(v, units[i].n);
+    if (copy) {
+      units[i].v = copy;
+      units[i].registered = NULL;
+    } else { /* no memory: forget the names rather than keep a stale array */
+      units[i] = units[--n_units];
+    }
+    break;
+  }
+  pthread_mutex_unlock(&units_mu);
+}
+
+const ts__sites *ts__find_sites(ts__site site) {
+  uint64_t key = site & ~(((uint64_t)1 << TS__SITE_LINE_BITS) - 1);
+  const ts__sites *found = NULL;
+  if (!key)
+    return NULL;
+  pthread_mutex_lock(&units_mu);
+  for (size_t i = 0; i < n_units && !found; i++)
+    for (size_t j = 0; j < units[i].n; j++)
+      if (units[i].v[j].key == key) {
+        found = &units[i].v[j];
+        break;
+      }
+  pthread_mutex_unlock(&units_mu);
+  return found;
+}
+
+/* ------------------------------------------------------------ twins */
 
 /* TWIN(name, (parameters), (arguments)) defines ts__<name>_at. */
+#define TS__WITH_SITE(...) (__VA_ARGS__, uint64_t site)
 #define TWIN(name, params, args)                                               \
   ts_tensor *ts__##name##_at TS__WITH_SITE params;                             \
   ts_tensor *ts__##name##_at TS__WITH_SITE params {                            \
-    ts__pending_site = (ts__site){sites, line};                                \
+    ts__pending_site = site;                                                   \
     ts_tensor *made = ts_##name args;                                          \
     ts__pending_site = TS__NO_SITE; /* when no tensor took it */               \
     return made;                                                               \

@@ -27,11 +27,9 @@ typedef struct site_sum {
 
 static int by_site(const void *a, const void *b) {
   const ts__live *x = a, *y = b;
-  if (x->site.sites != y->site.sites)
-    return (uintptr_t)x->site.sites < (uintptr_t)y->site.sites ? -1 : 1;
-  if (x->site.sites)
-    return x->site.line < y->site.line ? -1 : x->site.line > y->site.line;
-  if (x->ret == y->ret)
+  if (x->site != y->site)
+    return x->site < y->site ? -1 : 1;
+  if (x->site || x->ret == y->ret)
     return 0;
   return (uintptr_t)x->ret < (uintptr_t)y->ret ? -1 : 1;
 }
@@ -45,10 +43,10 @@ static int by_bytes(const void *a, const void *b) {
 
 static void print_site(FILE *out, const site_sum *s) {
   fprintf(out, "  %zu tensors, %zu bytes at ", s->count, s->bytes);
-  const ts__sites *sites = s->site.sites;
+  const ts__sites *sites = ts__find_sites(s->site);
   if (sites) {
-    fprintf(out, "%s:%u in %s\n", sites->file ? sites->file : "?",
-            (unsigned)s->site.line, sites->function ? sites->function : "?");
+    unsigned line = (unsigned)(s->site & ((1u << TS__SITE_LINE_BITS) - 1));
+    fprintf(out, "%s:%u in %s\n", sites->file, line, sites->function);
     return;
   }
   Dl_info info;

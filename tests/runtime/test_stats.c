@@ -4,26 +4,36 @@
 
 #include <stdlib.h>
 
-static const ts__sites main_sites = {"app.c", "main"};
-static const ts__sites forward_sites = {"model.c", "forward"};
+/* What the pass registers for a translation unit with two functions. */
+#define MAIN_KEY ((uint64_t)0x5a1 << TS__SITE_LINE_BITS)
+#define FORWARD_KEY ((uint64_t)0x5a2 << TS__SITE_LINE_BITS)
+static const ts__sites unit_sites[] = {{MAIN_KEY, "app.c", "main"},
+                                       {FORWARD_KEY, "model.c", "forward"}};
+
+static void register_sites(void) {
+  static bool done;
+  if (!done)
+    ts__register_sites(unit_sites, 2);
+  done = true;
+}
 
 /* Two of the twins the pass calls (runtime/sites.c). */
 ts_tensor *ts__zeros_at(const int64_t *shape, int ndim, ts_dtype dtype,
-                        const ts__sites *sites, unsigned line);
-ts_tensor *ts__grad_at(const ts_tensor *t, const ts__sites *sites,
-                       unsigned line);
+                        uint64_t site);
+ts_tensor *ts__grad_at(const ts_tensor *t, uint64_t site);
 
 /* In a child with TSMEM_LEAK_REPORT=1: leak, then exit. */
 static void child_leak(void) {
   const char *mode = child_mode();
   if (!mode)
     return;
+  register_sites();
   if (!strcmp(mode, "leak")) {
     for (int i = 0; i < 3; i++) {
-      ts__set_site(&main_sites, 12);
+      ts__set_site(MAIN_KEY | 12);
       ts_zeros(TS_SHAPE(100), TS_FLOAT32); /* 3 x 400 bytes */
     }
-    ts__set_site(&forward_sites, 40);
+    ts__set_site(FORWARD_KEY | 40);
     ts_zeros(TS_SHAPE(10), TS_FLOAT32); /* 40 bytes */
     ts_zeros(TS_SHAPE(2), TS_FLOAT64);  /* no site: a return address */
     ts_pool_release(ts_global_pool(), ts_zeros(TS_SHAPE(7), TS_FLOAT32));
@@ -90,12 +100,13 @@ TEST(scopes_update_counters) {
 }
 
 TEST(leak_report_groups_by_site) {
+  register_sites();
   ts_tensor *t[5];
   for (int i = 0; i < 3; i++) {
-    ts__set_site(&main_sites, 12);
+    ts__set_site(MAIN_KEY | 12);
     t[i] = ts_zeros(TS_SHAPE(100), TS_FLOAT32);
   }
-  ts__set_site(&forward_sites, 40);
+  ts__set_site(FORWARD_KEY | 40);
   t[3] = ts_zeros(TS_SHAPE(10), TS_FLOAT32);
   t[4] = ts_zeros(TS_SHAPE(1), TS_FLOAT32); /* site consumed: none */
   FILE *f = tmpfile();
@@ -118,7 +129,8 @@ TEST(leak_report_groups_by_site) {
 }
 
 TEST(failed_call_drops_its_site) {
-  ts__set_site(&main_sites, 12);
+  register_sites();
+  ts__set_site(MAIN_KEY | 12);
   CHECK(ts_zeros(TS_SHAPE(2), (ts_dtype)77) == NULL);
   ts_tensor *t = ts_zeros(TS_SHAPE(2), TS_FLOAT32);
   FILE *f = tmpfile();
@@ -155,10 +167,11 @@ TEST(leak_report_at_exit) {
 }
 
 TEST(twins_record_their_site) {
-  ts_tensor *t = ts__zeros_at(TS_SHAPE(3), TS_FLOAT32, &forward_sites, 7);
+  register_sites();
+  ts_tensor *t = ts__zeros_at(TS_SHAPE(3), TS_FLOAT32, FORWARD_KEY | 7);
   CHECK(t != NULL);
   /* ts_grad without a gradient makes no tensor: its site must not stick. */
-  CHECK(ts__grad_at(t, &main_sites, 99) == NULL);
+  CHECK(ts__grad_at(t, MAIN_KEY | 99) == NULL);
   CHECK_EQ(ts_last_status(), TS_OK);
   ts_tensor *u = ts_zeros(TS_SHAPE(1), TS_FLOAT32);
   FILE *f = tmpfile();
@@ -173,7 +186,26 @@ TEST(twins_record_their_site) {
   ts_free(u);
 }
 
+/* A unit that unregisters (exit, dlclose) leaves its names behind. */
+TEST(unregistered_sites_keep_their_names) {
+  char file[] = "lib.c", function[] = "make";
+  ts__sites unit[] = {{(uint64_t)0x5a3 << TS__SITE_LINE_BITS, file, function}};
+  ts__register_sites(unit, 1);
+  ts_tensor *t = ts__zeros_at(TS_SHAPE(1), TS_FLOAT32, unit[0].key | 5);
+  ts__unregister_sites(unit);
+  memset(file, 'x', sizeof file - 1); /* the library's memory is gone */
+  memset(function, 'x', sizeof function - 1);
+  FILE *f = tmpfile();
+  ts_leak_report(f);
+  rewind(f);
+  char buf[1024] = {0};
+  fread(buf, 1, sizeof buf - 1, f);
+  fclose(f);
+  CHECK(strstr(buf, "  1 tensors, 4 bytes at lib.c:5 in make\n"));
+  ts_free(t);
+}
+
 RUN_TESTS(T(memory_counters), T(pooled_are_counted_apart),
           T(scopes_update_counters), T(leak_report_groups_by_site),
           T(failed_call_drops_its_site), T(twins_record_their_site),
-          T(leak_report_at_exit))
+          T(unregistered_sites_keep_their_names), T(leak_report_at_exit))

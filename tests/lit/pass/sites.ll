@@ -1,14 +1,17 @@
 ; Run alone (opt), the pass takes lines from debug locations: each
-; tensor-making call becomes its runtime twin with two more arguments, the
-; function's sites {file, function} (function from the DISubprogram) and the
-; line. No location, no site; scope begins get none; a second run changes
-; nothing.
+; tensor-making call becomes its runtime twin with one more argument, the
+; site: the key of the function's {key, file, function} (function from the
+; DISubprogram) plus the line. A constructor registers the module's sites,
+; a destructor unregisters them. No location, no site; scope begins get
+; none; a second run changes nothing.
 ; RUN: %opt_tsmem -passes=tsmem -S %s | FileCheck %s
 ; RUN: %opt_tsmem -passes=tsmem,tsmem -S %s | FileCheck %s
 
 ; CHECK-DAG: [[FILE:@.*]] = private unnamed_addr constant [8 x i8] c"model.c\00"
 ; CHECK-DAG: [[FN:@.*]] = private unnamed_addr constant [8 x i8] c"forward\00"
-; CHECK-DAG: [[SITES:@.*]] = private unnamed_addr constant { ptr, ptr } { ptr [[FILE]], ptr [[FN]] }
+; CHECK-DAG: [[SITES:@.*]] = private constant [1 x { i64, ptr, ptr }] [{ i64, ptr, ptr } { i64 [[#%d,KEY:]], ptr [[FILE]], ptr [[FN]] }]
+; CHECK-DAG: @llvm.global_ctors = appending global [1 x { i32, ptr, ptr }] [{ i32, ptr, ptr } { i32 65535, ptr @tsmem.register_sites, ptr null }]
+; CHECK-DAG: @llvm.global_dtors = appending global [1 x { i32, ptr, ptr }] [{ i32, ptr, ptr } { i32 65535, ptr @tsmem.unregister_sites, ptr null }]
 
 declare i64 @ts_scope_begin()
 declare i32 @ts_scope_end(i64)
@@ -19,8 +22,8 @@ declare ptr @user_make()
 
 ; CHECK-LABEL: define i64 @forward_ir_name(
 ; CHECK-NEXT: %id = call i64 @ts_scope_begin()
-; CHECK-NEXT: %a = call ptr @ts__zeros_at(ptr %shape, i32 1, i32 0, ptr [[SITES]], i32 11)
-; CHECK-NEXT: %b = call ptr @ts__pool_acquire_at(ptr %pool, ptr %shape, i32 1, i32 0, ptr [[SITES]], i32 12)
+; CHECK-NEXT: %a = call ptr @ts__zeros_at(ptr %shape, i32 1, i32 0, i64 [[#%d,KEY+11]])
+; CHECK-NEXT: %b = call ptr @ts__pool_acquire_at(ptr %pool, ptr %shape, i32 1, i32 0, i64 [[#%d,KEY+12]])
 ; CHECK-NEXT: %n = call i64 @ts_numel(ptr %a)
 ; CHECK-NEXT: %c = call ptr @user_make()
 ; CHECK-NEXT: %d = call ptr @ts_zeros(
@@ -36,8 +39,12 @@ define i64 @forward_ir_name(ptr %shape, ptr %pool) !dbg !5 {
   ret i64 %n, !dbg !13
 }
 
-; CHECK-DAG: declare ptr @ts__zeros_at(ptr, i32, i32, ptr, i32)
-; CHECK-DAG: declare ptr @ts__pool_acquire_at(ptr, ptr, i32, i32, ptr, i32)
+; CHECK-DAG: declare ptr @ts__zeros_at(ptr, i32, i32, i64)
+; CHECK-DAG: declare ptr @ts__pool_acquire_at(ptr, ptr, i32, i32, i64)
+; CHECK-LABEL: define internal void @tsmem.register_sites()
+; CHECK-NEXT: call void @ts__register_sites(ptr [[SITES]], i64 1)
+; CHECK-LABEL: define internal void @tsmem.unregister_sites()
+; CHECK-NEXT: call void @ts__unregister_sites(ptr [[SITES]])
 
 !llvm.dbg.cu = !{!0}
 !llvm.module.flags = !{!3, !4}

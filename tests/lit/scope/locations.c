@@ -7,10 +7,12 @@
 // RUN: %clang %tsmem -O2 -Rpass=inline -S -emit-llvm -o - %s 2>/dev/null | FileCheck %s --check-prefix=REMARKS
 #include <tsmem.h>
 
-// NODEBUG: call ptr @ts__zeros_at({{.*}}, ptr {{.*}}@tsmem.sites, i32 [[#@LINE+7]])
+// NODEBUG: @tsmem.sites = {{.*}} { i64 [[#%d,KEY:]], ptr
+// NODEBUG: call ptr @ts__zeros_at({{.*}}, i64 [[#%d,KEY+@LINE+8]])
 // NODEBUG-NOT: !DILocation
 // NODEBUG-NOT: !llvm.dbg.cu
-// DEBUG: call ptr @ts__zeros_at({{.*}}, ptr @tsmem.sites, i32 [[#@LINE+4]]), !dbg
+// DEBUG: @tsmem.sites = {{.*}} { i64 [[#%d,KEY:]], ptr
+// DEBUG: call ptr @ts__zeros_at({{.*}}, i64 [[#%d,KEY+@LINE+4]]), !dbg
 // DEBUG: !llvm.dbg.cu
 // DEBUG: emissionKind: FullDebug
 // REMARKS: !llvm.dbg.cu

@@ -25,12 +25,14 @@ static void report(const char *What) {
 // IR2: ret double
 // IR-NOT: ts_scope_begin
 // IR: }
-// The site of each tensor: its function's file and name, and its line.
-// SITE-DAG: [[FILE:@tsmem.site.str[.0-9]*]] = private unnamed_addr constant [{{[0-9]+}} x i8] c"{{.*}}scoped.c\00"
-// SITE-DAG: [[FN:@tsmem.site.str[.0-9]*]] = private unnamed_addr constant [10 x i8] c"sumOfOnes\00"
-// SITE-DAG: [[SITES:@tsmem.sites[.0-9]*]] = private unnamed_addr constant { ptr, ptr } { ptr [[FILE]], ptr [[FN]] }
-// SITE-DAG: call ptr @ts__ones_at({{.*}}, ptr {{(nonnull )?}}[[SITES]], i32 [[#@LINE+3]])
-// SITE-DAG: call ptr @ts__sum_at({{.*}}, ptr {{(nonnull )?}}[[SITES]], i32 [[#@LINE+5]])
+// The site of each tensor: the key of its function's {key, file, function},
+// registered from a constructor, plus its line.
+// SITE: [[FILE:@tsmem.site.str[.0-9]*]] = private unnamed_addr constant [{{[0-9]+}} x i8] c"{{.*}}scoped.c\00"
+// SITE: [[FN:@tsmem.site.str[.0-9]*]] = private unnamed_addr constant [10 x i8] c"sumOfOnes\00"
+// SITE: @tsmem.sites = private constant {{.*}} { i64 [[#%d,KEY:]], ptr [[FILE]], ptr [[FN]] }
+// SITE: @llvm.global_ctors = {{.*}} @tsmem.register_sites
+// SITE-DAG: call ptr @ts__ones_at({{.*}}, i64 [[#%d,KEY+@LINE+3]])
+// SITE-DAG: call ptr @ts__sum_at({{.*}}, i64 [[#%d,KEY+@LINE+5]])
 TS_SCOPED double sumOfOnes(int N) {
   ts_tensor *T = ts_ones(TS_SHAPE(N), TS_FLOAT32);
   if (N < 0)

@@ -4,6 +4,8 @@
 // debug info. Where the orders differ (a loop's increment comes after its
 // body, an assignment's right side before its left) or code is dead, a
 // mistake would show as calls left without a site.
+// The site is a constant argument: the key of the function's sites plus the
+// line (see runtime/sites.c).
 // RUN: %clang %tsmem -w -O0 -S -emit-llvm -o %t0.ll %s
 // RUN: FileCheck %s < %t0.ll && FileCheck %s --check-prefix=DEAD < %t0.ll
 // RUN: %clang %tsmem -w -O2 -S -emit-llvm -o %t2.ll %s
@@ -12,6 +14,8 @@
 
 #define MAKE_ONES() ts_ones(TS_SHAPE(2), TS_FLOAT32)
 
+// The function's sites: {key, file, function}; each site is key + line.
+// CHECK: @tsmem.sites = private constant [1 x { i64, ptr, ptr }] [{ i64, ptr, ptr } { i64 [[#%d,KEY:]], ptr
 // CHECK-LABEL: define {{.*}} @order(
 // Every call has its site, and dead code has no calls.
 // DEAD-LABEL: define {{.*}} @order(
@@ -22,20 +26,20 @@
 // DEAD: ret void
 void order(ts_tensor **out, int n) {
   ts_tensor *a = ts_relu(ts_zeros(TS_SHAPE(2), TS_FLOAT32));
-  // CHECK-DAG: call ptr @ts__zeros_at({{.*}}, i32 [[#@LINE-1]])
-  // CHECK-DAG: call ptr @ts__relu_at({{.*}}, i32 [[#@LINE-2]])
+  // CHECK-DAG: call ptr @ts__zeros_at({{.*}}, i64 [[#%d,KEY+@LINE-1]])
+  // CHECK-DAG: call ptr @ts__relu_at({{.*}}, i64 [[#%d,KEY+@LINE-2]])
   for (int i = 0; i < n;
-       i += (int)ts_numel(ts_tanh(a))) // CHECK-DAG: @ts__tanh_at({{.*}}, i32 [[#@LINE]])
-    ts_exp(a);                         // CHECK-DAG: @ts__exp_at({{.*}}, i32 [[#@LINE]])
-  out[ts_numel(ts_clone(a))] =          // CHECK-DAG: @ts__clone_at({{.*}}, i32 [[#@LINE]])
-      ts_neg(a);                        // CHECK-DAG: @ts__neg_at({{.*}}, i32 [[#@LINE]])
-  out[1] = MAKE_ONES();                 // CHECK-DAG: @ts__ones_at({{.*}}, i32 [[#@LINE]])
-  out[2] = n > 1 ? ts_mean(a) : ts_sum(a); // CHECK-DAG: @ts__sum_at({{.*}}, i32 [[#@LINE]])
+       i += (int)ts_numel(ts_tanh(a))) // CHECK-DAG: @ts__tanh_at({{.*}}, i64 [[#%d,KEY+@LINE]])
+    ts_exp(a);                         // CHECK-DAG: @ts__exp_at({{.*}}, i64 [[#%d,KEY+@LINE]])
+  out[ts_numel(ts_clone(a))] =          // CHECK-DAG: @ts__clone_at({{.*}}, i64 [[#%d,KEY+@LINE]])
+      ts_neg(a);                        // CHECK-DAG: @ts__neg_at({{.*}}, i64 [[#%d,KEY+@LINE]])
+  out[1] = MAKE_ONES();                 // CHECK-DAG: @ts__ones_at({{.*}}, i64 [[#%d,KEY+@LINE]])
+  out[2] = n > 1 ? ts_mean(a) : ts_sum(a); // CHECK-DAG: @ts__sum_at({{.*}}, i64 [[#%d,KEY+@LINE]])
   if (0)
     ts_sigmoid(a);
   if (sizeof(ts_log(a)) == 1)
     return;
-  out[3] = 1 ? ts_add(a, a) : ts_sub(a, a); // CHECK-DAG: @ts__add_at({{.*}}, i32 [[#@LINE]])
+  out[3] = 1 ? ts_add(a, a) : ts_sub(a, a); // CHECK-DAG: @ts__add_at({{.*}}, i64 [[#%d,KEY+@LINE]])
   return;
   ts_sub(a, a);
 }
