@@ -9,6 +9,7 @@
 #define TSMEM_CLANG_PLUGIN_OWNERSHIPMODEL_H
 
 #include "clang/AST/Type.h"
+#include "llvm/ADT/DenseMap.h"
 
 namespace clang {
 class ASTContext;
@@ -46,6 +47,20 @@ struct CallModel {
 };
 
 CallModel modelCall(const clang::CallExpr *Call, clang::ASTContext &Ctx);
+
+/// modelCall for a whole translation unit: a call's model depends only on
+/// its callee, so each callee is looked at once.
+class CallModels {
+public:
+  explicit CallModels(clang::ASTContext &Ctx) : Ctx(Ctx) {}
+
+  /// By value: a reference into the cache would not survive the next call.
+  CallModel get(const clang::CallExpr *Call);
+
+private:
+  clang::ASTContext &Ctx;
+  llvm::DenseMap<const clang::FunctionDecl *, CallModel> Cache;
+};
 
 /// How a function body relates to scopes, as a whole.
 enum class BodyScope {
