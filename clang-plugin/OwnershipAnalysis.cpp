@@ -167,8 +167,10 @@ private:
     MaybeRunTargets.insert(FD->getCanonicalDecl());
   }
 
-  void noteRun(const CallExpr *CE) {
-    const FunctionDecl *Callee = CE->getDirectCallee();
+  void noteRun(const CallExpr *CE) { noteRun(CE, CE->getDirectCallee()); }
+
+  /// Callee: CE's direct callee.
+  void noteRun(const CallExpr *CE, const FunctionDecl *Callee) {
     if (!Callee || !Callee->getIdentifier() || Callee->getName() != "ts_run" ||
         CE->getNumArgs() < 1)
       return;
@@ -209,13 +211,43 @@ private:
     const Stmt *EffParent;
   };
 
-  /// Queues S's children (to be visited in order) with S as their parent.
+  /// Queues S's children (to be visited in order) with S as their parent;
+  /// leaves are visited at once (only the callee check of a DeclRefExpr
+  /// depends on the order, and its call comes before it either way).
   void pushChildren(Stmt *S, const Stmt *EffParent, Stmt::child_range Kids) {
     size_t Begin = Stack.size();
-    for (Stmt *Kid : Kids)
-      if (Kid)
-        Stack.push_back({Kid, S, EffParent});
+    for (Stmt *Kid : Kids) {
+      if (!Kid)
+        continue;
+      switch (Kid->getStmtClass()) {
+      case Stmt::IntegerLiteralClass:
+      case Stmt::FloatingLiteralClass:
+      case Stmt::CharacterLiteralClass:
+      case Stmt::StringLiteralClass:
+        noteFull(Kid, EffParent);
+        continue;
+      case Stmt::DeclRefExprClass: {
+        auto *DRE = cast<DeclRefExpr>(Kid);
+        if (DRE->hasQualifier() || DRE->hasExplicitTemplateArgs())
+          break;
+        noteFull(Kid, EffParent);
+        if (!Callees.count(DRE))
+          Collect.noteFunctionValue(DRE);
+        continue;
+      }
+      default:
+        break;
+      }
+      Stack.push_back({Kid, S, EffParent});
+    }
     std::reverse(Stack.begin() + Begin, Stack.end());
+  }
+
+  /// S is an expression whose effective parent is EffParent.
+  void noteFull(const Stmt *S, const Stmt *EffParent) {
+    if (!EffParent || (!isa<Expr>(EffParent) && !isa<DeclStmt>(EffParent) &&
+                       !isa<ReturnStmt>(EffParent)))
+      Facts.FullExprs.insert(S);
   }
 
   bool visit(const Item &I);
@@ -228,10 +260,8 @@ private:
 
 bool BodyWalker::visit(const Item &I) {
   Stmt *S = I.S;
-  if (isa<Expr>(S) && (!I.EffParent || (!isa<Expr>(I.EffParent) &&
-                                        !isa<DeclStmt>(I.EffParent) &&
-                                        !isa<ReturnStmt>(I.EffParent))))
-    Facts.FullExprs.insert(S);
+  if (isa<Expr>(S))
+    noteFull(S, I.EffParent);
   // Children of parentheses and casts share their effective parent.
   const Stmt *KidsEff = isa<ParenExpr>(S) || isa<CastExpr>(S) ? I.EffParent : S;
   switch (S->getStmtClass()) {
@@ -276,11 +306,19 @@ bool BodyWalker::visit(const Item &I) {
   }
   case Stmt::CallExprClass: {
     auto *CE = cast<CallExpr>(S);
-    if (const auto *ICE = dyn_cast<ImplicitCastExpr>(CE->getCallee()))
-      if (const auto *DRE = dyn_cast<DeclRefExpr>(ICE->getSubExpr()))
-        Callees.insert(DRE);
-    Collect.noteRun(CE);
-    CallModel M = Collect.Models.get(CE);
+    // The usual callee, `f` decayed to a pointer: getDirectCallee() without
+    // its search.
+    const FunctionDecl *Callee = nullptr;
+    const auto *ICE = dyn_cast<ImplicitCastExpr>(CE->getCallee());
+    const auto *DRE = ICE ? dyn_cast<DeclRefExpr>(ICE->getSubExpr()) : nullptr;
+    if (DRE) {
+      Callees.insert(DRE);
+      Callee = dyn_cast<FunctionDecl>(DRE->getDecl());
+    } else {
+      Callee = CE->getDirectCallee();
+    }
+    Collect.noteRun(CE, Callee);
+    CallModel M = Collect.Models.get(Callee);
     if (M.Kind != CallKind::Unknown)
       Facts.UsesTsmem = true;
     if (M.Kind == CallKind::ScopeBegin)

@@ -99,8 +99,7 @@ CallModel modelCall(const CallExpr *Call, ASTContext &Ctx) {
   return modelCallee(Call->getDirectCallee(), Ctx);
 }
 
-CallModel CallModels::get(const CallExpr *Call) {
-  const FunctionDecl *FD = Call->getDirectCallee();
+CallModel CallModels::get(const FunctionDecl *FD) {
   if (!FD)
     return CallModel();
   auto It = Cache.find(FD);

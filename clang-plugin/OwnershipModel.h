@@ -8,6 +8,7 @@
 #ifndef TSMEM_CLANG_PLUGIN_OWNERSHIPMODEL_H
 #define TSMEM_CLANG_PLUGIN_OWNERSHIPMODEL_H
 
+#include "clang/AST/Expr.h"
 #include "clang/AST/Type.h"
 #include "llvm/ADT/DenseMap.h"
 
@@ -55,7 +56,11 @@ public:
   explicit CallModels(clang::ASTContext &Ctx) : Ctx(Ctx) {}
 
   /// By value: a reference into the cache would not survive the next call.
-  CallModel get(const clang::CallExpr *Call);
+  CallModel get(const clang::CallExpr *Call) {
+    return get(Call->getDirectCallee());
+  }
+  /// For a call whose direct callee is Callee.
+  CallModel get(const clang::FunctionDecl *Callee);
 
 private:
   clang::ASTContext &Ctx;
