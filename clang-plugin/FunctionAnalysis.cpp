@@ -30,11 +30,13 @@
 #include "llvm/ADT/DenseSet.h"
 #include "llvm/ADT/SmallVector.h"
 
+#include "llvm/ADT/BitVector.h"
+
 #include <algorithm>
 #include <cstdlib>
-#include <map>
-#include <set>
+#include <initializer_list>
 #include <string>
+#include <utility>
 #include <vector>
 
 using namespace clang;
@@ -43,7 +45,46 @@ namespace tsmem {
 namespace {
 
 using ObjId = unsigned;
-using ObjSet = std::set<ObjId>;
+
+/// A small set of objects, kept sorted (the order std::set would give).
+class ObjSet {
+public:
+  ObjSet() = default;
+  ObjSet(std::initializer_list<ObjId> Init) {
+    for (ObjId Id : Init)
+      insert(Id);
+  }
+
+  bool empty() const { return Ids.empty(); }
+  size_t size() const { return Ids.size(); }
+  const ObjId *begin() const { return Ids.begin(); }
+  const ObjId *end() const { return Ids.end(); }
+  bool count(ObjId Id) const {
+    return std::binary_search(Ids.begin(), Ids.end(), Id);
+  }
+  bool insert(ObjId Id) {
+    auto It = std::lower_bound(Ids.begin(), Ids.end(), Id);
+    if (It != Ids.end() && *It == Id)
+      return false;
+    Ids.insert(It, Id);
+    return true;
+  }
+  void insert(const ObjSet &O) {
+    for (ObjId Id : O)
+      insert(Id);
+  }
+  bool erase(ObjId Id) {
+    auto It = std::lower_bound(Ids.begin(), Ids.end(), Id);
+    if (It == Ids.end() || *It != Id)
+      return false;
+    Ids.erase(It);
+    return true;
+  }
+  void clear() { Ids.clear(); }
+
+private:
+  llvm::SmallVector<ObjId, 2> Ids;
+};
 
 /// Objects from here on stand for a tensor a variable got from outside the
 /// function (a parameter, a field) at the point where it is freed.
@@ -77,10 +118,72 @@ struct Obj {
   bool operator!=(const Obj &O) const { return !(*this == O); }
 };
 
+/// A small map kept sorted by key, iterated in key order like std::map.
+template <typename K, typename V> class SortedMap {
+public:
+  using Entry = std::pair<K, V>;
+
+  Entry *begin() { return Entries.begin(); }
+  Entry *end() { return Entries.end(); }
+  const Entry *begin() const { return Entries.begin(); }
+  const Entry *end() const { return Entries.end(); }
+  bool empty() const { return Entries.empty(); }
+
+  V *find(K Key) {
+    auto It = lowerBound(Key);
+    return It != Entries.end() && It->first == Key ? &It->second : nullptr;
+  }
+  const V *find(K Key) const {
+    return const_cast<SortedMap *>(this)->find(Key);
+  }
+  bool count(K Key) const { return find(Key) != nullptr; }
+  /// Like std::map::insert: the entry for Key, and whether it is new.
+  std::pair<V *, bool> insert(K Key, const V &Value) {
+    auto It = lowerBound(Key);
+    if (It != Entries.end() && It->first == Key)
+      return {&It->second, false};
+    It = Entries.insert(It, {Key, Value});
+    return {&It->second, true};
+  }
+  V &operator[](K Key) { return *insert(Key, V()).first; }
+  bool erase(K Key) {
+    auto It = lowerBound(Key);
+    if (It == Entries.end() || It->first != Key)
+      return false;
+    Entries.erase(It);
+    return true;
+  }
+  /// Erases the entries Pred holds for, keeping the others in order.
+  /// Pred sees the entries in order.
+  template <typename P> void eraseIf(P Pred) {
+    Entry *Out = Entries.begin();
+    for (Entry &E : Entries)
+      if (!Pred(E)) {
+        if (Out != &E)
+          *Out = std::move(E);
+        ++Out;
+      }
+    Entries.erase(Out, Entries.end());
+  }
+  void clear() { Entries.clear(); }
+
+private:
+  Entry *lowerBound(K Key) {
+    return std::lower_bound(
+        Entries.begin(), Entries.end(), Key,
+        [](const Entry &E, K Key) { return E.first < Key; });
+  }
+
+  llvm::SmallVector<Entry, 4> Entries;
+};
+
 struct State {
   bool Reached = false;
-  std::map<ObjId, Obj> Objs;
-  std::map<const VarDecl *, ObjSet> Pts;
+  /// Some object may be neither held by a variable nor being returned:
+  /// collect() has work. False only when that is sure.
+  bool Dirty = false;
+  SortedMap<ObjId, Obj> Objs;
+  SortedMap<const VarDecl *, ObjSet> Pts;
   llvm::SmallVector<const void *, 4> Regions; ///< Open scopes, innermost last.
 };
 
@@ -100,10 +203,11 @@ struct RegionInfo {
 enum class LeakCause { Statement, OutOfScope, Return };
 
 /// What the body does, found before building the CFG: no tsmem call at all
-/// means nothing to analyse.
+/// means nothing to analyse. Only for bodies the collector's walker could
+/// not take (BodyFacts::Known false).
 class BodyScan : public RecursiveASTVisitor<BodyScan> {
 public:
-  explicit BodyScan(ASTContext &Ctx) : Ctx(Ctx) {}
+  explicit BodyScan(CallModels &Models) : Models(Models) {}
   bool VisitUnaryOperator(UnaryOperator *UO) {
     if (UO->getOpcode() == UO_AddrOf)
       if (auto *DRE =
@@ -113,40 +217,77 @@ public:
     return true;
   }
   bool VisitCallExpr(CallExpr *CE) {
-    if (modelCall(CE, Ctx).Kind != CallKind::Unknown)
+    if (Models.get(CE).Kind != CallKind::Unknown)
       UsesTsmem = true;
     return true;
   }
-  ASTContext &Ctx;
+  CallModels &Models;
   llvm::DenseSet<const VarDecl *> AddrTaken;
   bool UsesTsmem = false;
 };
 
+/// A CFG element the transfer function acts on, decoded once per function:
+/// the fixpoint passes over the blocks only walk these.
+struct Op {
+  enum Kind : uint8_t {
+    Other,       ///< A statement that only ends a full expression.
+    Call,        ///< CallExpr.
+    Assign,      ///< `=`.
+    Decl,        ///< DeclStmt.
+    Return,      ///< ReturnStmt.
+    Aggregate,   ///< An initializer list or compound literal.
+    IntCast,     ///< An explicit cast to neither a pointer nor void.
+    LifetimeEnd, ///< A variable's lifetime ends.
+    Cleanup,     ///< A scope guard's cleanup function runs.
+  };
+  Kind K;
+  bool Full = false; ///< Ends a full expression: collect() after it.
+  const Stmt *St = nullptr;
+  const VarDecl *VD = nullptr; ///< LifetimeEnd and Cleanup.
+  SourceLocation Loc;          ///< LifetimeEnd and Cleanup: where it ends.
+  CallModel Model;             ///< Call.
+};
+
+/// A block's ops and what its edges do, decoded once per function.
+struct BlockInfo {
+  const CFGBlock *B = nullptr;
+  llvm::SmallVector<Op, 8> Ops;
+  /// Falls through to the function's exit (functionEnd()).
+  bool EndsFunction = false;
+  const ReturnStmt *Ret = nullptr; ///< The block's last return, if any.
+  /// A two-way branch on whether this variable is NULL.
+  const VarDecl *NullTested = nullptr;
+  bool NullOnTrue = false;
+  /// Successors by rank in the reverse post-order (~0u: none there).
+  llvm::SmallVector<unsigned, 2> Succs;
+};
+
 class FunctionAnalyzer {
 public:
-  FunctionAnalyzer(const FunctionDecl *FD, BodyScope Scope, ASTContext &Ctx,
+  FunctionAnalyzer(const FunctionDecl *FD, BodyScope Scope,
+                   const BodyFacts &Facts, CallModels &Models, ASTContext &Ctx,
                    Reporter &Report)
-      : FD(FD), Scope(Scope), Ctx(Ctx), SM(Ctx.getSourceManager()),
-        Report(Report) {}
+      : FD(FD), Scope(Scope), Facts(Facts), Models(Models), Ctx(Ctx),
+        SM(Ctx.getSourceManager()), Report(Report) {}
 
   void run();
 
 private:
   // Dataflow.
   State initialState();
-  void transferBlock(const CFGBlock *B);
-  void refineEdge(State &E, const CFGBlock *B, unsigned SuccIdx);
+  void decode(BlockInfo &BI);
+  void transferBlock(const BlockInfo &BI);
+  void refineEdge(State &E, const BlockInfo &BI);
   static bool join(State &Dst, const State &Src);
 
   // Elements.
-  void visitStmt(const Stmt *St);
-  void visitCall(const CallExpr *CE);
+  void visitOp(const Op &O);
+  void visitCall(const CallExpr *CE, const CallModel &M);
   void visitAssign(const Expr *LHS, const Expr *RHS);
   void visitInit(const VarDecl *VD);
   void visitReturn(const ReturnStmt *RS);
-  void visitCleanup(const VarDecl *VD, const CFGBlock *B, unsigned Index);
-  void visitLifetimeEnd(const VarDecl *VD, const Stmt *Trigger);
-  void functionEnd(const CFGBlock *B);
+  void visitLifetimeEnd(const VarDecl *VD, SourceLocation Loc);
+  void functionEnd(const BlockInfo &BI);
 
   // Effects.
   void allocate(const CallExpr *CE);
@@ -171,23 +312,29 @@ private:
   // Helpers.
   ObjSet eval(const Expr *E) const;
   bool isTracked(const VarDecl *VD) const;
-  const CallModel &model(const CallExpr *CE) const;
+  CallModel model(const CallExpr *CE) const { return Models.get(CE); }
   bool isScopeBeginCall(const Expr *E) const;
   bool isFullExpression(const Stmt *St) const;
+  bool isStmtExprBody(const Stmt *St) const;
   const VarDecl *nullTestedVar(const Expr *C, bool &NullOnTrue) const;
   std::string siteName(ObjId Id) const;
   SourceLocation locOf(const Stmt *Trigger) const;
 
   const FunctionDecl *FD;
   BodyScope Scope;
+  /// The collector's facts; or, when it has none (Known false), the
+  /// analysis finds AddrTaken and UsesTsmem itself and asks Parents.
+  const BodyFacts &Facts;
+  CallModels &Models;
   ASTContext &Ctx;
   const SourceManager &SM;
   Reporter &Report;
 
   std::unique_ptr<CFG> Cfg;
   std::unique_ptr<ParentMap> Parents;
-  llvm::DenseSet<const VarDecl *> AddrTaken;
-  mutable llvm::DenseMap<const CallExpr *, CallModel> Models;
+  BodyFacts Scanned;
+  const llvm::DenseSet<const VarDecl *> *AddrTaken = nullptr;
+  mutable llvm::DenseMap<const VarDecl *, bool> Tracked;
   llvm::DenseMap<const CallExpr *, unsigned> SiteIndex;
   std::vector<const CallExpr *> Sites;
   llvm::DenseMap<const void *, RegionInfo> RegionInfos;
@@ -195,22 +342,25 @@ private:
 
   State S;                ///< The state being transferred.
   bool Reporting = false; ///< Only the last pass over the fixpoint reports.
+  /// The transfer met something to report (whether Reporting or not).
+  bool WouldReport = false;
+  /// A scope key was seen with two kinds or beginnings: which one
+  /// RegionInfos holds depends on the order of the transfers.
+  bool RegionInfoVaries = false;
 };
 
 //===----------------------------------------------------------------------===//
 // Helpers
 //===----------------------------------------------------------------------===//
 
-const CallModel &FunctionAnalyzer::model(const CallExpr *CE) const {
-  auto It = Models.find(CE);
-  if (It != Models.end())
-    return It->second;
-  return Models[CE] = modelCall(CE, Ctx);
-}
-
 bool FunctionAnalyzer::isTracked(const VarDecl *VD) const {
-  return VD && VD->hasLocalStorage() && isTensorPointer(VD->getType()) &&
-         !AddrTaken.count(VD);
+  if (!VD)
+    return false;
+  auto [It, New] = Tracked.insert({VD, false});
+  if (New)
+    It->second = VD->hasLocalStorage() && isTensorPointer(VD->getType()) &&
+                 !AddrTaken->count(VD);
+  return It->second;
 }
 
 static const VarDecl *varOf(const Expr *E) {
@@ -229,31 +379,33 @@ ObjSet FunctionAnalyzer::eval(const Expr *E) const {
     const auto *VD = dyn_cast<VarDecl>(DRE->getDecl());
     if (!isTracked(VD))
       return {};
-    auto It = S.Pts.find(VD);
-    return It == S.Pts.end() ? ObjSet() : It->second;
+    const ObjSet *Os = S.Pts.find(VD);
+    return Os ? *Os : ObjSet();
   }
   if (const auto *CE = dyn_cast<CallExpr>(E)) {
-    const CallModel &M = model(CE);
+    // Only TS_OWNED calls have sites: look there first.
+    auto It = SiteIndex.find(CE);
+    if (It != SiteIndex.end()) {
+      if (!S.Objs.count(It->second * 2))
+        return {};
+      return {It->second * 2};
+    }
+    CallModel M = model(CE);
     if ((M.Kind == CallKind::Escape || M.Kind == CallKind::Keep) &&
         CE->getNumArgs() == 1)
       return eval(CE->getArg(0));
-    if (M.Kind != CallKind::Owned)
-      return {};
-    auto It = SiteIndex.find(CE);
-    if (It == SiteIndex.end() || !S.Objs.count(It->second * 2))
-      return {};
-    return {It->second * 2};
+    return {};
   }
   if (const auto *CO = dyn_cast<ConditionalOperator>(E)) {
     ObjSet Os = eval(CO->getTrueExpr());
     ObjSet F = eval(CO->getFalseExpr());
-    Os.insert(F.begin(), F.end());
+    Os.insert(F);
     return Os;
   }
   if (const auto *BCO = dyn_cast<BinaryConditionalOperator>(E)) {
     ObjSet Os = eval(BCO->getCommon());
     ObjSet F = eval(BCO->getFalseExpr());
-    Os.insert(F.begin(), F.end());
+    Os.insert(F);
     return Os;
   }
   if (const auto *OVE = dyn_cast<OpaqueValueExpr>(E))
@@ -280,10 +432,21 @@ bool FunctionAnalyzer::isScopeBeginCall(const Expr *E) const {
 bool FunctionAnalyzer::isFullExpression(const Stmt *St) const {
   if (!isa<Expr>(St))
     return true;
-  const Stmt *P = Parents->getParentIgnoreParenCasts(St);
+  if (Facts.Known)
+    return Facts.FullExprs.count(St);
+  const Stmt *P = Parents->getParentIgnoreParenCasts(const_cast<Stmt *>(St));
   if (!P)
     return true;
   return !isa<Expr>(P) && !isa<DeclStmt>(P) && !isa<ReturnStmt>(P);
+}
+
+/// The body of a GNU statement expression.
+bool FunctionAnalyzer::isStmtExprBody(const Stmt *St) const {
+  if (!isa<CompoundStmt>(St))
+    return false;
+  if (Facts.Known)
+    return Facts.StmtExprBodies.count(St);
+  return isa_and_nonnull<StmtExpr>(Parents->getParent(St));
 }
 
 const VarDecl *FunctionAnalyzer::nullTestedVar(const Expr *C,
@@ -349,14 +512,13 @@ void FunctionAnalyzer::allocate(const CallExpr *CE) {
   if (New)
     Sites.push_back(CE);
   ObjId Id = It->second * 2, Older = Id + 1;
-  auto Prev = S.Objs.find(Id);
-  if (Prev != S.Objs.end()) {
+  if (const Obj *Prev = S.Objs.find(Id)) {
     // The site runs again: what it made before becomes "older".
-    Obj P = Prev->second;
-    S.Objs.erase(Prev);
-    auto [OIt, ONew] = S.Objs.insert({Older, P});
+    Obj P = *Prev;
+    S.Objs.erase(Id);
+    auto [OIt, ONew] = S.Objs.insert(Older, P);
     if (!ONew)
-      OIt->second.Bits |= P.Bits;
+      OIt->Bits |= P.Bits;
     for (auto &[VD, Os] : S.Pts)
       if (Os.erase(Id))
         Os.insert(Older);
@@ -369,15 +531,17 @@ void FunctionAnalyzer::allocate(const CallExpr *CE) {
     O.Region = S.Regions.back();
   }
   S.Objs[Id] = O;
+  S.Dirty = true;
 }
 
 void FunctionAnalyzer::handOn(const ObjSet &Os) {
   for (ObjId Id : Os) {
-    auto It = S.Objs.find(Id);
-    if (It == S.Objs.end())
+    Obj *O = S.Objs.find(Id);
+    if (!O)
       continue;
-    It->second.Bits = HandedOn;
-    It->second.Ret = nullptr;
+    O->Bits = HandedOn;
+    O->Ret = nullptr;
+    S.Dirty = true;
   }
 }
 
@@ -398,22 +562,23 @@ void FunctionAnalyzer::consume(const ObjSet &Os, const CallExpr *CE,
     }
   }
   for (ObjId Id : Os) {
-    auto It = S.Objs.find(Id);
-    if (It == S.Objs.end())
+    Obj *P = S.Objs.find(Id);
+    if (!P)
       continue;
-    Obj &O = It->second;
+    Obj &O = *P;
     O.Bits = Strong ? Bit : (O.Bits | Bit);
     O.FreedBy = CE;
     O.Ret = nullptr;
+    S.Dirty = true;
   }
 }
 
 void FunctionAnalyzer::escape(const ObjSet &Os) {
   for (ObjId Id : Os) {
-    auto It = S.Objs.find(Id);
-    if (It == S.Objs.end())
+    Obj *P = S.Objs.find(Id);
+    if (!P)
       continue;
-    Obj &O = It->second;
+    Obj &O = *P;
     if ((O.Bits & Scoped) && !S.Regions.empty() &&
         O.Region == S.Regions.back()) {
       // From the current scope to its parent; beyond the function (or at
@@ -432,17 +597,21 @@ void FunctionAnalyzer::registerInScope(const ObjSet &Os) {
   if (S.Regions.empty())
     return;
   for (ObjId Id : Os) {
-    auto It = S.Objs.find(Id);
-    if (It != S.Objs.end() && It->second.Bits == Owned) {
-      It->second.Bits = Scoped;
-      It->second.Region = S.Regions.back();
+    Obj *O = S.Objs.find(Id);
+    if (O && O->Bits == Owned) {
+      O->Bits = Scoped;
+      O->Region = S.Regions.back();
     }
   }
 }
 
 void FunctionAnalyzer::pushRegion(const void *Key, RegionKind Kind,
                                   SourceLocation Loc) {
-  RegionInfos[Key] = {Kind, Loc};
+  auto [It, New] = RegionInfos.insert({Key, {Kind, Loc}});
+  if (!New && (It->second.Kind != Kind || It->second.Begin != Loc)) {
+    It->second = {Kind, Loc};
+    RegionInfoVaries = true;
+  }
   S.Regions.push_back(Key);
 }
 
@@ -467,13 +636,17 @@ void FunctionAnalyzer::leaveRegion(const void *Key) {
     if ((O.Bits & Scoped) && O.Region == Key) {
       O.Bits = (O.Bits & ~Scoped) | HandedOn;
       O.Ret = nullptr;
+      S.Dirty = true;
     }
 }
 
 /// Is a ts_scope_begin() call's id kept in a local variable, where
 /// visitInit and visitAssign follow it?
 bool FunctionAnalyzer::isBoundToLocal(const CallExpr *CE) const {
-  const Stmt *P = Parents->getParentIgnoreParenCasts(CE);
+  const Stmt *P =
+      Facts.Known
+          ? Facts.ScopeBeginParents.lookup(CE)
+          : Parents->getParentIgnoreParenCasts(const_cast<CallExpr *>(CE));
   if (isa_and_nonnull<DeclStmt>(P))
     return true;
   if (const auto *BO = dyn_cast_or_null<BinaryOperator>(P)) {
@@ -492,6 +665,7 @@ void FunctionAnalyzer::endOneRegion(const void *Key, SourceLocation EndLoc) {
       reportUnescapedReturn(O, Key);
       O.Bits = (O.Bits & ~Scoped) | HandedOn;
       O.Ret = nullptr;
+      S.Dirty = true;
       continue;
     }
     O.Bits = (O.Bits & ~Scoped) | Ended;
@@ -501,18 +675,23 @@ void FunctionAnalyzer::endOneRegion(const void *Key, SourceLocation EndLoc) {
 
 void FunctionAnalyzer::collect(SourceLocation Loc, LeakCause Cause,
                                const VarDecl *Dying) {
-  ObjSet Held;
-  for (const auto &[VD, Os] : S.Pts)
-    Held.insert(Os.begin(), Os.end());
-  for (auto It = S.Objs.begin(); It != S.Objs.end();) {
-    if (Held.count(It->first) || It->second.Ret) {
-      ++It;
-      continue;
-    }
-    if (It->second.Bits == Owned)
-      reportLeak(It->first, It->second, Loc, Cause, Dying);
-    It = S.Objs.erase(It);
-  }
+  // Clean: every object is held or being returned.
+  if (!S.Dirty)
+    return;
+  S.Dirty = false;
+  auto IsHeld = [&](ObjId Id) {
+    for (const auto &[VD, Os] : S.Pts)
+      if (Os.count(Id))
+        return true;
+    return false;
+  };
+  S.Objs.eraseIf([&](const std::pair<ObjId, Obj> &E) {
+    if (E.second.Ret || IsHeld(E.first))
+      return false;
+    if (E.second.Bits == Owned)
+      reportLeak(E.first, E.second, Loc, Cause, Dying);
+    return true;
+  });
 }
 
 //===----------------------------------------------------------------------===//
@@ -521,8 +700,8 @@ void FunctionAnalyzer::collect(SourceLocation Loc, LeakCause Cause,
 
 bool FunctionAnalyzer::mustBeIn(const ObjSet &Os, uint8_t Mask) const {
   for (ObjId Id : Os) {
-    auto It = S.Objs.find(Id);
-    if (It == S.Objs.end() || !It->second.Bits || (It->second.Bits & ~Mask))
+    const Obj *O = S.Objs.find(Id);
+    if (!O || !O->Bits || (O->Bits & ~Mask))
       return false;
   }
   return !Os.empty();
@@ -531,7 +710,8 @@ bool FunctionAnalyzer::mustBeIn(const ObjSet &Os, uint8_t Mask) const {
 bool FunctionAnalyzer::checkUse(const ObjSet &Os, const Expr *Use,
                                 const CallExpr *Freeing) {
   if (mustBeIn(Os, Freed | Released)) {
-    const Obj &O = S.Objs.find(*Os.begin())->second;
+    WouldReport = true;
+    const Obj &O = *S.Objs.find(*Os.begin());
     bool WasReleased = O.Bits == Released;
     if (Reporting) {
       bool Shown;
@@ -555,7 +735,8 @@ bool FunctionAnalyzer::checkUse(const ObjSet &Os, const Expr *Use,
     return true;
   }
   if (mustBeIn(Os, Ended)) {
-    const Obj &O = S.Objs.find(*Os.begin())->second;
+    WouldReport = true;
+    const Obj &O = *S.Objs.find(*Os.begin());
     if (Reporting &&
         Report.warn(Check::UseAfterScope, Use->getBeginLoc(),
                     "use of a tensor after the scope that owned it ended "
@@ -569,6 +750,7 @@ bool FunctionAnalyzer::checkUse(const ObjSet &Os, const Expr *Use,
 
 void FunctionAnalyzer::reportLeak(ObjId Id, const Obj &O, SourceLocation Loc,
                                   LeakCause Cause, const VarDecl *Dying) {
+  WouldReport = true;
   if (!Reporting)
     return;
   std::string Made = "tensor from '" + siteName(Id) + "'";
@@ -599,6 +781,7 @@ void FunctionAnalyzer::reportLeak(ObjId Id, const Obj &O, SourceLocation Loc,
 }
 
 void FunctionAnalyzer::reportUnescapedReturn(const Obj &O, const void *Region) {
+  WouldReport = true;
   if (!Reporting)
     return;
   const Expr *Value = O.Ret->getRetValue();
@@ -628,35 +811,49 @@ void FunctionAnalyzer::reportUnescapedReturn(const Obj &O, const void *Region) {
 // Elements
 //===----------------------------------------------------------------------===//
 
-void FunctionAnalyzer::visitStmt(const Stmt *St) {
-  if (const auto *CE = dyn_cast<CallExpr>(St)) {
-    visitCall(CE);
-  } else if (const auto *BO = dyn_cast<BinaryOperator>(St)) {
-    if (BO->getOpcode() == BO_Assign)
-      visitAssign(BO->getLHS(), BO->getRHS());
-  } else if (const auto *DS = dyn_cast<DeclStmt>(St)) {
-    for (const Decl *D : DS->decls())
+void FunctionAnalyzer::visitOp(const Op &O) {
+  switch (O.K) {
+  case Op::Other:
+    break;
+  case Op::Call:
+    visitCall(cast<CallExpr>(O.St), O.Model);
+    break;
+  case Op::Assign: {
+    const auto *BO = cast<BinaryOperator>(O.St);
+    visitAssign(BO->getLHS(), BO->getRHS());
+    break;
+  }
+  case Op::Decl:
+    for (const Decl *D : cast<DeclStmt>(O.St)->decls())
       if (const auto *VD = dyn_cast<VarDecl>(D))
         visitInit(VD);
-  } else if (const auto *RS = dyn_cast<ReturnStmt>(St)) {
-    visitReturn(RS);
-  } else if (isa<InitListExpr>(St) || isa<CompoundLiteralExpr>(St) ||
-             isa<DesignatedInitExpr>(St)) {
+    break;
+  case Op::Return:
+    visitReturn(cast<ReturnStmt>(O.St));
+    break;
+  case Op::Aggregate:
     // Stored into an aggregate: its owner is whatever owns the aggregate.
-    for (const Stmt *Child : St->children())
+    for (const Stmt *Child : O.St->children())
       if (const auto *E = dyn_cast_or_null<Expr>(Child))
         handOn(eval(E));
-  } else if (const auto *Cast = dyn_cast<ExplicitCastExpr>(St)) {
+    break;
+  case Op::IntCast:
     // Turned into an integer: nobody can follow it any more.
-    if (!Cast->getType()->isPointerType() && !Cast->getType()->isVoidType())
-      handOn(eval(Cast->getSubExpr()));
+    handOn(eval(cast<ExplicitCastExpr>(O.St)->getSubExpr()));
+    break;
+  case Op::LifetimeEnd:
+    visitLifetimeEnd(O.VD, O.Loc);
+    return;
+  case Op::Cleanup:
+    // The guard's lifetime end, right after, knows what ended the block.
+    endRegion(O.VD, O.Loc);
+    return;
   }
-  if (isFullExpression(St))
-    collect(St->getBeginLoc(), LeakCause::Statement, nullptr);
+  if (O.Full)
+    collect(O.St->getBeginLoc(), LeakCause::Statement, nullptr);
 }
 
-void FunctionAnalyzer::visitCall(const CallExpr *CE) {
-  const CallModel &M = model(CE);
+void FunctionAnalyzer::visitCall(const CallExpr *CE, const CallModel &M) {
   if (M.Kind == CallKind::ScopeEnd) {
     if (CE->getNumArgs() == 1)
       if (const VarDecl *VD = varOf(CE->getArg(0)))
@@ -701,6 +898,7 @@ void FunctionAnalyzer::visitCall(const CallExpr *CE) {
         O.FreedBy = CE;
         S.Objs[It->second] = O;
         S.Pts[VD] = {It->second};
+        S.Dirty = true;
       }
       continue;
     }
@@ -763,6 +961,7 @@ void FunctionAnalyzer::visitAssign(const Expr *LHS, const Expr *RHS) {
     for (ObjId Id : Os)
       S.Objs[Id].LastVar = VD;
     S.Pts[VD] = std::move(Os);
+    S.Dirty = true;
     return;
   }
   handOn(Os); // A global, a field, an array, through a pointer...
@@ -783,6 +982,7 @@ void FunctionAnalyzer::visitInit(const VarDecl *VD) {
     for (ObjId Id : Os)
       S.Objs[Id].LastVar = VD;
     S.Pts[VD] = std::move(Os);
+    S.Dirty = true;
     return;
   }
   handOn(Os); // static locals, aggregates, void pointers...
@@ -797,10 +997,10 @@ void FunctionAnalyzer::visitReturn(const ReturnStmt *RS) {
     return;
   }
   for (ObjId Id : Os) {
-    auto It = S.Objs.find(Id);
-    if (It == S.Objs.end())
+    Obj *P = S.Objs.find(Id);
+    if (!P)
       continue;
-    Obj &O = It->second;
+    Obj &O = *P;
     if (O.Bits & Scoped) {
       O.Ret = RS;
       O.RetFixable = !S.Regions.empty() && O.Region == S.Regions.back();
@@ -810,38 +1010,15 @@ void FunctionAnalyzer::visitReturn(const ReturnStmt *RS) {
   }
 }
 
-void FunctionAnalyzer::visitCleanup(const VarDecl *VD, const CFGBlock *B,
-                                    unsigned Index) {
-  if (!isScopeGuard(VD))
-    return;
-  // The guard's lifetime end, right after, knows what ended the block.
-  SourceLocation EndLoc;
-  for (unsigned I = Index + 1; I < B->size() && EndLoc.isInvalid(); ++I)
-    if (auto LE = (*B)[I].getAs<CFGLifetimeEnds>())
-      if (LE->getVarDecl() == VD)
-        EndLoc = locOf(LE->getTriggerStmt());
-  endRegion(VD, EndLoc);
-}
-
-void FunctionAnalyzer::visitLifetimeEnd(const VarDecl *VD,
-                                        const Stmt *Trigger) {
-  // The variables of a GNU statement expression die before its value is
-  // bound: let them hold their tensors until the function ends.
-  if (Trigger && isa<CompoundStmt>(Trigger) &&
-      isa_and_nonnull<StmtExpr>(Parents->getParent(Trigger)))
-    return;
+void FunctionAnalyzer::visitLifetimeEnd(const VarDecl *VD, SourceLocation Loc) {
   if (!S.Pts.erase(VD))
     return;
-  collect(locOf(Trigger), LeakCause::OutOfScope, VD);
+  S.Dirty = true;
+  collect(Loc, LeakCause::OutOfScope, VD);
 }
 
-void FunctionAnalyzer::functionEnd(const CFGBlock *B) {
-  const ReturnStmt *Ret = nullptr;
-  for (const CFGElement &E : *B)
-    if (auto CS = E.getAs<CFGStmt>())
-      if (const auto *RS = dyn_cast<ReturnStmt>(CS->getStmt()))
-        Ret = RS;
-  SourceLocation EndLoc = Ret ? Ret->getBeginLoc() : FD->getBodyRBrace();
+void FunctionAnalyzer::functionEnd(const BlockInfo &BI) {
+  SourceLocation EndLoc = BI.Ret ? BI.Ret->getBeginLoc() : FD->getBodyRBrace();
   while (!S.Regions.empty()) {
     const void *K = S.Regions.pop_back_val();
     RegionKind Kind = RegionInfos.lookup(K).Kind;
@@ -854,9 +1031,11 @@ void FunctionAnalyzer::functionEnd(const CFGBlock *B) {
       if ((O.Bits & Scoped) && O.Region == K) {
         O.Bits = (O.Bits & ~Scoped) | HandedOn;
         O.Ret = nullptr;
+        S.Dirty = true;
       }
   }
   S.Pts.clear();
+  S.Dirty = true;
   collect(EndLoc, LeakCause::Return, nullptr);
 }
 
@@ -874,48 +1053,96 @@ State FunctionAnalyzer::initialState() {
   return S;
 }
 
-void FunctionAnalyzer::transferBlock(const CFGBlock *B) {
+/// Reads what transferBlock() and refineEdge() need off the block's
+/// elements: everything that depends on the block and not on the state.
+void FunctionAnalyzer::decode(BlockInfo &BI) {
+  const CFGBlock *B = BI.B;
   for (unsigned I = 0, N = B->size(); I < N; ++I) {
     CFGElement E = (*B)[I];
-    if (auto CS = E.getAs<CFGStmt>())
-      visitStmt(CS->getStmt());
-    else if (auto LE = E.getAs<CFGLifetimeEnds>())
-      visitLifetimeEnd(LE->getVarDecl(), LE->getTriggerStmt());
-    else if (auto CF = E.getAs<CFGCleanupFunction>())
-      visitCleanup(CF->getVarDecl(), B, I);
+    if (auto CS = E.getAs<CFGStmt>()) {
+      const Stmt *St = CS->getStmt();
+      Op O{Op::Other};
+      O.St = St;
+      if (const auto *CE = dyn_cast<CallExpr>(St)) {
+        O.K = Op::Call;
+        O.Model = model(CE);
+      } else if (const auto *BO = dyn_cast<BinaryOperator>(St)) {
+        if (BO->getOpcode() == BO_Assign)
+          O.K = Op::Assign;
+      } else if (isa<DeclStmt>(St)) {
+        O.K = Op::Decl;
+      } else if (const auto *RS = dyn_cast<ReturnStmt>(St)) {
+        O.K = Op::Return;
+        BI.Ret = RS;
+      } else if (isa<InitListExpr>(St) || isa<CompoundLiteralExpr>(St) ||
+                 isa<DesignatedInitExpr>(St)) {
+        O.K = Op::Aggregate;
+      } else if (const auto *Cast = dyn_cast<ExplicitCastExpr>(St)) {
+        if (!Cast->getType()->isPointerType() && !Cast->getType()->isVoidType())
+          O.K = Op::IntCast;
+      }
+      O.Full = isFullExpression(St);
+      if (O.K != Op::Other || O.Full)
+        BI.Ops.push_back(O);
+    } else if (auto LE = E.getAs<CFGLifetimeEnds>()) {
+      // The variables of a GNU statement expression die before its value
+      // is bound: let them hold their tensors until the function ends.
+      const Stmt *Trigger = LE->getTriggerStmt();
+      if (Trigger && isStmtExprBody(Trigger))
+        continue;
+      Op O{Op::LifetimeEnd};
+      O.VD = LE->getVarDecl();
+      O.Loc = locOf(Trigger);
+      BI.Ops.push_back(O);
+    } else if (auto CF = E.getAs<CFGCleanupFunction>()) {
+      const VarDecl *VD = CF->getVarDecl();
+      if (!isScopeGuard(VD))
+        continue;
+      Op O{Op::Cleanup};
+      O.VD = VD;
+      for (unsigned J = I + 1; J < N && O.Loc.isInvalid(); ++J)
+        if (auto LE = (*B)[J].getAs<CFGLifetimeEnds>())
+          if (LE->getVarDecl() == VD)
+            O.Loc = locOf(LE->getTriggerStmt());
+      BI.Ops.push_back(O);
+    }
   }
-  if (B->hasNoReturnElement())
-    return;
-  for (const CFGBlock::AdjacentBlock &Succ : B->succs())
-    if (Succ.getReachableBlock() == &Cfg->getExit()) {
-      functionEnd(B);
-      return;
+  if (!B->hasNoReturnElement())
+    for (const CFGBlock::AdjacentBlock &Succ : B->succs())
+      if (Succ.getReachableBlock() == &Cfg->getExit()) {
+        BI.EndsFunction = true;
+        break;
+      }
+  if (B->succ_size() == 2)
+    if (const Expr *C = B->getLastCondition()) {
+      const VarDecl *VD = nullTestedVar(C, BI.NullOnTrue);
+      if (isTracked(VD))
+        BI.NullTested = VD;
     }
 }
 
-void FunctionAnalyzer::refineEdge(State &E, const CFGBlock *B,
-                                  unsigned SuccIdx) {
-  if (B->succ_size() != 2)
+void FunctionAnalyzer::transferBlock(const BlockInfo &BI) {
+  for (const Op &O : BI.Ops)
+    visitOp(O);
+  if (BI.EndsFunction)
+    functionEnd(BI);
+}
+
+/// On the edge where BI's null test holds (the variable is NULL).
+void FunctionAnalyzer::refineEdge(State &E, const BlockInfo &BI) {
+  ObjSet *Os = E.Pts.find(BI.NullTested);
+  if (!Os)
     return;
-  const Expr *C = B->getLastCondition();
-  if (!C)
-    return;
-  bool NullOnTrue = false;
-  const VarDecl *VD = nullTestedVar(C, NullOnTrue);
-  if (!isTracked(VD) || (SuccIdx == 0) != NullOnTrue)
-    return;
-  auto It = E.Pts.find(VD);
-  if (It == E.Pts.end())
-    return;
-  if (It->second.size() != 1) {
-    It->second.clear();
+  if (Os->size() != 1) {
+    Os->clear();
+    E.Dirty = true;
     return;
   }
   // The only tensor it could hold was never made (the call failed).
-  ObjId Id = *It->second.begin();
+  ObjId Id = *Os->begin();
   E.Objs.erase(Id);
-  for (auto &[V, Os] : E.Pts)
-    Os.erase(Id);
+  for (auto &[V, Held] : E.Pts)
+    Held.erase(Id);
 }
 
 bool FunctionAnalyzer::join(State &Dst, const State &Src) {
@@ -925,16 +1152,19 @@ bool FunctionAnalyzer::join(State &Dst, const State &Src) {
     Dst = Src;
     return true;
   }
+  // Only a hint, which Changed need not report: states of the same content
+  // are just as clean.
+  Dst.Dirty |= Src.Dirty;
   bool Changed = false;
   for (const auto &[Id, O] : Src.Objs) {
-    auto [It, New] = Dst.Objs.insert({Id, O});
+    auto [P, New] = Dst.Objs.insert(Id, O);
     if (New) {
       if (isForeign(Id))
-        It->second.Bits |= HandedOn;
+        P->Bits |= HandedOn;
       Changed = true;
       continue;
     }
-    Obj &D = It->second;
+    Obj &D = *P;
     Obj Before = D;
     D.Bits |= O.Bits;
     if ((O.Bits & Scoped) && D.Region != O.Region)
@@ -961,7 +1191,7 @@ bool FunctionAnalyzer::join(State &Dst, const State &Src) {
   for (const auto &[VD, Os] : Src.Pts) {
     ObjSet &DOs = Dst.Pts[VD];
     size_t Size = DOs.size();
-    DOs.insert(Os.begin(), Os.end());
+    DOs.insert(Os);
     Changed |= DOs.size() != Size;
   }
   size_t Common = 0;
@@ -979,14 +1209,20 @@ void FunctionAnalyzer::run() {
   const Stmt *Body = FD->getBody();
   if (!Body)
     return;
-  BodyScan Scan(Ctx);
-  Scan.TraverseStmt(const_cast<Stmt *>(Body));
+  const BodyFacts *F = &Facts;
+  if (!Facts.Known) {
+    BodyScan Scan(Models);
+    Scan.TraverseStmt(const_cast<Stmt *>(Body));
+    Scanned.UsesTsmem = Scan.UsesTsmem;
+    Scanned.AddrTaken = std::move(Scan.AddrTaken);
+    F = &Scanned;
+  }
   // TSMEM_ANALYZE_ALL=1 analyses functions without any tsmem call too: the
   // robustness test on foreign code (tests/realcode) uses it.
   static const bool AnalyzeAll = std::getenv("TSMEM_ANALYZE_ALL") != nullptr;
-  if (!Scan.UsesTsmem && Scope == BodyScope::None && !AnalyzeAll)
+  if (!F->UsesTsmem && Scope == BodyScope::None && !AnalyzeAll)
     return;
-  AddrTaken = std::move(Scan.AddrTaken);
+  AddrTaken = &F->AddrTaken;
 
   CFG::BuildOptions Opts;
   Opts.setAllAlwaysAdd();
@@ -995,72 +1231,101 @@ void FunctionAnalyzer::run() {
   Cfg = CFG::buildCFG(FD, const_cast<Stmt *>(Body), &Ctx, Opts);
   if (!Cfg)
     return;
-  Parents = std::make_unique<ParentMap>(const_cast<Stmt *>(Body));
+  if (!Facts.Known)
+    Parents = std::make_unique<ParentMap>(const_cast<Stmt *>(Body));
 
   // Reverse post-order by hand: unreachable successors are null blocks,
   // which llvm::ReversePostOrderTraversal would step on.
-  std::vector<const CFGBlock *> Order;
-  llvm::DenseMap<const CFGBlock *, unsigned> Rank;
+  std::vector<BlockInfo> Blocks;
+  std::vector<unsigned> Rank(Cfg->getNumBlockIDs(), ~0u);
   {
-    llvm::DenseSet<const CFGBlock *> Seen;
+    std::vector<bool> Seen(Cfg->getNumBlockIDs());
     llvm::SmallVector<std::pair<const CFGBlock *, unsigned>, 32> Stack;
     Stack.push_back({&Cfg->getEntry(), 0});
-    Seen.insert(&Cfg->getEntry());
+    Seen[Cfg->getEntry().getBlockID()] = true;
     while (!Stack.empty()) {
       auto &[B, Next] = Stack.back();
       if (Next < B->succ_size()) {
         const CFGBlock *T = B->succ_begin()[Next++].getReachableBlock();
-        if (T && Seen.insert(T).second)
+        if (T && !Seen[T->getBlockID()]) {
+          Seen[T->getBlockID()] = true;
           Stack.push_back({T, 0});
+        }
         continue;
       }
-      Order.push_back(B);
+      Blocks.emplace_back();
+      Blocks.back().B = B;
       Stack.pop_back();
     }
-    std::reverse(Order.begin(), Order.end());
-    for (unsigned I = 0; I < Order.size(); ++I)
-      Rank[Order[I]] = I;
+    std::reverse(Blocks.begin(), Blocks.end());
+    for (unsigned I = 0; I < Blocks.size(); ++I)
+      Rank[Blocks[I].B->getBlockID()] = I;
   }
-  std::vector<State> In(Order.size());
-  In[Rank[&Cfg->getEntry()]] = initialState();
+  const CFGBlock *Exit = &Cfg->getExit();
+  for (BlockInfo &BI : Blocks) {
+    decode(BI);
+    for (const CFGBlock::AdjacentBlock &Succ : BI.B->succs()) {
+      const CFGBlock *T = Succ.getReachableBlock();
+      BI.Succs.push_back(!T || T == Exit ? ~0u : Rank[T->getBlockID()]);
+    }
+  }
 
-  std::set<unsigned> Work = {Rank[&Cfg->getEntry()]};
-  unsigned Budget = 64 * Order.size() + 256;
-  while (!Work.empty()) {
+  std::vector<State> In(Blocks.size());
+  unsigned EntryIdx = Rank[Cfg->getEntry().getBlockID()];
+  In[EntryIdx] = initialState();
+
+  // Any change to a block's entry state queues the block again, so its last
+  // transfer saw the final state: the reporting pass only needs to redo
+  // the transfers that met something to report.
+  llvm::BitVector Reports(Blocks.size());
+  llvm::BitVector Work(Blocks.size());
+  Work.set(EntryIdx);
+  unsigned Budget = 64 * Blocks.size() + 256;
+  State E;
+  for (int Idx = Work.find_first(); Idx != -1; Idx = Work.find_first()) {
     if (Budget-- == 0)
       return; // Too hard to model: stay quiet.
-    unsigned Idx = *Work.begin();
-    Work.erase(Work.begin());
-    const CFGBlock *B = Order[Idx];
+    Work.reset(Idx);
+    const BlockInfo &BI = Blocks[Idx];
     S = In[Idx];
-    transferBlock(B);
-    unsigned SuccIdx = 0;
-    for (const CFGBlock::AdjacentBlock &Succ : B->succs()) {
-      const CFGBlock *T = Succ.getReachableBlock();
-      unsigned ThisIdx = SuccIdx++;
-      if (!T || T == &Cfg->getExit() || !Rank.count(T))
+    WouldReport = false;
+    transferBlock(BI);
+    Reports[Idx] = WouldReport;
+    for (unsigned SuccIdx = 0; SuccIdx < BI.Succs.size(); ++SuccIdx) {
+      unsigned T = BI.Succs[SuccIdx];
+      if (T == ~0u)
         continue;
-      State E = S;
-      refineEdge(E, B, ThisIdx);
-      if (join(In[Rank[T]], E))
-        Work.insert(Rank[T]);
+      bool Changed;
+      if (BI.NullTested && (SuccIdx == 0) == BI.NullOnTrue) {
+        E = S;
+        refineEdge(E, BI);
+        Changed = join(In[T], E);
+      } else {
+        Changed = join(In[T], S);
+      }
+      if (Changed)
+        Work.set(T);
     }
   }
 
   Reporting = true;
-  for (unsigned Idx = 0; Idx < Order.size(); ++Idx) {
+  if (RegionInfoVaries)
+    Reports.set();
+  for (int Idx = Reports.find_first(); Idx != -1;
+       Idx = Reports.find_next(Idx)) {
     if (!In[Idx].Reached)
       continue;
     S = In[Idx];
-    transferBlock(Order[Idx]);
+    transferBlock(Blocks[Idx]);
   }
 }
 
 } // namespace
 
-void analyzeFunction(const FunctionDecl *FD, BodyScope Scope, ASTContext &Ctx,
-                     Reporter &Report) {
-  FunctionAnalyzer(FD, Scope, Ctx, Report).run();
+void analyzeFunction(const FunctionDecl *FD, BodyScope Scope,
+                     const BodyFacts &Facts, CallModels &Models,
+                     ASTContext &Ctx, Reporter &Report) {
+  FunctionAnalyzer(FD, Scope, Facts, Models, Ctx, Report).run();
 }
 
 } // namespace tsmem

@@ -12,18 +12,48 @@
 
 #include "OwnershipModel.h"
 
+#include "llvm/ADT/DenseMap.h"
+#include "llvm/ADT/DenseSet.h"
+#include "llvm/ADT/SmallPtrSet.h"
+
 namespace clang {
 class ASTContext;
+class CallExpr;
 class FunctionDecl;
+class Stmt;
+class VarDecl;
 } // namespace clang
 
 namespace tsmem {
 
 class Reporter;
 
+/// What one walk over a function body found, so that the analysis needs
+/// neither a walk of its own nor a ParentMap. "Parent" means what
+/// clang::ParentMap would say; "effective parent" skips parentheses and
+/// casts (ParentMap::getParentIgnoreParenCasts).
+struct BodyFacts {
+  /// False: the walker met code it does not handle exactly; the analysis
+  /// then scans the body and builds a ParentMap itself.
+  bool Known = false;
+  /// Calls something tsmem models.
+  bool UsesTsmem = false;
+  /// Variables whose address is taken (&v).
+  llvm::DenseSet<const clang::VarDecl *> AddrTaken;
+  /// Expressions whose effective parent is neither an expression, a
+  /// declaration nor a return: the ends of full expressions.
+  llvm::DenseSet<const clang::Stmt *> FullExprs;
+  /// Compound statements that are the body of a GNU statement expression.
+  llvm::SmallPtrSet<const clang::Stmt *, 2> StmtExprBodies;
+  /// The effective parent of each ts_scope_begin() call.
+  llvm::SmallDenseMap<const clang::CallExpr *, const clang::Stmt *, 4>
+      ScopeBeginParents;
+};
+
 /// Analyses FD's body, which runs as Scope says, and reports what it finds.
 /// Functions it cannot model completely are left alone.
 void analyzeFunction(const clang::FunctionDecl *FD, BodyScope Scope,
+                     const BodyFacts &Facts, CallModels &Models,
                      clang::ASTContext &Ctx, Reporter &Report);
 
 } // namespace tsmem

@@ -14,40 +14,124 @@
 
 #include "clang/AST/ASTConsumer.h"
 #include "clang/AST/ASTContext.h"
+#include "clang/AST/Attr.h"
 #include "clang/AST/RecursiveASTVisitor.h"
 #include "clang/Basic/SourceManager.h"
 #include "clang/Frontend/CompilerInstance.h"
 #include "llvm/ADT/DenseSet.h"
+#include "llvm/ADT/SmallPtrSet.h"
+#include "llvm/ADT/SmallVector.h"
+
+#include <algorithm>
+#include <memory>
+#include <vector>
 
 using namespace clang;
 
 namespace tsmem {
 namespace {
 
+/// A type as written that holds no expression (no array size, no typeof,
+/// no parameter list): RecursiveASTVisitor finds nothing in it.
+bool isPlainTypeLoc(TypeLoc TL) {
+  while (true) {
+    TL = TL.getUnqualifiedLoc();
+    switch (TL.getTypeLocClass()) {
+    case TypeLoc::Builtin:
+    case TypeLoc::Typedef:
+    case TypeLoc::Record:
+    case TypeLoc::Enum:
+      return true;
+    case TypeLoc::Elaborated: {
+      auto ETL = TL.castAs<ElaboratedTypeLoc>();
+      if (ETL.getQualifierLoc())
+        return false;
+      TL = ETL.getNamedTypeLoc();
+      continue;
+    }
+    case TypeLoc::Pointer:
+      TL = TL.castAs<PointerTypeLoc>().getPointeeLoc();
+      continue;
+    case TypeLoc::Paren:
+      TL = TL.castAs<ParenTypeLoc>().getInnerLoc();
+      continue;
+    case TypeLoc::IncompleteArray: {
+      auto ATL = TL.castAs<IncompleteArrayTypeLoc>();
+      if (ATL.getSizeExpr())
+        return false;
+      TL = ATL.getElementLoc();
+      continue;
+    }
+    default:
+      return false;
+    }
+  }
+}
+
+bool isPlainType(const TypeSourceInfo *TSI) {
+  return TSI && isPlainTypeLoc(TSI->getTypeLoc());
+}
+
+/// Attributes without expression arguments (an annotation's arguments are
+/// literals), so RecursiveASTVisitor finds nothing in them.
+bool hasPlainAttrs(const Decl *D) {
+  for (const Attr *A : D->attrs()) {
+    switch (A->getKind()) {
+    case attr::Annotate:
+      for (const Expr *Arg : cast<AnnotateAttr>(A)->args()) {
+        const Expr *E = Arg->IgnoreImplicit()->IgnoreParens();
+        if (!isa<IntegerLiteral>(E) && !isa<StringLiteral>(E))
+          return false;
+      }
+      break;
+    case attr::AlwaysInline:
+    case attr::C11NoReturn:
+    case attr::Cleanup:
+    case attr::Cold:
+    case attr::Const:
+    case attr::GNUInline:
+    case attr::Hot:
+    case attr::NoInline:
+    case attr::NoReturn:
+    case attr::NoThrow:
+    case attr::Pure:
+    case attr::Unused:
+    case attr::Used:
+    case attr::WarnUnusedResult:
+      break;
+    default:
+      return false;
+    }
+  }
+  return true;
+}
+
 /// Collects the function definitions to analyse and the ts_run callbacks.
+/// Function bodies in plain C go to BodyWalker, which also gathers the
+/// analysis' BodyFacts in the same pass; anything else takes the visitor's
+/// own (slower) path.
 class FunctionCollector : public RecursiveASTVisitor<FunctionCollector> {
+  using Base = RecursiveASTVisitor<FunctionCollector>;
+
 public:
-  explicit FunctionCollector(const SourceManager &SM) : SM(SM) {}
+  FunctionCollector(const SourceManager &SM, CallModels &Models)
+      : SM(SM), Models(Models) {}
 
   bool VisitFunctionDecl(FunctionDecl *FD) {
     if (FD->doesThisDeclarationHaveABody() && !FD->isInvalidDecl() &&
         !FD->isDependentContext() &&
-        !SM.isInSystemHeader(SM.getExpansionLoc(FD->getLocation())))
+        !SM.isInSystemHeader(SM.getExpansionLoc(FD->getLocation()))) {
       Functions.push_back(FD);
+      Facts.push_back(std::make_unique<BodyFacts>());
+    }
     return true;
   }
 
   /// A `void *(void *)` function used as a value: it may reach ts_run
   /// through a variable or a field, where the collector cannot follow it.
   bool VisitDeclRefExpr(DeclRefExpr *DRE) {
-    const auto *FD = dyn_cast<FunctionDecl>(DRE->getDecl());
-    if (!FD || FD->getNumParams() != 1 ||
-        !FD->getReturnType()->isVoidPointerType() ||
-        !FD->getParamDecl(0)->getType()->isVoidPointerType())
-      return true;
-    if (Callees.count(DRE))
-      return true;
-    MaybeRunTargets.insert(FD->getCanonicalDecl());
+    if (!Callees.count(DRE))
+      noteFunctionValue(DRE);
     return true;
   }
 
@@ -55,10 +139,41 @@ public:
     if (const auto *ICE = dyn_cast<ImplicitCastExpr>(CE->getCallee()))
       if (const auto *DRE = dyn_cast<DeclRefExpr>(ICE->getSubExpr()))
         Callees.insert(DRE);
-    const FunctionDecl *Callee = CE->getDirectCallee();
+    noteRun(CE);
+    return true;
+  }
+
+  bool TraverseFunctionDecl(FunctionDecl *FD);
+
+  const SourceManager &SM;
+  CallModels &Models;
+  std::vector<const FunctionDecl *> Functions;
+  /// Parallel to Functions.
+  std::vector<std::unique_ptr<BodyFacts>> Facts;
+  llvm::DenseSet<const FunctionDecl *> RunTargets;
+  llvm::DenseSet<const FunctionDecl *> MaybeRunTargets;
+  llvm::DenseSet<const DeclRefExpr *> Callees;
+  bool CallsRun = false;
+
+private:
+  friend class BodyWalker;
+
+  void noteFunctionValue(const DeclRefExpr *DRE) {
+    const auto *FD = dyn_cast<FunctionDecl>(DRE->getDecl());
+    if (!FD || FD->getNumParams() != 1 ||
+        !FD->getReturnType()->isVoidPointerType() ||
+        !FD->getParamDecl(0)->getType()->isVoidPointerType())
+      return;
+    MaybeRunTargets.insert(FD->getCanonicalDecl());
+  }
+
+  void noteRun(const CallExpr *CE) { noteRun(CE, CE->getDirectCallee()); }
+
+  /// Callee: CE's direct callee.
+  void noteRun(const CallExpr *CE, const FunctionDecl *Callee) {
     if (!Callee || !Callee->getIdentifier() || Callee->getName() != "ts_run" ||
         CE->getNumArgs() < 1)
-      return true;
+      return;
     CallsRun = true;
     const Expr *Fn = CE->getArg(0)->IgnoreParenCasts();
     if (const auto *UO = dyn_cast<UnaryOperator>(Fn))
@@ -67,16 +182,228 @@ public:
     if (const auto *DRE = dyn_cast<DeclRefExpr>(Fn))
       if (const auto *Target = dyn_cast<FunctionDecl>(DRE->getDecl()))
         RunTargets.insert(Target->getCanonicalDecl());
+  }
+};
+
+/// One pass over a function body, in the collector's place, visiting what
+/// RecursiveASTVisitor would visit and noting each node's parent as
+/// clang::ParentMap would. Both agree with Stmt::children() on the node
+/// kinds handled here; on any other kind walk() gives up (returns false).
+class BodyWalker {
+public:
+  BodyWalker(FunctionCollector &Collect, BodyFacts &Facts)
+      : Collect(Collect), Facts(Facts) {}
+
+  bool walk(Stmt *Body) {
+    Stack.push_back({Body, nullptr, nullptr});
+    while (!Stack.empty()) {
+      Item I = Stack.pop_back_val();
+      if (!visit(I))
+        return false;
+    }
     return true;
   }
 
-  const SourceManager &SM;
-  std::vector<const FunctionDecl *> Functions;
-  llvm::DenseSet<const FunctionDecl *> RunTargets;
-  llvm::DenseSet<const FunctionDecl *> MaybeRunTargets;
-  llvm::DenseSet<const DeclRefExpr *> Callees;
-  bool CallsRun = false;
+private:
+  struct Item {
+    Stmt *S;
+    const Stmt *Parent;
+    const Stmt *EffParent;
+  };
+
+  /// Queues S's children (to be visited in order) with S as their parent;
+  /// leaves are visited at once (only the callee check of a DeclRefExpr
+  /// depends on the order, and its call comes before it either way).
+  void pushChildren(Stmt *S, const Stmt *EffParent, Stmt::child_range Kids) {
+    size_t Begin = Stack.size();
+    for (Stmt *Kid : Kids) {
+      if (!Kid)
+        continue;
+      switch (Kid->getStmtClass()) {
+      case Stmt::IntegerLiteralClass:
+      case Stmt::FloatingLiteralClass:
+      case Stmt::CharacterLiteralClass:
+      case Stmt::StringLiteralClass:
+        noteFull(Kid, EffParent);
+        continue;
+      case Stmt::DeclRefExprClass: {
+        auto *DRE = cast<DeclRefExpr>(Kid);
+        if (DRE->hasQualifier() || DRE->hasExplicitTemplateArgs())
+          break;
+        noteFull(Kid, EffParent);
+        if (!Callees.count(DRE))
+          Collect.noteFunctionValue(DRE);
+        continue;
+      }
+      default:
+        break;
+      }
+      Stack.push_back({Kid, S, EffParent});
+    }
+    std::reverse(Stack.begin() + Begin, Stack.end());
+  }
+
+  /// S is an expression whose effective parent is EffParent.
+  void noteFull(const Stmt *S, const Stmt *EffParent) {
+    if (!EffParent || (!isa<Expr>(EffParent) && !isa<DeclStmt>(EffParent) &&
+                       !isa<ReturnStmt>(EffParent)))
+      Facts.FullExprs.insert(S);
+  }
+
+  bool visit(const Item &I);
+
+  FunctionCollector &Collect;
+  BodyFacts &Facts;
+  llvm::SmallVector<Item, 32> Stack;
+  llvm::SmallPtrSet<const DeclRefExpr *, 16> Callees;
 };
+
+bool BodyWalker::visit(const Item &I) {
+  Stmt *S = I.S;
+  if (isa<Expr>(S))
+    noteFull(S, I.EffParent);
+  // Children of parentheses and casts share their effective parent.
+  const Stmt *KidsEff = isa<ParenExpr>(S) || isa<CastExpr>(S) ? I.EffParent : S;
+  switch (S->getStmtClass()) {
+  case Stmt::CompoundStmtClass:
+    if (isa_and_nonnull<StmtExpr>(I.Parent))
+      Facts.StmtExprBodies.insert(S);
+    break;
+  case Stmt::NullStmtClass:
+  case Stmt::IfStmtClass:
+  case Stmt::ForStmtClass:
+  case Stmt::WhileStmtClass:
+  case Stmt::DoStmtClass:
+  case Stmt::SwitchStmtClass:
+  case Stmt::CaseStmtClass:
+  case Stmt::DefaultStmtClass:
+  case Stmt::BreakStmtClass:
+  case Stmt::ContinueStmtClass:
+  case Stmt::ReturnStmtClass:
+  case Stmt::LabelStmtClass:
+  case Stmt::GotoStmtClass:
+  case Stmt::ImplicitCastExprClass:
+  case Stmt::ParenExprClass:
+  case Stmt::ConstantExprClass:
+  case Stmt::IntegerLiteralClass:
+  case Stmt::FloatingLiteralClass:
+  case Stmt::CharacterLiteralClass:
+  case Stmt::StringLiteralClass:
+  case Stmt::BinaryOperatorClass:
+  case Stmt::CompoundAssignOperatorClass:
+  case Stmt::ConditionalOperatorClass:
+  case Stmt::MemberExprClass:
+  case Stmt::ArraySubscriptExprClass:
+  case Stmt::StmtExprClass:
+    break;
+  case Stmt::DeclRefExprClass: {
+    auto *DRE = cast<DeclRefExpr>(S);
+    if (DRE->hasQualifier() || DRE->hasExplicitTemplateArgs())
+      return false;
+    if (!Callees.count(DRE))
+      Collect.noteFunctionValue(DRE);
+    break;
+  }
+  case Stmt::CallExprClass: {
+    auto *CE = cast<CallExpr>(S);
+    // The usual callee, `f` decayed to a pointer: getDirectCallee() without
+    // its search.
+    const FunctionDecl *Callee = nullptr;
+    const auto *ICE = dyn_cast<ImplicitCastExpr>(CE->getCallee());
+    const auto *DRE = ICE ? dyn_cast<DeclRefExpr>(ICE->getSubExpr()) : nullptr;
+    if (DRE) {
+      Callees.insert(DRE);
+      Callee = dyn_cast<FunctionDecl>(DRE->getDecl());
+    } else {
+      Callee = CE->getDirectCallee();
+    }
+    Collect.noteRun(CE, Callee);
+    CallModel M = Collect.Models.get(Callee);
+    if (M.Kind != CallKind::Unknown)
+      Facts.UsesTsmem = true;
+    if (M.Kind == CallKind::ScopeBegin)
+      Facts.ScopeBeginParents[CE] = I.EffParent;
+    break;
+  }
+  case Stmt::UnaryOperatorClass: {
+    auto *UO = cast<UnaryOperator>(S);
+    if (UO->getOpcode() == UO_AddrOf)
+      if (auto *DRE =
+              dyn_cast<DeclRefExpr>(UO->getSubExpr()->IgnoreParenImpCasts()))
+        if (auto *VD = dyn_cast<VarDecl>(DRE->getDecl()))
+          Facts.AddrTaken.insert(VD);
+    break;
+  }
+  case Stmt::CStyleCastExprClass:
+    if (!isPlainType(cast<CStyleCastExpr>(S)->getTypeInfoAsWritten()))
+      return false;
+    break;
+  case Stmt::CompoundLiteralExprClass:
+    if (!isPlainType(cast<CompoundLiteralExpr>(S)->getTypeSourceInfo()))
+      return false;
+    break;
+  case Stmt::UnaryExprOrTypeTraitExprClass: {
+    auto *UE = cast<UnaryExprOrTypeTraitExpr>(S);
+    if (UE->isArgumentType() && !isPlainType(UE->getArgumentTypeInfo()))
+      return false;
+    break;
+  }
+  case Stmt::InitListExprClass: {
+    // The visitor walks the syntactic form, ParentMap the semantic one:
+    // fine when both hold the same expressions.
+    auto *ILE = cast<InitListExpr>(S);
+    const InitListExpr *Syn = ILE;
+    if (ILE->isSemanticForm() && ILE->getSyntacticForm())
+      Syn = ILE->getSyntacticForm();
+    if (Syn != ILE && (Syn->getNumInits() != ILE->getNumInits() ||
+                       !std::equal(Syn->begin(), Syn->end(), ILE->begin())))
+      return false;
+    break;
+  }
+  case Stmt::DeclStmtClass:
+    for (const Decl *D : cast<DeclStmt>(S)->decls()) {
+      const auto *VD = dyn_cast<VarDecl>(D);
+      if (!VD || VD->getKind() != Decl::Var || VD->isImplicit() ||
+          VD->getQualifierLoc() || !isPlainType(VD->getTypeSourceInfo()) ||
+          !hasPlainAttrs(VD))
+        return false;
+    }
+    break;
+  default:
+    return false;
+  }
+  pushChildren(S, KidsEff, S->children());
+  return true;
+}
+
+bool FunctionCollector::TraverseFunctionDecl(FunctionDecl *FD) {
+  // The parts of a definition other than its body must hold no expression.
+  auto FTL =
+      FD->getTypeSourceInfo()
+          ? FD->getTypeSourceInfo()->getTypeLoc().getAs<FunctionProtoTypeLoc>()
+          : FunctionProtoTypeLoc();
+  bool Plain = FD->doesThisDeclarationHaveABody() && FD->getBody() && FTL &&
+               !FD->getQualifierLoc() && isPlainTypeLoc(FTL.getReturnLoc()) &&
+               FTL.getNumParams() == FD->getNumParams() && hasPlainAttrs(FD);
+  for (unsigned I = 0; Plain && I < FTL.getNumParams(); ++I) {
+    const ParmVarDecl *P = FTL.getParam(I);
+    Plain = P && !P->hasDefaultArg() && isPlainType(P->getTypeSourceInfo()) &&
+            hasPlainAttrs(P);
+  }
+  if (!Plain)
+    return Base::TraverseFunctionDecl(FD);
+  auto Facts = std::make_unique<BodyFacts>();
+  if (!BodyWalker(*this, *Facts).walk(FD->getBody()))
+    // What the walker noted is a part of what the visitor notes again.
+    return Base::TraverseFunctionDecl(FD);
+  size_t N = Functions.size();
+  VisitFunctionDecl(FD);
+  if (Functions.size() != N) {
+    Facts->Known = true;
+    this->Facts.back() = std::move(Facts);
+  }
+  return true;
+}
 
 class OwnershipConsumer : public ASTConsumer {
 public:
@@ -88,10 +415,12 @@ public:
     if (Diags.hasUncompilableErrorOccurred() || !Opts.anyCheckEnabled() ||
         Diags.getIgnoreAllWarnings())
       return;
-    FunctionCollector Collect(Ctx.getSourceManager());
+    CallModels Models(Ctx);
+    FunctionCollector Collect(Ctx.getSourceManager(), Models);
     Collect.TraverseDecl(Ctx.getTranslationUnitDecl());
     Reporter Report(Diags, Ctx.getSourceManager(), Opts);
-    for (const FunctionDecl *FD : Collect.Functions) {
+    for (size_t I = 0; I < Collect.Functions.size(); ++I) {
+      const FunctionDecl *FD = Collect.Functions[I];
       BodyScope Scope = bodyScopeOf(FD);
       if (Scope == BodyScope::None &&
           Collect.RunTargets.count(FD->getCanonicalDecl()))
@@ -101,7 +430,7 @@ public:
       if (Scope == BodyScope::None && Collect.CallsRun &&
           Collect.MaybeRunTargets.count(FD->getCanonicalDecl()))
         Scope = BodyScope::CallerScope;
-      analyzeFunction(FD, Scope, Ctx, Report);
+      analyzeFunction(FD, Scope, *Collect.Facts[I], Models, Ctx, Report);
     }
   }
 

@@ -56,9 +56,10 @@ bool isTsmemApi(const FunctionDecl *FD, const SourceManager &SM) {
 
 } // namespace
 
-CallModel modelCall(const CallExpr *Call, ASTContext &Ctx) {
+namespace {
+
+CallModel modelCallee(const FunctionDecl *FD, ASTContext &Ctx) {
   CallModel M;
-  const FunctionDecl *FD = Call->getDirectCallee();
   if (!FD)
     return M;
   bool Api = isTsmemApi(FD, Ctx.getSourceManager());
@@ -89,6 +90,23 @@ CallModel modelCall(const CallExpr *Call, ASTContext &Ctx) {
                .Case("ts_async_scope_enter", CallKind::AsyncEnter)
                .Case("ts_async_scope_leave", CallKind::AsyncLeave)
                .Default(CallKind::Borrow);
+  return M;
+}
+
+} // namespace
+
+CallModel modelCall(const CallExpr *Call, ASTContext &Ctx) {
+  return modelCallee(Call->getDirectCallee(), Ctx);
+}
+
+CallModel CallModels::get(const FunctionDecl *FD) {
+  if (!FD)
+    return CallModel();
+  auto It = Cache.find(FD);
+  if (It != Cache.end())
+    return It->second;
+  CallModel M = modelCallee(FD, Ctx);
+  Cache.insert({FD, M});
   return M;
 }
 

@@ -8,7 +8,9 @@
 #ifndef TSMEM_CLANG_PLUGIN_OWNERSHIPMODEL_H
 #define TSMEM_CLANG_PLUGIN_OWNERSHIPMODEL_H
 
+#include "clang/AST/Expr.h"
 #include "clang/AST/Type.h"
+#include "llvm/ADT/DenseMap.h"
 
 namespace clang {
 class ASTContext;
@@ -46,6 +48,24 @@ struct CallModel {
 };
 
 CallModel modelCall(const clang::CallExpr *Call, clang::ASTContext &Ctx);
+
+/// modelCall for a whole translation unit: a call's model depends only on
+/// its callee, so each callee is looked at once.
+class CallModels {
+public:
+  explicit CallModels(clang::ASTContext &Ctx) : Ctx(Ctx) {}
+
+  /// By value: a reference into the cache would not survive the next call.
+  CallModel get(const clang::CallExpr *Call) {
+    return get(Call->getDirectCallee());
+  }
+  /// For a call whose direct callee is Callee.
+  CallModel get(const clang::FunctionDecl *Callee);
+
+private:
+  clang::ASTContext &Ctx;
+  llvm::DenseMap<const clang::FunctionDecl *, CallModel> Cache;
+};
 
 /// How a function body relates to scopes, as a whole.
 enum class BodyScope {
