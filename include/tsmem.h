@@ -120,10 +120,26 @@ void ts_set_strict(bool strict);
 
 /* --------------------------------------------------------------- scopes -- */
 
-ts_scope_id ts_scope_begin(void);
+/* ts_scope_begin and ts_scope_end have C99 inline definitions at the end of
+ * this header (why: see there); in C++ and gnu89 C they are plain calls.
+ * runtime/scope.c defines TS__SCOPE_EXTERN for their external definitions:
+ * with `used` on the definitions, a later `extern` declaration comes too
+ * late for clang, which has emitted them as inline-only by then. */
+#if defined(__GNUC_STDC_INLINE__) && !defined(__cplusplus)
+#define TS__INLINE_SCOPES 1
+#ifdef TS__SCOPE_EXTERN
+#define TS__SCOPE_INLINE extern inline
+#else
+#define TS__SCOPE_INLINE inline
+#endif
+#else
+#define TS__INLINE_SCOPES 0
+#define TS__SCOPE_INLINE
+#endif
+TS__SCOPE_INLINE ts_scope_id ts_scope_begin(void);
 /* Not innermost but on the stack: inner scopes end first, all is freed and
  * the result is TS_ERR_SCOPE_MISMATCH. Unknown id: TS_ERR_BAD_SCOPE. */
-ts_status ts_scope_end(ts_scope_id id);
+TS__SCOPE_INLINE ts_status ts_scope_end(ts_scope_id id);
 /* Into the current scope; idempotent; no-op outside any scope. */
 void ts_scope_register_tensor(ts_tensor *t);
 ts_tensor *ts_scope_escape_tensor(ts_tensor *t); /* same as ts_escape */
@@ -303,6 +319,84 @@ void ts__set_site(uint64_t site);
 static inline void ts__scope_guard_end(const ts_scope_id *id) {
   (void)ts_scope_end(*id);
 }
+
+/* ---------------------------------------------------- scope fast paths -- */
+
+/* Why ts_scope_begin and ts_scope_end are inline: the plugin puts a scope
+ * around every loop iteration, so an empty pair must cost well under a
+ * malloc/free pair, and two calls through the PLT into libtsmem.so cost
+ * about that much alone. So their fast paths (room on the stack, an id left
+ * in the thread's block; the innermost frame, owning nothing) are C99
+ * inline definitions here, over a per-thread block the library exports, and
+ * all the rest (growth, id blocks, tracing, async frames, errors) is in the
+ * exported slow paths. libtsmem has the external definitions too: calls at
+ * -O0, from C++ or gnu89 C, and &ts_scope_begin get the library's function.
+ * `used` makes clang emit the inline bodies in every optimised TU, so that
+ * the calls the tsmem pass adds for TS_SCOPED are inlined as well (at -O0
+ * nothing is emitted; the pass runs before inlining and sees plain calls).
+ *
+ * Private ABI, not for users: the layout below is shared by programs and the
+ * library they run with. A change to it takes a new version suffix, so that
+ * an old binary fails to load instead of corrupting the scope stack. */
+
+/* A frame of this thread's scope stack. `at` is the library's; the fast
+ * paths only compare it with the owned list's count. */
+typedef struct ts__frame_v1 {
+  ts_scope_id id;
+  uintptr_t at;
+} ts__frame_v1;
+
+/* The tensors this thread's plain scopes own, one array for the whole stack.
+ * The fast paths read only n; the list is whole because the library appends
+ * to it as to any other list. */
+typedef struct ts__list_v1 {
+  uintptr_t *v;
+  size_t n, cap;
+} ts__list_v1;
+
+/* What the fast paths read and write, in one initial-exec TLS block: a
+ * %fs-relative access, no __tls_get_addr call. top[-1] is readable at every
+ * depth: at depth 0 it is a sentinel whose id is 0, never a scope id. */
+struct ts__hot_v1 {
+  ts__frame_v1 *top;       /* one past the innermost frame */
+  ts__frame_v1 *limit;     /* top == limit: no room, the slow path grows */
+  ts_scope_id next_id;     /* the next id of this thread's block */
+  ts_scope_id fast_id_end; /* next_id == fast_id_end: the slow path */
+  ts__list_v1 owned;       /* a plain frame's `at` is owned.n at its begin */
+};
+extern __thread struct ts__hot_v1 ts__hot_v1
+    __attribute__((tls_model("initial-exec")));
+
+/* The slow paths; they set the errors ts_scope_begin/ts_scope_end document. */
+ts_scope_id ts__scope_begin_slow(void);
+ts_status ts__scope_end_slow(ts_scope_id id);
+
+#if TS__INLINE_SCOPES
+/* Success leaves the last error as it was (see runtime/scope.c). */
+__attribute__((used)) inline ts_scope_id ts_scope_begin(void) {
+  struct ts__hot_v1 *h = &ts__hot_v1;
+  if (__builtin_expect(h->top == h->limit, 0))
+    return ts__scope_begin_slow();
+  if (__builtin_expect(h->next_id == h->fast_id_end, 0))
+    return ts__scope_begin_slow();
+  ts_scope_id id = h->next_id++;
+  *h->top++ = (ts__frame_v1){id, h->owned.n};
+  return id;
+}
+
+/* The innermost frame, a plain scope that owns nothing, is popped. Async
+ * frames and frames begun while tracing have an `at` that never equals a
+ * count, which sends them to the slow path. */
+__attribute__((used)) inline ts_status ts_scope_end(ts_scope_id id) {
+  struct ts__hot_v1 *h = &ts__hot_v1;
+  ts__frame_v1 *f = h->top - 1;
+  if (__builtin_expect(f->id == id && f->at == h->owned.n, 1)) {
+    h->top = f;
+    return TS_OK;
+  }
+  return ts__scope_end_slow(id);
+}
+#endif
 
 #pragma GCC visibility pop
 

@@ -40,31 +40,25 @@ void ts__ok(void) TS_INTERNAL;
 #define TS_TLS __thread __attribute__((tls_model("initial-exec")))
 
 /* A growable array of tensor handles: the tensors a scope has owned. */
-typedef struct ts__list {
-  uintptr_t *v;
-  size_t n, cap;
-} ts__list;
+typedef ts__list_v1 ts__list;
 
 /* One frame of a thread's scope stack (scope.c). */
-typedef struct ts__frame {
-  ts_scope_id id;
-  uintptr_t at; /* region start in owned, or ~(async scope pointer) */
-} ts__frame;
+typedef ts__frame_v1 ts__frame;
 
 /* An allocation site: a registered ts__sites key | line (tsmem.h); 0 for
  * none. */
 typedef uint64_t ts__site;
 #define TS__NO_SITE ((ts__site)0)
 
-/* The per-thread state hot paths touch, in one TLS block so that a call
- * loads its offset once. Defined in scope.c; each part is its file's. */
+/* The per-thread state: what the inline ts_scope_begin/ts_scope_end need is
+ * the exported ts__hot_v1 (tsmem.h, private ABI); the rest is here, in one
+ * TLS block so that a call loads its offset once. Both are defined in
+ * scope.c; each part of this one is its file's. */
 typedef struct ts__thread {
-  /* scope.c: frames[0..top) are the open scopes; frames[-1] a sentinel. */
-  ts__frame *top;
-  ts_scope_id next_id, id_end; /* this thread's block of ids */
-  ts_scope_id fast_id_end;     /* id_end, or next_id to force the slow path */
-  ts__frame *frames, *limit;
-  ts__list owned;
+  /* scope.c: frames[0..ts__hot_v1.top) are the open scopes; frames[-1] a
+   * sentinel. */
+  ts_scope_id id_end; /* end of this thread's block of ids */
+  ts__frame *frames;
   bool exit_hook;
   /* error.c: the last status (the message is there). */
   ts_status err_status;

@@ -12,9 +12,14 @@
  * escaped to its parent, and skips the rest (freed, pooled, kept, moved).
  *
  * An empty ts_scope_begin/ts_scope_end pair is the hot path (the plugin puts
- * one around every loop iteration): no lock, no call, no allocation there;
- * growth, tracing and errors are in the *_slow functions.
+ * one around every loop iteration): no lock, no call, no allocation there.
+ * Those fast paths are inline in tsmem.h, over the state in ts__hot_v1;
+ * this file has their external definitions and the slow paths: growth, id
+ * blocks, tracing, async frames and errors.
  */
+/* The external definitions of tsmem.h's inline ts_scope_begin and
+ * ts_scope_end are this file's. */
+#define TS__SCOPE_EXTERN
 #include "internal.h"
 
 #include <pthread.h>
@@ -39,11 +44,13 @@ static inline size_t frame_start(const frame *f) { return f->at & ~TRACED; }
  * always a sentinel with id 0 (never an id), so end needs no empty check. */
 static frame no_frames[1] = {{0, UINTPTR_MAX}};
 
-TS_TLS ts__thread ts__tls = {
-    .top = no_frames + 1, .frames = no_frames + 1, .limit = no_frames + 1};
+TS_TLS struct ts__hot_v1 ts__hot_v1 = {.top = no_frames + 1,
+                                       .limit = no_frames + 1};
+TS_TLS ts__thread ts__tls = {.frames = no_frames + 1};
 
+#define hot ts__hot_v1
 #define tls ts__tls
-#define DEPTH ((size_t)(tls.top - tls.frames))
+#define DEPTH ((size_t)(hot.top - tls.frames))
 
 /* Ids come in blocks so that begin never touches a shared cache line. */
 enum { ID_BLOCK = 1024 };
@@ -68,13 +75,13 @@ bool ts__list_grow(ts__list *l) {
 /* Ends the innermost frame, which is a plain scope: frees what it owns,
  * newest first, then moves what was escaped to the parent. */
 static void end_top_plain(ts__death why) {
-  frame f = tls.top[-1];
-  ts__list *l = &tls.owned;
+  frame f = hot.top[-1];
+  ts__list *l = &hot.owned;
   size_t start = frame_start(&f);
   if (l->n > start)
     ts__free_owned(l->v + start, l->n - start, f.id, why);
 
-  frame *parent = DEPTH >= 2 ? &tls.top[-2] : NULL;
+  frame *parent = DEPTH >= 2 ? &hot.top[-2] : NULL;
   size_t w = start;
   if (parent) {
     ts__list *pl =
@@ -92,17 +99,17 @@ static void end_top_plain(ts__death why) {
     }
   }
   l->n = w;
-  tls.top--;
+  hot.top--;
   if (ts__trace_on)
     ts__trace_scope_end(f.id);
 }
 
 /* Ends (plain) or leaves (async) the innermost frame. */
 static void pop_top(ts__death why) {
-  frame *f = &tls.top[-1];
+  frame *f = &hot.top[-1];
   if (frame_async(f)) {
     ts__async_detach(frame_async(f));
-    tls.top--;
+    hot.top--;
   } else {
     end_top_plain(why);
   }
@@ -119,9 +126,9 @@ static void scope_thread_exit(void *arg) {
     pop_top(TS__DEATH_THREAD_EXIT);
   if (tls.frames != no_frames + 1)
     free(tls.frames - 1);
-  free(tls.owned.v);
-  tls.frames = tls.top = tls.limit = no_frames + 1;
-  tls.owned = (ts__list){0};
+  free(hot.owned.v);
+  tls.frames = hot.top = hot.limit = no_frames + 1;
+  hot.owned = (ts__list){0};
   tls.exit_hook = false;
 }
 
@@ -139,10 +146,10 @@ static __attribute__((noinline)) ts_scope_id begin_slow(ts__async *async,
     pthread_setspecific(exit_key, &tls);
     tls.exit_hook = true;
   }
-  if (tls.top == tls.limit) {
+  if (hot.top == hot.limit) {
     bool first = tls.frames == no_frames + 1;
     size_t depth = DEPTH,
-           cap = first ? 32 : (size_t)(tls.limit - tls.frames) * 2;
+           cap = first ? 32 : (size_t)(hot.limit - tls.frames) * 2;
     frame *v = realloc(first ? NULL : tls.frames - 1, (cap + 1) * sizeof *v);
     if (!v) {
       ts__fail(TS_ERR_OOM, async ? "ts_async_scope_enter" : "ts_scope_begin",
@@ -153,36 +160,28 @@ static __attribute__((noinline)) ts_scope_id begin_slow(ts__async *async,
     }
     v[0] = no_frames[0];
     tls.frames = v + 1;
-    tls.top = tls.frames + depth;
-    tls.limit = tls.frames + cap;
+    hot.top = tls.frames + depth;
+    hot.limit = tls.frames + cap;
   }
   if (!id) {
-    if (tls.next_id == tls.id_end) {
-      tls.next_id = atomic_fetch_add_explicit(&next_id_block, ID_BLOCK,
+    if (hot.next_id == tls.id_end) {
+      hot.next_id = atomic_fetch_add_explicit(&next_id_block, ID_BLOCK,
                                               memory_order_relaxed);
-      tls.id_end = tls.next_id + ID_BLOCK;
+      tls.id_end = hot.next_id + ID_BLOCK;
     }
-    id = tls.next_id++;
+    id = hot.next_id++;
   }
   /* Tracing: every begin and end takes the slow path, where the hooks are. */
-  tls.fast_id_end = ts__trace_on ? tls.next_id : tls.id_end;
+  hot.fast_id_end = ts__trace_on ? hot.next_id : tls.id_end;
   uintptr_t at =
-      async ? ~(uintptr_t)async : tls.owned.n | (ts__trace_on ? TRACED : 0);
-  *tls.top++ = (frame){id, at};
+      async ? ~(uintptr_t)async : hot.owned.n | (ts__trace_on ? TRACED : 0);
+  *hot.top++ = (frame){id, at};
   if (ts__trace_on && !async)
     ts__trace_scope_begin(id);
   return id;
 }
 
-ts_scope_id ts_scope_begin(void) {
-  if (__builtin_expect(tls.top == tls.limit, 0))
-    return begin_slow(NULL, 0);
-  if (__builtin_expect(tls.next_id == tls.fast_id_end, 0))
-    return begin_slow(NULL, 0);
-  ts_scope_id id = tls.next_id++;
-  *tls.top++ = (frame){id, tls.owned.n};
-  return id;
-}
+ts_scope_id ts__scope_begin_slow(void) { return begin_slow(NULL, 0); }
 
 /* The error ts_scope_end gives for an id that is not on the stack. */
 static ts_status end_bad(ts_scope_id id) {
@@ -204,7 +203,8 @@ static ts_status end_bad(ts_scope_id id) {
                   (unsigned long long)id);
 }
 
-static __attribute__((noinline)) ts_status end_slow(ts_scope_id id) {
+/* Not the innermost plain frame owning nothing: search the stack. */
+ts_status ts__scope_end_slow(ts_scope_id id) {
   size_t i = DEPTH;
   while (i > 0 &&
          (tls.frames[i - 1].id != id || frame_async(&tls.frames[i - 1])))
@@ -226,18 +226,13 @@ static __attribute__((noinline)) ts_status end_slow(ts_scope_id id) {
   return TS_OK;
 }
 
-/* Begin and end leave the last error as it was on success: the plugin, the
+/* The fast paths are the inline ts_scope_begin and ts_scope_end of tsmem.h,
+ * defined here too (TS__SCOPE_EXTERN) for -O0, C++, gnu89 C and pointers.
+ *
+ * Begin and end leave the last error as it was on success: the plugin, the
  * pass, TS_SCOPE_GUARD and ts_run insert them where the user wrote no call,
  * so they must not wipe the error of the call that made a block return
  * early (or that the user reads after a loop). Their own errors are set. */
-ts_status ts_scope_end(ts_scope_id id) {
-  frame *f = tls.top - 1;
-  if (__builtin_expect(f->id == id && f->at == tls.owned.n, 1)) {
-    tls.top = f;
-    return TS_OK;
-  }
-  return end_slow(id);
-}
 
 void *ts_run(void *(*fn)(void *ctx), void *ctx) {
   if (!fn) {
@@ -279,9 +274,9 @@ bool ts__scope_current(uint64_t *owner, ts__list **list) {
     *list = NULL;
     return true;
   }
-  frame *f = &tls.top[-1];
+  frame *f = &hot.top[-1];
   *owner = f->id;
-  *list = frame_async(f) ? ts__async_list(frame_async(f)) : &tls.owned;
+  *list = frame_async(f) ? ts__async_list(frame_async(f)) : &hot.owned;
   return ts__list_reserve(*list);
 }
 
@@ -296,14 +291,14 @@ static ts_tensor *escape(ts_tensor *t, const char *call) {
              "scope the tensor must outlive");
     return t;
   }
-  frame *f = &tls.top[-1];
-  frame *parent = DEPTH >= 2 ? &tls.top[-2] : NULL;
+  frame *f = &hot.top[-1];
+  frame *parent = DEPTH >= 2 ? &hot.top[-2] : NULL;
   uint64_t to = parent ? parent->id : TS__MANUAL;
   /* From an async frame the tensor is tracked by the parent right away: the
    * async scope may end much later, elsewhere. Room first, then the move. */
   ts__list *pl = NULL;
   if (frame_async(f) && parent) {
-    pl = frame_async(parent) ? ts__async_list(frame_async(parent)) : &tls.owned;
+    pl = frame_async(parent) ? ts__async_list(frame_async(parent)) : &hot.owned;
     if (!ts__list_reserve(pl)) {
       ts__fail(TS_ERR_OOM, call,
                "out of memory growing the parent scope's tensor list; t is "
@@ -377,8 +372,8 @@ size_t ts_scope_tensor_count(void) {
   ts__ok_fast();
   if (!DEPTH)
     return 0;
-  frame *f = &tls.top[-1];
-  ts__list *l = frame_async(f) ? ts__async_list(frame_async(f)) : &tls.owned;
+  frame *f = &hot.top[-1];
+  ts__list *l = frame_async(f) ? ts__async_list(frame_async(f)) : &hot.owned;
   size_t start = frame_async(f) ? 0 : frame_start(f), n = 0;
   /* A tensor kept or escaped and then registered back is listed twice
    * (harmless when freeing: the second entry is stale by then), so count

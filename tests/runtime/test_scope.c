@@ -339,6 +339,27 @@ TEST(guard_in_loop) {
   CHECK_EQ(ts_scope_depth(), 0);
 }
 
+/* tsmem.h's inline begin and end, and the library's functions (what -O0,
+ * C++ and pointers call), work on one stack: any mix pairs up. */
+TEST(inline_and_library_calls_mix) {
+  ts_scope_id (*volatile begin)(void) = ts_scope_begin;
+  ts_status (*volatile end)(ts_scope_id) = ts_scope_end;
+  size_t before = live();
+  ts_scope_id a = begin(), b = ts_scope_begin();
+  make();
+  ts_scope_id c = begin(), d = ts_scope_begin();
+  CHECK(a < b && b < c && c < d);
+  CHECK_EQ(ts_scope_depth(), 4);
+  CHECK_EQ(end(d), TS_OK);
+  CHECK_EQ(ts_scope_end(c), TS_OK);
+  CHECK_EQ(end(b), TS_OK); /* owns a tensor */
+  CHECK_EQ(live(), before);
+  c = ts_scope_begin();
+  CHECK_EQ(end(a), TS_ERR_SCOPE_MISMATCH);
+  CHECK_EQ(ts_scope_end(c), TS_ERR_BAD_SCOPE);
+  CHECK_EQ(ts_scope_depth(), 0);
+}
+
 RUN_TESTS(T(scope_frees_its_tensors), T(outside_scope_is_manual),
           T(escape_one_level_at_a_time), T(return_through_two_scopes),
           T(escape_at_depth_one_is_manual), T(escape_outside_scope_is_an_error),
@@ -351,4 +372,4 @@ RUN_TESTS(T(scope_frees_its_tensors), T(outside_scope_is_manual),
           T(many_tensors_newest_first), T(run_ends_its_scope),
           T(run_cleans_up_unbalanced_body), T(error_in_scope_returns_early),
           T(success_clears_the_error), T(begin_and_end_keep_the_error),
-          T(guard_in_loop))
+          T(guard_in_loop), T(inline_and_library_calls_mix))
