@@ -121,11 +121,13 @@ void ts_set_strict(bool strict);
 /* --------------------------------------------------------------- scopes -- */
 
 /* ts_scope_begin and ts_scope_end have C99 inline definitions at the end of
- * this header (why: see there); in C++ and gnu89 C they are plain calls.
+ * this header (why: see there); in C++ and gnu89 C, or with
+ * TSMEM_NO_INLINE_SCOPES defined, they are plain calls.
  * runtime/scope.c defines TS__SCOPE_EXTERN for their external definitions:
  * with `used` on the definitions, a later `extern` declaration comes too
  * late for clang, which has emitted them as inline-only by then. */
-#if defined(__GNUC_STDC_INLINE__) && !defined(__cplusplus)
+#if defined(__GNUC_STDC_INLINE__) && !defined(__cplusplus) &&                  \
+    (!defined(TSMEM_NO_INLINE_SCOPES) || defined(TS__SCOPE_EXTERN))
 #define TS__INLINE_SCOPES 1
 #ifdef TS__SCOPE_EXTERN
 #define TS__SCOPE_INLINE extern inline
@@ -326,14 +328,16 @@ static inline void ts__scope_guard_end(const ts_scope_id *id) {
  * around every loop iteration, so an empty pair must cost well under a
  * malloc/free pair, and two calls through the PLT into libtsmem.so cost
  * about that much alone. So their fast paths (room on the stack, an id left
- * in the thread's block; the innermost frame, owning nothing) are C99
- * inline definitions here, over a per-thread block the library exports, and
- * all the rest (growth, id blocks, tracing, async frames, errors) is in the
- * exported slow paths. libtsmem has the external definitions too: calls at
- * -O0, from C++ or gnu89 C, and &ts_scope_begin get the library's function.
- * `used` makes clang emit the inline bodies in every optimised TU, so that
- * the calls the tsmem pass adds for TS_SCOPED are inlined as well (at -O0
- * nothing is emitted; the pass runs before inlining and sees plain calls).
+ * in the thread's block; the innermost frame, owning nothing) are defined
+ * here, over a per-thread block the library exports, and all the rest
+ * (growth, id blocks, tracing, async frames, errors) is in the exported slow
+ * paths. ts_scope_begin and ts_scope_end are C99 inline definitions that
+ * call the fast paths directly; libtsmem has their external definitions
+ * too: calls at -O0, from C++ or gnu89 C, and &ts_scope_begin get the
+ * library's function. `used` makes clang emit the inline bodies in every
+ * optimised TU, so that the calls the tsmem pass adds for TS_SCOPED are
+ * inlined as well (at -O0 nothing is emitted; the pass runs before inlining
+ * and sees plain calls).
  *
  * Private ABI, not for users: the layout below is shared by programs and the
  * library they run with. A change to it takes a new version suffix, so that
@@ -372,8 +376,19 @@ ts_scope_id ts__scope_begin_slow(void);
 ts_status ts__scope_end_slow(ts_scope_id id);
 
 #if TS__INLINE_SCOPES
+/* The fast paths, one copy per program or library that uses them: weak, so
+ * that every file may define them, and hidden, so that callers reach them
+ * with a direct call instead of through the PLT. Out of line, because 1,600
+ * inlined copies in one function made -O2 compiles of scope-heavy code
+ * three times slower; a direct call costs about a nanosecond. */
+ts_scope_id ts__scope_begin_fast(void)
+    __attribute__((weak, visibility("hidden")));
+ts_status ts__scope_end_fast(ts_scope_id id)
+    __attribute__((weak, visibility("hidden")));
+
 /* Success leaves the last error as it was (see runtime/scope.c). */
-__attribute__((used)) inline ts_scope_id ts_scope_begin(void) {
+__attribute__((weak, visibility("hidden"))) ts_scope_id
+ts__scope_begin_fast(void) {
   struct ts__hot_v1 *h = &ts__hot_v1;
   if (__builtin_expect(h->top == h->limit, 0))
     return ts__scope_begin_slow();
@@ -387,7 +402,8 @@ __attribute__((used)) inline ts_scope_id ts_scope_begin(void) {
 /* The innermost frame, a plain scope that owns nothing, is popped. Async
  * frames and frames begun while tracing have an `at` that never equals a
  * count, which sends them to the slow path. */
-__attribute__((used)) inline ts_status ts_scope_end(ts_scope_id id) {
+__attribute__((weak, visibility("hidden"))) ts_status
+ts__scope_end_fast(ts_scope_id id) {
   struct ts__hot_v1 *h = &ts__hot_v1;
   ts__frame_v1 *f = h->top - 1;
   if (__builtin_expect(f->id == id && f->at == h->owned.n, 1)) {
@@ -395,6 +411,13 @@ __attribute__((used)) inline ts_status ts_scope_end(ts_scope_id id) {
     return TS_OK;
   }
   return ts__scope_end_slow(id);
+}
+
+__attribute__((used)) inline ts_scope_id ts_scope_begin(void) {
+  return ts__scope_begin_fast();
+}
+__attribute__((used)) inline ts_status ts_scope_end(ts_scope_id id) {
+  return ts__scope_end_fast(id);
 }
 #endif
 

@@ -1,8 +1,8 @@
 // Where TS_SCOPE puts ts_scope_begin and the scope's end in the IR, at -O0
 // (calls, the end in the guard's cleanup, ts__scope_guard_end) and at -O2
-// (both inlined from tsmem.h: their slow-path calls, ts__scope_begin_slow and
-// ts__scope_end_slow, show where they went): around the block or each
-// iteration's body, nowhere else.
+// (inlined from tsmem.h: direct calls of the fast paths, ts__scope_begin_fast
+// and ts__scope_end_fast): around the block or each iteration's body,
+// nowhere else.
 // RUN: %clang %tsmem -O0 -S -emit-llvm -o - %s | FileCheck %s --check-prefixes=CHECK,O0
 // RUN: %clang %tsmem -O2 -S -emit-llvm -o - %s | FileCheck %s --check-prefixes=CHECK,O2
 #include <tsmem.h>
@@ -14,12 +14,11 @@ void after(void);
 // CHECK-LABEL: define {{.*}} @block(
 // CHECK: call void @before()
 // O0: call i64 @ts_scope_begin()
-// O2: @llvm.threadlocal.address.p0(ptr {{.*}}@ts__hot_v1)
-// O2: call i64 @ts__scope_begin_slow()
+// O2: call i64 @ts__scope_begin_fast()
 // CHECK: call ptr @ts__ones_at(
 // CHECK: [[N:%[0-9]+]] = call i64 @ts_numel(
 // O0: call void @ts__scope_guard_end(
-// O2: call i32 @ts__scope_end_slow(
+// O2: call i32 @ts__scope_end_fast(
 // CHECK-NOT: {{ts_+scope_begin}}
 // CHECK: ret i64 [[N]]
 // CHECK-NEXT: }
@@ -37,11 +36,11 @@ long block(void) {
 // O2: call void @after()
 // O2-NOT: {{ts_+scope}}
 // O2: ret void
-// O2: call i64 @ts__scope_begin_slow()
+// O2: call i64 @ts__scope_begin_fast()
 // O2-NOT: call ptr @use(
 // O2: call ptr @use(ptr noundef null)
 // O2-NOT: call
-// O2: call i32 @ts__scope_end_slow(
+// O2: call i32 @ts__scope_end_fast(
 // O2-NOT: {{ts_+scope}}
 // O2: }
 void loop(int N) {

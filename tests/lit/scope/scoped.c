@@ -17,16 +17,13 @@ static void report(const char *What) {
 
 // IR-LABEL: define {{.*}} @sumOfOnes(
 // IR0: [[ID:%[0-9]+]] = call i64 @ts_scope_begin()
-// At -O2 begin and end are inlined (tsmem.h): the fast path on ts__hot_v1,
-// the slow path a call.
-// IR2: @llvm.threadlocal.address.p0(ptr {{.*}}@ts__hot_v1)
-// IR2: call i64 @ts__scope_begin_slow()
-// IR2: [[ID:%[0-9]+]] = phi i64
+// At -O2 begin and end are inlined (tsmem.h): direct calls of the fast paths.
+// IR2: [[ID:%[0-9]+]] = {{(tail )?}}call i64 @ts__scope_begin_fast()
 // IR: {{.*}}call ptr @ts__ones_at(
 // IR: call double @ts_item(
 // IR0: call i32 @ts_scope_end(i64 [[ID]])
 // IR0-NEXT: ret double
-// IR2: call i32 @ts__scope_end_slow(i64 noundef [[ID]])
+// IR2: call i32 @ts__scope_end_fast(i64 noundef [[ID]])
 // IR2: ret double
 // IR-NOT: {{ts_+scope_begin}}
 // IR: }
