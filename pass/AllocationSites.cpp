@@ -182,16 +182,8 @@ public:
     Args.push_back(ConstantInt::get(Type::getInt64Ty(Ctx), Site));
     CallInst *New =
         CallInst::Create(twinOf(Call), Args, "", Call.getIterator());
-    // The same attributes; none on the new argument.
-    AttributeList Attrs = Call.getAttributes();
-    if (!Attrs.isEmpty()) {
-      SmallVector<AttributeSet, 8> ParamAttrs;
-      for (unsigned I = 0; I < Call.arg_size(); ++I)
-        ParamAttrs.push_back(Attrs.getParamAttrs(I));
-      ParamAttrs.resize(Args.size());
-      New->setAttributes(AttributeList::get(Ctx, Attrs.getFnAttrs(),
-                                            Attrs.getRetAttrs(), ParamAttrs));
-    }
+    // The same attributes: the list has none for the argument past its end.
+    New->setAttributes(Call.getAttributes());
     New->setCallingConv(Call.getCallingConv());
     New->setDebugLoc(Call.getDebugLoc());
     New->takeName(&Call);
