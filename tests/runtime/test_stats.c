@@ -22,6 +22,17 @@ ts_tensor *ts__zeros_at(const int64_t *shape, int ndim, ts_dtype dtype,
                         uint64_t site);
 ts_tensor *ts__grad_at(const ts_tensor *t, uint64_t site);
 
+/* ts_leak_report's text, NUL-terminated in buf; returns its count. */
+static size_t report_into(char *buf, size_t size) {
+  FILE *f = tmpfile();
+  size_t n = ts_leak_report(f);
+  rewind(f);
+  size_t got = fread(buf, 1, size - 1, f);
+  buf[got] = '\0';
+  fclose(f);
+  return n;
+}
+
 /* In a child with TSMEM_LEAK_REPORT=1: leak, then exit. */
 static void child_leak(void) {
   const char *mode = child_mode();
@@ -109,13 +120,8 @@ TEST(leak_report_groups_by_site) {
   ts__set_site(FORWARD_KEY | 40);
   t[3] = ts_zeros(TS_SHAPE(10), TS_FLOAT32);
   t[4] = ts_zeros(TS_SHAPE(1), TS_FLOAT32); /* site consumed: none */
-  FILE *f = tmpfile();
-  size_t n = ts_leak_report(f);
-  CHECK_EQ(n, 5);
-  rewind(f);
-  char buf[4096] = {0};
-  fread(buf, 1, sizeof buf - 1, f);
-  fclose(f);
+  char buf[4096];
+  CHECK_EQ(report_into(buf, sizeof buf), 5);
   CHECK(strstr(buf, "tsmem: leak report: 5 tensors, 1244 bytes alive\n") ==
         buf);
   const char *big = strstr(buf, "  3 tensors, 1200 bytes at app.c:12 in main");
@@ -133,12 +139,8 @@ TEST(failed_call_drops_its_site) {
   ts__set_site(MAIN_KEY | 12);
   CHECK(ts_zeros(TS_SHAPE(2), (ts_dtype)77) == NULL);
   ts_tensor *t = ts_zeros(TS_SHAPE(2), TS_FLOAT32);
-  FILE *f = tmpfile();
-  ts_leak_report(f);
-  rewind(f);
-  char buf[1024] = {0};
-  fread(buf, 1, sizeof buf - 1, f);
-  fclose(f);
+  char buf[1024];
+  report_into(buf, sizeof buf);
   CHECK(strstr(buf, "app.c") == NULL);
   ts_free(t);
 }
@@ -174,12 +176,8 @@ TEST(twins_record_their_site) {
   CHECK(ts__grad_at(t, MAIN_KEY | 99) == NULL);
   CHECK_EQ(ts_last_status(), TS_OK);
   ts_tensor *u = ts_zeros(TS_SHAPE(1), TS_FLOAT32);
-  FILE *f = tmpfile();
-  ts_leak_report(f);
-  rewind(f);
-  char buf[1024] = {0};
-  fread(buf, 1, sizeof buf - 1, f);
-  fclose(f);
+  char buf[1024];
+  report_into(buf, sizeof buf);
   CHECK(strstr(buf, "  1 tensors, 12 bytes at model.c:7 in forward\n"));
   CHECK(strstr(buf, "app.c") == NULL);
   ts_free(t);
@@ -195,12 +193,8 @@ TEST(unregistered_sites_keep_their_names) {
   ts__unregister_sites(unit);
   memset(file, 'x', sizeof file - 1); /* the library's memory is gone */
   memset(function, 'x', sizeof function - 1);
-  FILE *f = tmpfile();
-  ts_leak_report(f);
-  rewind(f);
-  char buf[1024] = {0};
-  fread(buf, 1, sizeof buf - 1, f);
-  fclose(f);
+  char buf[1024];
+  report_into(buf, sizeof buf);
   CHECK(strstr(buf, "  1 tensors, 4 bytes at lib.c:5 in make\n"));
   ts_free(t);
 }
