@@ -61,7 +61,12 @@ public:
       : Ctx(Ctx), SM(Ctx.getSourceManager()), Out(Out) {}
 
   void walk(const Stmt *S) {
-    if (S)
+    // Leaves and the casts around them are most of a body: skip them here,
+    // before the visitor's dispatch.
+    while (const auto *Cast = dyn_cast_or_null<ImplicitCastExpr>(S))
+      S = Cast->getSubExpr();
+    if (S && !isa<DeclRefExpr, IntegerLiteral, FloatingLiteral,
+                  CharacterLiteral, StringLiteral>(S))
       Visit(S);
   }
 
