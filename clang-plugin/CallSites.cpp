@@ -4,8 +4,8 @@
 // which is not always the order of the AST's children:
 //  - a `for` emits its body before its increment;
 //  - an assignment emits its right-hand side before its left;
-//  - unevaluated operands (sizeof, _Alignof, the arms _Generic and
-//    __builtin_choose_expr do not choose) emit nothing;
+//  - unevaluated operands (sizeof, _Alignof, __builtin_constant_p, the arms
+//    _Generic and __builtin_choose_expr do not choose) emit nothing;
 //  - an `if`, `?:`, `&&` or `||` whose condition folds to a constant emits
 //    no dead arm that holds no label;
 //  - statements after a return, break, continue or goto in the same block
@@ -25,6 +25,7 @@
 #include "clang/AST/Mangle.h"
 #include "clang/AST/Stmt.h"
 #include "clang/AST/StmtVisitor.h"
+#include "clang/Basic/Builtins.h"
 #include "clang/Basic/SourceManager.h"
 
 #include <optional>
@@ -76,6 +77,8 @@ public:
   }
 
   void VisitCallExpr(const CallExpr *E) {
+    if (E->getBuiltinCallee() == Builtin::BI__builtin_constant_p)
+      return; // its operand is never evaluated
     VisitStmt(E);
     const FunctionDecl *Callee = E->getDirectCallee();
     if (!Callee || !Callee->getIdentifier() ||
