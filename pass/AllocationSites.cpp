@@ -172,7 +172,9 @@ std::vector<Site> sitesOf(const Function &F, ArrayRef<CallInst *> Calls,
 class TwinCalls {
   Module &M;
   LLVMContext &Ctx;
-  DenseMap<const Function *, FunctionCallee> Twins;
+  /// By callee and the type it is called with (a call without a prototype
+  /// may use another).
+  DenseMap<std::pair<const Function *, FunctionType *>, FunctionCallee> Twins;
 
 public:
   explicit TwinCalls(Module &M) : M(M), Ctx(M.getContext()) {}
@@ -193,7 +195,8 @@ public:
 
 private:
   FunctionCallee twinOf(CallInst &Call) {
-    FunctionCallee &Twin = Twins[Call.getCalledFunction()];
+    FunctionCallee &Twin =
+        Twins[{Call.getCalledFunction(), Call.getFunctionType()}];
     if (!Twin) {
       FunctionType *Ty = Call.getFunctionType();
       SmallVector<Type *, 8> Params(Ty->params());
