@@ -172,9 +172,7 @@ std::vector<Site> sitesOf(const Function &F, ArrayRef<CallInst *> Calls,
 class TwinCalls {
   Module &M;
   LLVMContext &Ctx;
-  /// By callee and the type it is called with (a call without a prototype
-  /// may use another).
-  DenseMap<std::pair<const Function *, FunctionType *>, FunctionCallee> Twins;
+  DenseMap<const Function *, FunctionCallee> Twins;
 
 public:
   explicit TwinCalls(Module &M) : M(M), Ctx(M.getContext()) {}
@@ -195,8 +193,7 @@ public:
 
 private:
   FunctionCallee twinOf(CallInst &Call) {
-    FunctionCallee &Twin =
-        Twins[{Call.getCalledFunction(), Call.getFunctionType()}];
+    FunctionCallee &Twin = Twins[Call.getCalledFunction()];
     if (!Twin) {
       FunctionType *Ty = Call.getFunctionType();
       SmallVector<Type *, 8> Params(Ty->params());
