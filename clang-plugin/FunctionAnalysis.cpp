@@ -240,7 +240,7 @@ struct Op {
     LifetimeEnd, ///< A variable's lifetime ends.
     Cleanup,     ///< A scope guard's cleanup function runs.
   };
-  Kind K;
+  Kind K = Other;
   bool Full = false; ///< Ends a full expression: collect() after it.
   const Stmt *St = nullptr;
   const VarDecl *VD = nullptr; ///< LifetimeEnd and Cleanup.
@@ -881,7 +881,6 @@ void FunctionAnalyzer::visitCall(const CallExpr *CE, const CallModel &M) {
       leaveRegion(Key);
     return;
   }
-  const FunctionDecl *Callee = CE->getDirectCallee();
   for (unsigned I = 0, N = CE->getNumArgs(); I < N; ++I) {
     ObjSet Os = eval(CE->getArg(I));
     bool IsConsumed = I == M.ConsumedArg;
@@ -915,6 +914,7 @@ void FunctionAnalyzer::visitCall(const CallExpr *CE, const CallModel &M) {
       // tsmem's own calls borrow; a user's TS_OWNED function borrows what
       // it takes as const.
       bool Borrows = M.Api;
+      const FunctionDecl *Callee = Borrows ? nullptr : CE->getDirectCallee();
       if (!Borrows && Callee && I < Callee->getNumParams()) {
         QualType P = Callee->getParamDecl(I)->getType();
         Borrows = P->isPointerType() && P->getPointeeType().isConstQualified();
@@ -1061,29 +1061,48 @@ void FunctionAnalyzer::decode(BlockInfo &BI) {
     CFGElement E = (*B)[I];
     if (auto CS = E.getAs<CFGStmt>()) {
       const Stmt *St = CS->getStmt();
-      Op O{Op::Other};
-      O.St = St;
-      if (const auto *CE = dyn_cast<CallExpr>(St)) {
-        O.K = Op::Call;
-        O.Model = model(CE);
-      } else if (const auto *BO = dyn_cast<BinaryOperator>(St)) {
-        if (BO->getOpcode() == BO_Assign)
-          O.K = Op::Assign;
-      } else if (isa<DeclStmt>(St)) {
-        O.K = Op::Decl;
-      } else if (const auto *RS = dyn_cast<ReturnStmt>(St)) {
-        O.K = Op::Return;
-        BI.Ret = RS;
-      } else if (isa<InitListExpr>(St) || isa<CompoundLiteralExpr>(St) ||
-                 isa<DesignatedInitExpr>(St)) {
-        O.K = Op::Aggregate;
-      } else if (const auto *Cast = dyn_cast<ExplicitCastExpr>(St)) {
-        if (!Cast->getType()->isPointerType() && !Cast->getType()->isVoidType())
-          O.K = Op::IntCast;
+      Op::Kind K = Op::Other;
+      CallModel Model;
+      switch (St->getStmtClass()) {
+      case Stmt::CallExprClass:
+        K = Op::Call;
+        Model = model(cast<CallExpr>(St));
+        break;
+      case Stmt::BinaryOperatorClass:
+        if (cast<BinaryOperator>(St)->getOpcode() == BO_Assign)
+          K = Op::Assign;
+        break;
+      case Stmt::DeclStmtClass:
+        K = Op::Decl;
+        break;
+      case Stmt::ReturnStmtClass:
+        K = Op::Return;
+        BI.Ret = cast<ReturnStmt>(St);
+        break;
+      case Stmt::InitListExprClass:
+      case Stmt::CompoundLiteralExprClass:
+      case Stmt::DesignatedInitExprClass:
+        K = Op::Aggregate;
+        break;
+      default:
+        if (isa<CallExpr>(St)) {
+          K = Op::Call;
+          Model = model(cast<CallExpr>(St));
+        } else if (const auto *Cast = dyn_cast<ExplicitCastExpr>(St)) {
+          if (!Cast->getType()->isPointerType() &&
+              !Cast->getType()->isVoidType())
+            K = Op::IntCast;
+        }
+        break;
       }
-      O.Full = isFullExpression(St);
-      if (O.K != Op::Other || O.Full)
-        BI.Ops.push_back(O);
+      bool Full = isFullExpression(St);
+      if (K == Op::Other && !Full)
+        continue;
+      Op &O = BI.Ops.emplace_back();
+      O.K = K;
+      O.Full = Full;
+      O.St = St;
+      O.Model = Model;
     } else if (auto LE = E.getAs<CFGLifetimeEnds>()) {
       // The variables of a GNU statement expression die before its value
       // is bound: let them hold their tensors until the function ends.
