@@ -25,7 +25,6 @@
 #include "clang/AST/Mangle.h"
 #include "clang/AST/Stmt.h"
 #include "clang/AST/StmtVisitor.h"
-#include "clang/Basic/Builtins.h"
 #include "clang/Basic/SourceManager.h"
 
 #include <optional>
@@ -56,10 +55,12 @@ class EmissionOrderWalk : public ConstStmtVisitor<EmissionOrderWalk> {
   ASTContext &Ctx;
   const SourceManager &SM;
   std::vector<tsmem::SourceCall> &Out;
+  const IdentifierInfo *ConstantP; // __builtin_constant_p
 
 public:
   EmissionOrderWalk(ASTContext &Ctx, std::vector<tsmem::SourceCall> &Out)
-      : Ctx(Ctx), SM(Ctx.getSourceManager()), Out(Out) {}
+      : Ctx(Ctx), SM(Ctx.getSourceManager()), Out(Out),
+        ConstantP(&Ctx.Idents.get("__builtin_constant_p")) {}
 
   void walk(const Stmt *S) {
     // Leaves and the casts around them are most of a body: skip them here,
@@ -77,10 +78,10 @@ public:
   }
 
   void VisitCallExpr(const CallExpr *E) {
-    if (E->getBuiltinCallee() == Builtin::BI__builtin_constant_p)
+    const FunctionDecl *Callee = E->getDirectCallee();
+    if (Callee && Callee->getIdentifier() == ConstantP)
       return; // its operand is never evaluated
     VisitStmt(E);
-    const FunctionDecl *Callee = E->getDirectCallee();
     if (!Callee || !Callee->getIdentifier() ||
         !tsmem::isOwnedFunction(Callee->getName()))
       return;
