@@ -9,9 +9,9 @@
 // constructor registers with the runtime (and a destructor unregisters, for
 // dlclose), so the leak report can say `file:line in function`.
 //
-// One immediate argument is the cheapest way to carry a site: a separate
-// call and a constant per site cost clang -O0 several times as much, and a
-// pointer argument twice as much.
+// One immediate argument is the cheapest way to carry a site: at -O0 a
+// separate call per site costs code generation about three times as much,
+// and so does a pointer into a table (bench/compile/site-codegen.py).
 //
 // Lines come from the front end (SourceSites.h) when clang runs the pass,
 // else from the calls' debug locations (opt on IR built with -g); calls
