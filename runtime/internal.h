@@ -50,7 +50,7 @@ typedef ts__frame_v1 ts__frame;
 typedef uint64_t ts__site;
 #define TS__NO_SITE ((ts__site)0)
 
-/* The per-thread state: what the inline ts_scope_begin/ts_scope_end need is
+/* The per-thread state: what the fast paths in tsmem.h need is
  * the exported ts__hot_v1 (tsmem.h, private ABI); the rest is here, in one
  * TLS block so that a call loads its offset once. Both are defined in
  * scope.c; each part of this one is its file's. */

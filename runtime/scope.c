@@ -13,9 +13,11 @@
  *
  * An empty ts_scope_begin/ts_scope_end pair is the hot path (the plugin puts
  * one around every loop iteration): no lock, no call, no allocation there.
- * Those fast paths are inline in tsmem.h, over the state in ts__hot_v1;
- * this file has their external definitions and the slow paths: growth, id
- * blocks, tracing, async frames and errors.
+ * Those fast paths are defined in tsmem.h (ts__scope_begin_fast and
+ * ts__scope_end_fast, over the state in ts__hot_v1), where the inline
+ * ts_scope_begin and ts_scope_end call them; this file has the external
+ * definitions of those two and the slow paths: growth, id blocks, tracing,
+ * async frames and errors.
  */
 /* The external definitions of tsmem.h's inline ts_scope_begin and
  * ts_scope_end are this file's. */
@@ -226,8 +228,8 @@ ts_status ts__scope_end_slow(ts_scope_id id) {
   return TS_OK;
 }
 
-/* The fast paths are the inline ts_scope_begin and ts_scope_end of tsmem.h,
- * defined here too (TS__SCOPE_EXTERN) for -O0, C++, gnu89 C and pointers.
+/* ts_scope_begin and ts_scope_end are tsmem.h's inline definitions, made
+ * external here (TS__SCOPE_EXTERN) for -O0, C++, gnu89 C and pointers.
  *
  * Begin and end leave the last error as it was on success: the plugin, the
  * pass, TS_SCOPE_GUARD and ts_run insert them where the user wrote no call,
