@@ -303,13 +303,18 @@ size_t ts_leak_report(FILE *out);
  * tensor, say ts_add(a, b), becomes ts__add_at(a, b, site), the same call
  * told where it was written (runtime/sites.c). The site is a constant: the
  * key of its function's ts__sites (a hash of file and function, in the high
- * 44 bits) and its line (the low 20 bits). Each translation unit registers
- * its ts__sites from a constructor. One immediate argument costs the
- * compiler and the program less than any other way to carry a site. Not for
- * hand-written code. */
+ * 42 bits), two stamp bits and its line (the low 20 bits). Stamp bit K asks
+ * the twin to give its tensor argument K the same site: the pass sets it
+ * when that argument comes straight from an owned call on the same line,
+ * which it then leaves without a site argument. Each translation unit
+ * registers its ts__sites from a constructor. One immediate argument costs
+ * the compiler and the program less than any other way to carry a site.
+ * Not for hand-written code. */
 #define TS__SITE_LINE_BITS 20
+#define TS__SITE_STAMP_BITS 2
+#define TS__SITE_KEY_SHIFT (TS__SITE_LINE_BITS + TS__SITE_STAMP_BITS)
 typedef struct ts__sites {
-  uint64_t key; /* low TS__SITE_LINE_BITS bits clear; never 0 */
+  uint64_t key; /* low TS__SITE_KEY_SHIFT bits clear; never 0 */
   const char *file;
   const char *function;
 } ts__sites;

@@ -12,6 +12,11 @@
 // One immediate argument is the cheapest way to carry a site: at -O0 a
 // separate call per site costs code generation about three times as much,
 // and so does a pointer into a table (bench/compile/site-codegen.py).
+// Cheaper still is none: a call whose tensor goes straight into another
+// owned call written on the same line, as ts_matmul's in
+// `ts_relu(ts_matmul(x, w))`, stays as it is, and the outer twin's site
+// carries a stamp bit that tells the runtime to give that argument the same
+// site (which is exactly the site it would have had).
 //
 // Lines come from the front end (SourceSites.h) when clang runs the pass,
 // else from the calls' debug locations (opt on IR built with -g); calls
@@ -37,9 +42,12 @@ using namespace llvm;
 
 namespace {
 
-/// tsmem.h's TS__SITE_LINE_BITS: a site is key | line.
+/// tsmem.h's site layout: key | stamp bits | line.
 constexpr unsigned SiteLineBits = 20;
+constexpr unsigned SiteStampBits = 2;
 constexpr uint64_t MaxSiteLine = (uint64_t(1) << SiteLineBits) - 1;
+constexpr uint64_t SiteKeyMask =
+    ~((uint64_t(1) << (SiteLineBits + SiteStampBits)) - 1);
 
 /// Where one call was written.
 struct Site {
@@ -73,12 +81,12 @@ private:
 uint64_t SitesTable::key(StringRef File, StringRef Function) {
   uint64_t &Key = Keys[{File.data(), Function.data()}];
   if (!Key) {
-    // A hash, so that units need no coordination; 44 bits make a clash
+    // A hash, so that units need no coordination; 42 bits make a clash
     // (which would only misname a report line) unlikely.
     std::string Name = (File + Twine('\0') + Function).str();
-    Key = xxh3_64bits(Name) & ~MaxSiteLine;
+    Key = xxh3_64bits(Name) & SiteKeyMask;
     if (!Key)
-      Key = MaxSiteLine + 1; // 0 means no site
+      Key = ~SiteKeyMask + 1; // 0 means no site
     Type *I64 = Type::getInt64Ty(M.getContext());
     Entries.push_back(ConstantStruct::getAnon(
         {ConstantInt::get(I64, Key), string(File), string(Function)}));
@@ -167,6 +175,47 @@ std::vector<Site> sitesOf(const Function &F, ArrayRef<CallInst *> Calls,
   return Sites;
 }
 
+/// The stamp bits of Call: bit K when its tensor argument K is the result of
+/// a call in Stamped (Index: the position of each call in Stamped).
+uint64_t stampFlags(const CallInst &Call, ArrayRef<bool> Stamped,
+                    const SmallDenseMap<const Value *, unsigned, 16> &Index) {
+  uint64_t Flags = 0;
+  unsigned Tensors = std::min(tsmem::ownedTensorParams(tsmem::calleeName(Call)),
+                              SiteStampBits);
+  for (unsigned K = 0; K < Tensors && K < Call.arg_size(); ++K) {
+    auto It = Index.find(Call.getArgOperand(K));
+    if (It != Index.end() && Stamped[It->second])
+      Flags |= uint64_t(1) << K;
+  }
+  return Flags << SiteLineBits;
+}
+
+/// The calls among Calls (with their Sites; Index: each one's position) that
+/// need no site argument: the only use of each is tensor argument 0 or 1 of
+/// another of Calls with the same site, which stays a twin and stamps it.
+/// Leaves go first: in ts_relu(ts_add(ts_matmul(x, w), b)) on one line,
+/// ts_matmul needs none, ts_add stamps it and ts_relu has its own site.
+SmallVector<bool, 16>
+stampedCalls(ArrayRef<CallInst *> Calls, ArrayRef<uint64_t> Sites,
+             const SmallDenseMap<const Value *, unsigned, 16> &Index) {
+  SmallVector<bool, 16> Stamped(Calls.size());
+  for (auto [I, Call] : llvm::enumerate(Calls)) {
+    // A call that stamps an argument must stay a twin.
+    if (!Sites[I] || stampFlags(*Call, Stamped, Index) || !Call->hasOneUse())
+      continue;
+    const Use &U = *Call->use_begin();
+    auto It = Index.find(U.getUser());
+    if (It == Index.end() || Stamped[It->second] ||
+        Sites[It->second] != Sites[I])
+      continue;
+    const auto *Outer = cast<CallInst>(U.getUser());
+    unsigned Arg = U.getOperandNo();
+    Stamped[I] = Outer->isArgOperand(&U) && Arg < SiteStampBits &&
+                 Arg < tsmem::ownedTensorParams(tsmem::calleeName(*Outer));
+  }
+  return Stamped;
+}
+
 /// Turns owned calls into calls of their twins (ts__<name>_at), which take
 /// the site as one more argument.
 class TwinCalls {
@@ -230,10 +279,20 @@ bool tsmem::recordAllocationSites(Module &M, const SourceSites *Source) {
       if (auto *Call = dyn_cast<CallInst>(&I);
           Call && Owned.contains(Call->getCalledFunction()))
         Calls.push_back(Call);
-    std::vector<Site> Sites = sitesOf(F, Calls, Source);
-    for (auto [Call, S] : llvm::zip(Calls, Sites))
-      if (S.Line) {
-        Twins.replace(*Call, Table.site(S));
+    SmallVector<uint64_t, 16> Sites;
+    for (const Site &S : sitesOf(F, Calls, Source))
+      Sites.push_back(S.Line ? Table.site(S) : 0);
+    SmallDenseMap<const Value *, unsigned, 16> Index;
+    for (auto [I, Call] : llvm::enumerate(Calls))
+      Index[Call] = I;
+    SmallVector<bool, 16> Stamped = stampedCalls(Calls, Sites, Index);
+    // Flags first: replacing a call changes its users' operands.
+    SmallVector<uint64_t, 16> Flags;
+    for (CallInst *Call : Calls)
+      Flags.push_back(stampFlags(*Call, Stamped, Index));
+    for (auto [I, Call] : llvm::enumerate(Calls))
+      if (Sites[I] && !Stamped[I]) {
+        Twins.replace(*Call, Sites[I] | Flags[I]);
         Changed = true;
       }
   }

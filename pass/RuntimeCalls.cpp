@@ -6,6 +6,7 @@
 //===----------------------------------------------------------------------===//
 #include "RuntimeCalls.h"
 
+#include "llvm/ADT/StringMap.h"
 #include "llvm/ADT/StringSet.h"
 #include "llvm/IR/InstrTypes.h"
 #include "llvm/IR/Module.h"
@@ -14,9 +15,10 @@ using namespace llvm;
 
 namespace {
 
-const StringSet<> &ownedFunctions() {
-  static const StringSet<> Names = {
-#define TSMEM_OWNED(Name) #Name,
+/// Owned function -> how many leading tensor parameters it has.
+const StringMap<unsigned> &ownedFunctions() {
+  static const StringMap<unsigned> Names = {
+#define TSMEM_OWNED(Name, Tensors) {#Name, Tensors},
 #include "OwnedCalls.def"
   };
   return Names;
@@ -34,6 +36,10 @@ const StringSet<> &tensorFreeFunctions() {
 
 bool tsmem::isOwnedFunction(StringRef Name) {
   return ownedFunctions().contains(Name);
+}
+
+unsigned tsmem::ownedTensorParams(StringRef Name) {
+  return ownedFunctions().lookup(Name);
 }
 
 bool tsmem::isTensorFreeFunction(StringRef Name) {

@@ -30,6 +30,8 @@ constexpr llvm::StringLiteral ScopedAnnotation = "tsmem.scope";
 
 /// A TS_OWNED runtime function (OwnedCalls.def): each call makes a tensor.
 bool isOwnedFunction(llvm::StringRef Name);
+/// How many of an owned function's leading parameters are tensors.
+unsigned ownedTensorParams(llvm::StringRef Name);
 /// An external function that makes and registers no tensor
 /// (TensorFreeCalls.def).
 bool isTensorFreeFunction(llvm::StringRef Name);

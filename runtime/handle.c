@@ -87,6 +87,20 @@ static inline slot *h_live(uintptr_t h) {
   return NULL;
 }
 
+void ts__stamp_site(const ts_tensor *t, ts__site site) {
+  uintptr_t h = (uintptr_t)t;
+  slot *s = h_live(h);
+  if (!s)
+    return;
+  /* Under the lock, which the leak report reads sites under, and with the
+   * generation checked again: the slot may have been reused meanwhile. */
+  pthread_mutex_lock(&table_mu);
+  if (atomic_load_explicit(&s->state, memory_order_relaxed) == live_state(h) &&
+      s->site == TS__NO_SITE)
+    s->site = site;
+  pthread_mutex_unlock(&table_mu);
+}
+
 /* Sets the error for a handle that is not live, saying what happened to it. */
 static ts_status h_fail(uintptr_t h, const char *call, const char *arg) {
   if (!h)

@@ -154,6 +154,9 @@ size_t ts__live_tensors(ts__live *out, size_t cap) TS_INTERNAL;
 /* The pending allocation site set by ts__set_site, consumed by the next
  * ts__wrap, dropped by ts__fail. */
 #define ts__pending_site (ts__tls.pending_site)
+/* Gives t, if it is live and has no site, the site `site` (a twin's stamp:
+ * sites.c). Never sets an error. */
+void ts__stamp_site(const ts_tensor *t, ts__site site) TS_INTERNAL;
 /* Where a registered site's function is, or NULL (sites.c). */
 const ts__sites *ts__find_sites(ts__site site) TS_INTERNAL;
 

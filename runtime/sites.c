@@ -8,7 +8,9 @@
  * from a constructor. Each twin sets the pending site and calls the public
  * function, whose ts__wrap takes the site for the new tensor; a call that
  * makes none (an error, or ts_grad without a gradient) must not pass it on.
- * Sites are looked up only for the leak report.
+ * Then it stamps the tensor arguments the site's stamp bits name, which
+ * calls on the same line made without a site (tsmem.h). Sites are looked
+ * up only for the leak report.
  *
  * The twins must cover pass/OwnedCalls.def; the lit test pass/twins.test
  * checks that libtsmem exports exactly those.
@@ -84,7 +86,7 @@ void ts__unregister_sites(const ts__sites *v) {
 }
 
 const ts__sites *ts__find_sites(ts__site site) {
-  uint64_t key = site & ~(((uint64_t)1 << TS__SITE_LINE_BITS) - 1);
+  uint64_t key = site & ~(((uint64_t)1 << TS__SITE_KEY_SHIFT) - 1);
   const ts__sites *found = NULL;
   if (!key)
     return NULL;
@@ -101,14 +103,31 @@ const ts__sites *ts__find_sites(ts__site site) {
 
 /* ------------------------------------------------------------ twins */
 
-/* TWIN(name, (parameters), (arguments)) defines ts__<name>_at. */
+#define STAMP_MASK                                                             \
+  ((((uint64_t)1 << TS__SITE_STAMP_BITS) - 1) << TS__SITE_LINE_BITS)
+
+/* Gives a and b (the tensor parameters, or NULL) the site when its stamp
+ * bits say so. */
+static void stamp(uint64_t site, const ts_tensor *a, const ts_tensor *b) {
+  ts__site clean = site & ~STAMP_MASK;
+  if (site >> TS__SITE_LINE_BITS & 1)
+    ts__stamp_site(a, clean);
+  if (site >> TS__SITE_LINE_BITS & 2)
+    ts__stamp_site(b, clean);
+}
+
+/* TWIN(name, (parameters), (arguments), a, b) defines ts__<name>_at; a and
+ * b are its first two tensor parameters (NULL when it has fewer), in the
+ * order of the pass's stamp bits. */
 #define TS__WITH_SITE(...) (__VA_ARGS__, uint64_t site)
-#define TWIN(name, params, args)                                               \
+#define TWIN(name, params, args, a, b)                                         \
   ts_tensor *ts__##name##_at TS__WITH_SITE params;                             \
   ts_tensor *ts__##name##_at TS__WITH_SITE params {                            \
-    ts__pending_site = site;                                                   \
+    ts__pending_site = site & ~STAMP_MASK;                                     \
     ts_tensor *made = ts_##name args;                                          \
     ts__pending_site = TS__NO_SITE; /* when no tensor took it */               \
+    if (site & STAMP_MASK)                                                     \
+      stamp(site, a, b);                                                       \
     return made;                                                               \
   }
 
@@ -116,28 +135,29 @@ const ts__sites *ts__find_sites(ts__site site) {
 #pragma GCC visibility push(default)
 
 #define SHAPE_ARGS const int64_t *shape, int ndim, ts_dtype dtype
-#define UNARY(name) TWIN(name, (const ts_tensor *a), (a))
+#define UNARY(name) TWIN(name, (const ts_tensor *a), (a), a, NULL)
 #define BINARY(name)                                                           \
-  TWIN(name, (const ts_tensor *a, const ts_tensor *b), (a, b))
-#define FACTORY(name) TWIN(name, (SHAPE_ARGS), (shape, ndim, dtype))
+  TWIN(name, (const ts_tensor *a, const ts_tensor *b), (a, b), a, b)
+#define FACTORY(name) TWIN(name, (SHAPE_ARGS), (shape, ndim, dtype), NULL, NULL)
 
 FACTORY(empty)
 FACTORY(zeros)
 FACTORY(ones)
 FACTORY(rand)
 FACTORY(randn)
-TWIN(full, (SHAPE_ARGS, double value), (shape, ndim, dtype, value))
+TWIN(full, (SHAPE_ARGS, double value), (shape, ndim, dtype, value), NULL, NULL)
 TWIN(arange, (double start, double end, double step, ts_dtype dtype),
-     (start, end, step, dtype))
-TWIN(from_buffer, (const void *data, SHAPE_ARGS), (data, shape, ndim, dtype))
+     (start, end, step, dtype), NULL, NULL)
+TWIN(from_buffer, (const void *data, SHAPE_ARGS), (data, shape, ndim, dtype),
+     NULL, NULL)
 UNARY(clone)
 BINARY(add)
 BINARY(sub)
 BINARY(mul)
 BINARY(div)
 BINARY(matmul)
-TWIN(add_scalar, (const ts_tensor *a, double s), (a, s))
-TWIN(mul_scalar, (const ts_tensor *a, double s), (a, s))
+TWIN(add_scalar, (const ts_tensor *a, double s), (a, s), a, NULL)
+TWIN(mul_scalar, (const ts_tensor *a, double s), (a, s), a, NULL)
 UNARY(relu)
 UNARY(sigmoid)
 UNARY(tanh)
@@ -147,16 +167,17 @@ UNARY(neg)
 UNARY(sum)
 UNARY(mean)
 UNARY(argmax)
-TWIN(argmax_dim, (const ts_tensor *a, int dim), (a, dim))
-TWIN(softmax, (const ts_tensor *a, int dim), (a, dim))
-TWIN(log_softmax, (const ts_tensor *a, int dim), (a, dim))
+TWIN(argmax_dim, (const ts_tensor *a, int dim), (a, dim), a, NULL)
+TWIN(softmax, (const ts_tensor *a, int dim), (a, dim), a, NULL)
+TWIN(log_softmax, (const ts_tensor *a, int dim), (a, dim), a, NULL)
 TWIN(reshape, (const ts_tensor *a, const int64_t *shape, int ndim),
-     (a, shape, ndim))
-TWIN(transpose, (const ts_tensor *a, int d0, int d1), (a, d0, d1))
+     (a, shape, ndim), a, NULL)
+TWIN(transpose, (const ts_tensor *a, int d0, int d1), (a, d0, d1), a, NULL)
 TWIN(cross_entropy, (const ts_tensor *logits, const ts_tensor *targets),
-     (logits, targets))
+     (logits, targets), logits, targets)
 BINARY(mse_loss)
-TWIN(grad, (const ts_tensor *t), (t))
-TWIN(pool_acquire, (ts_pool * p, SHAPE_ARGS), (p, shape, ndim, dtype))
+TWIN(grad, (const ts_tensor *t), (t), t, NULL)
+TWIN(pool_acquire, (ts_pool * p, SHAPE_ARGS), (p, shape, ndim, dtype), NULL,
+     NULL)
 
 #pragma GCC visibility pop

@@ -5,8 +5,8 @@
 #include <stdlib.h>
 
 /* What the pass registers for a translation unit with two functions. */
-#define MAIN_KEY ((uint64_t)0x5a1 << TS__SITE_LINE_BITS)
-#define FORWARD_KEY ((uint64_t)0x5a2 << TS__SITE_LINE_BITS)
+#define MAIN_KEY ((uint64_t)0x5a1 << TS__SITE_KEY_SHIFT)
+#define FORWARD_KEY ((uint64_t)0x5a2 << TS__SITE_KEY_SHIFT)
 static const ts__sites unit_sites[] = {{MAIN_KEY, "app.c", "main"},
                                        {FORWARD_KEY, "model.c", "forward"}};
 
@@ -17,10 +17,15 @@ static void register_sites(void) {
   done = true;
 }
 
-/* Two of the twins the pass calls (runtime/sites.c). */
+/* Some of the twins the pass calls (runtime/sites.c). */
 ts_tensor *ts__zeros_at(const int64_t *shape, int ndim, ts_dtype dtype,
                         uint64_t site);
 ts_tensor *ts__grad_at(const ts_tensor *t, uint64_t site);
+ts_tensor *ts__add_at(const ts_tensor *a, const ts_tensor *b, uint64_t site);
+ts_tensor *ts__relu_at(const ts_tensor *a, uint64_t site);
+/* The stamp bits of a site: give tensor argument 0 / 1 the same site. */
+#define STAMP0 ((uint64_t)1 << TS__SITE_LINE_BITS)
+#define STAMP1 ((uint64_t)2 << TS__SITE_LINE_BITS)
 
 /* ts_leak_report's text, NUL-terminated in buf; returns its count. */
 static size_t report_into(char *buf, size_t size) {
@@ -184,10 +189,44 @@ TEST(twins_record_their_site) {
   ts_free(u);
 }
 
+/* ts_relu(ts_add(ts_zeros(..), ts_ones(..))) on one line, as the pass
+ * leaves it: the leaves make their tensors without a site, ts_add stamps
+ * both with its own, ts_relu has its site only. */
+TEST(twins_stamp_their_arguments) {
+  register_sites();
+  ts_tensor *a = ts_zeros(TS_SHAPE(2), TS_FLOAT32);
+  ts_tensor *b = ts_ones(TS_SHAPE(2), TS_FLOAT32);
+  ts_tensor *sum = ts__add_at(a, b, MAIN_KEY | STAMP0 | STAMP1 | 30);
+  ts_tensor *r = ts__relu_at(sum, MAIN_KEY | 30);
+  CHECK(r != NULL);
+  char buf[1024];
+  report_into(buf, sizeof buf);
+  CHECK(strstr(buf, "  4 tensors, 32 bytes at app.c:30 in main\n"));
+
+  /* A tensor that has a site keeps it; a freed, NULL or bogus argument is
+   * left alone, and the twin still makes its tensor. */
+  ts_tensor *c = ts__relu_at(a, FORWARD_KEY | STAMP0 | 8);
+  CHECK(c != NULL);
+  ts_tensor *gone = ts_ones(TS_SHAPE(2), TS_FLOAT32);
+  ts_free(gone);
+  CHECK(ts__add_at(gone, NULL, FORWARD_KEY | STAMP0 | STAMP1 | 9) == NULL);
+  CHECK(ts__relu_at((const ts_tensor *)buf, FORWARD_KEY | STAMP0 | 9) == NULL);
+  report_into(buf, sizeof buf);
+  CHECK(strstr(buf, "  4 tensors, 32 bytes at app.c:30 in main\n"));
+  CHECK(strstr(buf, "  1 tensors, 8 bytes at model.c:8 in forward\n"));
+  CHECK(strstr(buf, "model.c:9") == NULL);
+  ts_free(a);
+  ts_free(b);
+  ts_free(sum);
+  ts_free(r);
+  ts_free(c);
+  ts_clear_error();
+}
+
 /* A unit that unregisters (exit, dlclose) leaves its names behind. */
 TEST(unregistered_sites_keep_their_names) {
   char file[] = "lib.c", function[] = "make";
-  ts__sites unit[] = {{(uint64_t)0x5a3 << TS__SITE_LINE_BITS, file, function}};
+  ts__sites unit[] = {{(uint64_t)0x5a3 << TS__SITE_KEY_SHIFT, file, function}};
   ts__register_sites(unit, 1);
   ts_tensor *t = ts__zeros_at(TS_SHAPE(1), TS_FLOAT32, unit[0].key | 5);
   ts__unregister_sites(unit);
@@ -202,4 +241,5 @@ TEST(unregistered_sites_keep_their_names) {
 RUN_TESTS(T(memory_counters), T(pooled_are_counted_apart),
           T(scopes_update_counters), T(leak_report_groups_by_site),
           T(failed_call_drops_its_site), T(twins_record_their_site),
+          T(twins_stamp_their_arguments),
           T(unregistered_sites_keep_their_names), T(leak_report_at_exit))
