@@ -56,12 +56,21 @@ struct Site {
 };
 
 /// The module's ts__sites, one per (file, function), registered with the
-/// runtime when the program starts.
+/// runtime when the program starts. Their names go in one string of the
+/// module's: a global for each would cost code generation more.
 class SitesTable {
+  /// One ts__sites until emit() builds it: the key and where its file and
+  /// function names start in Names.
+  struct Entry {
+    uint64_t Key;
+    uint64_t File, Function;
+  };
+
   Module &M;
-  StringMap<Constant *> Strings;
+  StringMap<uint64_t> Offsets;
+  std::string Names;
   DenseMap<std::pair<const char *, const char *>, uint64_t> Keys;
-  std::vector<Constant *> Entries;
+  std::vector<Entry> Entries;
 
 public:
   explicit SitesTable(Module &M) : M(M) {}
@@ -75,7 +84,7 @@ public:
 
 private:
   uint64_t key(StringRef File, StringRef Function);
-  Constant *string(StringRef S);
+  uint64_t offset(StringRef S);
 };
 
 uint64_t SitesTable::key(StringRef File, StringRef Function) {
@@ -87,36 +96,48 @@ uint64_t SitesTable::key(StringRef File, StringRef Function) {
     Key = xxh3_64bits(Name) & SiteKeyMask;
     if (!Key)
       Key = ~SiteKeyMask + 1; // 0 means no site
-    Type *I64 = Type::getInt64Ty(M.getContext());
-    Entries.push_back(ConstantStruct::getAnon(
-        {ConstantInt::get(I64, Key), string(File), string(Function)}));
+    Entries.push_back({Key, offset(File), offset(Function)});
   }
   return Key;
 }
 
-Constant *SitesTable::string(StringRef S) {
-  Constant *&Global = Strings[S];
-  if (!Global) {
-    auto *GV = new GlobalVariable(
-        M, ArrayType::get(Type::getInt8Ty(M.getContext()), S.size() + 1),
-        /*isConstant=*/true, GlobalValue::PrivateLinkage,
-        ConstantDataArray::getString(M.getContext(), S), "tsmem.site.str");
-    GV->setUnnamedAddr(GlobalValue::UnnamedAddr::Global);
-    GV->setAlignment(Align(1));
-    Global = GV;
+uint64_t SitesTable::offset(StringRef S) {
+  auto [It, New] = Offsets.try_emplace(S, Names.size());
+  if (New) {
+    Names += S;
+    Names += '\0';
   }
-  return Global;
+  return It->second;
 }
 
 void SitesTable::emit() {
   if (Entries.empty())
     return;
   LLVMContext &Ctx = M.getContext();
-  auto *Ty = ArrayType::get(Entries.front()->getType(), Entries.size());
-  auto *Table = new GlobalVariable(
-      M, Ty, /*isConstant=*/true, GlobalValue::PrivateLinkage,
-      ConstantArray::get(Ty, Entries), "tsmem.sites");
   Type *Ptr = PointerType::getUnqual(Ctx), *I64 = Type::getInt64Ty(Ctx);
+  Constant *Init = ConstantDataArray::getString(Ctx, Names,
+                                                /*AddNull=*/false);
+  auto *NamesVar =
+      new GlobalVariable(M, Init->getType(), /*isConstant=*/true,
+                         GlobalValue::PrivateLinkage, Init, "tsmem.site.names");
+  NamesVar->setUnnamedAddr(GlobalValue::UnnamedAddr::Global);
+  NamesVar->setAlignment(Align(1));
+  auto Name = [&](uint64_t Offset) {
+    return ConstantExpr::getInBoundsGetElementPtr(
+        Init->getType(), NamesVar,
+        ArrayRef<Constant *>{ConstantInt::get(I64, 0),
+                             ConstantInt::get(I64, Offset)});
+  };
+  auto *EntryTy = StructType::get(I64, Ptr, Ptr);
+  std::vector<Constant *> Rows;
+  for (const Entry &E : Entries)
+    Rows.push_back(
+        ConstantStruct::get(EntryTy, {ConstantInt::get(I64, E.Key),
+                                      Name(E.File), Name(E.Function)}));
+  auto *Ty = ArrayType::get(EntryTy, Rows.size());
+  auto *Table = new GlobalVariable(M, Ty, /*isConstant=*/true,
+                                   GlobalValue::PrivateLinkage,
+                                   ConstantArray::get(Ty, Rows), "tsmem.sites");
   auto Hook = [&](StringRef Name, FunctionCallee Runtime,
                   ArrayRef<Value *> Args) {
     Function *F = Function::createWithDefaultAttr(
@@ -175,13 +196,19 @@ std::vector<Site> sitesOf(const Function &F, ArrayRef<CallInst *> Calls,
   return Sites;
 }
 
+/// Each owned function of the module, with how many leading tensor
+/// parameters it has.
+using OwnedFunctions = SmallDenseMap<const Function *, unsigned, 16>;
+/// Each owned call of a function, with its position in the list.
+using CallIndex = SmallDenseMap<const Value *, unsigned, 16>;
+
 /// The stamp bits of Call: bit K when its tensor argument K is the result of
-/// a call in Stamped (Index: the position of each call in Stamped).
+/// a call in Stamped.
 uint64_t stampFlags(const CallInst &Call, ArrayRef<bool> Stamped,
-                    const SmallDenseMap<const Value *, unsigned, 16> &Index) {
+                    const CallIndex &Index, const OwnedFunctions &Owned) {
   uint64_t Flags = 0;
-  unsigned Tensors = std::min(tsmem::ownedTensorParams(tsmem::calleeName(Call)),
-                              SiteStampBits);
+  unsigned Tensors =
+      std::min(Owned.lookup(Call.getCalledFunction()), SiteStampBits);
   for (unsigned K = 0; K < Tensors && K < Call.arg_size(); ++K) {
     auto It = Index.find(Call.getArgOperand(K));
     if (It != Index.end() && Stamped[It->second])
@@ -190,18 +217,20 @@ uint64_t stampFlags(const CallInst &Call, ArrayRef<bool> Stamped,
   return Flags << SiteLineBits;
 }
 
-/// The calls among Calls (with their Sites; Index: each one's position) that
-/// need no site argument: the only use of each is tensor argument 0 or 1 of
-/// another of Calls with the same site, which stays a twin and stamps it.
-/// Leaves go first: in ts_relu(ts_add(ts_matmul(x, w), b)) on one line,
-/// ts_matmul needs none, ts_add stamps it and ts_relu has its own site.
-SmallVector<bool, 16>
-stampedCalls(ArrayRef<CallInst *> Calls, ArrayRef<uint64_t> Sites,
-             const SmallDenseMap<const Value *, unsigned, 16> &Index) {
+/// The calls among Calls (with their Sites) that need no site argument: the
+/// only use of each is tensor argument 0 or 1 of another of Calls with the same
+/// site, which stays a twin and stamps it. Leaves go first: in
+/// ts_relu(ts_add(ts_matmul(x, w), b)) on one line, ts_matmul needs none,
+/// ts_add stamps it and ts_relu has its own site.
+SmallVector<bool, 16> stampedCalls(ArrayRef<CallInst *> Calls,
+                                   ArrayRef<uint64_t> Sites,
+                                   const CallIndex &Index,
+                                   const OwnedFunctions &Owned) {
   SmallVector<bool, 16> Stamped(Calls.size());
   for (auto [I, Call] : llvm::enumerate(Calls)) {
     // A call that stamps an argument must stay a twin.
-    if (!Sites[I] || stampFlags(*Call, Stamped, Index) || !Call->hasOneUse())
+    if (!Sites[I] || stampFlags(*Call, Stamped, Index, Owned) ||
+        !Call->hasOneUse())
       continue;
     const Use &U = *Call->use_begin();
     auto It = Index.find(U.getUser());
@@ -211,7 +240,7 @@ stampedCalls(ArrayRef<CallInst *> Calls, ArrayRef<uint64_t> Sites,
     const auto *Outer = cast<CallInst>(U.getUser());
     unsigned Arg = U.getOperandNo();
     Stamped[I] = Outer->isArgOperand(&U) && Arg < SiteStampBits &&
-                 Arg < tsmem::ownedTensorParams(tsmem::calleeName(*Outer));
+                 Arg < Owned.lookup(Outer->getCalledFunction());
   }
   return Stamped;
 }
@@ -259,11 +288,11 @@ private:
 
 bool tsmem::recordAllocationSites(Module &M, const SourceSites *Source) {
   // Only functions that call an owned function, found from its users.
-  SmallPtrSet<const Function *, 16> Owned;
+  OwnedFunctions Owned;
   SmallPtrSet<const Function *, 32> Callers;
   for (Function &F : M)
     if (isOwnedFunction(F.getName())) {
-      Owned.insert(&F);
+      Owned[&F] = ownedTensorParams(F.getName());
       for (User *U : F.users())
         if (auto *Call = dyn_cast<CallInst>(U))
           Callers.insert(Call->getFunction());
@@ -277,19 +306,19 @@ bool tsmem::recordAllocationSites(Module &M, const SourceSites *Source) {
     SmallVector<CallInst *, 16> Calls;
     for (Instruction &I : instructions(F))
       if (auto *Call = dyn_cast<CallInst>(&I);
-          Call && Owned.contains(Call->getCalledFunction()))
+          Call && Owned.count(Call->getCalledFunction()))
         Calls.push_back(Call);
     SmallVector<uint64_t, 16> Sites;
     for (const Site &S : sitesOf(F, Calls, Source))
       Sites.push_back(S.Line ? Table.site(S) : 0);
-    SmallDenseMap<const Value *, unsigned, 16> Index;
+    CallIndex Index;
     for (auto [I, Call] : llvm::enumerate(Calls))
       Index[Call] = I;
-    SmallVector<bool, 16> Stamped = stampedCalls(Calls, Sites, Index);
+    SmallVector<bool, 16> Stamped = stampedCalls(Calls, Sites, Index, Owned);
     // Flags first: replacing a call changes its users' operands.
     SmallVector<uint64_t, 16> Flags;
     for (CallInst *Call : Calls)
-      Flags.push_back(stampFlags(*Call, Stamped, Index));
+      Flags.push_back(stampFlags(*Call, Stamped, Index, Owned));
     for (auto [I, Call] : llvm::enumerate(Calls))
       if (Sites[I] && !Stamped[I]) {
         Twins.replace(*Call, Sites[I] | Flags[I]);

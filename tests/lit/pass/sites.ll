@@ -1,15 +1,14 @@
 ; Run alone (opt), the pass takes lines from debug locations: each
 ; tensor-making call becomes its runtime twin with one more argument, the
 ; site: the key of the function's {key, file, function} (function from the
-; DISubprogram) plus the line. A constructor registers the module's sites,
+; DISubprogram; both names in the module's one string) plus the line. A constructor registers the module's sites,
 ; a destructor unregisters them. No location, no site; scope begins get
 ; none; a second run changes nothing.
 ; RUN: %opt_tsmem -passes=tsmem -S %s | FileCheck %s
 ; RUN: %opt_tsmem -passes=tsmem,tsmem -S %s | FileCheck %s
 
-; CHECK-DAG: [[FILE:@.*]] = private unnamed_addr constant [8 x i8] c"model.c\00"
-; CHECK-DAG: [[FN:@.*]] = private unnamed_addr constant [8 x i8] c"forward\00"
-; CHECK-DAG: [[SITES:@.*]] = private constant [1 x { i64, ptr, ptr }] [{ i64, ptr, ptr } { i64 [[#%d,KEY:]], ptr [[FILE]], ptr [[FN]] }]
+; CHECK-DAG: [[NAMES:@.*]] = private unnamed_addr constant [16 x i8] c"model.c\00forward\00"
+; CHECK-DAG: [[SITES:@.*]] = private constant [1 x { i64, ptr, ptr }] [{ i64, ptr, ptr } { i64 [[#%d,KEY:]], ptr [[NAMES]], ptr getelementptr inbounds ([16 x i8], ptr [[NAMES]], i64 0, i64 8) }]
 ; CHECK-DAG: @llvm.global_ctors = appending global [1 x { i32, ptr, ptr }] [{ i32, ptr, ptr } { i32 65535, ptr @tsmem.register_sites, ptr null }]
 ; CHECK-DAG: @llvm.global_dtors = appending global [1 x { i32, ptr, ptr }] [{ i32, ptr, ptr } { i32 65535, ptr @tsmem.unregister_sites, ptr null }]
 

@@ -29,9 +29,9 @@ static void report(const char *What) {
 // IR: }
 // The site of each tensor: the key of its function's {key, file, function},
 // registered from a constructor, plus its line.
-// SITE: [[FILE:@tsmem.site.str[.0-9]*]] = private unnamed_addr constant [{{[0-9]+}} x i8] c"{{.*}}scoped.c\00"
-// SITE: [[FN:@tsmem.site.str[.0-9]*]] = private unnamed_addr constant [10 x i8] c"sumOfOnes\00"
-// SITE: @tsmem.sites = private constant {{.*}} { i64 [[#%d,KEY:]], ptr [[FILE]], ptr [[FN]] }
+// The names are in one string: the file's first, then each function's.
+// SITE: @tsmem.site.names = private unnamed_addr constant {{.*}} c"{{.*}}scoped.c\00sumOfOnes\00
+// SITE: @tsmem.sites = private constant {{.*}} [{ i64, ptr, ptr } { i64 [[#%d,KEY:]], ptr @tsmem.site.names, ptr getelementptr inbounds ({{.*}}, ptr @tsmem.site.names, i64 0, i64 {{[0-9]+}}) }
 // SITE: @llvm.global_ctors = {{.*}} @tsmem.register_sites
 // SITE-DAG: call ptr @ts__ones_at({{.*}}, i64 [[#%d,KEY+@LINE+3]])
 // SITE-DAG: call ptr @ts__sum_at({{.*}}, i64 [[#%d,KEY+@LINE+5]])
