@@ -1244,7 +1244,12 @@ void FunctionAnalyzer::run() {
   AddrTaken = &F->AddrTaken;
 
   CFG::BuildOptions Opts;
-  Opts.setAllAlwaysAdd();
+  for (Stmt::StmtClass C :
+       {Stmt::CallExprClass, Stmt::BinaryOperatorClass, Stmt::DeclStmtClass,
+        Stmt::ReturnStmtClass, Stmt::InitListExprClass,
+        Stmt::CompoundLiteralExprClass, Stmt::DesignatedInitExprClass,
+        Stmt::CStyleCastExprClass})
+    Opts.setAlwaysAdd(C);
   Opts.AddImplicitDtors = true;
   Opts.AddLifetime = true;
   Cfg = CFG::buildCFG(FD, const_cast<Stmt *>(Body), &Ctx, Opts);
