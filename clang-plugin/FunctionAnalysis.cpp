@@ -1,12 +1,12 @@
 //===- FunctionAnalysis.cpp - Ownership dataflow over one function --------===//
 //
-// A forward dataflow over Clang's CFG (every subexpression an element, with
-// lifetime ends and cleanup-function calls). Each tensor-making call site is
-// an abstract object (two per site: the newest and the older ones, so loops
-// converge); the state maps variables to the objects they may hold, objects
-// to the set of owner states they may be in, and keeps the stack of scope
-// regions open on the path. States join at merge points; null tests refine
-// the edge where a handle is NULL.
+// A forward dataflow over Clang's CFG (the statement kinds decode() reads as
+// elements, with lifetime ends and cleanup-function calls). Each
+// tensor-making call site is an abstract object (two per site: the newest
+// and the older ones, so loops converge); the state maps variables to the
+// objects they may hold, objects to the set of owner states they may be in, and
+// keeps the stack of scope regions open on the path. States join at merge
+// points; null tests refine the edge where a handle is NULL.
 //
 // Checks need the bad state on every path that reaches them (a "must"
 // reading of the joined state), so correlated branches stay quiet. Leaks are
@@ -1053,6 +1053,19 @@ State FunctionAnalyzer::initialState() {
   return S;
 }
 
+/// E without the parentheses and casts around it: the node whose
+/// effective parent (ParentMap::getParentIgnoreParenCasts) E's is.
+static const Expr *innermost(const Expr *E) {
+  while (true) {
+    if (const auto *P = dyn_cast<ParenExpr>(E))
+      E = P->getSubExpr();
+    else if (const auto *C = dyn_cast<CastExpr>(E))
+      E = C->getSubExpr();
+    else
+      return E;
+  }
+}
+
 /// Reads what transferBlock() and refineEdge() need off the block's
 /// elements: everything that depends on the block and not on the state.
 void FunctionAnalyzer::decode(BlockInfo &BI) {
@@ -1098,6 +1111,23 @@ void FunctionAnalyzer::decode(BlockInfo &BI) {
       bool Full = isFullExpression(St);
       if (K == Op::Other && !Full)
         continue;
+      if (Full) {
+        if (!BI.Ops.empty() && BI.Ops.back().Full) {
+          // The full op before already ran collect(): nothing is left for
+          // this one to do.
+          if (K == Op::Other)
+            continue;
+        } else if (const auto *E = dyn_cast<Expr>(St); E && innermost(E) != E) {
+          // A cast whose operand is full too. With every subexpression an
+          // element, collect() first ran at the operand; our CFG has it
+          // only when it is a kind decode() reads.
+          Op &O = BI.Ops.emplace_back();
+          O.Full = true;
+          O.St = innermost(E);
+          if (K == Op::Other)
+            continue;
+        }
+      }
       Op &O = BI.Ops.emplace_back();
       O.K = K;
       O.Full = Full;
@@ -1244,7 +1274,12 @@ void FunctionAnalyzer::run() {
   AddrTaken = &F->AddrTaken;
 
   CFG::BuildOptions Opts;
-  Opts.setAllAlwaysAdd();
+  for (Stmt::StmtClass C :
+       {Stmt::CallExprClass, Stmt::BinaryOperatorClass, Stmt::DeclStmtClass,
+        Stmt::ReturnStmtClass, Stmt::InitListExprClass,
+        Stmt::CompoundLiteralExprClass, Stmt::DesignatedInitExprClass,
+        Stmt::CStyleCastExprClass})
+    Opts.setAlwaysAdd(C);
   Opts.AddImplicitDtors = true;
   Opts.AddLifetime = true;
   Cfg = CFG::buildCFG(FD, const_cast<Stmt *>(Body), &Ctx, Opts);
