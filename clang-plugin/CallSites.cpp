@@ -26,6 +26,7 @@
 #include "clang/AST/Stmt.h"
 #include "clang/AST/StmtVisitor.h"
 #include "clang/Basic/SourceManager.h"
+#include "llvm/ADT/DenseMap.h"
 
 #include <optional>
 
@@ -50,16 +51,26 @@ bool containsLabel(const Stmt *S, bool IgnoreCaseStmts = false) {
   return false;
 }
 
+/// What the walks of one translation unit share: which callees make a
+/// tensor, and the name of the file last seen.
+struct WalkCache {
+  llvm::DenseMap<const FunctionDecl *, bool> Owned;
+  FileID LastFile;
+  StringRef LastFileName;
+};
+
 /// Lists the owned calls of one body in emission order.
 class EmissionOrderWalk : public ConstStmtVisitor<EmissionOrderWalk> {
   ASTContext &Ctx;
   const SourceManager &SM;
   std::vector<tsmem::SourceCall> &Out;
+  WalkCache &Cache;
   const IdentifierInfo *ConstantP; // __builtin_constant_p
 
 public:
-  EmissionOrderWalk(ASTContext &Ctx, std::vector<tsmem::SourceCall> &Out)
-      : Ctx(Ctx), SM(Ctx.getSourceManager()), Out(Out),
+  EmissionOrderWalk(ASTContext &Ctx, std::vector<tsmem::SourceCall> &Out,
+                    WalkCache &Cache)
+      : Ctx(Ctx), SM(Ctx.getSourceManager()), Out(Out), Cache(Cache),
         ConstantP(&Ctx.Idents.get("__builtin_constant_p")) {}
 
   void walk(const Stmt *S) {
@@ -82,12 +93,27 @@ public:
     if (Callee && Callee->getIdentifier() == ConstantP)
       return; // its operand is never evaluated
     VisitStmt(E);
-    if (!Callee || !Callee->getIdentifier() ||
-        !tsmem::isOwnedFunction(Callee->getName()))
+    if (!Callee || !isOwned(Callee))
       return;
-    PresumedLoc Loc = SM.getPresumedLoc(SM.getExpansionLoc(E->getExprLoc()));
-    if (Loc.isValid())
-      Out.push_back({Callee->getName(), Loc.getFilename(), Loc.getLine()});
+    SourceLocation Loc = SM.getExpansionLoc(E->getExprLoc());
+    if (SM.hasLineTable()) { // #line directives: let clang apply them
+      PresumedLoc P = SM.getPresumedLoc(Loc);
+      if (P.isValid())
+        Out.push_back({Callee->getName(), P.getFilename(), P.getLine()});
+      return;
+    }
+    // Without them the presumed file is the file's name, the same for all
+    // its calls, and the line needs no column.
+    auto [File, Offset] = SM.getDecomposedLoc(Loc);
+    if (File != Cache.LastFile) {
+      PresumedLoc P = SM.getPresumedLoc(Loc);
+      if (P.isInvalid())
+        return;
+      Cache.LastFile = File;
+      Cache.LastFileName = P.getFilename();
+    }
+    Out.push_back({Callee->getName(), Cache.LastFileName,
+                   SM.getLineNumber(File, Offset)});
   }
 
   void VisitForStmt(const ForStmt *S) {
@@ -154,6 +180,14 @@ public:
   void VisitBlockExpr(const BlockExpr *) {}
 
 private:
+  bool isOwned(const FunctionDecl *Callee) {
+    auto [It, New] = Cache.Owned.try_emplace(Callee);
+    if (New)
+      It->second =
+          Callee->getIdentifier() && tsmem::isOwnedFunction(Callee->getName());
+    return It->second;
+  }
+
   // Dead code is walked like the rest, and its calls taken back only if it
   // had any: folding a condition costs more than walking an arm.
 
@@ -188,6 +222,7 @@ private:
 class CallSiteCollector : public ASTConsumer {
   std::shared_ptr<tsmem::SourceSites> Out;
   std::unique_ptr<ASTNameGenerator> Names;
+  WalkCache Cache;
 
 public:
   explicit CallSiteCollector(std::shared_ptr<tsmem::SourceSites> Out)
@@ -201,7 +236,7 @@ public:
           SM.isInSystemHeader(FD->getLocation()))
         continue;
       std::vector<tsmem::SourceCall> Calls;
-      EmissionOrderWalk(Ctx, Calls).walk(FD->getBody());
+      EmissionOrderWalk(Ctx, Calls, Cache).walk(FD->getBody());
       if (Calls.empty())
         continue;
       (*Out)[irName(Ctx, FD)] = {FD->getName(), std::move(Calls)};
