@@ -210,7 +210,10 @@ uint64_t stampFlags(const CallInst &Call, ArrayRef<bool> Stamped,
   unsigned Tensors =
       std::min(Owned.lookup(Call.getCalledFunction()), SiteStampBits);
   for (unsigned K = 0; K < Tensors && K < Call.arg_size(); ++K) {
-    auto It = Index.find(Call.getArgOperand(K));
+    const Value *Arg = Call.getArgOperand(K);
+    if (!isa<CallInst>(Arg))
+      continue;
+    auto It = Index.find(Arg);
     if (It != Index.end() && Stamped[It->second])
       Flags |= uint64_t(1) << K;
   }
