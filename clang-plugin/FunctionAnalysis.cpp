@@ -1183,8 +1183,16 @@ void FunctionAnalyzer::refineEdge(State &E, const BlockInfo &BI) {
   if (!Os)
     return;
   if (Os->size() != 1) {
+    // Each tensor it may hold either was not made on this path or was the
+    // one whose call failed (one lost before would have been reported where
+    // it was lost): forget those no other variable holds. Marking them
+    // unreachable instead reported `t = c ? a() : b(); if (!t) return;`.
+    ObjSet Held = std::move(*Os);
     Os->clear();
-    E.Dirty = true;
+    for (ObjId Id : Held)
+      if (llvm::none_of(E.Pts,
+                        [&](const auto &VH) { return VH.second.count(Id); }))
+        E.Objs.erase(Id);
     return;
   }
   // The only tensor it could hold was never made (the call failed).

@@ -15,6 +15,29 @@ double freed(const ts_tensor *x) {
   return v;
 }
 
+// A variable that may hold one of two tensors, tested for NULL: on that
+// edge neither exists (whichever call ran failed).
+int either_or_null(int c) {
+  ts_tensor *t = c ? ts_zeros(TS_SHAPE(2), TS_FLOAT32)
+                   : ts_ones(TS_SHAPE(2), TS_FLOAT32);
+  if (!t)
+    return -1;
+  ts_free(t);
+  return 0;
+}
+
+int branches_or_null(int c) {
+  ts_tensor *t;
+  if (c)
+    t = ts_zeros(TS_SHAPE(2), TS_FLOAT32);
+  else
+    t = ts_ones(TS_SHAPE(2), TS_FLOAT32);
+  if (t == NULL)
+    return -1;
+  ts_free(t);
+  return 0;
+}
+
 ts_tensor *returned(const ts_tensor *x) {
   ts_tensor *t = ts_relu(x);
   ts_tensor *u = ts_mul(t, t);
