@@ -178,6 +178,10 @@ private:
 };
 
 struct State {
+  /// User-provided: value-initialisation (std::vector(N)) would zero the
+  /// inline storage first.
+  State() {}
+
   bool Reached = false;
   /// Some object may be neither held by a variable nor being returned:
   /// collect() has work. False only when that is sure.
@@ -250,6 +254,9 @@ struct Op {
 
 /// A block's ops and what its edges do, decoded once per function.
 struct BlockInfo {
+  /// User-provided, as State's.
+  BlockInfo() {}
+
   const CFGBlock *B = nullptr;
   llvm::SmallVector<Op, 8> Ops;
   /// Falls through to the function's exit (functionEnd()).
