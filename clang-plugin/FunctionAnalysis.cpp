@@ -365,7 +365,7 @@ bool FunctionAnalyzer::isTracked(const VarDecl *VD) const {
     return false;
   auto [It, New] = Tracked.insert({VD, false});
   if (New)
-    It->second = VD->hasLocalStorage() && isTensorPointer(VD->getType()) &&
+    It->second = isTensorPointer(VD->getType()) && VD->hasLocalStorage() &&
                  !AddrTaken->count(VD);
   return It->second;
 }
@@ -472,6 +472,10 @@ const VarDecl *FunctionAnalyzer::nullTestedVar(const Expr *C,
       return varOf(BO->getLHS());
     }
     if (BO->getOpcode() != BO_EQ && BO->getOpcode() != BO_NE)
+      return nullptr;
+    // decode() keeps only a tracked variable: most comparisons need not
+    // pay for the null-constant tests.
+    if (!isTracked(varOf(BO->getLHS())) && !isTracked(varOf(BO->getRHS())))
       return nullptr;
     const Expr *Other = nullptr;
     if (BO->getRHS()->isNullPointerConstant(const_cast<ASTContext &>(Ctx),
