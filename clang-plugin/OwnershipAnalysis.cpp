@@ -68,8 +68,39 @@ bool isPlainTypeLoc(TypeLoc TL) {
   }
 }
 
+/// isPlainTypeLoc(TSI->getTypeLoc()) read off the type, whose sugar has the
+/// TypeLoc's shape, without stepping through the TypeLoc's data: only an
+/// incomplete array's size expression is not in the type.
 bool isPlainType(const TypeSourceInfo *TSI) {
-  return TSI && isPlainTypeLoc(TSI->getTypeLoc());
+  if (!TSI)
+    return false;
+  const Type *T = TSI->getType().getTypePtr();
+  while (true) {
+    switch (T->getTypeClass()) {
+    case Type::Builtin:
+    case Type::Typedef:
+    case Type::Record:
+    case Type::Enum:
+      return true;
+    case Type::Elaborated: {
+      const auto *ET = cast<ElaboratedType>(T);
+      if (ET->getQualifier())
+        return false;
+      T = ET->getNamedType().getTypePtr();
+      continue;
+    }
+    case Type::Pointer:
+      T = cast<PointerType>(T)->getPointeeType().getTypePtr();
+      continue;
+    case Type::Paren:
+      T = cast<ParenType>(T)->getInnerType().getTypePtr();
+      continue;
+    case Type::IncompleteArray:
+      return isPlainTypeLoc(TSI->getTypeLoc());
+    default:
+      return false;
+    }
+  }
 }
 
 /// Attributes without expression arguments (an annotation's arguments are
