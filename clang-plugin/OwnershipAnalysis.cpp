@@ -115,20 +115,30 @@ bool hasPlainAttrs(const Decl *D) {
           return false;
       }
       break;
+    case attr::AllocSize:
     case attr::AlwaysInline:
+    case attr::AsmLabel:
+    case attr::Builtin:
     case attr::C11NoReturn:
     case attr::Cleanup:
     case attr::Cold:
     case attr::Const:
+    case attr::Format:
     case attr::GNUInline:
     case attr::Hot:
+    case attr::Leaf:
     case attr::NoInline:
     case attr::NoReturn:
     case attr::NoThrow:
+    case attr::NonNull:
     case attr::Pure:
+    case attr::Restrict:
+    case attr::ReturnsNonNull:
     case attr::Unused:
     case attr::Used:
+    case attr::Visibility:
     case attr::WarnUnusedResult:
+    case attr::Weak:
       break;
     default:
       return false;
@@ -440,13 +450,14 @@ bool BodyWalker::visit(const Item &I) {
 }
 
 bool FunctionCollector::TraverseFunctionDecl(FunctionDecl *FD) {
-  // The parts of a definition other than its body must hold no expression.
+  // The parts of a declaration other than its body must hold no expression.
   auto FTL =
       FD->getTypeSourceInfo()
           ? FD->getTypeSourceInfo()->getTypeLoc().getAs<FunctionProtoTypeLoc>()
           : FunctionProtoTypeLoc();
-  bool Plain = FD->doesThisDeclarationHaveABody() && FD->getBody() && FTL &&
-               !FD->getQualifierLoc() && isPlainTypeLoc(FTL.getReturnLoc()) &&
+  bool HasBody = FD->doesThisDeclarationHaveABody();
+  bool Plain = (!HasBody || FD->getBody()) && FTL && !FD->getQualifierLoc() &&
+               isPlainTypeLoc(FTL.getReturnLoc()) &&
                FTL.getNumParams() == FD->getNumParams() && hasPlainAttrs(FD);
   for (unsigned I = 0; Plain && I < FTL.getNumParams(); ++I) {
     const ParmVarDecl *P = FTL.getParam(I);
@@ -455,6 +466,11 @@ bool FunctionCollector::TraverseFunctionDecl(FunctionDecl *FD) {
   }
   if (!Plain)
     return Base::TraverseFunctionDecl(FD);
+  // A prototype (the headers' many): nothing there for the visitor.
+  if (!HasBody) {
+    VisitFunctionDecl(FD);
+    return true;
+  }
   auto Facts = std::make_unique<BodyFacts>();
   if (!BodyWalker(*this, *Facts).walk(FD->getBody()))
     // What the walker noted is a part of what the visitor notes again.
