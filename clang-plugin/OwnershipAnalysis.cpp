@@ -95,8 +95,18 @@ bool isPlainType(const TypeSourceInfo *TSI) {
     case Type::Paren:
       T = cast<ParenType>(T)->getInnerType().getTypePtr();
       continue;
-    case Type::IncompleteArray:
-      return isPlainTypeLoc(TSI->getTypeLoc());
+    case Type::IncompleteArray: {
+      // At the top (TS_SHAPE's compound literal) the TypeLoc is at hand.
+      auto ATL = T == TSI->getType().getTypePtr()
+                     ? TSI->getTypeLoc().getAs<IncompleteArrayTypeLoc>()
+                     : IncompleteArrayTypeLoc();
+      if (!ATL)
+        return isPlainTypeLoc(TSI->getTypeLoc());
+      if (ATL.getSizeExpr())
+        return false;
+      T = cast<IncompleteArrayType>(T)->getElementType().getTypePtr();
+      continue;
+    }
     default:
       return false;
     }
