@@ -370,10 +370,44 @@ bool FunctionAnalyzer::isTracked(const VarDecl *VD) const {
   return It->second;
 }
 
+/// E->IgnoreParenCasts() with its usual steps (parentheses, casts) done
+/// here: the library's loop over step functions costs more than they do.
+/// A kind one of its other steps may look through goes to it.
+static const Expr *ignoreParenCasts(const Expr *E) {
+  while (true) {
+    if (const auto *P = dyn_cast<ParenExpr>(E)) {
+      E = P->getSubExpr();
+      continue;
+    }
+    if (const auto *C = dyn_cast<CastExpr>(E)) {
+      E = C->getSubExpr();
+      continue;
+    }
+    switch (E->getStmtClass()) {
+    case Stmt::DeclRefExprClass:
+    case Stmt::CallExprClass:
+    case Stmt::IntegerLiteralClass:
+    case Stmt::FloatingLiteralClass:
+    case Stmt::CharacterLiteralClass:
+    case Stmt::StringLiteralClass:
+    case Stmt::BinaryOperatorClass:
+    case Stmt::CompoundAssignOperatorClass:
+    case Stmt::ConditionalOperatorClass:
+    case Stmt::CompoundLiteralExprClass:
+    case Stmt::MemberExprClass:
+    case Stmt::ArraySubscriptExprClass:
+    case Stmt::UnaryExprOrTypeTraitExprClass:
+      return E;
+    default:
+      return E->IgnoreParenCasts();
+    }
+  }
+}
+
 static const VarDecl *varOf(const Expr *E) {
   if (!E)
     return nullptr;
-  if (const auto *DRE = dyn_cast<DeclRefExpr>(E->IgnoreParenCasts()))
+  if (const auto *DRE = dyn_cast<DeclRefExpr>(ignoreParenCasts(E)))
     return dyn_cast<VarDecl>(DRE->getDecl());
   return nullptr;
 }
@@ -381,7 +415,7 @@ static const VarDecl *varOf(const Expr *E) {
 ObjSet FunctionAnalyzer::eval(const Expr *E) const {
   if (!E)
     return {};
-  E = E->IgnoreParenCasts();
+  E = ignoreParenCasts(E);
   if (const auto *DRE = dyn_cast<DeclRefExpr>(E)) {
     const auto *VD = dyn_cast<VarDecl>(DRE->getDecl());
     if (!isTracked(VD))
@@ -431,7 +465,7 @@ ObjSet FunctionAnalyzer::eval(const Expr *E) const {
 }
 
 bool FunctionAnalyzer::isScopeBeginCall(const Expr *E) const {
-  const auto *CE = E ? dyn_cast<CallExpr>(E->IgnoreParenCasts()) : nullptr;
+  const auto *CE = E ? dyn_cast<CallExpr>(ignoreParenCasts(E)) : nullptr;
   return CE && model(CE).Kind == CallKind::ScopeBegin;
 }
 
