@@ -178,6 +178,10 @@ private:
 };
 
 struct State {
+  /// User-provided: value-initialisation (std::vector(N)) would zero the
+  /// inline storage first.
+  State() {}
+
   bool Reached = false;
   /// Some object may be neither held by a variable nor being returned:
   /// collect() has work. False only when that is sure.
@@ -250,6 +254,9 @@ struct Op {
 
 /// A block's ops and what its edges do, decoded once per function.
 struct BlockInfo {
+  /// User-provided, as State's.
+  BlockInfo() {}
+
   const CFGBlock *B = nullptr;
   llvm::SmallVector<Op, 8> Ops;
   /// Falls through to the function's exit (functionEnd()).
@@ -358,15 +365,49 @@ bool FunctionAnalyzer::isTracked(const VarDecl *VD) const {
     return false;
   auto [It, New] = Tracked.insert({VD, false});
   if (New)
-    It->second = VD->hasLocalStorage() && isTensorPointer(VD->getType()) &&
+    It->second = isTensorPointer(VD->getType()) && VD->hasLocalStorage() &&
                  !AddrTaken->count(VD);
   return It->second;
+}
+
+/// E->IgnoreParenCasts() with its usual steps (parentheses, casts) done
+/// here: the library's loop over step functions costs more than they do.
+/// A kind one of its other steps may look through goes to it.
+static const Expr *ignoreParenCasts(const Expr *E) {
+  while (true) {
+    if (const auto *P = dyn_cast<ParenExpr>(E)) {
+      E = P->getSubExpr();
+      continue;
+    }
+    if (const auto *C = dyn_cast<CastExpr>(E)) {
+      E = C->getSubExpr();
+      continue;
+    }
+    switch (E->getStmtClass()) {
+    case Stmt::DeclRefExprClass:
+    case Stmt::CallExprClass:
+    case Stmt::IntegerLiteralClass:
+    case Stmt::FloatingLiteralClass:
+    case Stmt::CharacterLiteralClass:
+    case Stmt::StringLiteralClass:
+    case Stmt::BinaryOperatorClass:
+    case Stmt::CompoundAssignOperatorClass:
+    case Stmt::ConditionalOperatorClass:
+    case Stmt::CompoundLiteralExprClass:
+    case Stmt::MemberExprClass:
+    case Stmt::ArraySubscriptExprClass:
+    case Stmt::UnaryExprOrTypeTraitExprClass:
+      return E;
+    default:
+      return E->IgnoreParenCasts();
+    }
+  }
 }
 
 static const VarDecl *varOf(const Expr *E) {
   if (!E)
     return nullptr;
-  if (const auto *DRE = dyn_cast<DeclRefExpr>(E->IgnoreParenCasts()))
+  if (const auto *DRE = dyn_cast<DeclRefExpr>(ignoreParenCasts(E)))
     return dyn_cast<VarDecl>(DRE->getDecl());
   return nullptr;
 }
@@ -374,7 +415,7 @@ static const VarDecl *varOf(const Expr *E) {
 ObjSet FunctionAnalyzer::eval(const Expr *E) const {
   if (!E)
     return {};
-  E = E->IgnoreParenCasts();
+  E = ignoreParenCasts(E);
   if (const auto *DRE = dyn_cast<DeclRefExpr>(E)) {
     const auto *VD = dyn_cast<VarDecl>(DRE->getDecl());
     if (!isTracked(VD))
@@ -424,7 +465,7 @@ ObjSet FunctionAnalyzer::eval(const Expr *E) const {
 }
 
 bool FunctionAnalyzer::isScopeBeginCall(const Expr *E) const {
-  const auto *CE = E ? dyn_cast<CallExpr>(E->IgnoreParenCasts()) : nullptr;
+  const auto *CE = E ? dyn_cast<CallExpr>(ignoreParenCasts(E)) : nullptr;
   return CE && model(CE).Kind == CallKind::ScopeBegin;
 }
 
@@ -465,6 +506,10 @@ const VarDecl *FunctionAnalyzer::nullTestedVar(const Expr *C,
       return varOf(BO->getLHS());
     }
     if (BO->getOpcode() != BO_EQ && BO->getOpcode() != BO_NE)
+      return nullptr;
+    // decode() keeps only a tracked variable: most comparisons need not
+    // pay for the null-constant tests.
+    if (!isTracked(varOf(BO->getLHS())) && !isTracked(varOf(BO->getRHS())))
       return nullptr;
     const Expr *Other = nullptr;
     if (BO->getRHS()->isNullPointerConstant(const_cast<ASTContext &>(Ctx),

@@ -68,8 +68,49 @@ bool isPlainTypeLoc(TypeLoc TL) {
   }
 }
 
+/// isPlainTypeLoc(TSI->getTypeLoc()) read off the type, whose sugar has the
+/// TypeLoc's shape, without stepping through the TypeLoc's data: only an
+/// incomplete array's size expression is not in the type.
 bool isPlainType(const TypeSourceInfo *TSI) {
-  return TSI && isPlainTypeLoc(TSI->getTypeLoc());
+  if (!TSI)
+    return false;
+  const Type *T = TSI->getType().getTypePtr();
+  while (true) {
+    switch (T->getTypeClass()) {
+    case Type::Builtin:
+    case Type::Typedef:
+    case Type::Record:
+    case Type::Enum:
+      return true;
+    case Type::Elaborated: {
+      const auto *ET = cast<ElaboratedType>(T);
+      if (ET->getQualifier())
+        return false;
+      T = ET->getNamedType().getTypePtr();
+      continue;
+    }
+    case Type::Pointer:
+      T = cast<PointerType>(T)->getPointeeType().getTypePtr();
+      continue;
+    case Type::Paren:
+      T = cast<ParenType>(T)->getInnerType().getTypePtr();
+      continue;
+    case Type::IncompleteArray: {
+      // At the top (TS_SHAPE's compound literal) the TypeLoc is at hand.
+      auto ATL = T == TSI->getType().getTypePtr()
+                     ? TSI->getTypeLoc().getAs<IncompleteArrayTypeLoc>()
+                     : IncompleteArrayTypeLoc();
+      if (!ATL)
+        return isPlainTypeLoc(TSI->getTypeLoc());
+      if (ATL.getSizeExpr())
+        return false;
+      T = cast<IncompleteArrayType>(T)->getElementType().getTypePtr();
+      continue;
+    }
+    default:
+      return false;
+    }
+  }
 }
 
 /// Attributes without expression arguments (an annotation's arguments are
@@ -84,20 +125,30 @@ bool hasPlainAttrs(const Decl *D) {
           return false;
       }
       break;
+    case attr::AllocSize:
     case attr::AlwaysInline:
+    case attr::AsmLabel:
+    case attr::Builtin:
     case attr::C11NoReturn:
     case attr::Cleanup:
     case attr::Cold:
     case attr::Const:
+    case attr::Format:
     case attr::GNUInline:
     case attr::Hot:
+    case attr::Leaf:
     case attr::NoInline:
     case attr::NoReturn:
     case attr::NoThrow:
+    case attr::NonNull:
     case attr::Pure:
+    case attr::Restrict:
+    case attr::ReturnsNonNull:
     case attr::Unused:
     case attr::Used:
+    case attr::Visibility:
     case attr::WarnUnusedResult:
+    case attr::Weak:
       break;
     default:
       return false;
@@ -189,6 +240,8 @@ private:
 /// RecursiveASTVisitor would visit and noting each node's parent as
 /// clang::ParentMap would. Both agree with Stmt::children() on the node
 /// kinds handled here; on any other kind walk() gives up (returns false).
+/// What it notes does not depend on the order of the visits, so children
+/// are taken off the stack last first.
 class BodyWalker {
 public:
   BodyWalker(FunctionCollector &Collect, BodyFacts &Facts)
@@ -211,37 +264,48 @@ private:
     const Stmt *EffParent;
   };
 
-  /// Queues S's children (to be visited in order) with S as their parent;
-  /// leaves are visited at once (only the callee check of a DeclRefExpr
-  /// depends on the order, and its call comes before it either way).
-  template <typename Range>
-  void pushChildren(Stmt *S, const Stmt *EffParent, Range Kids) {
-    size_t Begin = Stack.size();
-    for (Stmt *Kid : Kids) {
-      if (!Kid)
-        continue;
+  /// Queues Kid, a child of Parent whose effective parent is EffParent.
+  /// Parentheses and implicit casts are visited on the way down and leaves
+  /// at once: neither needs the stack.
+  void push(Stmt *Kid, const Stmt *Parent, const Stmt *EffParent) {
+    while (Kid) {
       switch (Kid->getStmtClass()) {
+      case Stmt::ImplicitCastExprClass:
+        noteFull(Kid, EffParent);
+        Parent = Kid;
+        Kid = cast<ImplicitCastExpr>(Kid)->getSubExpr();
+        continue;
+      case Stmt::ParenExprClass:
+        noteFull(Kid, EffParent);
+        Parent = Kid;
+        Kid = cast<ParenExpr>(Kid)->getSubExpr();
+        continue;
       case Stmt::IntegerLiteralClass:
       case Stmt::FloatingLiteralClass:
       case Stmt::CharacterLiteralClass:
       case Stmt::StringLiteralClass:
         noteFull(Kid, EffParent);
-        continue;
+        return;
       case Stmt::DeclRefExprClass: {
         auto *DRE = cast<DeclRefExpr>(Kid);
         if (DRE->hasQualifier() || DRE->hasExplicitTemplateArgs())
           break;
         noteFull(Kid, EffParent);
-        if (DRE != LastCallee)
-          Collect.noteFunctionValue(DRE);
-        continue;
+        Collect.noteFunctionValue(DRE);
+        return;
       }
       default:
         break;
       }
-      Stack.push_back({Kid, S, EffParent});
+      Stack.push_back({Kid, Parent, EffParent});
+      return;
     }
-    std::reverse(Stack.begin() + Begin, Stack.end());
+  }
+
+  template <typename Range>
+  void pushChildren(Stmt *S, const Stmt *EffParent, Range Kids) {
+    for (Stmt *Kid : Kids)
+      push(Kid, S, EffParent);
   }
 
   /// S is an expression whose effective parent is EffParent.
@@ -256,11 +320,6 @@ private:
   FunctionCollector &Collect;
   BodyFacts &Facts;
   llvm::SmallVector<Item, 32> Stack;
-  /// The callee of the last call visited. A call's callee `f` (decayed) is
-  /// its first child: the walk reaches that DeclRefExpr right after the
-  /// call and its cast, before any other call, so this one pointer does
-  /// what a set of all callees would.
-  const DeclRefExpr *LastCallee = nullptr;
 };
 
 bool BodyWalker::visit(const Item &I) {
@@ -273,7 +332,8 @@ bool BodyWalker::visit(const Item &I) {
   case Stmt::CompoundStmtClass:
     if (isa_and_nonnull<StmtExpr>(I.Parent))
       Facts.StmtExprBodies.insert(S);
-    break;
+    pushChildren(S, KidsEff, cast<CompoundStmt>(S)->body());
+    return true;
   case Stmt::NullStmtClass:
   case Stmt::IfStmtClass:
   case Stmt::ForStmtClass:
@@ -284,43 +344,54 @@ bool BodyWalker::visit(const Item &I) {
   case Stmt::DefaultStmtClass:
   case Stmt::BreakStmtClass:
   case Stmt::ContinueStmtClass:
-  case Stmt::ReturnStmtClass:
   case Stmt::LabelStmtClass:
   case Stmt::GotoStmtClass:
-  case Stmt::ImplicitCastExprClass:
-  case Stmt::ParenExprClass:
   case Stmt::ConstantExprClass:
   case Stmt::IntegerLiteralClass:
   case Stmt::FloatingLiteralClass:
   case Stmt::CharacterLiteralClass:
   case Stmt::StringLiteralClass:
-  case Stmt::BinaryOperatorClass:
-  case Stmt::CompoundAssignOperatorClass:
   case Stmt::ConditionalOperatorClass:
   case Stmt::MemberExprClass:
   case Stmt::ArraySubscriptExprClass:
   case Stmt::StmtExprClass:
     break;
+  // The commonest kinds without Stmt::children()'s dispatch: the same
+  // children in the same order.
+  case Stmt::ReturnStmtClass:
+    push(cast<ReturnStmt>(S)->getRetValue(), S, KidsEff);
+    return true;
+  case Stmt::ImplicitCastExprClass:
+  case Stmt::ParenExprClass:
+    // Never queued (push() goes through them) but as a walk's root.
+    break;
+  case Stmt::BinaryOperatorClass:
+  case Stmt::CompoundAssignOperatorClass:
+    push(cast<BinaryOperator>(S)->getLHS(), S, KidsEff);
+    push(cast<BinaryOperator>(S)->getRHS(), S, KidsEff);
+    return true;
   case Stmt::DeclRefExprClass: {
     auto *DRE = cast<DeclRefExpr>(S);
     if (DRE->hasQualifier() || DRE->hasExplicitTemplateArgs())
       return false;
-    if (DRE != LastCallee)
-      Collect.noteFunctionValue(DRE);
-    break;
+    Collect.noteFunctionValue(DRE);
+    return true;
   }
   case Stmt::CallExprClass: {
     auto *CE = cast<CallExpr>(S);
     // The usual callee, `f` decayed to a pointer: getDirectCallee() without
-    // its search.
+    // its search. The visitor notes nothing in it (a callee is no function
+    // value), so the walk need not go there either.
     const FunctionDecl *Callee = nullptr;
-    const auto *ICE = dyn_cast<ImplicitCastExpr>(CE->getCallee());
-    const auto *DRE = ICE ? dyn_cast<DeclRefExpr>(ICE->getSubExpr()) : nullptr;
+    auto *ICE = dyn_cast<ImplicitCastExpr>(CE->getCallee());
+    auto *DRE = ICE ? dyn_cast<DeclRefExpr>(ICE->getSubExpr()) : nullptr;
     if (DRE) {
-      LastCallee = DRE;
+      if (DRE->hasQualifier() || DRE->hasExplicitTemplateArgs())
+        return false;
       Callee = dyn_cast<FunctionDecl>(DRE->getDecl());
     } else {
       Callee = CE->getDirectCallee();
+      push(CE->getCallee(), S, KidsEff);
     }
     Collect.noteRun(CE, Callee);
     CallModel M = Collect.Models.get(Callee);
@@ -328,7 +399,11 @@ bool BodyWalker::visit(const Item &I) {
       Facts.UsesTsmem = true;
     if (M.Kind == CallKind::ScopeBegin)
       Facts.ScopeBeginParents[CE] = I.EffParent;
-    break;
+    // A plain CallExpr has no pre-arguments: its children are the callee
+    // and the arguments.
+    for (Expr *Arg : CE->arguments())
+      push(Arg, S, KidsEff);
+    return true;
   }
   case Stmt::UnaryOperatorClass: {
     auto *UO = cast<UnaryOperator>(S);
@@ -337,16 +412,19 @@ bool BodyWalker::visit(const Item &I) {
               dyn_cast<DeclRefExpr>(UO->getSubExpr()->IgnoreParenImpCasts()))
         if (auto *VD = dyn_cast<VarDecl>(DRE->getDecl()))
           Facts.AddrTaken.insert(VD);
-    break;
+    push(UO->getSubExpr(), S, KidsEff);
+    return true;
   }
   case Stmt::CStyleCastExprClass:
     if (!isPlainType(cast<CStyleCastExpr>(S)->getTypeInfoAsWritten()))
       return false;
-    break;
+    push(cast<CStyleCastExpr>(S)->getSubExpr(), S, KidsEff);
+    return true;
   case Stmt::CompoundLiteralExprClass:
     if (!isPlainType(cast<CompoundLiteralExpr>(S)->getTypeSourceInfo()))
       return false;
-    break;
+    push(cast<CompoundLiteralExpr>(S)->getInitializer(), S, KidsEff);
+    return true;
   case Stmt::UnaryExprOrTypeTraitExprClass: {
     auto *UE = cast<UnaryExprOrTypeTraitExpr>(S);
     if (UE->isArgumentType() && !isPlainType(UE->getArgumentTypeInfo()))
@@ -377,41 +455,19 @@ bool BodyWalker::visit(const Item &I) {
   default:
     return false;
   }
-  // The commonest kinds without Stmt::children()'s dispatch: the same
-  // children in the same order.
-  Stmt *One[2];
-  switch (S->getStmtClass()) {
-  case Stmt::ImplicitCastExprClass:
-    One[0] = cast<ImplicitCastExpr>(S)->getSubExpr();
-    pushChildren(S, KidsEff, llvm::ArrayRef<Stmt *>(One, 1));
-    return true;
-  case Stmt::ParenExprClass:
-    One[0] = cast<ParenExpr>(S)->getSubExpr();
-    pushChildren(S, KidsEff, llvm::ArrayRef<Stmt *>(One, 1));
-    return true;
-  case Stmt::UnaryOperatorClass:
-    One[0] = cast<UnaryOperator>(S)->getSubExpr();
-    pushChildren(S, KidsEff, llvm::ArrayRef<Stmt *>(One, 1));
-    return true;
-  case Stmt::BinaryOperatorClass:
-    One[0] = cast<BinaryOperator>(S)->getLHS();
-    One[1] = cast<BinaryOperator>(S)->getRHS();
-    pushChildren(S, KidsEff, llvm::ArrayRef<Stmt *>(One, 2));
-    return true;
-  default:
-    pushChildren(S, KidsEff, S->children());
-    return true;
-  }
+  pushChildren(S, KidsEff, S->children());
+  return true;
 }
 
 bool FunctionCollector::TraverseFunctionDecl(FunctionDecl *FD) {
-  // The parts of a definition other than its body must hold no expression.
+  // The parts of a declaration other than its body must hold no expression.
   auto FTL =
       FD->getTypeSourceInfo()
           ? FD->getTypeSourceInfo()->getTypeLoc().getAs<FunctionProtoTypeLoc>()
           : FunctionProtoTypeLoc();
-  bool Plain = FD->doesThisDeclarationHaveABody() && FD->getBody() && FTL &&
-               !FD->getQualifierLoc() && isPlainTypeLoc(FTL.getReturnLoc()) &&
+  bool HasBody = FD->doesThisDeclarationHaveABody();
+  bool Plain = (!HasBody || FD->getBody()) && FTL && !FD->getQualifierLoc() &&
+               isPlainTypeLoc(FTL.getReturnLoc()) &&
                FTL.getNumParams() == FD->getNumParams() && hasPlainAttrs(FD);
   for (unsigned I = 0; Plain && I < FTL.getNumParams(); ++I) {
     const ParmVarDecl *P = FTL.getParam(I);
@@ -420,6 +476,11 @@ bool FunctionCollector::TraverseFunctionDecl(FunctionDecl *FD) {
   }
   if (!Plain)
     return Base::TraverseFunctionDecl(FD);
+  // A prototype (the headers' many): nothing there for the visitor.
+  if (!HasBody) {
+    VisitFunctionDecl(FD);
+    return true;
+  }
   auto Facts = std::make_unique<BodyFacts>();
   if (!BodyWalker(*this, *Facts).walk(FD->getBody()))
     // What the walker noted is a part of what the visitor notes again.

@@ -111,11 +111,15 @@ CallModel CallModels::get(const FunctionDecl *FD) {
 }
 
 BodyScope bodyScopeOf(const FunctionDecl *FD) {
-  if (hasAnnotation(FD, "tsmem.caller_scope"))
-    return BodyScope::CallerScope;
-  if (hasAnnotation(FD, "tsmem.scope"))
-    return BodyScope::Scoped;
-  return BodyScope::None;
+  // One look through the annotations for both; TS_CALLER_SCOPE wins.
+  bool Scoped = false;
+  for (const FunctionDecl *D : FD->redecls())
+    for (const auto *A : D->specific_attrs<AnnotateAttr>()) {
+      if (A->getAnnotation() == "tsmem.caller_scope")
+        return BodyScope::CallerScope;
+      Scoped |= A->getAnnotation() == "tsmem.scope";
+    }
+  return Scoped ? BodyScope::Scoped : BodyScope::None;
 }
 
 bool isTensorPointer(QualType T) {
