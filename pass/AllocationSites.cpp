@@ -220,6 +220,23 @@ uint64_t stampFlags(const CallInst &Call, ArrayRef<bool> Stamped,
   return Flags << SiteLineBits;
 }
 
+/// Whether Call's tensor goes only into a twin whose site stamps it: a call
+/// an earlier run of the pass left without a site of its own.
+bool isStampedByTwin(const CallInst &Call) {
+  if (!Call.hasOneUse())
+    return false;
+  const Use &U = *Call.use_begin();
+  const auto *Twin = dyn_cast<CallInst>(U.getUser());
+  const Function *Callee = Twin ? Twin->getCalledFunction() : nullptr;
+  if (!Callee || !Twin->isArgOperand(&U) || U.getOperandNo() >= SiteStampBits ||
+      !Callee->getName().starts_with("ts__") ||
+      !Callee->getName().ends_with("_at"))
+    return false;
+  const auto *Site =
+      dyn_cast<ConstantInt>(Twin->getArgOperand(Twin->arg_size() - 1));
+  return Site && Site->getZExtValue() >> (SiteLineBits + U.getOperandNo()) & 1;
+}
+
 /// The calls among Calls (with their Sites) that need no site argument: the
 /// only use of each is tensor argument 0 or 1 of another of Calls with the same
 /// site, which stays a twin and stamps it. Leaves go first: in
@@ -309,7 +326,8 @@ bool tsmem::recordAllocationSites(Module &M, const SourceSites *Source) {
     SmallVector<CallInst *, 16> Calls;
     for (Instruction &I : instructions(F))
       if (auto *Call = dyn_cast<CallInst>(&I);
-          Call && Owned.count(Call->getCalledFunction()))
+          Call && Owned.count(Call->getCalledFunction()) &&
+          !isStampedByTwin(*Call))
         Calls.push_back(Call);
     SmallVector<uint64_t, 16> Sites;
     for (const Site &S : sitesOf(F, Calls, Source))

@@ -17,6 +17,7 @@ declare i32 @ts_scope_end(i64)
 declare ptr @ts_zeros(ptr, i32, i32)
 declare ptr @ts_pool_acquire(ptr, ptr, i32, i32)
 declare i64 @ts_numel(ptr)
+declare ptr @ts_relu(ptr)
 declare ptr @user_make()
 
 ; CHECK-LABEL: define i64 @forward_ir_name(
@@ -26,6 +27,10 @@ declare ptr @user_make()
 ; CHECK-NEXT: %n = call i64 @ts_numel(ptr %a)
 ; CHECK-NEXT: %c = call ptr @user_make()
 ; CHECK-NEXT: %d = call ptr @ts_zeros(
+; A call whose tensor goes only into another on the same line: left as it
+; is, stamped by the outer twin (bit 20), also on a second run.
+; CHECK-NEXT: %f = call ptr @ts_zeros(ptr %shape, i32 1, i32 0)
+; CHECK-NEXT: %g = call ptr @ts__relu_at(ptr %f, i64 [[#%d,KEY+0x100000+14]])
 ; CHECK-NEXT: call i32 @ts_scope_end(
 define i64 @forward_ir_name(ptr %shape, ptr %pool) !dbg !5 {
   %id = call i64 @ts_scope_begin(), !dbg !10
@@ -34,6 +39,8 @@ define i64 @forward_ir_name(ptr %shape, ptr %pool) !dbg !5 {
   %n = call i64 @ts_numel(ptr %a), !dbg !13
   %c = call ptr @user_make(), !dbg !13
   %d = call ptr @ts_zeros(ptr %shape, i32 1, i32 0)
+  %f = call ptr @ts_zeros(ptr %shape, i32 1, i32 0), !dbg !14
+  %g = call ptr @ts_relu(ptr %f), !dbg !14
   %e = call i32 @ts_scope_end(i64 %id), !dbg !13
   ret i64 %n, !dbg !13
 }
@@ -58,3 +65,4 @@ define i64 @forward_ir_name(ptr %shape, ptr %pool) !dbg !5 {
 !11 = !DILocation(line: 11, column: 3, scope: !5)
 !12 = !DILocation(line: 12, column: 3, scope: !5)
 !13 = !DILocation(line: 13, column: 3, scope: !5)
+!14 = !DILocation(line: 14, column: 3, scope: !5)
