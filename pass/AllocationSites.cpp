@@ -229,8 +229,7 @@ bool isStampedByTwin(const CallInst &Call) {
   const auto *Twin = dyn_cast<CallInst>(U.getUser());
   const Function *Callee = Twin ? Twin->getCalledFunction() : nullptr;
   if (!Callee || !Twin->isArgOperand(&U) || U.getOperandNo() >= SiteStampBits ||
-      !Callee->getName().starts_with("ts__") ||
-      !Callee->getName().ends_with("_at"))
+      !tsmem::isSiteTwinName(Callee->getName()))
     return false;
   const auto *Site =
       dyn_cast<ConstantInt>(Twin->getArgOperand(Twin->arg_size() - 1));

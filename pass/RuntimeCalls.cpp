@@ -51,6 +51,11 @@ std::string tsmem::siteTwinName(StringRef Owned) {
   return ("ts__" + Owned + "_at").str();
 }
 
+bool tsmem::isSiteTwinName(StringRef Name) {
+  return Name.starts_with("ts__") && Name.ends_with("_at") &&
+         isOwnedFunction(("ts_" + Name.drop_front(4).drop_back(3)).str());
+}
+
 StringRef tsmem::calleeName(const CallBase &Call) {
   if (const Function *F = Call.getCalledFunction())
     return F->getName();

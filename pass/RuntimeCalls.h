@@ -38,6 +38,8 @@ bool isTensorFreeFunction(llvm::StringRef Name);
 /// The runtime's twin of an owned function that also takes its allocation
 /// site: ts_add -> ts__add_at (runtime/sites.c).
 std::string siteTwinName(llvm::StringRef Owned);
+/// Whether Name is such a twin.
+bool isSiteTwinName(llvm::StringRef Name);
 /// The name of the function Call calls directly, or "" for indirect calls.
 llvm::StringRef calleeName(const llvm::CallBase &Call);
 
