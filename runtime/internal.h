@@ -95,6 +95,10 @@ ts__wrap(tsc_tensor *impl, const char *call) {
  * TS_ERR_STALE_HANDLE with a message naming `call` and the argument `arg`. */
 tsc_tensor *ts__unwrap(const ts_tensor *t, const char *call,
                        const char *arg) TS_INTERNAL;
+/* Ends the use of an impl that ts__unwrap(t, ...) returned (not NULL): after
+ * it, another thread may free the tensor. Every successful ts__unwrap is
+ * paired with one ts__unpin once the impl is no longer needed. */
+static inline void ts__unpin(const ts_tensor *t) { (void)t; }
 
 /* Handle layout: tag (16 bits) | generation (22) | slot index (26). The tag
  * sits where user-space pointers have zeros, so no pointer is ever taken for
