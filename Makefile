@@ -11,9 +11,9 @@ export CXX := clang++-19
 DEPS := clang-19:clang-19 llvm-19-dev:llvm-config-19 libclang-19-dev:/usr/lib/llvm-19/lib/cmake/clang/ClangConfig.cmake \
         llvm-19-tools:FileCheck-19 libclang-rt-19-dev:/usr/lib/llvm-19/lib/clang/19/lib/linux/libclang_rt.asan-x86_64.a \
         libtorch-dev:/usr/include/ATen/ATen.h python3-torch:/usr/lib/python3/dist-packages/torch/__init__.py python3-matplotlib:/usr/lib/python3/dist-packages/matplotlib/__init__.py \
-        cmake:cmake pkg-config:pkg-config
+        cmake:cmake pkg-config:pkg-config g++:g++ ninja-build:ninja file:file dpkg-dev:dpkg-shlibdeps
 
-.PHONY: all deps build test demo bench fuzz install clean format
+.PHONY: all deps build test test-packaging demo bench fuzz install clean format
 
 all: build
 
@@ -34,6 +34,11 @@ build: deps $(BUILD)/CMakeCache.txt
 
 test: build
 	cd $(BUILD) && ctest --output-on-failure -j$(JOBS)
+
+# The ways people build tsmem (GCC and clang-19, Make and Ninja,
+# BUILD_TESTING=OFF, FetchContent), each from scratch: slow, so not in `test`.
+test-packaging: deps
+	sh tests/install/packaging.sh .
 
 # Builds only what the demo needs (runtime, plugin, demo program), not the tests.
 demo: deps $(BUILD)/CMakeCache.txt

@@ -19,11 +19,15 @@
 #include "clang/AST/ASTConsumer.h"
 #include "clang/Basic/CodeGenOptions.h"
 #include "clang/Basic/DiagnosticFrontend.h"
+#include "clang/Basic/Version.h"
 #include "clang/Frontend/CompilerInstance.h"
 #include "clang/Frontend/FrontendPluginRegistry.h"
 #include "clang/Frontend/MultiplexConsumer.h"
 #include "clang/Lex/Preprocessor.h"
 #include "llvm/Passes/PassBuilder.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <tsmem/version.h>
 
 using namespace clang;
 
@@ -37,6 +41,12 @@ protected:
                  const std::vector<std::string> &Args) override {
     DiagnosticsEngine &Diags = CI.getDiagnostics();
     for (llvm::StringRef Arg : Args) {
+      if (Arg == "version") {
+        llvm::outs() << "tsmem " TSMEM_VERSION_STRING
+                        " (Clang plugin, built for clang " CLANG_VERSION_STRING
+                        ")\n";
+        continue;
+      }
       if (Arg.consume_front("disable=")) {
         llvm::SmallVector<llvm::StringRef, 5> Names;
         Arg.split(Names, ',', /*MaxSplit=*/-1, /*KeepEmpty=*/false);
@@ -60,7 +70,8 @@ protected:
       Diags.Report(Diags.getCustomDiagID(
           DiagnosticsEngine::Error,
           "tsmem plugin: unknown argument '%0'; the plugin takes "
-          "-fplugin-arg-tsmem-disable=CHECK[,CHECK]"))
+          "-fplugin-arg-tsmem-disable=CHECK[,CHECK] and "
+          "-fplugin-arg-tsmem-version"))
           << Arg;
       return false;
     }

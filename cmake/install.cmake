@@ -9,6 +9,8 @@ set(TSMEM_INSTALL_LIBDIR lib)
 set(TSMEM_INSTALL_CMAKEDIR ${TSMEM_INSTALL_LIBDIR}/cmake/tsmem)
 
 install(FILES include/tsmem.h DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
+install(FILES ${TSMEM_GENERATED_INCLUDE_DIR}/tsmem/version.h
+  DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/tsmem)
 set_target_properties(tsmem PROPERTIES EXPORT_NAME runtime)
 set_target_properties(tsmem_static PROPERTIES EXPORT_NAME runtime_static)
 install(TARGETS tsmem tsmem_static EXPORT tsmemTargets
@@ -22,9 +24,10 @@ configure_package_config_file(cmake/tsmemConfig.cmake.in
   INSTALL_DESTINATION ${TSMEM_INSTALL_CMAKEDIR}
   PATH_VARS CMAKE_INSTALL_INCLUDEDIR) # @PACKAGE_CMAKE_INSTALL_INCLUDEDIR@
 write_basic_package_version_file(${PROJECT_BINARY_DIR}/tsmemConfigVersion.cmake
-  COMPATIBILITY SameMajorVersion)
+  COMPATIBILITY SameMinorVersion) # 0.x: a new minor version may break the API
 install(FILES ${PROJECT_BINARY_DIR}/tsmemConfig.cmake
   ${PROJECT_BINARY_DIR}/tsmemConfigVersion.cmake
+  ${PROJECT_SOURCE_DIR}/cmake/tsmemEnablePlugin.cmake
   DESTINATION ${TSMEM_INSTALL_CMAKEDIR})
 
 # pkg-config: the static runtime needs libtorch, so Libs.private names it.
@@ -34,7 +37,18 @@ install(FILES ${PROJECT_BINARY_DIR}/tsmem.pc DESTINATION ${TSMEM_INSTALL_LIBDIR}
 
 if(TSMEM_BUILD_PLUGIN)
   install(TARGETS tsmem_plugin tsmem_clang LIBRARY DESTINATION ${TSMEM_INSTALL_LIBDIR}/tsmem)
-  # The pass-only library for `opt -load-pass-plugin`: tsmem.so loads there too.
-  install(CODE "execute_process(COMMAND \${CMAKE_COMMAND} -E create_symlink tsmem.so
-    \"\$ENV{DESTDIR}\${CMAKE_INSTALL_PREFIX}/${TSMEM_INSTALL_LIBDIR}/tsmem/tsmem-pass.so\")")
+  # The pass-only library for `opt -load-pass-plugin`: tsmem.so loads there
+  # too. The build tree's symlink is installed as a symlink, and so is listed
+  # in install_manifest.txt like every other file.
+  install(FILES ${PROJECT_BINARY_DIR}/lib/tsmem/tsmem-pass.so
+    DESTINATION ${TSMEM_INSTALL_LIBDIR}/tsmem)
+endif()
+
+# `cmake --build build --target uninstall`: removes what install_manifest.txt
+# lists (the last `cmake --install` of this build tree).
+if(NOT TARGET uninstall) # a project embedding tsmem may have its own
+add_custom_target(uninstall
+  COMMAND ${CMAKE_COMMAND} -DMANIFEST=${PROJECT_BINARY_DIR}/install_manifest.txt
+          -P ${PROJECT_SOURCE_DIR}/cmake/uninstall.cmake
+  COMMENT "Removing the files of the last install of this build")
 endif()

@@ -14,6 +14,14 @@
 #include <stdint.h>
 #include <stdio.h>
 
+/* TSMEM_VERSION_MAJOR/MINOR/PATCH, TSMEM_VERSION_STRING: generated at build
+ * time and installed beside this header. */
+#if defined(__has_include)
+#if __has_include(<tsmem/version.h>)
+#include <tsmem/version.h>
+#endif
+#endif
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -117,6 +125,8 @@ const char *ts_last_error(void);
 void ts_clear_error(void);
 /* Strict mode (or TSMEM_STRICT=1): misuse prints the message and aborts. */
 void ts_set_strict(bool strict);
+/* The version of the libtsmem in use, "MAJOR.MINOR.PATCH" (a static string). */
+const char *ts_version(void);
 
 /* --------------------------------------------------------------- scopes -- */
 

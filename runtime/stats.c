@@ -5,12 +5,11 @@
  * lock); this file reads them and prints. The report groups live tensors by
  * allocation site: the one the tsmem pass recorded ("file:line in
  * function"), else the return address of the call that made the tensor,
- * named as well as dladdr can ("binary(function+0x1c)").
+ * symbolized ("function at file:line (binary)", symbolize.c).
  */
-#define _GNU_SOURCE /* dladdr */
 #include "internal.h"
+#include "symbolize.h"
 
-#include <dlfcn.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -49,19 +48,8 @@ static void print_site(FILE *out, const site_sum *s) {
     fprintf(out, "%s:%u in %s\n", sites->file, line, sites->function);
     return;
   }
-  Dl_info info;
-  if (s->ret && dladdr(s->ret, &info) && info.dli_fname) {
-    const char *bin = strrchr(info.dli_fname, '/');
-    bin = bin ? bin + 1 : info.dli_fname;
-    if (info.dli_sname)
-      fprintf(out, "%s(%s+0x%zx)\n", bin, info.dli_sname,
-              (size_t)((char *)s->ret - (char *)info.dli_saddr));
-    else
-      fprintf(out, "%s(+0x%zx)\n", bin,
-              (size_t)((char *)s->ret - (char *)info.dli_fbase));
-    return;
-  }
-  fprintf(out, "%p (unknown site)\n", s->ret);
+  char name[1024];
+  fprintf(out, "%s\n", ts__symbolize(s->ret, name, sizeof name));
 }
 
 /* Prints the report with `when` after the header's "alive"; returns the

@@ -35,3 +35,10 @@ config.substitutions.append(("not ", "not "))
 # ASan: report, but libtorch's own allocations at exit are not ours.
 config.environment["ASAN_OPTIONS"] = "detect_leaks=1"
 config.environment["UBSAN_OPTIONS"] = "print_stacktrace=1:halt_on_error=1"
+
+# %plugin_so: the plugin file alone. Feature clang-14: an older clang to load
+# it into by mistake (tests/lit/robustness/wrong-clang.c).
+import shutil
+config.substitutions.append(("%plugin_so", config.plugin))
+if shutil.which("clang-14"):
+    config.available_features.add("clang-14")
