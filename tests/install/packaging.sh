@@ -21,11 +21,11 @@ log() { echo "packaging: $*"; }
 
 configure_build_test() { # name generator cc cxx source [cmake args...]
   name=$1 gen=$2 cc=$3 cxx=$4 source=$5; shift 5
-  b=$work/$name
-  CC=$cc CXX=$cxx cmake -S "$source" -B "$b" -G "$gen" "$@" >"$b.configure.log" 2>&1 ||
-    { cat "$b.configure.log"; log "$name: configure FAILED"; return 1; }
-  cmake --build "$b" -j"$jobs" >"$b.build.log" 2>&1 ||
-    { tail -40 "$b.build.log"; log "$name: build FAILED"; return 1; }
+  dir=$work/$name
+  CC=$cc CXX=$cxx cmake -S "$source" -B "$dir" -G "$gen" "$@" >"$dir.configure.log" 2>&1 ||
+    { cat "$dir.configure.log"; log "$name: configure FAILED"; return 1; }
+  cmake --build "$dir" -j"$jobs" >"$dir.build.log" 2>&1 ||
+    { tail -40 "$dir.build.log"; log "$name: build FAILED"; return 1; }
 }
 
 for b in $builds; do
