@@ -1,0 +1,45 @@
+// The seed document's "Error Handling" usage pattern, as written (only the
+// import path changed), and libtsmem's own errors as thrown Errors.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { memory, zeros, ones, TsmemError } from 'tsmem';
+import { assertNoLiveTensors, captureLog } from './helpers.mjs';
+
+import { run } from 'tsmem'
+
+test('Error Handling', (t) => {
+  let made = 0;
+  const lines = captureLog(t, () => {
+    try {
+      run(() => {
+        const tensor = zeros([100, 100])
+        made = memory().liveTensors;
+        throw new Error('Something failed!')
+        // tensor still gets cleaned up
+      })
+    } catch (error) {
+      console.log('Error caught, memory still cleaned up')
+    }
+  });
+  assert.equal(made, 1);
+  assert.deepEqual(lines, ['Error caught, memory still cleaned up']);
+  assertNoLiveTensors();
+});
+
+test("libtsmem's errors are thrown with their sentence and status", () => {
+  let err;
+  run(() => {
+    try {
+      zeros([2, 3]).matmul(ones([2, 3]));
+    } catch (e) {
+      err = e;
+    }
+  });
+  assert.ok(err instanceof TsmemError && err instanceof Error);
+  assert.equal(err.code, 'TS_ERR_SHAPE');
+  assert.equal(err.status, 6);
+  assert.match(err.message, /^ts_matmul: /, 'the message is ts_last_error()');
+  // An error inside run ends the scope all the same.
+  assert.throws(() => run(() => { ones([3]).reshape([2, 2]); }), { code: 'TS_ERR_SHAPE' });
+  assertNoLiveTensors();
+});
