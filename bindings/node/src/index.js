@@ -36,8 +36,6 @@ function shapeArg(shape, call) {
 /** A libtsmem tensor handle. Made by the factories and the ops, never by hand. */
 export class Tensor {
   #h;
-  #shape;
-  #dtype;
 
   /** @internal */
   constructor(handle) {
@@ -51,24 +49,19 @@ export class Tensor {
     return this.#h;
   }
 
+  // shape and dtype ask the runtime every time, so a stale tensor throws here too.
   get shape() {
-    if (this.#shape === undefined) {
-      const n = C.ts_ndim(this.#h);
-      if (n < 0) throw lastError();
-      const s = new Array(n);
-      for (let i = 0; i < n; i++) s[i] = Number(C.ts_size(this.#h, i));
-      this.#shape = s;
-    }
-    return this.#shape.slice();
+    const n = C.ts_ndim(this.#h);
+    if (n < 0) throw lastError();
+    const s = new Array(n);
+    for (let i = 0; i < n; i++) s[i] = Number(C.ts_size(this.#h, i));
+    return s;
   }
 
   get dtype() {
-    if (this.#dtype === undefined) {
-      const d = C.ts_tensor_dtype(this.#h);
-      if (d < 0) throw lastError();
-      this.#dtype = DTYPES[d];
-    }
-    return this.#dtype;
+    const d = C.ts_tensor_dtype(this.#h);
+    if (d < 0) throw lastError();
+    return DTYPES[d];
   }
 
   get ndim() {

@@ -27,6 +27,7 @@ test('Error Handling', (t) => {
 });
 
 test("libtsmem's errors are thrown with their sentence and status", () => {
+  /** @type {any} */
   let err;
   run(() => {
     try {

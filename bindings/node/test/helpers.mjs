@@ -10,14 +10,14 @@ export function assertNoLiveTensors() {
 /** Runs fn with console.log captured; returns the logged lines. */
 export function captureLog(t, fn) {
   const lines = [];
-  t.mock.method(console, 'log', (...args) => lines.push(args.map(String).join(' ')));
+  const log = t.mock.method(console, 'log', (...args) => lines.push(args.map(String).join(' ')));
   const r = fn();
   if (r && typeof r.then === 'function')
     return r.then(() => {
-      console.log.mock.restore();
+      log.mock.restore();
       return lines;
     });
-  console.log.mock.restore();
+  log.mock.restore();
   return lines;
 }
 

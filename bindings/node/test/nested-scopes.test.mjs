@@ -8,7 +8,8 @@ import { assertNoLiveTensors } from './helpers.mjs';
 import { run } from 'tsmem'
 
 test('Nested Scopes', () => {
-  let x_, y_, intermediate_;
+  /** @type {any[]} */
+  let [x_, y_, intermediate_] = [];
   const result = run(() => {
     const x = randn([100, 100])
 

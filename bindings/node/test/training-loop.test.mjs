@@ -16,7 +16,7 @@ test('Training Loop', () => {
   const trueWeight = fromBuffer(new Float32Array([1, -2, 3, 0.5]), [4, 1]);
   const batches = new Array(8).fill(0);
   let target; // set by getBatch, in the batch's scope
-  const getBatch = () => {
+  const getBatch = (batch) => {
     const x = randn([16, 4]);
     target = x.matmul(trueWeight);
     return x;
