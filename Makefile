@@ -53,3 +53,6 @@ format:
 
 clean:
 	rm -rf $(BUILD)
+
+# bindings/node's tests (ctest node/*) need Node.js and npm.
+DEPS += nodejs:node npm:npm
