@@ -56,3 +56,8 @@ clean:
 
 # bindings/node's tests (ctest node/*) need Node.js and npm.
 DEPS += nodejs:node npm:npm
+
+.PHONY: bench-node
+# The Node.js binding's benchmarks (bench/node; npm installs TensorFlow.js).
+bench-node: build
+	cmake --build $(BUILD) --target bench-node

@@ -1,0 +1,105 @@
+// tsmem's Node.js binding, benchmarked (bench/README.md, "Node.js binding"):
+//   N1  run() around 3 small tensor ops vs the same 3 ops disposed by hand
+//       (free() of each result), in the same binding: goal ratio <= 1.05
+//   N2  an empty run() vs an empty TensorFlow.js tf.tidy(): the ratio, for
+//       information
+// Like the C benchmarks: rounds alternate the two variants (which goes first
+// alternates too); the ratio printed is the median of the per-round ratios,
+// the times the medians of each variant's rounds. Wall time
+// (process.hrtime), as Node has no per-thread CPU clock before v23.9; pairs
+// run back to back, so a pair sees the same machine.
+//
+//   node bench.mjs [--rounds N]        (TSMEM_LIB=path/to/libtsmem.so)
+import { run, fromBuffer, setNumThreads, memory, libraryPath } from 'tsmem';
+import * as tf from '@tensorflow/tfjs';
+
+const args = process.argv.slice(2);
+const rounds = Number(args[args.indexOf('--rounds') + 1]) || 301;
+
+setNumThreads(1);
+await tf.setBackend('cpu');
+await tf.ready();
+
+function median(xs) {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[s.length >> 1];
+}
+
+function time(fn, iters) {
+  const t0 = process.hrtime.bigint();
+  fn(iters);
+  return Number(process.hrtime.bigint() - t0) / iters;
+}
+
+/** Runs a and b side by side; returns medians (ns per iteration) and the median ratio a/b. */
+function compare(a, b, iters) {
+  for (let i = 0; i < 5; i++) {
+    a(iters);
+    b(iters);
+  }
+  const ta = [];
+  const tb = [];
+  const ratios = [];
+  for (let r = 0; r < rounds; r++) {
+    let x, y;
+    if (r % 2 === 0) {
+      x = time(a, iters);
+      y = time(b, iters);
+    } else {
+      y = time(b, iters);
+      x = time(a, iters);
+    }
+    ta.push(x);
+    tb.push(y);
+    ratios.push(x / y);
+  }
+  return { a: median(ta), b: median(tb), ratio: median(ratios) };
+}
+
+let missed = 0;
+function report(name, what, r, goal) {
+  const verdict = goal === undefined ? 'for information' : r.ratio <= goal ? `goal <= ${goal}: met` : `goal <= ${goal}: MISSED`;
+  if (goal !== undefined && r.ratio > goal) missed++;
+  console.log(`${name} ${what}`);
+  console.log(`   ${r.a.toFixed(0)} ns vs ${r.b.toFixed(0)} ns, ratio ${r.ratio.toFixed(3)} (${verdict})`);
+}
+
+// N1: three ops on 8-float tensors.
+const x = fromBuffer(new Float32Array([1, -2, 3, -4, 5, -6, 7, -8]));
+const y = fromBuffer(new Float32Array([2, 2, 2, 2, 2, 2, 2, 2]));
+const scoped = (n) => {
+  for (let i = 0; i < n; i++) {
+    run(() => {
+      const a = x.add(y);
+      const b = a.mul(y);
+      b.relu();
+    });
+  }
+};
+const byHand = (n) => {
+  for (let i = 0; i < n; i++) {
+    const a = x.add(y);
+    const b = a.mul(y);
+    const c = b.relu();
+    c.free();
+    b.free();
+    a.free();
+  }
+};
+report('N1', 'run() around 3 ops (add, mul, relu of 8 floats) vs the same disposed by hand', compare(scoped, byHand, 300), 1.05);
+
+// N2: empty scopes.
+const emptyRun = (n) => {
+  for (let i = 0; i < n; i++) run(() => {});
+};
+const emptyTidy = (n) => {
+  for (let i = 0; i < n; i++) tf.tidy(() => {});
+};
+report('N2', `empty run() vs empty tf.tidy() (tfjs ${tf.version.tfjs}, backend ${tf.getBackend()})`, compare(emptyRun, emptyTidy, 3000));
+
+x.free();
+y.free();
+const m = memory();
+console.log(`(libtsmem: ${libraryPath}; node ${process.version}; ${rounds} rounds; live tensors at the end: ${m.liveTensors})`);
+console.log(`${missed} goal(s) missed`);
+process.exitCode = missed || m.liveTensors ? 1 : 0;
