@@ -3,6 +3,10 @@
 //       (free() of each result), in the same binding: goal ratio <= 1.05
 //   N2  an empty run() vs an empty TensorFlow.js tf.tidy(): the ratio, for
 //       information
+//   N3  runAsync() around the same 3 ops and one await vs the same disposed
+//       by hand around one await, for information: what the async scope and
+//       the async_hooks that enter it cost (last: once runAsync has run,
+//       the hooks stay on for every promise of the process)
 // Like the C benchmarks: rounds alternate the two variants (which goes first
 // alternates too); the ratio printed is the median of the per-round ratios,
 // the times the medians of each variant's rounds. Wall time
@@ -10,7 +14,7 @@
 // run back to back, so a pair sees the same machine.
 //
 //   node bench.mjs [--rounds N]        (TSMEM_LIB=path/to/libtsmem.so)
-import { run, fromBuffer, setNumThreads, memory, libraryPath } from 'tsmem';
+import { run, runAsync, fromBuffer, setNumThreads, memory, libraryPath } from 'tsmem';
 import * as tf from '@tensorflow/tfjs';
 
 const args = process.argv.slice(2);
@@ -23,6 +27,36 @@ await tf.ready();
 function median(xs) {
   const s = [...xs].sort((a, b) => a - b);
   return s[s.length >> 1];
+}
+
+async function timeAsync(fn, iters) {
+  const t0 = process.hrtime.bigint();
+  await fn(iters);
+  return Number(process.hrtime.bigint() - t0) / iters;
+}
+
+async function compareAsync(a, b, iters) {
+  for (let i = 0; i < 5; i++) {
+    await a(iters);
+    await b(iters);
+  }
+  const ta = [];
+  const tb = [];
+  const ratios = [];
+  for (let r = 0; r < rounds; r++) {
+    let x, y;
+    if (r % 2 === 0) {
+      x = await timeAsync(a, iters);
+      y = await timeAsync(b, iters);
+    } else {
+      y = await timeAsync(b, iters);
+      x = await timeAsync(a, iters);
+    }
+    ta.push(x);
+    tb.push(y);
+    ratios.push(x / y);
+  }
+  return { a: median(ta), b: median(tb), ratio: median(ratios) };
 }
 
 function time(fn, iters) {
@@ -96,6 +130,32 @@ const emptyTidy = (n) => {
   for (let i = 0; i < n; i++) tf.tidy(() => {});
 };
 report('N2', `empty run() vs empty tf.tidy() (tfjs ${tf.version.tfjs}, backend ${tf.getBackend()})`, compare(emptyRun, emptyTidy, 3000));
+
+// N3: the same 3 ops around an await.
+const scopedAsync = async (n) => {
+  for (let i = 0; i < n; i++) {
+    await runAsync(async () => {
+      const a = x.add(y);
+      await null;
+      const b = a.mul(y);
+      b.relu();
+    });
+  }
+};
+const byHandAsync = async (n) => {
+  for (let i = 0; i < n; i++) {
+    await (async () => {
+      const a = x.add(y);
+      await null;
+      const b = a.mul(y);
+      const c = b.relu();
+      c.free();
+      b.free();
+      a.free();
+    })();
+  }
+};
+report('N3', 'runAsync() around 3 ops and an await vs the same disposed by hand', await compareAsync(scopedAsync, byHandAsync, 300));
 
 x.free();
 y.free();

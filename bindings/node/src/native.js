@@ -24,14 +24,15 @@ function loadLibrary() {
     try {
       return { lib: koffi.load(path), path };
     } catch (e) {
-      failures.push(`${path}: ${e.message}`);
+      failures.push(e.message);
     }
   }
-  const why = failures.join('; ');
+  if (fromEnv)
+    throw new Error(`tsmem: cannot load libtsmem from TSMEM_LIB=${fromEnv} (${failures[0]}); point TSMEM_LIB at a built libtsmem.so`);
+  // A library that was found but failed to load (a missing libtorch, say) is the news.
+  const other = [...new Set(failures.filter((m) => !/No such file/.test(m)))];
   throw new Error(
-    fromEnv
-      ? `tsmem: cannot load libtsmem from TSMEM_LIB=${fromEnv} (${why}); point TSMEM_LIB at a built libtsmem.so`
-      : `tsmem: cannot find libtsmem (${why}); install it (cmake --install build) or set TSMEM_LIB to the path of libtsmem.so`,
+    `tsmem: cannot find libtsmem (tried ${tries.join(', ')}${other.length ? `: ${other.join('; ')}` : ''}); install it (make install, or cmake --install build) or set TSMEM_LIB to the path of libtsmem.so`,
   );
 }
 
