@@ -149,13 +149,18 @@ export function setNumThreads(n: number): void;
 
 /**
  * Runs fn in a fresh scope and returns its result; tensors made in it and
- * not escaped are freed when it returns or throws. fn must be synchronous.
+ * not escaped are freed when it returns or throws. fn must be synchronous:
+ * a returned Promise throws a TsmemError ('TS_ERR_ARG'); use runAsync.
  */
 export function run<T>(fn: () => T): T;
 /**
  * Runs the async function fn in its own scope, entered around each of its
  * synchronous stretches, so that concurrent calls never share tensors; the
- * scope is freed when fn settles. Escape the tensors you return.
+ * scope is freed when fn settles. Escape the tensors you return: escape()
+ * moves a tensor to the scope beneath, which is the enclosing runAsync's
+ * (if still running), or the caller's (manual) after the first await. A
+ * tensor escaped before the first await of a runAsync called inside run()
+ * lands in that run's scope.
  */
 export function runAsync<T>(fn: () => Promise<T> | T): Promise<T>;
 /** Escapes tensor from the current scope to its parent; throws outside any scope. */

@@ -340,7 +340,7 @@ export function setNumThreads(n) {
 /**
  * Runs fn inside a fresh scope and returns what it returns; every tensor
  * made in it and not escaped is freed when it returns or throws. fn must be
- * synchronous: for an async function use runAsync.
+ * synchronous (a returned Promise throws): for an async function use runAsync.
  */
 export function run(fn) {
   const id = C.ts_scope_begin();
@@ -353,6 +353,10 @@ export function run(fn) {
     throw e;
   }
   check(C.ts_scope_end(id));
+  // As tf.tidy does: the scope ended with fn's first synchronous stretch, so
+  // the rest of an async fn would run in no scope.
+  if (result !== null && typeof result === 'object' && typeof result.then === 'function')
+    throw new TsmemError('TS_ERR_ARG', 'run: fn returned a Promise, but run ends its scope when fn returns; use runAsync for an async function');
   return result;
 }
 

@@ -44,3 +44,17 @@ test("libtsmem's errors are thrown with their sentence and status", () => {
   assert.throws(() => run(() => { ones([3]).reshape([2, 2]); }), { code: 'TS_ERR_SHAPE' });
   assertNoLiveTensors();
 });
+
+test('run refuses an async function, as tf.tidy does', async () => {
+  const pending = [];
+  assert.throws(
+    () => run(async () => {
+      zeros([1]);
+      pending.push(new Promise((r) => setTimeout(r, 1)));
+      await pending[0];
+    }),
+    { name: 'TsmemError', code: 'TS_ERR_ARG', message: /use runAsync/ },
+  );
+  await pending[0];
+  assertNoLiveTensors();
+});
