@@ -118,6 +118,10 @@ test('runAsync inside run, and run inside runAsync', async () => {
       assert.equal(scopeDepth(), 1, 'later stretches: its own scope only');
       const v = run(() => a.add(ones([1])).item());
       assert.equal(scopeTensorCount(), 1);
+      const kept = run(() => a.mul(3).escape());
+      assert.equal(scopeTensorCount(), 2, "escaped from run into the call's scope");
+      await sleep(1);
+      assert.deepEqual(kept.toArray(), [3]);
       return v;
     });
     return zeros([1]).add(1).item();
