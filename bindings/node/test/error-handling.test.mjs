@@ -8,12 +8,11 @@ import { assertNoLiveTensors, captureLog } from './helpers.mjs';
 import { run } from 'tsmem'
 
 test('Error Handling', (t) => {
-  let made = 0;
+  const before = memory();
   const lines = captureLog(t, () => {
     try {
       run(() => {
         const tensor = zeros([100, 100])
-        made = memory().liveTensors;
         throw new Error('Something failed!')
         // tensor still gets cleaned up
       })
@@ -21,7 +20,9 @@ test('Error Handling', (t) => {
       console.log('Error caught, memory still cleaned up')
     }
   });
-  assert.equal(made, 1);
+  const after = memory();
+  assert.equal(after.created - before.created, 1, 'the tensor was made');
+  assert.equal(after.freed - before.freed, 1, 'and freed');
   assert.deepEqual(lines, ['Error caught, memory still cleaned up']);
   assertNoLiveTensors();
 });

@@ -2,35 +2,53 @@
 // import path changed).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { memory, randn } from 'tsmem';
+import { memory, randn, scopeTensorCount } from 'tsmem';
 import { assertNoLiveTensors } from './helpers.mjs';
 
 import { run } from 'tsmem'
 
 test('Nested Scopes', () => {
-  /** @type {any[]} */
-  let [x_, y_, intermediate_] = [];
+  const before = memory();
+
   const result = run(() => {
     const x = randn([100, 100])
 
     const intermediate = run(() => {
       const y = randn([100, 100])
       const z = x.matmul(y)
-      y_ = y;
       return z.escape()
     })
     // y freed, z persists
-    assert.throws(() => y_.item(), { code: 'TS_ERR_STALE_HANDLE' });
-    assert.equal(memory().liveTensors, 2, 'x and intermediate');
-    x_ = x;
-    intermediate_ = intermediate;
 
     return x.add(intermediate).escape()
   })
   // x and intermediate freed, result persists
 
-  for (const t of [x_, intermediate_]) assert.throws(() => t.shape, { code: 'TS_ERR_STALE_HANDLE' });
-  assert.equal(memory().liveTensors, 1);
+  const after = memory();
+  assert.equal(after.created - before.created, 4, 'x, y, z (intermediate), result');
+  assert.equal(after.freed - before.freed, 3, 'x, y and intermediate');
+  assert.equal(after.liveTensors, 1);
+  assert.deepEqual(result.shape, [100, 100]);
+  result.free();
+  assertNoLiveTensors();
+});
+
+test('Nested Scopes, observed: y dies with the inner scope, z with the outer', () => {
+  /** @type {any[]} */
+  let [y_, x_, z_] = [];
+  const result = run(() => {
+    const x = (x_ = randn([100, 100]));
+    const intermediate = run(() => {
+      const y = (y_ = randn([100, 100]));
+      const z = (z_ = x.matmul(y));
+      return z.escape();
+    });
+    assert.throws(() => y_.item(), { code: 'TS_ERR_STALE_HANDLE' });
+    assert.equal(scopeTensorCount(), 2, 'x and the escaped z');
+    assert.equal(intermediate, z_);
+    return x.add(intermediate).escape();
+  });
+  for (const t of [x_, z_]) assert.throws(() => t.shape, { code: 'TS_ERR_STALE_HANDLE' });
   assert.deepEqual(result.shape, [100, 100]);
   result.free();
   assertNoLiveTensors();

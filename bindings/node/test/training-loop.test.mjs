@@ -16,7 +16,9 @@ test('Training Loop', () => {
   const trueWeight = fromBuffer(new Float32Array([1, -2, 3, 0.5]), [4, 1]);
   const batches = new Array(8).fill(0);
   let target; // set by getBatch, in the batch's scope
+  const liveAtBatchStart = [];
   const getBatch = (batch) => {
+    liveAtBatchStart.push(memory().liveTensors);
     const x = randn([16, 4]);
     target = x.matmul(trueWeight);
     return x;
@@ -30,10 +32,10 @@ test('Training Loop', () => {
       loss.backward();
       weight.sgdStep(0.1);
       weight.zeroGrad();
+      liveAtStep.push(memory().liveTensors);
     },
   };
-  let peakLive = 0;
-  const livePerEpoch = [];
+  const liveAtStep = [];
 
   for (let epoch = 0; epoch < 10; epoch++) {
     run(() => {
@@ -44,20 +46,19 @@ test('Training Loop', () => {
           const loss = criterion(output, target)
 
           optimizer.step(loss)
-          peakLive = Math.max(peakLive, memory().liveTensors)
           return loss.item() // Escape scalar value
         })
         // input, output freed here
       }
     })
     // All batch tensors freed here
-    livePerEpoch.push(memory().liveTensors)
   }
 
   assert.equal(losses.length, 80);
   assert.ok(losses.at(-1) < losses[0] / 100, `the loss fell: ${losses[0]} -> ${losses.at(-1)}`);
-  assert.equal(peakLive, 6, 'weight, trueWeight + input, target, output, loss');
-  assert.deepEqual(livePerEpoch, new Array(10).fill(2), 'only weight and trueWeight outlive an epoch');
+  assert.deepEqual(liveAtStep, new Array(80).fill(6), 'weight, trueWeight + input, target, output, loss');
+  assert.deepEqual(liveAtBatchStart, new Array(80).fill(2), "only weight and trueWeight outlive a batch's scope");
+  assert.equal(memory().liveTensors, 2);
   weight.free();
   trueWeight.free();
   assertNoLiveTensors();
