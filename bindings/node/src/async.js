@@ -47,6 +47,9 @@ class Ctx {
 function enterChain(ctx) {
   let chain = null;
   for (let c = ctx; c !== null; c = c.parent) {
+    // Ended ancestors are dropped from the chain for good, so that calls
+    // started from calls that ended (a loop of timers, say) keep it short.
+    while (c.parent !== null && c.parent.ended) c.parent = c.parent.parent;
     if (c.entered) break; // it and (so) its ancestors are already on the stack
     if (!c.ended) (chain ??= []).push(c);
   }
@@ -111,7 +114,9 @@ export async function runAsync(fn) {
   }
   const scope = C.ts_async_scope_begin();
   if (scope === null) throw lastError();
-  const ctx = new Ctx(scope, current);
+  let parent = current;
+  while (parent !== null && parent.ended) parent = parent.parent;
+  const ctx = new Ctx(scope, parent);
   const prev = current;
   const chain = enterChain(ctx);
   current = ctx;

@@ -145,3 +145,29 @@ test('a rejected runAsync frees its tensors and rejects with the error', async (
   await assert.rejects(runAsync(() => { ones([1]); throw new Error('sync throw'); }), /sync throw/);
   assertNoLiveTensors();
 });
+
+test('calls started from calls that ended: each scopes its own tensors, escapes go to the caller', async () => {
+  // Each call starts the next from a timer it does not await, so the next
+  // one begins after its parent ended.
+  const results = [];
+  await new Promise((done) => {
+    const step = (i) =>
+      runAsync(async () => {
+        const t = full([1], i);
+        await Promise.resolve();
+        assert.equal(scopeDepth(), 1, 'no ended parent is entered beneath');
+        results.push(t.add(1).escape());
+        assert.equal(scopeTensorCount(), 1);
+        if (i < 50) setTimeout(() => step(i + 1), 0);
+        else setTimeout(done, 0);
+      });
+    step(0);
+  });
+  assert.equal(results.length, 51);
+  assert.equal(memory().liveTensors, 51, 'only the escaped results, now the caller\'s');
+  results.forEach((r, i) => {
+    assert.equal(r.item(), i + 1);
+    r.free();
+  });
+  assertNoLiveTensors();
+});
