@@ -58,3 +58,11 @@ format:
 
 clean:
 	rm -rf $(BUILD)
+
+# bindings/node's tests (ctest node/*) need Node.js and npm.
+DEPS += nodejs:node npm:npm
+
+.PHONY: bench-node
+# The Node.js binding's benchmarks (bench/node; npm installs TensorFlow.js).
+bench-node: build
+	cmake --build $(BUILD) --target bench-node
