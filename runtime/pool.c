@@ -289,10 +289,15 @@ ts_status ts_pool_release(ts_pool *h, ts_tensor *t) {
   if (!p)
     return ts_last_status();
   size_t nbytes;
-  tsc_tensor *impl = ts__detach(t, call, "t", &nbytes); /* pool, then table */
-  if (!impl) {
+  tsc_tensor *impl;
+  if (ts__detach(t, call, "t", &nbytes, &impl) != TS_OK) { /* pool, table */
     pthread_mutex_unlock(&p->mu);
     return ts_last_status();
+  }
+  if (!impl) { /* in use by another thread's call: released by its end */
+    pthread_mutex_unlock(&p->mu);
+    ts__ok_fast();
+    return TS_OK;
   }
   int ndim = tsc_ndim(impl);
   const int64_t *shape = tsc_sizes(impl);
