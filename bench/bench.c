@@ -6,7 +6,9 @@
  * ratio is that of the medians of the per-round times, so that noise from
  * the other processes on the machine hits both alike.
  *
- *   tsmem_bench [--python PYTHON --script mlp_torch.py] [--quick]
+ *   tsmem_bench [--python PYTHON --script mlp_torch.py] [--quick] [--ops]
+ *
+ * --ops runs benchmark 0 only (the per-call cost) and exits.
  */
 #define _GNU_SOURCE
 #include "mlp.h"
@@ -308,7 +310,7 @@ static long rss_kb(void) {
 
 int main(int argc, char **argv) {
   const char *python = NULL, *script = NULL;
-  int quick = 0;
+  int quick = 0, ops_only = 0;
   for (int i = 1; i < argc; i++) {
     if (!strcmp(argv[i], "--python") && i + 1 < argc)
       python = argv[++i];
@@ -316,6 +318,8 @@ int main(int argc, char **argv) {
       script = argv[++i];
     else if (!strcmp(argv[i], "--quick"))
       quick = 1;
+    else if (!strcmp(argv[i], "--ops"))
+      ops_only = 1;
   }
   /* Many short rounds: a round hit by an interrupt or a migration is an
    * outlier the median drops. */
@@ -337,6 +341,8 @@ int main(int argc, char **argv) {
          q, ratio_lo, ratio_hi);
   ts_free(add_a);
   ts_free(add_b);
+  if (ops_only)
+    return 0;
 
   q = side_by_side(scope_three, manual_three, 300, rounds, &a, &b);
   report("1. scope frees 3 small tensors vs ts_free by hand", a, b, "ns/iter",
