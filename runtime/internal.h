@@ -225,6 +225,10 @@ bool ts__check_dtype(const char *call, ts_dtype dtype) TS_INTERNAL;
 /* ndim in 0..TS_MAX_NDIM and shape non-NULL when ndim > 0. */
 bool ts__check_shape_arg(const char *call, const int64_t *shape,
                          int ndim) TS_INTERNAL;
+/* A whole shape argument as the factories check it (ts_zeros): the above,
+ * then every size >= 0 (TS_ERR_SHAPE) and a byte count that fits. */
+bool ts__check_shape(const char *call, const int64_t *shape, int ndim,
+                     ts_dtype dtype) TS_INTERNAL;
 
 /* ------------------------------------------------------------- trace.c -- */
 

@@ -148,9 +148,12 @@ static pool *lock_pool(const ts_pool *h, const char *call) {
   return p;
 }
 
+/* A key is checked as ts_zeros checks its shape: a negative size is
+ * TS_ERR_SHAPE, not a silent miss (no tensor could have that key). */
 static bool check_key(const char *call, const int64_t *shape, int ndim,
                       ts_dtype dtype) {
-  return ts__check_dtype(call, dtype) && ts__check_shape_arg(call, shape, ndim);
+  return ts__check_dtype(call, dtype) &&
+         ts__check_shape(call, shape, ndim, dtype);
 }
 
 /* ------------------------------------------------------- create, destroy */

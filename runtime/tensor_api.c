@@ -120,6 +120,11 @@ static bool check_shape(const char *call, const int64_t *shape, int ndim,
   return true;
 }
 
+bool ts__check_shape(const char *call, const int64_t *shape, int ndim,
+                     ts_dtype dtype) {
+  return check_shape(call, shape, ndim, dtype, false);
+}
+
 /* dim in -ndim..ndim-1 (-1..0 for a 0-d tensor), normalised into *out. */
 static bool check_dim(const char *call, const tsc_tensor *t, int dim,
                       int *out) {
