@@ -8,7 +8,8 @@
  *
  *   tsmem_bench [--python PYTHON --script mlp_torch.py] [--quick] [--ops]
  *
- * --ops runs benchmark 0 only (the per-call cost) and exits.
+ * --ops runs benchmark 0 only (the per-call cost) and exits; --pool runs
+ * benchmark 3 only (the pool, with 1 and 10,000 keys) and exits.
  */
 #define _GNU_SOURCE
 #include "mlp.h"
@@ -310,7 +311,7 @@ static long rss_kb(void) {
 
 int main(int argc, char **argv) {
   const char *python = NULL, *script = NULL;
-  int quick = 0, ops_only = 0;
+  int quick = 0, ops_only = 0, pool_only = 0;
   for (int i = 1; i < argc; i++) {
     if (!strcmp(argv[i], "--python") && i + 1 < argc)
       python = argv[++i];
@@ -320,6 +321,8 @@ int main(int argc, char **argv) {
       quick = 1;
     else if (!strcmp(argv[i], "--ops"))
       ops_only = 1;
+    else if (!strcmp(argv[i], "--pool"))
+      pool_only = 1;
   }
   /* Many short rounds: a round hit by an interrupt or a migration is an
    * outlier the median drops. */
@@ -331,6 +334,8 @@ int main(int argc, char **argv) {
          rounds);
 
   double a, b, q;
+  if (pool_only)
+    goto pool;
   /* 0. No goal: what a tensor call costs through tsmem (handle table,
    * checks, exception barrier, ts_free) next to the bare libtorch call. */
   add_a = ts_ones(TS_SHAPE(4), TS_FLOAT32);
@@ -352,11 +357,22 @@ int main(int argc, char **argv) {
   report("2. empty ts_scope_begin/ts_scope_end vs malloc(64)/free", a, b,
          "ns/iter", q, "<= 0.5", q <= 0.5);
 
+pool:
   bench_pool = ts_pool_new(0);
   q = side_by_side(pooled, made_and_freed, 1000, rounds, &a, &b);
   report("3. pooled 256x256 float32 acquire/release vs ts_empty/ts_free", a, b,
          "ns/iter", q, "<= 0.3", q <= 0.3);
+  /* The same with 10,000 other keys in the pool, added before this one (a
+   * key search that scanned the keys in order would look at them all). */
+  ts_pool_clear(bench_pool);
+  for (int64_t k = 1; k <= 10000; k++)
+    ts_pool_release(bench_pool, ts_empty(&k, 1, TS_FLOAT32));
+  q = side_by_side(pooled, made_and_freed, 1000, rounds, &a, &b);
+  report("3. the same with 10,000 other keys in the pool", a, b, "ns/iter", q,
+         "<= 0.35", q <= 0.35);
   ts_pool_destroy(bench_pool);
+  if (pool_only)
+    return goals_missed != 0;
 
   /* 4. The MLP step three ways; Python rounds interleave through a pipe. */
   make_data(&data);

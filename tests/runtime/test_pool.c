@@ -312,8 +312,57 @@ TEST(bad_shape_like_ts_zeros) {
   ts_pool_destroy(q);
 }
 
+static void count_keys(const char *key, size_t count, void *ctx) {
+  (void)key;
+  *(size_t *)ctx += count;
+}
+
+/* Thousands of keys (the hash index): every key stays reachable while
+ * others are cleared (backward-shift deletion, the last key moved into the
+ * hole), pruned and added again. */
+TEST(many_keys) {
+  enum { K = 3000 };
+  ts_pool *q = ts_pool_new(2);
+  for (int64_t i = 0; i < K; i++) {
+    ts_tensor *t = ts_empty(TS_SHAPE(i % 50, i / 50), TS_FLOAT32);
+    CHECK_EQ(ts_pool_release(q, t), TS_OK);
+  }
+  CHECK_EQ(ts_pool_get_stats(q).size, K);
+  for (int64_t i = 0; i < K; i += 3)
+    ts_pool_clear_key(q, TS_SHAPE(i % 50, i / 50), TS_FLOAT32);
+  size_t left = 0;
+  ts_pool_foreach_key(q, count_keys, &left);
+  CHECK_EQ(left, K - (K + 2) / 3);
+  int bad = 0;
+  for (int64_t i = 0; i < K; i++) {
+    ts_tensor *t = ts_pool_acquire(q, TS_SHAPE(i % 50, i / 50), TS_FLOAT32);
+    bad += (t != NULL) != (i % 3 != 0);
+    if (t) {
+      bad += ts_size(t, 0) != i % 50 || ts_size(t, 1) != i / 50;
+      CHECK_EQ(ts_pool_release(q, t), TS_OK); /* back for the next pass */
+    }
+  }
+  CHECK_EQ(bad, 0);
+  /* Down to a tenth, then every key again: the pruned ones miss. */
+  ts_pool_prune(q, K / 10);
+  CHECK_EQ(ts_pool_get_stats(q).size, K / 10);
+  size_t hits = 0;
+  for (int64_t i = 0; i < K; i++) {
+    ts_tensor *t = ts_pool_acquire(q, TS_SHAPE(i % 50, i / 50), TS_FLOAT32);
+    if (t) {
+      hits++;
+      bad += ts_size(t, 0) != i % 50 || ts_size(t, 1) != i / 50;
+      ts_free(t);
+    }
+  }
+  CHECK_EQ(hits, K / 10);
+  CHECK_EQ(bad, 0);
+  ts_pool_destroy(q);
+}
+
 RUN_TESTS(T(miss_then_hit_lifo), T(keyed_by_dtype_and_shape),
           T(released_handle_is_dead), T(cap_per_key), T(foreach_key_names),
           T(clear_and_clear_key), T(prune_lru_first),
           T(pooling_in_a_scope_loop), T(acquire_outside_scope_is_manual),
-          T(global_pool), T(bad_pool_handles), T(bad_shape_like_ts_zeros))
+          T(global_pool), T(bad_pool_handles), T(bad_shape_like_ts_zeros),
+          T(many_keys))
