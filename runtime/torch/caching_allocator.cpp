@@ -104,7 +104,13 @@ Header *header_of(void *data) {
   return reinterpret_cast<Header *>(static_cast<char *>(data) - kHeader);
 }
 
-void free_block(void *data) { std::free(header_of(data)); }
+// Back to the system (unpoisoned first: the tail past a request, or the
+// whole of a cached block, may be poisoned).
+void free_block(void *data) {
+  Header *h = header_of(data);
+  TSC_UNPOISON(data, h->size);
+  std::free(h);
+}
 
 void cached_delete(void *data) {
   if (!data)
@@ -141,7 +147,6 @@ void cached_delete(void *data) {
     c.cached_blocks.fetch_add(1, std::memory_order_relaxed);
   } else {
     c.cached_bytes.fetch_sub(size, std::memory_order_relaxed);
-    TSC_UNPOISON(data, size);
     free_block(data);
   }
 }
@@ -244,10 +249,8 @@ extern "C" size_t ts_allocator_release_cache(void) {
       blocks.swap(c.bins[i].blocks);
     }
     size_t size = class_size(i);
-    for (void *data : blocks) {
-      TSC_UNPOISON(data, size);
+    for (void *data : blocks)
       free_block(data);
-    }
     released += blocks.size() * size;
     c.cached_bytes.fetch_sub(blocks.size() * size, std::memory_order_relaxed);
     c.cached_blocks.fetch_sub(blocks.size(), std::memory_order_relaxed);
