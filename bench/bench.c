@@ -6,7 +6,11 @@
  * ratio is that of the medians of the per-round times, so that noise from
  * the other processes on the machine hits both alike.
  *
- *   tsmem_bench [--python PYTHON --script mlp_torch.py] [--quick]
+ *   tsmem_bench [--python PYTHON --script mlp_torch.py] [--quick] [--ops]
+ *
+ * --ops runs benchmark 0 only (the per-call cost) and exits; --pool runs
+ * benchmark 3 only (the pool, with 1 and 10,000 keys) and exits; --mlp
+ * runs benchmark 4 only (the MLP step) and exits.
  */
 #define _GNU_SOURCE
 #include "mlp.h"
@@ -16,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -205,16 +210,39 @@ static void ts_mlp_free(ts_mlp *m) {
     ts_free(m->p[i]);
 }
 
+static long ts_faults, ts_steps;
+static long minor_faults(void);
+
 static void run_ts_mlp(int iters) {
+  long f0 = minor_faults();
   for (int i = 0; i < iters; i++)
     ts_mlp_step(&ts_model);
+  ts_faults += minor_faults() - f0;
+  ts_steps += iters;
 }
 
 static aten_mlp *aten_model;
 
+/* Minor page faults of this process so far. */
+static long minor_faults(void) {
+  struct rusage ru;
+  getrusage(RUSAGE_SELF, &ru);
+  return ru.ru_minflt;
+}
+
+/* Page faults during each variant's steps, and the steps. */
+static long aten_faults, aten_steps;
+
+/* The libtorch C++ step runs on libtorch's own CPU allocator, as a C++
+ * program has it; the tsmem step on tsmem's caching allocator. */
 static void run_aten_mlp(int iters) {
+  aten_default_allocator(1);
+  long f0 = minor_faults();
   for (int i = 0; i < iters; i++)
     aten_mlp_step(aten_model);
+  aten_faults += minor_faults() - f0;
+  aten_steps += iters;
+  aten_default_allocator(0);
 }
 
 /* --------------------------------------------------- the Python child -- */
@@ -308,7 +336,7 @@ static long rss_kb(void) {
 
 int main(int argc, char **argv) {
   const char *python = NULL, *script = NULL;
-  int quick = 0;
+  int quick = 0, ops_only = 0, pool_only = 0, mlp_only = 0;
   for (int i = 1; i < argc; i++) {
     if (!strcmp(argv[i], "--python") && i + 1 < argc)
       python = argv[++i];
@@ -316,6 +344,12 @@ int main(int argc, char **argv) {
       script = argv[++i];
     else if (!strcmp(argv[i], "--quick"))
       quick = 1;
+    else if (!strcmp(argv[i], "--ops"))
+      ops_only = 1;
+    else if (!strcmp(argv[i], "--pool"))
+      pool_only = 1;
+    else if (!strcmp(argv[i], "--mlp"))
+      mlp_only = 1;
   }
   /* Many short rounds: a round hit by an interrupt or a migration is an
    * outlier the median drops. */
@@ -327,6 +361,10 @@ int main(int argc, char **argv) {
          rounds);
 
   double a, b, q;
+  if (pool_only)
+    goto pool;
+  if (mlp_only)
+    goto mlp;
   /* 0. No goal: what a tensor call costs through tsmem (handle table,
    * checks, exception barrier, ts_free) next to the bare libtorch call. */
   add_a = ts_ones(TS_SHAPE(4), TS_FLOAT32);
@@ -337,6 +375,8 @@ int main(int argc, char **argv) {
          q, ratio_lo, ratio_hi);
   ts_free(add_a);
   ts_free(add_b);
+  if (ops_only)
+    return 0;
 
   q = side_by_side(scope_three, manual_three, 300, rounds, &a, &b);
   report("1. scope frees 3 small tensors vs ts_free by hand", a, b, "ns/iter",
@@ -346,12 +386,24 @@ int main(int argc, char **argv) {
   report("2. empty ts_scope_begin/ts_scope_end vs malloc(64)/free", a, b,
          "ns/iter", q, "<= 0.5", q <= 0.5);
 
+pool:
   bench_pool = ts_pool_new(0);
   q = side_by_side(pooled, made_and_freed, 1000, rounds, &a, &b);
   report("3. pooled 256x256 float32 acquire/release vs ts_empty/ts_free", a, b,
          "ns/iter", q, "<= 0.3", q <= 0.3);
+  /* The same with 10,000 other keys in the pool, added before this one (a
+   * key search that scanned the keys in order would look at them all). */
+  ts_pool_clear(bench_pool);
+  for (int64_t k = 1; k <= 10000; k++)
+    ts_pool_release(bench_pool, ts_empty(&k, 1, TS_FLOAT32));
+  q = side_by_side(pooled, made_and_freed, 1000, rounds, &a, &b);
+  report("3. the same with 10,000 other keys in the pool", a, b, "ns/iter", q,
+         "<= 0.35", q <= 0.35);
   ts_pool_destroy(bench_pool);
+  if (pool_only)
+    return goals_missed != 0;
 
+mlp:
   /* 4. The MLP step three ways; Python rounds interleave through a pipe. */
   make_data(&data);
   ts_mlp_init(&ts_model, &data);
@@ -384,6 +436,14 @@ int main(int argc, char **argv) {
     vs_py[r] = have_py ? ts_t[r] / py_t[r] : 0;
   }
   double ts_us = median(ts_t, rounds), at_us = median(at_t, rounds);
+  {
+    ts_allocator_cache_stats as = ts_allocator_stats();
+    printf("     page faults per step: tsmem %.2f, libtorch C++ %.2f "
+           "(tsmem's caching allocator %s, %zu KiB cached)\n",
+           (double)ts_faults / (double)ts_steps,
+           (double)aten_faults / (double)aten_steps,
+           as.enabled ? "on" : "off", as.cached_bytes / 1024);
+  }
   q = ratio_of(vs_at, rounds);
   report("4. MLP step, tsmem C API (scope per step) vs libtorch C++", ts_us,
          at_us, "us/step", q, "<= 1.03", q <= 1.03);
@@ -402,6 +462,8 @@ int main(int argc, char **argv) {
            ts_mlp_loss(&ts_model), aten_mlp_loss(aten_model));
   }
   aten_mlp_free(aten_model);
+  if (mlp_only)
+    return goals_missed != 0;
 
   /* 5. Flat over 10,000 steps: live tensors and RSS. */
   ts_mlp_free(&ts_model);

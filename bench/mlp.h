@@ -30,6 +30,10 @@ double aten_mlp_loss(aten_mlp *m);
 void aten_mlp_free(aten_mlp *m);
 /* iters x at::add of two 4-element tensors, the result dropped. */
 void aten_add_loop(int iters);
+/* on: libtorch's own CPU allocator from here on (c10's default, as a C++
+ * program has it); off: back to the one installed before (tsmem's caching
+ * allocator, unless TSMEM_CACHING_ALLOCATOR=0). */
+void aten_default_allocator(int on);
 
 #ifdef __cplusplus
 }

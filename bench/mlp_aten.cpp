@@ -5,6 +5,7 @@
 #include "mlp.h"
 
 #include <ATen/ATen.h>
+#include <c10/core/CPUAllocator.h>
 
 #include <vector>
 
@@ -54,6 +55,18 @@ double aten_mlp_loss(aten_mlp *m) {
 }
 
 void aten_mlp_free(aten_mlp *m) { delete m; }
+
+void aten_default_allocator(int on) {
+  // Priority 1, tsmem's: SetAllocator replaces an allocator of equal or
+  // lower priority only.
+  static c10::Allocator *installed;
+  if (on) {
+    installed = c10::GetAllocator(c10::DeviceType::CPU);
+    c10::SetAllocator(c10::DeviceType::CPU, c10::GetDefaultCPUAllocator(), 1);
+  } else if (installed) {
+    c10::SetAllocator(c10::DeviceType::CPU, installed, 1);
+  }
+}
 
 void aten_add_loop(int iters) {
   static const at::Tensor a = at::ones({4}), b = at::ones({4});

@@ -307,6 +307,24 @@ ts_memory_stats ts_memory(void);
 /* Lists live tensors (outside pools) by allocation site; returns the count. */
 size_t ts_leak_report(FILE *out);
 
+/* The caching CPU allocator tsmem installs into libtorch when it loads:
+ * every CPU allocation libtorch makes (tensor storage, autograd's buffers)
+ * reuses freed blocks by size class instead of returning them to the system,
+ * up to TSMEM_ALLOC_CACHE_MB megabytes cached (default 256).
+ * TSMEM_CACHING_ALLOCATOR=0 leaves libtorch's own allocator in place. */
+typedef struct {
+  bool enabled;        /* installed */
+  size_t limit_bytes;  /* the bound on cached_bytes */
+  size_t cached_bytes; /* freed blocks kept for reuse */
+  size_t cached_blocks;
+  size_t in_use_bytes; /* blocks it handed out that are not freed yet */
+  uint64_t hits;       /* allocations served from the cache */
+  uint64_t misses;     /* allocations served by the system */
+} ts_allocator_cache_stats;
+ts_allocator_cache_stats ts_allocator_stats(void);
+/* Returns every cached block to the system; returns how many bytes. */
+size_t ts_allocator_release_cache(void);
+
 /* ------------------------------------------------------------- internal -- */
 
 /* Allocation sites, as the tsmem pass records them. Each call that makes a

@@ -4,9 +4,18 @@
  * A ts_tensor * is an integer: tag | generation | slot index (internal.h).
  * Slots live in a two-level table whose chunks never move, so a lookup is a
  * few loads and needs no lock. A handle is live iff its tag matches, its
- * index was issued, and the slot's state word equals its generation with
- * the live bit. Freeing bumps the generation, so every older handle of the
+ * index was issued, and the slot's state word holds its generation with the
+ * live kind. Freeing bumps the generation, so every older handle of the
  * slot is stale forever; a slot whose generation would wrap is retired.
+ *
+ * Pins: ts__unwrap pins the slot (a count in the high half of the state
+ * word, taken by one compare-and-swap that also checks the generation) and
+ * ts__unpin drops the pin, so a tensor in use by a call is never released
+ * under it. A free that finds the slot pinned (another thread's call is
+ * using the tensor: a race in the program, which must still not crash)
+ * ends the handle at once, so later lookups see it stale, but leaves the
+ * slot DYING with its tensor reference; the last unpin releases it and
+ * frees the slot.
  *
  * Issuing and freeing slots (and the counters) take one mutex: making or
  * freeing a libtorch tensor costs microseconds, the lock tens of nanoseconds.
@@ -24,11 +33,17 @@
 #define GEN_MASK ((1u << TS__GEN_BITS) - 1)
 #define NO_SLOT UINT32_MAX
 
-/* State word: generation << 2 | kind. */
-enum { SLOT_FREE = 0, SLOT_LIVE = 1, SLOT_RETIRED = 2 };
+/* State word: pins << 32 | generation << 2 | kind. Only a LIVE slot gains
+ * pins; a DYING one (freed while pinned) only loses them. */
+enum { SLOT_FREE = 0, SLOT_LIVE = 1, SLOT_RETIRED = 2, SLOT_DYING = 3 };
+#define PIN_ONE ((uint64_t)1 << 32)
+#define GEN_KIND(st) ((uint32_t)(st))
+#define PINS(st) ((uint32_t)((st) >> 32))
+#define KIND(st) ((uint32_t)(st)&3u)
+#define GEN(st) (GEN_KIND(st) >> 2)
 
 typedef struct slot {
-  _Atomic uint32_t state;
+  _Atomic uint64_t state;
   uint8_t death;      /* ts__death, while free */
   uint32_t next_free; /* free list link, while free */
   _Atomic uint64_t owner;
@@ -81,8 +96,8 @@ static inline uint32_t live_state(uintptr_t h) {
 /* The slot of a live handle, or NULL. */
 static inline slot *h_live(uintptr_t h) {
   slot *s = h_slot(h);
-  if (s &&
-      atomic_load_explicit(&s->state, memory_order_acquire) == live_state(h))
+  if (s && GEN_KIND(atomic_load_explicit(&s->state, memory_order_acquire)) ==
+               live_state(h))
     return s;
   return NULL;
 }
@@ -95,7 +110,8 @@ void ts__stamp_site(const ts_tensor *t, ts__site site) {
   /* Under the lock, which the leak report reads sites under, and with the
    * generation checked again: the slot may have been reused meanwhile. */
   pthread_mutex_lock(&table_mu);
-  if (atomic_load_explicit(&s->state, memory_order_relaxed) == live_state(h) &&
+  if (GEN_KIND(atomic_load_explicit(&s->state, memory_order_relaxed)) ==
+          live_state(h) &&
       s->site == TS__NO_SITE)
     s->site = site;
   pthread_mutex_unlock(&table_mu);
@@ -115,11 +131,12 @@ static ts_status h_fail(uintptr_t h, const char *call, const char *arg) {
   /* Under the lock: another thread may be reusing the slot (ts__wrap_at
    * writes death), and state and death must be read as one. */
   pthread_mutex_lock(&table_mu);
-  uint32_t st = atomic_load_explicit(&s->state, memory_order_relaxed);
+  uint64_t st = atomic_load_explicit(&s->state, memory_order_relaxed);
   ts__death death = (ts__death)s->death;
   pthread_mutex_unlock(&table_mu);
   const char *what = "was freed and its slot reused";
-  if ((st & 3) == SLOT_FREE && (st >> 2) == ((h_gen(h) + 1) & GEN_MASK)) {
+  if ((KIND(st) == SLOT_FREE && GEN(st) == ((h_gen(h) + 1) & GEN_MASK)) ||
+      (KIND(st) == SLOT_DYING && GEN(st) == h_gen(h))) {
     switch (death) {
     case TS__DEATH_FREED:
       what = "was freed by ts_free";
@@ -139,7 +156,7 @@ static ts_status h_fail(uintptr_t h, const char *call, const char *arg) {
     default:
       break;
     }
-  } else if ((st & 3) == SLOT_RETIRED) {
+  } else if (KIND(st) == SLOT_RETIRED) {
     what = "was freed";
   }
   return ts__fail(TS_ERR_STALE_HANDLE, call,
@@ -150,11 +167,36 @@ static ts_status h_fail(uintptr_t h, const char *call, const char *arg) {
 }
 
 tsc_tensor *ts__unwrap(const ts_tensor *t, const char *call, const char *arg) {
-  slot *s = h_live((uintptr_t)t);
-  if (__builtin_expect(s != NULL, 1))
-    return s->impl;
-  h_fail((uintptr_t)t, call, arg);
+  uintptr_t h = (uintptr_t)t;
+  slot *s = h_slot(h);
+  if (__builtin_expect(s != NULL, 1)) {
+    uint64_t st = atomic_load_explicit(&s->state, memory_order_relaxed);
+    /* Pin while live: the CAS fails if the slot was freed (or pinned by
+     * someone else) since the load; retry only in the latter case. */
+    while (__builtin_expect(GEN_KIND(st) == live_state(h), 1)) {
+      if (__builtin_expect(atomic_compare_exchange_weak_explicit(
+                               &s->state, &st, st + PIN_ONE,
+                               memory_order_acquire, memory_order_relaxed),
+                           1))
+        return s->impl;
+    }
+  }
+  h_fail(h, call, arg);
   return NULL;
+}
+
+static void slot_finish(slot *s, uint32_t idx);
+
+void ts__unpin(const ts_tensor *t) {
+  uintptr_t h = (uintptr_t)t;
+  slot *s = slot_at(h_index(h)); /* pinned: the slot is ours to read */
+  /* Release: this call's uses of the tensor happen before its release by
+   * whoever drops the last pin or frees it; acquire: the one who drops the
+   * last pin of a DYING slot sees the other unpins' uses. */
+  uint64_t old =
+      atomic_fetch_sub_explicit(&s->state, PIN_ONE, memory_order_acq_rel);
+  if (__builtin_expect(KIND(old) == SLOT_DYING && PINS(old) == 1, 0))
+    slot_finish(s, h_index(h));
 }
 
 uint64_t ts__owner(uintptr_t h) {
@@ -220,14 +262,14 @@ ts_tensor *ts__wrap_at(tsc_tensor *impl, const char *call, void *ret) {
   uintptr_t h = 0;
   if (idx != NO_SLOT) {
     slot *s = slot_at(idx);
-    uint32_t gen = atomic_load_explicit(&s->state, memory_order_relaxed) >> 2;
+    uint32_t gen = GEN(atomic_load_explicit(&s->state, memory_order_relaxed));
     s->impl = impl;
     s->nbytes = nbytes;
     s->site = site;
     s->ret = ret;
     s->death = TS__DEATH_NONE;
     atomic_store_explicit(&s->owner, owner, memory_order_relaxed);
-    atomic_store_explicit(&s->state, gen << 2 | SLOT_LIVE,
+    atomic_store_explicit(&s->state, (uint64_t)(gen << 2 | SLOT_LIVE),
                           memory_order_release);
     h = h_make(gen, idx);
     acct.live_tensors++;
@@ -252,43 +294,86 @@ ts_tensor *ts__wrap_at(tsc_tensor *impl, const char *call, void *ret) {
   return (ts_tensor *)h;
 }
 
-/* Ends a live slot (under table_mu) and returns its tensor reference. */
-static tsc_tensor *slot_kill_locked(slot *s, uint32_t idx, ts__death why) {
-  tsc_tensor *impl = s->impl;
-  uint32_t gen = atomic_load_explicit(&s->state, memory_order_relaxed) >> 2;
+/* The state a slot of generation gen takes when its tensor is gone: free
+ * under the next generation, or retired when that would wrap (an old handle
+ * could then name a new tensor). */
+static uint64_t recycled_state(uint32_t gen) {
   uint32_t next = (gen + 1) & GEN_MASK;
+  return next == 0 ? (uint64_t)(gen << 2 | SLOT_RETIRED)
+                   : (uint64_t)(next << 2 | SLOT_FREE);
+}
+
+/* A slot just given a recycled state goes on the free list (under
+ * table_mu) unless it was retired. */
+static void push_free_locked(slot *s, uint32_t idx, uint64_t st) {
+  if (KIND(st) == SLOT_FREE) {
+    s->next_free = free_head;
+    free_head = idx;
+  }
+}
+
+/* The last pin of a DYING slot is gone: release its tensor and the slot.
+ * Nothing else changes the state of a DYING slot without pins. */
+static void slot_finish(slot *s, uint32_t idx) {
+  pthread_mutex_lock(&table_mu);
+  tsc_tensor *impl = s->impl;
   s->impl = NULL;
+  uint64_t st = recycled_state(
+      GEN(atomic_load_explicit(&s->state, memory_order_relaxed)));
+  atomic_store_explicit(&s->state, st, memory_order_release);
+  push_free_locked(s, idx, st);
+  pthread_mutex_unlock(&table_mu);
+  tsc_release(impl);
+}
+
+/* Ends a live slot (under table_mu) and returns its tensor reference, or
+ * NULL when a call has it pinned: the last ts__unpin releases it then. */
+static tsc_tensor *slot_kill_locked(slot *s, uint32_t idx, ts__death why) {
   s->death = (uint8_t)why;
   acct.live_tensors--;
   acct.live_bytes -= s->nbytes;
   acct.freed++;
-  if (next == 0) {
-    /* Generation would wrap: an old handle could name a new tensor. */
-    atomic_store_explicit(&s->state, gen << 2 | SLOT_RETIRED,
-                          memory_order_release);
-  } else {
-    atomic_store_explicit(&s->state, next << 2 | SLOT_FREE,
-                          memory_order_release);
-    s->next_free = free_head;
-    free_head = idx;
+  /* Only pins change the state outside the lock, so a CAS: unpinned, the
+   * slot is recycled at once (acquire: every earlier call's use of the
+   * tensor happens before its release); pinned, it becomes DYING. Either
+   * way no new pin can be taken: pinning needs the LIVE kind. */
+  uint64_t st = atomic_load_explicit(&s->state, memory_order_relaxed);
+  for (;;) {
+    if (PINS(st) == 0) {
+      uint64_t next = recycled_state(GEN(st));
+      if (atomic_compare_exchange_weak_explicit(&s->state, &st, next,
+                                                memory_order_acq_rel,
+                                                memory_order_relaxed)) {
+        tsc_tensor *impl = s->impl;
+        s->impl = NULL;
+        push_free_locked(s, idx, next);
+        return impl;
+      }
+    } else if (atomic_compare_exchange_weak_explicit(
+                   &s->state, &st, (st & ~(uint64_t)3) | SLOT_DYING,
+                   memory_order_relaxed, memory_order_relaxed)) {
+      return NULL;
+    }
   }
-  return impl;
 }
 
-/* Kills a live handle; its reference is returned (NULL if not live). */
-static tsc_tensor *h_kill(uintptr_t h, uint64_t owner, ts__death why,
-                          size_t *nbytes) {
-  tsc_tensor *impl = NULL;
+/* Kills a live handle: true, with its reference in *impl (NULL when the
+ * release is deferred to the last unpin), or false when not live. */
+static bool h_kill(uintptr_t h, uint64_t owner, ts__death why, size_t *nbytes,
+                   tsc_tensor **impl) {
+  bool killed = false;
+  *impl = NULL;
   pthread_mutex_lock(&table_mu);
   slot *s = h_live(h);
   if (s && (owner == TS__NO_OWNER ||
             atomic_load_explicit(&s->owner, memory_order_relaxed) == owner)) {
     if (nbytes)
       *nbytes = s->nbytes;
-    impl = slot_kill_locked(s, h_index(h), why);
+    *impl = slot_kill_locked(s, h_index(h), why);
+    killed = true;
   }
   pthread_mutex_unlock(&table_mu);
-  return impl;
+  return killed;
 }
 
 size_t ts__free_owned(const uintptr_t *v, size_t n, uint64_t owner,
@@ -303,13 +388,14 @@ size_t ts__free_owned(const uintptr_t *v, size_t n, uint64_t owner,
     while (k > 0 && got < BATCH) {
       uintptr_t h = v[--k];
       slot *s = h_live(h);
-      if (s && atomic_load_explicit(&s->owner, memory_order_relaxed) == owner)
+      if (s && atomic_load_explicit(&s->owner, memory_order_relaxed) == owner) {
         batch[got++] = slot_kill_locked(s, h_index(h), why);
+        freed++;
+      }
     }
     pthread_mutex_unlock(&table_mu);
     for (size_t i = 0; i < got; i++)
-      tsc_release(batch[i]); /* newest first, as collected */
-    freed += got;
+      tsc_release(batch[i]); /* newest first, as collected; NULL: deferred */
   }
   if (freed)
     trace_counters();
@@ -317,8 +403,8 @@ size_t ts__free_owned(const uintptr_t *v, size_t n, uint64_t owner,
 }
 
 ts_status ts_free(ts_tensor *t) {
-  tsc_tensor *impl = h_kill((uintptr_t)t, TS__NO_OWNER, TS__DEATH_FREED, NULL);
-  if (!impl)
+  tsc_tensor *impl;
+  if (!h_kill((uintptr_t)t, TS__NO_OWNER, TS__DEATH_FREED, NULL, &impl))
     return h_fail((uintptr_t)t, "ts_free", "t");
   tsc_release(impl);
   trace_counters();
@@ -326,15 +412,13 @@ ts_status ts_free(ts_tensor *t) {
   return TS_OK;
 }
 
-tsc_tensor *ts__detach(ts_tensor *t, const char *call, const char *arg,
-                       size_t *nbytes) {
-  tsc_tensor *impl =
-      h_kill((uintptr_t)t, TS__NO_OWNER, TS__DEATH_POOLED, nbytes);
-  if (!impl)
-    h_fail((uintptr_t)t, call, arg);
-  else
-    trace_counters();
-  return impl;
+ts_status ts__detach(ts_tensor *t, const char *call, const char *arg,
+                     size_t *nbytes, tsc_tensor **impl) {
+  uintptr_t h = (uintptr_t)t;
+  if (!h_kill(h, TS__NO_OWNER, TS__DEATH_POOLED, nbytes, impl))
+    return h_fail(h, call, arg);
+  trace_counters();
+  return TS_OK;
 }
 
 ts_status ts__move(const ts_tensor *t, const char *call, uint64_t from,
@@ -381,7 +465,7 @@ size_t ts__live_tensors(ts__live *out, size_t cap) {
   uint32_t issued = atomic_load_explicit(&slots_issued, memory_order_relaxed);
   for (uint32_t i = 0; i < issued; i++) {
     slot *s = slot_at(i);
-    if ((atomic_load_explicit(&s->state, memory_order_relaxed) & 3) !=
+    if (KIND(atomic_load_explicit(&s->state, memory_order_relaxed)) !=
         SLOT_LIVE)
       continue;
     if (n < cap)

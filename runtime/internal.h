@@ -91,14 +91,19 @@ static inline __attribute__((always_inline)) ts_tensor *
 ts__wrap(tsc_tensor *impl, const char *call) {
   return ts__wrap_at(impl, call, __builtin_return_address(0));
 }
-/* The borrowed impl of a live handle, or NULL after setting TS_ERR_NULL or
- * TS_ERR_STALE_HANDLE with a message naming `call` and the argument `arg`. */
+/* The impl of a live handle, pinned: until the matching ts__unpin, a free
+ * of the handle by another thread ends the handle but not the tensor (the
+ * last unpin releases it), so the impl stays valid. NULL (nothing pinned)
+ * after setting TS_ERR_NULL or TS_ERR_STALE_HANDLE with a message naming
+ * `call` and the argument `arg`. Lock-free: one compare-and-swap. */
 tsc_tensor *ts__unwrap(const ts_tensor *t, const char *call,
                        const char *arg) TS_INTERNAL;
 /* Ends the use of an impl that ts__unwrap(t, ...) returned (not NULL): after
  * it, another thread may free the tensor. Every successful ts__unwrap is
- * paired with one ts__unpin once the impl is no longer needed. */
-static inline void ts__unpin(const ts_tensor *t) { (void)t; }
+ * paired with exactly one ts__unpin, on every path (errors included), once
+ * the impl is no longer needed; it may release the tensor (never sets an
+ * error). One atomic decrement. */
+void ts__unpin(const ts_tensor *t) TS_INTERNAL;
 
 /* Handle layout: tag (16 bits) | generation (22) | slot index (26). The tag
  * sits where user-space pointers have zeros, so no pointer is ever taken for
@@ -137,10 +142,13 @@ ts_status ts__move(const ts_tensor *t, const char *call, uint64_t from,
  * `owner`: a scope ending. Returns how many. Never sets an error. */
 size_t ts__free_owned(const uintptr_t *v, size_t n, uint64_t owner,
                       ts__death why) TS_INTERNAL;
-/* Ends a live handle, giving back its tensor reference instead of dropping
- * it (ts_pool_release). NULL after setting the error like ts__unwrap. */
-tsc_tensor *ts__detach(ts_tensor *t, const char *call, const char *arg,
-                       size_t *nbytes) TS_INTERNAL;
+/* Ends a live handle, giving back its tensor reference in *impl instead of
+ * dropping it (ts_pool_release), and its size in *nbytes. *impl is NULL when
+ * another thread's call has the tensor pinned: the last unpin releases it
+ * (such a tensor is not pooled: it is in use). Not live: the error set like
+ * ts__unwrap's. */
+ts_status ts__detach(ts_tensor *t, const char *call, const char *arg,
+                     size_t *nbytes, tsc_tensor **impl) TS_INTERNAL;
 /* Pooled tensors in the accounting: +1/-1 tensor of nbytes. */
 void ts__account_pooled(int delta, size_t nbytes) TS_INTERNAL;
 
@@ -217,6 +225,10 @@ bool ts__check_dtype(const char *call, ts_dtype dtype) TS_INTERNAL;
 /* ndim in 0..TS_MAX_NDIM and shape non-NULL when ndim > 0. */
 bool ts__check_shape_arg(const char *call, const int64_t *shape,
                          int ndim) TS_INTERNAL;
+/* A whole shape argument as the factories check it (ts_zeros): the above,
+ * then every size >= 0 (TS_ERR_SHAPE) and a byte count that fits. */
+bool ts__check_shape(const char *call, const int64_t *shape, int ndim,
+                     ts_dtype dtype) TS_INTERNAL;
 
 /* ------------------------------------------------------------- trace.c -- */
 

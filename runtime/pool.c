@@ -7,8 +7,10 @@
  * release ends the handle (handle.c) and keeps only the libtorch reference;
  * acquire issues a fresh handle owned like any new tensor.
  *
- * Keys are found by a linear scan over precomputed hashes: a program has a
- * handful of shapes in flight, and the scan is cheaper than the tensor op.
+ * Keys are found through an open-addressing hash table (linear probing,
+ * backward-shift deletion) of indices into the key array, so a lookup costs
+ * the same with one key or ten thousand; the array itself is what clearing
+ * and pruning walk.
  *
  * Lock order: a pool's mutex, then handle.c's table mutex (accounting).
  */
@@ -37,6 +39,8 @@ typedef struct pool {
   size_t max_per_key;
   pool_key *keys;
   size_t nkeys, keys_cap;
+  uint32_t *index; /* key index + 1, 0 = empty; index_cap a power of 2 */
+  size_t index_cap;
   size_t size; /* tensors held */
   uint64_t hits, misses, tick;
 } pool;
@@ -50,15 +54,85 @@ static uint64_t key_hash(ts_dtype dtype, const int64_t *shape, int ndim) {
   uint64_t h = 1469598103934665603ull ^ (uint64_t)dtype; /* FNV-1a style */
   for (int i = 0; i < ndim; i++)
     h = (h ^ (uint64_t)shape[i]) * 1099511628211ull;
-  return (h ^ (uint64_t)ndim) * 1099511628211ull;
+  h = (h ^ (uint64_t)ndim) * 1099511628211ull;
+  /* The index uses the low bits, which the multiplications above take from
+   * the low bits of the sizes only (shapes differing in high bits would
+   * share a home): fold the high bits in (splitmix64's finaliser). */
+  h = (h ^ (h >> 30)) * 0xbf58476d1ce4e5b9ull;
+  h = (h ^ (h >> 27)) * 0x94d049bb133111ebull;
+  return h ^ (h >> 31);
+}
+
+static bool key_equal(const pool_key *k, ts_dtype dtype, const int64_t *shape,
+                      int ndim, uint64_t hash) {
+  return k->hash == hash && k->dtype == dtype && k->ndim == ndim &&
+         (ndim == 0 || !memcmp(k->shape, shape, (size_t)ndim * sizeof *shape));
+}
+
+/* The index position holding key i (which is in the table). */
+static size_t index_pos(const pool *p, size_t i) {
+  size_t mask = p->index_cap - 1, pos = (size_t)p->keys[i].hash & mask;
+  while (p->index[pos] != i + 1)
+    pos = (pos + 1) & mask;
+  return pos;
+}
+
+static void index_put(pool *p, size_t i) {
+  size_t mask = p->index_cap - 1, pos = (size_t)p->keys[i].hash & mask;
+  while (p->index[pos])
+    pos = (pos + 1) & mask;
+  p->index[pos] = (uint32_t)(i + 1);
+}
+
+/* Empties a position, moving later entries of its probe run back so that
+ * every key stays reachable from its home position without tombstones. */
+static void index_del(pool *p, size_t pos) {
+  size_t mask = p->index_cap - 1, next = pos;
+  for (;;) {
+    p->index[pos] = 0;
+    for (;;) {
+      next = (next + 1) & mask;
+      if (!p->index[next])
+        return;
+      size_t home = (size_t)p->keys[p->index[next] - 1].hash & mask;
+      /* The entry at next may fill the hole at pos unless its home lies
+       * cyclically in (pos, next]. */
+      if (pos <= next ? (home <= pos || home > next)
+                      : (home <= pos && home > next))
+        break;
+    }
+    p->index[pos] = p->index[next];
+    pos = next;
+  }
+}
+
+/* Room for one more key in the index (load at most 1/2). */
+static bool index_reserve(pool *p) {
+  if ((p->nkeys + 1) * 2 <= p->index_cap)
+    return true;
+  size_t cap = p->index_cap ? p->index_cap * 2 : 16;
+  if (cap > UINT32_MAX)
+    return false;
+  uint32_t *v = calloc(cap, sizeof *v);
+  if (!v)
+    return false;
+  free(p->index);
+  p->index = v;
+  p->index_cap = cap;
+  for (size_t i = 0; i < p->nkeys; i++)
+    index_put(p, i);
+  return true;
 }
 
 static pool_key *key_find(pool *p, ts_dtype dtype, const int64_t *shape,
                           int ndim, uint64_t hash) {
-  for (size_t i = 0; i < p->nkeys; i++) {
-    pool_key *k = &p->keys[i];
-    if (k->hash == hash && k->dtype == dtype && k->ndim == ndim &&
-        (ndim == 0 || !memcmp(k->shape, shape, (size_t)ndim * sizeof *shape)))
+  if (!p->nkeys)
+    return NULL;
+  size_t mask = p->index_cap - 1;
+  for (size_t pos = (size_t)hash & mask; p->index[pos];
+       pos = (pos + 1) & mask) {
+    pool_key *k = &p->keys[p->index[pos] - 1];
+    if (key_equal(k, dtype, shape, ndim, hash))
       return k;
   }
   return NULL;
@@ -66,6 +140,8 @@ static pool_key *key_find(pool *p, ts_dtype dtype, const int64_t *shape,
 
 static pool_key *key_add(pool *p, ts_dtype dtype, const int64_t *shape,
                          int ndim, uint64_t hash) {
+  if (!index_reserve(p))
+    return NULL;
   if (p->nkeys == p->keys_cap) {
     size_t cap = p->keys_cap ? p->keys_cap * 2 : 8;
     pool_key *v = realloc(p->keys, cap * sizeof *v);
@@ -79,8 +155,10 @@ static pool_key *key_add(pool *p, ts_dtype dtype, const int64_t *shape,
     return NULL;
   if (ndim)
     memcpy(copy, shape, (size_t)ndim * sizeof *copy);
-  pool_key *k = &p->keys[p->nkeys++];
+  size_t i = p->nkeys++;
+  pool_key *k = &p->keys[i];
   *k = (pool_key){dtype, ndim, copy, hash, 0, NULL, 0, 0};
+  index_put(p, i);
   return k;
 }
 
@@ -112,7 +190,13 @@ static void key_remove(pool *p, size_t i) {
   key_drop(p, k, k->n);
   free(k->shape);
   free(k->items);
-  p->keys[i] = p->keys[--p->nkeys];
+  index_del(p, index_pos(p, i));
+  size_t last = --p->nkeys;
+  if (i != last) { /* the last key moves into the hole */
+    size_t pos = index_pos(p, last);
+    p->keys[i] = p->keys[last];
+    p->index[pos] = (uint32_t)(i + 1);
+  }
 }
 
 static void clear_locked(pool *p) {
@@ -148,9 +232,12 @@ static pool *lock_pool(const ts_pool *h, const char *call) {
   return p;
 }
 
+/* A key is checked as ts_zeros checks its shape: a negative size is
+ * TS_ERR_SHAPE, not a silent miss (no tensor could have that key). */
 static bool check_key(const char *call, const int64_t *shape, int ndim,
                       ts_dtype dtype) {
-  return ts__check_dtype(call, dtype) && ts__check_shape_arg(call, shape, ndim);
+  return ts__check_dtype(call, dtype) &&
+         ts__check_shape(call, shape, ndim, dtype);
 }
 
 /* ------------------------------------------------------- create, destroy */
@@ -214,6 +301,9 @@ void ts_pool_destroy(ts_pool *h) {
   free(p->keys);
   p->keys = NULL;
   p->keys_cap = 0;
+  free(p->index);
+  p->index = NULL;
+  p->index_cap = 0;
   pthread_mutex_unlock(&p->mu);
   pthread_mutex_lock(&spares_mu);
   p->next_spare = spares;
@@ -289,10 +379,15 @@ ts_status ts_pool_release(ts_pool *h, ts_tensor *t) {
   if (!p)
     return ts_last_status();
   size_t nbytes;
-  tsc_tensor *impl = ts__detach(t, call, "t", &nbytes); /* pool, then table */
-  if (!impl) {
+  tsc_tensor *impl;
+  if (ts__detach(t, call, "t", &nbytes, &impl) != TS_OK) { /* pool, table */
     pthread_mutex_unlock(&p->mu);
     return ts_last_status();
+  }
+  if (!impl) { /* in use by another thread's call: released by its end */
+    pthread_mutex_unlock(&p->mu);
+    ts__ok_fast();
+    return TS_OK;
   }
   int ndim = tsc_ndim(impl);
   const int64_t *shape = tsc_sizes(impl);

@@ -287,6 +287,7 @@ static ts_tensor *escape(ts_tensor *t, const char *call) {
     /* Check the handle first: a stale one is the worse news. */
     if (!ts__unwrap(t, call, "t"))
       return NULL;
+    ts__unpin(t);
     ts__fail(TS_ERR_NO_SCOPE, call,
              "no scope is current on this thread, so there is nothing to "
              "escape from; t is returned unchanged; call it inside the "
@@ -333,8 +334,10 @@ ts_tensor *ts_keep(ts_tensor *t) {
 void ts_scope_register_tensor(ts_tensor *t) {
   static const char call[] = "ts_scope_register_tensor";
   if (!DEPTH) {
-    if (ts__unwrap(t, call, "t"))
+    if (ts__unwrap(t, call, "t")) {
+      ts__unpin(t);
       ts__ok_fast(); /* no-op outside any scope */
+    }
     return;
   }
   uint64_t cur;

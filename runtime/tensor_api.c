@@ -1,10 +1,12 @@
 /*
  * tensor_api.c - the public tensor calls of tsmem.h (SPEC section 3).
  *
- * Each call unwraps its handles (ts__unwrap reports NULL and stale ones),
- * checks in C what C can explain better than libtorch (shapes, dims, dtypes),
- * calls the libtorch core (torch/tensor_core.h) and wraps the result, which
- * puts it under the current scope. Only the error paths format text.
+ * Each call unwraps its handles (ts__unwrap reports NULL and stale ones and
+ * pins the live ones), checks in C what C can explain better than libtorch
+ * (shapes, dims, dtypes), calls the libtorch core (torch/tensor_core.h),
+ * unpins what it unwrapped (on every path: a pinned tensor freed by another
+ * thread is released by the last unpin) and wraps the result, which puts it
+ * under the current scope. Only the error paths format text.
  */
 #include "internal.h"
 
@@ -116,6 +118,11 @@ static bool check_shape(const char *call, const int64_t *shape, int ndim,
     bytes *= (uint64_t)shape[i];
   }
   return true;
+}
+
+bool ts__check_shape(const char *call, const int64_t *shape, int ndim,
+                     ts_dtype dtype) {
+  return check_shape(call, shape, ndim, dtype, false);
 }
 
 /* dim in -ndim..ndim-1 (-1..0 for a 0-d tensor), normalised into *out. */
@@ -315,9 +322,11 @@ INLINE_WRAP ts_tensor *unary(const char *call, tsc_unary_op op,
   tsc_tensor *x = ts__unwrap(a, call, "a");
   if (!x)
     return NULL;
-  if (op == TSC_OP_mean && !check_float(call, "a", x))
-    return NULL;
-  return ts__wrap(tsc_unary(call, op, x), call);
+  tsc_tensor *r = NULL;
+  if (op != TSC_OP_mean || check_float(call, "a", x))
+    r = tsc_unary(call, op, x);
+  ts__unpin(a);
+  return ts__wrap(r, call); /* NULL (error set) gives NULL */
 }
 
 INLINE_WRAP ts_tensor *binary(const char *call, tsc_binary_op op,
@@ -329,8 +338,10 @@ INLINE_WRAP ts_tensor *binary(const char *call, tsc_binary_op op,
   if (!x)
     return NULL;
   tsc_tensor *y = ts__unwrap(b, call, bn);
-  if (!y)
+  if (!y) {
+    ts__unpin(a);
     return NULL;
+  }
   bool ok;
   switch (op) {
   case TSC_OP_matmul:
@@ -347,23 +358,33 @@ INLINE_WRAP ts_tensor *binary(const char *call, tsc_binary_op op,
     ok = check_broadcast(call, x, y);
     break;
   }
-  return ok ? ts__wrap(tsc_binary(call, op, x, y), call) : NULL;
+  tsc_tensor *r = ok ? tsc_binary(call, op, x, y) : NULL;
+  ts__unpin(b);
+  ts__unpin(a);
+  return ts__wrap(r, call);
 }
 
 INLINE_WRAP ts_tensor *scalar(const char *call, tsc_scalar_op op,
                               const ts_tensor *a, double s) {
   tsc_tensor *x = ts__unwrap(a, call, "a");
-  return x ? ts__wrap(tsc_scalar(call, op, x, s), call) : NULL;
+  if (!x)
+    return NULL;
+  tsc_tensor *r = tsc_scalar(call, op, x, s);
+  ts__unpin(a);
+  return ts__wrap(r, call);
 }
 
 INLINE_WRAP ts_tensor *with_dim(const char *call, tsc_dim_op op,
                                 const ts_tensor *a, int dim) {
   tsc_tensor *x = ts__unwrap(a, call, "a");
-  if (!x || !check_dim(call, x, dim, &dim))
+  if (!x)
     return NULL;
-  if (op != TSC_OP_argmax_dim && !check_float(call, "a", x))
-    return NULL;
-  return ts__wrap(tsc_dim(call, op, x, dim), call);
+  tsc_tensor *r = NULL;
+  if (check_dim(call, x, dim, &dim) &&
+      (op == TSC_OP_argmax_dim || check_float(call, "a", x)))
+    r = tsc_dim(call, op, x, dim);
+  ts__unpin(a);
+  return ts__wrap(r, call);
 }
 
 /* One public function per operation of the core's lists. */
@@ -388,10 +409,10 @@ TSC_BINARY_OPS(TS__BINARY)
 TSC_SCALAR_OPS(TS__SCALAR)
 TSC_DIM_OPS(TS__DIM)
 
-ts_tensor *ts_reshape(const ts_tensor *a, const int64_t *shape, int ndim) {
-  static const char call[] = "ts_reshape";
-  tsc_tensor *x = ts__unwrap(a, call, "a");
-  if (!x || !check_shape(call, shape, ndim, tsc_dtype(x), true))
+/* ts_reshape's checks and call, on the pinned x. */
+static tsc_tensor *reshape(const char *call, const tsc_tensor *x,
+                           const int64_t *shape, int ndim) {
+  if (!check_shape(call, shape, ndim, tsc_dtype(x), true))
     return NULL;
   int64_t known = 1;
   bool infer = false;
@@ -412,15 +433,29 @@ ts_tensor *ts_reshape(const ts_tensor *a, const int64_t *shape, int ndim) {
              shape_str(bb, sizeof bb, shape, ndim));
     return NULL;
   }
-  return ts__wrap(tsc_reshape(call, x, shape, ndim), call);
+  return tsc_reshape(call, x, shape, ndim);
+}
+
+ts_tensor *ts_reshape(const ts_tensor *a, const int64_t *shape, int ndim) {
+  static const char call[] = "ts_reshape";
+  tsc_tensor *x = ts__unwrap(a, call, "a");
+  if (!x)
+    return NULL;
+  tsc_tensor *r = reshape(call, x, shape, ndim);
+  ts__unpin(a);
+  return ts__wrap(r, call);
 }
 
 ts_tensor *ts_transpose(const ts_tensor *a, int d0, int d1) {
   static const char call[] = "ts_transpose";
   tsc_tensor *x = ts__unwrap(a, call, "a");
-  if (!x || !check_dim(call, x, d0, &d0) || !check_dim(call, x, d1, &d1))
+  if (!x)
     return NULL;
-  return ts__wrap(tsc_transpose(call, x, d0, d1), call);
+  tsc_tensor *r = NULL;
+  if (check_dim(call, x, d0, &d0) && check_dim(call, x, d1, &d1))
+    r = tsc_transpose(call, x, d0, d1);
+  ts__unpin(a);
+  return ts__wrap(r, call);
 }
 
 /* --------------------------------------------------------------- metadata */
@@ -430,71 +465,83 @@ double ts_item(const ts_tensor *t) {
   tsc_tensor *x = ts__unwrap(t, call, "t");
   if (!x)
     return NAN;
+  double v = NAN;
   if (tsc_numel(x) != 1) {
     char buf[96];
     ts__fail(TS_ERR_SHAPE, call,
              "t has shape %s (%lld elements) but ts_item reads exactly one; "
              "reduce it first (ts_sum, ts_mean) or use ts_copy_to_buffer",
              SHAPE_STR(buf, x), (long long)tsc_numel(x));
-    return NAN;
+  } else {
+    ts__ok_fast();
+    v = tsc_item(x);
   }
-  ts__ok_fast();
-  return tsc_item(x);
+  ts__unpin(t);
+  return v;
 }
 
 int ts_ndim(const ts_tensor *t) {
   tsc_tensor *x = ts__unwrap(t, "ts_ndim", "t");
   if (!x)
     return -1;
+  int v = tsc_ndim(x);
+  ts__unpin(t);
   ts__ok_fast();
-  return tsc_ndim(x);
+  return v;
 }
 
 int64_t ts_size(const ts_tensor *t, int dim) {
   tsc_tensor *x = ts__unwrap(t, "ts_size", "t");
   if (!x)
     return -1;
+  int64_t v = -1;
   if (tsc_ndim(x) == 0 || dim < -tsc_ndim(x) || dim >= tsc_ndim(x)) {
     char buf[96];
     ts__fail(TS_ERR_SHAPE, "ts_size",
              "dim %d is out of range for a tensor of shape %s; pass a dim in "
              "-ndim..ndim-1",
              dim, SHAPE_STR(buf, x));
-    return -1;
+  } else {
+    ts__ok_fast();
+    v = tsc_sizes(x)[dim < 0 ? dim + tsc_ndim(x) : dim];
   }
-  ts__ok_fast();
-  return tsc_sizes(x)[dim < 0 ? dim + tsc_ndim(x) : dim];
+  ts__unpin(t);
+  return v;
 }
 
 int64_t ts_numel(const ts_tensor *t) {
   tsc_tensor *x = ts__unwrap(t, "ts_numel", "t");
   if (!x)
     return -1;
+  int64_t v = tsc_numel(x);
+  ts__unpin(t);
   ts__ok_fast();
-  return tsc_numel(x);
+  return v;
 }
 
 size_t ts_nbytes(const ts_tensor *t) {
   tsc_tensor *x = ts__unwrap(t, "ts_nbytes", "t");
   if (!x)
     return 0;
+  size_t v = tsc_nbytes(x);
+  ts__unpin(t);
   ts__ok_fast();
-  return tsc_nbytes(x);
+  return v;
 }
 
 ts_dtype ts_tensor_dtype(const ts_tensor *t) {
   tsc_tensor *x = ts__unwrap(t, "ts_tensor_dtype", "t");
   if (!x)
     return (ts_dtype)-1;
+  ts_dtype v = tsc_dtype(x);
+  ts__unpin(t);
   ts__ok_fast();
-  return tsc_dtype(x);
+  return v;
 }
 
-ts_status ts_copy_to_buffer(const ts_tensor *t, void *dst, size_t nbytes) {
-  static const char call[] = "ts_copy_to_buffer";
-  tsc_tensor *x = ts__unwrap(t, call, "t");
-  if (!x)
-    return ts_last_status();
+/* ts_copy_to_buffer's checks and copy, on the pinned x. */
+static ts_status copy_to_buffer(const char *call, const tsc_tensor *x,
+                                void *dst, size_t nbytes) {
   size_t need = tsc_nbytes(x);
   if (nbytes < need)
     return ts__fail(TS_ERR_ARG, call,
@@ -505,6 +552,16 @@ ts_status ts_copy_to_buffer(const ts_tensor *t, void *dst, size_t nbytes) {
     return ts__fail(TS_ERR_NULL, call,
                     "dst is NULL; pass a buffer of ts_nbytes(t) bytes");
   return status_done(tsc_copy_to_buffer(call, x, dst));
+}
+
+ts_status ts_copy_to_buffer(const ts_tensor *t, void *dst, size_t nbytes) {
+  static const char call[] = "ts_copy_to_buffer";
+  tsc_tensor *x = ts__unwrap(t, call, "t");
+  if (!x)
+    return ts_last_status();
+  ts_status st = copy_to_buffer(call, x, dst, nbytes);
+  ts__unpin(t);
+  return st;
 }
 
 /* --------------------------------------------------------------- settings */
@@ -526,21 +583,15 @@ void ts_set_num_threads(int n) {
 
 /* --------------------------------------------------------------- autograd */
 
-ts_status ts_requires_grad(ts_tensor *t, bool on) {
-  static const char call[] = "ts_requires_grad";
-  tsc_tensor *x = ts__unwrap(t, call, "t");
-  if (!x)
-    return ts_last_status();
+/* The autograd calls' checks and work on the pinned x; the public calls
+ * below pin and unpin around them. */
+static ts_status requires_grad(const char *call, tsc_tensor *x, bool on) {
   if (on && !check_float(call, "t", x))
     return TS_ERR_DTYPE;
   return status_done(tsc_set_requires_grad(call, x, on));
 }
 
-ts_status ts_backward(ts_tensor *loss) {
-  static const char call[] = "ts_backward";
-  tsc_tensor *x = ts__unwrap(loss, call, "loss");
-  if (!x)
-    return ts_last_status();
+static ts_status backward(const char *call, tsc_tensor *x) {
   if (tsc_numel(x) != 1) {
     char buf[96];
     return ts__fail(TS_ERR_SHAPE, call,
@@ -555,6 +606,38 @@ ts_status ts_backward(ts_tensor *loss) {
   return status_done(tsc_backward(call, x));
 }
 
+static ts_status sgd_step(const char *call, tsc_tensor *x, double lr) {
+  if (!isfinite(lr))
+    return ts__fail(TS_ERR_ARG, call, "lr is %g; pass a finite learning rate",
+                    lr);
+  if (!tsc_requires_grad(x))
+    return ts__fail(TS_ERR_ARG, call,
+                    "param does not require grad; call ts_requires_grad(param, "
+                    "true) before the forward pass");
+  return status_done(tsc_sgd_step(call, x, lr));
+}
+
+/* Unwraps t, runs body(call, x, args...) and unpins: a status call. */
+#define PINNED_STATUS(t, arg, body, ...)                                       \
+  do {                                                                         \
+    tsc_tensor *x_ = ts__unwrap(t, call, arg);                                 \
+    if (!x_)                                                                   \
+      return ts_last_status();                                                 \
+    ts_status st_ = body(call, x_, ##__VA_ARGS__);                             \
+    ts__unpin(t);                                                              \
+    return st_;                                                                \
+  } while (0)
+
+ts_status ts_requires_grad(ts_tensor *t, bool on) {
+  static const char call[] = "ts_requires_grad";
+  PINNED_STATUS(t, "t", requires_grad, on);
+}
+
+ts_status ts_backward(ts_tensor *loss) {
+  static const char call[] = "ts_backward";
+  PINNED_STATUS(loss, "loss", backward);
+}
+
 ts_tensor *ts_grad(const ts_tensor *t) {
   static const char call[] = "ts_grad";
   tsc_tensor *x = ts__unwrap(t, call, "t");
@@ -562,6 +645,7 @@ ts_tensor *ts_grad(const ts_tensor *t) {
     return NULL;
   ts_status st;
   tsc_tensor *g = tsc_grad(call, x, &st);
+  ts__unpin(t);
   if (g)
     return ts__wrap(g, call);
   if (st == TS_OK)
@@ -571,23 +655,10 @@ ts_tensor *ts_grad(const ts_tensor *t) {
 
 ts_status ts_zero_grad(ts_tensor *t) {
   static const char call[] = "ts_zero_grad";
-  tsc_tensor *x = ts__unwrap(t, call, "t");
-  if (!x)
-    return ts_last_status();
-  return status_done(tsc_zero_grad(call, x));
+  PINNED_STATUS(t, "t", tsc_zero_grad);
 }
 
 ts_status ts_sgd_step(ts_tensor *param, double lr) {
   static const char call[] = "ts_sgd_step";
-  tsc_tensor *x = ts__unwrap(param, call, "param");
-  if (!x)
-    return ts_last_status();
-  if (!isfinite(lr))
-    return ts__fail(TS_ERR_ARG, call, "lr is %g; pass a finite learning rate",
-                    lr);
-  if (!tsc_requires_grad(x))
-    return ts__fail(TS_ERR_ARG, call,
-                    "param does not require grad; call ts_requires_grad(param, "
-                    "true) before the forward pass");
-  return status_done(tsc_sgd_step(call, x, lr));
+  PINNED_STATUS(param, "param", sgd_step, lr);
 }

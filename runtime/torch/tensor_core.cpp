@@ -110,6 +110,10 @@ template <class T> double read_as_double(const void *p) {
 
 extern "C" {
 
+// The caching allocator goes in when the runtime loads (after libtorch,
+// which it depends on); from here, so that a static link pulls it in too.
+static const bool tsc_allocator_installed = tsc_allocator_install();
+
 void tsc_release(tsc_tensor *t) {
   if (t)
     ImplPtr::reclaim(impl(t)); // drops the reference on scope exit

@@ -26,6 +26,10 @@ extern "C" {
 
 typedef struct tsc_tensor tsc_tensor;
 
+/* Installs the caching CPU allocator (caching_allocator.cpp) unless
+ * TSMEM_CACHING_ALLOCATOR=0; once, when the runtime loads. True if it is. */
+bool tsc_allocator_install(void);
+
 /* Drops the reference. NULL is ignored. Never throws. */
 void tsc_release(tsc_tensor *t);
 

@@ -594,6 +594,12 @@ FN(acquire_dtype) {
 FN(acquire_ndim) {
   return made(ts_pool_acquire(f->pool, SHAPE23, -2, TS_FLOAT32));
 }
+FN(acquire_negative_size) {
+  return made(ts_pool_acquire(f->pool, TS_SHAPE(2, -3), TS_FLOAT32));
+}
+FN(acquire_huge_shape) {
+  return made(ts_pool_acquire(f->pool, TS_SHAPE(INT64_MAX, 4), TS_FLOAT32));
+}
 FN(acquire_null_shape) {
   return made(ts_pool_acquire(f->pool, NULL, 1, TS_FLOAT32));
 }
@@ -656,6 +662,10 @@ FN(clear_key_dtype) {
 }
 FN(clear_key_ndim) {
   ts_pool_clear_key(f->pool, SHAPE23, -1, TS_FLOAT32);
+  return snap(ts_last_status());
+}
+FN(clear_key_negative_size) {
+  ts_pool_clear_key(f->pool, TS_SHAPE(-1), TS_FLOAT32);
   return snap(ts_last_status());
 }
 FN(clear_key_null_shape) {
@@ -844,6 +854,8 @@ static const bad_case CASES[] = {
     C("ts_pool_acquire", TS_ERR_DTYPE, acquire_dtype),
     C("ts_pool_acquire", TS_ERR_ARG, acquire_ndim),
     C("ts_pool_acquire", TS_ERR_NULL, acquire_null_shape),
+    C("ts_pool_acquire", TS_ERR_SHAPE, acquire_negative_size),
+    C("ts_pool_acquire", TS_ERR_ARG, acquire_huge_shape),
     C("ts_pool_release", TS_ERR_NULL, release_null_pool),
     C("ts_pool_release", TS_ERR_POOL, release_dead_pool),
     C("ts_pool_release", TS_ERR_POOL, release_async_as_pool),
@@ -860,6 +872,7 @@ static const bad_case CASES[] = {
     C("ts_pool_clear_key", TS_ERR_DTYPE, clear_key_dtype),
     C("ts_pool_clear_key", TS_ERR_ARG, clear_key_ndim),
     C("ts_pool_clear_key", TS_ERR_NULL, clear_key_null_shape),
+    C("ts_pool_clear_key", TS_ERR_SHAPE, clear_key_negative_size),
     C("ts_pool_prune", TS_ERR_NULL, prune_null),
     C("ts_pool_prune", TS_ERR_POOL, prune_dead),
 

@@ -1,6 +1,7 @@
 /* test_handles.c - stale, bogus and NULL handles are caught, never used. */
 #include "check.h"
 
+#include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
 
@@ -114,6 +115,152 @@ TEST(handles_are_not_pointers) {
   ts_free(t);
 }
 
+/* Every call that looks a handle up pins it and must unpin it on every path
+ * (errors included): a pin left behind would keep a freed tensor's slot
+ * DYING forever (and its memory). Seen from outside: the slot of a tensor
+ * freed last is the next one reused (the free list is LIFO), unless it is
+ * still pinned. So: make t, call, free what the call made, free t, make u:
+ * u must have t's slot index. */
+static uint32_t slot_index(const ts_tensor *t) {
+  return (uint32_t)((uintptr_t)t & ((1u << 26) - 1));
+}
+
+enum { PIN_CALLS = 40 };
+
+/* Call k on t (a float32 [2,2] requiring grad when k asks); returns what
+ * it made (or NULL). Odd cases fail on purpose after the lookup. */
+static ts_tensor *pin_call(int k, ts_tensor *t, ts_tensor *other) {
+  float buf[4];
+  int64_t bad_shape[] = {3, 5};
+  switch (k) {
+  case 0:
+    return ts_add(t, other);
+  case 1:
+    return ts_add(other, t);
+  case 2:
+    return ts_add(t, t);
+  case 3:
+    return ts_matmul(t, other); /* [2,2] x [3]: a shape error */
+  case 4:
+    return ts_cross_entropy(t, other); /* dtype error */
+  case 5:
+    return ts_mse_loss(t, other); /* shape error */
+  case 6:
+    return ts_relu(t);
+  case 7:
+    return ts_mean(t);
+  case 8:
+    return ts_add_scalar(t, 1.0);
+  case 9:
+    return ts_softmax(t, 1);
+  case 10:
+    return ts_softmax(t, 7); /* dim error */
+  case 11:
+    return ts_argmax_dim(t, 0);
+  case 12:
+    return ts_reshape(t, TS_SHAPE(4));
+  case 13:
+    return ts_reshape(t, bad_shape, 2); /* element count error */
+  case 14:
+    return ts_transpose(t, 0, 1);
+  case 15:
+    return ts_transpose(t, 0, 9); /* dim error */
+  case 16:
+    (void)ts_item(t);
+    return NULL; /* 4 elements: error */
+  case 17:
+    (void)ts_ndim(t);
+    return NULL;
+  case 18:
+    (void)ts_size(t, 1);
+    return NULL;
+  case 19:
+    (void)ts_size(t, 5);
+    return NULL; /* error */
+  case 20:
+    (void)ts_numel(t);
+    return NULL;
+  case 21:
+    (void)ts_nbytes(t);
+    return NULL;
+  case 22:
+    (void)ts_tensor_dtype(t);
+    return NULL;
+  case 23:
+    (void)ts_copy_to_buffer(t, buf, sizeof buf);
+    return NULL;
+  case 24:
+    (void)ts_copy_to_buffer(t, buf, 2);
+    return NULL; /* error */
+  case 25:
+    (void)ts_requires_grad(t, true);
+    return NULL;
+  case 26: { /* backward through t, then its grad */
+    ts_tensor *s = ts_sum(t);
+    (void)ts_backward(s);
+    ts_free(s);
+    return ts_grad(t);
+  }
+  case 27:
+    (void)ts_backward(t);
+    return NULL; /* 4 elements: error */
+  case 28:
+    (void)ts_zero_grad(t);
+    return NULL;
+  case 29:
+    (void)ts_sgd_step(t, 0.1);
+    return NULL;
+  case 30:
+    (void)ts_sgd_step(t, NAN);
+    return NULL; /* error */
+  case 31:
+    (void)ts_escape(t);
+    return NULL; /* no scope: error */
+  case 32:
+    ts_scope_register_tensor(t);
+    return NULL; /* no scope: no-op */
+  case 33:
+    (void)ts_keep(t);
+    return NULL;
+  case 34:
+    return ts_clone(t);
+  case 35:
+    return ts_sum(t);
+  case 36:
+    return ts_div(t, other);
+  case 37:
+    return ts_log_softmax(t, -1);
+  case 38:
+    return ts_argmax(t);
+  default:
+    return ts_mul_scalar(t, 2.0);
+  }
+}
+
+TEST(every_lookup_unpins) {
+  ts_tensor *other = ts_ones(TS_SHAPE(3), TS_FLOAT32);
+  ts_tensor *two = ts_ones(TS_SHAPE(2), TS_FLOAT32); /* broadcasts */
+  for (int k = 0; k < PIN_CALLS; k++) {
+    ts_tensor *t = ts_ones(TS_SHAPE(2, 2), TS_FLOAT32);
+    if (k >= 26 && k <= 30)
+      CHECK_EQ(ts_requires_grad(t, true), TS_OK);
+    ts_tensor *r = pin_call(k, t, k == 0 || k == 1 || k == 36 ? two : other);
+    if (r)
+      ts_free(r);
+    uint32_t idx = slot_index(t);
+    CHECK_EQ(ts_free(t), TS_OK);
+    ts_tensor *u = ts_empty(TS_SHAPE(1), TS_FLOAT32);
+    if (slot_index(u) != idx)
+      fprintf(stderr, "call %d left its argument pinned\n", k);
+    CHECK_EQ(slot_index(u), idx);
+    ts_free(u);
+    ts_clear_error();
+  }
+  ts_free(two);
+  ts_free(other);
+}
+
 RUN_TESTS(T(freed_handle), T(stale_after_slot_reuse), T(churn_never_aliases),
           T(never_issued), T(random_heap_and_stack_pointers), T(null_handles),
-          T(scope_ended_handle), T(handles_are_not_pointers))
+          T(scope_ended_handle), T(handles_are_not_pointers),
+          T(every_lookup_unpins))

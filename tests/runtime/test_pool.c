@@ -273,8 +273,96 @@ TEST(bad_pool_handles) {
   ts_free(t);
 }
 
+/* A bad shape is reported as ts_zeros reports it (issue 20 item 8): a
+ * negative size is TS_ERR_SHAPE naming the size and dim, not a silent miss;
+ * and it counts as neither a hit nor a miss. */
+TEST(bad_shape_like_ts_zeros) {
+  ts_pool *q = ts_pool_new(0);
+  static const int64_t neg[] = {2, -3};
+  struct {
+    const int64_t *shape;
+    int ndim;
+    ts_status st;
+  } cases[] = {{neg, 2, TS_ERR_SHAPE},
+               {neg, -1, TS_ERR_ARG},
+               {NULL, 2, TS_ERR_NULL},
+               {(const int64_t[]){INT64_MAX, 2}, 2, TS_ERR_ARG}};
+  for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+    CHECK(ts_zeros(cases[i].shape, cases[i].ndim, TS_FLOAT32) == NULL);
+    CHECK_EQ(ts_last_status(), cases[i].st);
+    CHECK(ts_pool_acquire(q, cases[i].shape, cases[i].ndim, TS_FLOAT32) ==
+          NULL);
+    CHECK_ERROR(cases[i].st, "ts_pool_acquire");
+    ts_pool_clear_key(q, cases[i].shape, cases[i].ndim, TS_FLOAT32);
+    CHECK_ERROR(cases[i].st, "ts_pool_clear_key");
+  }
+  CHECK(ts_pool_acquire(q, neg, 2, TS_FLOAT32) == NULL);
+  CHECK(strstr(ts_last_error(), "size -3 at dim 1") != NULL);
+  CHECK(strstr(ts_last_error(), "sizes must be >= 0") != NULL);
+  ts_pool_stats st = ts_pool_get_stats(q);
+  CHECK_EQ(st.hit_count + st.miss_count, 0);
+  /* A 0 size is a shape like any other: a miss, then a hit. */
+  CHECK(ts_pool_acquire(q, TS_SHAPE(0, 3), TS_FLOAT32) == NULL);
+  CHECK_EQ(ts_last_status(), TS_OK);
+  ts_tensor *z = ts_zeros(TS_SHAPE(0, 3), TS_FLOAT32);
+  CHECK_EQ(ts_pool_release(q, z), TS_OK);
+  z = ts_pool_acquire(q, TS_SHAPE(0, 3), TS_FLOAT32);
+  CHECK(z != NULL);
+  ts_free(z);
+  ts_pool_destroy(q);
+}
+
+static void count_keys(const char *key, size_t count, void *ctx) {
+  (void)key;
+  *(size_t *)ctx += count;
+}
+
+/* Thousands of keys (the hash index): every key stays reachable while
+ * others are cleared (backward-shift deletion, the last key moved into the
+ * hole), pruned and added again. */
+TEST(many_keys) {
+  enum { K = 3000 };
+  ts_pool *q = ts_pool_new(2);
+  for (int64_t i = 0; i < K; i++) {
+    ts_tensor *t = ts_empty(TS_SHAPE(i % 50, i / 50), TS_FLOAT32);
+    CHECK_EQ(ts_pool_release(q, t), TS_OK);
+  }
+  CHECK_EQ(ts_pool_get_stats(q).size, K);
+  for (int64_t i = 0; i < K; i += 3)
+    ts_pool_clear_key(q, TS_SHAPE(i % 50, i / 50), TS_FLOAT32);
+  size_t left = 0;
+  ts_pool_foreach_key(q, count_keys, &left);
+  CHECK_EQ(left, K - (K + 2) / 3);
+  int bad = 0;
+  for (int64_t i = 0; i < K; i++) {
+    ts_tensor *t = ts_pool_acquire(q, TS_SHAPE(i % 50, i / 50), TS_FLOAT32);
+    bad += (t != NULL) != (i % 3 != 0);
+    if (t) {
+      bad += ts_size(t, 0) != i % 50 || ts_size(t, 1) != i / 50;
+      CHECK_EQ(ts_pool_release(q, t), TS_OK); /* back for the next pass */
+    }
+  }
+  CHECK_EQ(bad, 0);
+  /* Down to a tenth, then every key again: the pruned ones miss. */
+  ts_pool_prune(q, K / 10);
+  CHECK_EQ(ts_pool_get_stats(q).size, K / 10);
+  size_t hits = 0;
+  for (int64_t i = 0; i < K; i++) {
+    ts_tensor *t = ts_pool_acquire(q, TS_SHAPE(i % 50, i / 50), TS_FLOAT32);
+    if (t) {
+      hits++;
+      bad += ts_size(t, 0) != i % 50 || ts_size(t, 1) != i / 50;
+      ts_free(t);
+    }
+  }
+  CHECK_EQ(hits, K / 10);
+  CHECK_EQ(bad, 0);
+  ts_pool_destroy(q);
+}
+
 RUN_TESTS(T(miss_then_hit_lifo), T(keyed_by_dtype_and_shape),
           T(released_handle_is_dead), T(cap_per_key), T(foreach_key_names),
           T(clear_and_clear_key), T(prune_lru_first),
           T(pooling_in_a_scope_loop), T(acquire_outside_scope_is_manual),
-          T(global_pool), T(bad_pool_handles))
+          T(global_pool), T(bad_pool_handles), T(bad_shape_like_ts_zeros),
+          T(many_keys))
