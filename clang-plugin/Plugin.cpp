@@ -12,6 +12,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "CallSites.h"
+#include "CheckControl.h"
 #include "OwnershipAnalysis.h"
 #include "PluginOptions.h"
 #include "TsmemPass.h"
@@ -37,6 +38,12 @@ protected:
                  const std::vector<std::string> &Args) override {
     DiagnosticsEngine &Diags = CI.getDiagnostics();
     for (llvm::StringRef Arg : Args) {
+      // error=, no-error=, sarif= (CheckControl.cpp).
+      if (std::optional<bool> OK = tsmem::parseControlArg(Diags, Arg, Opts)) {
+        if (!*OK)
+          return false;
+        continue;
+      }
       if (Arg.consume_front("disable=")) {
         llvm::SmallVector<llvm::StringRef, 5> Names;
         Arg.split(Names, ',', /*MaxSplit=*/-1, /*KeepEmpty=*/false);
