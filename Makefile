@@ -53,3 +53,8 @@ format:
 
 clean:
 	rm -rf $(BUILD)
+
+# tsmem in your build (README): ccache, clangd/clang-tidy, the SARIF
+# validator (npm), distcc; tested by tests/tools.
+DEPS += ccache:ccache clangd-19:clangd-19 clang-tidy-19:clang-tidy-19 \
+        npm:npm nodejs:node distcc:distcc
