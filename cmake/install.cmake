@@ -38,3 +38,9 @@ if(TSMEM_BUILD_PLUGIN)
   install(CODE "execute_process(COMMAND \${CMAKE_COMMAND} -E create_symlink tsmem.so
     \"\$ENV{DESTDIR}\${CMAKE_INSTALL_PREFIX}/${TSMEM_INSTALL_LIBDIR}/tsmem/tsmem-pass.so\")")
 endif()
+
+# tsmem in your build (README): the clang-tidy module and tsmem-check.
+if(TSMEM_BUILD_PLUGIN AND TARGET tsmem_tidy)
+  install(TARGETS tsmem_tidy LIBRARY DESTINATION ${TSMEM_INSTALL_LIBDIR}/tsmem)
+endif()
+install(PROGRAMS tools/tsmem-check tools/tsmem-distcc DESTINATION ${CMAKE_INSTALL_BINDIR})
