@@ -84,8 +84,8 @@ bool Suppressions::lineSuppresses(llvm::StringRef Line, llvm::StringRef Check,
   while (true) {
     Rest = Rest.ltrim(" \t,");
     size_t Len = 0;
-    while (Len < Rest.size() && (isalnum(Rest[Len]) || Rest[Len] == '-' ||
-                                 Rest[Len] == '_'))
+    while (Len < Rest.size() &&
+           (isalnum(Rest[Len]) || Rest[Len] == '-' || Rest[Len] == '_'))
       ++Len;
     if (Len == 0)
       break;

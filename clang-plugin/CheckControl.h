@@ -1,4 +1,4 @@
-//===- CheckControl.h - Per-check and per-line control of the checks -*- C++ -*-===//
+//===- CheckControl.h - Per-check and per-line control -------*- C++ -*-===//
 //
 // The plugin arguments that set how each check reports, and the in-source
 // comment that silences one finding:

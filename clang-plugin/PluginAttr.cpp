@@ -24,10 +24,9 @@ namespace {
 
 struct TsmemPluginAttrInfo : public ParsedAttrInfo {
   TsmemPluginAttrInfo() {
-    static constexpr Spelling S[] = {
-        {ParsedAttr::AS_GNU, "tsmem_plugin"},
-        {ParsedAttr::AS_C23, "tsmem::plugin"},
-        {ParsedAttr::AS_CXX11, "tsmem::plugin"}};
+    static constexpr Spelling S[] = {{ParsedAttr::AS_GNU, "tsmem_plugin"},
+                                     {ParsedAttr::AS_C23, "tsmem::plugin"},
+                                     {ParsedAttr::AS_CXX11, "tsmem::plugin"}};
     Spellings = S;
   }
 
@@ -41,6 +40,6 @@ struct TsmemPluginAttrInfo : public ParsedAttrInfo {
 
 } // namespace
 
-static ParsedAttrInfoRegistry::Add<TsmemPluginAttrInfo>
-    TsmemPluginAttr("tsmem_plugin",
-                    "tells tsmem.h (__has_attribute) that the plugin is loaded");
+static ParsedAttrInfoRegistry::Add<TsmemPluginAttrInfo> TsmemPluginAttr(
+    "tsmem_plugin",
+    "tells tsmem.h (__has_attribute) that the plugin is loaded");

@@ -117,14 +117,12 @@ void SarifLog::write(llvm::StringRef Path, DiagnosticsEngine &Diags) const {
         {"name", I.RuleName},
         {"shortDescription", llvm::json::Object{{"text", I.Short}}},
         {"fullDescription", llvm::json::Object{{"text", I.Full}}},
-        {"help", llvm::json::Object{{"text", I.Help},
-                                    {"markdown", I.Help}}},
+        {"help", llvm::json::Object{{"text", I.Help}, {"markdown", I.Help}}},
         {"defaultConfiguration", llvm::json::Object{{"level", "warning"}}},
         {"properties",
-         llvm::json::Object{
-             {"tags", llvm::json::Array{"memory", "tsmem"}},
-             {"precision", "high"},
-             {"problem.severity", "warning"}}}});
+         llvm::json::Object{{"tags", llvm::json::Array{"memory", "tsmem"}},
+                            {"precision", "high"},
+                            {"problem.severity", "warning"}}}});
 
   llvm::json::Array Results;
   for (const Result &R : this->Results) {
