@@ -6,7 +6,7 @@
 #    new -fplugin file for ccache, and a changed tsmem.so misses.
 # Usage: ccache.sh <build dir> <source dir>
 set -eu
-BUILD=$1; SRC=$2
+BUILD=$(cd "$1" && pwd); SRC=$(cd "$2" && pwd)
 command -v ccache >/dev/null || { echo "ccache not installed: skipped"; exit 77; }
 T=$(mktemp -d); trap 'rm -rf "$T"' EXIT
 export CCACHE_DIR=$T/cache CCACHE_NOHASHDIR=1 CCACHE_TEMPDIR=$T/tmp

@@ -7,7 +7,7 @@
 #    same object as a direct compile, the plain one is compiled remotely.
 # Usage: distcc.sh <build dir> <source dir>
 set -eu
-BUILD=$1; SRC=$2
+BUILD=$(cd "$1" && pwd); SRC=$(cd "$2" && pwd)
 command -v distcc >/dev/null && command -v distccd >/dev/null ||
   { echo "distcc not installed: skipped"; exit 77; }
 T=$(mktemp -d)

@@ -6,7 +6,7 @@
 #    examples/buggy.c, as the plugin does, and nothing on a correct example.
 # Usage: editors.sh <build dir> <source dir>
 set -eu
-BUILD=$1; SRC=$2
+BUILD=$(cd "$1" && pwd); SRC=$(cd "$2" && pwd)
 T=$(mktemp -d); trap 'rm -rf "$T"' EXIT
 fail() { echo "FAIL: $*"; exit 1; }
 cp "$SRC/examples/buggy.c" "$SRC/examples/train_mlp.c" "$T/"

@@ -6,7 +6,7 @@
 # level "error" fails the test.
 # Usage: sarif.sh <build dir> <source dir>
 set -eu
-BUILD=$1; SRC=$2
+BUILD=$(cd "$1" && pwd); SRC=$(cd "$2" && pwd)
 HERE=$(cd "$(dirname "$0")" && pwd)
 command -v npm >/dev/null && command -v node >/dev/null ||
   { echo "npm/node not installed: skipped"; exit 77; }

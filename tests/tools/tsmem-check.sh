@@ -3,7 +3,7 @@
 # multi-file project: findings, summary, exit codes, merged SARIF, baseline.
 # Usage: tsmem-check.sh <build dir> <source dir> [sarif output]
 set -eu
-BUILD=$1; SRC=$2; SARIF_OUT=${3:-}
+BUILD=$(cd "$1" && pwd); SRC=$(cd "$2" && pwd); SARIF_OUT=${3:-}
 T=$(mktemp -d); trap 'rm -rf "$T"' EXIT
 fail() { echo "FAIL: $*"; [ -f "$T/out.txt" ] && cat "$T/out.txt"; exit 1; }
 CHECK="python3 $SRC/tools/tsmem-check --plugin $BUILD/lib/tsmem/tsmem.so"
