@@ -5,10 +5,11 @@
 // tsmem-tidy.so holds the plugin's analysis (OwnershipAnalysis.cpp and the
 // files it uses), its TS_SCOPE pragma handler and the tsmem_plugin
 // attribute, so tsmem.h expands TS_SCOPE/TS_SCOPED as under the plugin and
-// the checks see the same AST as a compile with -fplugin. Each tsmem-*
-// check clang-tidy enables runs the analysis with only that check on, and
-// reports through clang-tidy (which adds the check name, applies
-// -warnings-as-errors, NOLINT, --header-filter and --fix to the fix-its).
+// the checks see the same AST as a compile with -fplugin. The analysis runs
+// once per file for the tsmem-* checks clang-tidy enables, and reports
+// each finding through its check in clang-tidy (which adds the check name,
+// applies -warnings-as-errors, NOLINT, --header-filter and --fix to the
+// fix-its).
 //
 //===----------------------------------------------------------------------===//
 #include "Diagnostics.h"
@@ -20,6 +21,10 @@
 #include "clang-tidy/ClangTidyModuleRegistry.h"
 #include "clang/AST/ASTContext.h"
 #include "clang/ASTMatchers/ASTMatchFinder.h"
+#include "llvm/ADT/STLExtras.h"
+
+#include <array>
+#include <map>
 
 using namespace clang;
 using namespace clang::ast_matchers;
@@ -27,11 +32,32 @@ using namespace clang::ast_matchers;
 namespace tsmem {
 namespace {
 
+/// The checks of one clang-tidy run (one ClangTidyContext), by Check: the
+/// first enabled one runs the analysis once for all of them and hands each
+/// finding to the check it belongs to.
+class TsmemTidyCheck;
+std::map<tidy::ClangTidyContext *, std::array<TsmemTidyCheck *, 5>> &
+checksOfRun() {
+  static std::map<tidy::ClangTidyContext *, std::array<TsmemTidyCheck *, 5>>
+      Map;
+  return Map;
+}
+
 class TsmemTidyCheck : public tidy::ClangTidyCheck, public FindingSink {
 public:
   TsmemTidyCheck(llvm::StringRef Name, tidy::ClangTidyContext *Context,
                  Check Which)
-      : ClangTidyCheck(Name, Context), Which(Which) {}
+      : ClangTidyCheck(Name, Context), Context(Context), Which(Which) {
+    checksOfRun()[Context][static_cast<unsigned>(Which)] = this;
+  }
+  ~TsmemTidyCheck() override {
+    auto It = checksOfRun().find(Context);
+    if (It == checksOfRun().end())
+      return;
+    It->second[static_cast<unsigned>(Which)] = nullptr;
+    if (llvm::all_of(It->second, [](TsmemTidyCheck *C) { return !C; }))
+      checksOfRun().erase(It);
+  }
 
   bool isLanguageVersionSupported(const LangOptions &) const override {
     return true;
@@ -45,18 +71,25 @@ public:
     ASTContext &Ctx = *Result.Context;
     if (Ctx.getDiagnostics().hasUncompilableErrorOccurred())
       return;
+    // The first check of the run that is here does the work.
+    const auto &Checks = checksOfRun()[Context];
+    if (*llvm::find_if(Checks, [](TsmemTidyCheck *C) { return C; }) != this)
+      return;
     PluginOptions Opts;
-    for (llvm::StringRef Name : AllChecks)
-      if (Name != checkName(Which))
-        Opts.DisabledChecks.insert(Name);
+    for (unsigned I = 0; I < Checks.size(); ++I)
+      if (!Checks[I])
+        Opts.DisabledChecks.insert(AllChecks[I]);
     Reporter Report(Ctx.getDiagnostics(), *Result.SourceManager, Opts);
     Report.setSink(this);
     runOwnershipAnalysis(Ctx, Report);
   }
 
-  void warning(Check, SourceLocation Loc, llvm::StringRef Message,
+  void warning(Check C, SourceLocation Loc, llvm::StringRef Message,
                SourceRange Range, llvm::ArrayRef<FixItHint> FixIts) override {
-    DiagnosticBuilder DB = diag(Loc, "%0") << Message;
+    Last = checksOfRun()[Context][static_cast<unsigned>(C)];
+    if (!Last)
+      return;
+    DiagnosticBuilder DB = Last->diag(Loc, "%0") << Message;
     if (Range.isValid())
       DB << Range;
     for (const FixItHint &Fix : FixIts)
@@ -64,11 +97,14 @@ public:
   }
 
   void note(SourceLocation Loc, llvm::StringRef Message) override {
-    diag(Loc, "%0", DiagnosticIDs::Note) << Message;
+    if (Last)
+      Last->diag(Loc, "%0", DiagnosticIDs::Note) << Message;
   }
 
 private:
+  tidy::ClangTidyContext *Context;
   Check Which;
+  TsmemTidyCheck *Last = nullptr; // the check of the last finding
 };
 
 class TsmemTidyModule : public tidy::ClangTidyModule {
