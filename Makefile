@@ -66,3 +66,6 @@ DEPS += nodejs:node npm:npm
 # The Node.js binding's benchmarks (bench/node; npm installs TensorFlow.js).
 bench-node: build
 	cmake --build $(BUILD) --target bench-node
+# tsmem in your build (README): ccache, clangd/clang-tidy, the SARIF
+# validator (npm), distcc; tested by tests/tools.
+DEPS += ccache:ccache clangd-19:clangd-19 clang-tidy-19:clang-tidy-19 distcc:distcc

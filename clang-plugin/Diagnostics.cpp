@@ -6,6 +6,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "Diagnostics.h"
+#include "Sarif.h"
 
 #include "clang/Basic/SourceManager.h"
 
@@ -19,7 +20,7 @@ llvm::StringRef checkName(Check C) {
 
 Reporter::Reporter(DiagnosticsEngine &Diags, const SourceManager &SM,
                    const PluginOptions &Opts)
-    : Diags(Diags), SM(SM), Opts(Opts) {
+    : Diags(Diags), SM(SM), Opts(Opts), Suppress(SM) {
   WarningID = Diags.getCustomDiagID(DiagnosticsEngine::Warning, "%0");
   ErrorID = Diags.getCustomDiagID(DiagnosticsEngine::Error, "%0");
   NoteID = Diags.getCustomDiagID(DiagnosticsEngine::Note, "%0");
@@ -27,6 +28,13 @@ Reporter::Reporter(DiagnosticsEngine &Diags, const SourceManager &SM,
 
 bool Reporter::isEnabled(Check C) const {
   return Opts.isEnabled(checkName(C)) && !Diags.getIgnoreAllWarnings();
+}
+
+bool Reporter::isError(Check C) const {
+  llvm::StringRef Name = checkName(C);
+  if (Opts.ErrorChecks.contains(Name))
+    return true;
+  return Diags.getWarningsAsErrors() && !Opts.NoErrorChecks.contains(Name);
 }
 
 bool Reporter::warn(Check C, SourceLocation Loc, llvm::StringRef Message,
@@ -39,7 +47,18 @@ bool Reporter::warn(Check C, SourceLocation Loc, llvm::StringRef Message,
     return false;
   if (!Seen.insert({static_cast<unsigned>(C), Loc.getRawEncoding()}).second)
     return false;
-  unsigned ID = Diags.getWarningsAsErrors() ? ErrorID : WarningID;
+  // `// tsmem: ignore [CHECK]` on the line or alone on the line before.
+  if (Suppress.isSuppressed(Loc, checkName(C)))
+    return false;
+  bool Error = isError(C);
+  if (Sarif)
+    Sarif->result(checkName(C), Error, Loc, Message);
+  LastShown = true;
+  if (Sink) {
+    Sink->warning(C, Loc, Message, Range, FixIts);
+    return true;
+  }
+  unsigned ID = Error ? ErrorID : WarningID;
   std::string Text = (Message + " [" + checkName(C) + "]").str();
   DiagnosticBuilder DB = Diags.Report(Loc, ID);
   DB << Text;
@@ -47,13 +66,18 @@ bool Reporter::warn(Check C, SourceLocation Loc, llvm::StringRef Message,
     DB << Range;
   for (const FixItHint &Fix : FixIts)
     DB << Fix;
-  LastShown = true;
   return true;
 }
 
 void Reporter::note(SourceLocation Loc, llvm::StringRef Message) {
   if (!LastShown || Loc.isInvalid())
     return;
+  if (Sarif)
+    Sarif->note(Loc, Message);
+  if (Sink) {
+    Sink->note(Loc, Message);
+    return;
+  }
   Diags.Report(Loc, NoteID) << Message;
 }
 

@@ -8,6 +8,7 @@
 #ifndef TSMEM_CLANG_PLUGIN_DIAGNOSTICS_H
 #define TSMEM_CLANG_PLUGIN_DIAGNOSTICS_H
 
+#include "CheckControl.h"
 #include "PluginOptions.h"
 
 #include "clang/Basic/Diagnostic.h"
@@ -35,6 +36,19 @@ enum class Check {
 
 llvm::StringRef checkName(Check C);
 
+class SarifLog;
+
+/// Where shown findings go instead of the diagnostics engine (clang-tidy's
+/// module, TidyModule.cpp). Message comes without the `[check-name]`.
+class FindingSink {
+public:
+  virtual ~FindingSink() = default;
+  virtual void warning(Check C, clang::SourceLocation Loc,
+                       llvm::StringRef Message, clang::SourceRange Range,
+                       llvm::ArrayRef<clang::FixItHint> FixIts) = 0;
+  virtual void note(clang::SourceLocation Loc, llvm::StringRef Message) = 0;
+};
+
 class Reporter {
 public:
   Reporter(clang::DiagnosticsEngine &Diags, const clang::SourceManager &SM,
@@ -51,6 +65,14 @@ public:
   /// A note attached to the last warning, if that one was shown.
   void note(clang::SourceLocation Loc, llvm::StringRef Message);
 
+  /// Shown findings also go to Log (-fplugin-arg-tsmem-sarif).
+  void setSarif(SarifLog *Log) { Sarif = Log; }
+  /// Shown findings go to Sink only, not to the diagnostics engine.
+  void setSink(FindingSink *S) { Sink = S; }
+
+  /// Error or warning: -fplugin-arg-tsmem-error/-no-error, then -Werror.
+  bool isError(Check C) const;
+
 private:
   clang::DiagnosticsEngine &Diags;
   const clang::SourceManager &SM;
@@ -58,6 +80,9 @@ private:
   unsigned WarningID, ErrorID, NoteID;
   bool LastShown = false;
   llvm::DenseSet<std::pair<unsigned, unsigned>> Seen;
+  Suppressions Suppress;
+  SarifLog *Sarif = nullptr;
+  FindingSink *Sink = nullptr;
 };
 
 } // namespace tsmem

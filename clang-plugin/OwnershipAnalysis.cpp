@@ -11,6 +11,7 @@
 #include "Diagnostics.h"
 #include "FunctionAnalysis.h"
 #include "OwnershipModel.h"
+#include "Sarif.h"
 
 #include "clang/AST/ASTConsumer.h"
 #include "clang/AST/ASTContext.h"
@@ -19,6 +20,7 @@
 #include "clang/Basic/SourceManager.h"
 #include "clang/Frontend/CompilerInstance.h"
 #include "llvm/ADT/DenseSet.h"
+#include "llvm/ADT/ScopeExit.h"
 #include "llvm/ADT/SmallPtrSet.h"
 #include "llvm/ADT/SmallVector.h"
 
@@ -501,26 +503,19 @@ public:
 
   void HandleTranslationUnit(ASTContext &Ctx) override {
     DiagnosticsEngine &Diags = CI.getDiagnostics();
+    // -fplugin-arg-tsmem-sarif: a log for every compile, empty or not.
+    SarifLog Sarif(Ctx.getSourceManager());
+    auto WriteSarif = llvm::make_scope_exit([&] {
+      if (!Opts.SarifFile.empty())
+        Sarif.write(Opts.SarifFile, Diags);
+    });
     if (Diags.hasUncompilableErrorOccurred() || !Opts.anyCheckEnabled() ||
         Diags.getIgnoreAllWarnings())
       return;
-    CallModels Models(Ctx);
-    FunctionCollector Collect(Ctx.getSourceManager(), Models);
-    Collect.TraverseDecl(Ctx.getTranslationUnitDecl());
     Reporter Report(Diags, Ctx.getSourceManager(), Opts);
-    for (size_t I = 0; I < Collect.Functions.size(); ++I) {
-      const FunctionDecl *FD = Collect.Functions[I];
-      BodyScope Scope = bodyScopeOf(FD);
-      if (Scope == BodyScope::None &&
-          Collect.RunTargets.count(FD->getCanonicalDecl()))
-        Scope = BodyScope::Scoped;
-      // Maybe a ts_run callback, maybe a thread's: its tensors may belong
-      // to a scope, so they are not the function's to free (quiet).
-      if (Scope == BodyScope::None && Collect.CallsRun &&
-          Collect.MaybeRunTargets.count(FD->getCanonicalDecl()))
-        Scope = BodyScope::CallerScope;
-      analyzeFunction(FD, Scope, *Collect.Facts[I], Models, Ctx, Report);
-    }
+    if (!Opts.SarifFile.empty())
+      Report.setSarif(&Sarif);
+    runOwnershipAnalysis(Ctx, Report);
   }
 
 private:
@@ -531,6 +526,26 @@ private:
 };
 
 } // namespace
+
+void runOwnershipAnalysis(ASTContext &Ctx, Reporter &Report) {
+  CallModels Models(Ctx);
+  FunctionCollector Collect(Ctx.getSourceManager(), Models);
+  Collect.TraverseDecl(Ctx.getTranslationUnitDecl());
+  for (size_t I = 0; I < Collect.Functions.size(); ++I) {
+    const FunctionDecl *FD = Collect.Functions[I];
+    BodyScope Scope = bodyScopeOf(FD);
+    if (Scope == BodyScope::None &&
+        Collect.RunTargets.count(FD->getCanonicalDecl()))
+      Scope = BodyScope::Scoped;
+    // Maybe a ts_run callback, maybe a thread's: its tensors may belong
+    // to a scope, so they are not the function's to free (quiet).
+    if (Scope == BodyScope::None && Collect.CallsRun &&
+        Collect.MaybeRunTargets.count(FD->getCanonicalDecl()))
+      Scope = BodyScope::CallerScope;
+    analyzeFunction(FD, Scope, *Collect.Facts[I], Models, Ctx, Report);
+  }
+}
+
 } // namespace tsmem
 
 std::unique_ptr<clang::ASTConsumer>

@@ -12,6 +12,7 @@
 #include <memory>
 
 namespace clang {
+class ASTContext;
 class ASTConsumer;
 class CompilerInstance;
 } // namespace clang
@@ -20,6 +21,13 @@ namespace tsmem {
 
 std::unique_ptr<clang::ASTConsumer>
 createOwnershipAnalysis(clang::CompilerInstance &CI, const PluginOptions &Opts);
+
+class Reporter;
+
+/// The analysis of every function defined outside system headers in Ctx's
+/// translation unit, findings to Report (the plugin's consumer above, and
+/// clang-tidy's tsmem-* checks, TidyModule.cpp).
+void runOwnershipAnalysis(clang::ASTContext &Ctx, Reporter &Report);
 
 } // namespace tsmem
 

@@ -50,7 +50,10 @@ bool isTsmemApi(const FunctionDecl *FD, const SourceManager &SM) {
     return false;
   SourceLocation Loc =
       SM.getExpansionLoc(FD->getCanonicalDecl()->getLocation());
-  llvm::StringRef File = SM.getFilename(Loc);
+  // The presumed file: in preprocessed input (.i) the line markers name the
+  // header, the buffer is the .i file.
+  PresumedLoc P = SM.getPresumedLoc(Loc);
+  llvm::StringRef File = P.isValid() ? P.getFilename() : SM.getFilename(Loc);
   return File.ends_with("tsmem.h") || File.contains("/tsmem/");
 }
 

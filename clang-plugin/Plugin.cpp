@@ -12,6 +12,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "CallSites.h"
+#include "CheckControl.h"
 #include "OwnershipAnalysis.h"
 #include "PluginOptions.h"
 #include "TsmemPass.h"
@@ -47,6 +48,12 @@ protected:
                         ")\n";
         continue;
       }
+      // error=, no-error=, sarif= (CheckControl.cpp).
+      if (std::optional<bool> OK = tsmem::parseControlArg(Diags, Arg, Opts)) {
+        if (!*OK)
+          return false;
+        continue;
+      }
       if (Arg.consume_front("disable=")) {
         llvm::SmallVector<llvm::StringRef, 5> Names;
         Arg.split(Names, ',', /*MaxSplit=*/-1, /*KeepEmpty=*/false);
@@ -70,8 +77,10 @@ protected:
       Diags.Report(Diags.getCustomDiagID(
           DiagnosticsEngine::Error,
           "tsmem plugin: unknown argument '%0'; the plugin takes "
-          "-fplugin-arg-tsmem-disable=CHECK[,CHECK] and "
-          "-fplugin-arg-tsmem-version"))
+          "-fplugin-arg-tsmem-disable=CHECK[,CHECK], "
+          "-fplugin-arg-tsmem-error=CHECK[,CHECK], "
+          "-fplugin-arg-tsmem-no-error=CHECK[,CHECK], "
+          "-fplugin-arg-tsmem-sarif=FILE and -fplugin-arg-tsmem-version"))
           << Arg;
       return false;
     }

@@ -11,6 +11,8 @@
 #include "llvm/ADT/StringRef.h"
 #include "llvm/ADT/StringSet.h"
 
+#include <string>
+
 namespace tsmem {
 
 /// Every check the analysis knows, in SPEC.md section 5 order.
@@ -21,6 +23,13 @@ inline constexpr llvm::StringLiteral AllChecks[] = {
 struct PluginOptions {
   /// Checks turned off with -fplugin-arg-tsmem-disable=CHECK[,CHECK].
   llvm::StringSet<> DisabledChecks;
+  /// Checks reported as errors: -fplugin-arg-tsmem-error=CHECK[,CHECK].
+  llvm::StringSet<> ErrorChecks;
+  /// Checks that stay warnings under -Werror:
+  /// -fplugin-arg-tsmem-no-error=CHECK[,CHECK].
+  llvm::StringSet<> NoErrorChecks;
+  /// -fplugin-arg-tsmem-sarif=FILE: the findings as SARIF 2.1.0 (Sarif.h).
+  std::string SarifFile;
 
   bool isEnabled(llvm::StringRef Check) const {
     return !DisabledChecks.contains(Check);

@@ -52,3 +52,9 @@ add_custom_target(uninstall
           -P ${PROJECT_SOURCE_DIR}/cmake/uninstall.cmake
   COMMENT "Removing the files of the last install of this build")
 endif()
+
+# tsmem in your build (README): the clang-tidy module and tsmem-check.
+if(TSMEM_BUILD_PLUGIN AND TARGET tsmem_tidy)
+  install(TARGETS tsmem_tidy LIBRARY DESTINATION ${TSMEM_INSTALL_LIBDIR}/tsmem)
+endif()
+install(PROGRAMS tools/tsmem-check tools/tsmem-distcc DESTINATION ${CMAKE_INSTALL_BINDIR})

@@ -92,11 +92,29 @@ typedef enum ts_status {
 #define TS_CALLER_SCOPE
 #endif
 
-#if defined(__TSMEM_PLUGIN__)
+/* The plugin is loaded: __TSMEM_PLUGIN__ (its AST action) or the attribute
+ * it registers, which __has_attribute also sees under -E (ccache, distcc,
+ * -save-temps) and in clang-tidy with tsmem-tidy.so. */
+#if defined(__has_attribute)
+#if __has_attribute(tsmem_plugin)
+#define TS__PLUGIN 1
+#endif
+#endif
+#if defined(__TSMEM_PLUGIN__) && !defined(TS__PLUGIN)
+#define TS__PLUGIN 1
+#endif
+
+#if defined(TS__PLUGIN)
 /* TS_SCOPE { ... } or TS_SCOPE for/while/do: the plugin's pragma handler
  * rewrites the statement into a block that opens with TS_SCOPE_GUARD(). */
 #define TS_SCOPE _Pragma("tsmem scope")
 /* The function body is one scope; the tsmem LLVM pass lowers the mark. */
+#define TS_SCOPED __attribute__((annotate("tsmem.scope")))
+#elif defined(TSMEM_EDITOR)
+/* An editor's or linter's parse without the plugin (clangd, clang-tidy
+ * without tsmem-tidy.so; a .clangd adds -DTSMEM_EDITOR, see the README):
+ * the code parses as it would with the plugin, with no scope semantics. */
+#define TS_SCOPE
 #define TS_SCOPED __attribute__((annotate("tsmem.scope")))
 #else
 /* _Pragma takes exactly one string literal, hence the long lines. */
