@@ -67,7 +67,8 @@ private:
     if (const auto *DC = dyn_cast<DeclContext>(D))
       if (isa<FunctionDecl, RecordDecl, LinkageSpecDecl, NamespaceDecl>(D))
         for (const Decl *Inner : DC->decls())
-          check(Inner);
+          if (!isa<ParmVarDecl>(Inner)) // parameters() has them
+            check(Inner);
   }
 
   void report(const Decl *D, SourceLocation Loc) {

@@ -305,11 +305,13 @@ bool ScopeRewriter::run() {
   case tok::kw_while: {
     llvm::SmallVector<TokenList, 3> Parts;
     TokenList Ends;
-    if (!lex().is(tok::l_paren) || !readHeader(Parts, Ends)) {
+    if (!lex().is(tok::l_paren)) {
       error(Tok.getLocation(),
             "TS_SCOPE: expected a parenthesized loop header after this");
       return false;
     }
+    if (!readHeader(Parts, Ends))
+      return false; // the end of the file: the parser says what is missing
     return emitLoop(Annots, Tok, Parts, Ends);
   }
   default:
