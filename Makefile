@@ -53,3 +53,9 @@ format:
 
 clean:
 	rm -rf $(BUILD)
+
+# 100,000 random TS_SCOPE/TS_SCOPED/pragma placements through the plugin
+# (tests/grammar-fuzz, tests/README.md); ctest runs a short batch.
+.PHONY: grammar-fuzz
+grammar-fuzz: build
+	cmake --build $(BUILD) --target grammar-fuzz

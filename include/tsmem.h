@@ -86,7 +86,8 @@ typedef enum ts_status {
 
 #if defined(__TSMEM_PLUGIN__)
 /* TS_SCOPE { ... } or TS_SCOPE for/while/do: the plugin's pragma handler
- * rewrites the statement into a block that opens with TS_SCOPE_GUARD(). */
+ * opens the block with TS_SCOPE_GUARD(), or rewrites the loop's header to
+ * give each iteration a scope (TS__LOOP_SCOPE below). */
 #define TS_SCOPE _Pragma("tsmem scope")
 /* The function body is one scope; the tsmem LLVM pass lowers the mark. */
 #define TS_SCOPED __attribute__((annotate("tsmem.scope")))

@@ -72,6 +72,14 @@ int main(void) {
   SC for (int I = ({ int T = 1; T; }), J = (int){2}; I < J + 2; I += 1) N += I;
   printf("statement expression init: %d\n", N);
   // CHECK-NEXT: statement expression init: 6
+  N = 0;
+  SC _Pragma("clang loop unroll(disable)") for (int I = 0; I < 3; I++) N += see();
+  SC
+#pragma clang loop vectorize(disable)
+  while (N < 10) N += see();
+  SC _Pragma("clang loop unroll(disable)") do N += see(); while (N < 12);
+  printf("loop pragmas: %d\n", N);
+  // CHECK-NEXT: loop pragmas: 12
   printf("depth now: %d\n", ts_scope_depth());
   // CHECK-NEXT: depth now: 0
   return Depth > 3; // 3 nested scopes at most
