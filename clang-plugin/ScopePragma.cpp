@@ -387,6 +387,29 @@ void ScopePragmaHandler::HandlePragma(Preprocessor &PP,
                                        "scope'"));
     return;
   }
+  if (Introducer.Kind == PIK_HashPragma) {
+    // A `#pragma` line is handled inside the lexer of its file: reading on
+    // from here, past the end of the file, would destroy that lexer under
+    // it. Go round again as _Pragma("tsmem scope"), which the preprocessor
+    // handles once the directive is done, as it does TS_SCOPE.
+    Token Toks[4];
+    for (Token &T : Toks)
+      T.startToken();
+    Toks[0].setKind(tok::raw_identifier);
+    PP.CreateString("_Pragma", Toks[0], Loc, Loc);
+    PP.LookUpIdentifierInfo(Toks[0]);
+    Toks[1].setKind(tok::l_paren);
+    PP.CreateString("(", Toks[1], Loc, Loc);
+    Toks[2].setKind(tok::string_literal);
+    PP.CreateString("\"tsmem scope\"", Toks[2], Loc, Loc);
+    Toks[3].setKind(tok::r_paren);
+    PP.CreateString(")", Toks[3], Loc, Loc);
+    auto Copy = std::make_unique<Token[]>(4);
+    std::copy(std::begin(Toks), std::end(Toks), Copy.get());
+    PP.EnterTokenStream(std::move(Copy), 4, /*DisableMacroExpansion=*/false,
+                        /*IsReinject=*/false);
+    return;
+  }
   ScopeRewriter Rewriter(PP, Loc);
   if (BraceDepth == 0) {
     Diags.Report(Loc, Diags.getCustomDiagID(

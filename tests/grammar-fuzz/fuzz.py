@@ -256,7 +256,7 @@ def check_file(args, idx, work):
         p = subprocess.run(base + ["-fsyntax-only", path], capture_output=True,
                            text=True, timeout=args.timeout)
         crash = is_crash(p)
-        why = p.stderr[-4000:]
+        why = p.stderr[:2000] + "\n...\n" + p.stderr[-6000:]
     except subprocess.TimeoutExpired:
         crash, why = True, "timeout"
     if crash:

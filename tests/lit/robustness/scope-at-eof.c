@@ -22,6 +22,14 @@
 // RUN: printf '#include <tsmem.h>\nvoid f(void) { TS_SCOPE do' > %t.do.c
 // RUN: not %clang -fsyntax-only %tsmem %t.do.c 2>&1 | FileCheck %s --check-prefix=DO --implicit-check-not="PLEASE submit" --implicit-check-not="Stack dump"
 // DO: do.c:2:27: error: expected expression
+// The `#pragma tsmem scope` line, in a function, as the last line or
+// before a loop header cut short: clang's errors, no crash.
+// RUN: printf '#include <tsmem.h>\nvoid f(void) {\n#pragma tsmem scope\n' > %t.line.c
+// RUN: not %clang -fsyntax-only %tsmem %t.line.c 2>&1 | FileCheck %s --check-prefix=LINE --implicit-check-not="PLEASE submit" --implicit-check-not="Stack dump"
+// LINE: line.c:3:9: error: TS_SCOPE must be followed by a compound statement or a for, while or do loop
+// RUN: printf '#include <tsmem.h>\nint f(int n) { int m = (n\n#pragma tsmem scope\nfor (int i = 0; i <' > %t.cut.c
+// RUN: not %clang -fsyntax-only %tsmem %t.cut.c 2>&1 | FileCheck %s --check-prefix=CUT --implicit-check-not="PLEASE submit" --implicit-check-not="Stack dump"
+// CUT: cut.c:4:1: error: expected ')'
 #include <tsmem.h>
 
 // A block at file scope is dropped with the TS_SCOPE: one error.
