@@ -62,10 +62,14 @@ clean:
 # bindings/node's tests (ctest node/*) need Node.js and npm.
 DEPS += nodejs:node npm:npm
 
-.PHONY: bench-node
+.PHONY: bench-node grammar-fuzz
 # The Node.js binding's benchmarks (bench/node; npm installs TensorFlow.js).
 bench-node: build
 	cmake --build $(BUILD) --target bench-node
 # tsmem in your build (README): ccache, clangd/clang-tidy, the SARIF
 # validator (npm), distcc; tested by tests/tools.
 DEPS += ccache:ccache clangd-19:clangd-19 clang-tidy-19:clang-tidy-19 distcc:distcc
+# 100,000 random TS_SCOPE/TS_SCOPED/pragma placements through the plugin
+# (tests/grammar-fuzz, tests/README.md); ctest runs a short batch.
+grammar-fuzz: build
+	cmake --build $(BUILD) --target grammar-fuzz

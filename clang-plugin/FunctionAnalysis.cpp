@@ -898,7 +898,35 @@ void FunctionAnalyzer::visitOp(const Op &O) {
     collect(O.St->getBeginLoc(), LeakCause::Statement, nullptr);
 }
 
+/// TS__LOOP_SCOPE's `for` (tsmem.h), around a TS_SCOPE loop: it runs its
+/// statement once.
+static bool isOnceLoop(const Stmt *S) {
+  const auto *FS = dyn_cast_or_null<ForStmt>(S);
+  const auto *DS = FS ? dyn_cast_or_null<DeclStmt>(FS->getInit()) : nullptr;
+  const auto *VD = DS && DS->isSingleDecl()
+                       ? dyn_cast<VarDecl>(DS->getSingleDecl())
+                       : nullptr;
+  return VD && isLoopScopeGuard(VD);
+}
+
 void FunctionAnalyzer::visitCall(const CallExpr *CE, const CallModel &M) {
+  if (M.Kind == CallKind::LoopOpen || M.Kind == CallKind::LoopClose) {
+    // A TS_SCOPE loop's scopes, keyed by its guard: `&g`.
+    const auto *UO =
+        CE->getNumArgs() == 1
+            ? dyn_cast<UnaryOperator>(CE->getArg(0)->IgnoreParenImpCasts())
+            : nullptr;
+    const auto *DRE =
+        UO && UO->getOpcode() == UO_AddrOf
+            ? dyn_cast<DeclRefExpr>(UO->getSubExpr()->IgnoreParenImpCasts())
+            : nullptr;
+    if (!DRE)
+      return;
+    endRegion(DRE->getDecl(), CE->getBeginLoc());
+    if (M.Kind == CallKind::LoopOpen)
+      pushRegion(DRE->getDecl(), RegionKind::Guard, CE->getBeginLoc());
+    return;
+  }
   if (M.Kind == CallKind::ScopeEnd) {
     if (CE->getNumArgs() == 1)
       if (const VarDecl *VD = varOf(CE->getArg(0)))
@@ -987,6 +1015,8 @@ void FunctionAnalyzer::visitCall(const CallExpr *CE, const CallModel &M) {
     case CallKind::ScopeEnd:
     case CallKind::AsyncEnter:
     case CallKind::AsyncLeave:
+    case CallKind::LoopOpen:
+    case CallKind::LoopClose:
       handOn(Os);
       break;
     }
@@ -1190,7 +1220,7 @@ void FunctionAnalyzer::decode(BlockInfo &BI) {
       BI.Ops.push_back(O);
     } else if (auto CF = E.getAs<CFGCleanupFunction>()) {
       const VarDecl *VD = CF->getVarDecl();
-      if (!isScopeGuard(VD))
+      if (!isScopeGuard(VD) && !isLoopScopeGuard(VD))
         continue;
       Op O{Op::Cleanup};
       O.VD = VD;
@@ -1371,8 +1401,18 @@ void FunctionAnalyzer::run() {
   const CFGBlock *Exit = &Cfg->getExit();
   for (BlockInfo &BI : Blocks) {
     decode(BI);
+    const Stmt *Term = BI.B->getTerminatorStmt();
     for (const CFGBlock::AdjacentBlock &Succ : BI.B->succs()) {
       const CFGBlock *T = Succ.getReachableBlock();
+      // A TS_SCOPE loop's once-loop: its back edge leaves it, its test
+      // holds on entry.
+      if (T && BI.B->getLoopTarget() &&
+          T->getTerminatorStmt() == BI.B->getLoopTarget() &&
+          T->succ_size() == 2 && isOnceLoop(BI.B->getLoopTarget()))
+        T = T->succ_begin()[1].getReachableBlock();
+      else if (BI.B->succ_size() == 2 && &Succ != BI.B->succ_begin() &&
+               isOnceLoop(Term))
+        T = nullptr;
       BI.Succs.push_back(!T || T == Exit ? ~0u : Rank[T->getBlockID()]);
     }
   }

@@ -92,6 +92,8 @@ CallModel modelCallee(const FunctionDecl *FD, ASTContext &Ctx) {
                .Case("ts_run", CallKind::Run)
                .Case("ts_async_scope_enter", CallKind::AsyncEnter)
                .Case("ts_async_scope_leave", CallKind::AsyncLeave)
+               .Case("ts__loop_scope_open", CallKind::LoopOpen)
+               .Case("ts__loop_scope_close", CallKind::LoopClose)
                .Default(CallKind::Borrow);
   return M;
 }
@@ -144,6 +146,14 @@ bool isScopeGuard(const VarDecl *VD) {
     return false;
   const FunctionDecl *F = A->getFunctionDecl();
   return F->getIdentifier() && F->getName() == "ts__scope_guard_end";
+}
+
+bool isLoopScopeGuard(const VarDecl *VD) {
+  const auto *A = VD->getAttr<CleanupAttr>();
+  if (!A || !A->getFunctionDecl())
+    return false;
+  const FunctionDecl *F = A->getFunctionDecl();
+  return F->getIdentifier() && F->getName() == "ts__loop_scope_end";
 }
 
 } // namespace tsmem

@@ -37,6 +37,8 @@ enum class CallKind {
   Run,         ///< ts_run: its context is handed on.
   AsyncEnter,  ///< ts_async_scope_enter: an async scope becomes current.
   AsyncLeave,  ///< ts_async_scope_leave.
+  LoopOpen,    ///< ts__loop_scope_open(&g): TS_SCOPE loop's next scope.
+  LoopClose,   ///< ts__loop_scope_close(&g): ends it, if open.
 };
 
 struct CallModel {
@@ -81,6 +83,8 @@ bool isTensorPointer(clang::QualType T);
 
 /// A TS_SCOPE_GUARD() variable: cleanup(ts__scope_guard_end).
 bool isScopeGuard(const clang::VarDecl *VD);
+/// The guard of a TS_SCOPE loop's scopes (TS__LOOP_SCOPE in tsmem.h).
+bool isLoopScopeGuard(const clang::VarDecl *VD);
 
 /// Does FD carry __attribute__((annotate(Name))) on any declaration?
 bool hasAnnotation(const clang::FunctionDecl *FD, llvm::StringRef Name);

@@ -34,10 +34,75 @@ using namespace clang;
 
 namespace {
 
+/// TS_SCOPED (annotate("tsmem.scope")) anywhere but on a function
+/// definition does nothing: an error says where it goes. Looks at the
+/// declarations of each top-level declaration, those of function bodies
+/// (locals, parameters) and records (fields) included, not at statements.
+class ScopedPlacementChecker : public ASTConsumer {
+  CompilerInstance &CI;
+  unsigned DiagID;
+
+public:
+  explicit ScopedPlacementChecker(CompilerInstance &CI) : CI(CI) {
+    DiagnosticsEngine &Diags = CI.getDiagnostics();
+    DiagID = Diags.getCustomDiagID(
+        DiagnosticsEngine::Error,
+        "TS_SCOPED on %0: it goes before a function definition (its "
+        "body becomes one scope); use TS_SCOPE before a block or loop");
+  }
+
+  bool HandleTopLevelDecl(DeclGroupRef DG) override {
+    for (Decl *D : DG)
+      check(D);
+    return true;
+  }
+
+private:
+  void check(const Decl *D) {
+    if (!D || D->isImplicit())
+      return;
+    for (const auto *A : D->specific_attrs<AnnotateAttr>())
+      if (!A->isInherited() && A->getAnnotation() == "tsmem.scope") {
+        report(D, A->getLocation());
+        break;
+      }
+    if (const auto *FD = dyn_cast<FunctionDecl>(D))
+      for (const ParmVarDecl *P : FD->parameters())
+        check(P);
+    if (const auto *DC = dyn_cast<DeclContext>(D))
+      if (isa<FunctionDecl, RecordDecl, LinkageSpecDecl, NamespaceDecl>(D))
+        for (const Decl *Inner : DC->decls())
+          if (!isa<ParmVarDecl>(Inner)) // parameters() has them
+            check(Inner);
+  }
+
+  void report(const Decl *D, SourceLocation Loc) {
+    const auto *FD = dyn_cast<FunctionDecl>(D);
+    if (FD && FD->doesThisDeclarationHaveABody())
+      return;
+    SourceManager &SM = CI.getSourceManager();
+    if (SM.isInSystemHeader(SM.getExpansionLoc(D->getLocation())))
+      return;
+    const char *What = FD ? "a function declaration without a body"
+                       : isa<ParmVarDecl>(D) ? "a parameter"
+                       : isa<VarDecl>(D)     ? "a variable"
+                       : isa<FieldDecl>(D)   ? "a struct or union member"
+                       : isa<TypedefNameDecl>(D)
+                           ? "a typedef"
+                           : "a declaration that is not a "
+                             "function definition";
+    CI.getDiagnostics().Report(SM.getExpansionLoc(Loc), DiagID) << What;
+  }
+};
+
 class TsmemAction : public PluginASTAction {
   tsmem::PluginOptions Opts;
+  bool BadArgs = false;
 
 protected:
+  /// A bad argument is reported here, but the action stays: without it
+  /// __TSMEM_PLUGIN__ would be missing, and every TS_SCOPE would add an
+  /// error saying the plugin is not loaded.
   bool ParseArgs(const CompilerInstance &CI,
                  const std::vector<std::string> &Args) override {
     DiagnosticsEngine &Diags = CI.getDiagnostics();
@@ -50,8 +115,8 @@ protected:
       }
       // error=, no-error=, sarif= (CheckControl.cpp).
       if (std::optional<bool> OK = tsmem::parseControlArg(Diags, Arg, Opts)) {
-        if (!*OK)
-          return false;
+        if (!*OK) // reported by parseControlArg
+          BadArgs = true;
         continue;
       }
       if (Arg.consume_front("disable=")) {
@@ -68,7 +133,8 @@ protected:
                 "tsmem-unescaped-return, tsmem-use-after-scope, tsmem-leak, "
                 "tsmem-use-after-free and tsmem-double-free"))
                 << Name;
-            return false;
+            BadArgs = true;
+            continue;
           }
           Opts.DisabledChecks.insert(Check);
         }
@@ -76,13 +142,15 @@ protected:
       }
       Diags.Report(Diags.getCustomDiagID(
           DiagnosticsEngine::Error,
-          "tsmem plugin: unknown argument '%0'; the plugin takes "
-          "-fplugin-arg-tsmem-disable=CHECK[,CHECK], "
+          "tsmem plugin: unknown argument '-fplugin-arg-tsmem-%0'; the "
+          "arguments are -fplugin-arg-tsmem-disable=CHECK[,CHECK], "
           "-fplugin-arg-tsmem-error=CHECK[,CHECK], "
           "-fplugin-arg-tsmem-no-error=CHECK[,CHECK], "
-          "-fplugin-arg-tsmem-sarif=FILE and -fplugin-arg-tsmem-version"))
+          "-fplugin-arg-tsmem-sarif=FILE and -fplugin-arg-tsmem-version; "
+          "CHECK is one of tsmem-unescaped-return, tsmem-use-after-scope, "
+          "tsmem-leak, tsmem-use-after-free, tsmem-double-free"))
           << Arg;
-      return false;
+      BadArgs = true;
     }
     return true;
   }
@@ -92,6 +160,8 @@ protected:
     // The predefines buffer is read when parsing starts, after this call.
     Preprocessor &PP = CI.getPreprocessor();
     PP.setPredefines(PP.getPredefines() + "#define __TSMEM_PLUGIN__ 1\n");
+    if (BadArgs) // reported: parse with TS_SCOPE lowered, nothing more
+      return std::make_unique<ASTConsumer>();
 
     // The sites are listed from the AST before code generation, and read by
     // the pass when the backend runs: no source locations on the IR needed.
@@ -104,6 +174,7 @@ protected:
     std::vector<std::unique_ptr<ASTConsumer>> Consumers;
     Consumers.push_back(tsmem::createOwnershipAnalysis(CI, Opts));
     Consumers.push_back(tsmem::createCallSiteCollector(Sites));
+    Consumers.push_back(std::make_unique<ScopedPlacementChecker>(CI));
     return std::make_unique<MultiplexConsumer>(std::move(Consumers));
   }
 

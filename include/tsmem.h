@@ -106,7 +106,8 @@ typedef enum ts_status {
 
 #if defined(TS__PLUGIN)
 /* TS_SCOPE { ... } or TS_SCOPE for/while/do: the plugin's pragma handler
- * rewrites the statement into a block that opens with TS_SCOPE_GUARD(). */
+ * opens the block with TS_SCOPE_GUARD(), or rewrites the loop's header to
+ * give each iteration a scope (TS__LOOP_SCOPE below). */
 #define TS_SCOPE _Pragma("tsmem scope")
 /* The function body is one scope; the tsmem LLVM pass lowers the mark. */
 #define TS_SCOPED __attribute__((annotate("tsmem.scope")))
@@ -372,6 +373,40 @@ void ts__set_site(uint64_t site);
 static inline void ts__scope_guard_end(const ts_scope_id *id) {
   (void)ts_scope_end(*id);
 }
+
+/* TS_SCOPE on a loop (plugin, ScopePragma.cpp): TS__LOOP_SCOPE(g) runs the
+ * loop once with the guard g of its per-iteration scopes. Each test of the
+ * condition of a for or while loop (the top of each iteration of a do loop)
+ * calls ts__loop_scope_open, which ends the scope before, if open, and
+ * begins the next; the increment ends with ts__loop_scope_close. break,
+ * return, goto out or the last test leave it open for the `for` or the
+ * cleanup below to end. Not for users: the names and layout may change. */
+typedef struct ts__loop_scope {
+  ts_scope_id id;
+  int open, ran;
+} ts__loop_scope;
+static inline void ts__loop_scope_close(ts__loop_scope *s) {
+  if (s->open) {
+    s->open = 0;
+    (void)ts_scope_end(s->id);
+  }
+}
+static inline int ts__loop_scope_open(ts__loop_scope *s) {
+  ts__loop_scope_close(s);
+  s->id = ts_scope_begin();
+  s->open = 1;
+  return 0;
+}
+static inline int ts__loop_scope_once(ts__loop_scope *s) {
+  return s->ran ? 0 : (s->ran = 1);
+}
+static inline void ts__loop_scope_end(ts__loop_scope *s) {
+  ts__loop_scope_close(s);
+}
+#define TS__LOOP_SCOPE(g)                                                      \
+  for (ts__loop_scope g __attribute__((cleanup(ts__loop_scope_end))) = {0, 0, \
+                                                                       0};    \
+       ts__loop_scope_once(&g); ts__loop_scope_close(&g))
 
 /* ---------------------------------------------------- scope fast paths -- */
 

@@ -14,11 +14,12 @@ ts_tensor *unescaped(const ts_tensor *x) {
 double kept_past_loop(const ts_tensor *x, int n) {
   double s = 0;
   ts_tensor *last = NULL;
-  TS_SCOPE for (int i = 0; i < n; i++) {
+  // The last iteration's scope ends after the increment, at the next test.
+  TS_SCOPE for (int i = 0; i < n; i++) { // expected-note {{the scope ends here}}
     ts_tensor *t = ts_relu(x);
     s += ts_item(t);
     last = t;
-  } // expected-note {{the scope ends here}}
+  }
   return s + ts_item(last); // expected-warning {{[tsmem-use-after-scope]}}
 }
 
@@ -57,3 +58,25 @@ void leak_outside(const ts_tensor *x) {
   ts_tensor *t = ts_relu(x); // expected-note {{tensor made here}}
   TS_SCOPE { (void)ts_item(ts_sum(t)); }
 } // expected-warning {{'t' goes out of scope before it is freed (free it, ts_keep() it or hand it on) [tsmem-leak]}}
+
+// A scoped loop's condition and increment run in the iteration's scope: the
+// tensors they make are freed with it, no leak.
+// clang-format off
+double condition_scoped(const ts_tensor *x, int n) {
+  double s = 0;
+  TS_SCOPE while (ts_item(ts_sum(x)) > n--) s += 1;
+  TS_SCOPE for (int i = 0; ts_item(ts_sum(x)) > i; i += (int)ts_item(ts_relu(x)))
+    s += 1;
+  TS_SCOPE do s += 1; while (ts_item(ts_sum(x)) > n--);
+  return s;
+}
+// clang-format on
+
+// The init runs before the loop's scopes: what it makes is the function's.
+double init_not_scoped(const ts_tensor *x, int n) {
+  double s = 0;
+  ts_tensor *t;
+  TS_SCOPE for (t = ts_relu(x); n > 0; n--) // expected-note {{tensor made here, outside any scope}}
+    s += ts_item(t);
+  return s; // expected-warning {{[tsmem-leak]}}
+}

@@ -30,17 +30,21 @@ long block(void) {
   }
 }
 
+// Each test of the condition opens a scope that the body and the increment
+// share: N iterations, N + 1 scopes, the last one around the failing test.
 // O2-LABEL: define {{.*}} @loop(
 // O2: call void @before()
-// O2-NOT: {{ts_+scope}}
-// O2: call void @after()
+// O2-NEXT: call i64 @ts__scope_begin_fast()
+// O2-NOT: call ptr @use(
+// O2: call i32 @ts__scope_end_fast(
+// O2-NEXT: call void @after()
 // O2-NOT: {{ts_+scope}}
 // O2: ret void
-// O2: call i64 @ts__scope_begin_fast()
 // O2-NOT: call ptr @use(
 // O2: call ptr @use(ptr noundef null)
 // O2-NOT: call
 // O2: call i32 @ts__scope_end_fast(
+// O2-NEXT: call i64 @ts__scope_begin_fast()
 // O2-NOT: {{ts_+scope}}
 // O2: }
 void loop(int N) {
@@ -52,8 +56,9 @@ void loop(int N) {
 
 // One begin per scope in the source, whatever the exits.
 // O0-LABEL: define {{.*}} @exits(
-// O0-COUNT-2: call i64 @ts_scope_begin()
-// O0-NOT: call i64 @ts_scope_begin()
+// O0: call i32 @ts__loop_scope_open(
+// O0: call i64 @ts_scope_begin()
+// O0-NOT: {{call .*@ts(_scope_begin|__loop_scope_open)\(}}
 // O0: }
 int exits(int N) {
   TS_SCOPE for (int I = 0; I < N; ++I) {
