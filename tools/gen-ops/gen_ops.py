@@ -373,7 +373,7 @@ HEADER_TOP = """\
  *   Tensor[], Tensor?[]   const ts_tensor *const *, int count
  *   int[], SymInt[]       const int64_t *, int count (NULL, -1: None)
  *   int, SymInt           int64_t (TS_NO_INT: None)
- *   float, Scalar         double (NAN: None)
+ *   float, Scalar         double (TS_NO_FLOAT or NAN: None)
  *   bool                  bool; bool? is int (TS_NO_BOOL: None)
  *   ScalarType            ts_dtype (TS_NO_DTYPE: None)
  *   str, Device           const char * ("cpu", "cuda:0"; NULL: None)
@@ -387,7 +387,6 @@ HEADER_TOP = """\
 #ifndef TSMEM_OPS_H
 #define TSMEM_OPS_H
 
-#include <math.h>
 #include <tsmem.h>
 
 #ifdef __cplusplus
@@ -396,8 +395,10 @@ extern "C" {
 
 #pragma GCC visibility push(default)
 
-/* None for an optional int, bool or dtype (NAN for a float or Scalar). */
+/* None for an optional int, bool, dtype, float or Scalar (any NaN is None
+ * for the last two). */
 #define TS_NO_INT INT64_MIN
+#define TS_NO_FLOAT (__builtin_nan(""))
 #define TS_NO_BOOL (-1)
 #define TS_NO_DTYPE ((ts_dtype)-1)
 

@@ -1,0 +1,116 @@
+// ops_overhead.cpp - the per-op overhead of tsmem's C API against calling
+// ATen directly from C++, on 4x4 tensors (bench/README.md, "Generated
+// operators"). Each side runs the op N times, freeing each result: the C
+// side through handles, the current scope and the exception barrier, the
+// ATen side through at::Tensor's destructor. Rounds alternate the two
+// sides; the figure is the ratio of the best round of each.
+//
+//   ops_overhead [iterations]      (default 200000)
+
+#include <tsmem/ops.h>
+
+#include <ATen/ATen.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <functional>
+
+namespace {
+
+double seconds(const std::function<void()> &f) {
+  auto t0 = std::chrono::steady_clock::now();
+  f();
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0)
+      .count();
+}
+
+struct Pair {
+  const char *name;
+  std::function<void(long)> c, aten;
+};
+
+} // namespace
+
+int main(int argc, char **argv) {
+  long n = argc > 1 ? std::atol(argv[1]) : 200000;
+  ts_set_num_threads(1); // libtorch's intra-op threads, both sides
+  ts_scope_id scope = ts_scope_begin();
+  ts_tensor *a = ts_randn(TS_SHAPE(4, 4), TS_FLOAT32);
+  ts_tensor *b = ts_randn(TS_SHAPE(4, 4), TS_FLOAT32);
+  ts_tensor *img = ts_randn(TS_SHAPE(1, 1, 4, 4), TS_FLOAT32);
+  ts_tensor *ker = ts_randn(TS_SHAPE(1, 1, 3, 3), TS_FLOAT32);
+  at::Tensor A = at::randn({4, 4}), B = at::randn({4, 4});
+  at::Tensor IMG = at::randn({1, 1, 4, 4}), KER = at::randn({1, 1, 3, 3});
+  const int64_t one[] = {1, 1}, zero[] = {0, 0};
+
+  Pair pairs[] = {
+      {"add (ts_add_Tensor)",
+       [&](long k) {
+         for (long i = 0; i < k; i++)
+           ts_free(ts_add_Tensor(a, b, 1.0));
+       },
+       [&](long k) {
+         for (long i = 0; i < k; i++)
+           (void)at::add(A, B);
+       }},
+      {"matmul (ts_matmul)",
+       [&](long k) {
+         for (long i = 0; i < k; i++)
+           ts_free(ts_matmul(a, b));
+       },
+       [&](long k) {
+         for (long i = 0; i < k; i++)
+           (void)at::matmul(A, B);
+       }},
+      {"relu (ts_relu)",
+       [&](long k) {
+         for (long i = 0; i < k; i++)
+           ts_free(ts_relu(a));
+       },
+       [&](long k) {
+         for (long i = 0; i < k; i++)
+           (void)at::relu(A);
+       }},
+      {"conv2d (ts_conv2d)",
+       [&](long k) {
+         for (long i = 0; i < k / 4; i++)
+           ts_free(ts_conv2d(img, ker, nullptr, one, 2, zero, 2, one, 2, 1));
+       },
+       [&](long k) {
+         for (long i = 0; i < k / 4; i++)
+           (void)at::conv2d(IMG, KER, {}, {1, 1}, {0, 0}, {1, 1}, 1);
+       }},
+      {"abs_ in place (ts_abs_)",
+       [&](long k) {
+         for (long i = 0; i < k; i++)
+           ts_abs_(a);
+       },
+       [&](long k) {
+         for (long i = 0; i < k; i++)
+           at::abs_(A);
+       }},
+  };
+  std::printf("per-op time on 4x4 float32 tensors, best of 5 rounds of %ld "
+              "calls (conv2d: %ld), one thread\n",
+              n, n / 4);
+  std::printf("%-26s %12s %12s %8s\n", "op", "C API ns", "ATen ns", "ratio");
+  for (Pair &p : pairs) {
+    double bc = 1e30, ba = 1e30;
+    p.c(n / 10); // warm up
+    p.aten(n / 10);
+    for (int r = 0; r < 5; r++) {
+      bc = std::min(bc, seconds([&] { p.c(n); }));
+      ba = std::min(ba, seconds([&] { p.aten(n); }));
+    }
+    long calls = std::strstr(p.name, "conv2d") ? n / 4 : n;
+    std::printf("%-26s %12.1f %12.1f %8.3f\n", p.name, bc / calls * 1e9,
+                ba / calls * 1e9, bc / ba);
+  }
+  if (ts_last_status() != TS_OK)
+    std::printf("last error: %s\n", ts_last_error());
+  ts_scope_end(scope);
+  return 0;
+}
