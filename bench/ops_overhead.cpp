@@ -1,30 +1,43 @@
 // ops_overhead.cpp - the per-op overhead of tsmem's C API against calling
 // ATen directly from C++, on 4x4 tensors (bench/README.md, "Generated
-// operators"). Each side runs the op N times, freeing each result: the C
-// side through handles, the current scope and the exception barrier, the
-// ATen side through at::Tensor's destructor. Rounds alternate the two
-// sides; the figure is the ratio of the best round of each.
+// operators"). Each side runs the op, freeing each result: the C side
+// through handles and the exception barrier, the ATen side through
+// at::Tensor's destructor. As in bench.c: rounds alternate the two sides
+// (which goes first alternates too), time is the calling thread's CPU time
+// (the machine is shared), the ratio printed is the median of the per-round
+// ratios and the times the medians of each side.
 //
-//   ops_overhead [iterations]      (default 200000)
+//   ops_overhead [rounds]      (default 301 rounds of 2000 calls)
 
 #include <tsmem/ops.h>
 
 #include <ATen/ATen.h>
 
 #include <algorithm>
-#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <functional>
+#include <time.h>
+#include <vector>
 
 namespace {
 
-double seconds(const std::function<void()> &f) {
-  auto t0 = std::chrono::steady_clock::now();
-  f();
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0)
-      .count();
+double now() {
+  timespec ts;
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+double seconds(const std::function<void(long)> &f, long k) {
+  double t0 = now();
+  f(k);
+  return now() - t0;
+}
+
+double median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  return v[v.size() / 2];
 }
 
 struct Pair {
@@ -35,7 +48,7 @@ struct Pair {
 } // namespace
 
 int main(int argc, char **argv) {
-  long n = argc > 1 ? std::atol(argv[1]) : 200000;
+  long rounds = argc > 1 ? std::atol(argv[1]) : 301, n = 2000;
   ts_set_num_threads(1); // libtorch's intra-op threads, both sides
   ts_scope_id scope = ts_scope_begin();
   ts_tensor *a = ts_randn(TS_SHAPE(4, 4), TS_FLOAT32);
@@ -93,21 +106,30 @@ int main(int argc, char **argv) {
            at::abs_(A);
        }},
   };
-  std::printf("per-op time on 4x4 float32 tensors, best of 5 rounds of %ld "
-              "calls (conv2d: %ld), one thread\n",
-              n, n / 4);
+  std::printf("per-op CPU time on 4x4 float32 tensors, median of %ld rounds "
+              "of %ld calls (conv2d: %ld), one thread\n",
+              rounds, n, n / 4);
   std::printf("%-26s %12s %12s %8s\n", "op", "C API ns", "ATen ns", "ratio");
   for (Pair &p : pairs) {
-    double bc = 1e30, ba = 1e30;
-    p.c(n / 10); // warm up
-    p.aten(n / 10);
-    for (int r = 0; r < 5; r++) {
-      bc = std::min(bc, seconds([&] { p.c(n); }));
-      ba = std::min(ba, seconds([&] { p.aten(n); }));
+    std::vector<double> tc, ta, ratio;
+    p.c(n); // warm up
+    p.aten(n);
+    for (long r = 0; r < rounds; r++) {
+      double c, a;
+      if (r % 2) {
+        c = seconds(p.c, n);
+        a = seconds(p.aten, n);
+      } else {
+        a = seconds(p.aten, n);
+        c = seconds(p.c, n);
+      }
+      tc.push_back(c);
+      ta.push_back(a);
+      ratio.push_back(c / a);
     }
     long calls = std::strstr(p.name, "conv2d") ? n / 4 : n;
-    std::printf("%-26s %12.1f %12.1f %8.3f\n", p.name, bc / calls * 1e9,
-                ba / calls * 1e9, bc / ba);
+    std::printf("%-26s %12.1f %12.1f %8.3f\n", p.name, median(tc) / calls * 1e9,
+                median(ta) / calls * 1e9, median(ratio));
   }
   if (ts_last_status() != TS_OK)
     std::printf("last error: %s\n", ts_last_error());

@@ -19,15 +19,13 @@ bool check_list(const char *call, const char *arg, const void *v, int n,
   if (optional && !v && n < 0)
     return true;
   if (n < 0) {
-    ts__fail(TS_ERR_ARG, call,
-             "%s has count %d; pass the number of values%s", arg, n,
-             optional ? " (or NULL with -1 for None)" : "");
+    ts__fail(TS_ERR_ARG, call, "%s has count %d; pass the number of values%s",
+             arg, n, optional ? " (or NULL with -1 for None)" : "");
     return false;
   }
   if (n > 0 && !v) {
     ts__fail(TS_ERR_NULL, call,
-             "%s is NULL with count %d; pass an array of count values", arg,
-             n);
+             "%s is NULL with count %d; pass an array of count values", arg, n);
     return false;
   }
   return true;

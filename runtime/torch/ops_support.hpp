@@ -15,8 +15,8 @@
 #include "tensor_core.h"
 #include <tsmem/ops.h>
 
-#include <ATen/core/Tensor.h>
 #include <ATen/core/List.h>
+#include <ATen/core/Tensor.h>
 #include <c10/core/Device.h>
 
 #include <array>

@@ -135,7 +135,8 @@ TEST(lists_as_arguments) {
   ts_tensor *st = ts_stack(two, 2, 0);
   CHECK_EQ(ts_ndim(st), 3);
   /* index with a Tensor?[] of one int64 index */
-  ts_tensor *idx = ts_from_buffer((const int64_t[]){3, 0}, TS_SHAPE(2), TS_INT64);
+  ts_tensor *idx =
+      ts_from_buffer((const int64_t[]){3, 0}, TS_SHAPE(2), TS_INT64);
   const ts_tensor *ix[1] = {idx};
   ts_tensor *rows = ts_index_Tensor(x, ix, 1);
   CHECK(rows && at(rows, 0) == 4.5);
@@ -188,7 +189,8 @@ TEST(value_results) {
   ts_scope_end(s);
 }
 
-RUN_TESTS(T(new_result_owned_by_innermost_scope), T(in_place_returns_its_argument),
+RUN_TESTS(T(new_result_owned_by_innermost_scope),
+          T(in_place_returns_its_argument),
           T(out_variant_writes_into_callers_tensor), T(view_outlives_its_base),
           T(several_results_in_nested_scopes), T(list_results),
           T(lists_as_arguments), T(manual_outside_scopes),
