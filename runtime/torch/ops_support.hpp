@@ -138,6 +138,15 @@ bool check_list(const char *call, const char *arg, const void *v, int n,
 bool check_count(const char *call, const char *arg, const void *v, int n,
                  int want);
 bool check_out(const char *call, const void *out);
+// check_out for n result slots, which it sets to NULL: a call that fails,
+// whatever the reason, leaves none of them holding a stale value.
+inline bool check_out_n(const char *call, ts_tensor **out, int n) {
+  if (!check_out(call, out))
+    return false;
+  for (int i = 0; i < n; i++)
+    out[i] = nullptr;
+  return true;
+}
 bool check_list_out(const char *call, ts_tensor **out, int cap, int *count);
 
 inline at::IntArrayRef ints(const int64_t *v, int n) {

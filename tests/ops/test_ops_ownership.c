@@ -160,10 +160,18 @@ TEST(libtorch_errors_name_the_call) {
   CHECK(ts_mm(x, v) == NULL);
   CHECK(ts_last_status() != TS_OK);
   CHECK(strstr(ts_last_error(), "ts_mm: libtorch:") != NULL);
-  ts_tensor *r[2];
+  ts_tensor *r[2] = {x, x};
   CHECK(ts_max_dim(r, x, 5, false) != TS_OK);
   CHECK(strstr(ts_last_error(), "ts_max_dim") != NULL);
-  CHECK_EQ(ts_scope_tensor_count(), 2); /* failures make nothing */
+  CHECK(r[0] == NULL && r[1] == NULL); /* never a stale value */
+  r[0] = r[1] = x;
+  CHECK_EQ(ts_max_dim(r, v, 0, false) == TS_OK, 1);
+  ts_tensor *dead = ts_clone(x);
+  ts_free(dead);
+  CHECK_EQ(ts_max_dim(r, dead, 0, false), TS_ERR_STALE_HANDLE);
+  CHECK(r[0] == NULL && r[1] == NULL);
+  CHECK_EQ(ts_scope_tensor_count(),
+           4); /* x, v, max(v)'s two: failures make none */
   /* Devices pass through: CPU-only libtorch refuses CUDA clearly. */
   CHECK(ts_ones_like(x, TS_NO_DTYPE, "cuda") == NULL);
   CHECK_EQ(ts_last_status(), TS_ERR_TORCH);

@@ -373,7 +373,9 @@ HEADER_TOP = """\
  *   Tensor[], Tensor?[]   const ts_tensor *const *, int count
  *   int[], SymInt[]       const int64_t *, int count (NULL, -1: None)
  *   int, SymInt           int64_t (TS_NO_INT: None)
- *   float, Scalar         double (TS_NO_FLOAT or NAN: None)
+ *   float, Scalar         double (TS_NO_FLOAT or NAN: None); a Scalar is
+ *                         a Python float: an integer tensor plus 2.0 is
+ *                         floating-point, as in PyTorch
  *   bool                  bool; bool? is int (TS_NO_BOOL: None)
  *   ScalarType            ts_dtype (TS_NO_DTYPE: None)
  *   str, Device           const char * ("cpu", "cuda:0"; NULL: None)
@@ -381,7 +383,10 @@ HEADER_TOP = """\
  * Results: one new tensor is returned (TS_OWNED, NULL on error); an
  * in-place or out= call returns the handle it was given; several new
  * tensors go to ts_tensor **out (first argument) and the call returns a
- * ts_status; a list of tensors goes to out[0..out_cap) with *out_count set.
+ * ts_status (on failure every out[i] is NULL); a list of tensors goes to
+ * out[0..out_cap) with *out_count set (an array too small: TS_ERR_ARG, no
+ * tensor made, *out_count the number needed). Tensor arrays are
+ * `const ts_tensor *arr[]`: C does not convert ts_tensor ** to them.
  * A result libtorch leaves undefined is NULL, without an error.
  */
 #ifndef TSMEM_OPS_H
@@ -434,7 +439,7 @@ def emit_body(op):
     if op.ret in ("new1", "newN", "list"):
         L.append("  void *ret = __builtin_return_address(0);")
     if op.ret == "newN":
-        L.append("  if (!tsg::check_out(call, out)) return ts_last_status();")
+        L.append("  if (!tsg::check_out_n(call, out, %d)) return ts_last_status();" % op.nret)
     if op.ret == "value":
         L.append("  if (!tsg::check_out(call, out)) return ts_last_status();")
     if op.ret == "list":
