@@ -20,6 +20,10 @@ const StringMap<unsigned> &ownedFunctions() {
   static const StringMap<unsigned> Names = {
 #define TSMEM_OWNED(Name, Tensors) {#Name, Tensors},
 #include "OwnedCalls.def"
+// The generated operators of <tsmem/ops.h> that make tensors (tools/gen-ops).
+#define TSMEM_OWNED(Name, Tensors) {#Name, Tensors},
+#include "GeneratedOwnedCalls.def"
+#undef TSMEM_OWNED
   };
   return Names;
 }

@@ -12,10 +12,13 @@
  * calls on the same line made without a site (tsmem.h). Sites are looked
  * up only for the leak report.
  *
- * The twins must cover pass/OwnedCalls.def; the lit test pass/twins.test
- * checks that libtsmem exports exactly those.
+ * The twins must cover pass/OwnedCalls.def and the generated
+ * GeneratedOwnedCalls.def; the lit test pass/twins.test checks that libtsmem
+ * exports exactly those.
  */
 #include "internal.h"
+
+#include <tsmem/ops.h>
 
 #include <pthread.h>
 #include <stdlib.h>
@@ -121,10 +124,14 @@ static void stamp(uint64_t site, const ts_tensor *a, const ts_tensor *b) {
  * order of the pass's stamp bits. */
 #define TS__WITH_SITE(...) (__VA_ARGS__, uint64_t site)
 #define TWIN(name, params, args, a, b)                                         \
-  ts_tensor *ts__##name##_at TS__WITH_SITE params;                             \
-  ts_tensor *ts__##name##_at TS__WITH_SITE params {                            \
+  TWIN_RET(ts_tensor *, name, params, args, a, b)
+/* The same for a call returning `type` (the generated calls of
+ * <tsmem/ops.h> that write several tensors to out return a ts_status). */
+#define TWIN_RET(type, name, params, args, a, b)                               \
+  type ts__##name##_at TS__WITH_SITE params;                                   \
+  type ts__##name##_at TS__WITH_SITE params {                                  \
     ts__pending_site = site & ~STAMP_MASK;                                     \
-    ts_tensor *made = ts_##name args;                                          \
+    type made = ts_##name args;                                                \
     ts__pending_site = TS__NO_SITE; /* when no tensor took it */               \
     if (site & STAMP_MASK)                                                     \
       stamp(site, a, b);                                                       \
@@ -179,5 +186,8 @@ BINARY(mse_loss)
 TWIN(grad, (const ts_tensor *t), (t), t, NULL)
 TWIN(pool_acquire, (ts_pool * p, SHAPE_ARGS), (p, shape, ndim, dtype), NULL,
      NULL)
+
+/* The twins of the generated operators (tools/gen-ops). */
+#include "ops_twins.inc"
 
 #pragma GCC visibility pop

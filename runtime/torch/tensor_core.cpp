@@ -226,6 +226,14 @@ tsc_tensor *tsc_from_buffer(const char *call, const void *data,
 }
 
 double tsc_item(const tsc_tensor *t) {
+  if (impl(t)->layout() != at::kStrided) { // sparse, mkldnn: no data()
+    try {
+      return Borrowed(t)->to_dense().item<double>();
+    } catch (...) {
+      report_current("ts_item");
+      return NAN;
+    }
+  }
   // Reads the element directly: no dispatcher, no exception path.
   const void *p = impl(t)->data();
   switch (tsc_dtype(t)) {
@@ -257,13 +265,14 @@ ts_status tsc_copy_to_buffer(const char *call, const tsc_tensor *t, void *dst) {
   c10::TensorImpl *ti = impl(t);
   if (ti->numel() == 0)
     return TS_OK;
-  if (ti->is_contiguous()) {
+  bool strided = ti->layout() == at::kStrided; // sparse, mkldnn: no data()
+  if (strided && ti->is_contiguous()) {
     std::memcpy(dst, ti->data(), tsc_nbytes(t));
     return TS_OK;
   }
   return guarded_status(call, [&] {
     Borrowed a(t);
-    at::Tensor c = a->contiguous();
+    at::Tensor c = strided ? a->contiguous() : a->to_dense().contiguous();
     std::memcpy(dst, c.data_ptr(), c.nbytes());
   });
 }

@@ -20,7 +20,8 @@ config.excludes = ["Inputs", "CMakeLists.txt"]
 config.test_source_root = os.path.dirname(__file__)
 config.test_exec_root = os.path.join(config.tsmem_obj_root, "tests", "lit")
 
-inc = os.path.join(config.tsmem_src_root, "include")
+# The generated <tsmem/ops.h> (tools/gen-ops) is in the build tree.
+inc = os.path.join(config.tsmem_src_root, "include") + " -I" + os.path.join(config.ops_dir, "include")
 rt = config.runtime_dir
 config.substitutions.append(("%clang", config.clang))
 config.substitutions.append(("%tsmem", "-fplugin=%s -I%s" % (config.plugin, inc)))
@@ -30,6 +31,7 @@ config.substitutions.append(("%libtsmem", os.path.join(rt, "libtsmem.so")))
 config.substitutions.append(("%link_tsmem", "-L%s -Wl,-rpath,%s -ltsmem" % (rt, rt)))
 config.substitutions.append(("%link_san", "-fsanitize=address,undefined -fsanitize-link-c++-runtime %s/libtsmem_san.a %s -lstdc++ -lm -lpthread -ldl" % (rt, config.torch_libs)))
 config.substitutions.append(("FileCheck", config.filecheck))
+config.substitutions.append(("%ops_dir", config.ops_dir))
 config.substitutions.append(("not ", "not "))
 
 # ASan: report, but libtorch's own allocations at exit are not ours.
