@@ -16,6 +16,7 @@
 //===----------------------------------------------------------------------===//
 #include "FunctionAnalysis.h"
 #include "Diagnostics.h"
+#include "PersistentMap.h"
 
 #include "clang/AST/ASTContext.h"
 #include "clang/AST/Decl.h"
@@ -44,36 +45,34 @@ using namespace clang;
 namespace tsmem {
 namespace {
 
-using ObjId = unsigned;
-
-/// A small set of objects, kept sorted (the order std::set would give).
-class ObjSet {
+/// A small set, kept sorted (the order std::set would give).
+template <typename T, unsigned N> class SortedSet {
 public:
-  ObjSet() = default;
-  ObjSet(std::initializer_list<ObjId> Init) {
-    for (ObjId Id : Init)
+  SortedSet() = default;
+  SortedSet(std::initializer_list<T> Init) {
+    for (T Id : Init)
       insert(Id);
   }
 
   bool empty() const { return Ids.empty(); }
   size_t size() const { return Ids.size(); }
-  const ObjId *begin() const { return Ids.begin(); }
-  const ObjId *end() const { return Ids.end(); }
-  bool count(ObjId Id) const {
+  const T *begin() const { return Ids.begin(); }
+  const T *end() const { return Ids.end(); }
+  bool count(T Id) const {
     return std::binary_search(Ids.begin(), Ids.end(), Id);
   }
-  bool insert(ObjId Id) {
+  bool insert(T Id) {
     auto It = std::lower_bound(Ids.begin(), Ids.end(), Id);
     if (It != Ids.end() && *It == Id)
       return false;
     Ids.insert(It, Id);
     return true;
   }
-  void insert(const ObjSet &O) {
-    for (ObjId Id : O)
+  void insert(const SortedSet &O) {
+    for (T Id : O)
       insert(Id);
   }
-  bool erase(ObjId Id) {
+  bool erase(T Id) {
     auto It = std::lower_bound(Ids.begin(), Ids.end(), Id);
     if (It == Ids.end() || *It != Id)
       return false;
@@ -81,10 +80,17 @@ public:
     return true;
   }
   void clear() { Ids.clear(); }
+  bool operator==(const SortedSet &O) const { return Ids == O.Ids; }
 
 private:
-  llvm::SmallVector<ObjId, 2> Ids;
+  llvm::SmallVector<T, N> Ids;
 };
+
+using ObjId = unsigned;
+/// A set of objects.
+using ObjSet = SortedSet<ObjId, 2>;
+/// The variables that hold an object.
+using VarSet = SortedSet<const VarDecl *, 1>;
 
 /// Objects from here on stand for a tensor a variable got from outside the
 /// function (a parameter, a field) at the point where it is freed.
@@ -109,73 +115,21 @@ struct Obj {
   const CallExpr *FreedBy = nullptr;
   SourceLocation EndLoc;            ///< Where its scope ended.
   const VarDecl *LastVar = nullptr; ///< The last variable bound to it.
+  /// The variables whose points-to sets hold it (State::Pts, reversed).
+  VarSet HeldBy;
 
   bool operator==(const Obj &O) const {
     return Bits == O.Bits && Region == O.Region && Ret == O.Ret &&
            RetFixable == O.RetFixable && FreedBy == O.FreedBy &&
-           EndLoc == O.EndLoc && LastVar == O.LastVar;
+           EndLoc == O.EndLoc && LastVar == O.LastVar && HeldBy == O.HeldBy;
   }
   bool operator!=(const Obj &O) const { return !(*this == O); }
 };
 
-/// A small map kept sorted by key, iterated in key order like std::map.
-template <typename K, typename V> class SortedMap {
-public:
-  using Entry = std::pair<K, V>;
-
-  Entry *begin() { return Entries.begin(); }
-  Entry *end() { return Entries.end(); }
-  const Entry *begin() const { return Entries.begin(); }
-  const Entry *end() const { return Entries.end(); }
-  bool empty() const { return Entries.empty(); }
-
-  V *find(K Key) {
-    auto It = lowerBound(Key);
-    return It != Entries.end() && It->first == Key ? &It->second : nullptr;
-  }
-  const V *find(K Key) const {
-    return const_cast<SortedMap *>(this)->find(Key);
-  }
-  bool count(K Key) const { return find(Key) != nullptr; }
-  /// Like std::map::insert: the entry for Key, and whether it is new.
-  std::pair<V *, bool> insert(K Key, const V &Value) {
-    auto It = lowerBound(Key);
-    if (It != Entries.end() && It->first == Key)
-      return {&It->second, false};
-    It = Entries.insert(It, {Key, Value});
-    return {&It->second, true};
-  }
-  V &operator[](K Key) { return *insert(Key, V()).first; }
-  bool erase(K Key) {
-    auto It = lowerBound(Key);
-    if (It == Entries.end() || It->first != Key)
-      return false;
-    Entries.erase(It);
-    return true;
-  }
-  /// Erases the entries Pred holds for, keeping the others in order.
-  /// Pred sees the entries in order.
-  template <typename P> void eraseIf(P Pred) {
-    Entry *Out = Entries.begin();
-    for (Entry &E : Entries)
-      if (!Pred(E)) {
-        if (Out != &E)
-          *Out = std::move(E);
-        ++Out;
-      }
-    Entries.erase(Out, Entries.end());
-  }
-  void clear() { Entries.clear(); }
-
-private:
-  Entry *lowerBound(K Key) {
-    return std::lower_bound(
-        Entries.begin(), Entries.end(), Key,
-        [](const Entry &E, K Key) { return E.first < Key; });
-  }
-
-  llvm::SmallVector<Entry, 4> Entries;
-};
+/// A scope region and an object it may own: State::ScopedIn's keys.
+using RegionObj = std::pair<const void *, ObjId>;
+/// No value: PMap as a set.
+struct Unit {};
 
 struct State {
   /// User-provided: value-initialisation (std::vector(N)) would zero the
@@ -186,10 +140,83 @@ struct State {
   /// Some object may be neither held by a variable nor being returned:
   /// collect() has work. False only when that is sure.
   bool Dirty = false;
-  SortedMap<ObjId, Obj> Objs;
-  SortedMap<const VarDecl *, ObjSet> Pts;
+  /// Persistent maps (PersistentMap.h): a block's state shares the nodes
+  /// of the states it comes from, so copies and joins cost what differs.
+  PMap<ObjId, Obj> Objs;
+  PMap<const VarDecl *, ObjSet> Pts;
+  /// Holds (R, Id) for every object Id that is Scoped in region R (and
+  /// maybe pairs that no longer are): the objects a scope's end looks at.
+  PMap<RegionObj, Unit> ScopedIn;
+  /// Every object no variable holds (and maybe some that are held or
+  /// gone), unsorted: what collect() looks at.
+  llvm::SmallVector<ObjId, 4> Unheld;
   llvm::SmallVector<const void *, 4> Regions; ///< Open scopes, innermost last.
+
+  /// Points VD at Os, keeping the objects' HeldBy in step.
+  void setPts(const VarDecl *VD, ObjSet Os);
+  /// Forgets VD; whether it had an entry.
+  bool erasePts(const VarDecl *VD);
+  /// Notes that Id may now be Scoped in its Region.
+  void noteScoped(ObjId Id) {
+    const Obj *O = Objs.find(Id);
+    if (O && (O->Bits & Scoped))
+      ScopedIn.set({O->Region, Id}, Unit());
+  }
+  /// The objects that are Scoped in Region, in order.
+  llvm::SmallVector<ObjId, 8> scopedIn(const void *Region);
 };
+
+void State::setPts(const VarDecl *VD, ObjSet Os) {
+  if (const ObjSet *Old = Pts.find(VD)) {
+    for (ObjId Id : *Old)
+      if (!Os.count(Id))
+        if (Obj *O = Objs.findMut(Id)) {
+          O->HeldBy.erase(VD);
+          if (O->HeldBy.empty())
+            Unheld.push_back(Id);
+        }
+    for (ObjId Id : Os)
+      if (!Old->count(Id))
+        if (Obj *O = Objs.findMut(Id))
+          O->HeldBy.insert(VD);
+  } else {
+    for (ObjId Id : Os)
+      if (Obj *O = Objs.findMut(Id))
+        O->HeldBy.insert(VD);
+  }
+  Pts.set(VD, Os);
+}
+
+bool State::erasePts(const VarDecl *VD) {
+  const ObjSet *Old = Pts.find(VD);
+  if (!Old)
+    return false;
+  for (ObjId Id : *Old)
+    if (Obj *O = Objs.findMut(Id)) {
+      O->HeldBy.erase(VD);
+      if (O->HeldBy.empty())
+        Unheld.push_back(Id);
+    }
+  Pts.erase(VD);
+  return true;
+}
+
+llvm::SmallVector<ObjId, 8> State::scopedIn(const void *Region) {
+  llvm::SmallVector<ObjId, 8> Ids, Stale;
+  ScopedIn.forEachFrom({Region, 0}, [&](const RegionObj &K, Unit) {
+    if (K.first != Region)
+      return false;
+    const Obj *O = Objs.find(K.second);
+    if (O && (O->Bits & Scoped) && O->Region == Region)
+      Ids.push_back(K.second);
+    else
+      Stale.push_back(K.second);
+    return true;
+  });
+  for (ObjId Id : Stale)
+    ScopedIn.erase({Region, Id});
+  return Ids;
+}
 
 /// Guard: TS_SCOPE_GUARD()/TS_SCOPE; Manual: ts_scope_begin bound to a local
 /// variable; Function: TS_SCOPED or a ts_run callback; Caller:
@@ -346,6 +373,12 @@ private:
   std::vector<const CallExpr *> Sites;
   llvm::DenseMap<const void *, RegionInfo> RegionInfos;
   llvm::DenseMap<const VarDecl *, ObjId> ForeignIds;
+
+  /// Where the states' maps come from; declared before any state.
+  PMapClock Clock;
+  PMap<ObjId, Obj>::Context ObjNodes{Clock};
+  PMap<const VarDecl *, ObjSet>::Context PtsNodes{Clock};
+  PMap<RegionObj, Unit>::Context ScopedInNodes{Clock};
 
   State S;                ///< The state being transferred.
   bool Reporting = false; ///< Only the last pass over the fixpoint reports.
@@ -561,12 +594,20 @@ void FunctionAnalyzer::allocate(const CallExpr *CE) {
     // The site runs again: what it made before becomes "older".
     Obj P = *Prev;
     S.Objs.erase(Id);
-    auto [OIt, ONew] = S.Objs.insert(Older, P);
-    if (!ONew)
-      OIt->Bits |= P.Bits;
-    for (auto &[VD, Os] : S.Pts)
-      if (Os.erase(Id))
-        Os.insert(Older);
+    if (Obj *OO = S.Objs.findMut(Older)) {
+      OO->Bits |= P.Bits;
+      OO->HeldBy.insert(P.HeldBy);
+    } else {
+      S.Objs.set(Older, P);
+    }
+    for (const VarDecl *VD : P.HeldBy) {
+      ObjSet *Os = S.Pts.findMut(VD);
+      Os->erase(Id);
+      Os->insert(Older);
+    }
+    if (S.Objs.find(Older)->HeldBy.empty())
+      S.Unheld.push_back(Older);
+    S.noteScoped(Older);
   }
   Obj O;
   if (S.Regions.empty()) {
@@ -575,13 +616,15 @@ void FunctionAnalyzer::allocate(const CallExpr *CE) {
     O.Bits = Scoped;
     O.Region = S.Regions.back();
   }
-  S.Objs[Id] = O;
+  S.Objs.set(Id, O);
+  S.Unheld.push_back(Id);
+  S.noteScoped(Id);
   S.Dirty = true;
 }
 
 void FunctionAnalyzer::handOn(const ObjSet &Os) {
   for (ObjId Id : Os) {
-    Obj *O = S.Objs.find(Id);
+    Obj *O = S.Objs.findMut(Id);
     if (!O)
       continue;
     O->Bits = HandedOn;
@@ -599,15 +642,13 @@ void FunctionAnalyzer::consume(const ObjSet &Os, const CallExpr *CE,
   if (!Strong) {
     Strong = true;
     for (ObjId Id : Os) {
-      unsigned Holders = 0;
-      for (const auto &[VD, Held] : S.Pts)
-        Holders += Held.count(Id);
-      if (Holders > 1)
+      const Obj *O = S.Objs.find(Id);
+      if (O && O->HeldBy.size() > 1)
         Strong = false;
     }
   }
   for (ObjId Id : Os) {
-    Obj *P = S.Objs.find(Id);
+    Obj *P = S.Objs.findMut(Id);
     if (!P)
       continue;
     Obj &O = *P;
@@ -620,7 +661,7 @@ void FunctionAnalyzer::consume(const ObjSet &Os, const CallExpr *CE,
 
 void FunctionAnalyzer::escape(const ObjSet &Os) {
   for (ObjId Id : Os) {
-    Obj *P = S.Objs.find(Id);
+    Obj *P = S.Objs.findMut(Id);
     if (!P)
       continue;
     Obj &O = *P;
@@ -628,9 +669,10 @@ void FunctionAnalyzer::escape(const ObjSet &Os) {
         O.Region == S.Regions.back()) {
       // From the current scope to its parent; beyond the function (or at
       // depth 1, manual) it is the caller's business.
-      if (S.Regions.size() >= 2)
+      if (S.Regions.size() >= 2) {
         O.Region = S.Regions[S.Regions.size() - 2];
-      else
+        S.noteScoped(Id);
+      } else
         O.Bits = (O.Bits & ~Scoped) | HandedOn;
     } else if (O.Bits & Owned) {
       O.Bits = (O.Bits & ~Owned) | HandedOn;
@@ -642,10 +684,11 @@ void FunctionAnalyzer::registerInScope(const ObjSet &Os) {
   if (S.Regions.empty())
     return;
   for (ObjId Id : Os) {
-    Obj *O = S.Objs.find(Id);
+    Obj *O = S.Objs.findMut(Id);
     if (O && O->Bits == Owned) {
       O->Bits = Scoped;
       O->Region = S.Regions.back();
+      S.noteScoped(Id);
     }
   }
 }
@@ -677,12 +720,12 @@ void FunctionAnalyzer::leaveRegion(const void *Key) {
   if (It == S.Regions.rend())
     return;
   S.Regions.erase(std::next(It).base());
-  for (auto &[Id, O] : S.Objs)
-    if ((O.Bits & Scoped) && O.Region == Key) {
-      O.Bits = (O.Bits & ~Scoped) | HandedOn;
-      O.Ret = nullptr;
-      S.Dirty = true;
-    }
+  for (ObjId Id : S.scopedIn(Key)) {
+    Obj &O = *S.Objs.findMut(Id);
+    O.Bits = (O.Bits & ~Scoped) | HandedOn;
+    O.Ret = nullptr;
+    S.Dirty = true;
+  }
 }
 
 /// Is a ts_scope_begin() call's id kept in a local variable, where
@@ -703,9 +746,8 @@ bool FunctionAnalyzer::isBoundToLocal(const CallExpr *CE) const {
 }
 
 void FunctionAnalyzer::endOneRegion(const void *Key, SourceLocation EndLoc) {
-  for (auto &[Id, O] : S.Objs) {
-    if (!(O.Bits & Scoped) || O.Region != Key)
-      continue;
+  for (ObjId Id : S.scopedIn(Key)) {
+    Obj &O = *S.Objs.findMut(Id);
     if (O.Ret) {
       reportUnescapedReturn(O, Key);
       O.Bits = (O.Bits & ~Scoped) | HandedOn;
@@ -724,19 +766,23 @@ void FunctionAnalyzer::collect(SourceLocation Loc, LeakCause Cause,
   if (!S.Dirty)
     return;
   S.Dirty = false;
-  auto IsHeld = [&](ObjId Id) {
-    for (const auto &[VD, Os] : S.Pts)
-      if (Os.count(Id))
-        return true;
-    return false;
-  };
-  S.Objs.eraseIf([&](const std::pair<ObjId, Obj> &E) {
-    if (E.second.Ret || IsHeld(E.first))
-      return false;
-    if (E.second.Bits == Owned)
-      reportLeak(E.first, E.second, Loc, Cause, Dying);
-    return true;
-  });
+  // The objects no variable holds are among S.Unheld: in order, once.
+  llvm::sort(S.Unheld);
+  S.Unheld.erase(std::unique(S.Unheld.begin(), S.Unheld.end()), S.Unheld.end());
+  llvm::SmallVector<ObjId, 4> Kept;
+  for (ObjId Id : S.Unheld) {
+    const Obj *O = S.Objs.find(Id);
+    if (!O || !O->HeldBy.empty())
+      continue;
+    if (O->Ret) {
+      Kept.push_back(Id);
+      continue;
+    }
+    if (O->Bits == Owned)
+      reportLeak(Id, *O, Loc, Cause, Dying);
+    S.Objs.erase(Id);
+  }
+  S.Unheld = std::move(Kept);
 }
 
 //===----------------------------------------------------------------------===//
@@ -940,8 +986,10 @@ void FunctionAnalyzer::visitCall(const CallExpr *CE, const CallModel &M) {
         Obj O;
         O.Bits = M.Kind == CallKind::Free ? Freed : Released;
         O.FreedBy = CE;
-        S.Objs[It->second] = O;
-        S.Pts[VD] = {It->second};
+        if (const Obj *Before = S.Objs.find(It->second))
+          O.HeldBy = Before->HeldBy;
+        S.Objs.set(It->second, O);
+        S.setPts(VD, {It->second});
         S.Dirty = true;
       }
       continue;
@@ -1004,8 +1052,9 @@ void FunctionAnalyzer::visitAssign(const Expr *LHS, const Expr *RHS) {
   ObjSet Os = eval(RHS);
   if (VD && isTracked(VD) && isa<DeclRefExpr>(LHS->IgnoreParenImpCasts())) {
     for (ObjId Id : Os)
-      S.Objs[Id].LastVar = VD;
-    S.Pts[VD] = std::move(Os);
+      if (Obj *O = S.Objs.findMut(Id))
+        O->LastVar = VD;
+    S.setPts(VD, std::move(Os));
     S.Dirty = true;
     return;
   }
@@ -1025,8 +1074,9 @@ void FunctionAnalyzer::visitInit(const VarDecl *VD) {
   ObjSet Os = eval(Init);
   if (isTracked(VD)) {
     for (ObjId Id : Os)
-      S.Objs[Id].LastVar = VD;
-    S.Pts[VD] = std::move(Os);
+      if (Obj *O = S.Objs.findMut(Id))
+        O->LastVar = VD;
+    S.setPts(VD, std::move(Os));
     S.Dirty = true;
     return;
   }
@@ -1042,7 +1092,7 @@ void FunctionAnalyzer::visitReturn(const ReturnStmt *RS) {
     return;
   }
   for (ObjId Id : Os) {
-    Obj *P = S.Objs.find(Id);
+    Obj *P = S.Objs.findMut(Id);
     if (!P)
       continue;
     Obj &O = *P;
@@ -1056,7 +1106,7 @@ void FunctionAnalyzer::visitReturn(const ReturnStmt *RS) {
 }
 
 void FunctionAnalyzer::visitLifetimeEnd(const VarDecl *VD, SourceLocation Loc) {
-  if (!S.Pts.erase(VD))
+  if (!S.erasePts(VD))
     return;
   S.Dirty = true;
   collect(Loc, LeakCause::OutOfScope, VD);
@@ -1072,13 +1122,20 @@ void FunctionAnalyzer::functionEnd(const BlockInfo &BI) {
       continue;
     }
     // The caller's scope, or a scope left open: it outlives this call.
-    for (auto &[Id, O] : S.Objs)
-      if ((O.Bits & Scoped) && O.Region == K) {
-        O.Bits = (O.Bits & ~Scoped) | HandedOn;
-        O.Ret = nullptr;
-        S.Dirty = true;
-      }
+    for (ObjId Id : S.scopedIn(K)) {
+      Obj &O = *S.Objs.findMut(Id);
+      O.Bits = (O.Bits & ~Scoped) | HandedOn;
+      O.Ret = nullptr;
+      S.Dirty = true;
+    }
   }
+  S.Pts.forEach([&](const VarDecl *, const ObjSet &Os) {
+    for (ObjId Id : Os)
+      if (Obj *O = S.Objs.findMut(Id)) {
+        O->HeldBy.clear();
+        S.Unheld.push_back(Id);
+      }
+  });
   S.Pts.clear();
   S.Dirty = true;
   collect(EndLoc, LeakCause::Return, nullptr);
@@ -1090,6 +1147,9 @@ void FunctionAnalyzer::functionEnd(const BlockInfo &BI) {
 
 State FunctionAnalyzer::initialState() {
   S = State();
+  S.Objs = PMap<ObjId, Obj>(ObjNodes);
+  S.Pts = PMap<const VarDecl *, ObjSet>(PtsNodes);
+  S.ScopedIn = PMap<RegionObj, Unit>(ScopedInNodes);
   S.Reached = true;
   if (Scope == BodyScope::Scoped)
     pushRegion(FD, RegionKind::Function, FD->getLocation());
@@ -1224,7 +1284,7 @@ void FunctionAnalyzer::transferBlock(const BlockInfo &BI) {
 
 /// On the edge where BI's null test holds (the variable is NULL).
 void FunctionAnalyzer::refineEdge(State &E, const BlockInfo &BI) {
-  ObjSet *Os = E.Pts.find(BI.NullTested);
+  const ObjSet *Os = E.Pts.find(BI.NullTested);
   if (!Os)
     return;
   if (Os->size() != 1) {
@@ -1232,19 +1292,24 @@ void FunctionAnalyzer::refineEdge(State &E, const BlockInfo &BI) {
     // one whose call failed (one lost before would have been reported where
     // it was lost): forget those no other variable holds. Marking them
     // unreachable instead reported `t = c ? a() : b(); if (!t) return;`.
-    ObjSet Held = std::move(*Os);
-    Os->clear();
+    ObjSet Held = *Os;
+    E.Pts.set(BI.NullTested, ObjSet());
     for (ObjId Id : Held)
-      if (llvm::none_of(E.Pts,
-                        [&](const auto &VH) { return VH.second.count(Id); }))
-        E.Objs.erase(Id);
+      if (Obj *O = E.Objs.findMut(Id)) {
+        O->HeldBy.erase(BI.NullTested);
+        if (O->HeldBy.empty())
+          E.Objs.erase(Id);
+      }
     return;
   }
   // The only tensor it could hold was never made (the call failed).
   ObjId Id = *Os->begin();
-  E.Objs.erase(Id);
-  for (auto &[V, Held] : E.Pts)
-    Held.erase(Id);
+  if (const Obj *O = E.Objs.find(Id)) {
+    VarSet Holders = O->HeldBy;
+    for (const VarDecl *V : Holders)
+      E.Pts.findMut(V)->erase(Id);
+    E.Objs.erase(Id);
+  }
 }
 
 bool FunctionAnalyzer::join(State &Dst, const State &Src) {
@@ -1257,16 +1322,18 @@ bool FunctionAnalyzer::join(State &Dst, const State &Src) {
   // Only a hint, which Changed need not report: states of the same content
   // are just as clean.
   Dst.Dirty |= Src.Dirty;
-  bool Changed = false;
-  for (const auto &[Id, O] : Src.Objs) {
-    auto [P, New] = Dst.Objs.insert(Id, O);
-    if (New) {
-      if (isForeign(Id))
-        P->Bits |= HandedOn;
-      Changed = true;
-      continue;
-    }
-    Obj &D = *P;
+  // Objects from outside the function, on each side.
+  auto ForeignOf = [](const State &St) {
+    llvm::SmallVector<ObjId, 4> Ids;
+    St.Objs.forEachFrom(ForeignBase, [&](ObjId Id, const Obj &) {
+      Ids.push_back(Id);
+      return true;
+    });
+    return Ids;
+  };
+  llvm::SmallVector<ObjId, 4> DstForeign = ForeignOf(Dst);
+  llvm::SmallVector<ObjId, 4> SrcForeign = ForeignOf(Src);
+  bool Changed = Dst.Objs.unionWith(Src.Objs, [](Obj &D, const Obj &O) {
     Obj Before = D;
     D.Bits |= O.Bits;
     if ((O.Bits & Scoped) && D.Region != O.Region)
@@ -1281,20 +1348,33 @@ bool FunctionAnalyzer::join(State &Dst, const State &Src) {
       D.EndLoc = O.EndLoc;
     if (!D.LastVar)
       D.LastVar = O.LastVar;
-    Changed |= D != Before;
-  }
+    D.HeldBy.insert(O.HeldBy);
+    return D != Before;
+  });
   // A foreign object missing on one side is a tensor that was not freed
   // there: it may be live.
-  for (auto &[Id, O] : Dst.Objs)
-    if (isForeign(Id) && !Src.Objs.count(Id) && !(O.Bits & HandedOn)) {
-      O.Bits |= HandedOn;
-      Changed = true;
+  for (ObjId Id : SrcForeign)
+    if (!llvm::is_contained(DstForeign, Id))
+      Dst.Objs.findMut(Id)->Bits |= HandedOn;
+  for (ObjId Id : DstForeign)
+    if (!llvm::is_contained(SrcForeign, Id)) {
+      Obj *O = Dst.Objs.findMut(Id);
+      if (!(O->Bits & HandedOn)) {
+        O->Bits |= HandedOn;
+        Changed = true;
+      }
     }
-  for (const auto &[VD, Os] : Src.Pts) {
-    ObjSet &DOs = Dst.Pts[VD];
-    size_t Size = DOs.size();
-    DOs.insert(Os);
-    Changed |= DOs.size() != Size;
+  Changed |= Dst.Pts.unionWith(Src.Pts, [](ObjSet &D, const ObjSet &Os) {
+    size_t Size = D.size();
+    D.insert(Os);
+    return D.size() != Size;
+  });
+  Dst.ScopedIn.unionWith(Src.ScopedIn, [](Unit &, Unit) { return false; });
+  if (!Src.Unheld.empty()) {
+    Dst.Unheld.append(Src.Unheld.begin(), Src.Unheld.end());
+    llvm::sort(Dst.Unheld);
+    Dst.Unheld.erase(std::unique(Dst.Unheld.begin(), Dst.Unheld.end()),
+                     Dst.Unheld.end());
   }
   size_t Common = 0;
   while (Common < Dst.Regions.size() && Common < Src.Regions.size() &&
