@@ -252,10 +252,118 @@ public:
       UsesTsmem = true;
     return true;
   }
+  bool VisitReturnStmt(ReturnStmt *) {
+    ++Jumps;
+    return true;
+  }
+  bool VisitBreakStmt(BreakStmt *) {
+    ++Jumps;
+    return true;
+  }
+  bool VisitContinueStmt(ContinueStmt *) {
+    ++Jumps;
+    return true;
+  }
+  bool VisitGotoStmt(GotoStmt *) {
+    ++Jumps;
+    return true;
+  }
+  bool VisitIndirectGotoStmt(IndirectGotoStmt *) {
+    ++Jumps;
+    return true;
+  }
+  bool VisitDeclStmt(DeclStmt *DS) {
+    Vars += std::distance(DS->decl_begin(), DS->decl_end());
+    return true;
+  }
   CallModels &Models;
   llvm::DenseSet<const VarDecl *> AddrTaken;
   bool UsesTsmem = false;
+  unsigned Jumps = 0, Vars = 0;
 };
+
+/// How many lifetime ends the CFG of Body will have, about: each return,
+/// goto, break or continue ends the variables declared before it in the
+/// blocks it leaves (a goto: as many as are in scope at it and not at its
+/// label). Two walks (labels, then jumps), without recursion.
+uint64_t lifetimeEndsEstimate(const Stmt *Body) {
+  struct Item {
+    const Stmt *S;
+    uint64_t Live;      ///< Variables in scope where S runs.
+    uint64_t BreakBase; ///< Live where a break from S would go.
+    uint64_t ContBase;  ///< Live where a continue from S would go.
+  };
+  auto VarsIn = [](const Stmt *S) -> uint64_t {
+    const auto *DS = dyn_cast_or_null<DeclStmt>(S);
+    return DS ? std::distance(DS->decl_begin(), DS->decl_end()) : 0;
+  };
+  llvm::DenseMap<const LabelStmt *, uint64_t> LabelLive;
+  uint64_t Total = 0;
+  for (bool Labels : {true, false}) {
+    Total = 0;
+    llvm::SmallVector<Item, 64> Stack{{Body, 0, 0, 0}};
+    while (!Stack.empty()) {
+      Item I = Stack.pop_back_val();
+      switch (I.S->getStmtClass()) {
+      case Stmt::LabelStmtClass:
+        if (Labels)
+          LabelLive[cast<LabelStmt>(I.S)] = I.Live;
+        break;
+      case Stmt::GotoStmtClass: {
+        auto It = LabelLive.find(cast<GotoStmt>(I.S)->getLabel()->getStmt());
+        uint64_t To = It == LabelLive.end() ? 0 : It->second;
+        Total += I.Live - std::min(I.Live, To);
+        continue;
+      }
+      case Stmt::ReturnStmtClass:
+      case Stmt::IndirectGotoStmtClass:
+        Total += I.Live;
+        break;
+      case Stmt::BreakStmtClass:
+        Total += I.Live - std::min(I.Live, I.BreakBase);
+        continue;
+      case Stmt::ContinueStmtClass:
+        Total += I.Live - std::min(I.Live, I.ContBase);
+        continue;
+      case Stmt::CompoundStmtClass: {
+        // A declaration is in scope for the statements after it.
+        uint64_t Live = I.Live;
+        for (const Stmt *Kid : cast<CompoundStmt>(I.S)->body()) {
+          if (Kid)
+            Stack.push_back({Kid, Live, I.BreakBase, I.ContBase});
+          Live += VarsIn(Kid);
+        }
+        continue;
+      }
+      case Stmt::ForStmtClass:
+      case Stmt::WhileStmtClass:
+      case Stmt::DoStmtClass:
+      case Stmt::SwitchStmtClass: {
+        // Its own declarations (a for's init, a condition variable) are in
+        // scope in all of it; a break leaves them, a continue does not.
+        uint64_t Live = I.Live;
+        for (const Stmt *Kid : I.S->children())
+          Live += VarsIn(Kid);
+        bool Loop = !isa<SwitchStmt>(I.S);
+        for (const Stmt *Kid : I.S->children())
+          if (Kid)
+            Stack.push_back({Kid, Live, I.Live, Loop ? Live : I.ContBase});
+        continue;
+      }
+      default:
+        break;
+      }
+      uint64_t Live = I.Live;
+      if (isa<IfStmt>(I.S))
+        for (const Stmt *Kid : I.S->children())
+          Live += VarsIn(Kid);
+      for (const Stmt *Kid : I.S->children())
+        if (Kid)
+          Stack.push_back({Kid, Live, I.BreakBase, I.ContBase});
+    }
+  }
+  return Total;
+}
 
 /// A CFG element the transfer function acts on, decoded once per function:
 /// the fixpoint passes over the blocks only walk these.
@@ -300,9 +408,9 @@ class FunctionAnalyzer {
 public:
   FunctionAnalyzer(const FunctionDecl *FD, BodyScope Scope,
                    const BodyFacts &Facts, CallModels &Models, ASTContext &Ctx,
-                   Reporter &Report)
+                   Reporter &Report, uint64_t Budget)
       : FD(FD), Scope(Scope), Facts(Facts), Models(Models), Ctx(Ctx),
-        SM(Ctx.getSourceManager()), Report(Report) {}
+        SM(Ctx.getSourceManager()), Report(Report), Budget(Budget) {}
 
   void run();
 
@@ -387,6 +495,13 @@ private:
   /// A scope key was seen with two kinds or beginnings: which one
   /// RegionInfos holds depends on the order of the transfers.
   bool RegionInfoVaries = false;
+
+  /// The most work the analysis may do on this function, in steps: CFG
+  /// elements, then ops transferred and map nodes made by the dataflow.
+  uint64_t Budget;
+  uint64_t Steps = 0;
+  /// Past the budget: says so (a remark) and gives up on the function.
+  bool overBudget();
 };
 
 //===----------------------------------------------------------------------===//
@@ -1387,6 +1502,19 @@ bool FunctionAnalyzer::join(State &Dst, const State &Src) {
   return Changed;
 }
 
+bool FunctionAnalyzer::overBudget() {
+  if (Steps + Clock.Made <= Budget)
+    return false;
+  DiagnosticsEngine &Diags = Ctx.getDiagnostics();
+  unsigned ID = Diags.getCustomDiagID(
+      DiagnosticsEngine::Remark,
+      "function '%0' not checked for memory errors: the tsmem analysis "
+      "needs more than its budget of %1 steps here "
+      "(-fplugin-arg-tsmem-analysis-budget=N sets it)");
+  Diags.Report(FD->getLocation(), ID) << FD->getName() << Budget;
+  return true;
+}
+
 void FunctionAnalyzer::run() {
   const Stmt *Body = FD->getBody();
   if (!Body)
@@ -1397,6 +1525,8 @@ void FunctionAnalyzer::run() {
     Scan.TraverseStmt(const_cast<Stmt *>(Body));
     Scanned.UsesTsmem = Scan.UsesTsmem;
     Scanned.AddrTaken = std::move(Scan.AddrTaken);
+    Scanned.Jumps = Scan.Jumps;
+    Scanned.Vars = Scan.Vars;
     F = &Scanned;
   }
   // TSMEM_ANALYZE_ALL=1 analyses functions without any tsmem call too: the
@@ -1405,6 +1535,14 @@ void FunctionAnalyzer::run() {
   if (!F->UsesTsmem && Scope == BodyScope::None && !AnalyzeAll)
     return;
   AddrTaken = &F->AddrTaken;
+  // Clang's CFG would be too big to build (the budget counts its
+  // elements): stop before building it.
+  if (uint64_t(F->Jumps) * F->Vars > Budget) {
+    Steps = lifetimeEndsEstimate(Body);
+    if (overBudget())
+      return;
+    Steps = 0;
+  }
 
   CFG::BuildOptions Opts;
   for (Stmt::StmtClass C :
@@ -1417,6 +1555,13 @@ void FunctionAnalyzer::run() {
   Opts.AddLifetime = true;
   Cfg = CFG::buildCFG(FD, const_cast<Stmt *>(Body), &Ctx, Opts);
   if (!Cfg)
+    return;
+  // The CFG's size is the first charge on the budget: returns and jumps
+  // out of scopes end the lifetime of every variable they leave, so it can
+  // grow as the square of the body's.
+  for (const CFGBlock *B : *Cfg)
+    Steps += B->size() + 1;
+  if (overBudget())
     return;
   if (!Facts.Known)
     Parents = std::make_unique<ParentMap>(const_cast<Stmt *>(Body));
@@ -1467,13 +1612,20 @@ void FunctionAnalyzer::run() {
   llvm::BitVector Reports(Blocks.size());
   llvm::BitVector Work(Blocks.size());
   Work.set(EntryIdx);
-  unsigned Budget = 64 * Blocks.size() + 256;
+  // The lowest block queued is next; none is below Lowest.
+  int Lowest = EntryIdx;
+  unsigned Rounds = 64 * Blocks.size() + 256;
   State E;
-  for (int Idx = Work.find_first(); Idx != -1; Idx = Work.find_first()) {
-    if (Budget-- == 0)
+  for (int Idx = Work.find_first_in(Lowest, Blocks.size()); Idx != -1;
+       Idx = Work.find_first_in(Lowest, Blocks.size())) {
+    if (Rounds-- == 0)
       return; // Too hard to model: stay quiet.
-    Work.reset(Idx);
     const BlockInfo &BI = Blocks[Idx];
+    Steps += BI.Ops.size() + 1;
+    if (overBudget())
+      return;
+    Work.reset(Idx);
+    Lowest = Idx;
     S = In[Idx];
     WouldReport = false;
     transferBlock(BI);
@@ -1490,8 +1642,10 @@ void FunctionAnalyzer::run() {
       } else {
         Changed = join(In[T], S);
       }
-      if (Changed)
+      if (Changed) {
         Work.set(T);
+        Lowest = std::min<int>(Lowest, T);
+      }
     }
   }
 
@@ -1511,8 +1665,8 @@ void FunctionAnalyzer::run() {
 
 void analyzeFunction(const FunctionDecl *FD, BodyScope Scope,
                      const BodyFacts &Facts, CallModels &Models,
-                     ASTContext &Ctx, Reporter &Report) {
-  FunctionAnalyzer(FD, Scope, Facts, Models, Ctx, Report).run();
+                     ASTContext &Ctx, Reporter &Report, uint64_t Budget) {
+  FunctionAnalyzer(FD, Scope, Facts, Models, Ctx, Report, Budget).run();
 }
 
 } // namespace tsmem

@@ -23,6 +23,7 @@
 #include "llvm/ADT/SmallVector.h"
 
 #include <algorithm>
+#include <cstdlib>
 #include <memory>
 #include <vector>
 
@@ -334,6 +335,11 @@ bool BodyWalker::visit(const Item &I) {
       Facts.StmtExprBodies.insert(S);
     pushChildren(S, KidsEff, cast<CompoundStmt>(S)->body());
     return true;
+  case Stmt::BreakStmtClass:
+  case Stmt::ContinueStmtClass:
+  case Stmt::GotoStmtClass:
+    ++Facts.Jumps;
+    break;
   case Stmt::NullStmtClass:
   case Stmt::IfStmtClass:
   case Stmt::ForStmtClass:
@@ -342,10 +348,7 @@ bool BodyWalker::visit(const Item &I) {
   case Stmt::SwitchStmtClass:
   case Stmt::CaseStmtClass:
   case Stmt::DefaultStmtClass:
-  case Stmt::BreakStmtClass:
-  case Stmt::ContinueStmtClass:
   case Stmt::LabelStmtClass:
-  case Stmt::GotoStmtClass:
   case Stmt::ConstantExprClass:
   case Stmt::IntegerLiteralClass:
   case Stmt::FloatingLiteralClass:
@@ -359,6 +362,7 @@ bool BodyWalker::visit(const Item &I) {
   // The commonest kinds without Stmt::children()'s dispatch: the same
   // children in the same order.
   case Stmt::ReturnStmtClass:
+    ++Facts.Jumps;
     push(cast<ReturnStmt>(S)->getRetValue(), S, KidsEff);
     return true;
   case Stmt::ImplicitCastExprClass:
@@ -450,6 +454,7 @@ bool BodyWalker::visit(const Item &I) {
           VD->getQualifierLoc() || !isPlainType(VD->getTypeSourceInfo()) ||
           !hasPlainAttrs(VD))
         return false;
+      ++Facts.Vars;
     }
     break;
   default:
@@ -504,6 +509,7 @@ public:
     if (Diags.hasUncompilableErrorOccurred() || !Opts.anyCheckEnabled() ||
         Diags.getIgnoreAllWarnings())
       return;
+    uint64_t Budget = analysisBudget();
     CallModels Models(Ctx);
     FunctionCollector Collect(Ctx.getSourceManager(), Models);
     Collect.TraverseDecl(Ctx.getTranslationUnitDecl());
@@ -519,11 +525,23 @@ public:
       if (Scope == BodyScope::None && Collect.CallsRun &&
           Collect.MaybeRunTargets.count(FD->getCanonicalDecl()))
         Scope = BodyScope::CallerScope;
-      analyzeFunction(FD, Scope, *Collect.Facts[I], Models, Ctx, Report);
+      analyzeFunction(FD, Scope, *Collect.Facts[I], Models, Ctx, Report,
+                      Budget);
     }
   }
 
 private:
+  /// The plugin argument's, else TSMEM_ANALYSIS_BUDGET's, else the default.
+  uint64_t analysisBudget() const {
+    if (Opts.AnalysisBudget)
+      return Opts.AnalysisBudget;
+    uint64_t N = 0;
+    if (const char *Env = std::getenv("TSMEM_ANALYSIS_BUDGET"))
+      if (!llvm::StringRef(Env).trim().getAsInteger(10, N) && N)
+        return N;
+    return PluginOptions::DefaultAnalysisBudget;
+  }
+
   CompilerInstance &CI;
   /// A copy: the plugin action that parsed the options does not outlive
   /// CreateASTConsumer.

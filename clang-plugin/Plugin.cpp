@@ -37,6 +37,17 @@ protected:
                  const std::vector<std::string> &Args) override {
     DiagnosticsEngine &Diags = CI.getDiagnostics();
     for (llvm::StringRef Arg : Args) {
+      if (Arg.consume_front("analysis-budget=")) {
+        if (Arg.getAsInteger(10, Opts.AnalysisBudget) || !Opts.AnalysisBudget) {
+          Diags.Report(Diags.getCustomDiagID(
+              DiagnosticsEngine::Error,
+              "tsmem plugin: -fplugin-arg-tsmem-analysis-budget takes a "
+              "positive number of steps, not '%0'"))
+              << Arg;
+          return false;
+        }
+        continue;
+      }
       if (Arg.consume_front("disable=")) {
         llvm::SmallVector<llvm::StringRef, 5> Names;
         Arg.split(Names, ',', /*MaxSplit=*/-1, /*KeepEmpty=*/false);

@@ -11,6 +11,8 @@
 #include "llvm/ADT/StringRef.h"
 #include "llvm/ADT/StringSet.h"
 
+#include <cstdint>
+
 namespace tsmem {
 
 /// Every check the analysis knows, in SPEC.md section 5 order.
@@ -21,6 +23,12 @@ inline constexpr llvm::StringLiteral AllChecks[] = {
 struct PluginOptions {
   /// Checks turned off with -fplugin-arg-tsmem-disable=CHECK[,CHECK].
   llvm::StringSet<> DisabledChecks;
+
+  /// -fplugin-arg-tsmem-analysis-budget=N: the most steps the analysis of
+  /// one function may take before it gives up on it with a remark. 0: the
+  /// TSMEM_ANALYSIS_BUDGET environment variable's, or DefaultAnalysisBudget.
+  uint64_t AnalysisBudget = 0;
+  static constexpr uint64_t DefaultAnalysisBudget = 5000000;
 
   bool isEnabled(llvm::StringRef Check) const {
     return !DisabledChecks.contains(Check);

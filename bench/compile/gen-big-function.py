@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""gen-big-function.py SHAPE N > big.c: one function with N tensor variables.
+"""gen-big-function.py SHAPE[,SHAPE...] N > big.c: functions of N tensor variables.
 
 The ownership analysis must stay near-linear in the size of one function
 (issue 20, item 4). Each SHAPE is a correct function (the plugin reports
@@ -16,7 +16,15 @@ nothing on it) that stresses one part of the analysis:
             tensors are live), with ts_escape out of every other block.
   nested    TS_SCOPE blocks nested 4 deep, 2 tensors per block, inside
             a TS_SCOPED function body.
+  errcheck  a TS_SCOPED function that returns early when a tensor is NULL
+            (`if (!v) return -1;` after each): every return ends the
+            lifetime of all the variables before it, so Clang's CFG itself
+            grows as N^2 / 2. The analysis budget is what bounds it.
+  cleanup   the goto-cleanup idiom: all variables NULL at the top, each
+            made and tested (`if (!v) goto out;`), all freed after `out:`.
   all       every shape above, one function each (N variables each).
+
+Several shapes, comma-separated, give one function of each.
 
 Without the plugin the same file compiles with TS_SCOPE_GUARD() in place of
 TS_SCOPE/TS_SCOPED (the SCOPE_* macros below), so both compiles build the
@@ -168,17 +176,48 @@ def nested(n):
     return out
 
 
+def errcheck(n):
+    out = ["SCOPE_FN double big_errcheck(const ts_tensor *x) {\n",
+           "  SCOPE_FN_BODY\n",
+           "  double total = 0;\n"]
+    for i in range(n):
+        a = "x" if i == 0 else f"v{i - 1}"
+        out.append(f"  ts_tensor *v{i} = {op(i, a, 'x')};\n")
+        out.append(f"  if (!v{i})\n    return -1;\n")
+    out.append(f"  total += ts_item(v{n - 1});\n")
+    out.append("  return total;\n}\n\n")
+    return out
+
+
+def cleanup(n):
+    out = ["double big_cleanup(const ts_tensor *x) {\n",
+           "  double total = -1;\n"]
+    for i in range(n):
+        out.append(f"  ts_tensor *v{i} = NULL;\n")
+    for i in range(n):
+        a = "x" if i == 0 else f"v{i - 1}"
+        out.append(f"  v{i} = {op(i, a, 'x')};\n")
+        out.append(f"  if (!v{i})\n    goto out;\n")
+    out.append(f"  total = ts_item(v{n - 1});\nout:\n")
+    for i in reversed(range(n)):
+        out.append(f"  ts_free(v{i});\n")
+    out.append("  return total;\n}\n\n")
+    return out
+
+
 SHAPES = {"straight": straight, "branchy": branchy, "loop": loop,
-          "scoped": scoped, "nested": nested}
+          "scoped": scoped, "nested": nested,
+          "errcheck": errcheck, "cleanup": cleanup}
 
 
 def main():
-    if len(sys.argv) != 3 or (sys.argv[1] not in SHAPES and sys.argv[1] != "all"):
-        sys.exit("usage: gen-big-function.py {%s|all} N" % "|".join(SHAPES))
-    shape, n = sys.argv[1], int(sys.argv[2])
+    shapes = sys.argv[1].split(",") if len(sys.argv) == 3 else []
+    if not shapes or any(s not in SHAPES and s != "all" for s in shapes):
+        sys.exit("usage: gen-big-function.py {%s|all}[,...] N" % "|".join(SHAPES))
+    n = int(sys.argv[2])
     out = [PRELUDE]
     for name, gen in SHAPES.items():
-        if shape in (name, "all"):
+        if name in shapes or "all" in shapes:
             out += gen(n)
     sys.stdout.write("".join(out))
 

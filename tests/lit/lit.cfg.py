@@ -35,3 +35,8 @@ config.substitutions.append(("not ", "not "))
 # ASan: report, but libtorch's own allocations at exit are not ours.
 config.environment["ASAN_OPTIONS"] = "detect_leaks=1"
 config.environment["UBSAN_OPTIONS"] = "print_stacktrace=1:halt_on_error=1"
+
+# %gen_big_function SHAPES N: bench/compile/gen-big-function.py, run by the
+# interpreter that runs lit (it needs nothing but Python).
+import sys
+config.substitutions.append(("%gen_big_function", "%s %s" % (sys.executable, os.path.join(config.tsmem_src_root, "bench", "compile", "gen-big-function.py"))))
