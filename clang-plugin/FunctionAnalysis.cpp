@@ -129,7 +129,9 @@ struct Obj {
 /// A scope region and an object it may own: State::ScopedIn's keys.
 using RegionObj = std::pair<const void *, ObjId>;
 /// No value: PMap as a set.
-struct Unit {};
+struct Unit {
+  bool operator==(Unit) const { return true; }
+};
 
 struct State {
   /// User-provided: value-initialisation (std::vector(N)) would zero the
@@ -147,6 +149,9 @@ struct State {
   /// Holds (R, Id) for every object Id that is Scoped in region R (and
   /// maybe pairs that no longer are): the objects a scope's end looks at.
   PMap<RegionObj, Unit> ScopedIn;
+  /// Holds every object that is Owned alone or being returned (and maybe
+  /// some that no longer are): what exitTail() looks at.
+  PMap<ObjId, Unit> MayReport;
   /// Every object no variable holds (and maybe some that are held or
   /// gone), unsorted: what collect() looks at.
   llvm::SmallVector<ObjId, 4> Unheld;
@@ -161,6 +166,15 @@ struct State {
     const Obj *O = Objs.find(Id);
     if (O && (O->Bits & Scoped))
       ScopedIn.set({O->Region, Id}, Unit());
+  }
+  /// Notes that Id may now be reported on the way out; or forgets it when
+  /// it cannot.
+  void noteMayReport(ObjId Id) {
+    const Obj *O = Objs.find(Id);
+    if (O && (O->Bits == Owned || O->Ret))
+      MayReport.set(Id, Unit());
+    else if (MayReport.count(Id))
+      MayReport.erase(Id);
   }
   /// The objects that are Scoped in Region, in order.
   llvm::SmallVector<ObjId, 8> scopedIn(const void *Region);
@@ -402,6 +416,11 @@ struct BlockInfo {
   bool NullOnTrue = false;
   /// Successors by rank in the reverse post-order (~0u: none there).
   llvm::SmallVector<unsigned, 2> Succs;
+  /// The block leaves the function and nothing follows it: its state after
+  /// Ops[Tail] (lifetime ends and scope guards' ends from there on) only
+  /// matters for what it reports (FunctionAnalyzer::exitTail).
+  bool Leaves = false;
+  unsigned Tail = 0;
 };
 
 class FunctionAnalyzer {
@@ -419,6 +438,7 @@ private:
   State initialState();
   void decode(BlockInfo &BI);
   void transferBlock(const BlockInfo &BI);
+  void exitTail(const BlockInfo &BI);
   void refineEdge(State &E, const BlockInfo &BI);
   static bool join(State &Dst, const State &Src);
 
@@ -487,6 +507,7 @@ private:
   PMap<ObjId, Obj>::Context ObjNodes{Clock};
   PMap<const VarDecl *, ObjSet>::Context PtsNodes{Clock};
   PMap<RegionObj, Unit>::Context ScopedInNodes{Clock};
+  PMap<ObjId, Unit>::Context MayReportNodes{Clock};
 
   State S;                ///< The state being transferred.
   bool Reporting = false; ///< Only the last pass over the fixpoint reports.
@@ -723,6 +744,7 @@ void FunctionAnalyzer::allocate(const CallExpr *CE) {
     if (S.Objs.find(Older)->HeldBy.empty())
       S.Unheld.push_back(Older);
     S.noteScoped(Older);
+    S.noteMayReport(Older);
   }
   Obj O;
   if (S.Regions.empty()) {
@@ -734,6 +756,7 @@ void FunctionAnalyzer::allocate(const CallExpr *CE) {
   S.Objs.set(Id, O);
   S.Unheld.push_back(Id);
   S.noteScoped(Id);
+  S.noteMayReport(Id);
   S.Dirty = true;
 }
 
@@ -745,6 +768,7 @@ void FunctionAnalyzer::handOn(const ObjSet &Os) {
     O->Bits = HandedOn;
     O->Ret = nullptr;
     S.Dirty = true;
+    S.noteMayReport(Id);
   }
 }
 
@@ -771,6 +795,7 @@ void FunctionAnalyzer::consume(const ObjSet &Os, const CallExpr *CE,
     O.FreedBy = CE;
     O.Ret = nullptr;
     S.Dirty = true;
+    S.noteMayReport(Id);
   }
 }
 
@@ -792,6 +817,7 @@ void FunctionAnalyzer::escape(const ObjSet &Os) {
     } else if (O.Bits & Owned) {
       O.Bits = (O.Bits & ~Owned) | HandedOn;
     }
+    S.noteMayReport(Id);
   }
 }
 
@@ -804,6 +830,7 @@ void FunctionAnalyzer::registerInScope(const ObjSet &Os) {
       O->Bits = Scoped;
       O->Region = S.Regions.back();
       S.noteScoped(Id);
+      S.noteMayReport(Id);
     }
   }
 }
@@ -1217,6 +1244,7 @@ void FunctionAnalyzer::visitReturn(const ReturnStmt *RS) {
     }
     if (O.Bits & Owned)
       O.Bits = (O.Bits & ~Owned) | HandedOn;
+    S.noteMayReport(Id);
   }
 }
 
@@ -1265,6 +1293,7 @@ State FunctionAnalyzer::initialState() {
   S.Objs = PMap<ObjId, Obj>(ObjNodes);
   S.Pts = PMap<const VarDecl *, ObjSet>(PtsNodes);
   S.ScopedIn = PMap<RegionObj, Unit>(ScopedInNodes);
+  S.MayReport = PMap<ObjId, Unit>(MayReportNodes);
   S.Reached = true;
   if (Scope == BodyScope::Scoped)
     pushRegion(FD, RegionKind::Function, FD->getLocation());
@@ -1391,10 +1420,101 @@ void FunctionAnalyzer::decode(BlockInfo &BI) {
 }
 
 void FunctionAnalyzer::transferBlock(const BlockInfo &BI) {
+  if (BI.Leaves) {
+    for (unsigned I = 0; I < BI.Tail; ++I)
+      visitOp(BI.Ops[I]);
+    exitTail(BI);
+    return;
+  }
   for (const Op &O : BI.Ops)
     visitOp(O);
   if (BI.EndsFunction)
     functionEnd(BI);
+}
+
+/// What the ops from BI.Tail on and functionEnd() would report, without
+/// changing S: the state is not used after. Each return ends the lifetime
+/// of every variable in scope, and ending each one by one made a function
+/// with N early returns quadratic. Only an object the function owns (a
+/// leak) or returns (an unescaped return) can be reported on the way out,
+/// and the others do not affect them: the tail follows those alone, as
+/// visitLifetimeEnd(), endRegion() and functionEnd() would.
+void FunctionAnalyzer::exitTail(const BlockInfo &BI) {
+  struct Cand {
+    ObjId Id;
+    Obj O;
+    bool Gone = false;
+  };
+  llvm::SmallVector<Cand, 4> R;
+  S.MayReport.forEach([&](ObjId Id, Unit) {
+    const Obj *O = S.Objs.find(Id);
+    if (O && (O->Bits == Owned || O->Ret))
+      R.push_back({Id, *O});
+  });
+  if (R.empty())
+    return;
+  Steps += R.size() * (BI.Ops.size() - BI.Tail + 1);
+  llvm::SmallVector<const void *, 4> Regions = S.Regions;
+  llvm::SmallPtrSet<const VarDecl *, 8> Dead;
+  auto Collect = [&](SourceLocation Loc, LeakCause Cause,
+                     const VarDecl *Dying) {
+    for (Cand &C : R) {
+      if (C.Gone || !C.O.HeldBy.empty() || C.O.Ret)
+        continue;
+      if (C.O.Bits == Owned)
+        reportLeak(C.Id, C.O, Loc, Cause, Dying);
+      C.Gone = true;
+    }
+  };
+  auto EndOne = [&](const void *Key, SourceLocation EndLoc) {
+    for (Cand &C : R) {
+      if (C.Gone || !(C.O.Bits & Scoped) || C.O.Region != Key)
+        continue;
+      if (C.O.Ret) {
+        reportUnescapedReturn(C.O, Key);
+        C.O.Bits = (C.O.Bits & ~Scoped) | HandedOn;
+        C.O.Ret = nullptr;
+        continue;
+      }
+      C.O.Bits = (C.O.Bits & ~Scoped) | Ended;
+      C.O.EndLoc = EndLoc;
+    }
+  };
+  for (unsigned I = BI.Tail; I < BI.Ops.size(); ++I) {
+    const Op &O = BI.Ops[I];
+    if (O.K == Op::LifetimeEnd) {
+      if (Dead.count(O.VD) || !S.Pts.count(O.VD))
+        continue;
+      Dead.insert(O.VD);
+      for (Cand &C : R)
+        C.O.HeldBy.erase(O.VD);
+      Collect(O.Loc, LeakCause::OutOfScope, O.VD);
+      continue;
+    }
+    auto It = llvm::find(llvm::reverse(Regions), O.VD);
+    if (It == Regions.rend())
+      continue;
+    size_t Depth = std::distance(It, Regions.rend()) - 1;
+    while (Regions.size() > Depth)
+      EndOne(Regions.pop_back_val(), O.Loc);
+  }
+  SourceLocation EndLoc = BI.Ret ? BI.Ret->getBeginLoc() : FD->getBodyRBrace();
+  while (!Regions.empty()) {
+    const void *K = Regions.pop_back_val();
+    RegionKind Kind = RegionInfos.lookup(K).Kind;
+    if (Kind == RegionKind::Function || Kind == RegionKind::Guard) {
+      EndOne(K, EndLoc);
+      continue;
+    }
+    for (Cand &C : R)
+      if (!C.Gone && (C.O.Bits & Scoped) && C.O.Region == K) {
+        C.O.Bits = (C.O.Bits & ~Scoped) | HandedOn;
+        C.O.Ret = nullptr;
+      }
+  }
+  for (Cand &C : R)
+    C.O.HeldBy.clear();
+  Collect(EndLoc, LeakCause::Return, nullptr);
 }
 
 /// On the edge where BI's null test holds (the variable is NULL).
@@ -1485,6 +1605,7 @@ bool FunctionAnalyzer::join(State &Dst, const State &Src) {
     return D.size() != Size;
   });
   Dst.ScopedIn.unionWith(Src.ScopedIn, [](Unit &, Unit) { return false; });
+  Dst.MayReport.unionWith(Src.MayReport, [](Unit &, Unit) { return false; });
   if (!Src.Unheld.empty()) {
     Dst.Unheld.append(Src.Unheld.begin(), Src.Unheld.end());
     llvm::sort(Dst.Unheld);
@@ -1600,6 +1721,12 @@ void FunctionAnalyzer::run() {
       const CFGBlock *T = Succ.getReachableBlock();
       BI.Succs.push_back(!T || T == Exit ? ~0u : Rank[T->getBlockID()]);
     }
+    BI.Leaves = BI.EndsFunction &&
+                llvm::all_of(BI.Succs, [](unsigned T) { return T == ~0u; });
+    BI.Tail = BI.Ops.size();
+    while (BI.Tail > 0 && (BI.Ops[BI.Tail - 1].K == Op::LifetimeEnd ||
+                           BI.Ops[BI.Tail - 1].K == Op::Cleanup))
+      --BI.Tail;
   }
 
   std::vector<State> In(Blocks.size());
@@ -1621,7 +1748,7 @@ void FunctionAnalyzer::run() {
     if (Rounds-- == 0)
       return; // Too hard to model: stay quiet.
     const BlockInfo &BI = Blocks[Idx];
-    Steps += BI.Ops.size() + 1;
+    Steps += (BI.Leaves ? BI.Tail : BI.Ops.size()) + 1;
     if (overBudget())
       return;
     Work.reset(Idx);

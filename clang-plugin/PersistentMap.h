@@ -301,12 +301,17 @@ private:
       split(B, A->Key, BL, BEq, BR, /*Owned=*/false);
       Node *L = unite(A->L, BL, Merge, Changed);
       Node *R = unite(A->R, BR, Merge, Changed);
-      if (BEq && BEq != A) {
+      if (BEq) {
+        // B's top key, then (no key of B sits above it): when the union is
+        // B, B's nodes serve, so that later unions with maps made from B
+        // find them the same.
         V Val = A->Val;
-        if (Merge(Val, BEq->Val)) {
-          Changed = true;
+        bool ValChanged = Merge(Val, BEq->Val);
+        Changed |= ValChanged;
+        if (L == BEq->L && R == BEq->R && Val == BEq->Val)
+          return BEq;
+        if (ValChanged)
           return make(A->Key, Val, A->Prio, L, R, 0);
-        }
       }
       if (L == A->L && R == A->R)
         return A;
@@ -322,6 +327,8 @@ private:
     Changed = true;
     Node *L = unite(AL, B->L, Merge, Changed);
     Node *R = unite(AR, B->R, Merge, Changed);
+    if (L == B->L && R == B->R)
+      return B;
     Node *N = frozenCopy(B);
     N->L = L;
     N->R = R;

@@ -28,7 +28,7 @@ struct PluginOptions {
   /// one function may take before it gives up on it with a remark. 0: the
   /// TSMEM_ANALYSIS_BUDGET environment variable's, or DefaultAnalysisBudget.
   uint64_t AnalysisBudget = 0;
-  static constexpr uint64_t DefaultAnalysisBudget = 5000000;
+  static constexpr uint64_t DefaultAnalysisBudget = 2000000;
 
   bool isEnabled(llvm::StringRef Check) const {
     return !DisabledChecks.contains(Check);

@@ -14,6 +14,6 @@
 // default budget it is skipped with a remark, at once.
 // RUN: %gen_big_function errcheck 5000 > %t-err.c
 // RUN: timeout 120 %clang -fsyntax-only -Werror %tsmem %t-err.c 2>&1 | FileCheck %s --check-prefix=ERR
-// ERR: remark: function 'big_errcheck' not checked for memory errors: the tsmem analysis needs more than its budget of 5000000 steps here
+// ERR: remark: function 'big_errcheck' not checked for memory errors: the tsmem analysis needs more than its budget of 2000000 steps here
 // ERR-NOT: warning
 // ERR-NOT: error
