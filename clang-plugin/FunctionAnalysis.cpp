@@ -16,6 +16,7 @@
 //===----------------------------------------------------------------------===//
 #include "FunctionAnalysis.h"
 #include "Diagnostics.h"
+#include "PersistentMap.h"
 
 #include "clang/AST/ASTContext.h"
 #include "clang/AST/Decl.h"
@@ -44,36 +45,34 @@ using namespace clang;
 namespace tsmem {
 namespace {
 
-using ObjId = unsigned;
-
-/// A small set of objects, kept sorted (the order std::set would give).
-class ObjSet {
+/// A small set, kept sorted (the order std::set would give).
+template <typename T, unsigned N> class SortedSet {
 public:
-  ObjSet() = default;
-  ObjSet(std::initializer_list<ObjId> Init) {
-    for (ObjId Id : Init)
+  SortedSet() = default;
+  SortedSet(std::initializer_list<T> Init) {
+    for (T Id : Init)
       insert(Id);
   }
 
   bool empty() const { return Ids.empty(); }
   size_t size() const { return Ids.size(); }
-  const ObjId *begin() const { return Ids.begin(); }
-  const ObjId *end() const { return Ids.end(); }
-  bool count(ObjId Id) const {
+  const T *begin() const { return Ids.begin(); }
+  const T *end() const { return Ids.end(); }
+  bool count(T Id) const {
     return std::binary_search(Ids.begin(), Ids.end(), Id);
   }
-  bool insert(ObjId Id) {
+  bool insert(T Id) {
     auto It = std::lower_bound(Ids.begin(), Ids.end(), Id);
     if (It != Ids.end() && *It == Id)
       return false;
     Ids.insert(It, Id);
     return true;
   }
-  void insert(const ObjSet &O) {
-    for (ObjId Id : O)
+  void insert(const SortedSet &O) {
+    for (T Id : O)
       insert(Id);
   }
-  bool erase(ObjId Id) {
+  bool erase(T Id) {
     auto It = std::lower_bound(Ids.begin(), Ids.end(), Id);
     if (It == Ids.end() || *It != Id)
       return false;
@@ -81,10 +80,17 @@ public:
     return true;
   }
   void clear() { Ids.clear(); }
+  bool operator==(const SortedSet &O) const { return Ids == O.Ids; }
 
 private:
-  llvm::SmallVector<ObjId, 2> Ids;
+  llvm::SmallVector<T, N> Ids;
 };
+
+using ObjId = unsigned;
+/// A set of objects.
+using ObjSet = SortedSet<ObjId, 2>;
+/// The variables that hold an object.
+using VarSet = SortedSet<const VarDecl *, 1>;
 
 /// Objects from here on stand for a tensor a variable got from outside the
 /// function (a parameter, a field) at the point where it is freed.
@@ -109,72 +115,22 @@ struct Obj {
   const CallExpr *FreedBy = nullptr;
   SourceLocation EndLoc;            ///< Where its scope ended.
   const VarDecl *LastVar = nullptr; ///< The last variable bound to it.
+  /// The variables whose points-to sets hold it (State::Pts, reversed).
+  VarSet HeldBy;
 
   bool operator==(const Obj &O) const {
     return Bits == O.Bits && Region == O.Region && Ret == O.Ret &&
            RetFixable == O.RetFixable && FreedBy == O.FreedBy &&
-           EndLoc == O.EndLoc && LastVar == O.LastVar;
+           EndLoc == O.EndLoc && LastVar == O.LastVar && HeldBy == O.HeldBy;
   }
   bool operator!=(const Obj &O) const { return !(*this == O); }
 };
 
-/// A small map kept sorted by key, iterated in key order like std::map.
-template <typename K, typename V> class SortedMap {
-public:
-  using Entry = std::pair<K, V>;
-
-  Entry *begin() { return Entries.begin(); }
-  Entry *end() { return Entries.end(); }
-  const Entry *begin() const { return Entries.begin(); }
-  const Entry *end() const { return Entries.end(); }
-  bool empty() const { return Entries.empty(); }
-
-  V *find(K Key) {
-    auto It = lowerBound(Key);
-    return It != Entries.end() && It->first == Key ? &It->second : nullptr;
-  }
-  const V *find(K Key) const {
-    return const_cast<SortedMap *>(this)->find(Key);
-  }
-  bool count(K Key) const { return find(Key) != nullptr; }
-  /// Like std::map::insert: the entry for Key, and whether it is new.
-  std::pair<V *, bool> insert(K Key, const V &Value) {
-    auto It = lowerBound(Key);
-    if (It != Entries.end() && It->first == Key)
-      return {&It->second, false};
-    It = Entries.insert(It, {Key, Value});
-    return {&It->second, true};
-  }
-  V &operator[](K Key) { return *insert(Key, V()).first; }
-  bool erase(K Key) {
-    auto It = lowerBound(Key);
-    if (It == Entries.end() || It->first != Key)
-      return false;
-    Entries.erase(It);
-    return true;
-  }
-  /// Erases the entries Pred holds for, keeping the others in order.
-  /// Pred sees the entries in order.
-  template <typename P> void eraseIf(P Pred) {
-    Entry *Out = Entries.begin();
-    for (Entry &E : Entries)
-      if (!Pred(E)) {
-        if (Out != &E)
-          *Out = std::move(E);
-        ++Out;
-      }
-    Entries.erase(Out, Entries.end());
-  }
-  void clear() { Entries.clear(); }
-
-private:
-  Entry *lowerBound(K Key) {
-    return std::lower_bound(
-        Entries.begin(), Entries.end(), Key,
-        [](const Entry &E, K Key) { return E.first < Key; });
-  }
-
-  llvm::SmallVector<Entry, 4> Entries;
+/// A scope region and an object it may own: State::ScopedIn's keys.
+using RegionObj = std::pair<const void *, ObjId>;
+/// No value: PMap as a set.
+struct Unit {
+  bool operator==(Unit) const { return true; }
 };
 
 struct State {
@@ -186,10 +142,95 @@ struct State {
   /// Some object may be neither held by a variable nor being returned:
   /// collect() has work. False only when that is sure.
   bool Dirty = false;
-  SortedMap<ObjId, Obj> Objs;
-  SortedMap<const VarDecl *, ObjSet> Pts;
+  /// Persistent maps (PersistentMap.h): a block's state shares the nodes
+  /// of the states it comes from, so copies and joins cost what differs.
+  PMap<ObjId, Obj> Objs;
+  PMap<const VarDecl *, ObjSet> Pts;
+  /// Holds (R, Id) for every object Id that is Scoped in region R (and
+  /// maybe pairs that no longer are): the objects a scope's end looks at.
+  PMap<RegionObj, Unit> ScopedIn;
+  /// Holds every object that is Owned alone or being returned (and maybe
+  /// some that no longer are): what exitTail() looks at.
+  PMap<ObjId, Unit> MayReport;
+  /// Every object no variable holds (and maybe some that are held or
+  /// gone), unsorted: what collect() looks at.
+  llvm::SmallVector<ObjId, 4> Unheld;
   llvm::SmallVector<const void *, 4> Regions; ///< Open scopes, innermost last.
+
+  /// Points VD at Os, keeping the objects' HeldBy in step.
+  void setPts(const VarDecl *VD, ObjSet Os);
+  /// Forgets VD; whether it had an entry.
+  bool erasePts(const VarDecl *VD);
+  /// Notes that Id may now be Scoped in its Region.
+  void noteScoped(ObjId Id) {
+    const Obj *O = Objs.find(Id);
+    if (O && (O->Bits & Scoped))
+      ScopedIn.set({O->Region, Id}, Unit());
+  }
+  /// Notes that Id may now be reported on the way out; or forgets it when
+  /// it cannot.
+  void noteMayReport(ObjId Id) {
+    const Obj *O = Objs.find(Id);
+    if (O && (O->Bits == Owned || O->Ret))
+      MayReport.set(Id, Unit());
+    else if (MayReport.count(Id))
+      MayReport.erase(Id);
+  }
+  /// The objects that are Scoped in Region, in order.
+  llvm::SmallVector<ObjId, 8> scopedIn(const void *Region);
 };
+
+void State::setPts(const VarDecl *VD, ObjSet Os) {
+  if (const ObjSet *Old = Pts.find(VD)) {
+    for (ObjId Id : *Old)
+      if (!Os.count(Id))
+        if (Obj *O = Objs.findMut(Id)) {
+          O->HeldBy.erase(VD);
+          if (O->HeldBy.empty())
+            Unheld.push_back(Id);
+        }
+    for (ObjId Id : Os)
+      if (!Old->count(Id))
+        if (Obj *O = Objs.findMut(Id))
+          O->HeldBy.insert(VD);
+  } else {
+    for (ObjId Id : Os)
+      if (Obj *O = Objs.findMut(Id))
+        O->HeldBy.insert(VD);
+  }
+  Pts.set(VD, Os);
+}
+
+bool State::erasePts(const VarDecl *VD) {
+  const ObjSet *Old = Pts.find(VD);
+  if (!Old)
+    return false;
+  for (ObjId Id : *Old)
+    if (Obj *O = Objs.findMut(Id)) {
+      O->HeldBy.erase(VD);
+      if (O->HeldBy.empty())
+        Unheld.push_back(Id);
+    }
+  Pts.erase(VD);
+  return true;
+}
+
+llvm::SmallVector<ObjId, 8> State::scopedIn(const void *Region) {
+  llvm::SmallVector<ObjId, 8> Ids, Stale;
+  ScopedIn.forEachFrom({Region, 0}, [&](const RegionObj &K, Unit) {
+    if (K.first != Region)
+      return false;
+    const Obj *O = Objs.find(K.second);
+    if (O && (O->Bits & Scoped) && O->Region == Region)
+      Ids.push_back(K.second);
+    else
+      Stale.push_back(K.second);
+    return true;
+  });
+  for (ObjId Id : Stale)
+    ScopedIn.erase({Region, Id});
+  return Ids;
+}
 
 /// Guard: TS_SCOPE_GUARD()/TS_SCOPE; Manual: ts_scope_begin bound to a local
 /// variable; Function: TS_SCOPED or a ts_run callback; Caller:
@@ -225,10 +266,118 @@ public:
       UsesTsmem = true;
     return true;
   }
+  bool VisitReturnStmt(ReturnStmt *) {
+    ++Jumps;
+    return true;
+  }
+  bool VisitBreakStmt(BreakStmt *) {
+    ++Jumps;
+    return true;
+  }
+  bool VisitContinueStmt(ContinueStmt *) {
+    ++Jumps;
+    return true;
+  }
+  bool VisitGotoStmt(GotoStmt *) {
+    ++Jumps;
+    return true;
+  }
+  bool VisitIndirectGotoStmt(IndirectGotoStmt *) {
+    ++Jumps;
+    return true;
+  }
+  bool VisitDeclStmt(DeclStmt *DS) {
+    Vars += std::distance(DS->decl_begin(), DS->decl_end());
+    return true;
+  }
   CallModels &Models;
   llvm::DenseSet<const VarDecl *> AddrTaken;
   bool UsesTsmem = false;
+  unsigned Jumps = 0, Vars = 0;
 };
+
+/// How many lifetime ends the CFG of Body will have, about: each return,
+/// goto, break or continue ends the variables declared before it in the
+/// blocks it leaves (a goto: as many as are in scope at it and not at its
+/// label). Two walks (labels, then jumps), without recursion.
+uint64_t lifetimeEndsEstimate(const Stmt *Body) {
+  struct Item {
+    const Stmt *S;
+    uint64_t Live;      ///< Variables in scope where S runs.
+    uint64_t BreakBase; ///< Live where a break from S would go.
+    uint64_t ContBase;  ///< Live where a continue from S would go.
+  };
+  auto VarsIn = [](const Stmt *S) -> uint64_t {
+    const auto *DS = dyn_cast_or_null<DeclStmt>(S);
+    return DS ? std::distance(DS->decl_begin(), DS->decl_end()) : 0;
+  };
+  llvm::DenseMap<const LabelStmt *, uint64_t> LabelLive;
+  uint64_t Total = 0;
+  for (bool Labels : {true, false}) {
+    Total = 0;
+    llvm::SmallVector<Item, 64> Stack{{Body, 0, 0, 0}};
+    while (!Stack.empty()) {
+      Item I = Stack.pop_back_val();
+      switch (I.S->getStmtClass()) {
+      case Stmt::LabelStmtClass:
+        if (Labels)
+          LabelLive[cast<LabelStmt>(I.S)] = I.Live;
+        break;
+      case Stmt::GotoStmtClass: {
+        auto It = LabelLive.find(cast<GotoStmt>(I.S)->getLabel()->getStmt());
+        uint64_t To = It == LabelLive.end() ? 0 : It->second;
+        Total += I.Live - std::min(I.Live, To);
+        continue;
+      }
+      case Stmt::ReturnStmtClass:
+      case Stmt::IndirectGotoStmtClass:
+        Total += I.Live;
+        break;
+      case Stmt::BreakStmtClass:
+        Total += I.Live - std::min(I.Live, I.BreakBase);
+        continue;
+      case Stmt::ContinueStmtClass:
+        Total += I.Live - std::min(I.Live, I.ContBase);
+        continue;
+      case Stmt::CompoundStmtClass: {
+        // A declaration is in scope for the statements after it.
+        uint64_t Live = I.Live;
+        for (const Stmt *Kid : cast<CompoundStmt>(I.S)->body()) {
+          if (Kid)
+            Stack.push_back({Kid, Live, I.BreakBase, I.ContBase});
+          Live += VarsIn(Kid);
+        }
+        continue;
+      }
+      case Stmt::ForStmtClass:
+      case Stmt::WhileStmtClass:
+      case Stmt::DoStmtClass:
+      case Stmt::SwitchStmtClass: {
+        // Its own declarations (a for's init, a condition variable) are in
+        // scope in all of it; a break leaves them, a continue does not.
+        uint64_t Live = I.Live;
+        for (const Stmt *Kid : I.S->children())
+          Live += VarsIn(Kid);
+        bool Loop = !isa<SwitchStmt>(I.S);
+        for (const Stmt *Kid : I.S->children())
+          if (Kid)
+            Stack.push_back({Kid, Live, I.Live, Loop ? Live : I.ContBase});
+        continue;
+      }
+      default:
+        break;
+      }
+      uint64_t Live = I.Live;
+      if (isa<IfStmt>(I.S))
+        for (const Stmt *Kid : I.S->children())
+          Live += VarsIn(Kid);
+      for (const Stmt *Kid : I.S->children())
+        if (Kid)
+          Stack.push_back({Kid, Live, I.BreakBase, I.ContBase});
+    }
+  }
+  return Total;
+}
 
 /// A CFG element the transfer function acts on, decoded once per function:
 /// the fixpoint passes over the blocks only walk these.
@@ -267,15 +416,20 @@ struct BlockInfo {
   bool NullOnTrue = false;
   /// Successors by rank in the reverse post-order (~0u: none there).
   llvm::SmallVector<unsigned, 2> Succs;
+  /// The block leaves the function and nothing follows it: its state after
+  /// Ops[Tail] (lifetime ends and scope guards' ends from there on) only
+  /// matters for what it reports (FunctionAnalyzer::exitTail).
+  bool Leaves = false;
+  unsigned Tail = 0;
 };
 
 class FunctionAnalyzer {
 public:
   FunctionAnalyzer(const FunctionDecl *FD, BodyScope Scope,
                    const BodyFacts &Facts, CallModels &Models, ASTContext &Ctx,
-                   Reporter &Report)
+                   Reporter &Report, uint64_t Budget)
       : FD(FD), Scope(Scope), Facts(Facts), Models(Models), Ctx(Ctx),
-        SM(Ctx.getSourceManager()), Report(Report) {}
+        SM(Ctx.getSourceManager()), Report(Report), Budget(Budget) {}
 
   void run();
 
@@ -284,6 +438,7 @@ private:
   State initialState();
   void decode(BlockInfo &BI);
   void transferBlock(const BlockInfo &BI);
+  void exitTail(const BlockInfo &BI);
   void refineEdge(State &E, const BlockInfo &BI);
   static bool join(State &Dst, const State &Src);
 
@@ -347,6 +502,13 @@ private:
   llvm::DenseMap<const void *, RegionInfo> RegionInfos;
   llvm::DenseMap<const VarDecl *, ObjId> ForeignIds;
 
+  /// Where the states' maps come from; declared before any state.
+  PMapClock Clock;
+  PMap<ObjId, Obj>::Context ObjNodes{Clock};
+  PMap<const VarDecl *, ObjSet>::Context PtsNodes{Clock};
+  PMap<RegionObj, Unit>::Context ScopedInNodes{Clock};
+  PMap<ObjId, Unit>::Context MayReportNodes{Clock};
+
   State S;                ///< The state being transferred.
   bool Reporting = false; ///< Only the last pass over the fixpoint reports.
   /// The transfer met something to report (whether Reporting or not).
@@ -354,6 +516,13 @@ private:
   /// A scope key was seen with two kinds or beginnings: which one
   /// RegionInfos holds depends on the order of the transfers.
   bool RegionInfoVaries = false;
+
+  /// The most work the analysis may do on this function, in steps: CFG
+  /// elements, then ops transferred and map nodes made by the dataflow.
+  uint64_t Budget;
+  uint64_t Steps = 0;
+  /// Past the budget: says so (a remark) and gives up on the function.
+  bool overBudget();
 };
 
 //===----------------------------------------------------------------------===//
@@ -561,12 +730,21 @@ void FunctionAnalyzer::allocate(const CallExpr *CE) {
     // The site runs again: what it made before becomes "older".
     Obj P = *Prev;
     S.Objs.erase(Id);
-    auto [OIt, ONew] = S.Objs.insert(Older, P);
-    if (!ONew)
-      OIt->Bits |= P.Bits;
-    for (auto &[VD, Os] : S.Pts)
-      if (Os.erase(Id))
-        Os.insert(Older);
+    if (Obj *OO = S.Objs.findMut(Older)) {
+      OO->Bits |= P.Bits;
+      OO->HeldBy.insert(P.HeldBy);
+    } else {
+      S.Objs.set(Older, P);
+    }
+    for (const VarDecl *VD : P.HeldBy) {
+      ObjSet *Os = S.Pts.findMut(VD);
+      Os->erase(Id);
+      Os->insert(Older);
+    }
+    if (S.Objs.find(Older)->HeldBy.empty())
+      S.Unheld.push_back(Older);
+    S.noteScoped(Older);
+    S.noteMayReport(Older);
   }
   Obj O;
   if (S.Regions.empty()) {
@@ -575,18 +753,22 @@ void FunctionAnalyzer::allocate(const CallExpr *CE) {
     O.Bits = Scoped;
     O.Region = S.Regions.back();
   }
-  S.Objs[Id] = O;
+  S.Objs.set(Id, O);
+  S.Unheld.push_back(Id);
+  S.noteScoped(Id);
+  S.noteMayReport(Id);
   S.Dirty = true;
 }
 
 void FunctionAnalyzer::handOn(const ObjSet &Os) {
   for (ObjId Id : Os) {
-    Obj *O = S.Objs.find(Id);
+    Obj *O = S.Objs.findMut(Id);
     if (!O)
       continue;
     O->Bits = HandedOn;
     O->Ret = nullptr;
     S.Dirty = true;
+    S.noteMayReport(Id);
   }
 }
 
@@ -599,15 +781,13 @@ void FunctionAnalyzer::consume(const ObjSet &Os, const CallExpr *CE,
   if (!Strong) {
     Strong = true;
     for (ObjId Id : Os) {
-      unsigned Holders = 0;
-      for (const auto &[VD, Held] : S.Pts)
-        Holders += Held.count(Id);
-      if (Holders > 1)
+      const Obj *O = S.Objs.find(Id);
+      if (O && O->HeldBy.size() > 1)
         Strong = false;
     }
   }
   for (ObjId Id : Os) {
-    Obj *P = S.Objs.find(Id);
+    Obj *P = S.Objs.findMut(Id);
     if (!P)
       continue;
     Obj &O = *P;
@@ -615,12 +795,13 @@ void FunctionAnalyzer::consume(const ObjSet &Os, const CallExpr *CE,
     O.FreedBy = CE;
     O.Ret = nullptr;
     S.Dirty = true;
+    S.noteMayReport(Id);
   }
 }
 
 void FunctionAnalyzer::escape(const ObjSet &Os) {
   for (ObjId Id : Os) {
-    Obj *P = S.Objs.find(Id);
+    Obj *P = S.Objs.findMut(Id);
     if (!P)
       continue;
     Obj &O = *P;
@@ -628,13 +809,15 @@ void FunctionAnalyzer::escape(const ObjSet &Os) {
         O.Region == S.Regions.back()) {
       // From the current scope to its parent; beyond the function (or at
       // depth 1, manual) it is the caller's business.
-      if (S.Regions.size() >= 2)
+      if (S.Regions.size() >= 2) {
         O.Region = S.Regions[S.Regions.size() - 2];
-      else
+        S.noteScoped(Id);
+      } else
         O.Bits = (O.Bits & ~Scoped) | HandedOn;
     } else if (O.Bits & Owned) {
       O.Bits = (O.Bits & ~Owned) | HandedOn;
     }
+    S.noteMayReport(Id);
   }
 }
 
@@ -642,10 +825,12 @@ void FunctionAnalyzer::registerInScope(const ObjSet &Os) {
   if (S.Regions.empty())
     return;
   for (ObjId Id : Os) {
-    Obj *O = S.Objs.find(Id);
+    Obj *O = S.Objs.findMut(Id);
     if (O && O->Bits == Owned) {
       O->Bits = Scoped;
       O->Region = S.Regions.back();
+      S.noteScoped(Id);
+      S.noteMayReport(Id);
     }
   }
 }
@@ -677,12 +862,12 @@ void FunctionAnalyzer::leaveRegion(const void *Key) {
   if (It == S.Regions.rend())
     return;
   S.Regions.erase(std::next(It).base());
-  for (auto &[Id, O] : S.Objs)
-    if ((O.Bits & Scoped) && O.Region == Key) {
-      O.Bits = (O.Bits & ~Scoped) | HandedOn;
-      O.Ret = nullptr;
-      S.Dirty = true;
-    }
+  for (ObjId Id : S.scopedIn(Key)) {
+    Obj &O = *S.Objs.findMut(Id);
+    O.Bits = (O.Bits & ~Scoped) | HandedOn;
+    O.Ret = nullptr;
+    S.Dirty = true;
+  }
 }
 
 /// Is a ts_scope_begin() call's id kept in a local variable, where
@@ -703,9 +888,8 @@ bool FunctionAnalyzer::isBoundToLocal(const CallExpr *CE) const {
 }
 
 void FunctionAnalyzer::endOneRegion(const void *Key, SourceLocation EndLoc) {
-  for (auto &[Id, O] : S.Objs) {
-    if (!(O.Bits & Scoped) || O.Region != Key)
-      continue;
+  for (ObjId Id : S.scopedIn(Key)) {
+    Obj &O = *S.Objs.findMut(Id);
     if (O.Ret) {
       reportUnescapedReturn(O, Key);
       O.Bits = (O.Bits & ~Scoped) | HandedOn;
@@ -724,19 +908,23 @@ void FunctionAnalyzer::collect(SourceLocation Loc, LeakCause Cause,
   if (!S.Dirty)
     return;
   S.Dirty = false;
-  auto IsHeld = [&](ObjId Id) {
-    for (const auto &[VD, Os] : S.Pts)
-      if (Os.count(Id))
-        return true;
-    return false;
-  };
-  S.Objs.eraseIf([&](const std::pair<ObjId, Obj> &E) {
-    if (E.second.Ret || IsHeld(E.first))
-      return false;
-    if (E.second.Bits == Owned)
-      reportLeak(E.first, E.second, Loc, Cause, Dying);
-    return true;
-  });
+  // The objects no variable holds are among S.Unheld: in order, once.
+  llvm::sort(S.Unheld);
+  S.Unheld.erase(std::unique(S.Unheld.begin(), S.Unheld.end()), S.Unheld.end());
+  llvm::SmallVector<ObjId, 4> Kept;
+  for (ObjId Id : S.Unheld) {
+    const Obj *O = S.Objs.find(Id);
+    if (!O || !O->HeldBy.empty())
+      continue;
+    if (O->Ret) {
+      Kept.push_back(Id);
+      continue;
+    }
+    if (O->Bits == Owned)
+      reportLeak(Id, *O, Loc, Cause, Dying);
+    S.Objs.erase(Id);
+  }
+  S.Unheld = std::move(Kept);
 }
 
 //===----------------------------------------------------------------------===//
@@ -968,8 +1156,10 @@ void FunctionAnalyzer::visitCall(const CallExpr *CE, const CallModel &M) {
         Obj O;
         O.Bits = M.Kind == CallKind::Free ? Freed : Released;
         O.FreedBy = CE;
-        S.Objs[It->second] = O;
-        S.Pts[VD] = {It->second};
+        if (const Obj *Before = S.Objs.find(It->second))
+          O.HeldBy = Before->HeldBy;
+        S.Objs.set(It->second, O);
+        S.setPts(VD, {It->second});
         S.Dirty = true;
       }
       continue;
@@ -1034,8 +1224,9 @@ void FunctionAnalyzer::visitAssign(const Expr *LHS, const Expr *RHS) {
   ObjSet Os = eval(RHS);
   if (VD && isTracked(VD) && isa<DeclRefExpr>(LHS->IgnoreParenImpCasts())) {
     for (ObjId Id : Os)
-      S.Objs[Id].LastVar = VD;
-    S.Pts[VD] = std::move(Os);
+      if (Obj *O = S.Objs.findMut(Id))
+        O->LastVar = VD;
+    S.setPts(VD, std::move(Os));
     S.Dirty = true;
     return;
   }
@@ -1055,8 +1246,9 @@ void FunctionAnalyzer::visitInit(const VarDecl *VD) {
   ObjSet Os = eval(Init);
   if (isTracked(VD)) {
     for (ObjId Id : Os)
-      S.Objs[Id].LastVar = VD;
-    S.Pts[VD] = std::move(Os);
+      if (Obj *O = S.Objs.findMut(Id))
+        O->LastVar = VD;
+    S.setPts(VD, std::move(Os));
     S.Dirty = true;
     return;
   }
@@ -1072,7 +1264,7 @@ void FunctionAnalyzer::visitReturn(const ReturnStmt *RS) {
     return;
   }
   for (ObjId Id : Os) {
-    Obj *P = S.Objs.find(Id);
+    Obj *P = S.Objs.findMut(Id);
     if (!P)
       continue;
     Obj &O = *P;
@@ -1082,11 +1274,12 @@ void FunctionAnalyzer::visitReturn(const ReturnStmt *RS) {
     }
     if (O.Bits & Owned)
       O.Bits = (O.Bits & ~Owned) | HandedOn;
+    S.noteMayReport(Id);
   }
 }
 
 void FunctionAnalyzer::visitLifetimeEnd(const VarDecl *VD, SourceLocation Loc) {
-  if (!S.Pts.erase(VD))
+  if (!S.erasePts(VD))
     return;
   S.Dirty = true;
   collect(Loc, LeakCause::OutOfScope, VD);
@@ -1102,13 +1295,20 @@ void FunctionAnalyzer::functionEnd(const BlockInfo &BI) {
       continue;
     }
     // The caller's scope, or a scope left open: it outlives this call.
-    for (auto &[Id, O] : S.Objs)
-      if ((O.Bits & Scoped) && O.Region == K) {
-        O.Bits = (O.Bits & ~Scoped) | HandedOn;
-        O.Ret = nullptr;
-        S.Dirty = true;
-      }
+    for (ObjId Id : S.scopedIn(K)) {
+      Obj &O = *S.Objs.findMut(Id);
+      O.Bits = (O.Bits & ~Scoped) | HandedOn;
+      O.Ret = nullptr;
+      S.Dirty = true;
+    }
   }
+  S.Pts.forEach([&](const VarDecl *, const ObjSet &Os) {
+    for (ObjId Id : Os)
+      if (Obj *O = S.Objs.findMut(Id)) {
+        O->HeldBy.clear();
+        S.Unheld.push_back(Id);
+      }
+  });
   S.Pts.clear();
   S.Dirty = true;
   collect(EndLoc, LeakCause::Return, nullptr);
@@ -1120,6 +1320,10 @@ void FunctionAnalyzer::functionEnd(const BlockInfo &BI) {
 
 State FunctionAnalyzer::initialState() {
   S = State();
+  S.Objs = PMap<ObjId, Obj>(ObjNodes);
+  S.Pts = PMap<const VarDecl *, ObjSet>(PtsNodes);
+  S.ScopedIn = PMap<RegionObj, Unit>(ScopedInNodes);
+  S.MayReport = PMap<ObjId, Unit>(MayReportNodes);
   S.Reached = true;
   if (Scope == BodyScope::Scoped)
     pushRegion(FD, RegionKind::Function, FD->getLocation());
@@ -1246,15 +1450,106 @@ void FunctionAnalyzer::decode(BlockInfo &BI) {
 }
 
 void FunctionAnalyzer::transferBlock(const BlockInfo &BI) {
+  if (BI.Leaves) {
+    for (unsigned I = 0; I < BI.Tail; ++I)
+      visitOp(BI.Ops[I]);
+    exitTail(BI);
+    return;
+  }
   for (const Op &O : BI.Ops)
     visitOp(O);
   if (BI.EndsFunction)
     functionEnd(BI);
 }
 
+/// What the ops from BI.Tail on and functionEnd() would report, without
+/// changing S: the state is not used after. Each return ends the lifetime
+/// of every variable in scope, and ending each one by one made a function
+/// with N early returns quadratic. Only an object the function owns (a
+/// leak) or returns (an unescaped return) can be reported on the way out,
+/// and the others do not affect them: the tail follows those alone, as
+/// visitLifetimeEnd(), endRegion() and functionEnd() would.
+void FunctionAnalyzer::exitTail(const BlockInfo &BI) {
+  struct Cand {
+    ObjId Id;
+    Obj O;
+    bool Gone = false;
+  };
+  llvm::SmallVector<Cand, 4> R;
+  S.MayReport.forEach([&](ObjId Id, Unit) {
+    const Obj *O = S.Objs.find(Id);
+    if (O && (O->Bits == Owned || O->Ret))
+      R.push_back({Id, *O});
+  });
+  if (R.empty())
+    return;
+  Steps += R.size() * (BI.Ops.size() - BI.Tail + 1);
+  llvm::SmallVector<const void *, 4> Regions = S.Regions;
+  llvm::SmallPtrSet<const VarDecl *, 8> Dead;
+  auto Collect = [&](SourceLocation Loc, LeakCause Cause,
+                     const VarDecl *Dying) {
+    for (Cand &C : R) {
+      if (C.Gone || !C.O.HeldBy.empty() || C.O.Ret)
+        continue;
+      if (C.O.Bits == Owned)
+        reportLeak(C.Id, C.O, Loc, Cause, Dying);
+      C.Gone = true;
+    }
+  };
+  auto EndOne = [&](const void *Key, SourceLocation EndLoc) {
+    for (Cand &C : R) {
+      if (C.Gone || !(C.O.Bits & Scoped) || C.O.Region != Key)
+        continue;
+      if (C.O.Ret) {
+        reportUnescapedReturn(C.O, Key);
+        C.O.Bits = (C.O.Bits & ~Scoped) | HandedOn;
+        C.O.Ret = nullptr;
+        continue;
+      }
+      C.O.Bits = (C.O.Bits & ~Scoped) | Ended;
+      C.O.EndLoc = EndLoc;
+    }
+  };
+  for (unsigned I = BI.Tail; I < BI.Ops.size(); ++I) {
+    const Op &O = BI.Ops[I];
+    if (O.K == Op::LifetimeEnd) {
+      if (Dead.count(O.VD) || !S.Pts.count(O.VD))
+        continue;
+      Dead.insert(O.VD);
+      for (Cand &C : R)
+        C.O.HeldBy.erase(O.VD);
+      Collect(O.Loc, LeakCause::OutOfScope, O.VD);
+      continue;
+    }
+    auto It = llvm::find(llvm::reverse(Regions), O.VD);
+    if (It == Regions.rend())
+      continue;
+    size_t Depth = std::distance(It, Regions.rend()) - 1;
+    while (Regions.size() > Depth)
+      EndOne(Regions.pop_back_val(), O.Loc);
+  }
+  SourceLocation EndLoc = BI.Ret ? BI.Ret->getBeginLoc() : FD->getBodyRBrace();
+  while (!Regions.empty()) {
+    const void *K = Regions.pop_back_val();
+    RegionKind Kind = RegionInfos.lookup(K).Kind;
+    if (Kind == RegionKind::Function || Kind == RegionKind::Guard) {
+      EndOne(K, EndLoc);
+      continue;
+    }
+    for (Cand &C : R)
+      if (!C.Gone && (C.O.Bits & Scoped) && C.O.Region == K) {
+        C.O.Bits = (C.O.Bits & ~Scoped) | HandedOn;
+        C.O.Ret = nullptr;
+      }
+  }
+  for (Cand &C : R)
+    C.O.HeldBy.clear();
+  Collect(EndLoc, LeakCause::Return, nullptr);
+}
+
 /// On the edge where BI's null test holds (the variable is NULL).
 void FunctionAnalyzer::refineEdge(State &E, const BlockInfo &BI) {
-  ObjSet *Os = E.Pts.find(BI.NullTested);
+  const ObjSet *Os = E.Pts.find(BI.NullTested);
   if (!Os)
     return;
   if (Os->size() != 1) {
@@ -1262,19 +1557,24 @@ void FunctionAnalyzer::refineEdge(State &E, const BlockInfo &BI) {
     // one whose call failed (one lost before would have been reported where
     // it was lost): forget those no other variable holds. Marking them
     // unreachable instead reported `t = c ? a() : b(); if (!t) return;`.
-    ObjSet Held = std::move(*Os);
-    Os->clear();
+    ObjSet Held = *Os;
+    E.Pts.set(BI.NullTested, ObjSet());
     for (ObjId Id : Held)
-      if (llvm::none_of(E.Pts,
-                        [&](const auto &VH) { return VH.second.count(Id); }))
-        E.Objs.erase(Id);
+      if (Obj *O = E.Objs.findMut(Id)) {
+        O->HeldBy.erase(BI.NullTested);
+        if (O->HeldBy.empty())
+          E.Objs.erase(Id);
+      }
     return;
   }
   // The only tensor it could hold was never made (the call failed).
   ObjId Id = *Os->begin();
-  E.Objs.erase(Id);
-  for (auto &[V, Held] : E.Pts)
-    Held.erase(Id);
+  if (const Obj *O = E.Objs.find(Id)) {
+    VarSet Holders = O->HeldBy;
+    for (const VarDecl *V : Holders)
+      E.Pts.findMut(V)->erase(Id);
+    E.Objs.erase(Id);
+  }
 }
 
 bool FunctionAnalyzer::join(State &Dst, const State &Src) {
@@ -1287,16 +1587,18 @@ bool FunctionAnalyzer::join(State &Dst, const State &Src) {
   // Only a hint, which Changed need not report: states of the same content
   // are just as clean.
   Dst.Dirty |= Src.Dirty;
-  bool Changed = false;
-  for (const auto &[Id, O] : Src.Objs) {
-    auto [P, New] = Dst.Objs.insert(Id, O);
-    if (New) {
-      if (isForeign(Id))
-        P->Bits |= HandedOn;
-      Changed = true;
-      continue;
-    }
-    Obj &D = *P;
+  // Objects from outside the function, on each side.
+  auto ForeignOf = [](const State &St) {
+    llvm::SmallVector<ObjId, 4> Ids;
+    St.Objs.forEachFrom(ForeignBase, [&](ObjId Id, const Obj &) {
+      Ids.push_back(Id);
+      return true;
+    });
+    return Ids;
+  };
+  llvm::SmallVector<ObjId, 4> DstForeign = ForeignOf(Dst);
+  llvm::SmallVector<ObjId, 4> SrcForeign = ForeignOf(Src);
+  bool Changed = Dst.Objs.unionWith(Src.Objs, [](Obj &D, const Obj &O) {
     Obj Before = D;
     D.Bits |= O.Bits;
     if ((O.Bits & Scoped) && D.Region != O.Region)
@@ -1311,20 +1613,34 @@ bool FunctionAnalyzer::join(State &Dst, const State &Src) {
       D.EndLoc = O.EndLoc;
     if (!D.LastVar)
       D.LastVar = O.LastVar;
-    Changed |= D != Before;
-  }
+    D.HeldBy.insert(O.HeldBy);
+    return D != Before;
+  });
   // A foreign object missing on one side is a tensor that was not freed
   // there: it may be live.
-  for (auto &[Id, O] : Dst.Objs)
-    if (isForeign(Id) && !Src.Objs.count(Id) && !(O.Bits & HandedOn)) {
-      O.Bits |= HandedOn;
-      Changed = true;
+  for (ObjId Id : SrcForeign)
+    if (!llvm::is_contained(DstForeign, Id))
+      Dst.Objs.findMut(Id)->Bits |= HandedOn;
+  for (ObjId Id : DstForeign)
+    if (!llvm::is_contained(SrcForeign, Id)) {
+      Obj *O = Dst.Objs.findMut(Id);
+      if (!(O->Bits & HandedOn)) {
+        O->Bits |= HandedOn;
+        Changed = true;
+      }
     }
-  for (const auto &[VD, Os] : Src.Pts) {
-    ObjSet &DOs = Dst.Pts[VD];
-    size_t Size = DOs.size();
-    DOs.insert(Os);
-    Changed |= DOs.size() != Size;
+  Changed |= Dst.Pts.unionWith(Src.Pts, [](ObjSet &D, const ObjSet &Os) {
+    size_t Size = D.size();
+    D.insert(Os);
+    return D.size() != Size;
+  });
+  Dst.ScopedIn.unionWith(Src.ScopedIn, [](Unit &, Unit) { return false; });
+  Dst.MayReport.unionWith(Src.MayReport, [](Unit &, Unit) { return false; });
+  if (!Src.Unheld.empty()) {
+    Dst.Unheld.append(Src.Unheld.begin(), Src.Unheld.end());
+    llvm::sort(Dst.Unheld);
+    Dst.Unheld.erase(std::unique(Dst.Unheld.begin(), Dst.Unheld.end()),
+                     Dst.Unheld.end());
   }
   size_t Common = 0;
   while (Common < Dst.Regions.size() && Common < Src.Regions.size() &&
@@ -1337,6 +1653,19 @@ bool FunctionAnalyzer::join(State &Dst, const State &Src) {
   return Changed;
 }
 
+bool FunctionAnalyzer::overBudget() {
+  if (Steps + Clock.Made <= Budget)
+    return false;
+  DiagnosticsEngine &Diags = Ctx.getDiagnostics();
+  unsigned ID = Diags.getCustomDiagID(
+      DiagnosticsEngine::Remark,
+      "function '%0' not checked for memory errors: the tsmem analysis "
+      "needs more than its budget of %1 steps here "
+      "(-fplugin-arg-tsmem-analysis-budget=N sets it)");
+  Diags.Report(FD->getLocation(), ID) << FD->getName() << Budget;
+  return true;
+}
+
 void FunctionAnalyzer::run() {
   const Stmt *Body = FD->getBody();
   if (!Body)
@@ -1347,6 +1676,8 @@ void FunctionAnalyzer::run() {
     Scan.TraverseStmt(const_cast<Stmt *>(Body));
     Scanned.UsesTsmem = Scan.UsesTsmem;
     Scanned.AddrTaken = std::move(Scan.AddrTaken);
+    Scanned.Jumps = Scan.Jumps;
+    Scanned.Vars = Scan.Vars;
     F = &Scanned;
   }
   // TSMEM_ANALYZE_ALL=1 analyses functions without any tsmem call too: the
@@ -1355,6 +1686,14 @@ void FunctionAnalyzer::run() {
   if (!F->UsesTsmem && Scope == BodyScope::None && !AnalyzeAll)
     return;
   AddrTaken = &F->AddrTaken;
+  // Clang's CFG would be too big to build (the budget counts its
+  // elements): stop before building it.
+  if (uint64_t(F->Jumps) * F->Vars > Budget) {
+    Steps = lifetimeEndsEstimate(Body);
+    if (overBudget())
+      return;
+    Steps = 0;
+  }
 
   CFG::BuildOptions Opts;
   for (Stmt::StmtClass C :
@@ -1367,6 +1706,13 @@ void FunctionAnalyzer::run() {
   Opts.AddLifetime = true;
   Cfg = CFG::buildCFG(FD, const_cast<Stmt *>(Body), &Ctx, Opts);
   if (!Cfg)
+    return;
+  // The CFG's size is the first charge on the budget: returns and jumps
+  // out of scopes end the lifetime of every variable they leave, so it can
+  // grow as the square of the body's.
+  for (const CFGBlock *B : *Cfg)
+    Steps += B->size() + 1;
+  if (overBudget())
     return;
   if (!Facts.Known)
     Parents = std::make_unique<ParentMap>(const_cast<Stmt *>(Body));
@@ -1415,6 +1761,12 @@ void FunctionAnalyzer::run() {
         T = nullptr;
       BI.Succs.push_back(!T || T == Exit ? ~0u : Rank[T->getBlockID()]);
     }
+    BI.Leaves = BI.EndsFunction &&
+                llvm::all_of(BI.Succs, [](unsigned T) { return T == ~0u; });
+    BI.Tail = BI.Ops.size();
+    while (BI.Tail > 0 && (BI.Ops[BI.Tail - 1].K == Op::LifetimeEnd ||
+                           BI.Ops[BI.Tail - 1].K == Op::Cleanup))
+      --BI.Tail;
   }
 
   std::vector<State> In(Blocks.size());
@@ -1427,13 +1779,20 @@ void FunctionAnalyzer::run() {
   llvm::BitVector Reports(Blocks.size());
   llvm::BitVector Work(Blocks.size());
   Work.set(EntryIdx);
-  unsigned Budget = 64 * Blocks.size() + 256;
+  // The lowest block queued is next; none is below Lowest.
+  int Lowest = EntryIdx;
+  unsigned Rounds = 64 * Blocks.size() + 256;
   State E;
-  for (int Idx = Work.find_first(); Idx != -1; Idx = Work.find_first()) {
-    if (Budget-- == 0)
+  for (int Idx = Work.find_first_in(Lowest, Blocks.size()); Idx != -1;
+       Idx = Work.find_first_in(Lowest, Blocks.size())) {
+    if (Rounds-- == 0)
       return; // Too hard to model: stay quiet.
-    Work.reset(Idx);
     const BlockInfo &BI = Blocks[Idx];
+    Steps += (BI.Leaves ? BI.Tail : BI.Ops.size()) + 1;
+    if (overBudget())
+      return;
+    Work.reset(Idx);
+    Lowest = Idx;
     S = In[Idx];
     WouldReport = false;
     transferBlock(BI);
@@ -1450,8 +1809,10 @@ void FunctionAnalyzer::run() {
       } else {
         Changed = join(In[T], S);
       }
-      if (Changed)
+      if (Changed) {
         Work.set(T);
+        Lowest = std::min<int>(Lowest, T);
+      }
     }
   }
 
@@ -1471,8 +1832,8 @@ void FunctionAnalyzer::run() {
 
 void analyzeFunction(const FunctionDecl *FD, BodyScope Scope,
                      const BodyFacts &Facts, CallModels &Models,
-                     ASTContext &Ctx, Reporter &Report) {
-  FunctionAnalyzer(FD, Scope, Facts, Models, Ctx, Report).run();
+                     ASTContext &Ctx, Reporter &Report, uint64_t Budget) {
+  FunctionAnalyzer(FD, Scope, Facts, Models, Ctx, Report, Budget).run();
 }
 
 } // namespace tsmem

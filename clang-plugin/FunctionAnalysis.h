@@ -45,16 +45,23 @@ struct BodyFacts {
   llvm::DenseSet<const clang::Stmt *> FullExprs;
   /// Compound statements that are the body of a GNU statement expression.
   llvm::SmallPtrSet<const clang::Stmt *, 2> StmtExprBodies;
+  /// Returns, gotos, breaks and continues; and local variables declared.
+  /// Each jump ends the lifetime of the variables it leaves, in the CFG:
+  /// their product bounds what those cost.
+  unsigned Jumps = 0;
+  unsigned Vars = 0;
   /// The effective parent of each ts_scope_begin() call.
   llvm::SmallDenseMap<const clang::CallExpr *, const clang::Stmt *, 4>
       ScopeBeginParents;
 };
 
 /// Analyses FD's body, which runs as Scope says, and reports what it finds.
-/// Functions it cannot model completely are left alone.
+/// Functions it cannot model completely are left alone; one whose analysis
+/// would take more than Budget steps (PluginOptions::AnalysisBudget) too,
+/// with a remark that says so.
 void analyzeFunction(const clang::FunctionDecl *FD, BodyScope Scope,
                      const BodyFacts &Facts, CallModels &Models,
-                     clang::ASTContext &Ctx, Reporter &Report);
+                     clang::ASTContext &Ctx, Reporter &Report, uint64_t Budget);
 
 } // namespace tsmem
 

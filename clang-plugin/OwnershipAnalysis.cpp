@@ -25,6 +25,7 @@
 #include "llvm/ADT/SmallVector.h"
 
 #include <algorithm>
+#include <cstdlib>
 #include <memory>
 #include <vector>
 
@@ -336,6 +337,11 @@ bool BodyWalker::visit(const Item &I) {
       Facts.StmtExprBodies.insert(S);
     pushChildren(S, KidsEff, cast<CompoundStmt>(S)->body());
     return true;
+  case Stmt::BreakStmtClass:
+  case Stmt::ContinueStmtClass:
+  case Stmt::GotoStmtClass:
+    ++Facts.Jumps;
+    break;
   case Stmt::NullStmtClass:
   case Stmt::IfStmtClass:
   case Stmt::ForStmtClass:
@@ -344,10 +350,7 @@ bool BodyWalker::visit(const Item &I) {
   case Stmt::SwitchStmtClass:
   case Stmt::CaseStmtClass:
   case Stmt::DefaultStmtClass:
-  case Stmt::BreakStmtClass:
-  case Stmt::ContinueStmtClass:
   case Stmt::LabelStmtClass:
-  case Stmt::GotoStmtClass:
   case Stmt::ConstantExprClass:
   case Stmt::IntegerLiteralClass:
   case Stmt::FloatingLiteralClass:
@@ -361,6 +364,7 @@ bool BodyWalker::visit(const Item &I) {
   // The commonest kinds without Stmt::children()'s dispatch: the same
   // children in the same order.
   case Stmt::ReturnStmtClass:
+    ++Facts.Jumps;
     push(cast<ReturnStmt>(S)->getRetValue(), S, KidsEff);
     return true;
   case Stmt::ImplicitCastExprClass:
@@ -452,6 +456,7 @@ bool BodyWalker::visit(const Item &I) {
           VD->getQualifierLoc() || !isPlainType(VD->getTypeSourceInfo()) ||
           !hasPlainAttrs(VD))
         return false;
+      ++Facts.Vars;
     }
     break;
   default:
@@ -515,10 +520,11 @@ public:
     Reporter Report(Diags, Ctx.getSourceManager(), Opts);
     if (!Opts.SarifFile.empty())
       Report.setSarif(&Sarif);
-    runOwnershipAnalysis(Ctx, Report);
+    runOwnershipAnalysis(Ctx, Report, analysisBudget(Opts));
   }
 
 private:
+
   CompilerInstance &CI;
   /// A copy: the plugin action that parsed the options does not outlive
   /// CreateASTConsumer.
@@ -527,7 +533,17 @@ private:
 
 } // namespace
 
-void runOwnershipAnalysis(ASTContext &Ctx, Reporter &Report) {
+uint64_t analysisBudget(const PluginOptions &Opts) {
+  if (Opts.AnalysisBudget)
+    return Opts.AnalysisBudget;
+  uint64_t N = 0;
+  if (const char *Env = std::getenv("TSMEM_ANALYSIS_BUDGET"))
+    if (!llvm::StringRef(Env).trim().getAsInteger(10, N) && N)
+      return N;
+  return PluginOptions::DefaultAnalysisBudget;
+}
+
+void runOwnershipAnalysis(ASTContext &Ctx, Reporter &Report, uint64_t Budget) {
   CallModels Models(Ctx);
   FunctionCollector Collect(Ctx.getSourceManager(), Models);
   Collect.TraverseDecl(Ctx.getTranslationUnitDecl());
@@ -542,7 +558,8 @@ void runOwnershipAnalysis(ASTContext &Ctx, Reporter &Report) {
     if (Scope == BodyScope::None && Collect.CallsRun &&
         Collect.MaybeRunTargets.count(FD->getCanonicalDecl()))
       Scope = BodyScope::CallerScope;
-    analyzeFunction(FD, Scope, *Collect.Facts[I], Models, Ctx, Report);
+    analyzeFunction(FD, Scope, *Collect.Facts[I], Models, Ctx, Report,
+                    Budget);
   }
 }
 

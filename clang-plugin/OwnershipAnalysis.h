@@ -17,6 +17,8 @@ class ASTConsumer;
 class CompilerInstance;
 } // namespace clang
 
+#include <cstdint>
+
 namespace tsmem {
 
 std::unique_ptr<clang::ASTConsumer>
@@ -26,8 +28,14 @@ class Reporter;
 
 /// The analysis of every function defined outside system headers in Ctx's
 /// translation unit, findings to Report (the plugin's consumer above, and
-/// clang-tidy's tsmem-* checks, TidyModule.cpp).
-void runOwnershipAnalysis(clang::ASTContext &Ctx, Reporter &Report);
+/// clang-tidy's tsmem-* checks, TidyModule.cpp). A function whose analysis
+/// would take more than Budget steps is skipped with a remark.
+void runOwnershipAnalysis(clang::ASTContext &Ctx, Reporter &Report,
+                          uint64_t Budget);
+
+/// The step budget per function: -fplugin-arg-tsmem-analysis-budget's, else
+/// TSMEM_ANALYSIS_BUDGET's, else PluginOptions::DefaultAnalysisBudget.
+uint64_t analysisBudget(const PluginOptions &Opts);
 
 } // namespace tsmem
 

@@ -119,6 +119,17 @@ protected:
           BadArgs = true;
         continue;
       }
+      if (Arg.consume_front("analysis-budget=")) {
+        if (Arg.getAsInteger(10, Opts.AnalysisBudget) || !Opts.AnalysisBudget) {
+          Diags.Report(Diags.getCustomDiagID(
+              DiagnosticsEngine::Error,
+              "tsmem plugin: -fplugin-arg-tsmem-analysis-budget takes a "
+              "positive number of steps, not '%0'"))
+              << Arg;
+          BadArgs = true;
+        }
+        continue;
+      }
       if (Arg.consume_front("disable=")) {
         llvm::SmallVector<llvm::StringRef, 5> Names;
         Arg.split(Names, ',', /*MaxSplit=*/-1, /*KeepEmpty=*/false);
@@ -146,7 +157,9 @@ protected:
           "arguments are -fplugin-arg-tsmem-disable=CHECK[,CHECK], "
           "-fplugin-arg-tsmem-error=CHECK[,CHECK], "
           "-fplugin-arg-tsmem-no-error=CHECK[,CHECK], "
-          "-fplugin-arg-tsmem-sarif=FILE and -fplugin-arg-tsmem-version; "
+          "-fplugin-arg-tsmem-sarif=FILE, "
+          "-fplugin-arg-tsmem-analysis-budget=N and "
+          "-fplugin-arg-tsmem-version; "
           "CHECK is one of tsmem-unescaped-return, tsmem-use-after-scope, "
           "tsmem-leak, tsmem-use-after-free, tsmem-double-free"))
           << Arg;

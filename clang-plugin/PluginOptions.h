@@ -11,6 +11,7 @@
 #include "llvm/ADT/StringRef.h"
 #include "llvm/ADT/StringSet.h"
 
+#include <cstdint>
 #include <string>
 
 namespace tsmem {
@@ -30,6 +31,12 @@ struct PluginOptions {
   llvm::StringSet<> NoErrorChecks;
   /// -fplugin-arg-tsmem-sarif=FILE: the findings as SARIF 2.1.0 (Sarif.h).
   std::string SarifFile;
+
+  /// -fplugin-arg-tsmem-analysis-budget=N: the most steps the analysis of
+  /// one function may take before it gives up on it with a remark. 0: the
+  /// TSMEM_ANALYSIS_BUDGET environment variable's, or DefaultAnalysisBudget.
+  uint64_t AnalysisBudget = 0;
+  static constexpr uint64_t DefaultAnalysisBudget = 2000000;
 
   bool isEnabled(llvm::StringRef Check) const {
     return !DisabledChecks.contains(Check);

@@ -81,7 +81,7 @@ public:
         Opts.DisabledChecks.insert(AllChecks[I]);
     Reporter Report(Ctx.getDiagnostics(), *Result.SourceManager, Opts);
     Report.setSink(this);
-    runOwnershipAnalysis(Ctx, Report);
+    runOwnershipAnalysis(Ctx, Report, analysisBudget(Opts));
   }
 
   void warning(Check C, SourceLocation Loc, llvm::StringRef Message,

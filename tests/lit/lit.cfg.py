@@ -44,3 +44,8 @@ import shutil
 config.substitutions.append(("%plugin_so", config.plugin))
 if shutil.which("clang-14"):
     config.available_features.add("clang-14")
+
+# %gen_big_function SHAPES N: bench/compile/gen-big-function.py, run by the
+# interpreter that runs lit (it needs nothing but Python).
+import sys
+config.substitutions.append(("%gen_big_function", "%s %s" % (sys.executable, os.path.join(config.tsmem_src_root, "bench", "compile", "gen-big-function.py"))))

@@ -2,7 +2,7 @@
 // valid ones; TS_SCOPE still works (no "needs the tsmem Clang plugin" error
 // at each one), nothing else is said.
 // RUN: not %clang -fsyntax-only %tsmem -Xclang -plugin-arg-tsmem -Xclang bogus %s 2>&1 | FileCheck %s --check-prefix=ARG --implicit-check-not=error: --implicit-check-not=warning:
-// ARG: error: tsmem plugin: unknown argument '-fplugin-arg-tsmem-bogus'; the arguments are -fplugin-arg-tsmem-disable=CHECK[,CHECK], -fplugin-arg-tsmem-error=CHECK[,CHECK], -fplugin-arg-tsmem-no-error=CHECK[,CHECK], -fplugin-arg-tsmem-sarif=FILE and -fplugin-arg-tsmem-version; CHECK is one of tsmem-unescaped-return, tsmem-use-after-scope, tsmem-leak, tsmem-use-after-free, tsmem-double-free
+// ARG: error: tsmem plugin: unknown argument '-fplugin-arg-tsmem-bogus'; the arguments are -fplugin-arg-tsmem-disable=CHECK[,CHECK], -fplugin-arg-tsmem-error=CHECK[,CHECK], -fplugin-arg-tsmem-no-error=CHECK[,CHECK], -fplugin-arg-tsmem-sarif=FILE, -fplugin-arg-tsmem-analysis-budget=N and -fplugin-arg-tsmem-version; CHECK is one of tsmem-unescaped-return, tsmem-use-after-scope, tsmem-leak, tsmem-use-after-free, tsmem-double-free
 // ARG: 1 error generated.
 // RUN: not %clang -fsyntax-only %tsmem -fplugin-arg-tsmem-disable=leak,nonsense %s 2>&1 | FileCheck %s --check-prefix=CHECK --implicit-check-not=error: --implicit-check-not=warning:
 // CHECK: error: tsmem plugin: unknown check 'nonsense' in -fplugin-arg-tsmem-disable; the checks are
