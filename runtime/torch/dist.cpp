@@ -47,6 +47,7 @@ struct Group {
 std::mutex mu;          // init, destroy, and the start of every collective
 Group *group = nullptr; // never destroyed by exit: its threads just stop
 std::atomic<bool> ready{false};
+int joining_rank = -1; // for messages while ts_dist_init runs
 
 // The first line of an exception's message, without c10's backtrace and
 // Gloo's "[file.cc:123] " prefix.
@@ -90,7 +91,7 @@ ts_status report_fault(const char *call, const char *what) noexcept {
                     "out of memory; free tensors you no longer need");
   } catch (const std::exception &e) {
     std::string m = first_line(e.what());
-    int rank = group ? group->rank : -1;
+    int rank = group ? group->rank : joining_rank;
     return ts__fail(TS_ERR_TORCH, call, "%s failed on rank %d: %s; %s", what,
                     rank, m.c_str(), fault_fix(m));
   } catch (...) {
@@ -451,6 +452,7 @@ ts_status tsd_init(const char *call, const tsd_config *cfg) {
                     "the process group is already initialised (rank %d of "
                     "%d); call ts_dist_destroy before joining another",
                     group->rank, group->world);
+  joining_rank = cfg->rank;
   try {
     auto g = std::make_unique<Group>();
     g->rank = cfg->rank;
@@ -460,6 +462,10 @@ ts_status tsd_init(const char *call, const tsd_config *cfg) {
     c10d::TCPStoreOptions so;
     so.port = (uint16_t)cfg->master_port;
     so.numWorkers = (size_t)cfg->world_size;
+    // Clients count themselves in (a Python rank 0 waits for that); a C
+    // rank 0 does not wait for them here: TCPStore would give up silently
+    // after the timeout, and Gloo's connection below would wait a second
+    // timeout for the missing rank. Gloo's wait is the one that reports.
     so.waitWorkers = true;
     so.timeout = g->timeout;
     c10::intrusive_ptr<c10d::Store> base;
@@ -470,6 +476,7 @@ ts_status tsd_init(const char *call, const tsd_config *cfg) {
           "/worker/attempt_" + std::to_string(cfg->restart_count), tcp);
     } else {
       so.isServer = cfg->rank == 0;
+      so.waitWorkers = !so.isServer;
       so.multiTenant = true;
       base = c10::make_intrusive<c10d::TCPStore>(cfg->master_addr, so);
     }

@@ -38,7 +38,7 @@ def python_rank(rank, world):
 
 
 def run(c_rank, py_rank):
-    port = subprocess.run([PROG, "port"], capture_output=True, text=True,
+    port = subprocess.run([os.environ.get("TSMEM_PORT_PROG", PROG), "port"], capture_output=True, text=True,
                           check=True).stdout.strip()
     env = dict(os.environ, WORLD_SIZE="2", MASTER_ADDR="127.0.0.1",
                MASTER_PORT=port)

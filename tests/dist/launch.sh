@@ -19,7 +19,7 @@ while [ $# -gt 0 ]; do
 done
 [ -n "$ranks" ] || ranks=$(seq 0 $((nproc - 1)))
 prog=$1; shift
-port=${MASTER_PORT:-$("$prog" port)}
+port=${MASTER_PORT:-$("${TSMEM_PORT_PROG:-$prog}" port)}
 
 pids=""
 cleanup() {
