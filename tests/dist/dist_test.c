@@ -7,6 +7,7 @@
  *   dist_test port                 print a free TCP port on 127.0.0.1
  *   dist_test collectives          every collective, sync and async, scopes
  *   dist_test train                data-parallel SGD == one process, all ranks equal
+ *   dist_test all                  collectives, then train
  *   dist_test interop              with a Python rank (tests/dist/interop.py)
  *   dist_test sampler N W SEED EPOCH SHUFFLE DROP   indices of every rank
  *   dist_test fault_exit R         rank R exits after init; the others must fail
@@ -515,10 +516,12 @@ int main(int argc, char **argv) {
   world = ts_dist_world_size();
   CHECK(ts_dist_init_env() == TS_ERR_BUSY);
   CHECK(ts_dist_local_rank() >= 0);
-  if (!strcmp(mode, "collectives")) {
+  if (!strcmp(mode, "collectives") || !strcmp(mode, "all")) {
     collectives();
     async_work();
     dp_helpers();
+    if (!strcmp(mode, "all"))
+      train();
   } else if (!strcmp(mode, "train")) {
     train();
   } else if (!strcmp(mode, "interop")) {
