@@ -53,3 +53,7 @@ format:
 
 clean:
 	rm -rf $(BUILD)
+
+# <tsmem/dist.h> (issue 13) compiles against c10d's ProcessGroupGloo.hpp,
+# which includes the Gloo headers.
+DEPS += libgloo-dev:/usr/include/gloo/context.h

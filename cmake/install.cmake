@@ -38,3 +38,6 @@ if(TSMEM_BUILD_PLUGIN)
   install(CODE "execute_process(COMMAND \${CMAKE_COMMAND} -E create_symlink tsmem.so
     \"\$ENV{DESTDIR}\${CMAKE_INSTALL_PREFIX}/${TSMEM_INSTALL_LIBDIR}/tsmem/tsmem-pass.so\")")
 endif()
+
+# <tsmem/dist.h> (issue 13): P/include/tsmem/dist.h, beside tsmem.h's others.
+install(FILES include/tsmem/dist.h DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/tsmem)

@@ -67,7 +67,8 @@ extern "C" {
  * Rank 0 serves the rendezvous store (TCPStore) on master_port unless the
  * program runs under torchrun, whose agent serves it. Returns once every
  * rank has joined, or fails with TS_ERR_TORCH when one has not within the
- * timeout. Already initialised: TS_ERR_BUSY. Missing or bad values: TS_ERR_ARG. */
+ * timeout. Already initialised: TS_ERR_BUSY. Missing or bad values: TS_ERR_ARG.
+ */
 ts_status ts_dist_init(int rank, int world_size, const char *master_addr,
                        int master_port, double timeout_s);
 /* ts_dist_init(-1, 0, NULL, 0, 0): everything from the environment. */

@@ -15,9 +15,9 @@
  * works_mu orders the two: whoever unregisters the handle first owns the
  * wait.
  */
+#include "tsmem/dist.h"
 #include "internal.h"
 #include "torch/dist_core.h"
-#include "tsmem/dist.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -91,7 +91,7 @@ ts_status ts_dist_init(int rank, int world_size, const char *master_addr,
                     "0..%d",
                     c.rank, c.world_size, c.world_size - 1);
   const char *addr_env = getenv("MASTER_ADDR");
-  c.master_addr = master_addr ? master_addr
+  c.master_addr = master_addr             ? master_addr
                   : addr_env && *addr_env ? addr_env
                                           : "127.0.0.1";
   if (master_port > 0 && master_port <= 65535) {
@@ -120,10 +120,10 @@ ts_status ts_dist_init(int rank, int world_size, const char *master_addr,
     }
   }
   const char *agent = getenv("TORCHELASTIC_USE_AGENT_STORE");
-  c.agent_store = agent && strcmp(agent, "True") == 0 && !master_addr &&
-                  master_port <= 0;
-  if (c.agent_store && env_int("TORCHELASTIC_RESTART_COUNT", 0, 1 << 20, &v,
-                               &bad))
+  c.agent_store =
+      agent && strcmp(agent, "True") == 0 && !master_addr && master_port <= 0;
+  if (c.agent_store &&
+      env_int("TORCHELASTIC_RESTART_COUNT", 0, 1 << 20, &v, &bad))
     c.restart_count = (int)v;
   const char *chk = getenv("TSMEM_DIST_CHECK");
   c.check = !(chk && strcmp(chk, "0") == 0);
@@ -367,13 +367,13 @@ static ts_dist_work *start_async(const char *call, tsd_kind kind,
 }
 
 ts_dist_work *ts_dist_all_reduce_async(ts_tensor *t, ts_dist_op op) {
-  return start_async("ts_dist_all_reduce_async", TSD_ALL_REDUCE, t, op, 0,
-                     NULL, __builtin_return_address(0));
+  return start_async("ts_dist_all_reduce_async", TSD_ALL_REDUCE, t, op, 0, NULL,
+                     __builtin_return_address(0));
 }
 
 ts_dist_work *ts_dist_broadcast_async(ts_tensor *t, int root) {
-  return start_async("ts_dist_broadcast_async", TSD_BROADCAST, t, 0, root,
-                     NULL, __builtin_return_address(0));
+  return start_async("ts_dist_broadcast_async", TSD_BROADCAST, t, 0, root, NULL,
+                     __builtin_return_address(0));
 }
 
 ts_dist_work *ts_dist_all_gather_async(const ts_tensor *t, ts_tensor **out) {

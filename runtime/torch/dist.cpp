@@ -10,8 +10,8 @@
 
 #define USE_C10D_GLOO 1 // what Debian's libtorch_cpu was built with
 
-#include "dist_core.h"
 #include "tsmem/dist.h"
+#include "dist_core.h"
 
 #include "core.hpp"
 
@@ -144,9 +144,19 @@ const char *op_name(int64_t op) {
 // ------------------------------------------------------------ signatures
 
 // What every rank must agree on before a collective moves data.
-enum { SIG_MAGIC, SIG_KIND, SIG_OP, SIG_ROOT, SIG_DTYPE, SIG_NDIM,
-       SIG_NUMEL, SIG_HASH, SIG_DIMS, SIG_MAXDIMS = 8,
-       SIG_N = SIG_DIMS + SIG_MAXDIMS };
+enum {
+  SIG_MAGIC,
+  SIG_KIND,
+  SIG_OP,
+  SIG_ROOT,
+  SIG_DTYPE,
+  SIG_NDIM,
+  SIG_NUMEL,
+  SIG_HASH,
+  SIG_DIMS,
+  SIG_MAXDIMS = 8,
+  SIG_N = SIG_DIMS + SIG_MAXDIMS
+};
 constexpr int64_t kMagic = 0x7473646973; // "tsdis"
 
 uint64_t fnv(uint64_t h, int64_t v) {
@@ -210,8 +220,8 @@ std::string describe(const int64_t *v, bool list) {
            std::to_string(v[SIG_NUMEL]) + " elements in all";
   if (v[SIG_DTYPE] < 0)
     return d;
-  d += std::string(" on a ") +
-       c10::toString((at::ScalarType)v[SIG_DTYPE]) + " tensor of shape [";
+  d += std::string(" on a ") + c10::toString((at::ScalarType)v[SIG_DTYPE]) +
+       " tensor of shape [";
   for (int64_t i = 0; i < v[SIG_NDIM]; i++) {
     if (i)
       d += ", ";
@@ -518,11 +528,10 @@ ts_status tsd_init(const char *call, const tsd_config *cfg) {
       if (n >= g->world)
         break;
       if (std::chrono::steady_clock::now() - start > g->timeout)
-        throw std::runtime_error(
-            "timed out in the store-based barrier after " +
-            std::to_string(g->timeout.count()) + " ms with " +
-            std::to_string(n) + " of " + std::to_string(g->world) +
-            " ranks joined");
+        throw std::runtime_error("timed out in the store-based barrier after " +
+                                 std::to_string(g->timeout.count()) +
+                                 " ms with " + std::to_string(n) + " of " +
+                                 std::to_string(g->world) + " ranks joined");
       std::this_thread::sleep_for(ms(10));
     }
     g->pg->setSequenceNumberForGroup();
@@ -641,8 +650,7 @@ void tsd_free(tsd_work *w) {
   delete w;
 }
 
-tsc_tensor *tsd_token(const char *call, void (*on_release)(void *),
-                      void *ctx) {
+tsc_tensor *tsd_token(const char *call, void (*on_release)(void *), void *ctx) {
   return guarded(call, [&] {
     return at::from_blob(
         ctx, {0}, [on_release](void *p) { on_release(p); },
@@ -682,8 +690,7 @@ static ts_status run_buckets(const char *call, tsd_kind kind,
       return not_ready(call);
     Group &g = *group;
     try {
-      if (g.check &&
-          check_sig(call, g, make_list_sig(kind, root, ts)) != TS_OK)
+      if (g.check && check_sig(call, g, make_list_sig(kind, root, ts)) != TS_OK)
         return ts_last_status();
       at::NoGradGuard no_grad;
       for (auto &b : buckets(ts, bucket_bytes)) {

@@ -21,9 +21,9 @@ typedef struct tsd_config {
   const char *master_addr;
   int master_port;
   double timeout_s;
-  bool agent_store;      /* torchrun's agent serves the store */
-  int restart_count;     /* TORCHELASTIC_RESTART_COUNT under torchrun */
-  bool check;            /* signature checks wanted on this rank */
+  bool agent_store;  /* torchrun's agent serves the store */
+  int restart_count; /* TORCHELASTIC_RESTART_COUNT under torchrun */
+  bool check;        /* signature checks wanted on this rank */
 } tsd_config;
 
 ts_status tsd_init(const char *call, const tsd_config *cfg);

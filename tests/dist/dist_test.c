@@ -6,16 +6,15 @@
  *
  *   dist_test port                 print a free TCP port on 127.0.0.1
  *   dist_test collectives          every collective, sync and async, scopes
- *   dist_test train                data-parallel SGD == one process, all ranks equal
- *   dist_test all                  collectives, then train
- *   dist_test interop              with a Python rank (tests/dist/interop.py)
- *   dist_test sampler N W SEED EPOCH SHUFFLE DROP   indices of every rank
- *   dist_test fault_exit R         rank R exits after init; the others must fail
- *   dist_test fault_late R         rank R never reaches the collective
- *   dist_test fault_absent         some rank never starts: init must fail
- *   dist_test fault_shape          mismatched shapes: TS_ERR_SHAPE everywhere
- * Faults expect TSMEM_DIST_TIMEOUT (seconds) small and check the failure
- * comes within it.
+ *   dist_test train                data-parallel SGD == one process, all ranks
+ * equal dist_test all                  collectives, then train dist_test
+ * interop              with a Python rank (tests/dist/interop.py) dist_test
+ * sampler N W SEED EPOCH SHUFFLE DROP   indices of every rank dist_test
+ * fault_exit R         rank R exits after init; the others must fail dist_test
+ * fault_late R         rank R never reaches the collective dist_test
+ * fault_absent         some rank never starts: init must fail dist_test
+ * fault_shape          mismatched shapes: TS_ERR_SHAPE everywhere Faults expect
+ * TSMEM_DIST_TIMEOUT (seconds) small and check the failure comes within it.
  */
 #include <tsmem.h>
 #include <tsmem/dist.h>
@@ -131,7 +130,7 @@ static void collectives(void) {
   ts_tensor *base = ts_arange(0, 6, 1, TS_FLOAT32);
   ts_tensor *tr = ts_transpose(ts_reshape(base, TS_SHAPE(2, 3)), 0, 1);
   CHECK(ts_dist_all_reduce(tr, TS_DIST_SUM) == TS_OK);
-  CHECK(at(tr, 1) == (float)(3 * W)); /* tr[0][1] = base[3] * W */
+  CHECK(at(tr, 1) == (float)(3 * W));   /* tr[0][1] = base[3] * W */
   CHECK(at(base, 3) == (float)(3 * W)); /* written through the view */
 
   /* MEAN of an integer tensor: refused locally, on every rank alike */
@@ -222,8 +221,7 @@ static void async_work(void) {
   CHECK(ts_dist_wait(w1) == TS_ERR_STALE_HANDLE);
   CHECK(ts_dist_test(w2, &done) == TS_ERR_STALE_HANDLE);
   CHECK(ts_dist_wait(NULL) == TS_ERR_NULL);
-  CHECK(ts_dist_wait((ts_dist_work *)(uintptr_t)0x1234) ==
-        TS_ERR_STALE_HANDLE);
+  CHECK(ts_dist_wait((ts_dist_work *)(uintptr_t)0x1234) == TS_ERR_STALE_HANDLE);
   ts_scope_end(s);
   CHECK(ts_memory().live_tensors == live0);
 
@@ -347,13 +345,13 @@ static void train(void) {
     ts_scope_id e = ts_scope_begin();
     int64_t *all = malloc((size_t)n * sizeof *all);
     for (int r = 0; r < world; r++) {
-      ts_tensor *ix = ts_dist_sampler(n, r, world, true, 42, (uint64_t)epoch,
-                                      false);
+      ts_tensor *ix =
+          ts_dist_sampler(n, r, world, true, 42, (uint64_t)epoch, false);
       CHECK(ix && ts_numel(ix) == PER_RANK);
       ts_copy_to_buffer(ix, all + r * PER_RANK, PER_RANK * sizeof *all);
     }
-    ts_tensor *mine = ts_dist_sampler(n, -1, 0, true, 42, (uint64_t)epoch,
-                                      false);
+    ts_tensor *mine =
+        ts_dist_sampler(n, -1, 0, true, 42, (uint64_t)epoch, false);
     int64_t my[PER_RANK];
     ts_copy_to_buffer(mine, my, sizeof my);
     CHECK(memcmp(my, all + rank * PER_RANK, sizeof my) == 0);
