@@ -47,7 +47,10 @@ struct Group {
 std::mutex mu;          // init, destroy, and the start of every collective
 Group *group = nullptr; // never destroyed by exit: its threads just stop
 std::atomic<bool> ready{false};
-int joining_rank = -1; // for messages while ts_dist_init runs
+// Copies of the group's rank, size and timeout for the lock-free readers
+// (tsd_rank, messages, waits), which must not touch a group being deleted.
+std::atomic<int> cur_rank{-1}, cur_world{-1};
+std::atomic<int64_t> cur_timeout_ms{0};
 
 // The first line of an exception's message, without c10's backtrace and
 // Gloo's "[file.cc:123] " prefix.
@@ -91,7 +94,7 @@ ts_status report_fault(const char *call, const char *what) noexcept {
                     "out of memory; free tensors you no longer need");
   } catch (const std::exception &e) {
     std::string m = first_line(e.what());
-    int rank = group ? group->rank : joining_rank;
+    int rank = cur_rank.load();
     return ts__fail(TS_ERR_TORCH, call, "%s failed on rank %d: %s; %s", what,
                     rank, m.c_str(), fault_fix(m));
   } catch (...) {
@@ -404,7 +407,8 @@ ts_status wait_work(const char *call, tsd_work &w) {
       if (w.work) {
         // Gloo's own timeout ends a stuck collective; this bound is a guard
         // in case a transport never reports.
-        ms limit = group ? group->timeout * 2 + ms(5000) : ms(125000);
+        int64_t t = cur_timeout_ms.load();
+        ms limit = ms(t ? t * 2 + 5000 : 125000);
         if (!w.work->wait(limit))
           throw std::runtime_error("work did not finish in time");
       }
@@ -462,7 +466,7 @@ ts_status tsd_init(const char *call, const tsd_config *cfg) {
                     "the process group is already initialised (rank %d of "
                     "%d); call ts_dist_destroy before joining another",
                     group->rank, group->world);
-  joining_rank = cfg->rank;
+  cur_rank.store(cfg->rank); // for messages while joining
   try {
     auto g = std::make_unique<Group>();
     g->rank = cfg->rank;
@@ -541,11 +545,15 @@ ts_status tsd_init(const char *call, const tsd_config *cfg) {
         keys.push_back("tsmem_rank:" + std::to_string(r));
       g->check = g->store->check(keys);
     }
+    cur_world.store(g->world);
+    cur_timeout_ms.store(g->timeout.count());
     group = g.release();
     ready.store(true);
     return TS_OK;
   } catch (...) {
-    return report_fault(call, "joining the process group");
+    ts_status st = report_fault(call, "joining the process group");
+    cur_rank.store(-1);
+    return st;
   }
 }
 
@@ -556,6 +564,8 @@ ts_status tsd_destroy(const char *call) {
   ready.store(false);
   Group *g = group;
   group = nullptr;
+  cur_world.store(-1);
+  cur_timeout_ms.store(0);
   try {
     delete g; // the group's destructor runs what is queued, joins threads
     return TS_OK;
@@ -565,11 +575,9 @@ ts_status tsd_destroy(const char *call) {
 }
 
 bool tsd_ready(void) { return ready.load(); }
-int tsd_rank(void) { return group ? group->rank : -1; }
-int tsd_world_size(void) { return group ? group->world : -1; }
-double tsd_timeout(void) {
-  return group ? (double)group->timeout.count() / 1000.0 : 0.0;
-}
+int tsd_rank(void) { return cur_world.load() > 0 ? cur_rank.load() : -1; }
+int tsd_world_size(void) { return cur_world.load(); }
+double tsd_timeout(void) { return (double)cur_timeout_ms.load() / 1000.0; }
 
 tsd_work *tsd_start(const char *call, tsd_kind kind, const tsc_tensor *t,
                     int op, int root, tsc_tensor **out) {
