@@ -465,6 +465,9 @@ static int fault_peer(int who, bool stall) {
 int main(int argc, char **argv) {
   const char *mode = argc > 1 ? argv[1] : "";
   setvbuf(stderr, NULL, _IONBF, 0);
+  /* A rank outlives no launcher: whatever happens, it ends within 2 min
+   * (torchrun's workers are not under launch.sh's `timeout`). */
+  alarm(120);
   if (!strcmp(mode, "port"))
     return free_port();
   if (!strcmp(mode, "sampler")) {
