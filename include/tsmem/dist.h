@@ -31,8 +31,11 @@
  * TS_ERR_SHAPE (or TS_ERR_DTYPE / TS_ERR_ARG) on every rank, with the shapes
  * named, before any data moves. With a Python rank in the group the
  * signature exchange is off (Python would not take part in it), and a
- * mismatch is only what Gloo notices. TSMEM_DIST_CHECK=0 turns the checks
- * off in all-tsmem groups too (one small all-gather less per collective).
+ * mismatch is only what Gloo notices (Gloo aborts the process on mismatched
+ * sizes, as it does under PyTorch). TSMEM_DIST_CHECK=0 on any rank turns
+ * the checks off for the whole group (one small all-gather, i.e. one round
+ * trip, less per collective; bench/README.md measures it). The checks are
+ * decided once, at ts_dist_init, the same way on every rank.
  *
  * Tensors: CPU tensors of any dtype of ts_dtype for broadcast and gathers;
  * floating and integer dtypes for reductions. In-place collectives write
