@@ -73,3 +73,6 @@ DEPS += ccache:ccache clangd-19:clangd-19 clang-tidy-19:clang-tidy-19 distcc:dis
 # (tests/grammar-fuzz, tests/README.md); ctest runs a short batch.
 grammar-fuzz: build
 	cmake --build $(BUILD) --target grammar-fuzz
+# <tsmem/dist.h> (issue 13) compiles against c10d's ProcessGroupGloo.hpp,
+# which includes the Gloo headers.
+DEPS += libgloo-dev:/usr/include/gloo/context.h

@@ -61,3 +61,5 @@ if(TSMEM_BUILD_PLUGIN AND TARGET tsmem_tidy)
   install(TARGETS tsmem_tidy LIBRARY DESTINATION ${TSMEM_INSTALL_LIBDIR}/tsmem)
 endif()
 install(PROGRAMS tools/tsmem-check tools/tsmem-distcc DESTINATION ${CMAKE_INSTALL_BINDIR})
+# <tsmem/dist.h> (issue 13): P/include/tsmem/dist.h, beside tsmem.h's others.
+install(FILES include/tsmem/dist.h DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/tsmem)
