@@ -27,9 +27,10 @@ struct TsmemPass : PassInfoMixin<TsmemPass> {
       : Source(std::move(Source)) {}
 
   PreservedAnalyses run(Module &M, ModuleAnalysisManager &) {
-    bool Changed = tsmem::lowerScopedFunctions(M);
-    Changed |= tsmem::removeEmptyScopes(M);
-    Changed |= tsmem::recordAllocationSites(M, Source.get());
+    tsmem::RuntimeFunctions Runtime(M);
+    bool Changed = tsmem::lowerScopedFunctions(M, Runtime);
+    Changed |= tsmem::removeEmptyScopes(M, Runtime);
+    Changed |= tsmem::recordAllocationSites(M, Source.get(), Runtime);
     return Changed ? PreservedAnalyses::none() : PreservedAnalyses::all();
   }
   static bool isRequired() { return true; }
