@@ -53,3 +53,13 @@ format:
 
 clean:
 	rm -rf $(BUILD)
+
+# The long differential run of tests/differential (issue 19): 100,000 random
+# scope programs, plugin at -O0 and -O2 against gcc references. ctest runs a
+# short batch (differential/short). Figures: tests/README.md.
+DIFF_PROGRAMS ?= 100000
+.PHONY: differential
+differential: build
+	/usr/bin/python3 tests/differential/run.py --plugin $(CURDIR)/$(BUILD)/lib/tsmem/tsmem.so \
+	  --include $(CURDIR)/include --runtime $(CURDIR)/$(BUILD)/runtime \
+	  --programs $(DIFF_PROGRAMS) --per-file 500 --jobs $(JOBS)
