@@ -26,6 +26,7 @@
 
 #include "llvm/ADT/SmallPtrSet.h"
 #include "llvm/IR/CFG.h"
+#include "llvm/IR/Dominators.h"
 #include "llvm/IR/InstIterator.h"
 #include "llvm/IR/Instructions.h"
 #include "llvm/IR/IntrinsicInst.h"
@@ -129,19 +130,21 @@ bool adjacentInBlock(const Instruction *From, const Instruction *To) {
 class PairFinder {
   const tsmem::RuntimeFunctions &Runtime;
   const TensorFreeSet &Free;
+  const DominatorTree &DT; // removing calls leaves the CFG as it is
   unsigned &Budget;
 
 public:
   PairFinder(const tsmem::RuntimeFunctions &Runtime, const TensorFreeSet &Free,
-             unsigned &Budget)
-      : Runtime(Runtime), Free(Free), Budget(Budget) {}
+             const DominatorTree &DT, unsigned &Budget)
+      : Runtime(Runtime), Free(Free), DT(DT), Budget(Budget) {}
 
   /// Begin's pair, if removing it provably changes nothing.
   std::optional<ScopePair> removable(CallBase &Begin) const {
     ScopePair P;
     P.Begin = &Begin;
-    if (!collectEnds(P) || P.Ends.empty() || !endsOnlyAfterBegin(P) ||
-        !regionIsInert(P))
+    // Cheapest and most often failing first.
+    if (!collectEnds(P) || P.Ends.empty() || !regionIsInert(P) ||
+        !endsOnlyAfterBegin(P))
       return std::nullopt;
     return P;
   }
@@ -203,19 +206,16 @@ private:
     return true;
   }
 
-  /// Visits the instructions reachable from Start (excluded) and from the
-  /// starts of Blocks, not going past any instruction Stop accepts; Visit
+  /// Visits the instructions reachable from Starts (excluded), not going
+  /// past any instruction Stop accepts nor into blocks Enter refuses; Visit
   /// returns false to fail the walk. False also when out of budget.
-  template <typename StopFn, typename VisitFn>
-  bool walk(ArrayRef<Instruction *> Starts, ArrayRef<BasicBlock *> Blocks,
-            StopFn Stop, VisitFn Visit) const {
+  template <typename StopFn, typename VisitFn, typename EnterFn>
+  bool walk(ArrayRef<Instruction *> Starts, StopFn Stop, VisitFn Visit,
+            EnterFn Enter) const {
     SmallVector<std::pair<BasicBlock *, BasicBlock::iterator>, 16> Work;
     SmallPtrSet<BasicBlock *, 32> Seen;
     for (Instruction *I : Starts)
       Work.push_back({I->getParent(), std::next(I->getIterator())});
-    for (BasicBlock *BB : Blocks)
-      if (Seen.insert(BB).second)
-        Work.push_back({BB, BB->begin()});
     while (!Work.empty()) {
       auto [BB, It] = Work.pop_back_val();
       bool Stopped = false;
@@ -233,22 +233,28 @@ private:
       if (Stopped)
         continue;
       for (BasicBlock *Succ : successors(BB))
-        if (Seen.insert(Succ).second)
+        if (Enter(*Succ) && Seen.insert(Succ).second)
           Work.push_back({Succ, Succ->begin()});
     }
     return true;
   }
 
-  /// No end is reached from the function's entry, or from an end, without
-  /// the begin running first: each end ends the latest begin's scope.
+  /// No end is reached from the function's entry (the begin dominates
+  /// it), or from an end, without the begin running first: each end ends
+  /// the latest begin's scope. A path from an end that leaves the blocks
+  /// the begin dominates can only come back through the begin's block, from
+  /// its top, so the walk stays in them.
   bool endsOnlyAfterBegin(const ScopePair &P) const {
+    for (CallBase *End : P.Ends)
+      if (!DT.dominates(P.Begin, End))
+        return false;
     SmallPtrSet<const Instruction *, 8> Ends(P.Ends.begin(), P.Ends.end());
     SmallVector<Instruction *, 4> Starts(P.Ends.begin(), P.Ends.end());
-    BasicBlock *Entry = &P.Begin->getFunction()->getEntryBlock();
+    BasicBlock *Home = P.Begin->getParent();
     return walk(
-        Starts, {Entry},
-        [&](const Instruction &I) { return &I == P.Begin; },
-        [&](const Instruction &I) { return !Ends.contains(&I); });
+        Starts, [&](const Instruction &I) { return &I == P.Begin; },
+        [&](const Instruction &I) { return !Ends.contains(&I); },
+        [&](BasicBlock &BB) { return DT.dominates(Home, &BB); });
   }
 
   /// From the begin to its ends, nothing that can see or change a tensor,
@@ -257,7 +263,7 @@ private:
   bool regionIsInert(const ScopePair &P) const {
     SmallPtrSet<const Instruction *, 8> Ends(P.Ends.begin(), P.Ends.end());
     return walk(
-        {P.Begin}, {}, [&](const Instruction &I) { return Ends.contains(&I); },
+        {P.Begin}, [&](const Instruction &I) { return Ends.contains(&I); },
         [&](const Instruction &I) {
           if (&I == P.Begin)
             return false;
@@ -267,7 +273,8 @@ private:
           if (I.isTerminator() && I.getNumSuccessors() == 0)
             return false; // ret, resume, unreachable
           return true;
-        });
+        },
+        [](BasicBlock &) { return true; });
   }
 };
 
@@ -286,7 +293,8 @@ void removePair(ScopePair &P) {
 bool removeInFunction(Function &F, const tsmem::RuntimeFunctions &Runtime,
                       const TensorFreeSet &Free) {
   unsigned Budget = WalkBudget;
-  PairFinder Finder(Runtime, Free, Budget);
+  DominatorTree DT(F);
+  PairFinder Finder(Runtime, Free, DT, Budget);
   bool Changed = false, Progress = true;
   while (Progress && Budget) {
     Progress = false;
