@@ -131,7 +131,7 @@ FunctionCallee tsmem::getScopeBegin(Module &M, RuntimeFunctions &Runtime) {
 
 FunctionCallee tsmem::getScopeEnd(Module &M, RuntimeFunctions &Runtime) {
   LLVMContext &Ctx = M.getContext();
-  return runtimeFunction(M, Runtime, ScopeEndName,
-                         FunctionType::get(Type::getInt32Ty(Ctx),
-                                           {Type::getInt64Ty(Ctx)}, false));
+  return runtimeFunction(
+      M, Runtime, ScopeEndName,
+      FunctionType::get(Type::getInt32Ty(Ctx), {Type::getInt64Ty(Ctx)}, false));
 }

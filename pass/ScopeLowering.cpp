@@ -80,7 +80,8 @@ Constant *personalityFor(Function &F) {
   bool Cxx = F.getName().starts_with("_Z") || F.mustProgress();
   LLVMContext &Ctx = M.getContext();
   return cast<Constant>(
-      M.getOrInsertFunction(Cxx ? "__gxx_personality_v0" : "__gcc_personality_v0",
+      M.getOrInsertFunction(Cxx ? "__gxx_personality_v0"
+                                : "__gcc_personality_v0",
                             FunctionType::get(Type::getInt32Ty(Ctx), true))
           .getCallee());
 }

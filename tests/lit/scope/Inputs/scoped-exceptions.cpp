@@ -8,7 +8,8 @@
 static int Depth = -1;
 [[gnu::noinline]] static void fail(int x) {
   Depth = ts_scope_depth();
-  if (x > 0) throw std::runtime_error("boom");
+  if (x > 0)
+    throw std::runtime_error("boom");
 }
 
 TS_SCOPED static double scoped(int x) {
