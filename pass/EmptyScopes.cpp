@@ -26,7 +26,6 @@
 
 #include "llvm/ADT/SmallPtrSet.h"
 #include "llvm/IR/CFG.h"
-#include "llvm/IR/Dominators.h"
 #include "llvm/IR/InstIterator.h"
 #include "llvm/IR/Instructions.h"
 #include "llvm/IR/IntrinsicInst.h"
@@ -130,13 +129,12 @@ bool adjacentInBlock(const Instruction *From, const Instruction *To) {
 class PairFinder {
   const tsmem::RuntimeFunctions &Runtime;
   const TensorFreeSet &Free;
-  const DominatorTree &DT; // removing calls leaves the CFG as it is
   unsigned &Budget;
 
 public:
   PairFinder(const tsmem::RuntimeFunctions &Runtime, const TensorFreeSet &Free,
-             const DominatorTree &DT, unsigned &Budget)
-      : Runtime(Runtime), Free(Free), DT(DT), Budget(Budget) {}
+             unsigned &Budget)
+      : Runtime(Runtime), Free(Free), Budget(Budget) {}
 
   /// Begin's pair, if removing it provably changes nothing.
   std::optional<ScopePair> removable(CallBase &Begin) const {
@@ -207,11 +205,10 @@ private:
   }
 
   /// Visits the instructions reachable from Starts (excluded), not going
-  /// past any instruction Stop accepts nor into blocks Enter refuses; Visit
-  /// returns false to fail the walk. False also when out of budget.
-  template <typename StopFn, typename VisitFn, typename EnterFn>
-  bool walk(ArrayRef<Instruction *> Starts, StopFn Stop, VisitFn Visit,
-            EnterFn Enter) const {
+  /// past any instruction Stop accepts; Visit returns false to fail the
+  /// walk. False also when out of budget.
+  template <typename StopFn, typename VisitFn>
+  bool walk(ArrayRef<Instruction *> Starts, StopFn Stop, VisitFn Visit) const {
     SmallVector<std::pair<BasicBlock *, BasicBlock::iterator>, 16> Work;
     SmallPtrSet<BasicBlock *, 32> Seen;
     for (Instruction *I : Starts)
@@ -233,28 +230,45 @@ private:
       if (Stopped)
         continue;
       for (BasicBlock *Succ : successors(BB))
-        if (Enter(*Succ) && Seen.insert(Succ).second)
+        if (Seen.insert(Succ).second)
           Work.push_back({Succ, Succ->begin()});
     }
     return true;
   }
 
-  /// No end is reached from the function's entry (the begin dominates
-  /// it), or from an end, without the begin running first: each end ends
-  /// the latest begin's scope. A path from an end that leaves the blocks
-  /// the begin dominates can only come back through the begin's block, from
-  /// its top, so the walk stays in them.
+  /// Every way to an end comes from the begin with no end of the pair in
+  /// between, and not from the function's entry: each end ends the latest
+  /// begin's scope, once. Walks back from each end to the begin, so it
+  /// costs what the scope's own code does.
   bool endsOnlyAfterBegin(const ScopePair &P) const {
-    for (CallBase *End : P.Ends)
-      if (!DT.dominates(P.Begin, End))
-        return false;
     SmallPtrSet<const Instruction *, 8> Ends(P.Ends.begin(), P.Ends.end());
-    SmallVector<Instruction *, 4> Starts(P.Ends.begin(), P.Ends.end());
-    BasicBlock *Home = P.Begin->getParent();
-    return walk(
-        Starts, [&](const Instruction &I) { return &I == P.Begin; },
-        [&](const Instruction &I) { return !Ends.contains(&I); },
-        [&](BasicBlock &BB) { return DT.dominates(Home, &BB); });
+    SmallVector<std::pair<BasicBlock *, Instruction *>, 16> Work;
+    SmallPtrSet<BasicBlock *, 32> Seen;
+    for (CallBase *End : P.Ends)
+      Work.push_back({End->getParent(), End->getPrevNode()});
+    while (!Work.empty()) {
+      auto [BB, I] = Work.pop_back_val();
+      bool Reached = false;
+      for (; I; I = I->getPrevNode()) {
+        if (Budget == 0)
+          return false;
+        --Budget;
+        if (I == P.Begin) {
+          Reached = true;
+          break;
+        }
+        if (Ends.contains(I))
+          return false;
+      }
+      if (Reached)
+        continue;
+      if (BB->isEntryBlock())
+        return false;
+      for (BasicBlock *Pred : predecessors(BB))
+        if (Seen.insert(Pred).second)
+          Work.push_back({Pred, Pred->getTerminator()});
+    }
+    return true;
   }
 
   /// From the begin to its ends, nothing that can see or change a tensor,
@@ -273,8 +287,7 @@ private:
           if (I.isTerminator() && I.getNumSuccessors() == 0)
             return false; // ret, resume, unreachable
           return true;
-        },
-        [](BasicBlock &) { return true; });
+        });
   }
 };
 
@@ -293,8 +306,7 @@ void removePair(ScopePair &P) {
 bool removeInFunction(Function &F, const tsmem::RuntimeFunctions &Runtime,
                       const TensorFreeSet &Free) {
   unsigned Budget = WalkBudget;
-  DominatorTree DT(F);
-  PairFinder Finder(Runtime, Free, DT, Budget);
+  PairFinder Finder(Runtime, Free, Budget);
   bool Changed = false, Progress = true;
   while (Progress && Budget) {
     Progress = false;
