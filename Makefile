@@ -62,7 +62,7 @@ clean:
 # bindings/node's tests (ctest node/*) need Node.js and npm.
 DEPS += nodejs:node npm:npm
 
-.PHONY: bench-node grammar-fuzz
+.PHONY: bench-node grammar-fuzz differential
 # The Node.js binding's benchmarks (bench/node; npm installs TensorFlow.js).
 bench-node: build
 	cmake --build $(BUILD) --target bench-node
@@ -76,3 +76,11 @@ grammar-fuzz: build
 # <tsmem/dist.h> (issue 13) compiles against c10d's ProcessGroupGloo.hpp,
 # which includes the Gloo headers.
 DEPS += libgloo-dev:/usr/include/gloo/context.h
+# The long differential run of tests/differential (issue 19): 100,000 random
+# scope programs, plugin at -O0 and -O2 against gcc references. ctest runs a
+# short batch (differential/short). Figures: tests/README.md.
+DIFF_PROGRAMS ?= 100000
+differential: build
+	/usr/bin/python3 tests/differential/run.py --plugin $(CURDIR)/$(BUILD)/lib/tsmem/tsmem.so \
+	  --include $(CURDIR)/include --runtime $(CURDIR)/$(BUILD)/runtime \
+	  --programs $(DIFF_PROGRAMS) --per-file 500 --jobs $(JOBS)

@@ -30,6 +30,14 @@ extern "C" {
  * exactly what the shared library exports. */
 #pragma GCC visibility push(default)
 
+/* Every function declared here is marked as tsmem's own: the tsmem pass acts
+ * on these declarations only, never on a name alone (a file without this
+ * header may have its own ts_add). */
+#if defined(__clang__)
+#pragma clang attribute push(__attribute__((annotate("tsmem.runtime"))),    \
+                             apply_to = function)
+#endif
+
 /* ---------------------------------------------------------------- types -- */
 
 /* A tensor handle. Never a pointer to memory: a handle that was freed,
@@ -507,6 +515,9 @@ __attribute__((used)) inline ts_status ts_scope_end(ts_scope_id id) {
 }
 #endif
 
+#if defined(__clang__)
+#pragma clang attribute pop
+#endif
 #pragma GCC visibility pop
 
 #ifdef __cplusplus

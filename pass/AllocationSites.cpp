@@ -18,6 +18,9 @@
 // carries a stamp bit that tells the runtime to give that argument the same
 // site (which is exactly the site it would have had).
 //
+// Only tsmem's own functions count (RuntimeFunctions): a file without
+// tsmem.h may have a ts_add of its own.
+//
 // Lines come from the front end (SourceSites.h) when clang runs the pass,
 // else from the calls' debug locations (opt on IR built with -g); calls
 // with neither are left alone.
@@ -183,7 +186,7 @@ std::vector<Site> sitesOf(const Function &F, ArrayRef<CallInst *> Calls,
     if (It != Source->end() && It->second.Calls.size() == Calls.size() &&
         llvm::all_of(llvm::zip(It->second.Calls, Calls), [](auto Pair) {
           return std::get<0>(Pair).Callee ==
-                 tsmem::calleeName(*std::get<1>(Pair));
+                 std::get<1>(Pair)->getCalledFunction()->getName();
         })) {
       for (auto [Out, In] : llvm::zip(Sites, It->second.Calls))
         Out = {In.File, It->second.Name, In.Line};
@@ -222,14 +225,15 @@ uint64_t stampFlags(const CallInst &Call, ArrayRef<bool> Stamped,
 
 /// Whether Call's tensor goes only into a twin whose site stamps it: a call
 /// an earlier run of the pass left without a site of its own.
-bool isStampedByTwin(const CallInst &Call) {
+bool isStampedByTwin(const CallInst &Call,
+                     const tsmem::RuntimeFunctions &Runtime) {
   if (!Call.hasOneUse())
     return false;
   const Use &U = *Call.use_begin();
   const auto *Twin = dyn_cast<CallInst>(U.getUser());
   const Function *Callee = Twin ? Twin->getCalledFunction() : nullptr;
   if (!Callee || !Twin->isArgOperand(&U) || U.getOperandNo() >= SiteStampBits ||
-      !tsmem::isSiteTwinName(Callee->getName()))
+      !Runtime.contains(Callee) || !tsmem::isSiteTwinName(Callee->getName()))
     return false;
   const auto *Site =
       dyn_cast<ConstantInt>(Twin->getArgOperand(Twin->arg_size() - 1));
@@ -269,10 +273,12 @@ SmallVector<bool, 16> stampedCalls(ArrayRef<CallInst *> Calls,
 class TwinCalls {
   Module &M;
   LLVMContext &Ctx;
+  tsmem::RuntimeFunctions &Runtime;
   DenseMap<const Function *, FunctionCallee> Twins;
 
 public:
-  explicit TwinCalls(Module &M) : M(M), Ctx(M.getContext()) {}
+  TwinCalls(Module &M, tsmem::RuntimeFunctions &Runtime)
+      : M(M), Ctx(M.getContext()), Runtime(Runtime) {}
 
   void replace(CallInst &Call, uint64_t Site) {
     SmallVector<Value *, 8> Args(Call.args());
@@ -296,8 +302,11 @@ private:
       SmallVector<Type *, 8> Params(Ty->params());
       Params.push_back(Type::getInt64Ty(Ctx));
       Twin = M.getOrInsertFunction(
-          tsmem::siteTwinName(tsmem::calleeName(Call)),
+          tsmem::siteTwinName(Call.getCalledFunction()->getName()),
           FunctionType::get(Ty->getReturnType(), Params, /*isVarArg=*/false));
+      // Known as tsmem's, so that a second run recognises it.
+      if (auto *F = dyn_cast<Function>(Twin.getCallee()))
+        Runtime.add(F);
     }
     return Twin;
   }
@@ -305,19 +314,20 @@ private:
 
 } // namespace
 
-bool tsmem::recordAllocationSites(Module &M, const SourceSites *Source) {
+bool tsmem::recordAllocationSites(Module &M, const SourceSites *Source,
+                                  RuntimeFunctions &Runtime) {
   // Only functions that call an owned function, found from its users.
   OwnedFunctions Owned;
   SmallPtrSet<const Function *, 32> Callers;
   for (Function &F : M)
-    if (isOwnedFunction(F.getName())) {
+    if (Runtime.contains(&F) && isOwnedFunction(F.getName())) {
       Owned[&F] = ownedTensorParams(F.getName());
       for (User *U : F.users())
         if (auto *Call = dyn_cast<CallInst>(U))
           Callers.insert(Call->getFunction());
     }
   SitesTable Table(M);
-  TwinCalls Twins(M);
+  TwinCalls Twins(M, Runtime);
   bool Changed = false;
   for (Function &F : M) {
     if (!Callers.contains(&F))
@@ -326,7 +336,7 @@ bool tsmem::recordAllocationSites(Module &M, const SourceSites *Source) {
     for (Instruction &I : instructions(F))
       if (auto *Call = dyn_cast<CallInst>(&I);
           Call && Owned.count(Call->getCalledFunction()) &&
-          !isStampedByTwin(*Call))
+          !isStampedByTwin(*Call, Runtime))
         Calls.push_back(Call);
     SmallVector<uint64_t, 16> Sites;
     for (const Site &S : sitesOf(F, Calls, Source))

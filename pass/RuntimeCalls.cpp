@@ -8,6 +8,7 @@
 
 #include "llvm/ADT/StringMap.h"
 #include "llvm/ADT/StringSet.h"
+#include "llvm/IR/Constants.h"
 #include "llvm/IR/InstrTypes.h"
 #include "llvm/IR/Module.h"
 
@@ -36,7 +37,59 @@ const StringSet<> &tensorFreeFunctions() {
   return Names;
 }
 
+/// The string an annotation entry points to, or "" if it is not one.
+StringRef annotationString(const Constant *C) {
+  auto *GV = dyn_cast<GlobalVariable>(C->stripPointerCasts());
+  if (!GV || !GV->hasInitializer())
+    return "";
+  auto *Data = dyn_cast<ConstantDataSequential>(GV->getInitializer());
+  if (!Data || !Data->isCString())
+    return "";
+  return Data->getAsCString();
+}
+
 } // namespace
+
+SmallPtrSet<Function *, 16> tsmem::annotatedFunctions(Module &M,
+                                                      StringRef Annotation) {
+  SmallPtrSet<Function *, 16> Result;
+  GlobalVariable *Annotations = M.getNamedGlobal("llvm.global.annotations");
+  if (!Annotations || !Annotations->hasInitializer())
+    return Result;
+  auto *Entries = dyn_cast<ConstantArray>(Annotations->getInitializer());
+  if (!Entries)
+    return Result;
+  for (const Use &U : Entries->operands()) {
+    auto *Entry = dyn_cast<ConstantStruct>(U.get());
+    if (!Entry || Entry->getNumOperands() < 2 ||
+        annotationString(Entry->getOperand(1)) != Annotation)
+      continue;
+    if (auto *F = dyn_cast<Function>(Entry->getOperand(0)->stripPointerCasts()))
+      Result.insert(F);
+  }
+  return Result;
+}
+
+tsmem::RuntimeFunctions::RuntimeFunctions(Module &M)
+    : Functions(annotatedFunctions(M, RuntimeAnnotation)) {
+  for (Function &F : M)
+    if (F.hasFnAttribute(RuntimeAnnotation))
+      Functions.insert(&F);
+}
+
+bool tsmem::RuntimeFunctions::contains(const Function *F) const {
+  return F && Functions.contains(F);
+}
+
+StringRef tsmem::RuntimeFunctions::calleeName(const CallBase &Call) const {
+  const Function *F = Call.getCalledFunction();
+  return contains(F) ? F->getName() : "";
+}
+
+void tsmem::RuntimeFunctions::add(Function *F) {
+  F->addFnAttr(RuntimeAnnotation);
+  Functions.insert(F);
+}
 
 bool tsmem::isOwnedFunction(StringRef Name) {
   return ownedFunctions().contains(Name);
@@ -60,19 +113,29 @@ bool tsmem::isSiteTwinName(StringRef Name) {
          isOwnedFunction(("ts_" + Name.drop_front(4).drop_back(3)).str());
 }
 
-StringRef tsmem::calleeName(const CallBase &Call) {
-  if (const Function *F = Call.getCalledFunction())
-    return F->getName();
-  return "";
+namespace {
+
+/// Name's declaration, added if missing, and known as tsmem's: only a
+/// translation unit that includes tsmem.h (TS_SCOPED) gets here.
+FunctionCallee runtimeFunction(Module &M, tsmem::RuntimeFunctions &Runtime,
+                               StringRef Name, FunctionType *Ty) {
+  FunctionCallee Callee = M.getOrInsertFunction(Name, Ty);
+  if (auto *F = dyn_cast<Function>(Callee.getCallee()))
+    Runtime.add(F);
+  return Callee;
 }
 
-FunctionCallee tsmem::getScopeBegin(Module &M) {
-  return M.getOrInsertFunction(ScopeBeginName,
-                               Type::getInt64Ty(M.getContext()));
+} // namespace
+
+FunctionCallee tsmem::getScopeBegin(Module &M, RuntimeFunctions &Runtime) {
+  return runtimeFunction(
+      M, Runtime, ScopeBeginName,
+      FunctionType::get(Type::getInt64Ty(M.getContext()), false));
 }
 
-FunctionCallee tsmem::getScopeEnd(Module &M) {
+FunctionCallee tsmem::getScopeEnd(Module &M, RuntimeFunctions &Runtime) {
   LLVMContext &Ctx = M.getContext();
-  return M.getOrInsertFunction(ScopeEndName, Type::getInt32Ty(Ctx),
-                               Type::getInt64Ty(Ctx));
+  return runtimeFunction(
+      M, Runtime, ScopeEndName,
+      FunctionType::get(Type::getInt32Ty(Ctx), {Type::getInt64Ty(Ctx)}, false));
 }

@@ -2,7 +2,9 @@
 //
 // One module pass, `tsmem`, in three steps, each in its own file:
 //  1. ScopeLowering.cpp: TS_SCOPED functions become scopes;
-//  2. EmptyScopes.cpp: scopes that provably register nothing are dropped;
+//  2. EmptyScopes.cpp: scope pairs that provably change nothing are dropped
+//     (not with TSMEM_KEEP_EMPTY_SCOPES set in the environment, for
+//     measuring what that is worth);
 //  3. AllocationSites.cpp: each tensor-making call is told its file:line.
 // It is required (it runs at -O0 and on optnone functions: dropping it would
 // change what the program frees) and is added at the start of every
@@ -16,6 +18,8 @@
 #include "llvm/Passes/PassBuilder.h"
 #include "llvm/Passes/PassPlugin.h"
 
+#include <cstdlib>
+
 using namespace llvm;
 
 namespace {
@@ -27,9 +31,12 @@ struct TsmemPass : PassInfoMixin<TsmemPass> {
       : Source(std::move(Source)) {}
 
   PreservedAnalyses run(Module &M, ModuleAnalysisManager &) {
-    bool Changed = tsmem::lowerScopedFunctions(M);
-    Changed |= tsmem::removeEmptyScopes(M);
-    Changed |= tsmem::recordAllocationSites(M, Source.get());
+    tsmem::RuntimeFunctions Runtime(M);
+    bool Changed = tsmem::lowerScopedFunctions(M, Runtime);
+    // For measuring what the removal is worth (bench/README.md).
+    if (!std::getenv("TSMEM_KEEP_EMPTY_SCOPES"))
+      Changed |= tsmem::removeEmptyScopes(M, Runtime);
+    Changed |= tsmem::recordAllocationSites(M, Source.get(), Runtime);
     return Changed ? PreservedAnalyses::none() : PreservedAnalyses::all();
   }
   static bool isRequired() { return true; }

@@ -15,8 +15,9 @@
   { ptr, ptr, ptr, i32, ptr } { ptr @otherAnnotation, ptr @.other, ptr @.file, i32 3, ptr null }
 ], section "llvm.metadata"
 
-declare ptr @make()
-declare i64 @use(ptr)
+; nounwind: unwinding is tested in scoped-unwind.ll.
+declare ptr @make() nounwind
+declare i64 @use(ptr) nounwind
 
 ; CHECK-LABEL: define i64 @twoReturns(i1 %c)
 ; CHECK-NEXT: entry:

@@ -12,6 +12,18 @@
 ; CHECK-DAG: @llvm.global_ctors = appending global [1 x { i32, ptr, ptr }] [{ i32, ptr, ptr } { i32 65535, ptr @tsmem.register_sites, ptr null }]
 ; CHECK-DAG: @llvm.global_dtors = appending global [1 x { i32, ptr, ptr }] [{ i32, ptr, ptr } { i32 65535, ptr @tsmem.unregister_sites, ptr null }]
 
+; tsmem.h marks its functions "tsmem.runtime"; @user_make is not tsmem's.
+@.rt = private unnamed_addr constant [14 x i8] c"tsmem.runtime\00", section "llvm.metadata"
+@.file = private unnamed_addr constant [5 x i8] c"a.ll\00", section "llvm.metadata"
+@llvm.global.annotations = appending global [6 x { ptr, ptr, ptr, i32, ptr }] [
+  { ptr, ptr, ptr, i32, ptr } { ptr @ts_scope_begin, ptr @.rt, ptr @.file, i32 1, ptr null },
+  { ptr, ptr, ptr, i32, ptr } { ptr @ts_scope_end, ptr @.rt, ptr @.file, i32 2, ptr null },
+  { ptr, ptr, ptr, i32, ptr } { ptr @ts_zeros, ptr @.rt, ptr @.file, i32 3, ptr null },
+  { ptr, ptr, ptr, i32, ptr } { ptr @ts_pool_acquire, ptr @.rt, ptr @.file, i32 4, ptr null },
+  { ptr, ptr, ptr, i32, ptr } { ptr @ts_numel, ptr @.rt, ptr @.file, i32 5, ptr null },
+  { ptr, ptr, ptr, i32, ptr } { ptr @ts_relu, ptr @.rt, ptr @.file, i32 6, ptr null }
+], section "llvm.metadata"
+
 declare i64 @ts_scope_begin()
 declare i32 @ts_scope_end(i64)
 declare ptr @ts_zeros(ptr, i32, i32)

@@ -67,6 +67,7 @@ int exits(int N) {
     if (use(0))
       break;
     TS_SCOPE {
+      before(); // an unknown call keeps the scope (EmptyScopes.cpp)
       if (I == 2)
         goto out;
       switch (I) {
