@@ -11,7 +11,7 @@ export CXX := clang++-19
 DEPS := clang-19:clang-19 llvm-19-dev:llvm-config-19 libclang-19-dev:/usr/lib/llvm-19/lib/cmake/clang/ClangConfig.cmake \
         llvm-19-tools:FileCheck-19 libclang-rt-19-dev:/usr/lib/llvm-19/lib/clang/19/lib/linux/libclang_rt.asan-x86_64.a \
         libtorch-dev:/usr/include/ATen/ATen.h python3-torch:/usr/lib/python3/dist-packages/torch/__init__.py python3-matplotlib:/usr/lib/python3/dist-packages/matplotlib/__init__.py \
-        cmake:cmake pkg-config:pkg-config g++:g++ ninja-build:ninja file:file dpkg-dev:dpkg-shlibdeps
+        cmake:cmake pkg-config:pkg-config gcc:gcc g++:g++ ninja-build:ninja file:file dpkg-dev:dpkg-shlibdeps
 
 .PHONY: all deps build test test-packaging demo bench fuzz install clean format
 
