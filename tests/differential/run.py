@@ -5,7 +5,7 @@ built with gcc, and compares what they print.
 
 Usage: run.py --plugin tsmem.so --include DIR --runtime DIR
               [--programs N] [--per-file K] [--seed S] [--jobs J]
-              [--corpus DIR] [--work DIR] [--cond-tensors]
+              [--corpus DIR] [--work DIR] [--no-cond-tensors]
 
 Programs are generated K to a file (one compile covers K programs); files
 are built and run J at a time. The corpus directory's *.plugin.c files
@@ -100,7 +100,10 @@ def main():
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--corpus", default=os.path.join(HERE, "corpus"))
     ap.add_argument("--work")
-    ap.add_argument("--cond-tensors", action="store_true")
+    # Tensors made in scoped loops' conditions and increments: on since
+    # each iteration's scope covers them (SPEC section 4).
+    ap.add_argument("--no-cond-tensors", dest="cond_tensors",
+                    action="store_false")
     args = ap.parse_args()
     work = args.work or tempfile.mkdtemp(prefix="tsmem-differential-")
     os.makedirs(work, exist_ok=True)
