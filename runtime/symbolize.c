@@ -79,7 +79,12 @@ char *ts__symbolize(const void *ret, char *buf, size_t n) {
   char fn[512], loc[1024];
   if (run_addr2line(path, at, fn, sizeof fn, loc, sizeof loc) &&
       strcmp(fn, "??") != 0) {
-    if (strncmp(loc, "??", 2) != 0)
+    /* addr2line says "??:0" or "file:?" where it knows no line. */
+    size_t len = strlen(loc);
+    int has_line = strncmp(loc, "??", 2) != 0 && len > 2 &&
+                   strcmp(loc + len - 2, ":?") != 0 &&
+                   strcmp(loc + len - 2, ":0") != 0;
+    if (has_line)
       snprintf(buf, n, "%s at %s (%s)", fn, loc, bin);
     else
       snprintf(buf, n, "%s (%s)", fn, bin);

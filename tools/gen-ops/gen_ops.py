@@ -399,6 +399,12 @@ extern "C" {
 #endif
 
 #pragma GCC visibility push(default)
+/* tsmem's own declarations, as in tsmem.h: the pass acts on calls to these
+ * only (allocation sites), never on a name alone. */
+#if defined(__clang__)
+#pragma clang attribute push(__attribute__((annotate("tsmem.runtime"))), \
+                             apply_to = function)
+#endif
 
 /* None for an optional int, bool, dtype, float or Scalar (any NaN is None
  * for the last two). */
@@ -410,6 +416,9 @@ extern "C" {
 """
 
 HEADER_END = """
+#if defined(__clang__)
+#pragma clang attribute pop
+#endif
 #pragma GCC visibility pop
 
 #ifdef __cplusplus
