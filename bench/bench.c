@@ -14,6 +14,7 @@
  */
 #define _GNU_SOURCE
 #include "mlp.h"
+#include "timing.h"
 
 #include <tsmem.h>
 
@@ -29,22 +30,6 @@
  * compilers) does not count, only the work itself and its cache misses.
  * libtorch runs on this thread too (1 intra-op thread, CPU autograd runs
  * on the caller's thread). */
-static double now_ns(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-  return ts.tv_sec * 1e9 + ts.tv_nsec;
-}
-
-static int cmp_double(const void *a, const void *b) {
-  double x = *(const double *)a, y = *(const double *)b;
-  return (x > y) - (x < y);
-}
-
-static double median(double *v, int n) {
-  qsort(v, (size_t)n, sizeof *v, cmp_double);
-  return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
-
 /* Keeps a value alive for the optimiser: it cannot drop what computed it. */
 #define KEEP(p) __asm__ volatile("" : : "r"(p) : "memory")
 
@@ -441,8 +426,8 @@ mlp:
     printf("     page faults per step: tsmem %.2f, libtorch C++ %.2f "
            "(tsmem's caching allocator %s, %zu KiB cached)\n",
            (double)ts_faults / (double)ts_steps,
-           (double)aten_faults / (double)aten_steps,
-           as.enabled ? "on" : "off", as.cached_bytes / 1024);
+           (double)aten_faults / (double)aten_steps, as.enabled ? "on" : "off",
+           as.cached_bytes / 1024);
   }
   q = ratio_of(vs_at, rounds);
   report("4. MLP step, tsmem C API (scope per step) vs libtorch C++", ts_us,

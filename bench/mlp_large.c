@@ -11,6 +11,7 @@
  */
 #define _GNU_SOURCE
 #include "mlp.h"
+#include "timing.h"
 
 #include <tsmem.h>
 
@@ -31,26 +32,10 @@ static const int64_t shapes[6][2] = {{IN, H}, {H, 0}, {H, H},
                                      {H, 0},  {H, C}, {C, 0}};
 static ts_tensor *X, *Y, *P[6];
 
-static double now_ns(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-  return ts.tv_sec * 1e9 + ts.tv_nsec;
-}
-
 static long minor_faults(void) {
   struct rusage ru;
   getrusage(RUSAGE_SELF, &ru);
   return ru.ru_minflt;
-}
-
-static int cmp_double(const void *a, const void *b) {
-  double x = *(const double *)a, y = *(const double *)b;
-  return (x > y) - (x < y);
-}
-
-static double median(double *v, int n) {
-  qsort(v, (size_t)n, sizeof *v, cmp_double);
-  return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
 static void ts_step(void) {
