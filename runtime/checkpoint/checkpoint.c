@@ -254,21 +254,28 @@ static ts_status ck_save(ck_args *a, ts_checkpoint_format fmt) {
   return st;
 }
 
-ts_status ts_tensors_save(const char *path, const char *const *names,
-                          ts_tensor *const *tensors, size_t n,
-                          ts_checkpoint_format fmt) {
-  ck_args a = {.call = "ts_tensors_save",
+ts_status ck_save_named(const ck_who *who, const char *path,
+                        const char *const *names, ts_tensor *const *tensors,
+                        size_t n, ts_checkpoint_format fmt) {
+  ck_args a = {.call = who->call,
                .path = path,
                .names = names,
                .tensors = tensors,
                .n = n,
-               .what = "the tensors",
-               .plural = true};
+               .what = who->what,
+               .plural = who->plural};
   ts_status st = ck_save(&a, fmt);
   ck_args_end(&a);
   if (st == TS_OK)
     ts__ok();
   return st;
+}
+
+ts_status ts_tensors_save(const char *path, const char *const *names,
+                          ts_tensor *const *tensors, size_t n,
+                          ts_checkpoint_format fmt) {
+  static const ck_who who = {"ts_tensors_save", "the tensors", true};
+  return ck_save_named(&who, path, names, tensors, n, fmt);
 }
 
 /* ----------------------------------------------------------------- load -- */
@@ -395,18 +402,25 @@ static ts_status ck_load(ck_args *a) {
   return st;
 }
 
-ts_status ts_tensors_load(const char *path, const char *const *names,
-                          ts_tensor *const *tensors, size_t n) {
-  ck_args a = {.call = "ts_tensors_load",
+ts_status ck_load_named(const ck_who *who, const char *path,
+                        const char *const *names, ts_tensor *const *tensors,
+                        size_t n) {
+  ck_args a = {.call = who->call,
                .path = path,
                .names = names,
                .tensors = tensors,
                .n = n,
-               .what = "the tensors",
-               .plural = true};
+               .what = who->what,
+               .plural = who->plural};
   ts_status st = ck_load(&a);
   ck_args_end(&a);
   if (st == TS_OK)
     ts__ok();
   return st;
+}
+
+ts_status ts_tensors_load(const char *path, const char *const *names,
+                          ts_tensor *const *tensors, size_t n) {
+  static const ck_who who = {"ts_tensors_load", "the tensors", true};
+  return ck_load_named(&who, path, names, tensors, n);
 }

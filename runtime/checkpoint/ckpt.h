@@ -4,6 +4,7 @@
  * checkpoint.c     the public calls: arguments, the strict match, the copy
  * torch.c          torch.save's zip archive and the state_dict pickle in it
  * safetensors.c    safetensors files and the strict JSON parser they need
+ * store.c          ts_store_save, ts_store_load: the store as arrays
  * arena.c          one allocation list per call, freed at once (no leaks on
  *                  any error path), and the error helper
  *
@@ -88,5 +89,19 @@ ts_status ck_safetensors_write(const char *call, const char *path, FILE *out,
 /* The bytes of e->impl, row-major, in a malloc'd buffer (NULL when
  * nbytes is 0): TS_OK, or an error reported under call. */
 ts_status ck_fetch(const char *call, const ck_entry *e, void **buf);
+
+/* The public calls' bodies, for any caller: who names the call in messages
+ * and what it loads into ("the store", "the tensors"; plural for verbs). */
+typedef struct ck_who {
+  const char *call;
+  const char *what;
+  bool plural;
+} ck_who;
+ts_status ck_save_named(const ck_who *who, const char *path,
+                        const char *const *names, ts_tensor *const *tensors,
+                        size_t n, ts_checkpoint_format fmt);
+ts_status ck_load_named(const ck_who *who, const char *path,
+                        const char *const *names, ts_tensor *const *tensors,
+                        size_t n);
 
 #endif /* TSMEM_RUNTIME_CHECKPOINT_CKPT_H */
