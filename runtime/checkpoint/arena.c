@@ -139,6 +139,10 @@ const char *ck_shape_str(const int64_t *shape, int ndim, char *buf,
 }
 
 bool ck_utf8_valid(const uint8_t *s, size_t n) {
+  return ck_utf8_error(s, n) == SIZE_MAX;
+}
+
+size_t ck_utf8_error(const uint8_t *s, size_t n) {
   size_t i = 0;
   while (i < n) {
     uint8_t c = s[i];
@@ -158,21 +162,21 @@ bool ck_utf8_valid(const uint8_t *s, size_t n) {
       len = 4;
       cp = c & 0x07;
     } else {
-      return false;
+      return i;
     }
     if (n - i < (size_t)len)
-      return false;
+      return i;
     for (int k = 1; k < len; k++) {
       if ((s[i + k] & 0xC0) != 0x80)
-        return false;
+        return i;
       cp = (cp << 6) | (s[i + k] & 0x3F);
     }
     if ((len == 3 && (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF))) ||
         (len == 4 && (cp < 0x10000 || cp > 0x10FFFF)))
-      return false;
+      return i;
     i += (size_t)len;
   }
-  return true;
+  return SIZE_MAX;
 }
 
 ts_status ck_read_file(ck_file *f, uint8_t **data, size_t *size) {

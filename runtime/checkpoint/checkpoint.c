@@ -299,10 +299,11 @@ static ts_status ck_match(ck_args *a, ck_file *f) {
     size_t j = ck_find(f->v, order, f->n, want->name);
     if (j == SIZE_MAX)
       return ck_fail(f, TS_ERR_ARG,
-                     "has no key '%.200s', which %s has (file: %zu keys, %s: "
+                     "has no key '%.200s', which %s %s (file: %zu keys, %s: "
                      "%zu); load a checkpoint saved from the same model, or "
                      "rename the key",
-                     want->name, w, f->n, w + 4, a->n);
+                     want->name, w, a->plural ? "have" : "has", f->n, w + 4,
+                     a->n);
     const ck_entry *got = &f->v[j];
     used[j] = true;
     if (got->dtype != want->dtype)

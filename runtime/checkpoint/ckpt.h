@@ -71,6 +71,8 @@ const char *ck_shape_str(const int64_t *shape, int ndim, char *buf,
                          size_t size);
 /* Well-formed UTF-8 (no overlongs, surrogates or code points > U+10FFFF). */
 bool ck_utf8_valid(const uint8_t *s, size_t n);
+/* The offset of the first byte that is not well-formed UTF-8; SIZE_MAX. */
+size_t ck_utf8_error(const uint8_t *s, size_t n);
 
 /* Whole-file read: a malloc'd buffer the arena owns. */
 ts_status ck_read_file(ck_file *f, uint8_t **data, size_t *size);

@@ -447,7 +447,9 @@ static jval *j_value(jparser *jp, int depth) {
 static jval *j_parse(ck_file *f, const uint8_t *p, size_t n, ts_status *st) {
   jparser jp = {f, p, n, 0, TS_OK};
   jval *v = NULL;
-  if (!ck_utf8_valid(p, n)) {
+  size_t bad = ck_utf8_error(p, n);
+  if (bad != SIZE_MAX) {
+    jp.at = bad;
     j_fail(&jp, "bytes that are not UTF-8");
   } else if (n == 0 || p[0] != '{') {
     j_fail(&jp, "no '{' at the start");
