@@ -3,7 +3,8 @@
  *
  * The archive (libtorch's PyTorchStreamWriter/Reader, torch/checkpoint_zip)
  * holds <archive>/data.pkl, a pickle of the state_dict, <archive>/data/<key>
- * for each storage's raw little-endian bytes, and <archive>/version.
+ * for each storage's raw little-endian bytes, <archive>/version and (as
+ * PyTorch >= 2.0 writes it) <archive>/byteorder, "little".
  *
  * data.pkl, as torch.save(model.state_dict()) writes it (protocol 2):
  *
@@ -1029,6 +1030,25 @@ ts_status ck_torch_read(ck_file *f) {
     st = zip_check_crc(f, &dir, "data.pkl", NULL, pkl, pkl_size);
   if (st != TS_OK)
     goto out;
+  if (tsc_zip_reader_has(z, "byteorder")) {
+    void *bo;
+    size_t bo_size;
+    st = tsc_zip_reader_read(z, "byteorder", &bo, &bo_size, why);
+    if (st != TS_OK) {
+      st = zip_fail(f, st, why);
+      goto out;
+    }
+    bool little = bo_size == 6 && memcmp(bo, "little", 6) == 0;
+    free(bo);
+    if (!little) {
+      st = ck_fail(f, TS_ERR_ARG,
+                   "was saved on a big-endian machine (its byteorder record "
+                   "is not \"little\"), which tsmem does not convert; load "
+                   "and save it again with torch.save on a little-endian "
+                   "machine");
+      goto out;
+    }
+  }
   pk_machine m = {.f = f, .p = pkl, .n = pkl_size};
   pk_val *root = pk_run(&m);
   if (!root) {
@@ -1213,6 +1233,9 @@ ts_status ck_torch_write(const char *call, const char *path, FILE *out,
   }
   st = tsc_zip_writer_add(w, "data.pkl", pb.p, pb.n, why);
   free(pb.p);
+  /* What torch.save writes since PyTorch 2.0; older readers ignore it. */
+  if (st == TS_OK)
+    st = tsc_zip_writer_add(w, "byteorder", "little", 6, why);
   for (size_t i = 0; i < n && st == TS_OK; i++) {
     void *bytes;
     st = ck_fetch(call, &v[i], &bytes);
