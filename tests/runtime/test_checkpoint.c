@@ -531,6 +531,50 @@ TEST(mutated_pickles) {
     free(data[k]);
 }
 
+/* A byteorder record other than "little" (PyTorch >= 2.0 on a big-endian
+ * machine) is refused; "little" loads. */
+TEST(byteorder_record) {
+  tsc_zip_reader *r;
+  char why[256];
+  CHECK_EQ(tsc_zip_reader_open(at("py_mix.pt"), &r, why), TS_OK);
+  void *rec[MIX_N + 1] = {0};
+  size_t size[MIX_N + 1] = {0};
+  CHECK_EQ(tsc_zip_reader_read(r, "data.pkl", &rec[MIX_N], &size[MIX_N], why),
+           TS_OK);
+  for (int k = 0; k < MIX_N; k++) {
+    char name[16];
+    snprintf(name, sizeof name, "data/%d", k);
+    CHECK_EQ(tsc_zip_reader_read(r, name, &rec[k], &size[k], why), TS_OK);
+  }
+  tsc_zip_reader_close(r);
+  static const char *const orders[2] = {"big", "little"};
+  for (int b = 0; b < 2; b++) {
+    FILE *f = fopen(at("order.pt"), "wb");
+    tsc_zip_writer *w = f ? tsc_zip_writer_new(f, why) : NULL;
+    CHECK(w != NULL);
+    if (!w)
+      break;
+    CHECK_EQ(tsc_zip_writer_add(w, "data.pkl", rec[MIX_N], size[MIX_N], why),
+             TS_OK);
+    CHECK_EQ(
+        tsc_zip_writer_add(w, "byteorder", orders[b], strlen(orders[b]), why),
+        TS_OK);
+    for (int k = 0; k < MIX_N; k++) {
+      char name[16];
+      snprintf(name, sizeof name, "data/%d", k);
+      CHECK_EQ(tsc_zip_writer_add(w, name, rec[k], size[k], why), TS_OK);
+    }
+    CHECK_EQ(tsc_zip_writer_finish(w, why), TS_OK);
+    fclose(f);
+    if (b == 0)
+      bad("order.pt", TS_ERR_ARG, NULL, "big-endian");
+    else
+      load_mix_ok("order.pt");
+  }
+  for (int k = 0; k <= MIX_N; k++)
+    free(rec[k]);
+}
+
 int main(void) {
   snprintf(dir, sizeof dir, "/tmp/tsmem-ckpt-XXXXXX");
   if (!mkdtemp(dir)) {
@@ -551,7 +595,8 @@ int main(void) {
                                      T(all_or_nothing),
                                      T(bad_arguments),
                                      T(mutated_safetensors),
-                                     T(mutated_pickles)};
+                                     T(mutated_pickles),
+                                     T(byteorder_record)};
   int failed = check_run(tests, sizeof tests / sizeof tests[0]);
   /* Python reads what C wrote. */
   if (python("check") != 0) {
