@@ -55,6 +55,7 @@
 #define TSMEM_CHECKPOINT_H
 
 #include <tsmem.h>
+#include <tsmem/nn.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -70,6 +71,22 @@ typedef enum ts_checkpoint_format {
   TS_CHECKPOINT_TORCH,
   TS_CHECKPOINT_SAFETENSORS
 } ts_checkpoint_format;
+
+/* Saves the store's parameters and buffers, in its order, as a state_dict:
+ * torch.load(path) gives an OrderedDict whose keys are the store's names
+ * (model.load_state_dict(torch.load(path)) for the same model in PyTorch).
+ * A save that fails leaves an existing file at path as it was. */
+ts_status ts_store_save(const ts_store *s, const char *path,
+                        ts_checkpoint_format fmt);
+
+/* Loads a state_dict (torch.save(model.state_dict(), path), or
+ * safetensors; the format sniffed from the file) into the store's tensors,
+ * in place. Strict and all-or-nothing: every key of the store must be in the
+ * file with the same dtype and shape and the file may have no other key;
+ * otherwise an error naming the file and the key, and the store is left
+ * exactly as it was. Parameters are written outside autograd; their
+ * gradients and the optimizers' state are untouched. */
+ts_status ts_store_load(ts_store *s, const char *path);
 
 /* Saves n named tensors (any dtype of the enum, any shape, views included:
  * their values are written in row-major order) to path in format fmt, in

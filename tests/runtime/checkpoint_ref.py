@@ -146,6 +146,12 @@ def check_c_files(d):
     m = model()
     m.load_state_dict(torch.load(os.path.join(d, "c_model.pt")))
     same_dict(m.state_dict(), torch.load(os.path.join(d, "py_model.pt")), "c_model.pt")
+    # The same through ts_store_save, both formats.
+    m = model()
+    m.load_state_dict(torch.load(os.path.join(d, "c_store.pt")))
+    same_dict(m.state_dict(), torch.load(os.path.join(d, "py_model.pt")), "c_store.pt")
+    st, meta, n = st_load(os.path.join(d, "c_store.safetensors"))
+    same_dict(st, torch.load(os.path.join(d, "py_model.pt")), "c_store.safetensors")
 
 
 def model():

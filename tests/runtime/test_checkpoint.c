@@ -12,6 +12,7 @@
 #include "check.h"
 
 #include <tsmem/checkpoint.h>
+#include <tsmem/nn.h>
 
 #include <stdlib.h>
 #include <string.h>
@@ -575,6 +576,114 @@ TEST(byteorder_record) {
     free(rec[k]);
 }
 
+/* ---------------------------------------------------------------- store -- */
+
+/* The model of checkpoint_ref.py's model(): its parameters and buffers. */
+static ts_store *model_store(void) {
+  ts_store *s = ts_store_new();
+  CHECK(s != NULL);
+  CHECK(ts_store_param(s, "0.weight", TS_SHAPE(2, 1, 3, 3), TS_FLOAT32));
+  CHECK(ts_store_param(s, "0.bias", TS_SHAPE(2), TS_FLOAT32));
+  CHECK(ts_store_param(s, "1.weight", TS_SHAPE(2), TS_FLOAT32));
+  CHECK(ts_store_param(s, "1.bias", TS_SHAPE(2), TS_FLOAT32));
+  CHECK(ts_store_buffer(s, "1.running_mean", TS_SHAPE(2), TS_FLOAT32));
+  CHECK(ts_store_buffer(s, "1.running_var", TS_SHAPE(2), TS_FLOAT32));
+  CHECK(ts_store_buffer(s, "1.num_batches_tracked", NULL, 0, TS_INT64));
+  CHECK(ts_store_param(s, "3.weight", TS_SHAPE(3, 8), TS_FLOAT32));
+  CHECK(ts_store_param(s, "3.bias", TS_SHAPE(3), TS_FLOAT32));
+  return s;
+}
+
+/* Every value of a store, in order. */
+static snap store_snap(const ts_store *s) {
+  snap r = {{0}, 0};
+  for (size_t i = 0; i < ts_store_count(s); i++) {
+    ts_tensor *t = ts_store_at(s, i);
+    size_t nb = ts_nbytes(t);
+    CHECK(r.n + nb <= sizeof r.bytes);
+    if (r.n + nb > sizeof r.bytes)
+      break;
+    CHECK_EQ(ts_copy_to_buffer(t, r.bytes + r.n, nb), TS_OK);
+    r.n += nb;
+  }
+  return r;
+}
+
+TEST(store_round_trips) {
+  ts_store *s = model_store();
+  ts_memory_stats before = ts_memory();
+  CHECK_EQ(ts_store_load(s, at("py_model.pt")), TS_OK);
+  CHECK_EQ(ts_item(ts_store_find(s, "1.num_batches_tracked")), 7);
+  CHECK_EQ(ts_store_save(s, at("c_store.pt"), TS_CHECKPOINT_TORCH), TS_OK);
+  CHECK_EQ(
+      ts_store_save(s, at("c_store.safetensors"), TS_CHECKPOINT_SAFETENSORS),
+      TS_OK);
+  snap loaded = store_snap(s);
+  /* Both files back into a fresh store: the same values. */
+  ts_store *t = model_store();
+  CHECK_EQ(ts_store_load(t, at("c_store.pt")), TS_OK);
+  snap a = store_snap(t);
+  CHECK(snap_eq(&loaded, &a));
+  ts_store_free(t);
+  t = model_store();
+  CHECK_EQ(ts_store_load(t, at("c_store.safetensors")), TS_OK);
+  snap b = store_snap(t);
+  CHECK(snap_eq(&loaded, &b));
+  ts_store_free(t);
+  CHECK_EQ(ts_memory().live_tensors, before.live_tensors);
+  ts_store_free(s);
+}
+
+/* The catalogue through the store: its message, and nothing changed. */
+TEST(store_bad_checkpoints) {
+  ts_store *s = model_store();
+  CHECK_EQ(ts_store_load(s, at("py_model.pt")), TS_OK);
+  snap before = store_snap(s);
+  ts_memory_stats mem = ts_memory();
+  static const struct {
+    const char *file;
+    ts_status st;
+    const char *words;
+  } cases[] = {
+      {"py_mix.pt", TS_ERR_ARG, "has no key '0.weight', which the store has"},
+      {"py_mix.safetensors", TS_ERR_ARG, "has no key '0.weight'"},
+      {"model_bad_shape.pt", TS_ERR_SHAPE,
+       "'3.weight' of shape [3, 4], but "
+       "the store holds it with shape "
+       "[3, 8]"},
+      {"model_bad_dtype.pt", TS_ERR_DTYPE,
+       "'1.num_batches_tracked' as "
+       "int32, but the store holds it as "
+       "int64"},
+      {"model_extra.pt", TS_ERR_ARG,
+       "'4.weight', which the store does not "
+       "have"},
+      {"model_missing.pt", TS_ERR_ARG, "no key '3.bias'"},
+      {"cut_half.pt", TS_ERR_ARG, "truncated or corrupt"},
+      {"magic.pt", TS_ERR_ARG, "neither a torch.save"},
+      {"no_such_file.pt", TS_ERR_ARG, "cannot be opened"},
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+    ts_status st = ts_store_load(s, at(cases[i].file));
+    const char *msg = ts_last_error();
+    if (st != cases[i].st || strstr(msg, "ts_store_load: ") != msg ||
+        !strstr(msg, at(cases[i].file)) || !strstr(msg, cases[i].words) ||
+        !strstr(msg, "the store is unchanged")) {
+      fprintf(stderr, "  %s: status %d (want %d): %s\n", cases[i].file, st,
+              cases[i].st, msg);
+      check_failures++;
+    }
+    snap after = store_snap(s);
+    CHECK(snap_eq(&before, &after));
+    CHECK_EQ(ts_memory().live_tensors, mem.live_tensors);
+  }
+  CHECK_EQ(ts_store_save(NULL, at("x.pt"), TS_CHECKPOINT_TORCH), TS_ERR_NULL);
+  CHECK_ERROR(TS_ERR_NULL, "ts_store_save");
+  CHECK_EQ(ts_store_load(NULL, at("py_model.pt")), TS_ERR_NULL);
+  CHECK_ERROR(TS_ERR_NULL, "ts_store_load");
+  ts_store_free(s);
+}
+
 int main(void) {
   snprintf(dir, sizeof dir, "/tmp/tsmem-ckpt-XXXXXX");
   if (!mkdtemp(dir)) {
@@ -596,7 +705,9 @@ int main(void) {
                                      T(bad_arguments),
                                      T(mutated_safetensors),
                                      T(mutated_pickles),
-                                     T(byteorder_record)};
+                                     T(byteorder_record),
+                                     T(store_round_trips),
+                                     T(store_bad_checkpoints)};
   int failed = check_run(tests, sizeof tests / sizeof tests[0]);
   /* Python reads what C wrote. */
   if (python("check") != 0) {
