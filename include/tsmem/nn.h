@@ -94,7 +94,12 @@ ts_status ts_store_set_requires_grad(ts_store *s, const char *prefix,
 
 /* Gradient mode of this thread (torch.no_grad / torch.set_grad_enabled):
  * with it off, operations record no graph (evaluation loops, in-place
- * updates of parameters). Returns the previous mode. */
+ * updates of parameters). Returns the previous mode. To overwrite a
+ * parameter's values (a checkpoint, weights from elsewhere), copy with it
+ * off, as libtorch refuses in-place changes of a leaf that requires grad:
+ *   bool was = ts_set_grad_enabled(false);
+ *   ts_copy_(param, src, false);
+ *   ts_set_grad_enabled(was); */
 bool ts_set_grad_enabled(bool enabled);
 bool ts_is_grad_enabled(void);
 

@@ -504,6 +504,15 @@ TEST(bad_layers_and_bad_inits_leave_the_store_unchanged) {
   // tsmem: ignore use-after-free (on purpose: a stale handle)
   CHECK(ts_nn_linear_forward(&fc, dead) == NULL);
   CHECK_ERROR(TS_ERR_STALE_HANDLE, "ts_nn_linear_forward");
+  /* Foreign handles: an input, and a layer field, that never were tensors. */
+  int not_a_tensor = 0;
+  CHECK(ts_nn_linear_forward(&fc, (ts_tensor *)&not_a_tensor) == NULL);
+  CHECK_ERROR(TS_ERR_STALE_HANDLE, "ts_nn_linear_forward");
+  ts_nn_linear forged = fc;
+  forged.bias = (ts_tensor *)&not_a_tensor;
+  CHECK(ts_nn_linear_forward(&forged, x) == NULL);
+  CHECK_ERROR(TS_ERR_STALE_HANDLE, "ts_nn_linear_forward");
+  CHECK(strstr(ts_last_error(), "bias") != NULL);
   /* Duplicate names: nothing registered, the struct untouched. */
   size_t n = ts_store_count(s), live = ts_memory().live_tensors;
   ts_nn_linear fc2 = fc;
