@@ -16,6 +16,7 @@
 struct ck_block {
   ck_block *next;
   void *adopted;
+  void (*free_fn)(void *);
   max_align_t data[];
 };
 
@@ -27,29 +28,34 @@ void *ck_alloc(ck_arena *a, size_t n) {
     return NULL;
   b->next = a->head;
   b->adopted = NULL;
+  b->free_fn = NULL;
   a->head = b;
   return b->data;
 }
 
-bool ck_adopt(ck_arena *a, void *p) {
+bool ck_adopt_with(ck_arena *a, void *p, void (*free_fn)(void *)) {
   if (!p)
     return true;
   ck_block *b = malloc(sizeof(ck_block));
   if (!b) {
-    free(p);
+    free_fn(p);
     return false;
   }
   b->next = a->head;
   b->adopted = p;
+  b->free_fn = free_fn;
   a->head = b;
   return true;
 }
+
+bool ck_adopt(ck_arena *a, void *p) { return ck_adopt_with(a, p, free); }
 
 void ck_arena_free(ck_arena *a) {
   ck_block *b = a->head;
   while (b) {
     ck_block *next = b->next;
-    free(b->adopted);
+    if (b->adopted)
+      b->free_fn(b->adopted);
     free(b);
     b = next;
   }

@@ -32,6 +32,8 @@ void *ck_alloc(ck_arena *a, size_t n);
 /* The arena frees p (from malloc) with the rest; on OOM p is freed now and
  * false is returned. */
 bool ck_adopt(ck_arena *a, void *p);
+/* The same with another function to free p. */
+bool ck_adopt_with(ck_arena *a, void *p, void (*free_fn)(void *));
 void ck_arena_free(ck_arena *a);
 
 /* One tensor of a file, or to be written. */
