@@ -5,6 +5,7 @@
  * the end of the call, whatever path it takes: an error anywhere cannot
  * leak.
  */
+#include "../torch/checkpoint_zip.h"
 #include "ckpt.h"
 
 #include <errno.h>
@@ -215,9 +216,14 @@ ts_status ck_read_file(ck_file *f, uint8_t **data, size_t *size) {
   return st;
 }
 
-ts_status ck_fetch(const char *call, const ck_entry *e, void **buf) {
-  *buf = NULL;
+ts_status ck_fetch(const char *call, const ck_entry *e, const void **data,
+                   void **owned) {
+  *data = NULL;
+  *owned = NULL;
   if (e->nbytes == 0)
+    return TS_OK;
+  *data = tsc_contiguous_data(e->impl);
+  if (*data)
     return TS_OK;
   void *p = malloc(e->nbytes);
   if (!p)
@@ -230,6 +236,7 @@ ts_status ck_fetch(const char *call, const ck_entry *e, void **buf) {
     free(p);
     return st;
   }
-  *buf = p;
+  *data = p;
+  *owned = p;
   return TS_OK;
 }

@@ -1256,8 +1256,9 @@ ts_status ck_torch_write(const char *call, const char *path, FILE *out,
   if (st == TS_OK)
     st = tsc_zip_writer_add(w, "byteorder", "little", 6, why);
   for (size_t i = 0; i < n && st == TS_OK; i++) {
-    void *bytes;
-    st = ck_fetch(call, &v[i], &bytes);
+    const void *bytes;
+    void *owned;
+    st = ck_fetch(call, &v[i], &bytes, &owned);
     if (st != TS_OK) {
       tsc_zip_writer_abort(w);
       return st;
@@ -1265,7 +1266,7 @@ ts_status ck_torch_write(const char *call, const char *path, FILE *out,
     char rec[40];
     snprintf(rec, sizeof rec, "data/%zu", i);
     st = tsc_zip_writer_add(w, rec, bytes, v[i].nbytes, why);
-    free(bytes);
+    free(owned);
   }
   if (st != TS_OK) {
     tsc_zip_writer_abort(w);

@@ -166,6 +166,17 @@ ts_status tsc_zip_reader_read_blob(tsc_zip_reader *r, const char *name,
 
 void tsc_zip_blob_free(void *blob) { delete static_cast<tsc_zip_blob *>(blob); }
 
+const void *tsc_contiguous_data(const tsc_tensor *t) {
+  try {
+    tsc::Borrowed b(t);
+    if (b->numel() == 0 || !b->is_contiguous() || !b->is_cpu())
+      return nullptr;
+    return b->data_ptr();
+  } catch (...) {
+    return nullptr;
+  }
+}
+
 ts_status tsc_copy_from_buffer(const char *call, tsc_tensor *t,
                                const void *src) {
   return tsc::guarded_status(call, [&] {
