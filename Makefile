@@ -84,3 +84,8 @@ differential: build
 	/usr/bin/python3 tests/differential/run.py --plugin $(CURDIR)/$(BUILD)/lib/tsmem/tsmem.so \
 	  --include $(CURDIR)/include --runtime $(CURDIR)/$(BUILD)/runtime \
 	  --programs $(DIFF_PROGRAMS) --per-file 500 --jobs $(JOBS)
+
+.PHONY: bench-checkpoint
+# Checkpoints (issue 12): tsmem's save/load of 100 MB against torch.save/torch.load.
+bench-checkpoint: build
+	cmake --build $(BUILD) --target bench-checkpoint

@@ -28,22 +28,24 @@
  *
  * Loading is strict and all-or-nothing: every key the store (or array) has
  * must be in the file with the same dtype and shape, and the file must have
- * no other key. Every check (the file, the format, the keys, dtypes and
- * shapes, every tensor's bytes) is made before the first value is copied, so
- * on any error nothing has changed. The error is one sentence naming the
+ * no other key. Every check (the file, the format, the zip records' CRC-32s,
+ * the pickle or the JSON header, the keys, dtypes and shapes, every tensor's
+ * bytes, bools 0 or 1) is made before the first value is copied, so on any
+ * error nothing has changed. The error is one sentence naming the
  * call, the file, the key where there is one, and the fix:
  *
  *   ts_store_load: 'model.pt' has no key 'fc2.bias', which the store has
  *   (file: 7 keys, store: 8); load a checkpoint saved from the same model,
- *   or rename the parameter; the store is unchanged
+ *   or rename the key; the store is unchanged
  *
  * Statuses: TS_ERR_NULL (a NULL argument), TS_ERR_ARG (a file that cannot
  * be opened, written, is truncated, corrupt, of another format, or has
  * missing or extra keys; a bad name or format value), TS_ERR_DTYPE (a key
  * of another dtype, or a dtype tsmem has no equivalent for), TS_ERR_SHAPE (a
  * key of another shape), TS_ERR_OOM, TS_ERR_STALE_HANDLE (a freed tensor in
- * the array). Saving writes a temporary file beside `path` and renames it
- * over `path` at the end, so a failed save leaves the old file as it was.
+ * the array, a freed store). Saving writes a temporary file beside `path` and
+ * renames it over `path` at the end, so a failed save leaves the old file as it
+ * was.
  *
  * In Python:
  *   sd = torch.load("model.pt")                    # OrderedDict

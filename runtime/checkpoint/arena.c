@@ -5,6 +5,7 @@
  * the end of the call, whatever path it takes: an error anywhere cannot
  * leak.
  */
+#include "../torch/checkpoint_zip.h"
 #include "ckpt.h"
 
 #include <errno.h>
@@ -16,6 +17,7 @@
 struct ck_block {
   ck_block *next;
   void *adopted;
+  void (*free_fn)(void *);
   max_align_t data[];
 };
 
@@ -27,29 +29,34 @@ void *ck_alloc(ck_arena *a, size_t n) {
     return NULL;
   b->next = a->head;
   b->adopted = NULL;
+  b->free_fn = NULL;
   a->head = b;
   return b->data;
 }
 
-bool ck_adopt(ck_arena *a, void *p) {
+bool ck_adopt_with(ck_arena *a, void *p, void (*free_fn)(void *)) {
   if (!p)
     return true;
   ck_block *b = malloc(sizeof(ck_block));
   if (!b) {
-    free(p);
+    free_fn(p);
     return false;
   }
   b->next = a->head;
   b->adopted = p;
+  b->free_fn = free_fn;
   a->head = b;
   return true;
 }
+
+bool ck_adopt(ck_arena *a, void *p) { return ck_adopt_with(a, p, free); }
 
 void ck_arena_free(ck_arena *a) {
   ck_block *b = a->head;
   while (b) {
     ck_block *next = b->next;
-    free(b->adopted);
+    if (b->adopted)
+      b->free_fn(b->adopted);
     free(b);
     b = next;
   }
@@ -209,9 +216,14 @@ ts_status ck_read_file(ck_file *f, uint8_t **data, size_t *size) {
   return st;
 }
 
-ts_status ck_fetch(const char *call, const ck_entry *e, void **buf) {
-  *buf = NULL;
+ts_status ck_fetch(const char *call, const ck_entry *e, const void **data,
+                   void **owned) {
+  *data = NULL;
+  *owned = NULL;
   if (e->nbytes == 0)
+    return TS_OK;
+  *data = tsc_contiguous_data(e->impl);
+  if (*data)
     return TS_OK;
   void *p = malloc(e->nbytes);
   if (!p)
@@ -224,6 +236,7 @@ ts_status ck_fetch(const char *call, const ck_entry *e, void **buf) {
     free(p);
     return st;
   }
-  *buf = p;
+  *data = p;
+  *owned = p;
   return TS_OK;
 }

@@ -32,6 +32,8 @@ void *ck_alloc(ck_arena *a, size_t n);
 /* The arena frees p (from malloc) with the rest; on OOM p is freed now and
  * false is returned. */
 bool ck_adopt(ck_arena *a, void *p);
+/* The same with another function to free p. */
+bool ck_adopt_with(ck_arena *a, void *p, void (*free_fn)(void *));
 void ck_arena_free(ck_arena *a);
 
 /* One tensor of a file, or to be written. */
@@ -88,9 +90,11 @@ ts_status ck_torch_write(const char *call, const char *path, FILE *out,
 ts_status ck_safetensors_write(const char *call, const char *path, FILE *out,
                                const ck_entry *v, size_t n);
 
-/* The bytes of e->impl, row-major, in a malloc'd buffer (NULL when
- * nbytes is 0): TS_OK, or an error reported under call. */
-ts_status ck_fetch(const char *call, const ck_entry *e, void **buf);
+/* The bytes of e->impl, row-major: the tensor's own when contiguous, else
+ * a copy in *owned (malloc'd; the caller frees it; NULL otherwise). *data is
+ * NULL when nbytes is 0. TS_OK, or an error reported under call. */
+ts_status ck_fetch(const char *call, const ck_entry *e, const void **data,
+                   void **owned);
 
 /* The public calls' bodies, for any caller: who names the call in messages
  * and what it loads into ("the store", "the tensors"; plural for verbs). */

@@ -741,12 +741,13 @@ ts_status ck_safetensors_write(const char *call, const char *path, FILE *out,
   if (!ok)
     return write_fail(call, path);
   for (size_t i = 0; i < n; i++) {
-    void *bytes;
-    ts_status st = ck_fetch(call, &v[i], &bytes);
+    const void *bytes;
+    void *owned;
+    ts_status st = ck_fetch(call, &v[i], &bytes, &owned);
     if (st != TS_OK)
       return st;
     ok = v[i].nbytes == 0 || fwrite(bytes, 1, v[i].nbytes, out) == v[i].nbytes;
-    free(bytes);
+    free(owned);
     if (!ok)
       return write_fail(call, path);
   }

@@ -699,7 +699,9 @@ static pk_val *pk_run(pk_machine *m) {
  * so that a flipped bit in a tensor is an error, not a silently wrong
  * value. */
 
-static uint32_t crc_table[256];
+/* Slicing-by-8: eight tables, eight bytes a step (about 1.5 cycles a
+ * byte, five times the byte-at-a-time loop). */
+static uint32_t crc_table[8][256];
 static pthread_once_t crc_once = PTHREAD_ONCE_INIT;
 
 static void crc_init(void) {
@@ -707,15 +709,31 @@ static void crc_init(void) {
     uint32_t c = i;
     for (int k = 0; k < 8; k++)
       c = c & 1 ? 0xEDB88320u ^ (c >> 1) : c >> 1;
-    crc_table[i] = c;
+    crc_table[0][i] = c;
   }
+  for (uint32_t i = 0; i < 256; i++)
+    for (int t = 1; t < 8; t++)
+      crc_table[t][i] =
+          (crc_table[t - 1][i] >> 8) ^ crc_table[0][crc_table[t - 1][i] & 0xFF];
 }
 
 static uint32_t crc32_of(const uint8_t *p, size_t n) {
   pthread_once(&crc_once, crc_init);
   uint32_t c = 0xFFFFFFFFu;
-  for (size_t i = 0; i < n; i++)
-    c = crc_table[(c ^ p[i]) & 0xFF] ^ (c >> 8);
+  while (n >= 8) {
+    uint32_t lo, hi;
+    memcpy(&lo, p, 4); /* little-endian host (safetensors.c checks) */
+    memcpy(&hi, p + 4, 4);
+    lo ^= c;
+    c = crc_table[7][lo & 0xFF] ^ crc_table[6][(lo >> 8) & 0xFF] ^
+        crc_table[5][(lo >> 16) & 0xFF] ^ crc_table[4][lo >> 24] ^
+        crc_table[3][hi & 0xFF] ^ crc_table[2][(hi >> 8) & 0xFF] ^
+        crc_table[1][(hi >> 16) & 0xFF] ^ crc_table[0][hi >> 24];
+    p += 8;
+    n -= 8;
+  }
+  while (n--)
+    c = crc_table[0][(c ^ *p++) & 0xFF] ^ (c >> 8);
   return c ^ 0xFFFFFFFFu;
 }
 
@@ -896,13 +914,14 @@ static ts_status pk_storage_data(ck_file *f, tsc_zip_reader *z,
                    "has no record '%s' for the data of key '%.200s'; the "
                    "file is truncated or corrupt, save it again",
                    rec, name);
-  void *data;
+  tsc_zip_blob *blob;
+  const void *data;
   size_t size;
   char why[TSC_WHY_SIZE];
-  ts_status st = tsc_zip_reader_read(z, rec, &data, &size, why);
+  ts_status st = tsc_zip_reader_read_blob(z, rec, &blob, &data, &size, why);
   if (st != TS_OK)
     return zip_fail(f, st, why);
-  if (!ck_adopt(&f->arena, data))
+  if (!ck_adopt_with(&f->arena, blob, tsc_zip_blob_free))
     return ck_oom(f);
   st = zip_check_crc(f, dir, rec, name, data, size);
   if (st != TS_OK)
@@ -1237,8 +1256,9 @@ ts_status ck_torch_write(const char *call, const char *path, FILE *out,
   if (st == TS_OK)
     st = tsc_zip_writer_add(w, "byteorder", "little", 6, why);
   for (size_t i = 0; i < n && st == TS_OK; i++) {
-    void *bytes;
-    st = ck_fetch(call, &v[i], &bytes);
+    const void *bytes;
+    void *owned;
+    st = ck_fetch(call, &v[i], &bytes, &owned);
     if (st != TS_OK) {
       tsc_zip_writer_abort(w);
       return st;
@@ -1246,7 +1266,7 @@ ts_status ck_torch_write(const char *call, const char *path, FILE *out,
     char rec[40];
     snprintf(rec, sizeof rec, "data/%zu", i);
     st = tsc_zip_writer_add(w, rec, bytes, v[i].nbytes, why);
-    free(bytes);
+    free(owned);
   }
   if (st != TS_OK) {
     tsc_zip_writer_abort(w);

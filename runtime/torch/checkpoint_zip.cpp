@@ -144,6 +144,39 @@ ts_status tsc_zip_reader_read(tsc_zip_reader *r, const char *name, void **data,
   });
 }
 
+struct tsc_zip_blob {
+  at::DataPtr data;
+};
+
+ts_status tsc_zip_reader_read_blob(tsc_zip_reader *r, const char *name,
+                                   tsc_zip_blob **blob, const void **data,
+                                   size_t *size, char *why) {
+  *blob = nullptr;
+  *data = nullptr;
+  *size = 0;
+  return barrier(why, [&] {
+    auto rec = r->r->getRecord(name);
+    std::unique_ptr<tsc_zip_blob> b(
+        new tsc_zip_blob{std::move(std::get<0>(rec))});
+    *size = std::get<1>(rec);
+    *data = b->data.get();
+    *blob = b.release();
+  });
+}
+
+void tsc_zip_blob_free(void *blob) { delete static_cast<tsc_zip_blob *>(blob); }
+
+const void *tsc_contiguous_data(const tsc_tensor *t) {
+  try {
+    tsc::Borrowed b(t);
+    if (b->numel() == 0 || !b->is_contiguous() || !b->is_cpu())
+      return nullptr;
+    return b->data_ptr();
+  } catch (...) {
+    return nullptr;
+  }
+}
+
 ts_status tsc_copy_from_buffer(const char *call, tsc_tensor *t,
                                const void *src) {
   return tsc::guarded_status(call, [&] {

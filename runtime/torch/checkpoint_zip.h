@@ -46,6 +46,18 @@ bool tsc_zip_reader_has(tsc_zip_reader *r, const char *name);
 ts_status tsc_zip_reader_read(tsc_zip_reader *r, const char *name, void **data,
                               size_t *size, char *why);
 
+/* The same without a copy: *blob owns *data (libtorch's buffer) until
+ * tsc_zip_blob_free(*blob). */
+typedef struct tsc_zip_blob tsc_zip_blob;
+ts_status tsc_zip_reader_read_blob(tsc_zip_reader *r, const char *name,
+                                   tsc_zip_blob **blob, const void **data,
+                                   size_t *size, char *why);
+void tsc_zip_blob_free(void *blob);
+
+/* The bytes of a contiguous CPU tensor with elements, in place (valid while
+ * t lives and is not resized); NULL otherwise. Never throws. */
+const void *tsc_contiguous_data(const tsc_tensor *t);
+
 /* Copies tsc_nbytes(t) bytes, row-major, into t in place, outside autograd.
  * Errors are reported with ts__fail under `call`. */
 ts_status tsc_copy_from_buffer(const char *call, tsc_tensor *t,
