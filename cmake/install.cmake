@@ -65,3 +65,5 @@ install(PROGRAMS tools/tsmem-check tools/tsmem-distcc DESTINATION ${CMAKE_INSTAL
 install(FILES include/tsmem/dist.h DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/tsmem)
 # <tsmem/data.h> (issue 12): IDX data sets, shuffling, batching.
 install(FILES include/tsmem/data.h DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/tsmem)
+# <tsmem/nn.h> (issue 12): parameter store, layers, optimizers.
+install(FILES include/tsmem/nn.h DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/tsmem)
