@@ -67,3 +67,5 @@ install(FILES include/tsmem/dist.h DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/tsmem
 install(FILES include/tsmem/data.h DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/tsmem)
 # <tsmem/nn.h> (issue 12): parameter store, layers, optimizers.
 install(FILES include/tsmem/nn.h DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/tsmem)
+# <tsmem/checkpoint.h> (issue 12): torch.save and safetensors checkpoints.
+install(FILES include/tsmem/checkpoint.h DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/tsmem)
