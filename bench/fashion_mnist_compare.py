@@ -1,10 +1,11 @@
 #!/usr/bin/python3
 """examples/fashion_mnist.c against its PyTorch twin (bench/fashion_mnist_torch.py),
 side by side in one run (issue 12): the same model, schedule and data, one
-thread each, alternating C and PyTorch so that both see the same machine.
+thread each, alternating C and PyTorch (or running them at the same time
+with --jobs) so that both see the same machine.
 
     /usr/bin/python3 bench/fashion_mnist_compare.py --c build/examples/fashion_mnist
-        [--runs 3] [--epochs 2] [--batch-limit N] [--train-limit N]
+        [--runs 3] [--epochs 2] [--batch-limit N] [--train-limit N] [--jobs 1]
 
 Prints each run's per-epoch times (wall clock and the process's CPU time,
 training loop only) and final accuracies, then the summary: mean test
@@ -27,11 +28,16 @@ EPOCH = re.compile(r"^epoch (\d+): loss ([0-9.naninf]+) test accuracy ([0-9.]+) 
 FINAL = re.compile(r"^final test accuracy ([0-9.]+)")
 
 
-def run(name, cmd, env):
+def start(name, cmd, env):
     print(f"$ {' '.join(cmd)}", flush=True)
-    p = subprocess.run(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    return name, subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+
+
+def finish(job):
+    name, p = job
+    out = p.communicate()[0]
     times, cpu, acc = [], [], None
-    for line in p.stdout.splitlines():
+    for line in out.splitlines():
         print(f"  [{name}] {line}", flush=True)
         m = EPOCH.match(line)
         if m:
@@ -53,6 +59,9 @@ def main():
     ap.add_argument("--epochs", type=int, default=2)
     ap.add_argument("--batch-limit", type=int, default=0)
     ap.add_argument("--train-limit", type=int, default=0)
+    ap.add_argument("--jobs", type=int, default=1,
+                    help="programs run at once (1: one after the other, C and PyTorch "
+                    "alternating; 2: each run's C and PyTorch together; 2 * runs: all)")
     a = ap.parse_args()
 
     env = dict(os.environ, OMP_NUM_THREADS="1", MKL_NUM_THREADS="1")
@@ -64,11 +73,17 @@ def main():
         common += ["--train-limit", str(a.train_limit)]
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
+        jobs = []
         for r in range(1, a.runs + 1):
             seed = ["--seed", str(r)]
-            c = run("C", [a.c] + common + seed + ["--checkpoint", os.path.join(tmp, "c.pt")], env)
-            p = run("PyTorch", [a.python, os.path.join(HERE, "fashion_mnist_torch.py")] + common + seed, env)
-            rows.append((r, c, p))
+            jobs.append((f"C run {r}", [a.c] + common + seed + ["--checkpoint", os.path.join(tmp, f"c{r}.pt")]))
+            jobs.append((f"PyTorch run {r}", [a.python, os.path.join(HERE, "fashion_mnist_torch.py")] + common + seed))
+        results = []
+        for i in range(0, len(jobs), a.jobs):  # a.jobs at a time, C and PyTorch alternating
+            running = [start(name, cmd, env) for name, cmd in jobs[i:i + a.jobs]]
+            results += [finish(j) for j in running]
+        for r in range(a.runs):
+            rows.append((r + 1, results[2 * r], results[2 * r + 1]))
 
     def fmt(ts):
         return " ".join(f"{t:7.2f}" for t in ts)

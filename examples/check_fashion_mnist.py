@@ -51,7 +51,7 @@ def main():
         procs = []
         for r in range(ranks):
             e = dict(env, RANK=str(r), LOCAL_RANK=str(r), WORLD_SIZE=str(ranks),
-                     MASTER_ADDR="127.0.0.1", MASTER_PORT=port, TSMEM_DIST_TIMEOUT="60")
+                     MASTER_ADDR="127.0.0.1", MASTER_PORT=port)
             procs.append(subprocess.Popen(cmd, env=e, stdout=subprocess.PIPE,
                                           stderr=subprocess.PIPE, text=True))
     outs = []

@@ -23,8 +23,9 @@
  * process group, takes rank 0's initial parameters, reads its share of each
  * epoch (<tsmem/dist.h>'s sampler, torch's DistributedSampler split) in
  * batches of 64 / WORLD_SIZE, and averages gradients after each backward,
- * so N ranks take the same steps as one process on batches of 64. Rank 0
- * evaluates, prints and saves the checkpoint.
+ * so N ranks take the same steps as one process on batches of 64. Each
+ * rank evaluates a slice of the test set; rank 0 prints and saves the
+ * checkpoint.
  */
 #include <tsmem.h>
 #include <tsmem/checkpoint.h>
@@ -109,15 +110,25 @@ static int fail(const char *what) {
   return 1;
 }
 
-/* Test accuracy: no gradients, dropout off, batches of EVAL_BATCH. */
-static double evaluate(model *m, ts_loader *test, int64_t n) {
+/* Test accuracy: no gradients, dropout off, batches of EVAL_BATCH. With
+ * several ranks each evaluates its slice of the test set (contiguous, no
+ * image twice) and the counts are summed: every rank gets the accuracy of
+ * the whole set, as one process would. -1 on error. */
+static double evaluate(model *m, ts_loader *test, int64_t n, bool dist,
+                       int rank, int world) {
+  int64_t lo = n * rank / world, hi = n * (rank + 1) / world;
+  int64_t *idx = malloc((size_t)(hi - lo) * sizeof *idx);
+  if (!idx)
+    return -1.0;
+  for (int64_t i = lo; i < hi; i++)
+    idx[i - lo] = i;
+  bool ok = ts_loader_set_indices(test, idx, hi - lo) == TS_OK;
+  free(idx);
   bool grad = ts_set_grad_enabled(false);
   ts_store_train(m->store, false);
-  ts_loader_set_epoch(test, 0);
   int64_t right = 0;
   int64_t batches = ts_loader_num_batches(test);
-  bool ok = true;
-  TS_SCOPE for (int64_t b = 0; b < batches; b++) {
+  TS_SCOPE for (int64_t b = 0; ok && b < batches; b++) {
     ts_tensor *x, *y;
     if (!ts_loader_next(test, &x, &y)) {
       ok = false;
@@ -125,6 +136,14 @@ static double evaluate(model *m, ts_loader *test, int64_t n) {
     }
     ts_tensor *pred = ts_argmax_dim(forward(m, x), 1);
     right += (int64_t)ts_item(ts_sum(ts_eq_Tensor(pred, y)));
+  }
+  if (ok && dist) {
+    TS_SCOPE {
+      ts_tensor *r = ts_full(TS_SHAPE(1), TS_INT64, (double)right);
+      ok = r && ts_dist_all_reduce(r, TS_DIST_SUM) == TS_OK;
+      if (ok)
+        right = (int64_t)ts_item(r);
+    }
   }
   ts_store_train(m->store, true);
   ts_set_grad_enabled(grad);
@@ -185,8 +204,8 @@ int main(int argc, char **argv) {
   bool dist = ws_env && atoi(ws_env) > 1;
   int rank = 0, world = 1;
   if (dist) {
-    /* Rank 0 evaluates while the others wait in their next collective:
-     * give that wait room unless TSMEM_DIST_TIMEOUT says otherwise. */
+    /* Loaded machines (ctest -j) can stall a rank for a while: wait up to
+     * 10 minutes for the others unless TSMEM_DIST_TIMEOUT says otherwise. */
     double timeout = getenv("TSMEM_DIST_TIMEOUT") ? 0 : 600;
     if (ts_dist_init(-1, 0, NULL, 0, timeout) != TS_OK)
       return fail("ts_dist_init");
@@ -309,12 +328,12 @@ int main(int argc, char **argv) {
           mean_loss = ts_item(l);
       }
     }
+    acc = evaluate(&m, el, ts_dataset_len(test), dist, rank, world);
+    if (acc < 0) {
+      fail("evaluating");
+      goto out;
+    }
     if (rank == 0) {
-      acc = evaluate(&m, el, ts_dataset_len(test));
-      if (acc < 0) {
-        fail("evaluating");
-        goto out;
-      }
       ts_memory_stats ms = ts_memory();
       printf("epoch %d: loss %.4f test accuracy %.4f time %.2f s cpu %.2f s "
              "live tensors %zu (%.2f MB) peak %.2f MB\n",
@@ -350,7 +369,6 @@ out:
   ts_loader_free(el);
   ts_dataset_free(train);
   ts_dataset_free(test);
-  if (rank == 0)
-    printf("live tensors at exit: %zu\n", ts_memory().live_tensors);
+  printf("live tensors at exit: %zu\n", ts_memory().live_tensors);
   return rc;
 }
