@@ -290,6 +290,22 @@ ts_status ts_nn_lstm_forward(ts_tensor **out, const ts_nn_lstm *l,
                              const ts_tensor *x, const ts_tensor *h0,
                              const ts_tensor *c0);
 
+/* nn.GRU(input_size, hidden_size, num_layers, bias=True, batch_first),
+ * unidirectional, no dropout between layers: the same parameter names as the
+ * LSTM's, with 3H rows (reset, update, new gates). */
+typedef struct ts_nn_gru {
+  ts_tensor *params[4 * TS_NN_LSTM_MAX_LAYERS]; /* torch's _flat_weights */
+  int64_t input_size, hidden_size, num_layers;
+  bool batch_first;
+} ts_nn_gru;
+ts_status ts_nn_gru_init(ts_nn_gru *g, ts_store *s, const char *prefix,
+                         int64_t input_size, int64_t hidden_size,
+                         int64_t num_layers, bool batch_first);
+/* x as the LSTM's; h0 [layers, N, H] or NULL (zeros). out[0] = output,
+ * out[1] = h_n. */
+ts_status ts_nn_gru_forward(ts_tensor **out, const ts_nn_gru *g,
+                            const ts_tensor *x, const ts_tensor *h0);
+
 /* ----------------------------------------------------------- optimizers -- */
 
 /* An optimizer over the parameters a store has when it is made (frozen ones

@@ -667,26 +667,25 @@ ts_tensor *ts_nn_embedding_forward(const ts_nn_embedding *e,
 
 /* ----------------------------------------------------------------- LSTM -- */
 
-ts_status ts_nn_lstm_init(ts_nn_lstm *l, ts_store *s, const char *prefix,
+/* RNNBase's parameters for `gates` gates (LSTM 4, GRU 3): per layer k
+ * weight_ih_l<k>, weight_hh_l<k>, bias_ih_l<k>, bias_hh_l<k>, registered
+ * and initialised as RNNBase does (every parameter U(-1/sqrt(H),
+ * 1/sqrt(H)), in registration order) into params[0 .. 4 * num_layers). */
+static ts_status rnn_init(ts_tensor **params, ts_store *s, const char *prefix,
                           int64_t input_size, int64_t hidden_size,
-                          int64_t num_layers, bool batch_first) {
-  static const char call[] = "ts_nn_lstm_init";
-  if (!check_out(l, call, "l") ||
-      !check_positive(call, "input_size", input_size) ||
+                          int64_t num_layers, int64_t gates, const char *what,
+                          const char *call) {
+  if (!check_positive(call, "input_size", input_size) ||
       !check_positive(call, "hidden_size", hidden_size) ||
       !check_positive(call, "num_layers", num_layers))
     return ts_last_status();
   if (num_layers > TS_NN_LSTM_MAX_LAYERS)
     return ts__fail(TS_ERR_ARG, call,
-                    "num_layers is %lld; this LSTM has at most %d layers",
-                    (long long)num_layers, TS_NN_LSTM_MAX_LAYERS);
-  ts_nn_lstm v = {.input_size = input_size,
-                  .hidden_size = hidden_size,
-                  .num_layers = num_layers,
-                  .batch_first = batch_first};
+                    "num_layers is %lld; this %s has at most %d layers",
+                    (long long)num_layers, what, TS_NN_LSTM_MAX_LAYERS);
   reg r[4 * TS_NN_LSTM_MAX_LAYERS];
   char names[4 * TS_NN_LSTM_MAX_LAYERS][24];
-  int64_t H4 = 4 * hidden_size;
+  int64_t G = gates * hidden_size;
   for (int64_t k = 0; k < num_layers; k++) {
     int64_t in = k ? hidden_size : input_size;
     const char *fmt[] = {"weight_ih_l%lld", "weight_hh_l%lld", "bias_ih_l%lld",
@@ -694,21 +693,35 @@ ts_status ts_nn_lstm_init(ts_nn_lstm *l, ts_store *s, const char *prefix,
     for (int j = 0; j < 4; j++) {
       int i = (int)(4 * k + j);
       snprintf(names[i], sizeof names[i], fmt[j], (long long)k);
-      r[i] = (reg){names[i],      {H4, j == 0 ? in : hidden_size},
+      r[i] = (reg){names[i],      {G, j == 0 ? in : hidden_size},
                    j < 2 ? 2 : 1, TS_FLOAT32,
-                   true,          &v.params[i]};
+                   true,          &params[i]};
     }
   }
   int n = (int)(4 * num_layers);
   size_t mark = s && ts__obj_live(s, TS__OBJ_STORE) ? ts__store_mark(s) : 0;
   if (!register_all(s, call, prefix, r, n))
     return ts_last_status();
-  /* RNNBase.reset_parameters: every parameter U(-1/sqrt(H), 1/sqrt(H)), in
-   * registration order. */
   double stdv = 1.0 / sqrt((double)hidden_size);
   for (int i = 0; i < n; i++)
-    if (!init_ok(ts_init_uniform_(v.params[i], -stdv, stdv), s, mark, call))
+    if (!init_ok(ts_init_uniform_(params[i], -stdv, stdv), s, mark, call))
       return ts_last_status();
+  return TS_OK;
+}
+
+ts_status ts_nn_lstm_init(ts_nn_lstm *l, ts_store *s, const char *prefix,
+                          int64_t input_size, int64_t hidden_size,
+                          int64_t num_layers, bool batch_first) {
+  static const char call[] = "ts_nn_lstm_init";
+  if (!check_out(l, call, "l"))
+    return ts_last_status();
+  ts_nn_lstm v = {.input_size = input_size,
+                  .hidden_size = hidden_size,
+                  .num_layers = num_layers,
+                  .batch_first = batch_first};
+  if (rnn_init(v.params, s, prefix, input_size, hidden_size, num_layers, 4,
+               "LSTM", call) != TS_OK)
+    return ts_last_status();
   *l = v;
   ts__ok();
   return TS_OK;
@@ -797,6 +810,108 @@ ts_status ts_nn_lstm_forward(ts_tensor **out, const ts_nn_lstm *l,
   (void)ts_scope_end(scope);
   if (!ok) {
     out[0] = out[1] = out[2] = NULL;
+    size_t n = strlen(call);
+    if (strncmp(msg, call, n) == 0 && msg[n] == ':')
+      return ts__fail(st, call, "%s", msg + n + 2);
+    return ts__fail(st, call, "%s", msg);
+  }
+  ts__ok();
+  return TS_OK;
+}
+
+/* ------------------------------------------------------------------ GRU -- */
+
+ts_status ts_nn_gru_init(ts_nn_gru *g, ts_store *s, const char *prefix,
+                         int64_t input_size, int64_t hidden_size,
+                         int64_t num_layers, bool batch_first) {
+  static const char call[] = "ts_nn_gru_init";
+  if (!check_out(g, call, "g"))
+    return ts_last_status();
+  ts_nn_gru v = {.input_size = input_size,
+                 .hidden_size = hidden_size,
+                 .num_layers = num_layers,
+                 .batch_first = batch_first};
+  if (rnn_init(v.params, s, prefix, input_size, hidden_size, num_layers, 3,
+               "GRU", call) != TS_OK)
+    return ts_last_status();
+  *g = v;
+  ts__ok();
+  return TS_OK;
+}
+
+/* The GRU's work inside its own scope; the results escape to the
+ * caller's. */
+static bool gru_run(ts_tensor **out, const ts_nn_gru *g, const ts_tensor *x,
+                    const ts_tensor *h0, const int64_t *sz, const char *call) {
+  int64_t L = g->num_layers, H = g->hidden_size;
+  int64_t batch = g->batch_first ? sz[0] : sz[1];
+  if (!h0) {
+    ts_tensor *z = ts_zeros(TS_SHAPE(L, batch, H), TS_FLOAT32);
+    if (!z)
+      return false;
+    h0 = z;
+  } else {
+    int64_t hs[MAX_DIMS];
+    int hn = ts__shape_of(h0, call, "h0", hs, MAX_DIMS);
+    if (hn < 0)
+      return false;
+    if (hn != 3 || hs[0] != L || hs[1] != batch || hs[2] != H) {
+      char buf[128];
+      ts__fail(TS_ERR_SHAPE, call,
+               "h0 has shape %s; it must be [num_layers %lld, batch %lld, "
+               "hidden %lld]",
+               shape_str(buf, sizeof buf, hs, hn), (long long)L,
+               (long long)batch, (long long)H);
+      return false;
+    }
+  }
+  ts_tensor *res[2] = {NULL, NULL};
+  if (ts_gru_input(res, x, h0, (const ts_tensor *const *)g->params,
+                   (int)(4 * L), true, L, 0.0, false, false,
+                   g->batch_first) != TS_OK)
+    return false;
+  for (int i = 0; i < 2; i++)
+    out[i] = ts_escape(res[i]);
+  return true;
+}
+
+ts_status ts_nn_gru_forward(ts_tensor **out, const ts_nn_gru *g,
+                            const ts_tensor *x, const ts_tensor *h0) {
+  static const char call[] = "ts_nn_gru_forward";
+  if (!out)
+    return ts__fail(TS_ERR_NULL, call,
+                    "out is NULL; pass an array of 2 tensor pointers");
+  out[0] = out[1] = NULL;
+  if (!check_layer(g, call))
+    return ts_last_status();
+  if (g->num_layers < 1 || g->num_layers > TS_NN_LSTM_MAX_LAYERS)
+    return ts__fail(TS_ERR_ARG, call,
+                    "the GRU has %lld layers: not initialised; call "
+                    "ts_nn_gru_init first",
+                    (long long)g->num_layers);
+  for (int64_t i = 0; i < 4 * g->num_layers; i++)
+    if (!check_layer_tensor(g->params[i], call, "ts_nn_gru", "parameter"))
+      return ts_last_status();
+  int64_t sz[MAX_DIMS];
+  int nd = input_shape(x, call, sz);
+  if (nd < 0)
+    return ts_last_status();
+  if (nd != 3 || sz[2] != g->input_size) {
+    char want[96];
+    snprintf(want, sizeof want, "%s (input_size %lld)",
+             g->batch_first ? "[N, T, input_size]" : "[T, N, input_size]",
+             (long long)g->input_size);
+    wrong_shape(call, sz, nd, want);
+    return ts_last_status();
+  }
+  ts_scope_id scope = ts_scope_begin();
+  bool ok = gru_run(out, g, x, h0, sz, call);
+  ts_status st = ok ? TS_OK : ts_last_status();
+  char msg[1024];
+  snprintf(msg, sizeof msg, "%s", ts_last_error());
+  (void)ts_scope_end(scope);
+  if (!ok) {
+    out[0] = out[1] = NULL;
     size_t n = strlen(call);
     if (strncmp(msg, call, n) == 0 && msg[n] == ':')
       return ts__fail(st, call, "%s", msg + n + 2);

@@ -4,7 +4,8 @@
  * store.c   the parameter store, the registry of live stores and
  *           optimizers, gradient mode
  * init.c    PyTorch's default initialisers
- * layers.c  linear, conv2d, pooling, normalisation, dropout, embedding, LSTM
+ * layers.c  linear, conv2d, pooling, normalisation, dropout, embedding, LSTM,
+ *           GRU
  * optim.c   SGD, Adam, AdamW, RMSprop and the learning-rate schedules
  */
 #ifndef TSMEM_RUNTIME_NN_INTERNAL_H

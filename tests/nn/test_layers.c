@@ -18,6 +18,7 @@ typedef struct model {
   ts_nn_layer_norm ln;
   ts_nn_embedding emb;
   ts_nn_lstm lstm, lstm_bf;
+  ts_nn_gru gru, gru_h0;
   ts_nn_max_pool2d maxpool, maxpool_s1p1;
   ts_nn_avg_pool2d avgpool, avgpool_s1p1;
 } model;
@@ -42,6 +43,8 @@ static bool model_init(model *m) {
       ts_nn_embedding_init(&m->emb, s, "emb", 10, 4, 1) == TS_OK &&
       ts_nn_lstm_init(&m->lstm, s, "lstm", 4, 5, 2, false) == TS_OK &&
       ts_nn_lstm_init(&m->lstm_bf, s, "lstm_bf", 3, 2, 1, true) == TS_OK &&
+      ts_nn_gru_init(&m->gru, s, "gru", 3, 4, 2, true) == TS_OK &&
+      ts_nn_gru_init(&m->gru_h0, s, "gru_h0", 4, 2, 1, false) == TS_OK &&
       ts_nn_max_pool2d_init(&m->maxpool, 2, 0, 0) == TS_OK &&
       ts_nn_max_pool2d_init(&m->maxpool_s1p1, 3, 1, 1) == TS_OK &&
       ts_nn_avg_pool2d_init(&m->avgpool, 2, 0, 0) == TS_OK &&
@@ -51,10 +54,10 @@ static bool model_init(model *m) {
 }
 
 /* The inputs, in torch_ref.py's names. */
-enum { N_IN = 10 };
+enum { N_IN = 11 };
 static const char *const in_names[N_IN] = {
-    "x_fc", "x_fc3d", "x_img",    "x_bn1d", "x_ln",
-    "idx",  "x_seq",  "x_seq_bf", "h0_bf",  "c0_bf"};
+    "x_fc",  "x_fc3d",   "x_img", "x_bn1d", "x_ln",  "idx",
+    "x_seq", "x_seq_bf", "h0_bf", "c0_bf",  "h0_gru"};
 
 TS_CALLER_SCOPE static void make_inputs(ts_tensor **in) {
   in[0] = ts_randn(TS_SHAPE(7, 5), TS_FLOAT32);
@@ -68,18 +71,20 @@ TS_CALLER_SCOPE static void make_inputs(ts_tensor **in) {
   in[7] = ts_randn(TS_SHAPE(2, 5, 3), TS_FLOAT32);
   in[8] = ts_randn(TS_SHAPE(1, 2, 2), TS_FLOAT32);
   in[9] = ts_randn(TS_SHAPE(1, 2, 2), TS_FLOAT32);
+  in[10] = ts_randn(TS_SHAPE(1, 2, 2), TS_FLOAT32);
 }
 
 /* The outputs, in torch_ref.py's layers_outputs names and order. */
-enum { N_OUT = 19 };
+enum { N_OUT = 24 };
 static const char *const out_names[N_OUT] = {
     "fc",      "fc3d",         "fc_nobias", "conv1",        "conv2",
     "maxpool", "maxpool_s1p1", "avgpool",   "avgpool_s1p1", "bn",
     "bn1d_a",  "bn1d_b",       "ln",        "emb",          "lstm",
-    "lstm_h",  "lstm_c",       "lstm_bf",   "lstm_bf_h"};
+    "lstm_h",  "lstm_c",       "lstm_bf",   "lstm_bf_h",    "lstm_bf_c",
+    "gru",     "gru_h",        "gru_h0",    "gru_h0_h"};
 
 TS_CALLER_SCOPE static bool forward_all(const model *m, ts_tensor **in,
-                                        ts_tensor **out, ts_tensor **bf_c) {
+                                        ts_tensor **out) {
   out[0] = ts_nn_linear_forward(&m->fc, in[0]);
   out[1] = ts_nn_linear_forward(&m->fc, in[1]);
   out[2] = ts_nn_linear_forward(&m->fc_nobias, in[0]);
@@ -101,7 +106,13 @@ TS_CALLER_SCOPE static bool forward_all(const model *m, ts_tensor **in,
   out[14] = r[0], out[15] = r[1], out[16] = r[2];
   if (ts_nn_lstm_forward(r, &m->lstm_bf, in[7], in[8], in[9]) != TS_OK)
     return false;
-  out[17] = r[0], out[18] = r[1], *bf_c = r[2];
+  out[17] = r[0], out[18] = r[1], out[19] = r[2];
+  if (ts_nn_gru_forward(r, &m->gru, in[7], NULL) != TS_OK)
+    return false;
+  out[20] = r[0], out[21] = r[1];
+  if (ts_nn_gru_forward(r, &m->gru_h0, in[6], in[10]) != TS_OK)
+    return false;
+  out[22] = r[0], out[23] = r[1];
   for (int i = 0; i < N_OUT; i++)
     if (!out[i])
       return false;
@@ -153,11 +164,11 @@ TEST(parity_with_torch_nn) {
   }
   CHECK(f && fclose(f) == 0);
   /* Forward in training mode, then backward of sum(out * g) over all. */
-  ts_tensor *out[N_OUT + 1];
-  CHECK(forward_all(&m, in, out, &out[N_OUT]));
+  ts_tensor *out[N_OUT];
+  CHECK(forward_all(&m, in, out));
   ts_tensor *loss = ts_zeros(NULL, 0, TS_FLOAT32);
-  for (int i = 0; i <= N_OUT; i++) {
-    const char *n = i < N_OUT ? out_names[i] : "lstm_bf_c";
+  for (int i = 0; i < N_OUT; i++) {
+    const char *n = out_names[i];
     int64_t shape[8];
     int nd = ts_ndim(out[i]);
     for (int d = 0; d < nd; d++)
@@ -170,8 +181,8 @@ TEST(parity_with_torch_nn) {
   }
   CHECK_EQ(ts_backward(loss), TS_OK);
   CHECK(xchg_run_reference("layers"));
-  for (int i = 0; i <= N_OUT; i++) {
-    const char *n = i < N_OUT ? out_names[i] : "lstm_bf_c";
+  for (int i = 0; i < N_OUT; i++) {
+    const char *n = out_names[i];
     char name[64];
     snprintf(name, sizeof name, "out_%s", n);
     check_close(name, out[i], xchg_read(name), 1e-4, 1e-5);
@@ -207,7 +218,7 @@ TEST(parity_with_torch_nn) {
               xchg_read("eval_dropout"), 0, 0);
   printf("layer parity: %d outputs, %zu gradients and buffers, largest "
          "difference %.3g of the tolerance\n",
-         N_OUT + 1, ts_store_count(m.s), worst_err);
+         N_OUT, ts_store_count(m.s), worst_err);
   ts_store_free(m.s);
   xchg_close();
 }
@@ -241,6 +252,8 @@ TEST(initial_weights_equal_torch_nn) {
   CHECK_EQ(ts_nn_lstm_init(&lstm, s, "lstm", 4, 6, 1, false), TS_OK);
   CHECK_EQ(ts_nn_batch_norm_init(&bn, s, "bn", 3), TS_OK);
   CHECK_EQ(ts_nn_layer_norm_init(&ln, s, "ln", TS_SHAPE(5), true), TS_OK);
+  ts_nn_gru gru;
+  CHECK_EQ(ts_nn_gru_init(&gru, s, "gru", 4, 6, 2, false), TS_OK);
   for (size_t i = 0; i < ts_store_count(s); i++) {
     ts_tensor *t = ts_store_at(s, i);
     char name[96];
@@ -472,6 +485,23 @@ TEST(wrong_shapes_and_dtypes) {
            TS_ERR_SHAPE);
   CHECK(strstr(ts_last_error(), "c0 has shape [1, 4, 4]") != NULL);
   CHECK_EQ(ts_nn_lstm_forward(NULL, &lstm, h, h, h), TS_ERR_NULL);
+  ts_nn_gru gru;
+  CHECK_EQ(ts_nn_gru_init(&gru, s, "gru", 3, 4, 1, true), TS_OK);
+  CHECK_EQ(
+      ts_nn_gru_forward(r, &gru, ts_ones(TS_SHAPE(5, 2, 4), TS_FLOAT32), NULL),
+      TS_ERR_SHAPE);
+  CHECK_ERROR(TS_ERR_SHAPE, "ts_nn_gru_forward");
+  CHECK(strstr(ts_last_error(), "[N, T, input_size]") != NULL);
+  CHECK_EQ(ts_nn_gru_forward(r, &gru, ts_ones(TS_SHAPE(5, 2, 3), TS_FLOAT32),
+                             ts_zeros(TS_SHAPE(1, 2, 4), TS_FLOAT32)),
+           TS_ERR_SHAPE);
+  CHECK(strstr(ts_last_error(), "h0 has shape [1, 2, 4]") != NULL);
+  CHECK(r[0] == NULL && r[1] == NULL);
+  CHECK_EQ(ts_nn_gru_forward(r, &gru, ts_ones(TS_SHAPE(5, 2, 3), TS_FLOAT32),
+                             ts_zeros(TS_SHAPE(1, 5, 4), TS_FLOAT32)),
+           TS_OK);
+  CHECK_EQ(ts_size(r[0], 2), 4);
+  CHECK_EQ(ts_nn_gru_init(&gru, s, "gru", 3, 4, 1, true), TS_ERR_ARG);
   ts_store_free(s);
 }
 

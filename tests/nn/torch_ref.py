@@ -127,6 +127,8 @@ class Model(nn.Module):
         self.emb = nn.Embedding(10, 4, padding_idx=1)
         self.lstm = nn.LSTM(4, 5, num_layers=2)
         self.lstm_bf = nn.LSTM(3, 2, batch_first=True)
+        self.gru = nn.GRU(3, 4, num_layers=2, batch_first=True)
+        self.gru_h0 = nn.GRU(4, 2)
 
 
 def layers_outputs(m, inp):
@@ -151,6 +153,8 @@ def layers_outputs(m, inp):
     out["lstm"], out["lstm_h"], out["lstm_c"] = o, h, c
     o, (h, c) = m.lstm_bf(inp["x_seq_bf"], (inp["h0_bf"], inp["c0_bf"]))
     out["lstm_bf"], out["lstm_bf_h"], out["lstm_bf_c"] = o, h, c
+    out["gru"], out["gru_h"] = m.gru(inp["x_seq_bf"])
+    out["gru_h0"], out["gru_h0_h"] = m.gru_h0(inp["x_seq"], inp["h0_gru"])
     return out
 
 
@@ -190,6 +194,7 @@ def init_mode(d):
     m.lstm = nn.LSTM(4, 6)
     m.bn = nn.BatchNorm2d(3)
     m.ln = nn.LayerNorm(5)
+    m.gru = nn.GRU(4, 6, num_layers=2)
     for n, t in m.state_dict().items():
         write(d, "init_" + n, t)
     # A dropout mask after the same seed.
