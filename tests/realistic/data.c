@@ -74,7 +74,8 @@ void data_labels_after_free(void) {
   printf("labels %lld\n", (long long)ts_numel(b.y)); // <- BUG
 }
 
-// OK: an array of samples made in a loop, stacked with a generated operator, all freed
+// OK: an array of samples made in a loop, stacked with a generated operator,
+// all freed
 void data_stack_samples(void) {
   ts_tensor *s[NSAMPLES];
   for (int i = 0; i < NSAMPLES; i++)
@@ -91,13 +92,15 @@ void data_stack_leak(void) {
   ts_tensor *s[NSAMPLES];
   for (int i = 0; i < NSAMPLES; i++)
     s[i] = ts_full(TS_SHAPE(F), TS_FLOAT32, i);
-  ts_tensor *stacked = ts_stack((const ts_tensor *const *)s, NSAMPLES, 0); // <- BUG
+  ts_tensor *stacked =
+      ts_stack((const ts_tensor *const *)s, NSAMPLES, 0); // <- BUG
   printf("stacked %lld\n", (long long)ts_numel(stacked));
   for (int i = 0; i < NSAMPLES; i++)
     ts_free(s[i]);
 }
 
-// BUG: double-free: the samples are freed in the loop and the first one again after it
+// BUG: double-free: the samples are freed in the loop and the first one again
+// after it
 void data_samples_double(void) {
   ts_tensor *s[NSAMPLES];
   for (int i = 0; i < NSAMPLES; i++)
@@ -107,7 +110,8 @@ void data_samples_double(void) {
   ts_free(s[0]); // <- BUG
 }
 
-// OK: an in-place generated operator returns the handle it was given; it is freed once
+// OK: an in-place generated operator returns the handle it was given; it is
+// freed once
 void data_inplace_relu(void) {
   ts_tensor *x = ts_randn(TS_SHAPE(B, F), TS_FLOAT32);
   ts_tensor *same = ts_relu_(x);
@@ -115,7 +119,8 @@ void data_inplace_relu(void) {
   ts_free(x);
 }
 
-// BUG: double-free: the in-place result is the same handle and is freed a second time
+// BUG: double-free: the in-place result is the same handle and is freed a
+// second time
 void data_inplace_double(void) {
   ts_tensor *x = ts_randn(TS_SHAPE(B, F), TS_FLOAT32);
   ts_tensor *same = ts_relu_(x);
@@ -166,7 +171,8 @@ void data_scoped_batch(void) {
   }
 }
 
-// OK: a multi-result generated operator writes its results to an array; both freed
+// OK: a multi-result generated operator writes its results to an array; both
+// freed
 void data_max_dim(void) {
   ts_tensor *x = ts_randn(TS_SHAPE(B, F), TS_FLOAT32);
   ts_tensor *res[2] = {NULL, NULL};
@@ -178,7 +184,8 @@ void data_max_dim(void) {
   ts_free(x);
 }
 
-// BUG: double-free: the batch is freed by the helper twice, once in the loop's last pass and once after
+// BUG: double-free: the batch is freed by the helper twice, once in the loop's
+// last pass and once after
 void data_batch_double_free(void) {
   batch b = next_batch(B);
   for (int i = 0; i < 2; i++) {

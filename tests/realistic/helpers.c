@@ -51,7 +51,8 @@ static ts_tensor *normalise_consuming(ts_tensor *t) {
   return r;
 }
 
-// OK: on a bad input frees the input and returns NULL; else returns it unchanged
+// OK: on a bad input frees the input and returns NULL; else returns it
+// unchanged
 static ts_tensor *validate_or_drop(ts_tensor *t, int bad) {
   if (bad) {
     ts_free(t);
@@ -112,7 +113,8 @@ void helpers_normalise_reuse(void) {
   ts_free(g);
 }
 
-// OK: when validation fails the helper has freed the tensor; when it passes the caller frees it
+// OK: when validation fails the helper has freed the tensor; when it passes the
+// caller frees it
 void helpers_validate(void) {
   ts_tensor *f = make_features();
   ts_tensor *v = validate_or_drop(f, 0);
@@ -122,7 +124,8 @@ void helpers_validate(void) {
   ts_free(v);
 }
 
-// BUG: double-free: the caller frees the input again after validation dropped it
+// BUG: double-free: the caller frees the input again after validation dropped
+// it
 void helpers_validate_double(void) {
   ts_tensor *f = make_features();
   ts_tensor *v = validate_or_drop(f, 1);
@@ -196,14 +199,16 @@ static ts_tensor *chain_build(int depth) {
 // OK: recursion that frees as it goes
 void helpers_recursion(void) { printf("chain %f\n", chain_sum(3)); }
 
-// OK: uses the leaky builder (its bug is the builder's) and frees what it returns
+// OK: uses the leaky builder (its bug is the builder's) and frees what it
+// returns
 void helpers_recursion_leaky(void) {
   ts_tensor *t = chain_build(2);
   printf("chain %f\n", ts_item(t));
   ts_free(t);
 }
 
-// OK: two makers, the second's result stored through an out-parameter; both freed
+// OK: two makers, the second's result stored through an out-parameter; both
+// freed
 void helpers_two_outputs(void) {
   ts_tensor *a = make_features();
   ts_tensor *b = NULL;
@@ -228,7 +233,8 @@ void helpers_two_outputs_leak(void) {
   ts_free(a);
 }
 
-// BUG: use-after-free: validation dropped the tensor, and the caller still reads it
+// BUG: use-after-free: validation dropped the tensor, and the caller still
+// reads it
 void helpers_validate_read(void) {
   ts_tensor *f = make_features();
   ts_tensor *v = validate_or_drop(f, 1);

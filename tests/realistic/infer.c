@@ -17,7 +17,8 @@ typedef struct {
   int len;
 } kv_cache;
 
-// BUG: leak: each step's new hidden state replaces the old one without freeing it
+// BUG: leak: each step's new hidden state replaces the old one without freeing
+// it
 void infer_rnn_leaky_state(void) {
   ts_tensor *wh = ts_randn(TS_SHAPE(H, H), TS_FLOAT32);
   ts_tensor *h = ts_zeros(TS_SHAPE(1, H), TS_FLOAT32);
@@ -28,7 +29,8 @@ void infer_rnn_leaky_state(void) {
   ts_free(wh);
 }
 
-// BUG: use-after-scope: the hidden state carried out of the step's scope is read in the next step
+// BUG: use-after-scope: the hidden state carried out of the step's scope is
+// read in the next step
 void infer_rnn_scoped_carry(void) {
   ts_tensor *wh = ts_randn(TS_SHAPE(H, H), TS_FLOAT32);
   ts_tensor *h = ts_zeros(TS_SHAPE(1, H), TS_FLOAT32);
@@ -40,7 +42,8 @@ void infer_rnn_scoped_carry(void) {
   ts_free(wh);
 }
 
-// BUG: double-free: the initial hidden state is freed as the old state and again at the end
+// BUG: double-free: the initial hidden state is freed as the old state and
+// again at the end
 void infer_rnn_double_free(void) {
   ts_tensor *wh = ts_randn(TS_SHAPE(H, H), TS_FLOAT32);
   ts_tensor *h0 = ts_zeros(TS_SHAPE(1, H), TS_FLOAT32);
@@ -105,7 +108,8 @@ void infer_kv_cache_evict(void) {
   ts_free(c.keys[0]);
 }
 
-// BUG: double-free: the cache is cleared twice, by the loop and by an explicit free
+// BUG: double-free: the cache is cleared twice, by the loop and by an explicit
+// free
 void infer_kv_cache_double_clear(void) {
   kv_cache c;
   for (int i = 0; i < CACHE; i++)
@@ -115,7 +119,8 @@ void infer_kv_cache_double_clear(void) {
   ts_free(c.keys[CACHE - 1]); // <- BUG
 }
 
-// BUG: unescaped-return: the embedding lookup returns a tensor of its own TS_SCOPED body
+// BUG: unescaped-return: the embedding lookup returns a tensor of its own
+// TS_SCOPED body
 TS_SCOPED static ts_tensor *embed(const ts_tensor *table, int token) {
   ts_tensor *onehot = ts_zeros(TS_SHAPE(1, V), TS_FLOAT32);
   ts_tensor *shifted = ts_add_scalar(onehot, token == 0 ? 1.0 : 0.0);
@@ -131,7 +136,8 @@ void infer_embed(void) {
   ts_free(table);
 }
 
-// BUG: unescaped-return: a TS_SCOPE block returns its normalised logits without ts_escape
+// BUG: unescaped-return: a TS_SCOPE block returns its normalised logits without
+// ts_escape
 static ts_tensor *normalise_logits(const ts_tensor *logits) {
   TS_SCOPE {
     ts_tensor *m = ts_mean(logits);
@@ -149,7 +155,8 @@ void infer_normalise(void) {
   ts_free(logits);
 }
 
-// BUG: use-after-scope: the temperature-scaled logits of a TS_SCOPE block are sampled after it
+// BUG: use-after-scope: the temperature-scaled logits of a TS_SCOPE block are
+// sampled after it
 void infer_temperature_after(void) {
   ts_tensor *logits = ts_randn(TS_SHAPE(1, V), TS_FLOAT32);
   ts_tensor *scaled = NULL;
@@ -159,7 +166,8 @@ void infer_temperature_after(void) {
   ts_free(logits);
 }
 
-// BUG: leak: the decoded tokens are collected in an array and only the last one freed
+// BUG: leak: the decoded tokens are collected in an array and only the last one
+// freed
 void infer_collect_tokens(void) {
   ts_tensor *toks[T];
   ts_tensor *logits = ts_randn(TS_SHAPE(1, V), TS_FLOAT32);
@@ -170,7 +178,8 @@ void infer_collect_tokens(void) {
   ts_free(logits);
 }
 
-// BUG: use-after-free: the prompt is freed on the long-prompt path and read on the join
+// BUG: use-after-free: the prompt is freed on the long-prompt path and read on
+// the join
 void infer_prompt_truncate(void) {
   ts_tensor *prompt = ts_ones(TS_SHAPE(1, 8), TS_FLOAT32);
   ts_tensor *used = prompt;
@@ -182,7 +191,8 @@ void infer_prompt_truncate(void) {
   ts_free(used);
 }
 
-// OK: the prompt is replaced on the long-prompt path; only the live handle is read
+// OK: the prompt is replaced on the long-prompt path; only the live handle is
+// read
 void infer_prompt_truncate_ok(void) {
   ts_tensor *prompt = ts_ones(TS_SHAPE(1, 8), TS_FLOAT32);
   if (ts_size(prompt, 1) > 4) {
@@ -194,7 +204,8 @@ void infer_prompt_truncate_ok(void) {
   ts_free(prompt);
 }
 
-// BUG: double-free: the beam's two candidates alias when the scores tie, and both are freed
+// BUG: double-free: the beam's two candidates alias when the scores tie, and
+// both are freed
 void infer_beam_alias(void) {
   ts_tensor *a = ts_ones(TS_SHAPE(1, V), TS_FLOAT32);
   ts_tensor *b = ts_ones(TS_SHAPE(1, V), TS_FLOAT32);

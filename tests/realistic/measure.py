@@ -84,9 +84,12 @@ def parse_file(path):
             if not cm or cm.group(1) not in CHECKS:
                 sys.exit("%s:%d: BUG label without a known check: %s" % (path, i + 1, rest))
             check, why = cm.group(1), cm.group(2)
-        first = i + 2
-        header = ""
         j = i + 1
+        while j < len(lines) and lines[j].startswith("//"):
+            why += " " + lines[j][2:].strip()  # a label clang-format wrapped
+            j += 1
+        first = j + 1
+        header = ""
         while j < len(lines) and "{" not in lines[j]:
             header += lines[j] + " "
             j += 1
@@ -337,19 +340,23 @@ def main():
                   for c in CHECKS), nfuncs - nbugs))
     if args.markdown:
         print()
+        print("Per check: TP/FP/FN, precision (- when the tool reports none of"
+              " that check), recall.")
+        print()
         print("| tool | TP | FP | FN | precision | recall | " +
               " | ".join(CHECKS) + " |")
         print("|---|---|---|---|---|---|" + "---|" * len(CHECKS))
     for tool in tools:
         per = report[tool]
         a = per["all"]
-        cols = ["%d/%d/%d P %.2f R %.2f" % (per[c]["tp"], per[c]["fp"], per[c]["fn"],
-                                            per[c]["precision"], per[c]["recall"])
-                for c in CHECKS]
+        cols = ["%d/%d/%d P %s R %.2f" % (
+            per[c]["tp"], per[c]["fp"], per[c]["fn"],
+            "%.2f" % per[c]["precision"] if per[c]["tp"] + per[c]["fp"] else "-",
+            per[c]["recall"]) for c in CHECKS]
         if args.markdown:
             print("| %s | %d | %d | %d | %.2f | %.2f | %s |" % (
                 NAMES[tool], a["tp"], a["fp"], a["fn"], a["precision"], a["recall"],
-                " | ".join(c.replace("/", " / ", 2) for c in cols)))
+                " | ".join(cols)))
         else:
             print("%s: TP %d FP %d FN %d precision %.3f recall %.3f (%d at the labelled line)" % (
                 NAMES[tool], a["tp"], a["fp"], a["fn"], a["precision"], a["recall"],

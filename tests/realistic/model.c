@@ -148,7 +148,8 @@ void model_eval_after_teardown(void) {
   }
 }
 
-// BUG: double-free: the teardown helper frees w1, then the caller frees it again
+// BUG: double-free: the teardown helper frees w1, then the caller frees it
+// again
 void model_double_teardown(void) {
   mlp m;
   fail_after = 0;
@@ -184,7 +185,8 @@ void model_stack_off_by_one(void) {
     ts_free(s.w[i]);
 }
 
-// BUG: leak: a local array of layers with constant indices, the last one never freed
+// BUG: leak: a local array of layers with constant indices, the last one never
+// freed
 void model_array_const_leak(void) {
   ts_tensor *layer[3];
   layer[0] = ts_randn(TS_SHAPE(IN, HID), TS_FLOAT32);
@@ -254,7 +256,8 @@ void model_swap_weights(void) {
   mlp_free(&m);
 }
 
-// BUG: double-free: the old weights are freed through the alias and through the struct
+// BUG: double-free: the old weights are freed through the alias and through the
+// struct
 void model_swap_weights_twice(void) {
   mlp m;
   fail_after = 0;

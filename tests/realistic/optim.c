@@ -16,7 +16,8 @@ typedef struct {
   int t;
 } adam_state;
 
-// OK: Adam's moments are replaced each step and the old ones freed; all freed at the end
+// OK: Adam's moments are replaced each step and the old ones freed; all freed
+// at the end
 void optim_adam(void) {
   adam_state s;
   s.t = 0;
@@ -43,7 +44,8 @@ void optim_adam(void) {
   }
 }
 
-// BUG: leak: the second moments are made but the teardown frees only the first moments
+// BUG: leak: the second moments are made but the teardown frees only the first
+// moments
 void optim_adam_teardown_leak(void) {
   adam_state s;
   for (int i = 0; i < NP; i++) {
@@ -79,7 +81,8 @@ void optim_clip_leak(void) {
   ts_free(g);
 }
 
-// BUG: double-free: the clipped gradient and the raw one are the same handle when no clipping happens
+// BUG: double-free: the clipped gradient and the raw one are the same handle
+// when no clipping happens
 void optim_clip_double(void) {
   ts_tensor *g = ts_full(TS_SHAPE(D), TS_FLOAT32, 0.01);
   ts_tensor *clipped = g;
@@ -91,7 +94,8 @@ void optim_clip_double(void) {
   ts_free(g); // <- BUG
 }
 
-// BUG: use-after-scope: the warm-up learning rate tensor is read after the TS_SCOPE block
+// BUG: use-after-scope: the warm-up learning rate tensor is read after the
+// TS_SCOPE block
 void optim_warmup_after(void) {
   ts_tensor *lr = NULL;
   TS_SCOPE {
@@ -102,11 +106,13 @@ void optim_warmup_after(void) {
 }
 
 // OK: a caller-scope helper: the average belongs to the caller's scope
-TS_CALLER_SCOPE static ts_tensor *average(const ts_tensor *a, const ts_tensor *b) {
+TS_CALLER_SCOPE static ts_tensor *average(const ts_tensor *a,
+                                          const ts_tensor *b) {
   return ts_mul_scalar(ts_add(a, b), 0.5);
 }
 
-// BUG: use-after-scope: the average from the caller-scope helper is read after its block ended
+// BUG: use-after-scope: the average from the caller-scope helper is read after
+// its block ended
 void optim_average_after(void) {
   ts_tensor *a = ts_ones(TS_SHAPE(D), TS_FLOAT32);
   ts_tensor *b = ts_zeros(TS_SHAPE(D), TS_FLOAT32);
@@ -117,7 +123,8 @@ void optim_average_after(void) {
   ts_free(a);
 }
 
-// BUG: use-after-scope: an accumulated gradient is read after its async scope ended
+// BUG: use-after-scope: an accumulated gradient is read after its async scope
+// ended
 void optim_async_accumulate(void) {
   ts_async_scope *micro = ts_async_scope_begin();
   ts_tensor *acc = NULL;
@@ -132,7 +139,8 @@ void optim_async_accumulate(void) {
   ts_free(step);
 }
 
-// BUG: leak: the accumulated gradient is kept out of the async scope and never freed
+// BUG: leak: the accumulated gradient is kept out of the async scope and never
+// freed
 void optim_async_keep_leak(void) {
   ts_async_scope *micro = ts_async_scope_begin();
   ts_tensor *acc = NULL;
@@ -144,7 +152,8 @@ void optim_async_keep_leak(void) {
   printf("acc %lld\n", (long long)ts_numel(acc));
 }
 
-// BUG: double-free: the parameter list frees one parameter twice through an alias in the array
+// BUG: double-free: the parameter list frees one parameter twice through an
+// alias in the array
 void optim_param_list(void) {
   ts_tensor *w = ts_randn(TS_SHAPE(D, D), TS_FLOAT32);
   ts_tensor *b = ts_zeros(TS_SHAPE(D), TS_FLOAT32);
@@ -153,7 +162,8 @@ void optim_param_list(void) {
     ts_free(params[i]); // <- BUG
 }
 
-// BUG: use-after-free: the weight average reads the snapshot freed on the previous line
+// BUG: use-after-free: the weight average reads the snapshot freed on the
+// previous line
 void optim_swa(void) {
   ts_tensor *w = ts_randn(TS_SHAPE(D), TS_FLOAT32);
   ts_tensor *snap = ts_clone(w);
@@ -163,7 +173,8 @@ void optim_swa(void) {
   ts_free(w);
 }
 
-// BUG: leak: the scheduler's learning-rate tensor is remade each epoch without freeing
+// BUG: leak: the scheduler's learning-rate tensor is remade each epoch without
+// freeing
 void optim_schedule_leak(void) {
   ts_tensor *lr = NULL;
   for (int e = 0; e < STEPS; e++) {
@@ -185,7 +196,8 @@ void optim_apply_after_free(void) {
   ts_free(w);
 }
 
-// BUG: double-free: on the NaN path the step is skipped, and the update is freed twice
+// BUG: double-free: on the NaN path the step is skipped, and the update is
+// freed twice
 void optim_nan_skip(void) {
   ts_tensor *u = ts_full(TS_SHAPE(D), TS_FLOAT32, 1.0);
   ts_tensor *s = ts_sum(u);
@@ -196,7 +208,8 @@ void optim_nan_skip(void) {
   ts_free(u); // <- BUG
 }
 
-// BUG: leak: an update made in a TS_SCOPE block is kept out of it and never freed
+// BUG: leak: an update made in a TS_SCOPE block is kept out of it and never
+// freed
 void optim_keep_drop(void) {
   ts_tensor *w = ts_randn(TS_SHAPE(D), TS_FLOAT32);
   ts_tensor *kept = NULL;

@@ -13,13 +13,15 @@
 
 enum { N = 6 };
 
-// OK: opaque to the analysis: what the "configuration" says at run time (no tensor)
+// OK: opaque to the analysis: what the "configuration" says at run time (no
+// tensor)
 static int flag(const char *name) {
   const char *v = getenv(name);
   return v ? atoi(v) : 1;
 }
 
-// BUG: use-after-free: on the verbose path the batch is freed before the summary reads it
+// BUG: use-after-free: on the verbose path the batch is freed before the
+// summary reads it
 void paths_free_on_branch(void) {
   ts_tensor *batch = ts_rand(TS_SHAPE(N), TS_FLOAT32);
   int verbose = flag("REALISTIC_VERBOSE");
@@ -34,7 +36,8 @@ void paths_free_on_branch(void) {
     ts_free(batch);
 }
 
-// OK: the same condition frees the batch before and decides after; the paths are correlated
+// OK: the same condition frees the batch before and decides after; the paths
+// are correlated
 void paths_correlated_free(void) {
   ts_tensor *batch = ts_rand(TS_SHAPE(N), TS_FLOAT32);
   int keep = flag("REALISTIC_KEEP");
@@ -48,7 +51,8 @@ void paths_correlated_free(void) {
   }
 }
 
-// BUG: double-free: the error branch frees the batch and falls through to the common free
+// BUG: double-free: the error branch frees the batch and falls through to the
+// common free
 void paths_double_free_on_error(void) {
   ts_tensor *batch = ts_rand(TS_SHAPE(N), TS_FLOAT32);
   int bad = flag("REALISTIC_BAD");
@@ -136,7 +140,8 @@ void paths_free_in_loop(void) {
   }
 }
 
-// OK: the accumulator is freed after the last iteration's read, tested on the same counter
+// OK: the accumulator is freed after the last iteration's read, tested on the
+// same counter
 void paths_free_in_last_iteration(void) {
   ts_tensor *acc = ts_zeros(TS_SHAPE(N), TS_FLOAT32);
   for (int i = 0; i < 3; i++) {
@@ -171,7 +176,8 @@ void paths_correlated_make_free(void) {
     ts_free(extra);
 }
 
-// BUG: unescaped-return: the mean escapes on the flagged path only; the other path returns it unescaped
+// BUG: unescaped-return: the mean escapes on the flagged path only; the other
+// path returns it unescaped
 static ts_tensor *mean_maybe_escaped(const ts_tensor *x, int esc) {
   TS_SCOPE_GUARD();
   ts_tensor *m = ts_mean(x);
@@ -180,7 +186,8 @@ static ts_tensor *mean_maybe_escaped(const ts_tensor *x, int esc) {
   return m; // <- BUG
 }
 
-// OK: reads the mean from the path-dependent helper (its bug is the helper's) and frees it
+// OK: reads the mean from the path-dependent helper (its bug is the helper's)
+// and frees it
 void paths_mean_caller(void) {
   ts_tensor *x = ts_rand(TS_SHAPE(N), TS_FLOAT32);
   ts_tensor *m = mean_maybe_escaped(x, 0);
@@ -233,7 +240,8 @@ void paths_null_guard(void) {
   ts_free(t);
 }
 
-// BUG: leak: the search breaks out of the loop with the candidate it just made still alive
+// BUG: leak: the search breaks out of the loop with the candidate it just made
+// still alive
 void paths_break_leak(void) {
   ts_tensor *x = ts_rand(TS_SHAPE(N), TS_FLOAT32);
   for (int i = 0; i < 4; i++) {

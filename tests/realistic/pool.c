@@ -37,7 +37,8 @@ static double process_frame(worker *wk) {
   return v;
 }
 
-// OK: a worker with its own pool processes frames in a scope and destroys the pool
+// OK: a worker with its own pool processes frames in a scope and destroys the
+// pool
 void pool_worker(void) {
   worker wk = {ts_pool_new(4), 0};
   TS_SCOPE {
@@ -102,7 +103,8 @@ void pool_release_then_free(void) {
   ts_pool_destroy(p);
 }
 
-// OK: on the error path the buffer goes back to the pool, on the normal path too
+// OK: on the error path the buffer goes back to the pool, on the normal path
+// too
 static int fill_frame(ts_pool *p, int fail, double *out) {
   ts_tensor *buf = get_buffer(p);
   if (fail) {
@@ -155,7 +157,8 @@ void pool_scoped_acquire(void) {
   ts_pool_destroy(p);
 }
 
-// BUG: use-after-scope: a buffer acquired inside the scope is released after the scope freed it
+// BUG: use-after-scope: a buffer acquired inside the scope is released after
+// the scope freed it
 void pool_release_after_scope(void) {
   ts_pool *p = ts_pool_new(0);
   ts_pool_release(p, ts_zeros(TS_SHAPE(H, W), TS_FLOAT32));
@@ -177,7 +180,8 @@ void pool_global(void) {
   ts_pool_clear(g);
 }
 
-// BUG: use-after-free: a frame view kept in an array is read after its buffer was released
+// BUG: use-after-free: a frame view kept in an array is read after its buffer
+// was released
 void pool_frame_ring(void) {
   ts_pool *p = ts_pool_new(0);
   ts_tensor *ring[2];
@@ -201,7 +205,8 @@ void pool_frame_ring_ok(void) {
   ts_pool_destroy(p);
 }
 
-// BUG: leak: a buffer acquired from the pool outside any scope is neither released nor freed
+// BUG: leak: a buffer acquired from the pool outside any scope is neither
+// released nor freed
 void pool_acquire_leak(void) {
   ts_pool *p = ts_pool_new(0);
   ts_pool_release(p, ts_zeros(TS_SHAPE(H, W), TS_FLOAT32));

@@ -11,14 +11,16 @@
 
 enum { N = 5, D = 3 };
 
-// OK: its tensors belong to the caller's scope, and it returns one of them to that caller
+// OK: its tensors belong to the caller's scope, and it returns one of them to
+// that caller
 TS_CALLER_SCOPE static ts_tensor *standardise(const ts_tensor *x) {
   ts_tensor *m = ts_mean(x);
   ts_tensor *c = ts_sub(x, m);
   return ts_mul_scalar(c, 2.0);
 }
 
-// OK: a caller-scope helper that makes two features and reports through an out-parameter
+// OK: a caller-scope helper that makes two features and reports through an
+// out-parameter
 TS_CALLER_SCOPE static void two_features(const ts_tensor *x, ts_tensor **a,
                                          ts_tensor **b) {
   *a = ts_relu(x);
@@ -35,7 +37,8 @@ void scopes_caller_scope(void) {
   ts_free(x);
 }
 
-// BUG: use-after-scope: the standardised tensor belongs to the block's scope and is read after it
+// BUG: use-after-scope: the standardised tensor belongs to the block's scope
+// and is read after it
 void scopes_caller_scope_after(void) {
   ts_tensor *x = ts_randn(TS_SHAPE(N, D), TS_FLOAT32);
   ts_tensor *z = NULL;
@@ -44,7 +47,8 @@ void scopes_caller_scope_after(void) {
   ts_free(x);
 }
 
-// BUG: unescaped-return: returns the caller-scope helper's result out of its own scope without ts_escape
+// BUG: unescaped-return: returns the caller-scope helper's result out of its
+// own scope without ts_escape
 TS_SCOPED static ts_tensor *standardised_copy(const ts_tensor *x) {
   ts_tensor *z = standardise(x);
   return z; // <- BUG
@@ -84,7 +88,8 @@ void scopes_two_features(void) {
   ts_free(x);
 }
 
-// BUG: use-after-scope: an out-parameter of the caller-scope helper is read after the scope ended
+// BUG: use-after-scope: an out-parameter of the caller-scope helper is read
+// after the scope ended
 void scopes_two_features_after(void) {
   ts_tensor *x = ts_randn(TS_SHAPE(N, D), TS_FLOAT32);
   ts_tensor *a = NULL, *b = NULL;
@@ -128,7 +133,8 @@ void scopes_two_levels(void) {
   ts_free(x);
 }
 
-// OK: the faulty two-level helper's result is used by its caller (the bug is the callee's)
+// OK: the faulty two-level helper's result is used by its caller (the bug is
+// the callee's)
 void scopes_two_levels_once(void) {
   ts_tensor *x = ts_randn(TS_SHAPE(N, D), TS_FLOAT32);
   ts_tensor *a = two_level_feature_once(x);
@@ -152,7 +158,8 @@ void scopes_manual_pair(void) {
   ts_free(x);
 }
 
-// BUG: use-after-scope: the accumulator made in the manual scope is read after ts_scope_end
+// BUG: use-after-scope: the accumulator made in the manual scope is read after
+// ts_scope_end
 void scopes_manual_pair_after(void) {
   ts_tensor *x = ts_randn(TS_SHAPE(N, D), TS_FLOAT32);
   ts_scope_id s = ts_scope_begin();
@@ -164,7 +171,8 @@ void scopes_manual_pair_after(void) {
   ts_free(x);
 }
 
-// BUG: use-after-scope: a feature kept from a scoped loop iteration is read in the next
+// BUG: use-after-scope: a feature kept from a scoped loop iteration is read in
+// the next
 void scopes_loop_carry(void) {
   ts_tensor *x = ts_randn(TS_SHAPE(N, D), TS_FLOAT32);
   ts_tensor *prev = NULL;
@@ -177,7 +185,8 @@ void scopes_loop_carry(void) {
   ts_free(x);
 }
 
-// OK: a feature carried between scoped iterations is cloned and kept, the old one freed
+// OK: a feature carried between scoped iterations is cloned and kept, the old
+// one freed
 void scopes_loop_carry_kept(void) {
   ts_tensor *x = ts_randn(TS_SHAPE(N, D), TS_FLOAT32);
   ts_tensor *prev = NULL;
@@ -193,7 +202,8 @@ void scopes_loop_carry_kept(void) {
   ts_free(x);
 }
 
-// BUG: unescaped-return: on one path out of the scoped loop the found feature is returned unescaped
+// BUG: unescaped-return: on one path out of the scoped loop the found feature
+// is returned unescaped
 static ts_tensor *first_positive(const ts_tensor *x) {
   TS_SCOPE for (int i = 1; i < 4; i++) {
     ts_tensor *f = ts_mul_scalar(x, i);
@@ -235,7 +245,8 @@ void scopes_first_positive_ok(void) {
   ts_free(x);
 }
 
-// OK: ts_keep inside a scope makes the result manual; it is freed after the scope
+// OK: ts_keep inside a scope makes the result manual; it is freed after the
+// scope
 void scopes_keep(void) {
   ts_tensor *k = NULL;
   TS_SCOPE {
@@ -256,7 +267,8 @@ void scopes_keep_leak(void) {
   printf("kept %lld\n", (long long)ts_numel(k));
 } // <- BUG
 
-// BUG: use-after-scope: a tensor made after a TS_SCOPE_GUARD in an inner block is used after the block
+// BUG: use-after-scope: a tensor made after a TS_SCOPE_GUARD in an inner block
+// is used after the block
 void scopes_guard_block_after(void) {
   ts_tensor *x = ts_randn(TS_SHAPE(N, D), TS_FLOAT32);
   ts_tensor *y = NULL;

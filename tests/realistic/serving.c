@@ -19,7 +19,8 @@ typedef struct {
 
 static const float sample[IN] = {0.5f, -1.0f, 2.0f, 0.25f};
 
-// OK: a ts_run handler that computes a score; everything dies with the run's scope
+// OK: a ts_run handler that computes a score; everything dies with the run's
+// scope
 static void *handle_score(void *ctx) {
   request *r = ctx;
   ts_tensor *x = ts_from_buffer(r->input, TS_SHAPE(1, IN), TS_FLOAT32);
@@ -28,7 +29,8 @@ static void *handle_score(void *ctx) {
   return NULL;
 }
 
-// BUG: unescaped-return: the handler returns its probabilities out of the run's scope
+// BUG: unescaped-return: the handler returns its probabilities out of the run's
+// scope
 static void *handle_probs(void *ctx) {
   request *r = ctx;
   ts_tensor *x = ts_from_buffer(r->input, TS_SHAPE(1, IN), TS_FLOAT32);
@@ -61,7 +63,8 @@ void serve_score(void) {
   ts_free(w);
 }
 
-// OK: serves with the faulty handler and frees what comes back (the bug is the handler's)
+// OK: serves with the faulty handler and frees what comes back (the bug is the
+// handler's)
 void serve_probs(void) {
   ts_tensor *w = ts_randn(TS_SHAPE(IN, OUT), TS_FLOAT32);
   request r = {w, sample, 0, NULL};
@@ -109,7 +112,8 @@ void serve_store_leak(void) {
   ts_free(w);
 } // <- BUG
 
-// BUG: use-after-scope: a result stored in a request struct inside a manual scope is read after the scope ends
+// BUG: use-after-scope: a result stored in a request struct inside a manual
+// scope is read after the scope ends
 void serve_store_scoped(void) {
   ts_tensor *w = ts_randn(TS_SHAPE(IN, OUT), TS_FLOAT32);
   request r = {w, sample, 0, NULL};
@@ -161,7 +165,8 @@ static int session_open(session *s) {
   return 0;
 }
 
-// OK: a session step made inside the async scope; the new state replaces the old
+// OK: a session step made inside the async scope; the new state replaces the
+// old
 static void session_step(session *s, const ts_tensor *w) {
   ts_async_scope_enter(s->scope);
   ts_tensor *x = ts_from_buffer(sample, TS_SHAPE(1, IN), TS_FLOAT32);
@@ -210,7 +215,8 @@ void serve_async_keep(void) {
   ts_free(k);
 }
 
-// BUG: use-after-scope: a local tensor made in the async scope is used after ts_async_scope_end
+// BUG: use-after-scope: a local tensor made in the async scope is used after
+// ts_async_scope_end
 void serve_async_local(void) {
   ts_async_scope *a = ts_async_scope_begin();
   ts_async_scope_enter(a);
@@ -220,7 +226,8 @@ void serve_async_local(void) {
   printf("t %lld\n", (long long)ts_numel(t)); // <- BUG
 }
 
-// BUG: leak: a tensor made after leaving the async scope is manual and never freed
+// BUG: leak: a tensor made after leaving the async scope is manual and never
+// freed
 void serve_async_outside(void) {
   ts_async_scope *a = ts_async_scope_begin();
   ts_async_scope_enter(a);
@@ -243,7 +250,8 @@ void serve_async_outside_ok(void) {
   ts_async_scope_end(a);
 }
 
-// BUG: use-after-free: the probabilities returned by ts_run are read after they were freed
+// BUG: use-after-free: the probabilities returned by ts_run are read after they
+// were freed
 void serve_probs_after_free(void) {
   ts_tensor *w = ts_randn(TS_SHAPE(IN, OUT), TS_FLOAT32);
   request r = {w, sample, 0, NULL};

@@ -11,7 +11,8 @@
 
 enum { IN = 4, OUT = 2, BATCH = 8, STEPS = 3, CLASSES = 3 };
 
-// OK: parameters are manual and freed; each step's temporaries die with the step's scope
+// OK: parameters are manual and freed; each step's temporaries die with the
+// step's scope
 void train_sgd_scoped(void) {
   ts_tensor *w = ts_randn(TS_SHAPE(IN, OUT), TS_FLOAT32);
   ts_requires_grad(w, true);
@@ -26,7 +27,8 @@ void train_sgd_scoped(void) {
   ts_free(w);
 }
 
-// BUG: leak: the manual loop frees the batch and the prediction but not the loss
+// BUG: leak: the manual loop frees the batch and the prediction but not the
+// loss
 void train_sgd_manual_leaky(void) {
   ts_tensor *w = ts_randn(TS_SHAPE(IN, OUT), TS_FLOAT32);
   ts_requires_grad(w, true);
@@ -64,7 +66,8 @@ void train_sgd_manual(void) {
   ts_free(w);
 }
 
-// BUG: use-after-scope: the last loss is remembered past the iteration scope that owns it
+// BUG: use-after-scope: the last loss is remembered past the iteration scope
+// that owns it
 void train_report_last_loss(void) {
   ts_tensor *w = ts_randn(TS_SHAPE(IN, OUT), TS_FLOAT32);
   ts_tensor *last = NULL;
@@ -77,7 +80,8 @@ void train_report_last_loss(void) {
   ts_free(w);
 }
 
-// OK: the best loss is cloned and kept out of the iteration's scope, the previous best freed
+// OK: the best loss is cloned and kept out of the iteration's scope, the
+// previous best freed
 void train_track_best_loss(void) {
   ts_tensor *w = ts_randn(TS_SHAPE(IN, OUT), TS_FLOAT32);
   ts_tensor *best = NULL;
@@ -96,7 +100,8 @@ void train_track_best_loss(void) {
   ts_free(w);
 }
 
-// BUG: double-free: the weights are freed on the last step and again after the loop
+// BUG: double-free: the weights are freed on the last step and again after the
+// loop
 void train_free_on_last_step(void) {
   ts_tensor *w = ts_randn(TS_SHAPE(IN, OUT), TS_FLOAT32);
   for (int step = 0; step < STEPS; step++) {
@@ -111,7 +116,8 @@ void train_free_on_last_step(void) {
   ts_free(w); // <- BUG
 }
 
-// BUG: leak: the sum made only to print it inside the manual loop is never freed
+// BUG: leak: the sum made only to print it inside the manual loop is never
+// freed
 void train_print_sums(void) {
   ts_tensor *w = ts_randn(TS_SHAPE(IN, OUT), TS_FLOAT32);
   for (int step = 0; step < STEPS; step++) {
@@ -142,7 +148,8 @@ void train_early_stop(void) {
   ts_free(w);
 }
 
-// OK: early stopping reads the loss before freeing it, and the break leaves nothing behind
+// OK: early stopping reads the loss before freeing it, and the break leaves
+// nothing behind
 void train_early_stop_ok(void) {
   ts_tensor *w = ts_randn(TS_SHAPE(IN, OUT), TS_FLOAT32);
   for (int step = 0; step < STEPS; step++) {
@@ -161,7 +168,8 @@ void train_early_stop_ok(void) {
   ts_free(w);
 }
 
-// OK: a classifier step with cross entropy inside a TS_SCOPE block; the accuracy is a double
+// OK: a classifier step with cross entropy inside a TS_SCOPE block; the
+// accuracy is a double
 void train_classifier_epoch(void) {
   ts_tensor *w = ts_randn(TS_SHAPE(IN, CLASSES), TS_FLOAT32);
   ts_requires_grad(w, true);
@@ -183,7 +191,8 @@ void train_classifier_epoch(void) {
   ts_free(w);
 }
 
-// BUG: unescaped-return: the scoped evaluation returns its mean without ts_escape
+// BUG: unescaped-return: the scoped evaluation returns its mean without
+// ts_escape
 TS_SCOPED static ts_tensor *eval_mean_loss(const ts_tensor *w) {
   ts_tensor *x = ts_randn(TS_SHAPE(BATCH, IN), TS_FLOAT32);
   ts_tensor *y = ts_zeros(TS_SHAPE(BATCH, OUT), TS_FLOAT32);
@@ -215,7 +224,8 @@ void train_eval_ok_caller(void) {
   ts_free(w);
 }
 
-// BUG: leak: the learning-rate schedule replaces the momentum buffer without freeing the old one
+// BUG: leak: the learning-rate schedule replaces the momentum buffer without
+// freeing the old one
 void train_momentum_leaky(void) {
   ts_tensor *w = ts_randn(TS_SHAPE(IN, OUT), TS_FLOAT32);
   ts_tensor *v = ts_zeros(TS_SHAPE(IN, OUT), TS_FLOAT32);
@@ -247,7 +257,8 @@ void train_momentum(void) {
   ts_free(w);
 }
 
-// BUG: use-after-free: the gradient handle is freed and then used for the update
+// BUG: use-after-free: the gradient handle is freed and then used for the
+// update
 void train_grad_after_free(void) {
   ts_tensor *w = ts_randn(TS_SHAPE(IN, OUT), TS_FLOAT32);
   ts_requires_grad(w, true);
