@@ -98,7 +98,9 @@ def parse_file(path):
         if not nm:
             sys.exit("%s:%d: no function after the label" % (path, i + 1))
         k = j
-        while k < len(lines) and not (lines[k].startswith("}") and not lines[k].startswith("};")):
+        one_line = lines[j].count("{") == lines[j].count("}") > 0
+        while not one_line and k < len(lines) and \
+                not (lines[k].startswith("}") and not lines[k].startswith("};")):
             k += 1
         if k == len(lines):
             sys.exit("%s:%d: function does not end" % (path, first))

@@ -269,3 +269,15 @@ void model_swap_weights_twice(void) {
   mlp_free(&m); // <- BUG
   ts_free(fresh);
 }
+
+// BUG: use-after-free: the first layer is measured after the teardown loop
+// freed it
+void model_stack_size_after_free(void) {
+  stack_model s;
+  s.n = NLAYERS;
+  for (int i = 0; i < s.n; i++)
+    s.w[i] = ts_randn(TS_SHAPE(HID, HID), TS_FLOAT32);
+  for (int i = 0; i < s.n; i++)
+    ts_free(s.w[i]);
+  printf("first layer %lld\n", (long long)ts_numel(s.w[0])); // <- BUG
+}

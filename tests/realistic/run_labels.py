@@ -52,12 +52,11 @@ def expected_outcome(names, by_name):
     return kinds
 
 
-def outcome(p):
-    err = p.stderr
-    if p.returncode != 0:
+def outcome(rc, err):
+    if rc != 0:
         if "tsmem: strict mode:" in err and "stale" in err:
             return "stale"
-        return "failed (exit %d)" % p.returncode
+        return "failed (exit %d)" % rc
     if "tsmem: leak report:" in err:
         return "leak"
     if "tsmem:" in err:
@@ -115,19 +114,55 @@ def main():
             if p.returncode != 0:
                 sys.exit("run_labels.py: %s does not build:\n%s" % (path, p.stderr))
             objs.append(obj)
+    # The driver loads libtsmem and libtorch once and forks a child per
+    # entry (before any tensor op, so no libtorch thread pool exists yet):
+    # each child runs its entry with stdout and stderr in DIR/NAME.out and
+    # exits through exit(), which prints the leak report.
     driver = os.path.join(work, "driver.c")
     with open(driver, "w") as d:
-        d.write("#include <stdio.h>\n#include <string.h>\n\n")
+        d.write("#include <fcntl.h>\n#include <stdio.h>\n#include <stdlib.h>\n"
+                "#include <string.h>\n#include <sys/wait.h>\n#include <unistd.h>\n\n")
         for n in entries:
             d.write("void %s(void);\n" % n)
         d.write("\nstatic const struct { const char *name; void (*fn)(void); } cases[] = {\n")
         for n in entries:
             d.write("  {\"%s\", %s},\n" % (n, n))
-        d.write("};\n\nint main(int argc, char **argv) {\n"
-                "  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)\n"
-                "    if (argc > 1 && strcmp(argv[1], cases[i].name) == 0) {\n"
-                "      cases[i].fn();\n      return 0;\n    }\n"
-                "  fprintf(stderr, \"no such case\\n\");\n  return 2;\n}\n")
+        d.write("""};
+
+/* driver DIR NAME...: runs each named entry in a child process; prints
+ * "NAME STATUS" per entry (the raw wait status). */
+int main(int argc, char **argv) {
+  if (argc < 2)
+    return 2;
+  for (int a = 2; a < argc; a++) {
+    void (*fn)(void) = NULL;
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+      if (strcmp(argv[a], cases[i].name) == 0)
+        fn = cases[i].fn;
+    if (!fn) {
+      printf("%s nosuchcase\\n", argv[a]);
+      continue;
+    }
+    fflush(stdout);
+    pid_t pid = fork();
+    if (pid == 0) {
+      char path[4096];
+      snprintf(path, sizeof path, "%s/%s.out", argv[1], argv[a]);
+      int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+      dup2(fd, 1);
+      dup2(fd, 2);
+      close(fd);
+      fn();
+      fflush(stdout);
+      exit(0);
+    }
+    int st = 0;
+    waitpid(pid, &st, 0);
+    printf("%s %d\\n", argv[a], st);
+  }
+  return 0;
+}
+""")
     exe = os.path.join(work, "realistic-driver")
     libdir = os.path.dirname(os.path.abspath(args.lib))
     p = subprocess.run(["clang-19", "-g", driver] + objs +
@@ -141,23 +176,37 @@ def main():
         if k.startswith("REALISTIC_"):
             del env[k]
 
-    def run(item):
-        f, want = item
-        p = subprocess.run([exe, f.name], capture_output=True, text=True, env=env,
-                           timeout=120)
-        return f, want, outcome(p), p
+    outdir = os.path.join(work, "out")
+    os.makedirs(outdir, exist_ok=True)
+
+    def run(chunk):
+        p = subprocess.run([exe, outdir] + [f.name for f, _ in chunk],
+                           capture_output=True, text=True, env=env, timeout=600)
+        status = dict(line.split() for line in p.stdout.splitlines() if line.strip())
+        res = []
+        for f, want in chunk:
+            st = status.get(f.name, "missing")
+            try:
+                text = open(os.path.join(outdir, f.name + ".out")).read()
+            except OSError:
+                text = ""
+            rc = -1 if not st.isdigit() else (
+                int(st) >> 8 if int(st) & 0x7f == 0 else 128 + (int(st) & 0x7f))
+            res.append((f, want, outcome(rc, text), text))
+        return res
+    chunks = [plan[i::args.jobs] for i in range(args.jobs)]
     counts = {}
     with ThreadPoolExecutor(max_workers=args.jobs) as ex:
-        for f, want, got, p in ex.map(run, plan):
-            counts[want] = counts.get(want, 0) + 1
-            ok = got == want
-            if not ok:
-                status = 1
-                print("FAIL: %s:%s expected %s, got %s\n  %s" % (
-                    os.path.basename(f.path), f.name, want, got,
-                    "\n  ".join(p.stderr.strip().splitlines()[-6:])))
-            elif args.verbose:
-                print("ok: %s:%s %s" % (os.path.basename(f.path), f.name, got))
+        for res in ex.map(run, chunks):
+            for f, want, got, text in res:
+                counts[want] = counts.get(want, 0) + 1
+                if got != want:
+                    status = 1
+                    print("FAIL: %s:%s expected %s, got %s\n  %s" % (
+                        os.path.basename(f.path), f.name, want, got,
+                        "\n  ".join(text.strip().splitlines()[-6:])))
+                elif args.verbose:
+                    print("ok: %s:%s %s" % (os.path.basename(f.path), f.name, got))
     nfuncs = sum(len(fs) for fs in funcs.values())
     print("realistic labels: %d functions, %d entries run (%s), %d unreached: %s" % (
         nfuncs, len(plan), ", ".join("%d %s" % (v, k) for k, v in sorted(counts.items())),
