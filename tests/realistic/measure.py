@@ -380,7 +380,7 @@ def main():
                 a["recall"], floor["recall"], args.floor))
             status = 1
         if status == 0:
-            print("tsmem at or above the floor (precision %.2f, recall %.2f)" % (
+            print("tsmem at or above the floor (precision %.3f, recall %.3f)" % (
                 floor["precision"], floor["recall"]))
     return status
 
