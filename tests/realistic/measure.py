@@ -28,7 +28,8 @@ variable they see).
 
 Usage:
   measure.py --plugin BUILD/lib/tsmem/tsmem.so [--tools tsmem,gcc,csa]
-             [--check-floor] [--markdown] [-v]
+             [--corpus DIR] [--check-floor] [--markdown] [--json FILE] [-v]
+  --corpus DIR measures another corpus labelled the same way.
   --check-floor fails (exit 1) when tsmem's overall precision or recall is
   below the floor in floor.json (the one place the floor is stored).
 """
@@ -118,8 +119,9 @@ def parse_file(path):
     return funcs
 
 
-def corpus_files():
-    return sorted(glob.glob(os.path.join(HERE, "*.c")))
+def corpus_files(directory=None):
+    """The corpus: every .c file of DIRECTORY (default: this one)."""
+    return sorted(glob.glob(os.path.join(directory or HERE, "*.c")))
 
 
 def parse_corpus(files):
@@ -294,6 +296,7 @@ def main():
     ap.add_argument("--plugin", default=os.environ.get("TSMEM_PLUGIN"))
     ap.add_argument("--tsmem-flags", help="flags that load the plugin (lit's %%tsmem)")
     ap.add_argument("--ops-include", help="the directory holding tsmem/ops.h")
+    ap.add_argument("--corpus", help="a directory of labelled .c files (default: this one)")
     ap.add_argument("--tools", default="tsmem,gcc,csa")
     ap.add_argument("--check-floor", action="store_true",
                     help="fail when tsmem is below floor.json")
@@ -306,7 +309,7 @@ def main():
     if not args.plugin and not args.tsmem_flags:
         sys.exit("measure.py: pass --plugin BUILD/lib/tsmem/tsmem.so")
 
-    files = corpus_files()
+    files = corpus_files(args.corpus)
     funcs = parse_corpus(files)
     inc = os.path.join(ROOT, "include")
     ops_inc = find_ops_include(args)

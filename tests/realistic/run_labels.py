@@ -15,7 +15,7 @@ shows against the labels:
 
 Usage:
   run_labels.py --plugin BUILD/lib/tsmem/tsmem.so --lib BUILD/lib/libtsmem.so
-                [--workdir DIR] [-v]
+                [--corpus DIR] [--workdir DIR] [-v]
 """
 import argparse
 import os
@@ -69,12 +69,13 @@ def main():
     ap.add_argument("--plugin", required=True)
     ap.add_argument("--lib", required=True, help="libtsmem.so to link")
     ap.add_argument("--ops-include")
+    ap.add_argument("--corpus", help="a directory of labelled .c files (default: this one)")
     ap.add_argument("--workdir")
     ap.add_argument("--jobs", "-j", type=int, default=2)
     ap.add_argument("--verbose", "-v", action="store_true")
     args = ap.parse_args()
 
-    files = measure.corpus_files()
+    files = measure.corpus_files(args.corpus)
     funcs = measure.parse_corpus(files)
     inc = os.path.join(measure.ROOT, "include")
     ops_inc = measure.find_ops_include(args)
