@@ -73,7 +73,7 @@ def parse_file(path):
     while i < len(lines):
         m = LABEL.match(lines[i])
         if not m:
-            if re.match(r"^[A-Za-z_].*\)\s*\{\s*$", lines[i]) and \
+            if re.match(r"^[A-Za-z_][^=;]*\)\s*\{", lines[i]) and \
                     not lines[i].startswith(("typedef", "struct", "enum")):
                 sys.exit("%s:%d: a function without a label" % (path, i + 1))
             i += 1
