@@ -252,3 +252,59 @@ void paths_break_leak(void) {
   }
   ts_free(x);
 }
+
+// OK: a tensor owned only when a flag says so is freed under the same flag
+void paths_owned_flag(void) {
+  ts_tensor *shared = ts_ones(TS_SHAPE(N), TS_FLOAT32);
+  int owned = flag("REALISTIC_OWNED");
+  ts_tensor *t = owned ? ts_mul_scalar(shared, 2.0) : shared;
+  printf("t %lld\n", (long long)ts_numel(t));
+  if (owned)
+    ts_free(t);
+  ts_free(shared);
+}
+
+// BUG: leak: the ownership flag is tested the wrong way round, so the owned
+// copy is never freed
+void paths_owned_flag_inverted(void) {
+  ts_tensor *shared = ts_ones(TS_SHAPE(N), TS_FLOAT32);
+  int owned = flag("REALISTIC_OWNED");
+  ts_tensor *t = owned ? ts_mul_scalar(shared, 2.0) : shared; // <- BUG
+  printf("t %lld\n", (long long)ts_numel(t));
+  if (!owned && t != shared)
+    ts_free(t);
+  ts_free(shared);
+}
+
+// OK: an optional tensor is NULL when not made, and freed only when not NULL
+void paths_optional_extra(void) {
+  ts_tensor *extra =
+      flag("REALISTIC_A") ? ts_ones(TS_SHAPE(N), TS_FLOAT32) : NULL;
+  ts_tensor *base = ts_zeros(TS_SHAPE(N), TS_FLOAT32);
+  if (extra) {
+    ts_tensor *sum = ts_add(base, extra);
+    printf("sum %lld\n", (long long)ts_numel(sum));
+    ts_free(sum);
+  }
+  ts_free(base);
+  if (extra)
+    ts_free(extra);
+}
+
+// BUG: use-after-free: a failed attempt frees the buffer and the retry uses it
+void paths_retry_after_free(void) {
+  ts_tensor *buf = ts_zeros(TS_SHAPE(N), TS_FLOAT32);
+  int fails = flag("REALISTIC_FAILS");
+  for (int attempt = 0; attempt < 3; attempt++) {
+    ts_tensor *r = ts_add_scalar(buf, attempt); // <- BUG
+    if (attempt < fails) {
+      ts_free(r);
+      ts_free(buf);
+      continue;
+    }
+    ts_free(r);
+    break;
+  }
+  if (fails == 0)
+    ts_free(buf);
+}
