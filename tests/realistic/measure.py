@@ -265,16 +265,25 @@ def run_tool(cmd, classify, files, funcs, jobs):
     return found, crashes, errors
 
 
-def score(found, funcs):
+def score(found, funcs, match="function"):
+    """TP/FP/FN, precision and recall per check and overall. match
+    "function": findings are (file, function, check); "line": they are
+    (file, line, check), a BUG expecting its check on its `// <- BUG` line
+    and every other warning line a false positive."""
     expected = {}
     for fs in funcs.values():
         for f in fs:
             if f.label == "BUG":
                 expected[(os.path.basename(f.path), f.name, f.check)] = f
+    if match == "line":
+        exp_set = {(k[0], f.bug_line, k[2]) for k, f in expected.items()}
+        got_set = {(k[0], line, k[2]) for k, lines in found.items() for line in lines}
+    else:
+        exp_set, got_set = set(expected), set(found)
     per = {}
     for c in CHECKS + [None]:
-        exp = {k for k in expected if c is None or k[2] == c}
-        got = {k for k in found if c is None or k[2] == c}
+        exp = {k for k in exp_set if c is None or k[2] == c}
+        got = {k for k in got_set if c is None or k[2] == c}
         tp, fp, fn = len(exp & got), len(got - exp), len(exp - got)
         per[c or "all"] = {
             "tp": tp, "fp": fp, "fn": fn,
@@ -301,6 +310,10 @@ def main():
     ap.add_argument("--check-floor", action="store_true",
                     help="fail when tsmem is below floor.json")
     ap.add_argument("--floor", default=os.path.join(HERE, "floor.json"))
+    ap.add_argument("--match", choices=["function", "line"], default="function",
+                    help="function (default): a warning of the labelled check anywhere in "
+                    "the BUG function; line: only on its `// <- BUG` line, each warning line "
+                    "counted on its own")
     ap.add_argument("--markdown", action="store_true")
     ap.add_argument("--json", help="write the figures to this file")
     ap.add_argument("--jobs", "-j", type=int, default=2)
@@ -323,7 +336,7 @@ def main():
         for tool in tools:
             cmd, classify = cmds[tool]
             found, crashes, errors = run_tool(cmd, classify, files, funcs, args.jobs)
-            per, expected = score(found, funcs)
+            per, expected = score(found, funcs, args.match)
             report[tool] = per
             for path, tail in crashes:
                 print("%s CRASHED on %s:\n  %s" % (tool, path, "\n  ".join(tail)))
