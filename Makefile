@@ -85,7 +85,7 @@ differential: build
 	  --include $(CURDIR)/include --runtime $(CURDIR)/$(BUILD)/runtime \
 	  --programs $(DIFF_PROGRAMS) --per-file 500 --jobs $(JOBS)
 
-.PHONY: bench-checkpoint fashion-mnist
+.PHONY: bench-checkpoint fashion-mnist realcode realcode-lua realistic
 # Checkpoints (issue 12): tsmem's save/load of 100 MB against torch.save/torch.load.
 bench-checkpoint: build
 	cmake --build $(BUILD) --target bench-checkpoint
@@ -97,3 +97,14 @@ DEPS += zlib1g-dev:/usr/include/zlib.h dataset-fashion-mnist:/usr/share/datasets
 # one thread each (bench/README.md); about 10 minutes on an idle machine.
 fashion-mnist: build
 	cmake --build $(BUILD) --target fashion-mnist
+
+# Real code nobody here wrote, with the analysis forced on (TSMEM_ANALYZE_ALL=1)
+# and required silent: binutils' zlib, libiberty, bfd, opcodes (realcode) and
+# Lua's C sources (realcode-lua); ctest compiles zlib only. tests/corpus/README.md.
+realcode: build
+	cmake --build $(BUILD) --target realcode
+realcode-lua: build
+	cmake --build $(BUILD) --target realcode-lua
+# tests/realistic: tsmem, gcc -fanalyzer and clang --analyze side by side.
+realistic: build
+	cmake --build $(BUILD) --target realistic
