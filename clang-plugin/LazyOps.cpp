@@ -38,8 +38,8 @@ namespace {
 
 struct LazyOp {
   const char *Name;
-  bool Owned;     // TS_OWNED: returns a new tensor
-  char Result;    // 't': ts_tensor *, 's': ts_status
+  bool Owned;         // TS_OWNED: returns a new tensor
+  char Result;        // 't': ts_tensor *, 's': ts_status
   const char *Types;  // one letter per parameter (typeOf)
   const char *Params; // the parameter names, comma-separated
 };
@@ -50,9 +50,10 @@ const LazyOp Ops[] = {
 
 const LazyOp *findOp(llvm::StringRef Name) {
   const LazyOp *End = std::end(Ops);
-  const LazyOp *It = std::lower_bound(
-      std::begin(Ops), End, Name,
-      [](const LazyOp &Op, llvm::StringRef N) { return N.compare(Op.Name) > 0; });
+  const LazyOp *It = std::lower_bound(std::begin(Ops), End, Name,
+                                      [](const LazyOp &Op, llvm::StringRef N) {
+                                        return N.compare(Op.Name) > 0;
+                                      });
   return It != End && Name == It->Name ? It : nullptr;
 }
 
@@ -109,7 +110,8 @@ private:
     Dtype = typedefType("ts_dtype");
     Status = typedefType("ts_status");
     Int64 = typedefType("int64_t");
-    if (Tensor.isNull() || Dtype.isNull() || Status.isNull() || Int64.isNull()) {
+    if (Tensor.isNull() || Dtype.isNull() || Status.isNull() ||
+        Int64.isNull()) {
       Tensor = QualType();
       return false;
     }
@@ -119,25 +121,44 @@ private:
   QualType typeOf(char C) {
     ASTContext &Ctx = S.getASTContext();
     auto Ptr = [&](QualType T) { return Ctx.getPointerType(T); };
-    auto ConstPtr = [&](QualType T) { return Ctx.getPointerType(T.withConst()); };
+    auto ConstPtr = [&](QualType T) {
+      return Ctx.getPointerType(T.withConst());
+    };
     switch (C) {
-    case 'T': return ConstPtr(Tensor);                // const ts_tensor *
-    case 'L': return Ptr(ConstPtr(Tensor).withConst()); // const ts_tensor *const *
-    case 'i': return Int64;
-    case 'n': return Ctx.IntTy;
-    case 'b': return Ctx.BoolTy;
-    case 'd': return Ctx.DoubleTy;
-    case 'D': return Dtype;
-    case 's': return ConstPtr(Ctx.CharTy);            // const char *
-    case 'I': return ConstPtr(Int64);
-    case 'F': return ConstPtr(Ctx.DoubleTy);
-    case 'B': return ConstPtr(Ctx.BoolTy);
-    case 'O': return Ptr(Ptr(Tensor));                // ts_tensor **
-    case 'p': return Ptr(Ctx.IntTy);
-    case 'x': return Ptr(Ctx.BoolTy);
-    case 'y': return Ptr(Int64);
-    case 'z': return Ptr(Ctx.DoubleTy);
-    case 'w': return Ptr(Dtype);
+    case 'T':
+      return ConstPtr(Tensor); // const ts_tensor *
+    case 'L':
+      return Ptr(ConstPtr(Tensor).withConst()); // const ts_tensor *const *
+    case 'i':
+      return Int64;
+    case 'n':
+      return Ctx.IntTy;
+    case 'b':
+      return Ctx.BoolTy;
+    case 'd':
+      return Ctx.DoubleTy;
+    case 'D':
+      return Dtype;
+    case 's':
+      return ConstPtr(Ctx.CharTy); // const char *
+    case 'I':
+      return ConstPtr(Int64);
+    case 'F':
+      return ConstPtr(Ctx.DoubleTy);
+    case 'B':
+      return ConstPtr(Ctx.BoolTy);
+    case 'O':
+      return Ptr(Ptr(Tensor)); // ts_tensor **
+    case 'p':
+      return Ptr(Ctx.IntTy);
+    case 'x':
+      return Ptr(Ctx.BoolTy);
+    case 'y':
+      return Ptr(Int64);
+    case 'z':
+      return Ptr(Ctx.DoubleTy);
+    case 'w':
+      return Ptr(Dtype);
     }
     return QualType();
   }

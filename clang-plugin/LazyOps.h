@@ -1,4 +1,5 @@
-//===- LazyOps.h - <tsmem/ops.h>'s declarations, made on first use -*- C++ -*-===//
+//===- LazyOps.h - <tsmem/ops.h>'s declarations, made on first use -*- C++
+//-*-===//
 //
 // With the plugin, <tsmem/ops.h> declares none of its 2,000-odd functions:
 // it defines TS__OPS_LAZY, and the plugin declares an operator when a
