@@ -8,11 +8,14 @@
 //  - lists the tensor-making calls with their lines (CallSites.cpp) and adds
 //    the tsmem LLVM pass, which records them as allocation sites, to the
 //    pipeline;
-//  - runs the ownership analysis that reports the memory diagnostics.
+//  - runs the ownership analysis that reports the memory diagnostics;
+//  - declares <tsmem/ops.h>'s functions when they are first used
+//    (LazyOps.cpp).
 //
 //===----------------------------------------------------------------------===//
 #include "CallSites.h"
 #include "CheckControl.h"
+#include "LazyOps.h"
 #include "OwnershipAnalysis.h"
 #include "PluginOptions.h"
 #include "TsmemPass.h"
@@ -173,8 +176,8 @@ protected:
     // The predefines buffer is read when parsing starts, after this call.
     Preprocessor &PP = CI.getPreprocessor();
     PP.setPredefines(PP.getPredefines() + "#define __TSMEM_PLUGIN__ 1\n");
-    if (BadArgs) // reported: parse with TS_SCOPE lowered, nothing more
-      return std::make_unique<ASTConsumer>();
+    if (BadArgs) // reported: parse with TS_SCOPE lowered and the operators
+      return tsmem::createLazyOps(); // declared, nothing more
 
     // The sites are listed from the AST before code generation, and read by
     // the pass when the backend runs: no source locations on the IR needed.
@@ -188,6 +191,7 @@ protected:
     Consumers.push_back(tsmem::createOwnershipAnalysis(CI, Opts));
     Consumers.push_back(tsmem::createCallSiteCollector(Sites));
     Consumers.push_back(std::make_unique<ScopedPlacementChecker>(CI));
+    Consumers.push_back(tsmem::createLazyOps());
     return std::make_unique<MultiplexConsumer>(std::move(Consumers));
   }
 

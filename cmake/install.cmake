@@ -11,7 +11,7 @@ set(TSMEM_INSTALL_CMAKEDIR ${TSMEM_INSTALL_LIBDIR}/cmake/tsmem)
 install(FILES include/tsmem.h DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
 install(FILES ${TSMEM_GENERATED_INCLUDE_DIR}/tsmem/version.h
   DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/tsmem)
-install(FILES ${TSMEM_OPS_DIR}/include/tsmem/ops.h DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/tsmem)
+install(FILES ${TSMEM_OPS_DIR}/include/tsmem/ops.h ${TSMEM_OPS_DIR}/include/tsmem/ops_decls.h DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/tsmem)
 # The generated operators' reference: each C signature next to its schema.
 install(FILES ${TSMEM_OPS_DIR}/ops.md DESTINATION ${CMAKE_INSTALL_DOCDIR})
 set_target_properties(tsmem PROPERTIES EXPORT_NAME runtime)

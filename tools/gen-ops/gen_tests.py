@@ -77,7 +77,7 @@ class Case:
 def make_case(op):
     s = op.f.func
     name = str(s.name.name)
-    if name.startswith("_") or op.ret == "void":
+    if (name.startswith("_") and not name.startswith("_foreach_")) or op.ret == "void":
         return None
     cargs, pyargs = [], []
     ntensor = nout = 0
@@ -176,6 +176,9 @@ def make_case(op):
                     v = (v * t.size)[:t.size]
                 cargs += ["(const int64_t[]){%s}" % ", ".join(map(str, v or [0])), "%d" % len(v)]
                 pyargs.append((a.name, kw, v))
+            elif e == BaseType(BaseTy.Scalar):  # one per tensor of the list
+                cargs += ["(const double[]){0.5, 1.5}", "2"]
+                pyargs.append((a.name, kw, [0.5, 1.5]))
             elif e == BaseType(BaseTy.bool) and t.size:
                 cargs += ["(const bool[]){%s}" % ", ".join(["true"] * t.size), "%d" % t.size]
                 pyargs.append((a.name, kw, [True] * t.size))
