@@ -84,3 +84,16 @@ differential: build
 	/usr/bin/python3 tests/differential/run.py --plugin $(CURDIR)/$(BUILD)/lib/tsmem/tsmem.so \
 	  --include $(CURDIR)/include --runtime $(CURDIR)/$(BUILD)/runtime \
 	  --programs $(DIFF_PROGRAMS) --per-file 500 --jobs $(JOBS)
+# Benchmarks' extra prerequisites (bench/README.md, issue 18): OpenBLAS for
+# the large MLP step, selected for the benchmark process only
+# (LD_LIBRARY_PATH=/usr/lib/x86_64-linux-gnu/openblas-pthread). Not in DEPS:
+# installing the package also makes it the system's libblas.so.3 through
+# update-alternatives (README, "Faster matmuls: OpenBLAS").
+BENCH_DEPS := libopenblas0-pthread:/usr/lib/x86_64-linux-gnu/openblas-pthread/libblas.so.3
+.PHONY: bench-deps bench-large
+bench-deps:
+	@$(MAKE) --no-print-directory deps DEPS="$(BENCH_DEPS)"
+bench: bench-deps
+# The large MLP step, with the reference BLAS and with OpenBLAS.
+bench-large: build bench-deps
+	cmake --build $(BUILD) --target bench-large
