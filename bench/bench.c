@@ -212,7 +212,10 @@ static ts_tensor *linear(ts_tensor *x, ts_tensor *w, ts_tensor *b) {
 /* One training step through the C API, one scope per step. */
 static void ts_mlp_step(ts_mlp *m) {
   ts_scope_id s = ts_scope_begin();
-  ts_tensor *h = ts_relu(linear(m->x, m->p[0], m->p[1]));
+  ts_tensor *h = linear(m->x, m->p[0], m->p[1]);
+  /* In place on addmm's result (its backward keeps only x and w1); the
+   * --naive step writes ts_relu like the others. */
+  h = naive_linear ? ts_relu(h) : ts_relu_(h);
   ts_tensor *logits = linear(h, m->p[2], m->p[3]);
   ts_backward(ts_cross_entropy(logits, m->y));
   for (int i = 0; i < 4; i++) {
