@@ -87,11 +87,9 @@ static uint32_t free_head = NO_SLOT; /* LIFO: the warmest slot first */
 
 /* Counts and live bytes are per thread (below), summed by ts__memory. The
  * peak of bytes held (live + pooled) is kept from per-thread deltas synced
- * into held_synced now and then (HELD_SYNC); pooled counts are shared
- * atomics, updated under a pool's own lock anyway. */
+ * into held_synced now and then (HELD_SYNC). */
 static _Atomic int64_t held_synced;
-static _Atomic size_t pooled_bytes, peak_bytes;
-static _Atomic int64_t pooled_tensors;
+static _Atomic size_t peak_bytes;
 enum { HELD_SYNC = 256 << 10 };
 
 void ts__set_site(uint64_t site) { ts__pending_site = site; }
@@ -111,6 +109,7 @@ enum { TC_CAP = 64, TC_BATCH = 32 };
 typedef struct tcache {
   uint32_t n, cap; /* cap 0: the shared cache, nothing is kept */
   _Atomic int64_t created, freed; /* live tensors: created - freed */
+  _Atomic int64_t pooled, pooled_bytes; /* net tensors put into pools */
   /* Bytes held (live + pooled) gained since this thread last synced them
    * into held_synced, and the most they reached meanwhile: held_synced +
    * the sum of every thread's hmax bounds the peak from above, exactly
@@ -204,6 +203,9 @@ static void tc_exit(void *arg) {
     push_global_locked(c->idx[--c->n]);
   atomic_fetch_add_explicit(&shared.created, LOAD(&c->created), RELAXED);
   atomic_fetch_add_explicit(&shared.freed, LOAD(&c->freed), RELAXED);
+  atomic_fetch_add_explicit(&shared.pooled, LOAD(&c->pooled), RELAXED);
+  atomic_fetch_add_explicit(&shared.pooled_bytes, LOAD(&c->pooled_bytes),
+                            RELAXED);
   tc_sync(c);
   c->prev->next = c->next;
   c->next->prev = c->prev;
@@ -657,7 +659,13 @@ ts_status ts_free(ts_tensor *t) {
 ts_status ts__detach(ts_tensor *t, const char *call, const char *arg,
                      void *ret, size_t *nbytes, tsc_tensor **impl) {
   uintptr_t h = (uintptr_t)t;
-  if (!h_kill(tc_get(), h, TS__NO_OWNER, TS__DEATH_POOLED, ret, nbytes, impl))
+  slot *s = h_slot(h);
+  size_t nb = s ? LOAD(&s->nbytes) : 0; /* valid if the kill succeeds */
+  *impl = kill_fast(tc_self, h, TS__NO_OWNER, TS__DEATH_POOLED, ret);
+  if (*impl)
+    *nbytes = nb;
+  else if (!h_kill(tc_get(), h, TS__NO_OWNER, TS__DEATH_POOLED, ret, nbytes,
+                   impl))
     return h_fail(h, call, arg);
   trace_counters();
   return TS_OK;
@@ -684,24 +692,24 @@ ts_status ts__move(const ts_tensor *t, const char *call, uint64_t from,
 /* ------------------------------------------------------------ accounting */
 
 void ts__account_pooled(int delta, size_t nbytes) {
-  if (delta > 0) {
-    atomic_fetch_add_explicit(&pooled_tensors, 1, RELAXED);
-    atomic_fetch_add_explicit(&pooled_bytes, nbytes, RELAXED);
-  } else {
-    atomic_fetch_sub_explicit(&pooled_tensors, 1, RELAXED);
-    atomic_fetch_sub_explicit(&pooled_bytes, nbytes, RELAXED);
-  }
-  held_add(tc_get(), delta > 0 ? (int64_t)nbytes : -(int64_t)nbytes);
+  tcache *c = tc_get();
+  int64_t n = delta > 0 ? (int64_t)nbytes : -(int64_t)nbytes;
+  tc_add(c, &c->pooled, delta > 0 ? 1 : -1);
+  tc_add(c, &c->pooled_bytes, n);
+  held_add(c, n);
 }
 
 ts_memory_stats ts__memory(void) {
-  int64_t created = 0, freed = 0, held = 0, top = 0;
+  int64_t created = 0, freed = 0, held = 0, top = 0, pooled = 0,
+          pooled_bytes = 0;
   pthread_mutex_lock(&table_mu);
   tcache *c = &shared;
   do {
     created += LOAD(&c->created);
     freed += LOAD(&c->freed);
     held += LOAD(&c->hd);
+    pooled += LOAD(&c->pooled);
+    pooled_bytes += LOAD(&c->pooled_bytes);
     top += LOAD(&c->hmax);
     c = c->next;
   } while (c != &shared);
@@ -714,13 +722,12 @@ ts_memory_stats ts__memory(void) {
   pthread_mutex_unlock(&table_mu);
   /* Held bytes are live plus pooled. */
   ts_memory_stats m;
-  int64_t live = created - freed,
-          live_bytes = synced + held - (int64_t)LOAD(&pooled_bytes);
+  int64_t live = created - freed, live_bytes = synced + held - pooled_bytes;
   m.live_tensors = live > 0 ? (size_t)live : 0;
   m.live_bytes = live_bytes > 0 ? (size_t)live_bytes : 0;
   m.peak_bytes = LOAD(&peak_bytes);
-  m.pooled_tensors = (size_t)LOAD(&pooled_tensors);
-  m.pooled_bytes = LOAD(&pooled_bytes);
+  m.pooled_tensors = pooled > 0 ? (size_t)pooled : 0;
+  m.pooled_bytes = pooled_bytes > 0 ? (size_t)pooled_bytes : 0;
   m.created = (uint64_t)created;
   m.freed = (uint64_t)freed;
   return m;

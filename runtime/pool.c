@@ -216,8 +216,15 @@ static pool *lock_pool(const ts_pool *h, const char *call) {
              "p is NULL; pass a pool from ts_pool_new or ts_global_pool()");
     return NULL;
   }
-  pool *p = ts__obj_lookup(TS__TAG_POOL, h);
+  /* The last pool this thread looked up, reused without the handle
+   * table's lock: the check of p->self under the pool's lock below refuses
+   * it if it was destroyed since (pools are kept as spares, never freed). */
+  static TS_TLS const ts_pool *last_h;
+  static TS_TLS pool *last_p;
+  pool *p = h == last_h ? last_p : ts__obj_lookup(TS__TAG_POOL, h);
   if (p) {
+    last_h = h;
+    last_p = p;
     pthread_mutex_lock(&p->mu);
     if (p->self != h) {
       pthread_mutex_unlock(&p->mu);
