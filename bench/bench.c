@@ -416,8 +416,7 @@ int main(int argc, char **argv) {
       const char *what;
       variant ts, aten;
     } tiny[] = {
-        {"0b. ts_add 4x4 + ts_free vs at::add", ts_add44_loop,
-         aten_add44_loop},
+        {"0b. ts_add 4x4 + ts_free vs at::add", ts_add44_loop, aten_add44_loop},
         {"0b. ts_zeros 4x4 + ts_free vs at::zeros", ts_zeros44_loop,
          aten_zeros44_loop},
         {"0b. ts_relu 4x4 + ts_free vs at::relu", ts_relu44_loop,

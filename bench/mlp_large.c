@@ -153,8 +153,8 @@ int main(int argc, char **argv) {
   printf("large MLP step 256x784-512-512-10 (tsmem %s): tsmem %.2f ms vs "
          "libtorch C++ %.2f ms  ratio %.3f  page faults/step tsmem %.1f, C++ "
          "%.1f  (caching allocator %s; %s; %d rounds x %d steps)\n",
-         naive ? "matmul+add" : "addmm",
-         median(ts_t, rounds), median(at_t, rounds), median(ratio, rounds),
+         naive ? "matmul+add" : "addmm", median(ts_t, rounds),
+         median(at_t, rounds), median(ratio, rounds),
          (double)ts_f / rounds / steps, (double)at_f / rounds / steps,
          as.enabled ? "on" : "off", blas_loaded(), rounds, steps);
   aten_large_free();

@@ -107,7 +107,7 @@ void ts__set_site(uint64_t site) { ts__pending_site = site; }
  * thread-exit destructors): with it every step takes the lock. */
 enum { TC_CAP = 64, TC_BATCH = 32 };
 typedef struct tcache {
-  uint32_t n, cap; /* cap 0: the shared cache, nothing is kept */
+  uint32_t n, cap;                /* cap 0: the shared cache, nothing is kept */
   _Atomic int64_t created, freed; /* live tensors: created - freed */
   _Atomic int64_t pooled, pooled_bytes; /* net tensors put into pools */
   /* Bytes held (live + pooled) gained since this thread last synced them
@@ -462,9 +462,8 @@ static inline void tc_push(tcache *c, uint32_t idx) {
 
 static void bump_peak(size_t held) {
   size_t peak = LOAD(&peak_bytes);
-  while (held > peak &&
-         !atomic_compare_exchange_weak_explicit(&peak_bytes, &peak, held,
-                                                RELAXED, RELAXED))
+  while (held > peak && !atomic_compare_exchange_weak_explicit(
+                            &peak_bytes, &peak, held, RELAXED, RELAXED))
     ;
 }
 
@@ -562,10 +561,10 @@ static inline tsc_tensor *kill_fast(tcache *c, uintptr_t h, uint64_t owner,
   STORE(&l->death, (uint8_t)why);
   size_t nb = LOAD(&s->nbytes);
   tsc_tensor *impl = s->impl;
-  if (__builtin_expect(!atomic_compare_exchange_strong_explicit(
-                           &s->state, &st, next, memory_order_acq_rel,
-                           memory_order_acquire),
-                       0))
+  if (__builtin_expect(
+          !atomic_compare_exchange_strong_explicit(
+              &s->state, &st, next, memory_order_acq_rel, memory_order_acquire),
+          0))
     return NULL; /* pinned or freed meanwhile */
   c->idx[c->n++] = h_index(h);
   STORE(&c->freed, LOAD(&c->freed) + 1);
@@ -579,9 +578,9 @@ static inline tsc_tensor *kill_fast(tcache *c, uintptr_t h, uint64_t owner,
  * is not live (or not owner's). Lock-free: the compare-and-swap of the
  * state decides between racing frees of one handle. */
 static __attribute__((noinline)) bool h_kill(tcache *c, uintptr_t h,
-                                             uint64_t owner,
-                          ts__death why, void *ret, size_t *nbytes,
-                          tsc_tensor **impl) {
+                                             uint64_t owner, ts__death why,
+                                             void *ret, size_t *nbytes,
+                                             tsc_tensor **impl) {
   slot *s = h_slot(h);
   if (!s)
     return false;
@@ -647,8 +646,8 @@ ts_status ts_free(ts_tensor *t) {
   tsc_tensor *impl =
       kill_fast(tc_self, (uintptr_t)t, TS__NO_OWNER, TS__DEATH_FREED, ret);
   if (__builtin_expect(impl == NULL, 0) &&
-      !h_kill(tc_get(), (uintptr_t)t, TS__NO_OWNER, TS__DEATH_FREED, ret,
-              NULL, &impl))
+      !h_kill(tc_get(), (uintptr_t)t, TS__NO_OWNER, TS__DEATH_FREED, ret, NULL,
+              &impl))
     return h_fail((uintptr_t)t, "ts_free", "t");
   tsc_release(impl);
   trace_counters();
@@ -656,8 +655,8 @@ ts_status ts_free(ts_tensor *t) {
   return TS_OK;
 }
 
-ts_status ts__detach(ts_tensor *t, const char *call, const char *arg,
-                     void *ret, size_t *nbytes, tsc_tensor **impl) {
+ts_status ts__detach(ts_tensor *t, const char *call, const char *arg, void *ret,
+                     size_t *nbytes, tsc_tensor **impl) {
   uintptr_t h = (uintptr_t)t;
   slot *s = h_slot(h);
   size_t nb = s ? LOAD(&s->nbytes) : 0; /* valid if the kill succeeds */

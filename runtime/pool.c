@@ -422,8 +422,8 @@ ts_status ts_pool_release(ts_pool *h, ts_tensor *t) {
     return ts_last_status();
   size_t nbytes;
   tsc_tensor *impl;
-  if (ts__detach(t, call, "t", __builtin_return_address(0), &nbytes,
-                 &impl) != TS_OK) { /* pool, then the handle */
+  if (ts__detach(t, call, "t", __builtin_return_address(0), &nbytes, &impl) !=
+      TS_OK) { /* pool, then the handle */
     pool_unlock(&p->mu);
     return ts_last_status();
   }
