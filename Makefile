@@ -85,7 +85,7 @@ differential: build
 	  --include $(CURDIR)/include --runtime $(CURDIR)/$(BUILD)/runtime \
 	  --programs $(DIFF_PROGRAMS) --per-file 500 --jobs $(JOBS)
 
-.PHONY: bench-checkpoint fashion-mnist realcode realcode-lua realistic
+.PHONY: bench-checkpoint fashion-mnist realcode realcode-lua realistic bench-deps bench-large
 # Checkpoints (issue 12): tsmem's save/load of 100 MB against torch.save/torch.load.
 bench-checkpoint: build
 	cmake --build $(BUILD) --target bench-checkpoint
@@ -108,3 +108,16 @@ realcode-lua: build
 # tests/realistic: tsmem, gcc -fanalyzer and clang --analyze side by side.
 realistic: build
 	cmake --build $(BUILD) --target realistic
+
+# Benchmarks' extra prerequisites (bench/README.md, issue 18): OpenBLAS for
+# the large MLP step, selected for the benchmark process only
+# (LD_LIBRARY_PATH=/usr/lib/x86_64-linux-gnu/openblas-pthread). Not in DEPS:
+# installing the package also makes it the system's libblas.so.3 through
+# update-alternatives (README, "Faster matmuls: OpenBLAS").
+BENCH_DEPS := libopenblas0-pthread:/usr/lib/x86_64-linux-gnu/openblas-pthread/libblas.so.3
+bench-deps:
+	@$(MAKE) --no-print-directory deps DEPS="$(BENCH_DEPS)"
+bench: bench-deps
+# The large MLP step, with the reference BLAS and with OpenBLAS.
+bench-large: build bench-deps
+	cmake --build $(BUILD) --target bench-large

@@ -30,6 +30,14 @@ double aten_mlp_loss(aten_mlp *m);
 void aten_mlp_free(aten_mlp *m);
 /* iters x at::add of two 4-element tensors, the result dropped. */
 void aten_add_loop(int iters);
+/* Issue 18's tiny ops on 4x4 float32 (benchmark 0b): iters x at::add,
+ * at::zeros, at::relu, each result dropped (freed at once); the _scope
+ * variants keep the results alive until the end of each group of 8, as a
+ * scope around 8 calls does. */
+void aten_add44_loop(int iters);
+void aten_zeros44_loop(int iters);
+void aten_relu44_loop(int iters);
+void aten_add44_scope_loop(int iters);
 /* on: libtorch's own CPU allocator from here on (c10's default, as a C++
  * program has it); off: back to the one installed before (tsmem's caching
  * allocator, unless TSMEM_CACHING_ALLOCATOR=0). */

@@ -77,3 +77,51 @@ void aten_add_loop(int iters) {
 }
 
 } // extern "C"
+
+namespace {
+const at::Tensor &a44() {
+  static const at::Tensor t = at::ones({4, 4});
+  return t;
+}
+const at::Tensor &b44() {
+  static const at::Tensor t = at::ones({4, 4});
+  return t;
+}
+} // namespace
+
+extern "C" {
+
+void aten_add44_loop(int iters) {
+  const at::Tensor &a = a44(), &b = b44();
+  for (int i = 0; i < iters; i++) {
+    at::Tensor c = at::add(a, b);
+    asm volatile("" : : "r"(c.unsafeGetTensorImpl()) : "memory");
+  }
+}
+
+void aten_zeros44_loop(int iters) {
+  for (int i = 0; i < iters; i++) {
+    at::Tensor c = at::zeros({4, 4});
+    asm volatile("" : : "r"(c.unsafeGetTensorImpl()) : "memory");
+  }
+}
+
+void aten_relu44_loop(int iters) {
+  const at::Tensor &a = a44();
+  for (int i = 0; i < iters; i++) {
+    at::Tensor c = at::relu(a);
+    asm volatile("" : : "r"(c.unsafeGetTensorImpl()) : "memory");
+  }
+}
+
+void aten_add44_scope_loop(int iters) {
+  const at::Tensor &a = a44(), &b = b44();
+  for (int i = 0; i < iters; i += 8) {
+    at::Tensor c[8];
+    for (int k = 0; k < 8; k++)
+      c[k] = at::add(a, b);
+    asm volatile("" : : "r"(c[7].unsafeGetTensorImpl()) : "memory");
+  }
+}
+
+} // extern "C"

@@ -7,16 +7,28 @@
  * per-round ratios of thread CPU time; page faults are minor faults per
  * step during each variant's steps.
  *
- *   tsmem_bench_large [rounds [steps per round]]      (default 11 2)
+ *   tsmem_bench_large [rounds [steps per round [addmm|naive]]]
+ *                                              (default 11 2 addmm)
+ *
+ * addmm: the tsmem step makes each linear layer with one ts_addmm (bias +
+ * x @ w, fused in libtorch's kernel: one op, one autograd node, one
+ * intermediate less), as issue 18 suggests the generated operators be
+ * used; naive: ts_matmul then ts_add, the same ops as the C++ step. The C++
+ * step is always matmul + add, as it is commonly written.
+ *
+ * With OpenBLAS, set OPENBLAS_NUM_THREADS=1: time is the calling thread's
+ * CPU time, and OpenBLAS's own threads would not be counted.
  */
 #define _GNU_SOURCE
 #include "mlp.h"
 #include "timing.h"
 
 #include <tsmem.h>
+#include <tsmem/ops.h>
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/resource.h>
 #include <time.h>
 
@@ -38,17 +50,43 @@ static long minor_faults(void) {
   return ru.ru_minflt;
 }
 
+static int naive;
+
+/* One linear layer: bias + x @ w. */
+static ts_tensor *linear(ts_tensor *x, ts_tensor *w, ts_tensor *b) {
+  return naive ? ts_add(ts_matmul(x, w), b) : ts_addmm(b, x, w, 1.0, 1.0);
+}
+
 static void ts_step(void) {
   ts_scope_id s = ts_scope_begin();
-  ts_tensor *h1 = ts_relu(ts_add(ts_matmul(X, P[0]), P[1]));
-  ts_tensor *h2 = ts_relu(ts_add(ts_matmul(h1, P[2]), P[3]));
-  ts_tensor *logits = ts_add(ts_matmul(h2, P[4]), P[5]);
+  ts_tensor *h1 = ts_relu(linear(X, P[0], P[1]));
+  ts_tensor *h2 = ts_relu(linear(h1, P[2], P[3]));
+  ts_tensor *logits = linear(h2, P[4], P[5]);
   ts_backward(ts_cross_entropy(logits, Y));
   for (int i = 0; i < 6; i++) {
     ts_sgd_step(P[i], LR);
     ts_zero_grad(P[i]);
   }
   ts_scope_end(s);
+}
+
+/* The BLAS this process loaded, from /proc/self/maps: "OpenBLAS",
+ * "reference BLAS" (Debian's libblas.so.3) or "?". */
+static const char *blas_loaded(void) {
+  static char line[4096];
+  const char *found = "?";
+  FILE *f = fopen("/proc/self/maps", "r");
+  while (f && fgets(line, sizeof line, f)) {
+    if (strstr(line, "openblas")) {
+      found = "OpenBLAS";
+      break;
+    }
+    if (strstr(line, "/blas/libblas.so"))
+      found = "reference BLAS";
+  }
+  if (f)
+    fclose(f);
+  return found;
 }
 
 static float *rnd(size_t n, float scale, unsigned *seed) {
@@ -63,6 +101,7 @@ static float *rnd(size_t n, float scale, unsigned *seed) {
 int main(int argc, char **argv) {
   int rounds = argc > 1 ? atoi(argv[1]) : 11;
   int steps = argc > 2 ? atoi(argv[2]) : 2;
+  naive = argc > 3 && !strcmp(argv[3], "naive");
   if (rounds < 1 || rounds > 1000 || steps < 1)
     return 2;
   ts_set_num_threads(1);
@@ -111,12 +150,13 @@ int main(int argc, char **argv) {
     ratio[r] = ts_t[r] / at_t[r];
   }
   ts_allocator_cache_stats as = ts_allocator_stats();
-  printf("large MLP step 256x784-512-512-10: tsmem %.2f ms vs libtorch C++ "
-         "%.2f ms  ratio %.3f  page faults/step tsmem %.1f, C++ %.1f  "
-         "(caching allocator %s; %d rounds x %d steps)\n",
-         median(ts_t, rounds), median(at_t, rounds), median(ratio, rounds),
+  printf("large MLP step 256x784-512-512-10 (tsmem %s): tsmem %.2f ms vs "
+         "libtorch C++ %.2f ms  ratio %.3f  page faults/step tsmem %.1f, C++ "
+         "%.1f  (caching allocator %s; %s; %d rounds x %d steps)\n",
+         naive ? "matmul+add" : "addmm", median(ts_t, rounds),
+         median(at_t, rounds), median(ratio, rounds),
          (double)ts_f / rounds / steps, (double)at_f / rounds / steps,
-         as.enabled ? "on" : "off", rounds, steps);
+         as.enabled ? "on" : "off", blas_loaded(), rounds, steps);
   aten_large_free();
   for (int i = 0; i < 6; i++)
     ts_free(P[i]), free(pd[i]);

@@ -186,7 +186,8 @@ ts_status ts_async_scope_end(ts_async_scope *s) {
    * last leave, so the list is ours now. */
   ts__obj_unregister(TS__TAG_ASYNC, s);
   a->self = NULL;
-  ts__free_owned(a->owned.v, a->owned.n, a->id, TS__DEATH_ASYNC);
+  ts__free_owned(a->owned.v, a->owned.n, a->id, TS__DEATH_ASYNC,
+                 __builtin_return_address(0));
   free(a->owned.v);
   a->owned = (ts__list){0};
   pthread_mutex_unlock(&a->mu);

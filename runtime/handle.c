@@ -17,13 +17,17 @@
  * slot DYING with its tensor reference; the last unpin releases it and
  * frees the slot.
  *
- * Issuing and freeing slots (and the counters) take one mutex: making or
- * freeing a libtorch tensor costs microseconds, the lock tens of nanoseconds.
+ * Issuing and freeing a handle take no lock in the common case: each thread
+ * keeps a small cache of free slots and its own counts (below), and a free
+ * is one compare-and-swap of the state word, which also settles racing
+ * frees of one handle. Generations make every older handle of a slot stale
+ * whichever thread reuses it.
  */
 #include "internal.h"
 
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 #define CHUNK_BITS 12
@@ -42,26 +46,173 @@ enum { SLOT_FREE = 0, SLOT_LIVE = 1, SLOT_RETIRED = 2, SLOT_DYING = 3 };
 #define KIND(st) ((uint32_t)(st)&3u)
 #define GEN(st) (GEN_KIND(st) >> 2)
 
+#define RELAXED memory_order_relaxed
+#define LOAD(p) atomic_load_explicit(p, memory_order_relaxed)
+#define STORE(p, v) atomic_store_explicit(p, v, memory_order_relaxed)
+
+/* Where the tensor of one generation was made and how and where it died.
+ * A slot has two, used by even and odd generations in turn, so that the
+ * record of a dead tensor outlives the next tensor of its slot: a stale
+ * handle's error can then say where its tensor was made and freed even
+ * after the slot was reused once (which a thread's LIFO cache does at
+ * once). Written while their generation is live or dying; atomics only
+ * because errors and the leak report read them from other threads. */
+typedef struct life {
+  _Atomic ts__site site; /* from ts__set_site, or TS__NO_SITE */
+  _Atomic(void *) ret;   /* the return address of the wrapping call */
+  _Atomic(void *) free_ret;
+  _Atomic uint8_t death; /* ts__death */
+} life;
+
+/* A slot. state, impl and owner are what a call reads (first cache line).
+ * A tensor's size and life are written while the slot is not LIVE and
+ * published by the release store of the state. */
 typedef struct slot {
   _Atomic uint64_t state;
-  uint8_t death;      /* ts__death, while free */
-  uint32_t next_free; /* free list link, while free */
-  _Atomic uint64_t owner;
   tsc_tensor *impl;
-  size_t nbytes;
-  ts__site site;
-  void *ret;
+  _Atomic uint64_t owner;
+  _Atomic size_t nbytes;
+  uint32_t next_free; /* global free list link (under table_mu) */
+  life lives[2];      /* by generation & 1 */
 } slot;
 
 static _Atomic(slot *) chunks[MAX_CHUNKS];
 /* Slots handed out so far; published with release after the chunk. */
 static _Atomic uint32_t slots_issued;
 
+/* table_mu guards the global free list, new chunks and the list of thread
+ * caches; it is taken only when a thread's cache is empty or full. */
 static pthread_mutex_t table_mu = PTHREAD_MUTEX_INITIALIZER;
 static uint32_t free_head = NO_SLOT; /* LIFO: the warmest slot first */
-static ts_memory_stats acct;         /* under table_mu */
+
+/* Counts and live bytes are per thread (below), summed by ts__memory. The
+ * peak of bytes held (live + pooled) is kept from per-thread deltas synced
+ * into held_synced now and then (HELD_SYNC). */
+static _Atomic int64_t held_synced;
+static _Atomic size_t peak_bytes;
+enum { HELD_SYNC = 256 << 10 };
 
 void ts__set_site(uint64_t site) { ts__pending_site = site; }
+
+/* ------------------------------------------------ per-thread slot caches */
+
+/* Each thread keeps up to TC_CAP free slot indexes and its own counts, so
+ * that issuing and freeing a handle take no lock: a thread pops and pushes
+ * its cache, and moves TC_BATCH indexes from or to the global free list
+ * under table_mu when the cache runs empty or full. The counts are written
+ * only by their thread (a load and a store, no read-modify-write) and read
+ * by ts__memory under table_mu, which also guards the list of caches. A
+ * thread that exits gives its slots back and folds its counts into
+ * `shared`, which threads use once their cache is gone (during other
+ * thread-exit destructors): with it every step takes the lock. */
+enum { TC_CAP = 64, TC_BATCH = 32 };
+typedef struct tcache {
+  uint32_t n, cap;                /* cap 0: the shared cache, nothing is kept */
+  _Atomic int64_t created, freed; /* live tensors: created - freed */
+  _Atomic int64_t pooled, pooled_bytes; /* net tensors put into pools */
+  /* Bytes held (live + pooled) gained since this thread last synced them
+   * into held_synced, and the most they reached meanwhile: held_synced +
+   * the sum of every thread's hmax bounds the peak from above, exactly
+   * when one thread works. */
+  _Atomic int64_t hd, hmax;
+  struct tcache *next, *prev;
+  uint32_t idx[TC_CAP];
+} tcache;
+
+static tcache shared = {.next = &shared, .prev = &shared};
+static TS_TLS tcache *tc_self;
+static pthread_key_t tc_key;
+static pthread_once_t tc_key_once = PTHREAD_ONCE_INIT;
+
+static inline void tc_add(tcache *c, _Atomic int64_t *f, int64_t d) {
+  if (__builtin_expect(c->cap == 0, 0))
+    atomic_fetch_add_explicit(f, d, RELAXED); /* shared */
+  else
+    STORE(f, LOAD(f) + d);
+}
+
+static void bump_peak(size_t held);
+
+/* Moves this thread's held delta into held_synced, with its peak. */
+static __attribute__((noinline)) void tc_sync(tcache *c) {
+  int64_t d = LOAD(&c->hd), top = LOAD(&c->hmax);
+  int64_t before = atomic_fetch_add_explicit(&held_synced, d, RELAXED);
+  if (before + top > 0)
+    bump_peak((size_t)(before + top));
+  STORE(&c->hd, 0);
+  STORE(&c->hmax, 0);
+}
+
+/* Bytes held change by n (issue, free, pool). */
+static inline void held_add(tcache *c, int64_t n) {
+  if (__builtin_expect(c->cap == 0, 0)) { /* shared: sync at once */
+    int64_t now = atomic_fetch_add_explicit(&held_synced, n, RELAXED) + n;
+    if (now > 0)
+      bump_peak((size_t)now);
+    return;
+  }
+  int64_t d = LOAD(&c->hd) + n;
+  STORE(&c->hd, d);
+  if (d > LOAD(&c->hmax)) {
+    STORE(&c->hmax, d);
+    if (__builtin_expect(d > HELD_SYNC, 0))
+      tc_sync(c);
+  } else if (__builtin_expect(d < -HELD_SYNC, 0)) {
+    tc_sync(c);
+  }
+}
+
+static void tc_exit(void *arg);
+static void tc_key_make(void) { pthread_key_create(&tc_key, tc_exit); }
+
+/* This thread's cache, made and registered on first use. */
+static tcache *tc_setup(void) {
+  pthread_once(&tc_key_once, tc_key_make);
+  tcache *c = calloc(1, sizeof *c);
+  if (!c || pthread_setspecific(tc_key, c) != 0) {
+    free(c);
+    c = &shared;
+  } else {
+    c->cap = TC_CAP;
+    pthread_mutex_lock(&table_mu);
+    c->next = shared.next;
+    c->prev = &shared;
+    shared.next->prev = c;
+    shared.next = c;
+    pthread_mutex_unlock(&table_mu);
+  }
+  tc_self = c;
+  return c;
+}
+
+static inline tcache *tc_get(void) {
+  tcache *c = tc_self;
+  return __builtin_expect(c != NULL, 1) ? c : tc_setup();
+}
+
+static inline slot *slot_at(uint32_t idx);
+static void push_global_locked(uint32_t idx) {
+  slot_at(idx)->next_free = free_head;
+  free_head = idx;
+}
+
+static void tc_exit(void *arg) {
+  tcache *c = arg;
+  pthread_mutex_lock(&table_mu);
+  while (c->n)
+    push_global_locked(c->idx[--c->n]);
+  atomic_fetch_add_explicit(&shared.created, LOAD(&c->created), RELAXED);
+  atomic_fetch_add_explicit(&shared.freed, LOAD(&c->freed), RELAXED);
+  atomic_fetch_add_explicit(&shared.pooled, LOAD(&c->pooled), RELAXED);
+  atomic_fetch_add_explicit(&shared.pooled_bytes, LOAD(&c->pooled_bytes),
+                            RELAXED);
+  tc_sync(c);
+  c->prev->next = c->next;
+  c->next->prev = c->prev;
+  pthread_mutex_unlock(&table_mu);
+  tc_self = &shared;
+  free(c);
+}
 
 /* ------------------------------------------------------------- decoding */
 
@@ -102,22 +253,51 @@ static inline slot *h_live(uintptr_t h) {
   return NULL;
 }
 
-void ts__stamp_site(const ts_tensor *t, ts__site site) {
-  uintptr_t h = (uintptr_t)t;
-  slot *s = h_live(h);
-  if (!s)
-    return;
-  /* Under the lock, which the leak report reads sites under, and with the
-   * generation checked again: the slot may have been reused meanwhile. */
-  pthread_mutex_lock(&table_mu);
-  if (GEN_KIND(atomic_load_explicit(&s->state, memory_order_relaxed)) ==
-          live_state(h) &&
-      s->site == TS__NO_SITE)
-    s->site = site;
-  pthread_mutex_unlock(&table_mu);
+/* Pins a live handle's slot without setting any error: NULL if not live. */
+static inline slot *h_pin(uintptr_t h) {
+  slot *s = h_slot(h);
+  if (__builtin_expect(s != NULL, 1)) {
+    uint64_t st = LOAD(&s->state);
+    /* The CAS fails if the slot was freed (or pinned by someone else)
+     * since the load; retry only in the latter case. */
+    while (__builtin_expect(GEN_KIND(st) == live_state(h), 1))
+      if (__builtin_expect(atomic_compare_exchange_weak_explicit(
+                               &s->state, &st, st + PIN_ONE,
+                               memory_order_acquire, memory_order_relaxed),
+                           1))
+        return s;
+  }
+  return NULL;
 }
 
-/* Sets the error for a handle that is not live, saying what happened to it. */
+void ts__stamp_site(const ts_tensor *t, ts__site site) {
+  /* Pinned, the slot cannot be reused under us. */
+  if (!h_pin((uintptr_t)t))
+    return;
+  slot *s = slot_at(h_index((uintptr_t)t));
+  ts__site none = TS__NO_SITE;
+  atomic_compare_exchange_strong_explicit(
+      &s->lives[h_gen((uintptr_t)t) & 1].site, &none, site, RELAXED, RELAXED);
+  ts__unpin(t);
+}
+
+/* ------------------------------------------------- stale-handle reports */
+
+/* Where a tensor was made, when the plugin recorded it: "file:line in
+ * function" into buf; else buf is empty (the return address is named
+ * instead, symbolized when the message is read). */
+static void describe_site(ts__site site, char *buf, size_t n) {
+  const ts__sites *sites = ts__find_sites(site);
+  buf[0] = '\0';
+  if (sites) {
+    unsigned line = (unsigned)(site & ((1u << TS__SITE_LINE_BITS) - 1));
+    snprintf(buf, n, "%s:%u in %s", sites->file, line, sites->function);
+  }
+}
+
+/* Sets the error for a handle that is not live, saying what happened to it
+ * and, when the slot still remembers that death, where the tensor was made
+ * and where it was freed. */
 static ts_status h_fail(uintptr_t h, const char *call, const char *arg) {
   if (!h)
     return ts__fail(TS_ERR_NULL, call,
@@ -128,59 +308,68 @@ static ts_status h_fail(uintptr_t h, const char *call, const char *arg) {
                     "%s (%p) is not a tensor handle tsmem issued; pass a "
                     "tensor made by a ts_* call",
                     arg, (void *)h);
-  /* Under the lock: another thread may be reusing the slot (ts__wrap_at
-   * writes death), and state and death must be read as one. */
-  pthread_mutex_lock(&table_mu);
-  uint64_t st = atomic_load_explicit(&s->state, memory_order_relaxed);
-  ts__death death = (ts__death)s->death;
-  pthread_mutex_unlock(&table_mu);
+  /* The handle's life record is intact while the slot's generation is the
+   * handle's (dying, retired) or the next one (free, or live again): read
+   * it between two reads of the state, so that a reuse meanwhile (a race
+   * in the program) makes it unknown rather than mixed. */
   const char *what = "was freed and its slot reused";
-  if ((KIND(st) == SLOT_FREE && GEN(st) == ((h_gen(h) + 1) & GEN_MASK)) ||
-      (KIND(st) == SLOT_DYING && GEN(st) == h_gen(h))) {
-    switch (death) {
-    case TS__DEATH_FREED:
-      what = "was freed by ts_free";
-      break;
-    case TS__DEATH_POOLED:
-      what = "was released to a pool";
-      break;
-    case TS__DEATH_SCOPE:
-      what = "was freed when its scope ended";
-      break;
-    case TS__DEATH_ASYNC:
-      what = "was freed when its async scope ended";
-      break;
-    case TS__DEATH_THREAD_EXIT:
-      what = "was freed when its thread exited inside its scope";
-      break;
-    default:
-      break;
+  uint64_t st = atomic_load_explicit(&s->state, memory_order_acquire);
+  uint32_t g = h_gen(h), next = (g + 1) & GEN_MASK;
+  ts__site made_site = TS__NO_SITE;
+  void *made_ret = NULL, *free_ret = NULL;
+  bool known = false;
+  if ((GEN(st) == g && KIND(st) != SLOT_LIVE) || GEN(st) == next) {
+    const life *l = &s->lives[g & 1];
+    ts__death death = (ts__death)LOAD(&l->death);
+    made_site = LOAD(&l->site);
+    made_ret = LOAD(&l->ret);
+    free_ret = LOAD(&l->free_ret);
+    atomic_thread_fence(memory_order_acquire);
+    uint64_t st2 = LOAD(&s->state);
+    if (GEN(st2) == GEN(st) && death != TS__DEATH_NONE) {
+      known = true;
+      switch (death) {
+      case TS__DEATH_FREED:
+        what = "was freed by ts_free";
+        break;
+      case TS__DEATH_POOLED:
+        what = "was released to a pool";
+        break;
+      case TS__DEATH_SCOPE:
+        what = "was freed when its scope ended";
+        break;
+      case TS__DEATH_ASYNC:
+        what = "was freed when its async scope ended";
+        break;
+      case TS__DEATH_THREAD_EXIT:
+        what = "was freed when its thread exited inside its scope";
+        break;
+      default:
+        what = "was freed";
+        break;
+      }
     }
-  } else if (KIND(st) == SLOT_RETIRED) {
-    what = "was freed";
   }
+  if (!known && KIND(st) == SLOT_RETIRED && GEN(st) == h_gen(h))
+    what = "was freed";
+  char made[512];
+  made[0] = '\0';
+  if (known)
+    describe_site(made_site, made, sizeof made);
+  /* The return addresses are symbolized only if the message is read. */
+  ts__fail_sites(known && !made[0] ? made_ret : NULL, known ? free_ret : NULL);
   return ts__fail(TS_ERR_STALE_HANDLE, call,
                   "%s is a stale tensor handle: it %s; do not use a tensor "
                   "after it is freed (escape or keep it to make it outlive "
-                  "its scope; acquire a new one from the pool)",
-                  arg, what);
+                  "its scope; acquire a new one from the pool)%s%s",
+                  arg, what, made[0] ? "; made at " : "", made);
 }
 
 tsc_tensor *ts__unwrap(const ts_tensor *t, const char *call, const char *arg) {
   uintptr_t h = (uintptr_t)t;
-  slot *s = h_slot(h);
-  if (__builtin_expect(s != NULL, 1)) {
-    uint64_t st = atomic_load_explicit(&s->state, memory_order_relaxed);
-    /* Pin while live: the CAS fails if the slot was freed (or pinned by
-     * someone else) since the load; retry only in the latter case. */
-    while (__builtin_expect(GEN_KIND(st) == live_state(h), 1)) {
-      if (__builtin_expect(atomic_compare_exchange_weak_explicit(
-                               &s->state, &st, st + PIN_ONE,
-                               memory_order_acquire, memory_order_relaxed),
-                           1))
-        return s->impl;
-    }
-  }
+  slot *s = h_pin(h);
+  if (__builtin_expect(s != NULL, 1))
+    return s->impl;
   h_fail(h, call, arg);
   return NULL;
 }
@@ -214,7 +403,8 @@ static void trace_counters(void) {
   }
 }
 
-/* A free slot index, or NO_SLOT when the table is full or out of memory. */
+/* A free slot index from the global list or a new one, or NO_SLOT when the
+ * table is full or out of memory. */
 static uint32_t slot_alloc_locked(void) {
   if (free_head != NO_SLOT) {
     uint32_t idx = free_head;
@@ -235,10 +425,46 @@ static uint32_t slot_alloc_locked(void) {
   return n;
 }
 
-static void bump_peak_locked(void) {
-  size_t held = acct.live_bytes + acct.pooled_bytes;
-  if (held > acct.peak_bytes)
-    acct.peak_bytes = held;
+/* The cache is empty: refill it with up to TC_BATCH slots and take one. */
+static __attribute__((noinline)) uint32_t tc_refill(tcache *c) {
+  pthread_mutex_lock(&table_mu);
+  uint32_t idx = slot_alloc_locked();
+  if (idx != NO_SLOT)
+    while (c->n < (c->cap < TC_BATCH ? c->cap : TC_BATCH)) {
+      uint32_t more = slot_alloc_locked();
+      if (more == NO_SLOT)
+        break;
+      c->idx[c->n++] = more;
+    }
+  pthread_mutex_unlock(&table_mu);
+  return idx;
+}
+
+/* The cache is full (or is the shared one): move TC_BATCH slots to the
+ * global list, then keep idx. */
+static __attribute__((noinline)) void tc_spill(tcache *c, uint32_t idx) {
+  pthread_mutex_lock(&table_mu);
+  for (uint32_t k = 0; k < TC_BATCH && c->n; k++)
+    push_global_locked(c->idx[--c->n]);
+  if (c->n < c->cap)
+    c->idx[c->n++] = idx;
+  else
+    push_global_locked(idx);
+  pthread_mutex_unlock(&table_mu);
+}
+
+static inline void tc_push(tcache *c, uint32_t idx) {
+  if (__builtin_expect(c->n < c->cap, 1))
+    c->idx[c->n++] = idx;
+  else
+    tc_spill(c, idx);
+}
+
+static void bump_peak(size_t held) {
+  size_t peak = LOAD(&peak_bytes);
+  while (held > peak && !atomic_compare_exchange_weak_explicit(
+                            &peak_bytes, &peak, held, RELAXED, RELAXED))
+    ;
 }
 
 ts_tensor *ts__wrap_at(tsc_tensor *impl, const char *call, void *ret) {
@@ -257,29 +483,11 @@ ts_tensor *ts__wrap_at(tsc_tensor *impl, const char *call, void *ret) {
   }
   size_t nbytes = tsc_nbytes(impl);
 
-  pthread_mutex_lock(&table_mu);
-  uint32_t idx = slot_alloc_locked();
-  uintptr_t h = 0;
-  if (idx != NO_SLOT) {
-    slot *s = slot_at(idx);
-    uint32_t gen = GEN(atomic_load_explicit(&s->state, memory_order_relaxed));
-    s->impl = impl;
-    s->nbytes = nbytes;
-    s->site = site;
-    s->ret = ret;
-    s->death = TS__DEATH_NONE;
-    atomic_store_explicit(&s->owner, owner, memory_order_relaxed);
-    atomic_store_explicit(&s->state, (uint64_t)(gen << 2 | SLOT_LIVE),
-                          memory_order_release);
-    h = h_make(gen, idx);
-    acct.live_tensors++;
-    acct.live_bytes += nbytes;
-    acct.created++;
-    bump_peak_locked();
-  }
-  pthread_mutex_unlock(&table_mu);
-
-  if (!h) {
+  tcache *c = tc_self;
+  uint32_t idx = __builtin_expect(c != NULL && c->n > 0, 1)
+                     ? c->idx[--c->n]
+                     : tc_refill(c = tc_get());
+  if (__builtin_expect(idx == NO_SLOT, 0)) {
     tsc_release(impl);
     ts__fail(TS_ERR_OOM, call,
              "out of tensor handles (%u live at most) or memory; free "
@@ -287,6 +495,22 @@ ts_tensor *ts__wrap_at(tsc_tensor *impl, const char *call, void *ret) {
              IDX_MASK + 1);
     return NULL;
   }
+  /* The slot is this thread's alone until the release store makes it live
+   * (a stale handle of it can read the state, never change it). */
+  slot *s = slot_at(idx);
+  uint32_t gen = GEN(LOAD(&s->state));
+  life *l = &s->lives[gen & 1];
+  s->impl = impl;
+  STORE(&s->nbytes, nbytes);
+  STORE(&l->site, site);
+  STORE(&l->ret, ret);
+  STORE(&s->owner, owner);
+  atomic_store_explicit(&s->state, (uint64_t)(gen << 2 | SLOT_LIVE),
+                        memory_order_release);
+  uintptr_t h = h_make(gen, idx);
+  tc_add(c, &c->created, 1);
+  held_add(c, (int64_t)nbytes);
+
   if (list)
     list->v[list->n++] = h; /* room was reserved by ts__scope_current */
   trace_counters();
@@ -303,99 +527,114 @@ static uint64_t recycled_state(uint32_t gen) {
                    : (uint64_t)(next << 2 | SLOT_FREE);
 }
 
-/* A slot just given a recycled state goes on the free list (under
- * table_mu) unless it was retired. */
-static void push_free_locked(slot *s, uint32_t idx, uint64_t st) {
-  if (KIND(st) == SLOT_FREE) {
-    s->next_free = free_head;
-    free_head = idx;
-  }
-}
-
 /* The last pin of a DYING slot is gone: release its tensor and the slot.
  * Nothing else changes the state of a DYING slot without pins. */
 static void slot_finish(slot *s, uint32_t idx) {
-  pthread_mutex_lock(&table_mu);
   tsc_tensor *impl = s->impl;
   s->impl = NULL;
-  uint64_t st = recycled_state(
-      GEN(atomic_load_explicit(&s->state, memory_order_relaxed)));
+  uint64_t st = recycled_state(GEN(LOAD(&s->state)));
   atomic_store_explicit(&s->state, st, memory_order_release);
-  push_free_locked(s, idx, st);
-  pthread_mutex_unlock(&table_mu);
+  if (KIND(st) == SLOT_FREE)
+    tc_push(tc_get(), idx);
   tsc_release(impl);
 }
 
-/* Ends a live slot (under table_mu) and returns its tensor reference, or
- * NULL when a call has it pinned: the last ts__unpin releases it then. */
-static tsc_tensor *slot_kill_locked(slot *s, uint32_t idx, ts__death why) {
-  s->death = (uint8_t)why;
-  acct.live_tensors--;
-  acct.live_bytes -= s->nbytes;
-  acct.freed++;
-  /* Only pins change the state outside the lock, so a CAS: unpinned, the
-   * slot is recycled at once (acquire: every earlier call's use of the
-   * tensor happens before its release); pinned, it becomes DYING. Either
-   * way no new pin can be taken: pinning needs the LIVE kind. */
-  uint64_t st = atomic_load_explicit(&s->state, memory_order_relaxed);
+/* h_kill's common case, inline: a live, unpinned handle freed by a thread
+ * whose cache has room. Returns the tensor reference to release, or NULL
+ * (nothing done) when h_kill must handle it. */
+static inline tsc_tensor *kill_fast(tcache *c, uintptr_t h, uint64_t owner,
+                                    ts__death why, void *ret) {
+  slot *s = h_slot(h);
+  if (__builtin_expect(!s || c == NULL || c->n >= c->cap, 0))
+    return NULL;
+  uint64_t st = atomic_load_explicit(&s->state, memory_order_acquire);
+  uint32_t gen = h_gen(h);
+  if (__builtin_expect(st != (uint64_t)(gen << 2 | SLOT_LIVE) || /* no pins */
+                           (owner != TS__NO_OWNER && LOAD(&s->owner) != owner),
+                       0))
+    return NULL;
+  uint64_t next = recycled_state(gen);
+  if (__builtin_expect(KIND(next) != SLOT_FREE, 0))
+    return NULL;
+  life *l = &s->lives[gen & 1];
+  STORE(&l->free_ret, ret);
+  STORE(&l->death, (uint8_t)why);
+  size_t nb = LOAD(&s->nbytes);
+  tsc_tensor *impl = s->impl;
+  if (__builtin_expect(
+          !atomic_compare_exchange_strong_explicit(
+              &s->state, &st, next, memory_order_acq_rel, memory_order_acquire),
+          0))
+    return NULL; /* pinned or freed meanwhile */
+  c->idx[c->n++] = h_index(h);
+  STORE(&c->freed, LOAD(&c->freed) + 1);
+  held_add(c, -(int64_t)nb);
+  return impl;
+}
+
+/* Kills a live handle (owned by `owner`, unless that is TS__NO_OWNER),
+ * recording why and where (`ret`): true, with its reference in *impl (NULL
+ * when a call has it pinned: the last unpin releases it), or false when it
+ * is not live (or not owner's). Lock-free: the compare-and-swap of the
+ * state decides between racing frees of one handle. */
+static __attribute__((noinline)) bool h_kill(tcache *c, uintptr_t h,
+                                             uint64_t owner, ts__death why,
+                                             void *ret, size_t *nbytes,
+                                             tsc_tensor **impl) {
+  slot *s = h_slot(h);
+  if (!s)
+    return false;
+  uint64_t st = atomic_load_explicit(&s->state, memory_order_acquire);
+  if (GEN_KIND(st) != live_state(h) ||
+      (owner != TS__NO_OWNER && LOAD(&s->owner) != owner))
+    return false;
+  size_t nb = LOAD(&s->nbytes);
+  /* How and where it dies, written before the state changes (a racing
+   * free of the same handle may write it too: the same generation). */
+  life *l = &s->lives[h_gen(h) & 1];
+  STORE(&l->free_ret, ret);
+  STORE(&l->death, (uint8_t)why);
   for (;;) {
     if (PINS(st) == 0) {
       uint64_t next = recycled_state(GEN(st));
+      /* Acquire: every earlier call's use of the tensor happens before
+       * its release. */
       if (atomic_compare_exchange_weak_explicit(&s->state, &st, next,
                                                 memory_order_acq_rel,
-                                                memory_order_relaxed)) {
-        tsc_tensor *impl = s->impl;
+                                                memory_order_acquire)) {
+        *impl = s->impl;
         s->impl = NULL;
-        push_free_locked(s, idx, next);
-        return impl;
+        if (KIND(next) == SLOT_FREE)
+          tc_push(c, h_index(h));
+        break;
       }
     } else if (atomic_compare_exchange_weak_explicit(
                    &s->state, &st, (st & ~(uint64_t)3) | SLOT_DYING,
-                   memory_order_relaxed, memory_order_relaxed)) {
-      return NULL;
+                   memory_order_acq_rel, memory_order_acquire)) {
+      *impl = NULL; /* pinned: no new pin can be taken, the last unpin
+                       releases it */
+      break;
     }
+    if (GEN_KIND(st) != live_state(h))
+      return false; /* another thread freed it first */
   }
-}
-
-/* Kills a live handle: true, with its reference in *impl (NULL when the
- * release is deferred to the last unpin), or false when not live. */
-static bool h_kill(uintptr_t h, uint64_t owner, ts__death why, size_t *nbytes,
-                   tsc_tensor **impl) {
-  bool killed = false;
-  *impl = NULL;
-  pthread_mutex_lock(&table_mu);
-  slot *s = h_live(h);
-  if (s && (owner == TS__NO_OWNER ||
-            atomic_load_explicit(&s->owner, memory_order_relaxed) == owner)) {
-    if (nbytes)
-      *nbytes = s->nbytes;
-    *impl = slot_kill_locked(s, h_index(h), why);
-    killed = true;
-  }
-  pthread_mutex_unlock(&table_mu);
-  return killed;
+  if (nbytes)
+    *nbytes = nb;
+  tc_add(c, &c->freed, 1);
+  held_add(c, -(int64_t)nb);
+  return true;
 }
 
 size_t ts__free_owned(const uintptr_t *v, size_t n, uint64_t owner,
-                      ts__death why) {
-  /* One lock per batch rather than per tensor; libtorch frees outside it. */
-  enum { BATCH = 32 };
-  tsc_tensor *batch[BATCH];
-  size_t freed = 0, k = n;
-  while (k > 0) {
-    size_t got = 0;
-    pthread_mutex_lock(&table_mu);
-    while (k > 0 && got < BATCH) {
-      uintptr_t h = v[--k];
-      slot *s = h_live(h);
-      if (s && atomic_load_explicit(&s->owner, memory_order_relaxed) == owner) {
-        batch[got++] = slot_kill_locked(s, h_index(h), why);
-        freed++;
-      }
+                      ts__death why, void *ret) {
+  tcache *c = tc_get();
+  size_t freed = 0;
+  for (size_t k = n; k > 0; k--) { /* newest first */
+    tsc_tensor *impl = kill_fast(c, v[k - 1], owner, why, ret);
+    if (impl || h_kill(c, v[k - 1], owner, why, ret, NULL, &impl)) {
+      freed++;
+      tsc_release(impl); /* NULL: deferred to the last unpin */
     }
-    pthread_mutex_unlock(&table_mu);
-    for (size_t i = 0; i < got; i++)
-      tsc_release(batch[i]); /* newest first, as collected; NULL: deferred */
   }
   if (freed)
     trace_counters();
@@ -403,8 +642,12 @@ size_t ts__free_owned(const uintptr_t *v, size_t n, uint64_t owner,
 }
 
 ts_status ts_free(ts_tensor *t) {
-  tsc_tensor *impl;
-  if (!h_kill((uintptr_t)t, TS__NO_OWNER, TS__DEATH_FREED, NULL, &impl))
+  void *ret = __builtin_return_address(0);
+  tsc_tensor *impl =
+      kill_fast(tc_self, (uintptr_t)t, TS__NO_OWNER, TS__DEATH_FREED, ret);
+  if (__builtin_expect(impl == NULL, 0) &&
+      !h_kill(tc_get(), (uintptr_t)t, TS__NO_OWNER, TS__DEATH_FREED, ret, NULL,
+              &impl))
     return h_fail((uintptr_t)t, "ts_free", "t");
   tsc_release(impl);
   trace_counters();
@@ -412,10 +655,16 @@ ts_status ts_free(ts_tensor *t) {
   return TS_OK;
 }
 
-ts_status ts__detach(ts_tensor *t, const char *call, const char *arg,
+ts_status ts__detach(ts_tensor *t, const char *call, const char *arg, void *ret,
                      size_t *nbytes, tsc_tensor **impl) {
   uintptr_t h = (uintptr_t)t;
-  if (!h_kill(h, TS__NO_OWNER, TS__DEATH_POOLED, nbytes, impl))
+  slot *s = h_slot(h);
+  size_t nb = s ? LOAD(&s->nbytes) : 0; /* valid if the kill succeeds */
+  *impl = kill_fast(tc_self, h, TS__NO_OWNER, TS__DEATH_POOLED, ret);
+  if (*impl)
+    *nbytes = nb;
+  else if (!h_kill(tc_get(), h, TS__NO_OWNER, TS__DEATH_POOLED, ret, nbytes,
+                   impl))
     return h_fail(h, call, arg);
   trace_counters();
   return TS_OK;
@@ -424,55 +673,83 @@ ts_status ts__detach(ts_tensor *t, const char *call, const char *arg,
 ts_status ts__move(const ts_tensor *t, const char *call, uint64_t from,
                    uint64_t to, uint64_t *old) {
   uintptr_t h = (uintptr_t)t;
-  pthread_mutex_lock(&table_mu);
-  slot *s = h_live(h);
-  if (s) {
-    uint64_t cur = atomic_load_explicit(&s->owner, memory_order_relaxed);
-    if (from == TS__NO_OWNER || cur == from)
-      atomic_store_explicit(&s->owner, to, memory_order_relaxed);
-    if (old)
-      *old = cur;
-  }
-  pthread_mutex_unlock(&table_mu);
-  return s ? TS_OK : h_fail(h, call, "t");
+  /* Pinned, the slot cannot be freed and reused under the change. */
+  slot *s = h_pin(h);
+  if (!s)
+    return h_fail(h, call, "t");
+  uint64_t cur = LOAD(&s->owner);
+  while ((from == TS__NO_OWNER || cur == from) && cur != to &&
+         !atomic_compare_exchange_weak_explicit(&s->owner, &cur, to, RELAXED,
+                                                RELAXED))
+    ;
+  if (old)
+    *old = cur;
+  ts__unpin(t);
+  return TS_OK;
 }
 
 /* ------------------------------------------------------------ accounting */
 
 void ts__account_pooled(int delta, size_t nbytes) {
-  pthread_mutex_lock(&table_mu);
-  if (delta > 0) {
-    acct.pooled_tensors++;
-    acct.pooled_bytes += nbytes;
-    bump_peak_locked();
-  } else {
-    acct.pooled_tensors--;
-    acct.pooled_bytes -= nbytes;
-  }
-  pthread_mutex_unlock(&table_mu);
+  tcache *c = tc_get();
+  int64_t n = delta > 0 ? (int64_t)nbytes : -(int64_t)nbytes;
+  tc_add(c, &c->pooled, delta > 0 ? 1 : -1);
+  tc_add(c, &c->pooled_bytes, n);
+  held_add(c, n);
 }
 
 ts_memory_stats ts__memory(void) {
+  int64_t created = 0, freed = 0, held = 0, top = 0, pooled = 0,
+          pooled_bytes = 0;
   pthread_mutex_lock(&table_mu);
-  ts_memory_stats m = acct;
+  tcache *c = &shared;
+  do {
+    created += LOAD(&c->created);
+    freed += LOAD(&c->freed);
+    held += LOAD(&c->hd);
+    pooled += LOAD(&c->pooled);
+    pooled_bytes += LOAD(&c->pooled_bytes);
+    top += LOAD(&c->hmax);
+    c = c->next;
+  } while (c != &shared);
+  /* The peak since the threads' last syncs is at most held_synced plus
+   * each one's highest delta (exact with one thread); a peak stays. */
+  int64_t synced = LOAD(&held_synced);
+  top += synced;
+  if (top > 0)
+    bump_peak((size_t)top);
   pthread_mutex_unlock(&table_mu);
+  /* Held bytes are live plus pooled. */
+  ts_memory_stats m;
+  int64_t live = created - freed, live_bytes = synced + held - pooled_bytes;
+  m.live_tensors = live > 0 ? (size_t)live : 0;
+  m.live_bytes = live_bytes > 0 ? (size_t)live_bytes : 0;
+  m.peak_bytes = LOAD(&peak_bytes);
+  m.pooled_tensors = pooled > 0 ? (size_t)pooled : 0;
+  m.pooled_bytes = pooled_bytes > 0 ? (size_t)pooled_bytes : 0;
+  m.created = (uint64_t)created;
+  m.freed = (uint64_t)freed;
   return m;
 }
 
 size_t ts__live_tensors(ts__live *out, size_t cap) {
   size_t n = 0;
-  pthread_mutex_lock(&table_mu);
-  uint32_t issued = atomic_load_explicit(&slots_issued, memory_order_relaxed);
+  uint32_t issued = atomic_load_explicit(&slots_issued, memory_order_acquire);
   for (uint32_t i = 0; i < issued; i++) {
     slot *s = slot_at(i);
-    if (KIND(atomic_load_explicit(&s->state, memory_order_relaxed)) !=
-        SLOT_LIVE)
+    uint64_t st = atomic_load_explicit(&s->state, memory_order_acquire);
+    if (KIND(st) != SLOT_LIVE)
+      continue;
+    const life *l = &s->lives[GEN(st) & 1];
+    ts__live r = {LOAD(&l->site), LOAD(&l->ret), LOAD(&s->nbytes)};
+    /* Still the same tensor after the reads (pins may have changed). */
+    atomic_thread_fence(memory_order_acquire);
+    if (GEN_KIND(LOAD(&s->state)) != GEN_KIND(st))
       continue;
     if (n < cap)
-      out[n] = (ts__live){s->site, s->ret, s->nbytes};
+      out[n] = r;
     n++;
   }
-  pthread_mutex_unlock(&table_mu);
   return n;
 }
 

@@ -33,6 +33,11 @@ extern "C" {
  *            "by a ts_* call");                                            */
 ts_status ts__fail(ts_status st, const char *call, const char *fmt, ...)
     __attribute__((format(printf, 3, 4))) TS_INTERNAL;
+/* The code addresses where the tensor of a stale handle was made and freed
+ * (NULL: unknown), for the next ts__fail only: they are symbolized and
+ * appended to its message when the message is first read (ts_last_error, or
+ * strict mode's report), since symbolizing runs addr2line. */
+void ts__fail_sites(void *made, void *freed) TS_INTERNAL;
 /* Clears the thread's last error (every successful public call). */
 void ts__ok(void) TS_INTERNAL;
 
@@ -139,16 +144,18 @@ uint64_t ts__owner(uintptr_t h) TS_INTERNAL;
 ts_status ts__move(const ts_tensor *t, const char *call, uint64_t from,
                    uint64_t to, uint64_t *old) TS_INTERNAL;
 /* Frees, newest (v[n-1]) first, every handle of v that is live and owned by
- * `owner`: a scope ending. Returns how many. Never sets an error. */
+ * `owner`: a scope ending. `ret` is where (a return address in the code
+ * that ended it, for stale-handle errors). Returns how many. Never sets an
+ * error. */
 size_t ts__free_owned(const uintptr_t *v, size_t n, uint64_t owner,
-                      ts__death why) TS_INTERNAL;
+                      ts__death why, void *ret) TS_INTERNAL;
 /* Ends a live handle, giving back its tensor reference in *impl instead of
  * dropping it (ts_pool_release), and its size in *nbytes. *impl is NULL when
  * another thread's call has the tensor pinned: the last unpin releases it
- * (such a tensor is not pooled: it is in use). Not live: the error set like
- * ts__unwrap's. */
+ * (such a tensor is not pooled: it is in use). `ret` is where it was
+ * released (a return address). Not live: the error set like ts__unwrap's. */
 ts_status ts__detach(ts_tensor *t, const char *call, const char *arg,
-                     size_t *nbytes, tsc_tensor **impl) TS_INTERNAL;
+                     void *ret, size_t *nbytes, tsc_tensor **impl) TS_INTERNAL;
 /* Pooled tensors in the accounting: +1/-1 tensor of nbytes. */
 void ts__account_pooled(int delta, size_t nbytes) TS_INTERNAL;
 

@@ -17,6 +17,8 @@
 #include "internal.h"
 
 #include <pthread.h>
+#include <sched.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -32,8 +34,42 @@ typedef struct pool_key {
   size_t n, cap;
 } pool_key;
 
+/* A pool's lock: a test-and-set lock, one atomic exchange to take and a
+ * store to drop, where a mutex pair costs two atomic operations and two
+ * calls (issue 18: the pool's round trip against ts_empty + ts_free).
+ * Held only for a pool's bookkeeping; a waiter spins briefly, then yields
+ * (two cores are often shared by more threads). */
+typedef struct pool_lock_t {
+  _Atomic int held;
+} pool_lock_t;
+
+static __attribute__((noinline)) void pool_lock_wait(pool_lock_t *l) {
+  for (unsigned i = 0;; i++) {
+    if (!atomic_load_explicit(&l->held, memory_order_relaxed) &&
+        !atomic_exchange_explicit(&l->held, 1, memory_order_acquire))
+      return;
+    if (i < 64) {
+#if defined(__x86_64__) || defined(__i386__)
+      __builtin_ia32_pause();
+#endif
+    } else {
+      sched_yield();
+    }
+  }
+}
+
+static inline void pool_lock(pool_lock_t *l) {
+  if (__builtin_expect(
+          atomic_exchange_explicit(&l->held, 1, memory_order_acquire), 0))
+    pool_lock_wait(l);
+}
+
+static inline void pool_unlock(pool_lock_t *l) {
+  atomic_store_explicit(&l->held, 0, memory_order_release);
+}
+
 typedef struct pool {
-  pthread_mutex_t mu;
+  pool_lock_t mu;
   const ts_pool *self; /* its live handle; NULL once destroyed */
   struct pool *next_spare;
   size_t max_per_key;
@@ -216,11 +252,18 @@ static pool *lock_pool(const ts_pool *h, const char *call) {
              "p is NULL; pass a pool from ts_pool_new or ts_global_pool()");
     return NULL;
   }
-  pool *p = ts__obj_lookup(TS__TAG_POOL, h);
+  /* The last pool this thread looked up, reused without the handle
+   * table's lock: the check of p->self under the pool's lock below refuses
+   * it if it was destroyed since (pools are kept as spares, never freed). */
+  static TS_TLS const ts_pool *last_h;
+  static TS_TLS pool *last_p;
+  pool *p = h == last_h ? last_p : ts__obj_lookup(TS__TAG_POOL, h);
   if (p) {
-    pthread_mutex_lock(&p->mu);
+    last_h = h;
+    last_p = p;
+    pool_lock(&p->mu);
     if (p->self != h) {
-      pthread_mutex_unlock(&p->mu);
+      pool_unlock(&p->mu);
       p = NULL;
     }
   }
@@ -255,14 +298,13 @@ static pool *pool_make(size_t max_per_key) {
   if (!p) {
     if (!(p = calloc(1, sizeof *p)))
       return NULL;
-    pthread_mutex_init(&p->mu, NULL);
   }
   const ts_pool *h = ts__obj_register(TS__TAG_POOL, p);
-  pthread_mutex_lock(&p->mu);
+  pool_lock(&p->mu);
   p->max_per_key = max_per_key ? max_per_key : DEFAULT_PER_KEY;
   p->size = p->hits = p->misses = p->tick = 0;
   p->self = h;
-  pthread_mutex_unlock(&p->mu);
+  pool_unlock(&p->mu);
   if (!h) {
     pthread_mutex_lock(&spares_mu);
     p->next_spare = spares;
@@ -289,7 +331,7 @@ void ts_pool_destroy(ts_pool *h) {
   if (!p)
     return;
   if (h == global_handle) {
-    pthread_mutex_unlock(&p->mu);
+    pool_unlock(&p->mu);
     ts__fail(TS_ERR_POOL, call,
              "the global pool cannot be destroyed (tsmem empties it at "
              "exit); use ts_pool_clear to free what it holds");
@@ -304,7 +346,7 @@ void ts_pool_destroy(ts_pool *h) {
   free(p->index);
   p->index = NULL;
   p->index_cap = 0;
-  pthread_mutex_unlock(&p->mu);
+  pool_unlock(&p->mu);
   pthread_mutex_lock(&spares_mu);
   p->next_spare = spares;
   spares = p;
@@ -319,9 +361,9 @@ static void global_at_exit(void) {
   pool *p = ts__obj_lookup(TS__TAG_POOL, global_handle);
   if (!p)
     return;
-  pthread_mutex_lock(&p->mu);
+  pool_lock(&p->mu);
   clear_locked(p);
-  pthread_mutex_unlock(&p->mu);
+  pool_unlock(&p->mu);
 }
 
 static void global_make(void) {
@@ -364,7 +406,7 @@ ts_tensor *ts_pool_acquire(ts_pool *h, const int64_t *shape, int ndim,
     if (k)
       k->last_use = ++p->tick;
   }
-  pthread_mutex_unlock(&p->mu);
+  pool_unlock(&p->mu);
   if (!t) {
     ts__ok_fast(); /* a miss is not an error */
     return NULL;
@@ -380,12 +422,13 @@ ts_status ts_pool_release(ts_pool *h, ts_tensor *t) {
     return ts_last_status();
   size_t nbytes;
   tsc_tensor *impl;
-  if (ts__detach(t, call, "t", &nbytes, &impl) != TS_OK) { /* pool, table */
-    pthread_mutex_unlock(&p->mu);
+  if (ts__detach(t, call, "t", __builtin_return_address(0), &nbytes, &impl) !=
+      TS_OK) { /* pool, then the handle */
+    pool_unlock(&p->mu);
     return ts_last_status();
   }
   if (!impl) { /* in use by another thread's call: released by its end */
-    pthread_mutex_unlock(&p->mu);
+    pool_unlock(&p->mu);
     ts__ok_fast();
     return TS_OK;
   }
@@ -418,7 +461,7 @@ ts_status ts_pool_release(ts_pool *h, ts_tensor *t) {
       }
     }
   }
-  pthread_mutex_unlock(&p->mu);
+  pool_unlock(&p->mu);
   if (!kept)
     tsc_release(impl); /* key full (or no memory to hold it): freed */
   ts__ok_fast();
@@ -435,7 +478,7 @@ ts_pool_stats ts_pool_get_stats(const ts_pool *h) {
   st.size = p->size;
   st.hit_count = p->hits;
   st.miss_count = p->misses;
-  pthread_mutex_unlock(&p->mu);
+  pool_unlock(&p->mu);
   uint64_t all = st.hit_count + st.miss_count;
   st.hit_rate = all ? (double)st.hit_count / (double)all : 0.0;
   ts__ok_fast();
@@ -481,7 +524,7 @@ void ts_pool_foreach_key(const ts_pool *h,
     oom = !names[n];
     n += !oom;
   }
-  pthread_mutex_unlock(&p->mu);
+  pool_unlock(&p->mu);
   if (oom)
     ts__fail(TS_ERR_OOM, call, "out of memory listing the pool's keys");
   for (size_t i = 0; i < n; i++) {
@@ -503,7 +546,7 @@ void ts_pool_clear(ts_pool *h) {
     return;
   clear_locked(p);
   p->hits = p->misses = 0;
-  pthread_mutex_unlock(&p->mu);
+  pool_unlock(&p->mu);
   ts__ok_fast();
 }
 
@@ -518,7 +561,7 @@ void ts_pool_clear_key(ts_pool *h, const int64_t *shape, int ndim,
   pool_key *k = key_find(p, dtype, shape, ndim, key_hash(dtype, shape, ndim));
   if (k)
     key_remove(p, (size_t)(k - p->keys));
-  pthread_mutex_unlock(&p->mu);
+  pool_unlock(&p->mu);
   ts__ok_fast();
 }
 
@@ -535,6 +578,6 @@ void ts_pool_prune(ts_pool *h, size_t target) {
         lru = &p->keys[i];
     key_drop_oldest(p, lru, p->size - target);
   }
-  pthread_mutex_unlock(&p->mu);
+  pool_unlock(&p->mu);
   ts__ok_fast();
 }

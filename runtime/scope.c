@@ -76,12 +76,12 @@ bool ts__list_grow(ts__list *l) {
 
 /* Ends the innermost frame, which is a plain scope: frees what it owns,
  * newest first, then moves what was escaped to the parent. */
-static void end_top_plain(ts__death why) {
+static void end_top_plain(ts__death why, void *ret) {
   frame f = hot.top[-1];
   ts__list *l = &hot.owned;
   size_t start = frame_start(&f);
   if (l->n > start)
-    ts__free_owned(l->v + start, l->n - start, f.id, why);
+    ts__free_owned(l->v + start, l->n - start, f.id, why, ret);
 
   frame *parent = DEPTH >= 2 ? &hot.top[-2] : NULL;
   size_t w = start;
@@ -107,13 +107,13 @@ static void end_top_plain(ts__death why) {
 }
 
 /* Ends (plain) or leaves (async) the innermost frame. */
-static void pop_top(ts__death why) {
+static void pop_top(ts__death why, void *ret) {
   frame *f = &hot.top[-1];
   if (frame_async(f)) {
     ts__async_detach(frame_async(f));
     hot.top--;
   } else {
-    end_top_plain(why);
+    end_top_plain(why, ret);
   }
 }
 
@@ -125,7 +125,7 @@ static pthread_once_t exit_key_once = PTHREAD_ONCE_INIT;
 static void scope_thread_exit(void *arg) {
   (void)arg;
   while (DEPTH)
-    pop_top(TS__DEATH_THREAD_EXIT);
+    pop_top(TS__DEATH_THREAD_EXIT, NULL);
   if (tls.frames != no_frames + 1)
     free(tls.frames - 1);
   free(hot.owned.v);
@@ -216,8 +216,11 @@ ts_status ts__scope_end_slow(ts_scope_id id) {
   size_t above = DEPTH - i;
   /* Inner scopes first, as if each had been ended in order; an async scope
    * entered above is only left: its tensors belong to its job. */
+  /* Where the scope ended, for stale-handle errors: the caller of
+   * ts_scope_end, or of the fast path that called us (in the program). */
+  void *ret = __builtin_return_address(0);
   while (DEPTH >= i)
-    pop_top(TS__DEATH_SCOPE);
+    pop_top(TS__DEATH_SCOPE, ret);
   if (above)
     return ts__fail(TS_ERR_SCOPE_MISMATCH, "ts_scope_end",
                     "scope %llu is not the innermost scope: %zu scope(s) "
@@ -264,7 +267,7 @@ int ts__scope_pop_async(ts__async *a) {
     return -1;
   int above = (int)(DEPTH - i);
   while (DEPTH >= i)
-    pop_top(TS__DEATH_SCOPE);
+    pop_top(TS__DEATH_SCOPE, NULL);
   return above;
 }
 

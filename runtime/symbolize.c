@@ -20,8 +20,20 @@
 
 static void strip_newline(char *s) { s[strcspn(s, "\r\n")] = '\0'; }
 
+/* True when loc ("dir/file:line") is in tsmem.h, whose inline functions
+ * (ts_scope_end, the scope guards) are tsmem's, not the program's. */
+static int in_tsmem_header(const char *loc) {
+  const char *colon = strrchr(loc, ':');
+  size_t len = colon ? (size_t)(colon - loc) : strlen(loc);
+  return len >= 7 && strncmp(loc + len - 7, "tsmem.h", 7) == 0 &&
+         (len == 7 || loc[len - 8] == '/');
+}
+
 /* Runs the symbolizer on `binary` at file address `addr`: the function's
- * name and "file:line" ("??" where unknown). False if it could not run. */
+ * name and "file:line" ("??" where unknown). With inlining (-i), the
+ * innermost frame that is not in tsmem.h: a ts_scope_end inlined into the
+ * program names the program's function and line. False if it could not
+ * run. */
 static int run_addr2line(const char *binary, uintptr_t addr, char *fn,
                          size_t fn_n, char *loc, size_t loc_n) {
   const char *tool = getenv("TSMEM_SYMBOLIZER");
@@ -33,20 +45,28 @@ static int run_addr2line(const char *binary, uintptr_t addr, char *fn,
   if (strchr(binary, '\'') || strchr(tool, '\''))
     return 0;
   char cmd[4096];
-  int len = snprintf(cmd, sizeof cmd, "'%s' -f -C -e '%s' 0x%llx 2>/dev/null",
-                     tool, binary, (unsigned long long)addr);
+  int len =
+      snprintf(cmd, sizeof cmd, "'%s' -f -C -i -e '%s' 0x%llx 2>/dev/null",
+               tool, binary, (unsigned long long)addr);
   if (len < 0 || (size_t)len >= sizeof cmd)
     return 0;
   FILE *p = popen(cmd, "r");
   if (!p)
     return 0;
-  int ok = fgets(fn, (int)fn_n, p) && fgets(loc, (int)loc_n, p);
+  int ok = 0, chosen = 0;
+  char f[512], l[1024];
+  while (fgets(f, sizeof f, p) && fgets(l, sizeof l, p)) {
+    strip_newline(f);
+    strip_newline(l);
+    if (!chosen) { /* the innermost frame, or the first outside tsmem.h */
+      snprintf(fn, fn_n, "%s", f);
+      snprintf(loc, loc_n, "%s", l);
+      ok = 1;
+      chosen = !in_tsmem_header(l);
+    }
+  }
   if (pclose(p) != 0)
     ok = 0;
-  if (ok) {
-    strip_newline(fn);
-    strip_newline(loc);
-  }
   return ok;
 }
 
