@@ -84,3 +84,14 @@ differential: build
 	/usr/bin/python3 tests/differential/run.py --plugin $(CURDIR)/$(BUILD)/lib/tsmem/tsmem.so \
 	  --include $(CURDIR)/include --runtime $(CURDIR)/$(BUILD)/runtime \
 	  --programs $(DIFF_PROGRAMS) --per-file 500 --jobs $(JOBS)
+# Real code nobody here wrote, with the analysis forced on (TSMEM_ANALYZE_ALL=1)
+# and required silent: binutils' zlib, libiberty, bfd, opcodes (realcode) and
+# Lua's C sources (realcode-lua); ctest compiles zlib only. tests/corpus/README.md.
+.PHONY: realcode realcode-lua realistic
+realcode: build
+	cmake --build $(BUILD) --target realcode
+realcode-lua: build
+	cmake --build $(BUILD) --target realcode-lua
+# tests/realistic: tsmem, gcc -fanalyzer and clang --analyze side by side.
+realistic: build
+	cmake --build $(BUILD) --target realistic

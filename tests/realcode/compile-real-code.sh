@@ -1,6 +1,7 @@
 #!/bin/sh
-# compile-real-code.sh PLUGIN WORKDIR [zlib|all] - the plugin on C code
-# nobody here wrote: Debian's binutils sources (package binutils-source).
+# compile-real-code.sh PLUGIN WORKDIR [zlib|all|lua] - the plugin on C code
+# nobody here wrote: Debian's binutils sources (package binutils-source);
+# lua: Lua 5.2's sources instead (fetch-lua.sh).
 #
 # zlib: zlib/*.c (no configure step). all: zlib, libiberty (after its
 # ./configure), opcodes and bfd (after bfd's ./configure and the generated
@@ -37,6 +38,13 @@ add() { # add FLAGS FILE...: one line per file, "file<TAB>flags"
 }
 
 add "-I$work/zlib -DHAVE_UNISTD_H -DHAVE_STDARG_H" "$work"/zlib/*.c
+
+if [ "$subset" = lua ]; then
+  # Lua 5.2's interpreter and libraries (fetch-lua.sh), instead of zlib.
+  "$here/fetch-lua.sh" "$work" >/dev/null
+  : >"$list"
+  add "-DLUA_COMPAT_ALL -DLUA_USE_POSIX -DLUA_USE_DLOPEN" "$work"/lua/src/*.c
+fi
 
 if [ "$subset" = all ]; then
   if [ ! -f "$work/bfd/configure" ]; then
@@ -85,7 +93,7 @@ echo "realcode ($subset): $total C files; $((ok + crash + broke)) build" \
   "without the plugin and were compiled with it in ${secs} s: $ok ok," \
   "$crash crashes, $broke broken by the plugin, $warn tsmem warnings" \
   "($skip skipped: they do not build here even without the plugin)"
-for d in zlib libiberty bfd opcodes; do
+for d in zlib libiberty bfd opcodes lua; do
   n=$(grep -c "^ok $work/$d/" "$results" || true)
   [ "$n" -gt 0 ] && echo "  $d: $n files compiled with the plugin"
 done

@@ -1,0 +1,405 @@
+#!/usr/bin/env python3
+"""measure.py - precision and recall, per check, of tsmem's diagnostics and
+of GCC's -fanalyzer and the Clang static analyzer on tests/realistic.
+
+Labels (README.md): every function of a corpus file is preceded by a line
+`// OK: why` or `// BUG: CHECK: why` in column 0, CHECK one of the five
+check names without `tsmem-` (leak, use-after-free, double-free,
+use-after-scope, unescaped-return). The function runs from the next line
+to the first line that starts with `}`. A finding is the pair (function,
+check class) of a warning inside a labelled function: a true positive when
+the function is labelled BUG with that check, a false positive otherwise;
+a BUG label no warning of its check matches is a false negative. The line
+of each bug ends in `// <- BUG`; how many true positives point at exactly
+that line is printed too (a leak is often reported where the tensor is
+lost, not where it is made, so this is for information only).
+
+The analyzers get the ownership facts tsmem reads, as in
+tests/corpus/compare.py: shim headers redeclare every TS_OWNED function of
+tsmem.h and tsmem/ops.h with
+  GCC:   __attribute__((malloc, malloc(ts_free, 1), malloc(ts_pool_release, 2)))
+  Clang: __attribute__((ownership_returns(malloc))), ts_free with
+         ownership_takes(malloc, 1), ts_pool_release with (malloc, 2), and
+         user TS_CONSUMES(n)/TS_OWNED as ownership_takes(malloc, n) /
+         ownership_returns(malloc); unix.DynamicMemoryModeling:Optimistic=true.
+Both compile with -DTSMEM_EDITOR, which makes TS_SCOPE parse (with no scope
+semantics: they know nothing of scopes; TS_SCOPE_GUARD() is a cleanup
+variable they see).
+
+Usage:
+  measure.py --plugin BUILD/lib/tsmem/tsmem.so [--tools tsmem,gcc,csa]
+             [--corpus DIR] [--check-floor] [--markdown] [--json FILE] [-v]
+  --corpus DIR measures another corpus labelled the same way.
+  --check-floor fails (exit 1) when tsmem's overall precision or recall is
+  below the floor in floor.json (the one place the floor is stored).
+"""
+import argparse
+import glob
+import json
+import os
+import re
+import shlex
+import subprocess
+import sys
+import tempfile
+from concurrent.futures import ThreadPoolExecutor
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(HERE))
+CHECKS = ["unescaped-return", "use-after-scope", "leak", "use-after-free",
+          "double-free"]
+CLANG = "clang-19"
+GCC = "gcc"
+
+LABEL = re.compile(r"^// (OK|BUG)\b:?\s*(.*)$")
+
+
+class Function:
+    def __init__(self, path, name, first, last, label, check, why, header):
+        self.path, self.name, self.first, self.last = path, name, first, last
+        self.label, self.check, self.why, self.header = label, check, why, header
+        self.bug_line = None
+        self.body = ""
+
+    @property
+    def key(self):
+        return (os.path.basename(self.path), self.name)
+
+
+def parse_file(path):
+    """The labelled functions of one corpus file, in order."""
+    lines = open(path).read().split("\n")
+    funcs, i = [], 0
+    while i < len(lines):
+        m = LABEL.match(lines[i])
+        if not m:
+            if re.match(r"^[A-Za-z_][^=;]*\)\s*\{", lines[i]) and \
+                    not lines[i].startswith(("typedef", "struct", "enum")):
+                sys.exit("%s:%d: a function without a label" % (path, i + 1))
+            i += 1
+            continue
+        kind, rest = m.group(1), m.group(2)
+        check, why = None, rest
+        if kind == "BUG":
+            cm = re.match(r"([a-z\-]+)\s*:?\s*(.*)$", rest)
+            if not cm or cm.group(1) not in CHECKS:
+                sys.exit("%s:%d: BUG label without a known check: %s" % (path, i + 1, rest))
+            check, why = cm.group(1), cm.group(2)
+        j = i + 1
+        while j < len(lines) and lines[j].startswith("//"):
+            why += " " + lines[j][2:].strip()  # a label clang-format wrapped
+            j += 1
+        first = j + 1
+        header = ""
+        while j < len(lines) and "{" not in lines[j]:
+            header += lines[j] + " "
+            j += 1
+        header += lines[j]
+        nm = re.search(r"([A-Za-z_][A-Za-z0-9_]*)\s*\(", header)
+        if not nm:
+            sys.exit("%s:%d: no function after the label" % (path, i + 1))
+        k = j
+        one_line = lines[j].count("{") == lines[j].count("}") > 0
+        while not one_line and k < len(lines) and \
+                not (lines[k].startswith("}") and not lines[k].startswith("};")):
+            k += 1
+        if k == len(lines):
+            sys.exit("%s:%d: function does not end" % (path, first))
+        f = Function(path, nm.group(1), first, k + 1, kind, check, why, header)
+        f.body = "\n".join(lines[j:k + 1])
+        for no in range(first, k + 2):
+            if "// <- BUG" in lines[no - 1]:
+                f.bug_line = no
+        if kind == "BUG" and f.bug_line is None:
+            sys.exit("%s:%d: BUG function %s has no `// <- BUG` line" % (path, first, f.name))
+        if kind == "OK" and f.bug_line is not None:
+            sys.exit("%s:%d: OK function %s has a `// <- BUG` line" % (path, first, f.name))
+        funcs.append(f)
+        i = k + 1
+    return funcs
+
+
+def corpus_files(directory=None):
+    """The corpus: every .c file of DIRECTORY (default: this one)."""
+    return sorted(glob.glob(os.path.join(directory or HERE, "*.c")))
+
+
+def parse_corpus(files):
+    funcs = {}
+    for path in files:
+        funcs[path] = parse_file(path)
+    names = [f.name for fs in funcs.values() for f in fs if "static" not in f.header]
+    dup = {n for n in names if names.count(n) > 1}
+    if dup:
+        sys.exit("measure.py: non-static names defined twice: %s" % ", ".join(sorted(dup)))
+    return funcs
+
+
+def function_at(funcs, line):
+    for f in funcs:
+        if f.first <= line <= f.last:
+            return f
+    return None
+
+
+DIAG = re.compile(r"^(?P<file>[^:\s]+\.c):(?P<line>\d+):\d+: (?:warning|error): (?P<msg>.*)$")
+
+
+def classify_tsmem(msg):
+    m = re.search(r"\[tsmem-([a-z\-]+)\]$", msg)
+    return m.group(1) if m and m.group(1) in CHECKS else None
+
+
+def classify_gcc(msg):
+    if "[-Wanalyzer-malloc-leak]" in msg:
+        return "leak"
+    if "[-Wanalyzer-use-after-free]" in msg:
+        return "use-after-free"
+    if "[-Wanalyzer-double-free]" in msg:
+        return "double-free"
+    return None
+
+
+def classify_csa(msg):
+    if "Potential leak" in msg or "Potential memory leak" in msg:
+        return "leak"
+    if "after it is freed" in msg or "after it is released" in msg:
+        return "use-after-free"
+    if "free released memory" in msg or "released memory" in msg:
+        return "double-free"
+    return None
+
+
+def owned_declarations(header):
+    text = open(header).read()
+    decls = re.findall(r"TS_OWNED\s+(ts_tensor\s*\*\s*\w+\s*\([^;]*\))\s*;", text)
+    return [re.sub(r"\s+", " ", d) for d in decls]
+
+
+def find_ops_include(args):
+    cands = []
+    if args.ops_include:
+        cands.append(args.ops_include)
+    if args.plugin:
+        build = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(args.plugin))))
+        cands += [os.path.join(build, "gen-ops", "include"), os.path.join(build, "include")]
+    for c in cands:
+        if os.path.exists(os.path.join(c, "tsmem", "ops.h")):
+            return c
+    sys.exit("measure.py: tsmem/ops.h not found (build the runtime, or pass --ops-include)")
+
+
+def write_shims(tmp, inc, ops_inc):
+    core = owned_declarations(os.path.join(inc, "tsmem.h"))
+    ops = owned_declarations(os.path.join(ops_inc, "tsmem", "ops.h"))
+    dirs = {}
+    for tool in ("gcc", "csa"):
+        d = os.path.join(tmp, tool)
+        os.makedirs(os.path.join(d, "tsmem"), exist_ok=True)
+        dirs[tool] = d
+    gcc_attr = "__attribute__((malloc, malloc(ts_free, 1), malloc(ts_pool_release, 2)))"
+    csa_attr = "__attribute__((ownership_returns(malloc)))"
+    with open(os.path.join(dirs["gcc"], "tsmem.h"), "w") as f:
+        f.write("#include_next <tsmem.h>\n")
+        for d in core:
+            f.write("%s %s;\n" % (d, gcc_attr))
+        f.write("#undef TS_OWNED\n#define TS_OWNED %s\n" % gcc_attr)
+    with open(os.path.join(dirs["gcc"], "tsmem", "ops.h"), "w") as f:
+        f.write("#include_next <tsmem/ops.h>\n")
+        for d in ops:
+            if d.split("(")[0] not in " ".join(core):
+                f.write("%s %s;\n" % (d, gcc_attr))
+    with open(os.path.join(dirs["csa"], "tsmem.h"), "w") as f:
+        f.write("#include_next <tsmem.h>\n")
+        f.write("ts_status ts_free(ts_tensor *t) __attribute__((ownership_takes(malloc, 1)));\n")
+        f.write("ts_status ts_pool_release(ts_pool *p, ts_tensor *t) "
+                "__attribute__((ownership_takes(malloc, 2)));\n")
+        for d in core:
+            f.write("%s %s;\n" % (d, csa_attr))
+        f.write("#undef TS_OWNED\n#define TS_OWNED %s\n" % csa_attr)
+        f.write("#undef TS_CONSUMES\n"
+                "#define TS_CONSUMES(n) __attribute__((ownership_takes(malloc, n)))\n")
+    with open(os.path.join(dirs["csa"], "tsmem", "ops.h"), "w") as f:
+        f.write("#include_next <tsmem/ops.h>\n")
+        for d in ops:
+            f.write("%s %s;\n" % (d, csa_attr))
+    return dirs
+
+
+def tool_commands(args, dirs, inc, ops_inc):
+    tsmem_flags = shlex.split(args.tsmem_flags) if args.tsmem_flags else \
+        ["-fplugin=" + args.plugin, "-I" + inc]
+    return {
+        "tsmem": ([CLANG, "-c", "-O2", "-o", "/dev/null", "-I" + ops_inc] + tsmem_flags,
+                  classify_tsmem),
+        "gcc": ([GCC, "-c", "-O2", "-fanalyzer", "-o", "/dev/null", "-DTSMEM_EDITOR",
+                 "-Wno-attributes", "-I" + dirs["gcc"], "-I" + inc, "-I" + ops_inc],
+                classify_gcc),
+        "csa": ([CLANG, "--analyze", "-o", "/dev/null", "-DTSMEM_EDITOR",
+                 "-I" + dirs["csa"], "-I" + inc, "-I" + ops_inc,
+                 "-Xclang", "-analyzer-config", "-Xclang",
+                 "unix.DynamicMemoryModeling:Optimistic=true"], classify_csa),
+    }
+
+
+def run_tool(cmd, classify, files, funcs, jobs):
+    """{(file, function, check): [lines]}, crashes, build errors."""
+    def one(path):
+        return path, subprocess.run(cmd + [path], capture_output=True, text=True)
+    found, crashes, errors = {}, [], []
+    with ThreadPoolExecutor(max_workers=jobs) as ex:
+        results = list(ex.map(one, files))
+    for path, p in results:
+        if p.returncode != 0:
+            (errors if "error:" in p.stderr else crashes).append(
+                (path, p.stderr.strip().splitlines()[-5:]))
+        for line in p.stderr.splitlines():
+            m = DIAG.match(line)
+            if not m or os.path.abspath(m.group("file")) != os.path.abspath(path):
+                continue
+            cls = classify(m.group("msg"))
+            f = function_at(funcs[path], int(m.group("line")))
+            if cls and f:
+                found.setdefault((os.path.basename(path), f.name, cls), []).append(
+                    int(m.group("line")))
+    return found, crashes, errors
+
+
+def score(found, funcs, match="function"):
+    """TP/FP/FN, precision and recall per check and overall. match
+    "function": findings are (file, function, check); "line": they are
+    (file, line, check), a BUG expecting its check on its `// <- BUG` line
+    and every other warning line a false positive."""
+    expected = {}
+    for fs in funcs.values():
+        for f in fs:
+            if f.label == "BUG":
+                expected[(os.path.basename(f.path), f.name, f.check)] = f
+    if match == "line":
+        exp_set = {(k[0], f.bug_line, k[2]) for k, f in expected.items()}
+        got_set = {(k[0], line, k[2]) for k, lines in found.items() for line in lines}
+    else:
+        exp_set, got_set = set(expected), set(found)
+    per = {}
+    for c in CHECKS + [None]:
+        exp = {k for k in exp_set if c is None or k[2] == c}
+        got = {k for k in got_set if c is None or k[2] == c}
+        tp, fp, fn = len(exp & got), len(got - exp), len(exp - got)
+        per[c or "all"] = {
+            "tp": tp, "fp": fp, "fn": fn,
+            "precision": tp / (tp + fp) if tp + fp else 1.0,
+            "recall": tp / (tp + fn) if tp + fn else 1.0,
+        }
+    exact = sum(1 for k, f in expected.items() if k in found and f.bug_line in found[k])
+    per["all"]["exact_line"] = exact
+    return per, expected
+
+
+NAMES = {"tsmem": "tsmem (clang-19 -fplugin)",
+         "gcc": "GCC 12 -fanalyzer (malloc attributes)",
+         "csa": "Clang 19 --analyze (ownership attributes)"}
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--plugin", default=os.environ.get("TSMEM_PLUGIN"))
+    ap.add_argument("--tsmem-flags", help="flags that load the plugin (lit's %%tsmem)")
+    ap.add_argument("--ops-include", help="the directory holding tsmem/ops.h")
+    ap.add_argument("--corpus", help="a directory of labelled .c files (default: this one)")
+    ap.add_argument("--tools", default="tsmem,gcc,csa")
+    ap.add_argument("--check-floor", action="store_true",
+                    help="fail when tsmem is below floor.json")
+    ap.add_argument("--floor", default=os.path.join(HERE, "floor.json"))
+    ap.add_argument("--match", choices=["function", "line"], default="function",
+                    help="function (default): a warning of the labelled check anywhere in "
+                    "the BUG function; line: only on its `// <- BUG` line, each warning line "
+                    "counted on its own")
+    ap.add_argument("--markdown", action="store_true")
+    ap.add_argument("--json", help="write the figures to this file")
+    ap.add_argument("--jobs", "-j", type=int, default=2)
+    ap.add_argument("--verbose", "-v", action="store_true")
+    args = ap.parse_args()
+    if not args.plugin and not args.tsmem_flags:
+        sys.exit("measure.py: pass --plugin BUILD/lib/tsmem/tsmem.so")
+
+    files = corpus_files(args.corpus)
+    funcs = parse_corpus(files)
+    inc = os.path.join(ROOT, "include")
+    ops_inc = find_ops_include(args)
+    nfuncs = sum(len(fs) for fs in funcs.values())
+    nbugs = sum(1 for fs in funcs.values() for f in fs if f.label == "BUG")
+    tools = [t for t in args.tools.split(",") if t]
+    status, report = 0, {}
+    with tempfile.TemporaryDirectory() as tmp:
+        dirs = write_shims(tmp, inc, ops_inc)
+        cmds = tool_commands(args, dirs, inc, ops_inc)
+        for tool in tools:
+            cmd, classify = cmds[tool]
+            found, crashes, errors = run_tool(cmd, classify, files, funcs, args.jobs)
+            per, expected = score(found, funcs, args.match)
+            report[tool] = per
+            for path, tail in crashes:
+                print("%s CRASHED on %s:\n  %s" % (tool, path, "\n  ".join(tail)))
+            for path, tail in errors:
+                print("%s: build error on %s:\n  %s" % (tool, path, "\n  ".join(tail)))
+            if args.verbose:
+                for k in sorted(set(found) - set(expected)):
+                    print("  %s false positive: %s:%s %s (line %s)" % (
+                        tool, k[0], k[1], k[2], ",".join(map(str, found[k]))))
+                for k in sorted(set(expected) - set(found)):
+                    print("  %s missed: %s:%s %s (line %d)" % (
+                        tool, k[0], k[1], k[2], expected[k].bug_line))
+            if tool == "tsmem" and (crashes or errors):
+                status = 1
+
+    print("realistic corpus: %d files, %d functions, %d with one bug (%s), %d correct" % (
+        len(files), nfuncs, nbugs,
+        ", ".join("%s %d" % (c, sum(1 for fs in funcs.values() for f in fs if f.check == c))
+                  for c in CHECKS), nfuncs - nbugs))
+    if args.markdown:
+        print()
+        print("Per check: TP/FP/FN, precision (- when the tool reports none of"
+              " that check), recall.")
+        print()
+        print("| tool | TP | FP | FN | precision | recall | " +
+              " | ".join(CHECKS) + " |")
+        print("|---|---|---|---|---|---|" + "---|" * len(CHECKS))
+    for tool in tools:
+        per = report[tool]
+        a = per["all"]
+        cols = ["%d/%d/%d P %s R %.2f" % (
+            per[c]["tp"], per[c]["fp"], per[c]["fn"],
+            "%.2f" % per[c]["precision"] if per[c]["tp"] + per[c]["fp"] else "-",
+            per[c]["recall"]) for c in CHECKS]
+        if args.markdown:
+            print("| %s | %d | %d | %d | %.2f | %.2f | %s |" % (
+                NAMES[tool], a["tp"], a["fp"], a["fn"], a["precision"], a["recall"],
+                " | ".join(cols)))
+        else:
+            print("%s: TP %d FP %d FN %d precision %.3f recall %.3f (%d at the labelled line)" % (
+                NAMES[tool], a["tp"], a["fp"], a["fn"], a["precision"], a["recall"],
+                a["exact_line"]))
+            for c, col in zip(CHECKS, cols):
+                print("    %-17s TP/FP/FN %s" % (c, col))
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump(report, f, indent=1, sort_keys=True)
+    if args.check_floor and "tsmem" in report:
+        floor = json.load(open(args.floor))
+        a = report["tsmem"]["all"]
+        if a["precision"] < floor["precision"] - 1e-9:
+            print("FAIL: tsmem precision %.3f < floor %.3f (%s)" % (
+                a["precision"], floor["precision"], args.floor))
+            status = 1
+        if a["recall"] < floor["recall"] - 1e-9:
+            print("FAIL: tsmem recall %.3f < floor %.3f (%s)" % (
+                a["recall"], floor["recall"], args.floor))
+            status = 1
+        if status == 0:
+            print("tsmem at or above the floor (precision %.3f, recall %.3f)" % (
+                floor["precision"], floor["recall"]))
+    return status
+
+
+if __name__ == "__main__":
+    sys.exit(main())
