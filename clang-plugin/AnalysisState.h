@@ -84,6 +84,10 @@ using VarSet = SortedSet<const VarDecl *, 1>;
 /// function (a parameter, a field) at the point where it is freed.
 constexpr ObjId ForeignBase = 1u << 30;
 inline bool isForeign(ObjId Id) { return Id >= ForeignBase; }
+/// Objects from here to ForeignBase stand for the tensors the parameters
+/// hold on entry (ParamBase + the parameter's index): the caller's.
+constexpr ObjId ParamBase = 1u << 29;
+inline bool isParam(ObjId Id) { return Id >= ParamBase && Id < ForeignBase; }
 
 /// The owner states an object may be in (a set: states join at merges).
 enum OwnerBit : uint8_t {
@@ -93,6 +97,7 @@ enum OwnerBit : uint8_t {
   Released = 8,  ///< Handed to a pool by ts_pool_release.
   Ended = 16,    ///< Its scope ended and freed it.
   HandedOn = 32, ///< Escaped, kept, returned, stored or passed on: not ours.
+  Borrowed = 64, ///< A parameter's tensor, untouched: the caller's.
 };
 
 struct Obj {

@@ -11,6 +11,8 @@
 
 #include "clang/Lex/Lexer.h"
 
+using namespace clang;
+
 namespace tsmem {
 
 namespace {
@@ -46,6 +48,43 @@ std::string formatMessage(Message M, llvm::ArrayRef<llvm::StringRef> Args) {
     Out += F[I];
   }
   return Out;
+}
+
+void Findings::warn(Check C, SourceLocation Loc, std::string Message,
+                    SourceRange Range, llvm::ArrayRef<FixItHint> FixIts) {
+  Items.push_back({Item::Warning, C, Loc, std::move(Message), Range,
+                   llvm::SmallVector<FixItHint, 0>(FixIts), 0});
+}
+
+void Findings::note(SourceLocation Loc, std::string Message) {
+  Items.push_back(
+      {Item::Note, Check::Leak, Loc, std::move(Message), {}, {}, 0});
+}
+
+void Findings::overBudget(SourceLocation Loc, llvm::StringRef Function,
+                          uint64_t Budget) {
+  Items.push_back(
+      {Item::Remark, Check::Leak, Loc, Function.str(), {}, {}, Budget});
+}
+
+void Findings::replay(Reporter &Report, DiagnosticsEngine &Diags) const {
+  for (const Item &I : Items) {
+    switch (I.Kind) {
+    case Item::Warning:
+      Report.warn(I.C, I.Loc, I.Text, I.Range, I.FixIts);
+      break;
+    case Item::Note:
+      Report.note(I.Loc, I.Text);
+      break;
+    case Item::Remark: {
+      unsigned ID = Diags.getDiagnosticIDs()->getCustomDiagID(
+          static_cast<DiagnosticIDs::Level>(DiagnosticsEngine::Remark),
+          messageFormat(Message::OverBudget));
+      Diags.Report(I.Loc, ID) << I.Text << I.Budget;
+      break;
+    }
+    }
+  }
 }
 
 namespace ownership {
@@ -151,11 +190,7 @@ void FunctionAnalyzer::reportUnescapedReturn(const Obj &O, const void *Region) {
 bool FunctionAnalyzer::overBudget() {
   if (Steps + Clock.Made <= Budget)
     return false;
-  DiagnosticsEngine &Diags = Ctx.getDiagnostics();
-  unsigned ID = Diags.getDiagnosticIDs()->getCustomDiagID(
-      static_cast<DiagnosticIDs::Level>(DiagnosticsEngine::Remark),
-      messageFormat(Message::OverBudget));
-  Diags.Report(FD->getLocation(), ID) << FD->getName() << Budget;
+  Report.overBudget(FD->getLocation(), FD->getName(), Budget);
   return true;
 }
 

@@ -8,6 +8,7 @@
 #define TSMEM_CLANG_PLUGIN_CHECKS_H
 
 #include "Diagnostics.h"
+#include "FunctionAnalysis.h"
 
 #include "llvm/ADT/ArrayRef.h"
 #include "llvm/ADT/StringRef.h"
@@ -30,14 +31,16 @@ Check checkOf(Message M);
 /// M's text with its arguments in place.
 std::string formatMessage(Message M, llvm::ArrayRef<llvm::StringRef> Args = {});
 
-/// Reporter::warn and Reporter::note, by message id.
-inline bool warn(Reporter &R, Message M, clang::SourceLocation Loc,
+/// Findings::warn and Findings::note, by message id. warn() returns true:
+/// whether the warning is shown is decided when the findings are replayed.
+inline bool warn(Findings &R, Message M, clang::SourceLocation Loc,
                  llvm::ArrayRef<llvm::StringRef> Args = {},
                  clang::SourceRange Range = {},
                  llvm::ArrayRef<clang::FixItHint> FixIts = {}) {
-  return R.warn(checkOf(M), Loc, formatMessage(M, Args), Range, FixIts);
+  R.warn(checkOf(M), Loc, formatMessage(M, Args), Range, FixIts);
+  return true;
 }
-inline void note(Reporter &R, Message M, clang::SourceLocation Loc,
+inline void note(Findings &R, Message M, clang::SourceLocation Loc,
                  llvm::ArrayRef<llvm::StringRef> Args = {}) {
   R.note(Loc, formatMessage(M, Args));
 }

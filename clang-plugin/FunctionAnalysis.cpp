@@ -41,7 +41,7 @@ void FunctionAnalyzer::run() {
   // TSMEM_ANALYZE_ALL=1 analyses functions without any tsmem call too: the
   // robustness test on foreign code (tests/realcode) uses it.
   static const bool AnalyzeAll = std::getenv("TSMEM_ANALYZE_ALL") != nullptr;
-  if (!F->UsesTsmem && Scope == BodyScope::None && !AnalyzeAll)
+  if (!F->UsesTsmem && !CallsHelper && Scope == BodyScope::None && !AnalyzeAll)
     return;
   AddrTaken = &F->AddrTaken;
   // Clang's CFG would be too big to build (the budget counts its
@@ -125,6 +125,8 @@ void FunctionAnalyzer::run() {
     }
   }
 
+  if (Sum)
+    summarize();
   Reporting = true;
   if (RegionInfoVaries)
     Reports.set();
@@ -141,8 +143,10 @@ void FunctionAnalyzer::run() {
 
 void analyzeFunction(const FunctionDecl *FD, BodyScope Scope,
                      const BodyFacts &Facts, CallModels &Models,
-                     ASTContext &Ctx, Reporter &Report, uint64_t Budget) {
-  ownership::FunctionAnalyzer(FD, Scope, Facts, Models, Ctx, Report, Budget)
+                     ASTContext &Ctx, Findings &Out, uint64_t Budget,
+                     bool CallsHelper, FunctionSummary *Sum) {
+  ownership::FunctionAnalyzer(FD, Scope, Facts, Models, Ctx, Out, Budget,
+                              CallsHelper, Sum)
       .run();
 }
 

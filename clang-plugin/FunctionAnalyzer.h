@@ -33,9 +33,11 @@ class FunctionAnalyzer {
 public:
   FunctionAnalyzer(const FunctionDecl *FD, BodyScope Scope,
                    const BodyFacts &Facts, CallModels &Models, ASTContext &Ctx,
-                   Reporter &Report, uint64_t Budget)
+                   Findings &Report, uint64_t Budget, bool CallsHelper,
+                   FunctionSummary *Sum)
       : FD(FD), Scope(Scope), Facts(Facts), Models(Models), Ctx(Ctx),
-        SM(Ctx.getSourceManager()), Report(Report), Budget(Budget) {}
+        SM(Ctx.getSourceManager()), Report(Report), CallsHelper(CallsHelper),
+        Sum(Sum), Budget(Budget) {}
 
   void run();
 
@@ -97,7 +99,29 @@ private:
   CallModels &Models;
   ASTContext &Ctx;
   const SourceManager &SM;
-  Reporter &Report;
+  Findings &Report;
+  bool CallsHelper;
+  FunctionSummary *Sum;
+
+  // The summary (Sum), at the fixpoint.
+  /// The tensor parameters, by index (null: not a tracked tensor).
+  llvm::SmallVector<const ParmVarDecl *, 4> TensorParams;
+  /// What each return gives back, at its last transfer.
+  enum ReturnKind : uint8_t { RetNull, RetMade, RetOther };
+  llvm::DenseMap<const ReturnStmt *, ReturnKind> ReturnKinds;
+  /// Parameters whose tensor some return gives back (an alias for the
+  /// caller).
+  uint32_t ParamReturned = 0;
+  /// Parameters whose tensor something other than a borrowing call took,
+  /// on some path.
+  uint32_t ParamTouched = 0;
+  void touch(ObjId Id);
+  /// For each block that ends the function (by rank), the owner bits of
+  /// each parameter's tensor on the way out at its last transfer (0: not
+  /// there: NULL on that path).
+  llvm::DenseMap<unsigned, llvm::SmallVector<uint8_t, 4>> ExitBits;
+  void noteExit(const BlockInfo &BI);
+  void summarize();
 
   std::unique_ptr<CFG> Cfg;
   /// The reachable blocks in reverse post-order; and each block's rank in

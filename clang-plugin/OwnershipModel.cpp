@@ -107,12 +107,24 @@ CallModel modelCall(const CallExpr *Call, ASTContext &Ctx) {
 CallModel CallModels::get(const FunctionDecl *FD) {
   if (!FD)
     return CallModel();
+  // By the first declaration: a summary set for a definition applies to
+  // calls through any of its declarations.
+  FD = FD->getFirstDecl();
   auto It = Cache.find(FD);
   if (It != Cache.end())
     return It->second;
   CallModel M = modelCallee(FD, Ctx);
   Cache.insert({FD, M});
   return M;
+}
+
+bool CallModels::isPlainUserFunction(const FunctionDecl *FD) {
+  CallModel M = get(FD);
+  return FD && M.Kind == CallKind::Unknown && !M.Api && !M.Inferred;
+}
+
+void CallModels::setInferred(const FunctionDecl *FD, const CallModel &M) {
+  Cache[FD->getFirstDecl()] = M;
 }
 
 BodyScope bodyScopeOf(const FunctionDecl *FD) {

@@ -128,8 +128,14 @@ void FunctionAnalyzer::allocate(const CallExpr *CE) {
   S.Dirty = true;
 }
 
+void FunctionAnalyzer::touch(ObjId Id) {
+  if (isParam(Id) && Id - ParamBase < 32)
+    ParamTouched |= 1u << (Id - ParamBase);
+}
+
 void FunctionAnalyzer::handOn(const ObjSet &Os) {
   for (ObjId Id : Os) {
+    touch(Id);
     Obj *O = S.Objs.findMut(Id);
     if (!O)
       continue;
@@ -155,6 +161,7 @@ void FunctionAnalyzer::consume(const ObjSet &Os, const CallExpr *CE,
     }
   }
   for (ObjId Id : Os) {
+    touch(Id);
     Obj *P = S.Objs.findMut(Id);
     if (!P)
       continue;
@@ -169,6 +176,7 @@ void FunctionAnalyzer::consume(const ObjSet &Os, const CallExpr *CE,
 
 void FunctionAnalyzer::escape(const ObjSet &Os) {
   for (ObjId Id : Os) {
+    touch(Id);
     Obj *P = S.Objs.findMut(Id);
     if (!P)
       continue;
@@ -182,8 +190,8 @@ void FunctionAnalyzer::escape(const ObjSet &Os) {
         S.noteScoped(Id);
       } else
         O.Bits = (O.Bits & ~Scoped) | HandedOn;
-    } else if (O.Bits & Owned) {
-      O.Bits = (O.Bits & ~Owned) | HandedOn;
+    } else if (O.Bits & (Owned | Borrowed)) {
+      O.Bits = (O.Bits & ~(Owned | Borrowed)) | HandedOn;
     }
     S.noteMayReport(Id);
   }
@@ -193,7 +201,10 @@ void FunctionAnalyzer::registerInScope(const ObjSet &Os) {
   if (S.Regions.empty())
     return;
   for (ObjId Id : Os) {
+    touch(Id);
     Obj *O = S.Objs.findMut(Id);
+    if (O && (O->Bits & Borrowed))
+      O->Bits = (O->Bits & ~Borrowed) | HandedOn;
     if (O && O->Bits == Owned) {
       O->Bits = Scoped;
       O->Region = S.Regions.back();
@@ -283,6 +294,9 @@ void FunctionAnalyzer::collect(SourceLocation Loc, LeakCause Cause,
   for (ObjId Id : S.Unheld) {
     const Obj *O = S.Objs.find(Id);
     if (!O || !O->HeldBy.empty())
+      continue;
+    // A parameter's tensor is the caller's: kept for the summary.
+    if (isParam(Id))
       continue;
     if (O->Ret) {
       Kept.push_back(Id);
@@ -389,16 +403,20 @@ void FunctionAnalyzer::visitCall(const CallExpr *CE, const CallModel &M) {
   for (unsigned I = 0, N = CE->getNumArgs(); I < N; ++I) {
     ObjSet Os = eval(CE->getArg(I));
     bool IsConsumed = I == M.ConsumedArg;
-    bool Frees = IsConsumed &&
-                 (M.Kind == CallKind::Free || M.Kind == CallKind::PoolRelease);
+    bool Frees = (IsConsumed && (M.Kind == CallKind::Free ||
+                                 M.Kind == CallKind::PoolRelease)) ||
+                 (M.Inferred && I < 32 && (M.FreeMask >> I & 1));
     if (Os.empty() && Frees) {
       // Freeing what a variable got from outside: remember it is freed.
       const VarDecl *VD = varOf(CE->getArg(I));
+      for (unsigned P = 0; P < TensorParams.size(); ++P)
+        if (TensorParams[P] == VD)
+          ParamTouched |= 1u << P;
       if (isTracked(VD)) {
         auto [It, New] =
             ForeignIds.insert({VD, ForeignBase + ForeignIds.size()});
         Obj O;
-        O.Bits = M.Kind == CallKind::Free ? Freed : Released;
+        O.Bits = M.Kind == CallKind::PoolRelease ? Released : Freed;
         O.FreedBy = CE;
         if (const Obj *Before = S.Objs.find(It->second))
           O.HeldBy = Before->HeldBy;
@@ -412,6 +430,16 @@ void FunctionAnalyzer::visitCall(const CallExpr *CE, const CallModel &M) {
       continue;
     if (checkUse(Os, CE->getArg(I), Frees ? CE : nullptr)) {
       handOn(Os); // Reported once; the rest of the path says nothing more.
+      continue;
+    }
+    if (M.Inferred) {
+      // A same-file function's summary: what it does with each parameter.
+      if (I < 32 && (M.BorrowMask >> I & 1))
+        continue;
+      if (I < 32 && (M.FreeMask >> I & 1))
+        consume(Os, CE, Freed);
+      else
+        handOn(Os);
       continue;
     }
     switch (M.Kind) {
@@ -451,6 +479,7 @@ void FunctionAnalyzer::visitCall(const CallExpr *CE, const CallModel &M) {
     case CallKind::AsyncLeave:
     case CallKind::LoopOpen:
     case CallKind::LoopClose:
+    case CallKind::Helper:
       handOn(Os);
       break;
     }
@@ -501,6 +530,29 @@ void FunctionAnalyzer::visitInit(const VarDecl *VD) {
 
 void FunctionAnalyzer::visitReturn(const ReturnStmt *RS) {
   ObjSet Os = eval(RS->getRetValue());
+  if (Sum) {
+    // For the summary: NULL, tensors made here and the function's alone, or
+    // anything else.
+    const Expr *V = RS->getRetValue();
+    ReturnKind K = RetOther;
+    if (V && isTensorPointer(V->getType())) {
+      if (Os.empty())
+        K = V->IgnoreParenCasts()->isNullPointerConstant(
+                Ctx, Expr::NPC_ValueDependentIsNotNull)
+                ? RetNull
+                : RetOther;
+      else
+        K = RetMade;
+      for (ObjId Id : Os) {
+        const Obj *O = S.Objs.find(Id);
+        if (isParam(Id))
+          ParamReturned |= 1u << (Id - ParamBase);
+        if (isParam(Id) || isForeign(Id) || !O || O->Bits != Owned)
+          K = RetOther;
+      }
+    }
+    ReturnKinds[RS] = K;
+  }
   if (Os.empty())
     return;
   if (checkUse(Os, RS->getRetValue(), nullptr)) {
@@ -569,6 +621,17 @@ State FunctionAnalyzer::initialState() {
   S.ScopedIn = PMap<RegionObj, Unit>(ScopedInNodes);
   S.MayReport = PMap<ObjId, Unit>(MayReportNodes);
   S.Reached = true;
+  // Each tensor parameter holds the caller's tensor (or NULL).
+  for (unsigned I = 0, N = FD->getNumParams(); I < N; ++I) {
+    const ParmVarDecl *P = FD->getParamDecl(I);
+    TensorParams.push_back(I < 32 && isTracked(P) ? P : nullptr);
+    if (!TensorParams.back())
+      continue;
+    Obj O;
+    O.Bits = Borrowed;
+    S.Objs.set(ParamBase + I, O);
+    S.setPts(P, {ParamBase + I});
+  }
   if (Scope == BodyScope::Scoped)
     pushRegion(FD, RegionKind::Function, FD->getLocation());
   else if (Scope == BodyScope::CallerScope)
@@ -580,13 +643,64 @@ void FunctionAnalyzer::transferBlock(const BlockInfo &BI) {
   if (BI.Leaves) {
     for (unsigned I = 0; I < BI.Tail; ++I)
       visitOp(BI.Ops[I]);
+    noteExit(BI);
     exitTail(BI);
     return;
   }
   for (const Op &O : BI.Ops)
     visitOp(O);
-  if (BI.EndsFunction)
+  if (BI.EndsFunction) {
+    noteExit(BI);
     functionEnd(BI);
+  }
+}
+
+/// The parameters' tensors on the way out, for the summary.
+void FunctionAnalyzer::noteExit(const BlockInfo &BI) {
+  if (!Sum)
+    return;
+  llvm::SmallVector<uint8_t, 4> &Bits = ExitBits[BI.B->getBlockID()];
+  Bits.assign(TensorParams.size(), 0);
+  for (unsigned I = 0; I < TensorParams.size(); ++I)
+    if (TensorParams[I])
+      if (const Obj *O = S.Objs.find(ParamBase + I))
+        Bits[I] = O->Bits;
+}
+
+void FunctionAnalyzer::summarize() {
+  FunctionSummary &F = *Sum;
+  F.Valid = true;
+  // Every return NULL or a tensor made here, one at least.
+  bool Made = false, Other = ReturnKinds.empty();
+  for (const auto &[RS, K] : ReturnKinds) {
+    Made |= K == RetMade;
+    Other |= K == RetOther;
+  }
+  F.ReturnsOwned = Scope == BodyScope::None && Made && !Other;
+  for (unsigned I = 0; I < TensorParams.size(); ++I) {
+    if (!TensorParams[I] || (ParamReturned >> I & 1))
+      continue;
+    // (A block that leaves the function and has a successor too passes on
+    // its state after the function's end, where the parameters hold
+    // nothing: what was done to a parameter anywhere counts as well.)
+    // Borrowed on every way out, or freed on every way out (where the
+    // parameter is not NULL).
+    bool AllBorrowed = true, AllFreed = true, Seen = false;
+    for (const auto &[Block, Bits] : ExitBits) {
+      uint8_t B = Bits[I];
+      if (!B)
+        continue;
+      Seen = true;
+      AllBorrowed &= B == Borrowed;
+      AllFreed &= !(B & ~Freed);
+    }
+    if (!Seen)
+      continue;
+    if (AllBorrowed && !(ParamTouched >> I & 1))
+      F.BorrowMask |= 1u << I;
+    else if (AllFreed)
+      F.FreeMask |= 1u << I;
+  }
 }
 
 /// What the ops from BI.Tail on and functionEnd() would report, without
