@@ -69,7 +69,7 @@ private:
   void pushRegion(const void *Key, RegionKind Kind, SourceLocation Loc);
   void endRegion(const void *Key, SourceLocation EndLoc);
   void endOneRegion(const void *Key, SourceLocation EndLoc);
-  void leaveRegion(const void *Key);
+  void leaveRegion(const void *Key, bool Keep);
   bool isBoundToLocal(const CallExpr *CE) const;
   void collect(SourceLocation Loc, LeakCause Cause, const VarDecl *Dying);
 

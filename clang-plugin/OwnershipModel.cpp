@@ -92,6 +92,7 @@ CallModel modelCallee(const FunctionDecl *FD, ASTContext &Ctx) {
                .Case("ts_run", CallKind::Run)
                .Case("ts_async_scope_enter", CallKind::AsyncEnter)
                .Case("ts_async_scope_leave", CallKind::AsyncLeave)
+               .Case("ts_async_scope_end", CallKind::AsyncEnd)
                .Case("ts__loop_scope_open", CallKind::LoopOpen)
                .Case("ts__loop_scope_close", CallKind::LoopClose)
                .Default(CallKind::Borrow);

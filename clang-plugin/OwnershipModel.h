@@ -37,6 +37,7 @@ enum class CallKind {
   Run,         ///< ts_run: its context is handed on.
   AsyncEnter,  ///< ts_async_scope_enter: an async scope becomes current.
   AsyncLeave,  ///< ts_async_scope_leave.
+  AsyncEnd,    ///< ts_async_scope_end: frees what the async scope owns.
   LoopOpen,    ///< ts__loop_scope_open(&g): TS_SCOPE loop's next scope.
   LoopClose,   ///< ts__loop_scope_close(&g): ends it, if open.
   Helper,      ///< A same-file function with an inferred summary that

@@ -236,11 +236,13 @@ void FunctionAnalyzer::endRegion(const void *Key, SourceLocation EndLoc) {
   }
 }
 
-void FunctionAnalyzer::leaveRegion(const void *Key) {
+void FunctionAnalyzer::leaveRegion(const void *Key, bool Keep) {
   auto It = llvm::find(llvm::reverse(S.Regions), Key);
   if (It == S.Regions.rend())
     return;
   S.Regions.erase(std::next(It).base());
+  if (Keep)
+    return;
   for (ObjId Id : S.scopedIn(Key)) {
     Obj &O = *S.Objs.findMut(Id);
     O.Bits = (O.Bits & ~Scoped) | HandedOn;
@@ -383,7 +385,8 @@ void FunctionAnalyzer::visitCall(const CallExpr *CE, const CallModel &M) {
     pushRegion(CE, RegionKind::Opaque, CE->getBeginLoc());
     return;
   }
-  if (M.Kind == CallKind::AsyncEnter || M.Kind == CallKind::AsyncLeave) {
+  if (M.Kind == CallKind::AsyncEnter || M.Kind == CallKind::AsyncLeave ||
+      M.Kind == CallKind::AsyncEnd) {
     // Keyed by the variable, or the field, that names the async scope.
     const Expr *Arg =
         CE->getNumArgs() == 1 ? CE->getArg(0)->IgnoreParenCasts() : nullptr;
@@ -394,17 +397,24 @@ void FunctionAnalyzer::visitCall(const CallExpr *CE, const CallModel &M) {
       Key = ME->getMemberDecl();
     if (!Key)
       Key = CE;
+    // A local variable names one async scope: what it owns after a leave
+    // stays its own, and its end frees it. A field may name another one
+    // at each end: what it owns is handed on at the leave.
+    bool Local = isa_and_nonnull<DeclRefExpr>(Arg);
     if (M.Kind == CallKind::AsyncEnter)
       pushRegion(Key, RegionKind::Opaque, CE->getBeginLoc());
-    else
-      leaveRegion(Key);
+    else if (M.Kind == CallKind::AsyncLeave)
+      leaveRegion(Key, Local);
+    else if (Local && !llvm::is_contained(S.Regions, Key))
+      endOneRegion(Key, CE->getBeginLoc());
     return;
   }
   for (unsigned I = 0, N = CE->getNumArgs(); I < N; ++I) {
     ObjSet Os = eval(CE->getArg(I));
     bool IsConsumed = I == M.ConsumedArg;
     bool Frees = (IsConsumed && (M.Kind == CallKind::Free ||
-                                 M.Kind == CallKind::PoolRelease)) ||
+                                 M.Kind == CallKind::PoolRelease ||
+                                 M.Kind == CallKind::Consume)) ||
                  (M.Inferred && I < 32 && (M.FreeMask >> I & 1));
     if (Os.empty() && Frees) {
       // Freeing what a variable got from outside: remember it is freed.
@@ -470,6 +480,14 @@ void FunctionAnalyzer::visitCall(const CallExpr *CE, const CallModel &M) {
       registerInScope(Os);
       break;
     case CallKind::Consume:
+      // TS_CONSUMES: gone after the call on every path, whatever the
+      // callee does with it.
+      if (IsConsumed) {
+        consume(Os, CE, Freed);
+        break;
+      }
+      handOn(Os);
+      break;
     case CallKind::Keep:
     case CallKind::Unknown:
     case CallKind::Run:
@@ -477,6 +495,7 @@ void FunctionAnalyzer::visitCall(const CallExpr *CE, const CallModel &M) {
     case CallKind::ScopeEnd:
     case CallKind::AsyncEnter:
     case CallKind::AsyncLeave:
+    case CallKind::AsyncEnd:
     case CallKind::LoopOpen:
     case CallKind::LoopClose:
     case CallKind::Helper:
