@@ -27,11 +27,8 @@ namespace tsmem {
 
 /// The checks, in SPEC.md section 5 order (AllChecks gives their names).
 enum class Check {
-  UnescapedReturn,
-  UseAfterScope,
-  Leak,
-  UseAfterFree,
-  DoubleFree
+#define TSMEM_CHECK(Enum, Name, SarifId, Short, Full, Help) Enum,
+#include "Checks.def"
 };
 
 llvm::StringRef checkName(Check C);

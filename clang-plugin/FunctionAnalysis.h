@@ -10,11 +10,16 @@
 #ifndef TSMEM_CLANG_PLUGIN_FUNCTIONANALYSIS_H
 #define TSMEM_CLANG_PLUGIN_FUNCTIONANALYSIS_H
 
+#include "Diagnostics.h"
 #include "OwnershipModel.h"
 
 #include "llvm/ADT/DenseMap.h"
 #include "llvm/ADT/DenseSet.h"
 #include "llvm/ADT/SmallPtrSet.h"
+#include "llvm/ADT/SmallVector.h"
+
+#include <string>
+#include <vector>
 
 namespace clang {
 class ASTContext;
@@ -25,8 +30,6 @@ class VarDecl;
 } // namespace clang
 
 namespace tsmem {
-
-class Reporter;
 
 /// What one walk over a function body found, so that the analysis needs
 /// neither a walk of its own nor a ParentMap. "Parent" means what
@@ -53,15 +56,59 @@ struct BodyFacts {
   /// The effective parent of each ts_scope_begin() call.
   llvm::SmallDenseMap<const clang::CallExpr *, const clang::Stmt *, 4>
       ScopeBeginParents;
+  /// The functions it calls directly (first declarations), for the order
+  /// of the summaries; only when Known.
+  llvm::SmallVector<const clang::FunctionDecl *, 4> Callees;
 };
 
-/// Analyses FD's body, which runs as Scope says, and reports what it finds.
-/// Functions it cannot model completely are left alone; one whose analysis
-/// would take more than Budget steps (PluginOptions::AnalysisBudget) too,
-/// with a remark that says so.
+/// What one function's analysis reports, kept until Replay() gives it to
+/// a Reporter: functions are analysed callees first (for their summaries)
+/// and reported in the order of the file.
+class Findings {
+public:
+  /// As Reporter::warn, which decides later whether it is shown (the notes
+  /// after one that is not are dropped then).
+  void warn(Check C, clang::SourceLocation Loc, std::string Message,
+            clang::SourceRange Range = {},
+            llvm::ArrayRef<clang::FixItHint> FixIts = {});
+  void note(clang::SourceLocation Loc, std::string Message);
+  /// The remark of a function over its budget.
+  void overBudget(clang::SourceLocation Loc, llvm::StringRef Function,
+                  uint64_t Budget);
+  void replay(Reporter &Report, clang::DiagnosticsEngine &Diags) const;
+
+private:
+  struct Item {
+    enum { Warning, Note, Remark } Kind;
+    Check C;
+    clang::SourceLocation Loc;
+    std::string Text;
+    clang::SourceRange Range;
+    llvm::SmallVector<clang::FixItHint, 0> FixIts;
+    uint64_t Budget;
+  };
+  std::vector<Item> Items;
+};
+
+/// What a function does with its tensor parameters and returns, inferred
+/// from its body for its callers (OwnershipModel.h, CallModel::Inferred).
+struct FunctionSummary {
+  bool Valid = false;        ///< The analysis ran to its fixpoint.
+  bool ReturnsOwned = false; ///< Every return is NULL or a tensor it made.
+  uint32_t BorrowMask = 0;   ///< Tensor parameters only read on every path.
+  uint32_t FreeMask = 0;     ///< Tensor parameters freed on every path.
+};
+
+/// Analyses FD's body, which runs as Scope says, and reports what it finds
+/// to Out. Functions it cannot model completely are left alone; one whose
+/// analysis would take more than Budget steps
+/// (PluginOptions::AnalysisBudget) too, with a remark that says so.
+/// CallsHelper: FD calls a function with an inferred summary. Sum, if
+/// given, receives FD's summary.
 void analyzeFunction(const clang::FunctionDecl *FD, BodyScope Scope,
                      const BodyFacts &Facts, CallModels &Models,
-                     clang::ASTContext &Ctx, Reporter &Report, uint64_t Budget);
+                     clang::ASTContext &Ctx, Findings &Out, uint64_t Budget,
+                     bool CallsHelper = false, FunctionSummary *Sum = nullptr);
 
 } // namespace tsmem
 

@@ -400,6 +400,8 @@ bool BodyWalker::visit(const Item &I) {
       push(CE->getCallee(), S, KidsEff);
     }
     Collect.noteRun(CE, Callee);
+    if (Callee)
+      Facts.Callees.push_back(Callee->getFirstDecl());
     CallModel M = Collect.Models.get(Callee);
     if (M.Kind != CallKind::Unknown)
       Facts.UsesTsmem = true;
@@ -543,11 +545,77 @@ uint64_t analysisBudget(const PluginOptions &Opts) {
   return PluginOptions::DefaultAnalysisBudget;
 }
 
+namespace {
+/// The direct callees of a body the walker could not take.
+class CalleeScan : public RecursiveASTVisitor<CalleeScan> {
+public:
+  bool VisitCallExpr(CallExpr *CE) {
+    if (const FunctionDecl *Callee = CE->getDirectCallee())
+      Callees.push_back(Callee->getFirstDecl());
+    return true;
+  }
+  llvm::SmallVector<const FunctionDecl *, 4> Callees;
+};
+} // namespace
+
 void runOwnershipAnalysis(ASTContext &Ctx, Reporter &Report, uint64_t Budget) {
   CallModels Models(Ctx);
   FunctionCollector Collect(Ctx.getSourceManager(), Models);
   Collect.TraverseDecl(Ctx.getTranslationUnitDecl());
-  for (size_t I = 0; I < Collect.Functions.size(); ++I) {
+  size_t N = Collect.Functions.size();
+
+  // The file's call graph, for summaries: callees are analysed first, so a
+  // caller sees what each same-file function does with the tensors it is
+  // given and returns (FunctionSummary). A callee not summarised yet (a
+  // cycle) is an unknown function to its caller: handed on, quiet.
+  llvm::DenseMap<const FunctionDecl *, unsigned> Index;
+  for (size_t I = 0; I < N; ++I)
+    Index.try_emplace(Collect.Functions[I]->getFirstDecl(), I);
+  std::vector<llvm::SmallVector<unsigned, 4>> Calls(N);
+  for (size_t I = 0; I < N; ++I) {
+    CalleeScan Scan;
+    const llvm::SmallVector<const FunctionDecl *, 4> *Callees =
+        &Collect.Facts[I]->Callees;
+    if (!Collect.Facts[I]->Known) {
+      Scan.TraverseStmt(Collect.Functions[I]->getBody());
+      Callees = &Scan.Callees;
+    }
+    for (const FunctionDecl *C : *Callees) {
+      auto It = Index.find(C);
+      if (It != Index.end() && It->second != I &&
+          !llvm::is_contained(Calls[I], It->second))
+        Calls[I].push_back(It->second);
+    }
+  }
+  // Post-order of a depth-first walk: callees before their callers.
+  std::vector<unsigned> Order;
+  Order.reserve(N);
+  {
+    std::vector<bool> Seen(N);
+    llvm::SmallVector<std::pair<unsigned, unsigned>, 16> Stack;
+    for (unsigned Root = 0; Root < N; ++Root) {
+      if (Seen[Root])
+        continue;
+      Seen[Root] = true;
+      Stack.push_back({Root, 0});
+      while (!Stack.empty()) {
+        auto &[F, Next] = Stack.back();
+        if (Next < Calls[F].size()) {
+          unsigned C = Calls[F][Next++];
+          if (!Seen[C]) {
+            Seen[C] = true;
+            Stack.push_back({C, 0});
+          }
+          continue;
+        }
+        Order.push_back(F);
+        Stack.pop_back();
+      }
+    }
+  }
+
+  std::vector<Findings> Found(N);
+  for (unsigned I : Order) {
     const FunctionDecl *FD = Collect.Functions[I];
     BodyScope Scope = bodyScopeOf(FD);
     if (Scope == BodyScope::None &&
@@ -558,9 +626,30 @@ void runOwnershipAnalysis(ASTContext &Ctx, Reporter &Report, uint64_t Budget) {
     if (Scope == BodyScope::None && Collect.CallsRun &&
         Collect.MaybeRunTargets.count(FD->getCanonicalDecl()))
       Scope = BodyScope::CallerScope;
-    analyzeFunction(FD, Scope, *Collect.Facts[I], Models, Ctx, Report,
-                    Budget);
+    bool CallsHelper = llvm::any_of(Calls[I], [&](unsigned C) {
+      return Models.get(Collect.Functions[C]).Inferred;
+    });
+    FunctionSummary Sum;
+    analyzeFunction(FD, Scope, *Collect.Facts[I], Models, Ctx, Found[I],
+                    Budget, CallsHelper, &Sum);
+    static const bool Debug = std::getenv("TSMEM_DEBUG_SUMMARIES") != nullptr;
+    if (Debug && Sum.Valid)
+      llvm::errs() << "tsmem summary " << FD->getName() << ": returns "
+                   << (Sum.ReturnsOwned ? "owned" : "other") << ", borrows "
+                   << Sum.BorrowMask << ", frees " << Sum.FreeMask << "\n";
+    if (Sum.Valid && !FD->isWeak() && Models.isPlainUserFunction(FD) &&
+        (Sum.ReturnsOwned || Sum.BorrowMask || Sum.FreeMask)) {
+      CallModel M;
+      M.Kind = Sum.ReturnsOwned ? CallKind::Owned : CallKind::Helper;
+      M.Inferred = true;
+      M.BorrowMask = Sum.BorrowMask;
+      M.FreeMask = Sum.FreeMask;
+      Models.setInferred(FD, M);
+    }
   }
+  // Reported in the order of the file.
+  for (const Findings &F : Found)
+    F.replay(Report, Ctx.getDiagnostics());
 }
 
 } // namespace tsmem

@@ -92,6 +92,7 @@ CallModel modelCallee(const FunctionDecl *FD, ASTContext &Ctx) {
                .Case("ts_run", CallKind::Run)
                .Case("ts_async_scope_enter", CallKind::AsyncEnter)
                .Case("ts_async_scope_leave", CallKind::AsyncLeave)
+               .Case("ts_async_scope_end", CallKind::AsyncEnd)
                .Case("ts__loop_scope_open", CallKind::LoopOpen)
                .Case("ts__loop_scope_close", CallKind::LoopClose)
                .Default(CallKind::Borrow);
@@ -107,12 +108,24 @@ CallModel modelCall(const CallExpr *Call, ASTContext &Ctx) {
 CallModel CallModels::get(const FunctionDecl *FD) {
   if (!FD)
     return CallModel();
+  // By the first declaration: a summary set for a definition applies to
+  // calls through any of its declarations.
+  FD = FD->getFirstDecl();
   auto It = Cache.find(FD);
   if (It != Cache.end())
     return It->second;
   CallModel M = modelCallee(FD, Ctx);
   Cache.insert({FD, M});
   return M;
+}
+
+bool CallModels::isPlainUserFunction(const FunctionDecl *FD) {
+  CallModel M = get(FD);
+  return FD && M.Kind == CallKind::Unknown && !M.Api && !M.Inferred;
+}
+
+void CallModels::setInferred(const FunctionDecl *FD, const CallModel &M) {
+  Cache[FD->getFirstDecl()] = M;
 }
 
 BodyScope bodyScopeOf(const FunctionDecl *FD) {

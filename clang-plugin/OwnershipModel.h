@@ -37,8 +37,11 @@ enum class CallKind {
   Run,         ///< ts_run: its context is handed on.
   AsyncEnter,  ///< ts_async_scope_enter: an async scope becomes current.
   AsyncLeave,  ///< ts_async_scope_leave.
+  AsyncEnd,    ///< ts_async_scope_end: frees what the async scope owns.
   LoopOpen,    ///< ts__loop_scope_open(&g): TS_SCOPE loop's next scope.
   LoopClose,   ///< ts__loop_scope_close(&g): ends it, if open.
+  Helper,      ///< A same-file function with an inferred summary that
+               ///< returns nothing the caller owns (Inferred).
 };
 
 struct CallModel {
@@ -47,6 +50,14 @@ struct CallModel {
   unsigned ConsumedArg = ~0u;
   /// Declared by tsmem.h (rather than by the user).
   bool Api = false;
+  /// From a summary the analysis inferred for a same-file function without
+  /// annotations (Owned: it returns a tensor it made; Helper: it does not),
+  /// rather than from an annotation. Then the masks say, bit I for
+  /// parameter I, which tensor parameters it only borrows and which it frees
+  /// on every path; any other tensor argument is handed on.
+  bool Inferred = false;
+  uint32_t BorrowMask = 0;
+  uint32_t FreeMask = 0;
 };
 
 CallModel modelCall(const clang::CallExpr *Call, clang::ASTContext &Ctx);
@@ -63,6 +74,11 @@ public:
   }
   /// For a call whose direct callee is Callee.
   CallModel get(const clang::FunctionDecl *Callee);
+  /// Whether Callee's model comes from its declarations alone: neither
+  /// tsmem.h's nor annotated (a summary may then be inferred for it).
+  bool isPlainUserFunction(const clang::FunctionDecl *Callee);
+  /// Calls to Callee use M from now on (an inferred summary).
+  void setInferred(const clang::FunctionDecl *Callee, const CallModel &M);
 
 private:
   clang::ASTContext &Ctx;

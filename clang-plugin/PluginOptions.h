@@ -17,9 +17,11 @@
 namespace tsmem {
 
 /// Every check the analysis knows, in SPEC.md section 5 order.
+/// (Checks.def holds the table.)
 inline constexpr llvm::StringLiteral AllChecks[] = {
-    "tsmem-unescaped-return", "tsmem-use-after-scope", "tsmem-leak",
-    "tsmem-use-after-free", "tsmem-double-free"};
+#define TSMEM_CHECK(Enum, Name, SarifId, Short, Full, Help) Name,
+#include "Checks.def"
+};
 
 struct PluginOptions {
   /// Checks turned off with -fplugin-arg-tsmem-disable=CHECK[,CHECK].

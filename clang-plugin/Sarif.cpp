@@ -15,36 +15,9 @@ using namespace clang;
 namespace tsmem {
 
 const CheckInfo CheckInfos[5] = {
-    {"tsmem-unescaped-return", "UnescapedReturn",
-     "Scoped tensor returned without ts_escape",
-     "A tensor owned by a scope that this return leaves is returned without "
-     "ts_escape: the scope frees it on return, so the caller gets a freed "
-     "tensor.",
-     "Wrap the returned value in ts_escape(...) (the fix-it does), which "
-     "moves the tensor to the enclosing scope, or make it outside the "
-     "scope."},
-    {"tsmem-use-after-scope", "UseAfterScope",
-     "Tensor used after its scope ended",
-     "A tensor is used after the scope (TS_SCOPE, TS_SCOPED, TS_SCOPE_GUARD "
-     "or ts_scope_begin/ts_scope_end) that owned it ended and freed it.",
-     "Use the tensor inside the scope, or call ts_escape on it before the "
-     "scope ends so that it outlives the scope."},
-    {"tsmem-leak", "Leak", "Tensor made outside any scope is never freed",
-     "A tensor made outside any scope becomes unreachable on some path "
-     "(variable overwritten, goes out of scope, function returns) without "
-     "being freed, escaped, kept, returned, stored where it outlives the "
-     "function, or passed to a consuming call.",
-     "Free the tensor with ts_free after its last use, return it, or make it "
-     "inside a TS_SCOPE block so that the scope frees it."},
-    {"tsmem-use-after-free", "UseAfterFree",
-     "Tensor used after ts_free or ts_pool_release",
-     "A tensor handle is used after ts_free or ts_pool_release: at run time "
-     "the call fails with TS_ERR_STALE_HANDLE.",
-     "Move the last use before the ts_free or ts_pool_release call."},
-    {"tsmem-double-free", "DoubleFree", "Tensor freed or released twice",
-     "The same tensor is freed or released to a pool twice: the second call "
-     "sees a dead handle (TS_ERR_STALE_HANDLE at run time).",
-     "Free each tensor once; drop the second ts_free or ts_pool_release."},
+#define TSMEM_CHECK(Enum, Name, SarifId, Short, Full, Help)                    \
+  {Name, SarifId, Short, Full, Help},
+#include "Checks.def"
 };
 
 SarifLog::Where SarifLog::where(SourceLocation Loc) const {

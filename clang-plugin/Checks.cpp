@@ -1,0 +1,198 @@
+//===- Checks.cpp - When a state is a bug, and how it is reported ---------===//
+//
+// The five checks of SPEC.md section 5 read off the state (a "must"
+// reading of the joined state: every path that reaches the use has the bug,
+// so correlated branches stay quiet), and the warnings and notes they give.
+// Their text is in Checks.def.
+//
+//===----------------------------------------------------------------------===//
+#include "Checks.h"
+#include "FunctionAnalyzer.h"
+
+#include "clang/Lex/Lexer.h"
+
+using namespace clang;
+
+namespace tsmem {
+
+namespace {
+struct MessageInfo {
+  Check C;
+  llvm::StringLiteral Format;
+};
+constexpr MessageInfo Messages[] = {
+#define TSMEM_WARNING(Id, C, Format) {Check::C, Format},
+#define TSMEM_NOTE(Id, Format) {Check::Leak, Format},
+#define TSMEM_REMARK(Id, Format) {Check::Leak, Format},
+#include "Checks.def"
+};
+} // namespace
+
+llvm::StringRef messageFormat(Message M) {
+  return Messages[static_cast<unsigned>(M)].Format;
+}
+
+Check checkOf(Message M) { return Messages[static_cast<unsigned>(M)].C; }
+
+std::string formatMessage(Message M, llvm::ArrayRef<llvm::StringRef> Args) {
+  llvm::StringRef F = messageFormat(M);
+  std::string Out;
+  Out.reserve(F.size() + 32);
+  for (size_t I = 0; I < F.size(); ++I) {
+    if (F[I] == '%' && I + 1 < F.size() && F[I + 1] >= '0' && F[I + 1] <= '9' &&
+        unsigned(F[I + 1] - '0') < Args.size()) {
+      Out += Args[F[I + 1] - '0'];
+      ++I;
+      continue;
+    }
+    Out += F[I];
+  }
+  return Out;
+}
+
+void Findings::warn(Check C, SourceLocation Loc, std::string Message,
+                    SourceRange Range, llvm::ArrayRef<FixItHint> FixIts) {
+  Items.push_back({Item::Warning, C, Loc, std::move(Message), Range,
+                   llvm::SmallVector<FixItHint, 0>(FixIts), 0});
+}
+
+void Findings::note(SourceLocation Loc, std::string Message) {
+  Items.push_back(
+      {Item::Note, Check::Leak, Loc, std::move(Message), {}, {}, 0});
+}
+
+void Findings::overBudget(SourceLocation Loc, llvm::StringRef Function,
+                          uint64_t Budget) {
+  Items.push_back(
+      {Item::Remark, Check::Leak, Loc, Function.str(), {}, {}, Budget});
+}
+
+void Findings::replay(Reporter &Report, DiagnosticsEngine &Diags) const {
+  for (const Item &I : Items) {
+    switch (I.Kind) {
+    case Item::Warning:
+      Report.warn(I.C, I.Loc, I.Text, I.Range, I.FixIts);
+      break;
+    case Item::Note:
+      Report.note(I.Loc, I.Text);
+      break;
+    case Item::Remark: {
+      unsigned ID = Diags.getDiagnosticIDs()->getCustomDiagID(
+          static_cast<DiagnosticIDs::Level>(DiagnosticsEngine::Remark),
+          messageFormat(Message::OverBudget));
+      Diags.Report(I.Loc, ID) << I.Text << I.Budget;
+      break;
+    }
+    }
+  }
+}
+
+namespace ownership {
+
+bool FunctionAnalyzer::mustBeIn(const ObjSet &Os, uint8_t Mask) const {
+  for (ObjId Id : Os) {
+    const Obj *O = S.Objs.find(Id);
+    if (!O || !O->Bits || (O->Bits & ~Mask))
+      return false;
+  }
+  return !Os.empty();
+}
+
+bool FunctionAnalyzer::checkUse(const ObjSet &Os, const Expr *Use,
+                                const CallExpr *Freeing) {
+  if (mustBeIn(Os, Freed | Released)) {
+    WouldReport = true;
+    const Obj &O = *S.Objs.find(*Os.begin());
+    bool WasReleased = O.Bits == Released;
+    if (Reporting) {
+      bool Shown;
+      if (Freeing)
+        Shown = warn(Report,
+                     WasReleased ? Message::DoubleFreeAfterRelease
+                                 : Message::DoubleFree,
+                     Freeing->getBeginLoc(), {}, Use->getSourceRange());
+      else
+        Shown =
+            warn(Report,
+                 WasReleased ? Message::UseAfterRelease : Message::UseAfterFree,
+                 Use->getBeginLoc(), {}, Use->getSourceRange());
+      if (Shown && O.FreedBy)
+        note(Report, WasReleased ? Message::ReleasedHere : Message::FreedHere,
+             O.FreedBy->getBeginLoc());
+    }
+    return true;
+  }
+  if (mustBeIn(Os, Ended)) {
+    WouldReport = true;
+    const Obj &O = *S.Objs.find(*Os.begin());
+    if (Reporting && warn(Report, Message::UseAfterScope, Use->getBeginLoc(),
+                          {}, Use->getSourceRange()))
+      note(Report, Message::ScopeEndsHere, O.EndLoc);
+    return true;
+  }
+  return false;
+}
+
+void FunctionAnalyzer::reportLeak(ObjId Id, const Obj &O, SourceLocation Loc,
+                                  LeakCause Cause, const VarDecl *Dying) {
+  WouldReport = true;
+  if (!Reporting)
+    return;
+  std::string Site = siteName(Id);
+  const CallExpr *Call = Sites[Id / 2];
+  Message M = Message::LeakAtReturn;
+  llvm::StringRef Var;
+  switch (Cause) {
+  case LeakCause::Statement:
+    if (O.LastVar) {
+      M = Message::LeakOverwritten;
+      Var = O.LastVar->getName();
+    } else {
+      M = Message::LeakDiscarded;
+      Loc = Call->getBeginLoc();
+    }
+    break;
+  case LeakCause::OutOfScope:
+    M = Message::LeakOutOfScope;
+    Var = Dying ? Dying->getName() : llvm::StringRef("its variable");
+    break;
+  case LeakCause::Return:
+    break;
+  }
+  if (warn(Report, M, Loc, {Site, Var}) && Loc != Call->getBeginLoc())
+    note(Report, Message::MadeOutsideScope, Call->getBeginLoc());
+}
+
+void FunctionAnalyzer::reportUnescapedReturn(const Obj &O, const void *Region) {
+  WouldReport = true;
+  if (!Reporting)
+    return;
+  const Expr *Value = O.Ret->getRetValue();
+  if (!Value)
+    return;
+  llvm::SmallVector<FixItHint, 2> Fix;
+  SourceRange R = Value->getSourceRange();
+  if (O.RetFixable && R.getBegin().isFileID() && R.getEnd().isFileID()) {
+    Fix.push_back(FixItHint::CreateInsertion(R.getBegin(), "ts_escape("));
+    Fix.push_back(FixItHint::CreateInsertion(
+        Lexer::getLocForEndOfToken(R.getEnd(), 0, SM, Ctx.getLangOpts()), ")"));
+  }
+  if (!warn(Report, Message::UnescapedReturn, Value->getBeginLoc(), {}, R, Fix))
+    return;
+  auto It = RegionInfos.find(Region);
+  if (It != RegionInfos.end())
+    note(Report,
+         It->second.Kind == RegionKind::Function ? Message::BodyIsScope
+                                                 : Message::ScopeBeginsHere,
+         It->second.Begin);
+}
+
+bool FunctionAnalyzer::overBudget() {
+  if (Steps + Clock.Made <= Budget)
+    return false;
+  Report.overBudget(FD->getLocation(), FD->getName(), Budget);
+  return true;
+}
+
+} // namespace ownership
+} // namespace tsmem
