@@ -57,7 +57,7 @@ def main():
     outs = []
     try:
         for p in procs:
-            outs.append(p.communicate(timeout=240) + (p.returncode,))
+            outs.append(p.communicate(timeout=800) + (p.returncode,))
     finally:
         for p in procs:
             if p.poll() is None:

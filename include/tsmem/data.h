@@ -8,11 +8,15 @@
  *   ts_loader *l = ts_loader_new(train, &o);
  *   for (int epoch = 0; epoch < 2; epoch++) {
  *     ts_loader_set_epoch(l, epoch);                // a new permutation
- *     ts_tensor *x, *y;
- *     TS_SCOPE while (ts_loader_next(l, &x, &y)) {  // one scope per batch
+ *     int64_t n = ts_loader_num_batches(l);
+ *     TS_SCOPE for (int64_t b = 0; b < n; b++) {    // one scope per batch
+ *       ts_tensor *x, *y;
+ *       if (!ts_loader_next(l, &x, &y)) {           // an error: say it here,
+ *         fprintf(stderr, "%s\n", ts_last_error()); // before the scope ends
+ *         break;
+ *       }
  *       ... x: float32 [B,1,28,28], y: int64 [B] ...
  *     }
- *     if (ts_last_status() != TS_OK) ...            // next failed, not the end
  *   }
  *   ts_loader_free(l); ts_dataset_free(train);
  *

@@ -45,6 +45,15 @@ enum { IDX_MAX_SIDE = 1 << 16 };
 
 /* ----------------------------------------------------------- IDX reading */
 
+/* gzerror's message without the path it starts with (ours names it once). */
+static const char *zmsg(gzFile f, const char *path, int *zerr) {
+  const char *m = gzerror(f, zerr);
+  size_t n = strlen(path);
+  if (strncmp(m, path, n) == 0 && m[n] == ':' && m[n + 1] == ' ')
+    m += n + 2;
+  return m;
+}
+
 /* Reads exactly len bytes; false with the error set (call, path, cause). */
 static bool gz_read_all(gzFile f, const char *call, const char *path, void *dst,
                         int64_t len, const char *what) {
@@ -57,7 +66,7 @@ static bool gz_read_all(gzFile f, const char *call, const char *path, void *dst,
     int r = gzread(f, p + got, (unsigned)chunk);
     if (r < 0) {
       int zerr = 0;
-      const char *m = gzerror(f, &zerr);
+      const char *m = zmsg(f, path, &zerr);
       ts__fail(TS_ERR_ARG, call,
                "%s: corrupt file while reading %s (zlib: %s); download or "
                "reinstall it (Debian: apt-get install --reinstall "
@@ -71,7 +80,7 @@ static bool gz_read_all(gzFile f, const char *call, const char *path, void *dst,
   }
   if (got < len) {
     int zerr = 0;
-    const char *m = gzerror(f, &zerr);
+    const char *m = zmsg(f, path, &zerr);
     char note[160] = "";
     if (zerr != Z_OK)
       snprintf(note, sizeof note, " (zlib: %s)", m);
@@ -156,7 +165,7 @@ static bool read_idx(const char *call, const char *path, int ndim,
   int r = gzread(f, &extra, 1);
   if (r != 0) {
     int zerr = 0;
-    const char *m = gzerror(f, &zerr);
+    const char *m = zmsg(f, path, &zerr);
     if (r < 0)
       ts__fail(TS_ERR_ARG, call,
                "%s: corrupt file after the %s data (zlib: %s)", path, kind, m);
