@@ -300,8 +300,8 @@ void connect_sig_channel(Group &g,
       continue;
     auto &pair = ctx->getPair(r);
     pair->setSync(true, false);
-    g.sig_rx[r] = pair->createRecvBuffer(kSigSlot, &g.sig_all[(size_t)r * SIG_N],
-                                         SIG_N * sizeof(int64_t));
+    g.sig_rx[r] = pair->createRecvBuffer(
+        kSigSlot, &g.sig_all[(size_t)r * SIG_N], SIG_N * sizeof(int64_t));
     g.sig_tx[r] = pair->createSendBuffer(kSigSlot, g.sig_out.data(),
                                          SIG_N * sizeof(int64_t));
   }
@@ -375,8 +375,8 @@ ts_status sig_compare(const std::vector<int64_t> &sigs, int world,
       fix = "every rank must pass the same parameters (count, shapes, "
             "dtypes, order)";
     }
-    msg = "ranks disagree: rank 0 called " + describe(a, list) +
-          " but rank " + std::to_string(r) + " called " + describe(b, list) +
+    msg = "ranks disagree: rank 0 called " + describe(a, list) + " but rank " +
+          std::to_string(r) + " called " + describe(b, list) +
           "; nothing was exchanged; " + fix;
     return st;
   }
@@ -425,8 +425,8 @@ public:
   CheckedAllreduce(Group &g, at::Tensor t, int op, const Sig &mine,
                    uint64_t seq, uint32_t tag,
                    std::shared_ptr<::gloo::Context> ctx)
-      : AsyncWork({{t}}, "tsmem:all_reduce"), g_(g), t_(std::move(t)),
-        op_(op), mine_(mine), seq_(seq), tag_(tag), ctx_(std::move(ctx)) {}
+      : AsyncWork({{t}}, "tsmem:all_reduce"), g_(g), t_(std::move(t)), op_(op),
+        mine_(mine), seq_(seq), tag_(tag), ctx_(std::move(ctx)) {}
 
   // The dtypes this path takes; others go the caller-checked way.
   static bool supports(at::ScalarType st) {
@@ -633,8 +633,8 @@ ts_status wait_work(const char *call, tsd_work &w) {
           throw std::runtime_error("work did not finish in time");
       }
       if (w.checked && w.checked->status != TS_OK) {
-        w.status = ts__fail(w.checked->status, call, "%s",
-                            w.checked->message.c_str());
+        w.status =
+            ts__fail(w.checked->status, call, "%s", w.checked->message.c_str());
         w.error = last_cause();
       } else {
         finish(w);
@@ -749,8 +749,7 @@ ts_status tsd_init(const char *call, const tsd_config *cfg) {
     auto device = opts->devices.front();
     opts->threads = (int)opts->devices.size() * 2;
     auto prefix = c10::make_intrusive<c10d::PrefixStore>("0", g->store);
-    g->pg = c10::make_intrusive<TsPG>(prefix, g->rank,
-                                                        g->world, opts);
+    g->pg = c10::make_intrusive<TsPG>(prefix, g->rank, g->world, opts);
     // init_process_group's store-based barrier, then its sequence number.
     const std::string key = "store_based_barrier_key:1";
     g->store->add(key, 1);
