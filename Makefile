@@ -84,3 +84,11 @@ differential: build
 	/usr/bin/python3 tests/differential/run.py --plugin $(CURDIR)/$(BUILD)/lib/tsmem/tsmem.so \
 	  --include $(CURDIR)/include --runtime $(CURDIR)/$(BUILD)/runtime \
 	  --programs $(DIFF_PROGRAMS) --per-file 500 --jobs $(JOBS)
+# <tsmem/data.h> reads gzip'ed IDX files through zlib; examples/fashion_mnist
+# trains on Debian's Fashion-MNIST (issue 12).
+DEPS += zlib1g-dev:/usr/include/zlib.h dataset-fashion-mnist:/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz
+.PHONY: fashion-mnist
+# examples/fashion_mnist.c against its PyTorch twin: 2 epochs, 3 runs each,
+# one thread each (bench/README.md); about 10 minutes on an idle machine.
+fashion-mnist: build
+	cmake --build $(BUILD) --target fashion-mnist

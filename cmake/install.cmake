@@ -63,3 +63,9 @@ endif()
 install(PROGRAMS tools/tsmem-check tools/tsmem-distcc DESTINATION ${CMAKE_INSTALL_BINDIR})
 # <tsmem/dist.h> (issue 13): P/include/tsmem/dist.h, beside tsmem.h's others.
 install(FILES include/tsmem/dist.h DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/tsmem)
+# <tsmem/data.h> (issue 12): IDX data sets, shuffling, batching.
+install(FILES include/tsmem/data.h DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/tsmem)
+# <tsmem/nn.h> (issue 12): parameter store, layers, optimizers.
+install(FILES include/tsmem/nn.h DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/tsmem)
+# <tsmem/checkpoint.h> (issue 12): torch.save and safetensors checkpoints.
+install(FILES include/tsmem/checkpoint.h DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/tsmem)

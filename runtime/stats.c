@@ -76,7 +76,8 @@ static size_t report(FILE *out, const char *when, bool only_if_leaks) {
     free(live);
     return n;
   }
-  qsort(live, n, sizeof *live, by_site);
+  if (n) /* live is NULL when nothing is alive: qsort needs an array */
+    qsort(live, n, sizeof *live, by_site);
   site_sum *sums = malloc((n ? n : 1) * sizeof *sums);
   size_t nsums = 0, bytes = 0;
   for (size_t i = 0; sums && i < n; i++) {
