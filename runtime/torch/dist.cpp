@@ -20,14 +20,7 @@
 #include <torch/csrc/distributed/c10d/ProcessGroupGloo.hpp>
 #include <torch/csrc/distributed/c10d/TCPStore.hpp>
 
-#include <gloo/allreduce.h>
-#include <gloo/math.h>
-#include <gloo/rendezvous/context.h>
-#include <gloo/transport/buffer.h>
-#include <gloo/transport/pair.h>
-
 #include <chrono>
-#include <condition_variable>
 #include <cstdlib>
 #include <cstring>
 #include <mutex>
@@ -41,46 +34,14 @@ namespace {
 
 using ms = std::chrono::milliseconds;
 
-// ProcessGroupGloo with its tag counter, contexts and work queue reachable:
-// checked all-reduces run as tsmem's own work on the group's worker
-// threads (see CheckedAllreduce).
-struct TsPG : c10d::ProcessGroupGloo {
-  using ProcessGroupGloo::ProcessGroupGloo;
-  uint32_t take_tag() { return nextTag(); }
-  std::shared_ptr<::gloo::Context> context_for(uint32_t tag) {
-    return getContext(tag);
-  }
-  void push(c10::intrusive_ptr<AsyncWork> w) { enqueue(std::move(w)); }
-};
-
 // The group of this process. Reached only under `mu` except for the
 // immutable fields read by tsd_rank and friends after init.
 struct Group {
   c10::intrusive_ptr<c10d::Store> store; // the "default_pg" prefix store
-  c10::intrusive_ptr<TsPG> pg;
+  c10::intrusive_ptr<c10d::ProcessGroupGloo> pg;
   int rank = 0, world = 1;
   ms timeout{60000};
   bool check = false; // signatures exchanged before each collective
-  // The signature channel (check on): a Gloo context of its own, on the
-  // group's device, whose pairs are in sync mode: the calling thread
-  // writes its signature to every peer and reads theirs from the sockets
-  // itself, with no hand-off to Gloo's worker and I/O threads (which a
-  // ProcessGroupGloo all-gather needs, one wake-up each, per rank). Every
-  // message is SIG_N int64s, so a disagreement never reaches Gloo as a
-  // size mismatch. Members are destroyed in reverse: buffers first.
-  std::shared_ptr<::gloo::rendezvous::Context> sig_ctx;
-  std::vector<int64_t> sig_out, sig_all; // mine; everyone's, rank-major
-  std::vector<std::unique_ptr<::gloo::transport::Buffer>> sig_tx, sig_rx;
-  // Signatures are sent in call order (under `mu`) and read in the same
-  // order, by the caller or by a worker thread, each read waiting its turn.
-  std::mutex sig_mu;
-  std::condition_variable sig_cv;
-  uint64_t sig_sent = 0, sig_read = 0;
-  bool sig_broken = false; // a read failed: later reads fail at once
-
-  // The group's worker threads finish their queue (which may still read
-  // signatures) before the channel goes.
-  ~Group() { pg.reset(); }
 };
 
 std::mutex mu;          // init, destroy, and the start of every collective
@@ -277,85 +238,19 @@ std::string describe(const int64_t *v, bool list) {
   return d;
 }
 
-// The slot of the signature buffers on every pair of the channel.
-constexpr int kSigSlot = 0x747364;
-
-// Connects the signature channel (every rank of an all-tsmem group calls
-// this at init, on the group's device) and waits until every rank has its
-// buffers, so that no signature arrives before its buffer exists.
-void connect_sig_channel(Group &g,
-                         std::shared_ptr<::gloo::transport::Device> dev) {
-  auto store = c10::make_intrusive<c10d::PrefixStore>("tsmem_sig", g.store);
-  c10d::ProcessGroupGloo::GlooStore gstore(store);
-  auto ctx = std::make_shared<::gloo::rendezvous::Context>(g.rank, g.world);
-  ctx->setTimeout(g.timeout);
-  ctx->connectFullMesh(gstore, dev);
-  g.sig_ctx = ctx;
-  g.sig_out.assign(SIG_N, 0);
-  g.sig_all.assign((size_t)g.world * SIG_N, 0);
-  g.sig_tx.resize((size_t)g.world);
-  g.sig_rx.resize((size_t)g.world);
-  for (int r = 0; r < g.world; r++) {
-    if (r == g.rank)
-      continue;
-    auto &pair = ctx->getPair(r);
-    pair->setSync(true, false);
-    g.sig_rx[r] = pair->createRecvBuffer(
-        kSigSlot, &g.sig_all[(size_t)r * SIG_N], SIG_N * sizeof(int64_t));
-    g.sig_tx[r] = pair->createSendBuffer(kSigSlot, g.sig_out.data(),
-                                         SIG_N * sizeof(int64_t));
-  }
-  store->set("ready:" + std::to_string(g.rank), std::vector<uint8_t>{1});
-  std::vector<std::string> keys;
+// All-gathers the signature and fails (TS_ERR_SHAPE, _DTYPE or _ARG, the
+// same message on every rank) unless every rank sent the same one.
+ts_status check_sig(const char *call, Group &g, const Sig &mine) {
+  at::Tensor in = at::from_blob((void *)mine.v, {SIG_N}, at::kLong).clone();
+  at::Tensor out = at::empty({g.world, SIG_N}, at::kLong);
+  std::vector<std::vector<at::Tensor>> outs(1);
   for (int r = 0; r < g.world; r++)
-    keys.push_back("ready:" + std::to_string(r));
-  store->wait(keys, g.timeout);
-}
-
-// Sends this rank's signature for the next collective to every peer
-// (caller, under `mu`); returns the collective's place in the sequence.
-uint64_t sig_send(Group &g, const Sig &mine) {
-  std::copy(mine.v, mine.v + SIG_N, g.sig_out.begin());
-  for (int r = 0; r < g.world; r++)
-    if (r != g.rank)
-      g.sig_tx[r]->send();
-  for (int r = 0; r < g.world; r++)
-    if (r != g.rank)
-      g.sig_tx[r]->waitSend();
-  return g.sig_sent++;
-}
-
-// Reads every peer's signature of collective `seq` into `all` (rank-major,
-// this rank's own at its place), after those of every earlier collective.
-void sig_recv(Group &g, uint64_t seq, const Sig &mine,
-              std::vector<int64_t> &all) {
-  std::unique_lock<std::mutex> lock(g.sig_mu);
-  g.sig_cv.wait(lock, [&] { return g.sig_read == seq || g.sig_broken; });
-  if (g.sig_broken)
-    throw std::runtime_error("an earlier collective's signature exchange "
-                             "failed; the group is unusable");
-  try {
-    for (int r = 0; r < g.world; r++)
-      if (r != g.rank)
-        g.sig_rx[r]->waitRecv();
-  } catch (...) {
-    g.sig_broken = true;
-    g.sig_cv.notify_all();
-    throw;
-  }
-  all = g.sig_all;
-  std::copy(mine.v, mine.v + SIG_N, all.begin() + (size_t)g.rank * SIG_N);
-  g.sig_read++;
-  g.sig_cv.notify_all();
-}
-
-// TS_OK when every rank sent the same signature; otherwise the status
-// (TS_ERR_SHAPE, _DTYPE or _ARG) and a message that is the same on every
-// rank.
-ts_status sig_compare(const std::vector<int64_t> &sigs, int world,
-                      std::string &msg) {
-  const int64_t *all = sigs.data();
-  for (int r = 1; r < world; r++) {
+    outs[0].push_back(out[r]);
+  std::vector<at::Tensor> ins{in};
+  auto w = g.pg->allgather(outs, ins);
+  w->wait();
+  const int64_t *all = out.data_ptr<int64_t>();
+  for (int r = 1; r < g.world; r++) {
     const int64_t *a = all, *b = all + (size_t)r * SIG_N;
     if (std::equal(a, a + SIG_N, b))
       continue;
@@ -375,115 +270,14 @@ ts_status sig_compare(const std::vector<int64_t> &sigs, int world,
       fix = "every rank must pass the same parameters (count, shapes, "
             "dtypes, order)";
     }
-    msg = "ranks disagree: rank 0 called " + describe(a, list) + " but rank " +
-          std::to_string(r) + " called " + describe(b, list) +
-          "; nothing was exchanged; " + fix;
-    return st;
+    return ts__fail(st, call,
+                    "ranks disagree: rank 0 called %s but rank %d called %s; "
+                    "nothing was exchanged; %s",
+                    describe(a, list).c_str(), r, describe(b, list).c_str(),
+                    fix);
   }
   return TS_OK;
 }
-
-// The signature check done by the caller: send, read, compare. A failed
-// check takes the tag its collective would have taken, as CheckedAllreduce
-// does, so that the ranks' tags stay in step whichever way each went.
-ts_status check_sig(const char *call, Group &g, const Sig &mine) {
-  uint64_t seq = sig_send(g, mine);
-  std::vector<int64_t> all;
-  sig_recv(g, seq, mine, all);
-  std::string msg;
-  ts_status st = sig_compare(all, g.world, msg);
-  if (st == TS_OK)
-    return TS_OK;
-  g.pg->take_tag();
-  return ts__fail(st, call, "%s", msg.c_str());
-}
-
-using ReduceFn = void (*)(void *, const void *, const void *, size_t);
-
-template <typename T> ReduceFn reduce_fn(int op) {
-  switch (op) {
-  case TS_DIST_MAX:
-    return &::gloo::max<T>;
-  case TS_DIST_MIN:
-    return &::gloo::min<T>;
-  case TS_DIST_PRODUCT:
-    return &::gloo::product<T>;
-  default:
-    return &::gloo::sum<T>;
-  }
-}
-
-// A checked all-reduce as one work on the group's worker thread: the
-// caller has sent its signature and queued this; the worker reads the
-// peers' signatures (by then usually in its socket already: the wait for
-// them overlaps the worker's own wake-up, instead of adding a round trip
-// before the caller may queue anything), then runs Gloo's all-reduce on
-// the group's context and tag, as ProcessGroupGloo's own work does. On a
-// disagreement it moves nothing and reports through `status`.
-class CheckedAllreduce : public c10d::ProcessGroupGloo::AsyncWork {
-public:
-  CheckedAllreduce(Group &g, at::Tensor t, int op, const Sig &mine,
-                   uint64_t seq, uint32_t tag,
-                   std::shared_ptr<::gloo::Context> ctx)
-      : AsyncWork({{t}}, "tsmem:all_reduce"), g_(g), t_(std::move(t)), op_(op),
-        mine_(mine), seq_(seq), tag_(tag), ctx_(std::move(ctx)) {}
-
-  // The dtypes this path takes; others go the caller-checked way.
-  static bool supports(at::ScalarType st) {
-    return st == at::kFloat || st == at::kDouble || st == at::kInt ||
-           st == at::kLong || st == at::kByte || st == at::kChar;
-  }
-
-  void run() override {
-    std::vector<int64_t> all;
-    sig_recv(g_, seq_, mine_, all);
-    status = sig_compare(all, g_.world, message);
-    if (status != TS_OK)
-      return;
-    ::gloo::AllreduceOptions opts(ctx_);
-    opts.setTag(tag_);
-    opts.setTimeout(g_.timeout);
-    size_t n = (size_t)t_.numel();
-    switch (t_.scalar_type()) {
-    case at::kFloat:
-      set<float>(opts, n);
-      break;
-    case at::kDouble:
-      set<double>(opts, n);
-      break;
-    case at::kInt:
-      set<int32_t>(opts, n);
-      break;
-    case at::kLong:
-      set<int64_t>(opts, n);
-      break;
-    case at::kByte:
-      set<uint8_t>(opts, n);
-      break;
-    default:
-      set<int8_t>(opts, n);
-      break;
-    }
-    ::gloo::allreduce(opts);
-  }
-
-  ts_status status = TS_OK;
-  std::string message;
-
-private:
-  template <typename T> void set(::gloo::AllreduceOptions &opts, size_t n) {
-    opts.setOutput<T>((T *)t_.data_ptr(), n);
-    opts.setReduceFunction(reduce_fn<T>(op_));
-  }
-
-  Group &g_;
-  at::Tensor t_;
-  int op_;
-  Sig mine_;
-  uint64_t seq_;
-  uint32_t tag_;
-  std::shared_ptr<::gloo::Context> ctx_;
-};
 
 } // namespace
 
@@ -500,38 +294,21 @@ struct tsd_work {
   bool waited = false;
   ts_status status = TS_OK;
   std::string error; // the first wait's message, given again later
-  c10::intrusive_ptr<CheckedAllreduce> checked; // when it went that way
 };
 
 namespace {
 
-// Starts an all-reduce of w.staging: checked on the worker (`sig` given,
-// already sent as collective `seq`) or plainly.
-void start_allreduce(Group &g, tsd_work &w, const Sig *sig, uint64_t seq) {
-  if (sig) {
-    uint32_t tag = g.pg->take_tag();
-    w.checked = c10::make_intrusive<CheckedAllreduce>(
-        g, w.staging, w.op, *sig, seq, tag, g.pg->context_for(tag));
-    w.work = w.checked;
-    g.pg->push(w.checked);
-    return;
-  }
-  std::vector<at::Tensor> v{w.staging};
-  c10d::AllreduceOptions o;
-  o.reduceOp = reduce_op(w.op);
-  w.work = g.pg->allreduce(v, o);
-}
-
 // Starts the collective `kind` on x (a detached view of the user's tensor).
-// Called under `mu`, after the signature check, or, for an all-reduce
-// checked on the worker, after sending the signature `sig` as `seq`.
-void launch(Group &g, tsd_work &w, const at::Tensor &x, int root,
-            const Sig *sig, uint64_t seq) {
+// Called under `mu`, after the signature check.
+void launch(Group &g, tsd_work &w, const at::Tensor &x, int root) {
   switch (w.kind) {
   case TSD_ALL_REDUCE: {
     w.target = x;
     w.staging = x.is_contiguous() ? x : x.contiguous();
-    start_allreduce(g, w, sig, seq);
+    std::vector<at::Tensor> v{w.staging};
+    c10d::AllreduceOptions o;
+    o.reduceOp = reduce_op(w.op);
+    w.work = g.pg->allreduce(v, o);
     break;
   }
   case TSD_BROADCAST: {
@@ -559,7 +336,10 @@ void launch(Group &g, tsd_work &w, const at::Tensor &x, int root,
     int64_t k = x.size(0) / g.world;
     w.staging = x.clone(at::MemoryFormat::Contiguous);
     w.target = at::empty_like(w.staging.narrow(0, 0, k));
-    start_allreduce(g, w, sig, seq);
+    std::vector<at::Tensor> v{w.staging};
+    c10d::AllreduceOptions o;
+    o.reduceOp = reduce_op(w.op);
+    w.work = g.pg->allreduce(v, o);
     break;
   }
   case TSD_BARRIER:
@@ -632,19 +412,12 @@ ts_status wait_work(const char *call, tsd_work &w) {
         if (!w.work->wait(limit))
           throw std::runtime_error("work did not finish in time");
       }
-      if (w.checked && w.checked->status != TS_OK) {
-        w.status =
-            ts__fail(w.checked->status, call, "%s", w.checked->message.c_str());
-        w.error = last_cause();
-      } else {
-        finish(w);
-      }
+      finish(w);
     } catch (...) {
       w.status = report_fault(call, kind_name(w.kind));
       w.error = last_cause();
     }
     w.work.reset();
-    w.checked.reset();
     w.staging = at::Tensor();
     w.grads.clear();
     if (w.status == TS_OK)
@@ -746,10 +519,10 @@ ts_status tsd_init(const char *call, const tsd_config *cfg) {
     } else {
       opts->devices.push_back(c10d::ProcessGroupGloo::createDefaultDevice());
     }
-    auto device = opts->devices.front();
     opts->threads = (int)opts->devices.size() * 2;
     auto prefix = c10::make_intrusive<c10d::PrefixStore>("0", g->store);
-    g->pg = c10::make_intrusive<TsPG>(prefix, g->rank, g->world, opts);
+    g->pg = c10::make_intrusive<c10d::ProcessGroupGloo>(prefix, g->rank,
+                                                        g->world, opts);
     // init_process_group's store-based barrier, then its sequence number.
     const std::string key = "store_based_barrier_key:1";
     g->store->add(key, 1);
@@ -770,9 +543,7 @@ ts_status tsd_init(const char *call, const tsd_config *cfg) {
       std::vector<std::string> keys;
       for (int r = 0; r < g->world; r++)
         keys.push_back("tsmem_rank:" + std::to_string(r));
-      g->check = g->world > 1 && g->store->check(keys);
-      if (g->check)
-        connect_sig_channel(*g, device);
+      g->check = g->store->check(keys);
     }
     cur_world.store(g->world);
     cur_timeout_ms.store(g->timeout.count());
@@ -848,37 +619,16 @@ tsd_work *tsd_start(const char *call, tsd_kind kind, const tsc_tensor *t,
              x.dim() ? (long long)x.size(0) : 0LL, g.world);
     return nullptr;
   }
-  bool on_worker = false;
   try {
-    Sig s;
-    uint64_t seq = 0;
     if (g.check) {
-      s = make_sig(kind, op, root, t ? &x : nullptr);
-      on_worker = (kind == TSD_ALL_REDUCE || kind == TSD_REDUCE_SCATTER) &&
-                  CheckedAllreduce::supports(x.scalar_type());
-      if (on_worker) {
-        seq = sig_send(g, s);
-      } else if (check_sig(call, g, s) != TS_OK) {
+      Sig s = make_sig(kind, op, root, t ? &x : nullptr);
+      if (check_sig(call, g, s) != TS_OK)
         return nullptr;
-      }
     }
-    if (kind == TSD_BARRIER && g.check) {
-      // The signature exchange has already met every rank: a barrier needs
-      // nothing more but its tag, as the ranks' tags must stay in step.
-      g.pg->take_tag();
-    } else {
-      launch(g, *w, x, root, on_worker ? &s : nullptr, seq);
-    }
+    launch(g, *w, x, root);
     if (out)
       *out = adopt(at::Tensor(w->target));
   } catch (...) {
-    if (on_worker && !w->work) {
-      // Sent, but nobody will read the peers' answers: no later read may
-      // take them for its own.
-      std::lock_guard<std::mutex> l(g.sig_mu);
-      g.sig_broken = true;
-      g.sig_cv.notify_all();
-    }
     report_fault(call, kind_name(kind));
     return nullptr;
   }
