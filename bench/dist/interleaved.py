@@ -12,11 +12,12 @@ of a ratio within tens of milliseconds of each other, so a burst of load
 from other programs hits both or neither; the order within a round
 alternates. The line also gives a 95% confidence interval of the median
 (order statistics) and the median of the first and second half of the
-rounds. Each block starts with a barrier (torch.distributed's) and one
-untimed all-reduce on the group it times: without that, the barrier has
-just woken torch.distributed's Gloo threads but not tsmem's, which costs
-tsmem's first all-reduce of a block a wake-up (BENCH_WARM=0 measures that
-way; bench/README.md has both). BENCH_AA=1 times torch.distributed against itself (an A/A run: the
+rounds. Each block starts with a barrier on the group it times and one
+untimed all-reduce on it: a barrier on torch.distributed's group before
+both blocks (the old method) wakes PyTorch's Gloo threads but not tsmem's
+and favoured PyTorch by 5-15% (bench/README.md; BENCH_WARM=0 leaves out
+the untimed all-reduce). BENCH_AA=2 times a second torch.distributed group
+against the default one (the control for that bias). BENCH_AA=1 times torch.distributed against itself (an A/A run: the
 noise floor of the method; its ratio should be 1).
 
   interleaved.py LIBTSMEM PORT_PROGRAM [ROUNDS [ITERS]]   (starts both ranks)
