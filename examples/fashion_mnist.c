@@ -50,6 +50,7 @@ typedef struct {
   int64_t batch_limit; /* batches per epoch, 0: all */
   int64_t train_limit; /* training images, 0: all */
   const char *checkpoint;
+  const char *rank_checkpoints; /* every rank saves PREFIX<rank>.pt */
   const char *data;
   int threads;
 } options;
@@ -155,7 +156,8 @@ static void usage(void) {
           "usage: fashion_mnist [--epochs N] [--seed S] [--batch-limit N] "
           "[--train-limit N]\n"
           "                     [--checkpoint PATH|-] [--threads N] [--data "
-          "DIR]\n");
+          "DIR]\n"
+          "                     [--rank-checkpoints PREFIX]\n");
 }
 
 static bool parse(int argc, char **argv, options *o) {
@@ -181,6 +183,8 @@ static bool parse(int argc, char **argv, options *o) {
       o->train_limit = atoll(v);
     else if (!strcmp(a, "--checkpoint"))
       o->checkpoint = strcmp(v, "-") ? v : NULL;
+    else if (!strcmp(a, "--rank-checkpoints"))
+      o->rank_checkpoints = v;
     else if (!strcmp(a, "--threads"))
       o->threads = atoi(v);
     else if (!strcmp(a, "--data"))
@@ -354,6 +358,16 @@ int main(int argc, char **argv) {
           "checkpoint: %s (torch.load reads it; examples/fashion_mnist_eval.py "
           "evaluates it)\n",
           opt.checkpoint);
+    }
+  }
+  if (opt.rank_checkpoints) {
+    /* Every rank's parameters, to check that the ranks agree
+     * (tests/dist/fashion_mnist_ranks.py). */
+    char path[4096];
+    snprintf(path, sizeof path, "%s%d.pt", opt.rank_checkpoints, rank);
+    if (ts_store_save(m.store, path, TS_CHECKPOINT_TORCH) != TS_OK) {
+      fail("ts_store_save");
+      goto out;
     }
   }
   rc = 0;

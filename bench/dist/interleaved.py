@@ -7,8 +7,22 @@ goes first alternates), and the figure is the median over rounds of the
 per-round ratio tsmem / PyTorch. ctypes adds about a microsecond per tsmem
 call (against milliseconds per all-reduce), counted against tsmem.
 
-  interleaved.py LIBTSMEM PORT_PROGRAM [ROUNDS]   (starts both ranks itself)
+Short blocks (ITERS all-reduces, default 2) and many rounds keep both sides
+of a ratio within tens of milliseconds of each other, so a burst of load
+from other programs hits both or neither; the order within a round
+alternates. The line also gives a 95% confidence interval of the median
+(order statistics) and the median of the first and second half of the
+rounds. Each block starts with a barrier on the group it times and one
+untimed all-reduce on it: a barrier on torch.distributed's group before
+both blocks (the old method) wakes PyTorch's Gloo threads but not tsmem's
+and favoured PyTorch by 5-15% (bench/README.md; BENCH_WARM=0 leaves out
+the untimed all-reduce). BENCH_AA=2 times a second torch.distributed group
+against the default one (the control for that bias). BENCH_AA=1 times torch.distributed against itself (an A/A run: the
+noise floor of the method; its ratio should be 1).
+
+  interleaved.py LIBTSMEM PORT_PROGRAM [ROUNDS [ITERS]]   (starts both ranks)
 """
+import math
 import ctypes
 import os
 import statistics
@@ -16,7 +30,11 @@ import subprocess
 import sys
 import time
 
-N, WARMUP, ITERS = 1 << 20, 10, 10
+N, WARMUP = 1 << 20, 20
+ITERS = int(os.environ.get("BENCH_ITERS", "2"))
+AA = os.environ.get("BENCH_AA") == "1"
+AB = os.environ.get("BENCH_AA") == "2"
+WARM = os.environ.get("BENCH_WARM", "1") != "0"
 
 
 def rank_main(lib_path, rounds):
@@ -42,20 +60,39 @@ def rank_main(lib_path, rounds):
     th = ts.ts_ones(shape, 1, 0)  # TS_FLOAT32
     pt = torch.ones(N, dtype=torch.float32)
 
-    def run_ts():
-        for _ in range(ITERS):
+    pg2 = dist.new_group([0, 1]) if AB else None
+    pt2 = torch.ones(N, dtype=torch.float32)
+
+    def run_ts(iters=ITERS):
+        if AA:
+            return run_pt(iters)
+        if AB:
+            for _ in range(iters):
+                dist.all_reduce(pt2, group=pg2)
+            return
+        for _ in range(iters):
             if ts.ts_dist_all_reduce(th, 0) != 0:
                 sys.exit("ts_dist_all_reduce failed")
 
-    def run_pt():
-        for _ in range(ITERS):
+    def run_pt(iters=ITERS):
+        for _ in range(iters):
             dist.all_reduce(pt)
 
+    def barrier_of(f):
+        if f is run_pt or AA:
+            return dist.barrier()
+        if AB:
+            return dist.barrier(group=pg2)
+        if ts.ts_dist_barrier() != 0:
+            sys.exit("ts_dist_barrier failed")
+
     def timed(f):
-        dist.barrier()
-        t0 = time.monotonic()
+        barrier_of(f)
+        if WARM:
+            f(1)
+        t0 = time.perf_counter()
         f()
-        return time.monotonic() - t0
+        return time.perf_counter() - t0
 
     for _ in range(WARMUP):
         run_ts()
@@ -72,10 +109,23 @@ def rank_main(lib_path, rounds):
         t_ts.append(a / ITERS * 1e6)
         t_pt.append(b / ITERS * 1e6)
     if rank == 0:
-        print(f"tsmem {statistics.median(t_ts):.0f} us, torch.distributed "
+        srt = sorted(ratios)
+        half = 1.96 * math.sqrt(rounds) / 2
+        lo = srt[max(0, int(rounds / 2 - half))]
+        hi = srt[min(rounds - 1, int(math.ceil(rounds / 2 + half)))]
+        h1 = statistics.median(ratios[:rounds // 2])
+        h2 = statistics.median(ratios[rounds // 2:])
+        what = ("A/A: torch.distributed" if AA else
+                "A/A': a second torch.distributed group" if AB else "tsmem")
+        check = os.environ.get("TSMEM_DIST_CHECK", "1") != "0"
+        print(f"{what} {statistics.median(t_ts):.0f} us, torch.distributed "
               f"{statistics.median(t_pt):.0f} us per all-reduce (medians); "
-              f"ratio {statistics.median(ratios):.3f} (median of {rounds} "
-              f"per-round ratios; goal <= 1.05)", flush=True)
+              f"ratio {statistics.median(ratios):.3f} [95% CI {lo:.3f}-"
+              f"{hi:.3f}; halves {h1:.3f} {h2:.3f}] (median of {rounds} "
+              f"per-round ratios, {ITERS} all-reduces a block"
+              f"{'' if WARM else ' unwarmed'}, check "
+              f"{'on' if check and not (AA or AB) else 'off'}; goal <= 1.05)",
+              flush=True)
     ts.ts_free(th)
     ts.ts_dist_destroy()
     dist.destroy_process_group()
@@ -83,7 +133,9 @@ def rank_main(lib_path, rounds):
 
 def main():
     lib, portprog = sys.argv[1], sys.argv[2]
-    rounds = sys.argv[3] if len(sys.argv) > 3 else "31"
+    rounds = sys.argv[3] if len(sys.argv) > 3 else "401"
+    if len(sys.argv) > 4:
+        os.environ["BENCH_ITERS"] = sys.argv[4]
     port = lambda: subprocess.run([portprog], capture_output=True, text=True,
                                   check=True).stdout.strip()
     env = dict(os.environ, WORLD_SIZE="2", MASTER_ADDR="127.0.0.1",
