@@ -110,4 +110,12 @@ ts_status ck_load_named(const ck_who *who, const char *path,
                         const char *const *names, ts_tensor *const *tensors,
                         size_t n);
 
+/* The n-byte little-endian unsigned integer at p (pickle and zip fields). */
+static inline uint64_t ck_le(const uint8_t *p, int n) {
+  uint64_t v = 0;
+  for (int i = n - 1; i >= 0; i--)
+    v = (v << 8) | p[i];
+  return v;
+}
+
 #endif /* TSMEM_RUNTIME_CHECKPOINT_CKPT_H */

@@ -134,13 +134,6 @@ static const uint8_t *pk_bytes(pk_machine *m, size_t n) {
   return p;
 }
 
-static uint64_t pk_le(const uint8_t *p, int n) {
-  uint64_t v = 0;
-  for (int i = n - 1; i >= 0; i--)
-    v = (v << 8) | p[i];
-  return v;
-}
-
 static pk_val *pk_int(pk_machine *m, int64_t i) {
   pk_val *v = pk_new(m, PK_INT);
   if (v)
@@ -425,8 +418,8 @@ pk_val *pk_run(pk_machine *m) {
       int n = *op == 'K' ? 1 : *op == 'M' ? 2 : 4;
       if (!(p = pk_bytes(m, (size_t)n)))
         return NULL;
-      int64_t i = *op == 'J' ? (int64_t)(int32_t)(uint32_t)pk_le(p, 4)
-                             : (int64_t)pk_le(p, n);
+      int64_t i = *op == 'J' ? (int64_t)(int32_t)(uint32_t)ck_le(p, 4)
+                             : (int64_t)ck_le(p, n);
       if (!pk_push(m, pk_int(m, i)))
         return NULL;
       break;
@@ -441,7 +434,7 @@ pk_val *pk_run(pk_machine *m) {
       }
       if (!(p = pk_bytes(m, n)))
         return NULL;
-      uint64_t u = pk_le(p, (int)n);
+      uint64_t u = ck_le(p, (int)n);
       if (n > 0 && n < 8 && (p[n - 1] & 0x80)) /* sign-extend */
         u |= ~(uint64_t)0 << (8 * n);
       if (!pk_push(m, pk_int(m, (int64_t)u)))
@@ -459,7 +452,7 @@ pk_val *pk_run(pk_machine *m) {
       int n = *op == 'X' ? 4 : *op == 0x8c ? 1 : 8;
       if (!(p = pk_bytes(m, (size_t)n)))
         return NULL;
-      uint64_t len = pk_le(p, n);
+      uint64_t len = ck_le(p, n);
       if (len > m->n - m->at) {
         pk_fail(m, "a string longer than the pickle (truncated)");
         return NULL;
@@ -574,7 +567,7 @@ pk_val *pk_run(pk_machine *m) {
     case 'q': /* BINPUT */
     case 'r': /* LONG_BINPUT */
       if (!(p = pk_bytes(m, *op == 'q' ? 1 : 4)) ||
-          !pk_memo_put(m, pk_le(p, *op == 'q' ? 1 : 4)))
+          !pk_memo_put(m, ck_le(p, *op == 'q' ? 1 : 4)))
         return NULL;
       break;
     case 0x94: /* MEMOIZE */
@@ -584,7 +577,7 @@ pk_val *pk_run(pk_machine *m) {
     case 'h': /* BINGET */
     case 'j': /* LONG_BINGET */
       if (!(p = pk_bytes(m, *op == 'h' ? 1 : 4)) ||
-          !pk_memo_get(m, pk_le(p, *op == 'h' ? 1 : 4)))
+          !pk_memo_get(m, ck_le(p, *op == 'h' ? 1 : 4)))
         return NULL;
       break;
     case 'Q': { /* BINPERSID */

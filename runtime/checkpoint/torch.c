@@ -73,27 +73,27 @@ static ts_status zip_dir_read(ck_file *f, zip_dir *z) {
   }
   size_t e = nt - 22 + 1;
   while (e-- > 0)
-    if (pk_le(tail + e, 4) == 0x06054b50u)
+    if (ck_le(tail + e, 4) == 0x06054b50u)
       break;
   if (e == (size_t)-1) {
     st = zip_dir_fail(f, "no end of central directory");
     goto out;
   }
-  uint64_t entries = pk_le(tail + e + 10, 2), cd_size = pk_le(tail + e + 12, 4),
-           cd_off = pk_le(tail + e + 16, 4);
+  uint64_t entries = ck_le(tail + e + 10, 2), cd_size = ck_le(tail + e + 12, 4),
+           cd_off = ck_le(tail + e + 16, 4);
   if (entries == 0xFFFF || cd_size == 0xFFFFFFFFu || cd_off == 0xFFFFFFFFu) {
     uint8_t loc[20], z64[56];
     uint64_t eocd = (uint64_t)size - nt + e;
     if (eocd < 20 || !zip_pread(in, eocd - 20, loc, 20) ||
-        pk_le(loc, 4) != 0x07064b50u ||
-        !zip_pread(in, pk_le(loc + 8, 8), z64, 56) ||
-        pk_le(z64, 4) != 0x06064b50u) {
+        ck_le(loc, 4) != 0x07064b50u ||
+        !zip_pread(in, ck_le(loc + 8, 8), z64, 56) ||
+        ck_le(z64, 4) != 0x06064b50u) {
       st = zip_dir_fail(f, "a damaged zip64 end of central directory");
       goto out;
     }
-    entries = pk_le(z64 + 32, 8);
-    cd_size = pk_le(z64 + 40, 8);
-    cd_off = pk_le(z64 + 48, 8);
+    entries = ck_le(z64 + 32, 8);
+    cd_size = ck_le(z64 + 40, 8);
+    cd_off = ck_le(z64 + 48, 8);
   }
   if (cd_size > (uint64_t)size || entries > cd_size / 46 + 1 ||
       !(cd = malloc(cd_size ? (size_t)cd_size : 1)) ||
@@ -109,12 +109,12 @@ static ts_status zip_dir_read(ck_file *f, zip_dir *z) {
   }
   size_t at = 0;
   for (uint64_t i = 0; i < entries; i++) {
-    if (cd_size - at < 46 || pk_le(cd + at, 4) != 0x02014b50u) {
+    if (cd_size - at < 46 || ck_le(cd + at, 4) != 0x02014b50u) {
       st = zip_dir_fail(f, "a damaged central directory entry");
       goto out;
     }
-    size_t nlen = pk_le(cd + at + 28, 2), xlen = pk_le(cd + at + 30, 2),
-           clen = pk_le(cd + at + 32, 2);
+    size_t nlen = ck_le(cd + at + 28, 2), xlen = ck_le(cd + at + 30, 2),
+           clen = ck_le(cd + at + 32, 2);
     if (cd_size - at - 46 < nlen + xlen + clen) {
       st = zip_dir_fail(f, "a damaged central directory entry");
       goto out;
@@ -130,7 +130,7 @@ static ts_status zip_dir_read(ck_file *f, zip_dir *z) {
     memcpy(s, name + skip, nlen - skip);
     s[nlen - skip] = '\0';
     z->names[z->n] = s;
-    z->crcs[z->n++] = (uint32_t)pk_le(cd + at + 16, 4);
+    z->crcs[z->n++] = (uint32_t)ck_le(cd + at + 16, 4);
     at += 46 + nlen + xlen + clen;
   }
 out:
