@@ -240,3 +240,23 @@ ts_status ck_fetch(const char *call, const ck_entry *e, const void **data,
   *owned = p;
   return TS_OK;
 }
+
+void ck_buf_put(ck_buf *b, const void *s, size_t n) {
+  if (b->oom)
+    return;
+  if (b->cap - b->n < n + 1) {
+    size_t cap = b->cap ? b->cap : 256;
+    while (cap - b->n < n + 1)
+      cap *= 2;
+    char *p = realloc(b->p, cap);
+    if (!p) {
+      b->oom = true;
+      return;
+    }
+    b->p = p;
+    b->cap = cap;
+  }
+  memcpy(b->p + b->n, s, n);
+  b->n += n;
+  b->p[b->n] = '\0';
+}

@@ -110,6 +110,15 @@ ts_status ck_load_named(const ck_who *who, const char *path,
                         const char *const *names, ts_tensor *const *tensors,
                         size_t n);
 
+/* A growing byte buffer for the writers, kept NUL-terminated (the
+ * safetensors header is text); oom is set, and stays, when it cannot grow. */
+typedef struct ck_buf {
+  char *p;
+  size_t n, cap;
+  bool oom;
+} ck_buf;
+void ck_buf_put(ck_buf *b, const void *s, size_t n);
+
 /* The n-byte little-endian unsigned integer at p (pickle and zip fields). */
 static inline uint64_t ck_le(const uint8_t *p, int n) {
   uint64_t v = 0;

@@ -95,15 +95,8 @@ typedef struct pk_machine {
  * allocated in m->f's arena; NULL with m->st and m->f's error set. */
 pk_val *pk_run(pk_machine *m);
 
-/* A growing byte buffer; oom is set (and stays) when realloc fails. */
-typedef struct pbuf {
-  uint8_t *p;
-  size_t n, cap;
-  bool oom;
-} pbuf;
-
 /* Appends the pickle of an OrderedDict of the n entries' tensors, each
  * with its storage "<index>"; TS_ERR_OOM when the buffer could not grow. */
-ts_status pk_write(pbuf *b, const ck_entry *v, size_t n);
+ts_status pk_write(ck_buf *b, const ck_entry *v, size_t n);
 
 #endif

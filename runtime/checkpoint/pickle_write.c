@@ -9,61 +9,42 @@
 #include <stdlib.h>
 #include <string.h>
 
-static void pb_put(pbuf *b, const void *s, size_t n) {
-  if (b->oom)
-    return;
-  if (b->cap - b->n < n) {
-    size_t cap = b->cap ? b->cap : 1024;
-    while (cap - b->n < n)
-      cap *= 2;
-    uint8_t *p = realloc(b->p, cap);
-    if (!p) {
-      b->oom = true;
-      return;
-    }
-    b->p = p;
-    b->cap = cap;
-  }
-  memcpy(b->p + b->n, s, n);
-  b->n += n;
-}
+static void pb_op(ck_buf *b, uint8_t op) { ck_buf_put(b, &op, 1); }
 
-static void pb_op(pbuf *b, uint8_t op) { pb_put(b, &op, 1); }
-
-static void pb_str(pbuf *b, const char *s) {
+static void pb_str(ck_buf *b, const char *s) {
   size_t len = strlen(s);
   uint8_t h[5] = {'X', (uint8_t)len, (uint8_t)(len >> 8), (uint8_t)(len >> 16),
                   (uint8_t)(len >> 24)};
-  pb_put(b, h, 5);
-  pb_put(b, s, len);
+  ck_buf_put(b, h, 5);
+  ck_buf_put(b, s, len);
 }
 
-static void pb_int(pbuf *b, int64_t v) {
+static void pb_int(ck_buf *b, int64_t v) {
   uint8_t h[10];
   if (v >= 0 && v < 256) {
     h[0] = 'K';
     h[1] = (uint8_t)v;
-    pb_put(b, h, 2);
+    ck_buf_put(b, h, 2);
   } else if (v >= 0 && v < 65536) {
     h[0] = 'M';
     h[1] = (uint8_t)v;
     h[2] = (uint8_t)(v >> 8);
-    pb_put(b, h, 3);
+    ck_buf_put(b, h, 3);
   } else if (v >= INT32_MIN && v <= INT32_MAX) {
     h[0] = 'J';
     for (int i = 0; i < 4; i++)
       h[1 + i] = (uint8_t)((uint64_t)v >> (8 * i));
-    pb_put(b, h, 5);
+    ck_buf_put(b, h, 5);
   } else {
     h[0] = 0x8a;
     h[1] = 8;
     for (int i = 0; i < 8; i++)
       h[2 + i] = (uint8_t)((uint64_t)v >> (8 * i));
-    pb_put(b, h, 10);
+    ck_buf_put(b, h, 10);
   }
 }
 
-static void pb_tuple(pbuf *b, const int64_t *v, int n) {
+static void pb_tuple(ck_buf *b, const int64_t *v, int n) {
   if (n > 3)
     pb_op(b, '(');
   for (int i = 0; i < n; i++)
@@ -74,21 +55,21 @@ static void pb_tuple(pbuf *b, const int64_t *v, int n) {
     pb_op(b, n > 3 ? 't' : (uint8_t)(0x84 + n));
 }
 
-static void pb_global(pbuf *b, const char *mod, const char *name) {
+static void pb_global(ck_buf *b, const char *mod, const char *name) {
   pb_op(b, 'c');
-  pb_put(b, mod, strlen(mod));
+  ck_buf_put(b, mod, strlen(mod));
   pb_op(b, '\n');
-  pb_put(b, name, strlen(name));
+  ck_buf_put(b, name, strlen(name));
   pb_op(b, '\n');
 }
 
-static void pb_ordered_dict(pbuf *b) {
+static void pb_ordered_dict(ck_buf *b) {
   pb_global(b, "collections", "OrderedDict");
   pb_op(b, ')');
   pb_op(b, 'R');
 }
 
-ts_status pk_write(pbuf *b, const ck_entry *v, size_t n) {
+ts_status pk_write(ck_buf *b, const ck_entry *v, size_t n) {
   pb_op(b, 0x80);
   pb_op(b, 2);
   pb_ordered_dict(b);

@@ -648,51 +648,25 @@ ts_status ck_safetensors_read(ck_file *f) {
 
 /* ---------------------------------------------------------------- writer -- */
 
-typedef struct sbuf {
-  char *p;
-  size_t n, cap;
-  bool oom;
-} sbuf;
-
-static void sb_put(sbuf *b, const char *s, size_t n) {
-  if (b->oom)
-    return;
-  if (b->cap - b->n < n + 1) {
-    size_t cap = b->cap ? b->cap : 256;
-    while (cap - b->n < n + 1)
-      cap *= 2;
-    char *p = realloc(b->p, cap);
-    if (!p) {
-      b->oom = true;
-      return;
-    }
-    b->p = p;
-    b->cap = cap;
-  }
-  memcpy(b->p + b->n, s, n);
-  b->n += n;
-  b->p[b->n] = '\0';
-}
-
-static void sb_str(sbuf *b, const char *s) { sb_put(b, s, strlen(s)); }
+static void sb_str(ck_buf *b, const char *s) { ck_buf_put(b, s, strlen(s)); }
 
 /* A JSON string literal (s is valid UTF-8). */
-static void sb_json_string(sbuf *b, const char *s) {
-  sb_put(b, "\"", 1);
+static void sb_json_string(ck_buf *b, const char *s) {
+  ck_buf_put(b, "\"", 1);
   for (; *s; s++) {
     unsigned char c = (unsigned char)*s;
     if (c == '"' || c == '\\') {
       char esc[2] = {'\\', (char)c};
-      sb_put(b, esc, 2);
+      ck_buf_put(b, esc, 2);
     } else if (c < 0x20) {
       char esc[8];
       snprintf(esc, sizeof esc, "\\u%04x", c);
       sb_str(b, esc);
     } else {
-      sb_put(b, s, 1);
+      ck_buf_put(b, s, 1);
     }
   }
-  sb_put(b, "\"", 1);
+  ck_buf_put(b, "\"", 1);
 }
 
 static ts_status write_fail(const char *call, const char *path) {
@@ -704,12 +678,12 @@ static ts_status write_fail(const char *call, const char *path) {
 
 ts_status ck_safetensors_write(const char *call, const char *path, FILE *out,
                                const ck_entry *v, size_t n) {
-  sbuf h = {0};
+  ck_buf h = {0};
   sb_str(&h, "{\"__metadata__\":{\"format\":\"pt\"}");
   uint64_t at = 0;
   for (size_t i = 0; i < n; i++) {
     char num[64];
-    sb_put(&h, ",", 1);
+    ck_buf_put(&h, ",", 1);
     sb_json_string(&h, v[i].name);
     sb_str(&h, ":{\"dtype\":\"");
     sb_str(&h, st_dtype_name(v[i].dtype));
@@ -724,9 +698,9 @@ ts_status ck_safetensors_write(const char *call, const char *path, FILE *out,
     sb_str(&h, num);
     at += v[i].nbytes;
   }
-  sb_put(&h, "}", 1);
+  ck_buf_put(&h, "}", 1);
   while (!h.oom && h.n % 8 != 0) /* the data starts 8-byte aligned */
-    sb_put(&h, " ", 1);
+    ck_buf_put(&h, " ", 1);
   if (h.oom) {
     free(h.p);
     return ts__fail(TS_ERR_OOM, call,

@@ -405,7 +405,7 @@ ts_status ck_torch_write(const char *call, const char *path, FILE *out,
       return ts__fail(TS_ERR_SHAPE, call,
                       "'%s' cannot hold '%s': more than 64 dimensions", path,
                       v[i].name);
-  pbuf pb = {0};
+  ck_buf pb = {0};
   char why[TSC_WHY_SIZE] = "";
   ts_status st = pk_write(&pb, v, n);
   if (st != TS_OK) {
