@@ -665,7 +665,7 @@ ts_tensor *ts_nn_embedding_forward(const ts_nn_embedding *e,
   return result(ts_embedding(e->weight, indices, pad, false, false), call);
 }
 
-/* ----------------------------------------------------------------- LSTM -- */
+/* --------------------------------------------------------- LSTM and GRU -- */
 
 /* RNNBase's parameters for `gates` gates (LSTM 4, GRU 3): per layer k
  * weight_ih_l<k>, weight_hh_l<k>, bias_ih_l<k>, bias_hh_l<k>, registered
@@ -709,6 +709,133 @@ static ts_status rnn_init(ts_tensor **params, ts_store *s, const char *prefix,
   return TS_OK;
 }
 
+/* What differs between the LSTM's forward and the GRU's: the names in
+ * messages, how many initial states and results, and the generated
+ * operator. */
+typedef struct rnn_cell {
+  const char *what;  /* "LSTM", as messages name it */
+  const char *layer; /* "ts_nn_lstm", the struct (and its init's prefix) */
+  int nstates;       /* initial states: h0 (and c0) */
+  int nout;          /* results: output, h_n (and c_n) */
+  /* The operator: res[0 .. nout) from x, the states hx[0 .. nstates) and
+   * the flat weights (4 per layer, biases included). */
+  ts_status (*op)(ts_tensor **res, const ts_tensor *x,
+                  const ts_tensor *const *hx, const ts_tensor *const *params,
+                  int64_t num_layers, bool batch_first);
+} rnn_cell;
+
+/* The fields ts_nn_lstm and ts_nn_gru both have. */
+typedef struct rnn_layer {
+  ts_tensor *const *params;
+  int64_t input_size, hidden_size, num_layers;
+  bool batch_first;
+} rnn_layer;
+
+static const char *const state_names[] = {"h0", "c0"};
+
+/* The cell's work inside its own scope; the results escape to the
+ * caller's. */
+static bool rnn_run(ts_tensor **out, const rnn_cell *cell, const rnn_layer *l,
+                    const ts_tensor *x, const ts_tensor *const *states,
+                    const int64_t *sz, const char *call) {
+  int64_t L = l->num_layers, H = l->hidden_size;
+  int64_t batch = l->batch_first ? sz[0] : sz[1];
+  const ts_tensor *hx[2] = {NULL, NULL};
+  if (!states[0]) {
+    ts_tensor *z = ts_zeros(TS_SHAPE(L, batch, H), TS_FLOAT32);
+    if (!z)
+      return false;
+    for (int i = 0; i < cell->nstates; i++)
+      hx[i] = z;
+  } else {
+    for (int i = 0; i < cell->nstates; i++) {
+      int64_t hs[MAX_DIMS];
+      int hn = ts__shape_of(states[i], call, state_names[i], hs, MAX_DIMS);
+      if (hn < 0)
+        return false;
+      if (hn != 3 || hs[0] != L || hs[1] != batch || hs[2] != H) {
+        char buf[128];
+        ts__fail(TS_ERR_SHAPE, call,
+                 "%s has shape %s; it must be [num_layers %lld, batch %lld, "
+                 "hidden %lld]",
+                 state_names[i], shape_str(buf, sizeof buf, hs, hn),
+                 (long long)L, (long long)batch, (long long)H);
+        return false;
+      }
+      hx[i] = states[i];
+    }
+  }
+  ts_tensor *res[3] = {NULL, NULL, NULL};
+  if (cell->op(res, x, hx, (const ts_tensor *const *)l->params, L,
+               l->batch_first) != TS_OK)
+    return false;
+  for (int i = 0; i < cell->nout; i++)
+    out[i] = ts_escape(res[i]);
+  return true;
+}
+
+/* The forward of an LSTM or a GRU: checks the layer, the initial states
+ * (all NULL or none) and the input, runs the cell in a scope of its own,
+ * and reports an error from inside under `call`. l is NULL when the
+ * caller's layer is. */
+static ts_status rnn_forward(ts_tensor **out, const rnn_cell *cell,
+                             const rnn_layer *l, const ts_tensor *x,
+                             const ts_tensor *const *states, const char *call) {
+  if (!out)
+    return ts__fail(TS_ERR_NULL, call,
+                    "out is NULL; pass an array of %d tensor pointers",
+                    cell->nout);
+  for (int i = 0; i < cell->nout; i++)
+    out[i] = NULL;
+  if (!check_layer(l, call))
+    return ts_last_status();
+  if (l->num_layers < 1 || l->num_layers > TS_NN_LSTM_MAX_LAYERS)
+    return ts__fail(TS_ERR_ARG, call,
+                    "the %s has %lld layers: not initialised; call "
+                    "%s_init first",
+                    cell->what, (long long)l->num_layers, cell->layer);
+  for (int64_t i = 0; i < 4 * l->num_layers; i++)
+    if (!check_layer_tensor(l->params[i], call, cell->layer, "parameter"))
+      return ts_last_status();
+  for (int i = 1; i < cell->nstates; i++)
+    if (!states[0] != !states[i])
+      return ts__fail(TS_ERR_NULL, call,
+                      "%s is NULL but %s is not; pass both initial states or "
+                      "neither (zeros)",
+                      state_names[states[0] ? i : 0],
+                      state_names[states[0] ? 0 : i]);
+  int64_t sz[MAX_DIMS];
+  int nd = input_shape(x, call, sz);
+  if (nd < 0)
+    return ts_last_status();
+  if (nd != 3 || sz[2] != l->input_size) {
+    char want[96];
+    snprintf(want, sizeof want, "%s (input_size %lld)",
+             l->batch_first ? "[N, T, input_size]" : "[T, N, input_size]",
+             (long long)l->input_size);
+    wrong_shape(call, sz, nd, want);
+    return ts_last_status();
+  }
+  ts_scope_id scope = ts_scope_begin();
+  bool ok = rnn_run(out, cell, l, x, states, sz, call);
+  ts_status st = ok ? TS_OK : ts_last_status();
+  char msg[1024];
+  snprintf(msg, sizeof msg, "%s", ts_last_error());
+  (void)ts_scope_end(scope);
+  if (!ok) {
+    for (int i = 0; i < cell->nout; i++)
+      out[i] = NULL;
+    size_t n = strlen(call);
+    if (strncmp(msg, call, n) == 0 && msg[n] == ':')
+      return ts__fail(st, call, "%s", msg + n + 2);
+    return ts__fail(st, call, "%s", msg);
+  }
+  ts__ok();
+  return TS_OK;
+}
+
+/* ----------------------------------------------------------------- LSTM -- */
+
 ts_status ts_nn_lstm_init(ts_nn_lstm *l, ts_store *s, const char *prefix,
                           int64_t input_size, int64_t hidden_size,
                           int64_t num_layers, bool batch_first) {
@@ -727,96 +854,26 @@ ts_status ts_nn_lstm_init(ts_nn_lstm *l, ts_store *s, const char *prefix,
   return TS_OK;
 }
 
-/* The LSTM's work inside its own scope; the results escape to the
- * caller's. */
-static bool lstm_run(ts_tensor **out, const ts_nn_lstm *l, const ts_tensor *x,
-                     const ts_tensor *h0, const ts_tensor *c0,
-                     const int64_t *sz, const char *call) {
-  int64_t L = l->num_layers, H = l->hidden_size;
-  int64_t batch = l->batch_first ? sz[0] : sz[1];
-  const ts_tensor *hx[2] = {h0, c0};
-  if (!h0) {
-    ts_tensor *z = ts_zeros(TS_SHAPE(L, batch, H), TS_FLOAT32);
-    if (!z)
-      return false;
-    hx[0] = hx[1] = z;
-  } else {
-    for (int i = 0; i < 2; i++) {
-      int64_t hs[MAX_DIMS];
-      int hn = ts__shape_of(hx[i], call, i ? "c0" : "h0", hs, MAX_DIMS);
-      if (hn < 0)
-        return false;
-      if (hn != 3 || hs[0] != L || hs[1] != batch || hs[2] != H) {
-        char buf[128];
-        ts__fail(TS_ERR_SHAPE, call,
-                 "%s has shape %s; it must be [num_layers %lld, batch %lld, "
-                 "hidden %lld]",
-                 i ? "c0" : "h0", shape_str(buf, sizeof buf, hs, hn),
-                 (long long)L, (long long)batch, (long long)H);
-        return false;
-      }
-    }
-  }
-  ts_tensor *res[3] = {NULL, NULL, NULL};
-  if (ts_lstm_input(res, x, hx, 2, (const ts_tensor *const *)l->params,
-                    (int)(4 * L), true, L, 0.0, false, false,
-                    l->batch_first) != TS_OK)
-    return false;
-  for (int i = 0; i < 3; i++)
-    out[i] = ts_escape(res[i]);
-  return true;
+static ts_status lstm_op(ts_tensor **res, const ts_tensor *x,
+                         const ts_tensor *const *hx,
+                         const ts_tensor *const *params, int64_t num_layers,
+                         bool batch_first) {
+  return ts_lstm_input(res, x, hx, 2, params, (int)(4 * num_layers), true,
+                       num_layers, 0.0, false, false, batch_first);
 }
+
+static const rnn_cell lstm_cell = {"LSTM", "ts_nn_lstm", 2, 3, lstm_op};
 
 ts_status ts_nn_lstm_forward(ts_tensor **out, const ts_nn_lstm *l,
                              const ts_tensor *x, const ts_tensor *h0,
                              const ts_tensor *c0) {
-  static const char call[] = "ts_nn_lstm_forward";
-  if (!out)
-    return ts__fail(TS_ERR_NULL, call,
-                    "out is NULL; pass an array of 3 tensor pointers");
-  out[0] = out[1] = out[2] = NULL;
-  if (!check_layer(l, call))
-    return ts_last_status();
-  if (l->num_layers < 1 || l->num_layers > TS_NN_LSTM_MAX_LAYERS)
-    return ts__fail(TS_ERR_ARG, call,
-                    "the LSTM has %lld layers: not initialised; call "
-                    "ts_nn_lstm_init first",
-                    (long long)l->num_layers);
-  for (int64_t i = 0; i < 4 * l->num_layers; i++)
-    if (!check_layer_tensor(l->params[i], call, "ts_nn_lstm", "parameter"))
-      return ts_last_status();
-  if (!h0 != !c0)
-    return ts__fail(TS_ERR_NULL, call,
-                    "%s is NULL but %s is not; pass both initial states or "
-                    "neither (zeros)",
-                    h0 ? "c0" : "h0", h0 ? "h0" : "c0");
-  int64_t sz[MAX_DIMS];
-  int nd = input_shape(x, call, sz);
-  if (nd < 0)
-    return ts_last_status();
-  if (nd != 3 || sz[2] != l->input_size) {
-    char want[96];
-    snprintf(want, sizeof want, "%s (input_size %lld)",
-             l->batch_first ? "[N, T, input_size]" : "[T, N, input_size]",
-             (long long)l->input_size);
-    wrong_shape(call, sz, nd, want);
-    return ts_last_status();
-  }
-  ts_scope_id scope = ts_scope_begin();
-  bool ok = lstm_run(out, l, x, h0, c0, sz, call);
-  ts_status st = ok ? TS_OK : ts_last_status();
-  char msg[1024];
-  snprintf(msg, sizeof msg, "%s", ts_last_error());
-  (void)ts_scope_end(scope);
-  if (!ok) {
-    out[0] = out[1] = out[2] = NULL;
-    size_t n = strlen(call);
-    if (strncmp(msg, call, n) == 0 && msg[n] == ':')
-      return ts__fail(st, call, "%s", msg + n + 2);
-    return ts__fail(st, call, "%s", msg);
-  }
-  ts__ok();
-  return TS_OK;
+  const ts_tensor *states[2] = {h0, c0};
+  rnn_layer v;
+  if (l)
+    v = (rnn_layer){l->params, l->input_size, l->hidden_size, l->num_layers,
+                    l->batch_first};
+  return rnn_forward(out, &lstm_cell, l ? &v : NULL, x, states,
+                     "ts_nn_lstm_forward");
 }
 
 /* ------------------------------------------------------------------ GRU -- */
@@ -839,84 +896,23 @@ ts_status ts_nn_gru_init(ts_nn_gru *g, ts_store *s, const char *prefix,
   return TS_OK;
 }
 
-/* The GRU's work inside its own scope; the results escape to the
- * caller's. */
-static bool gru_run(ts_tensor **out, const ts_nn_gru *g, const ts_tensor *x,
-                    const ts_tensor *h0, const int64_t *sz, const char *call) {
-  int64_t L = g->num_layers, H = g->hidden_size;
-  int64_t batch = g->batch_first ? sz[0] : sz[1];
-  if (!h0) {
-    ts_tensor *z = ts_zeros(TS_SHAPE(L, batch, H), TS_FLOAT32);
-    if (!z)
-      return false;
-    h0 = z;
-  } else {
-    int64_t hs[MAX_DIMS];
-    int hn = ts__shape_of(h0, call, "h0", hs, MAX_DIMS);
-    if (hn < 0)
-      return false;
-    if (hn != 3 || hs[0] != L || hs[1] != batch || hs[2] != H) {
-      char buf[128];
-      ts__fail(TS_ERR_SHAPE, call,
-               "h0 has shape %s; it must be [num_layers %lld, batch %lld, "
-               "hidden %lld]",
-               shape_str(buf, sizeof buf, hs, hn), (long long)L,
-               (long long)batch, (long long)H);
-      return false;
-    }
-  }
-  ts_tensor *res[2] = {NULL, NULL};
-  if (ts_gru_input(res, x, h0, (const ts_tensor *const *)g->params,
-                   (int)(4 * L), true, L, 0.0, false, false,
-                   g->batch_first) != TS_OK)
-    return false;
-  for (int i = 0; i < 2; i++)
-    out[i] = ts_escape(res[i]);
-  return true;
+static ts_status gru_op(ts_tensor **res, const ts_tensor *x,
+                        const ts_tensor *const *hx,
+                        const ts_tensor *const *params, int64_t num_layers,
+                        bool batch_first) {
+  return ts_gru_input(res, x, hx[0], params, (int)(4 * num_layers), true,
+                      num_layers, 0.0, false, false, batch_first);
 }
+
+static const rnn_cell gru_cell = {"GRU", "ts_nn_gru", 1, 2, gru_op};
 
 ts_status ts_nn_gru_forward(ts_tensor **out, const ts_nn_gru *g,
                             const ts_tensor *x, const ts_tensor *h0) {
-  static const char call[] = "ts_nn_gru_forward";
-  if (!out)
-    return ts__fail(TS_ERR_NULL, call,
-                    "out is NULL; pass an array of 2 tensor pointers");
-  out[0] = out[1] = NULL;
-  if (!check_layer(g, call))
-    return ts_last_status();
-  if (g->num_layers < 1 || g->num_layers > TS_NN_LSTM_MAX_LAYERS)
-    return ts__fail(TS_ERR_ARG, call,
-                    "the GRU has %lld layers: not initialised; call "
-                    "ts_nn_gru_init first",
-                    (long long)g->num_layers);
-  for (int64_t i = 0; i < 4 * g->num_layers; i++)
-    if (!check_layer_tensor(g->params[i], call, "ts_nn_gru", "parameter"))
-      return ts_last_status();
-  int64_t sz[MAX_DIMS];
-  int nd = input_shape(x, call, sz);
-  if (nd < 0)
-    return ts_last_status();
-  if (nd != 3 || sz[2] != g->input_size) {
-    char want[96];
-    snprintf(want, sizeof want, "%s (input_size %lld)",
-             g->batch_first ? "[N, T, input_size]" : "[T, N, input_size]",
-             (long long)g->input_size);
-    wrong_shape(call, sz, nd, want);
-    return ts_last_status();
-  }
-  ts_scope_id scope = ts_scope_begin();
-  bool ok = gru_run(out, g, x, h0, sz, call);
-  ts_status st = ok ? TS_OK : ts_last_status();
-  char msg[1024];
-  snprintf(msg, sizeof msg, "%s", ts_last_error());
-  (void)ts_scope_end(scope);
-  if (!ok) {
-    out[0] = out[1] = NULL;
-    size_t n = strlen(call);
-    if (strncmp(msg, call, n) == 0 && msg[n] == ':')
-      return ts__fail(st, call, "%s", msg + n + 2);
-    return ts__fail(st, call, "%s", msg);
-  }
-  ts__ok();
-  return TS_OK;
+  const ts_tensor *states[1] = {h0};
+  rnn_layer v;
+  if (g)
+    v = (rnn_layer){g->params, g->input_size, g->hidden_size, g->num_layers,
+                    g->batch_first};
+  return rnn_forward(out, &gru_cell, g ? &v : NULL, x, states,
+                     "ts_nn_gru_forward");
 }

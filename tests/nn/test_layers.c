@@ -596,8 +596,73 @@ TEST(bad_layers_and_bad_inits_leave_the_store_unchanged) {
   CHECK_EQ(ts_nn_linear_init(&fc2, s, "x", 3, 2, true), TS_ERR_STALE_HANDLE);
 }
 
+/* The LSTM and the GRU share one forward (layers.c's rnn_forward): each
+ * error names the public call once, with the layer's own names. */
+TEST(lstm_and_gru_errors_name_their_call) {
+  TS_SCOPE_GUARD();
+  ts_store *s = ts_store_new();
+  ts_nn_lstm lstm;
+  ts_nn_gru gru;
+  CHECK_EQ(ts_nn_lstm_init(&lstm, s, "lstm", 3, 4, 2, false), TS_OK);
+  CHECK_EQ(ts_nn_gru_init(&gru, s, "gru", 3, 4, 1, false), TS_OK);
+  ts_tensor *x = ts_ones(TS_SHAPE(2, 5, 3), TS_FLOAT32);
+  ts_tensor *r[3] = {x, x, x};
+  CHECK_EQ(ts_nn_lstm_forward(NULL, &lstm, x, NULL, NULL), TS_ERR_NULL);
+  CHECK(strcmp(ts_last_error(), "ts_nn_lstm_forward: out is NULL; pass an "
+                                "array of 3 tensor pointers") == 0);
+  CHECK_EQ(ts_nn_gru_forward(NULL, &gru, x, NULL), TS_ERR_NULL);
+  CHECK(strcmp(ts_last_error(), "ts_nn_gru_forward: out is NULL; pass an "
+                                "array of 2 tensor pointers") == 0);
+  CHECK_EQ(ts_nn_gru_forward(r, NULL, x, NULL), TS_ERR_NULL);
+  CHECK_ERROR(TS_ERR_NULL, "ts_nn_gru_forward: the layer is NULL");
+  CHECK(r[0] == NULL && r[1] == NULL && r[2] == x);
+  ts_nn_gru zg = {0};
+  CHECK_EQ(ts_nn_gru_forward(r, &zg, x, NULL), TS_ERR_ARG);
+  CHECK(strcmp(ts_last_error(),
+               "ts_nn_gru_forward: the GRU has 0 layers: not initialised; "
+               "call ts_nn_gru_init first") == 0);
+  ts_nn_lstm zl = {0};
+  CHECK_EQ(ts_nn_lstm_forward(r, &zl, x, NULL, NULL), TS_ERR_ARG);
+  CHECK(strcmp(ts_last_error(),
+               "ts_nn_lstm_forward: the LSTM has 0 layers: not initialised; "
+               "call ts_nn_lstm_init first") == 0);
+  ts_tensor *h = ts_zeros(TS_SHAPE(2, 5, 4), TS_FLOAT32);
+  CHECK_EQ(ts_nn_lstm_forward(r, &lstm, x, NULL, h), TS_ERR_NULL);
+  CHECK(strcmp(ts_last_error(), "ts_nn_lstm_forward: h0 is NULL but c0 is "
+                                "not; pass both initial states or neither "
+                                "(zeros)") == 0);
+  /* A state's shape, checked inside the layer's scope and relayed. */
+  CHECK_EQ(ts_nn_lstm_forward(r, &lstm, x,
+                              ts_zeros(TS_SHAPE(1, 5, 4), TS_FLOAT32), h),
+           TS_ERR_SHAPE);
+  CHECK(strcmp(ts_last_error(),
+               "ts_nn_lstm_forward: h0 has shape [1, 5, 4]; it must be "
+               "[num_layers 2, batch 5, hidden 4]") == 0);
+  CHECK(r[0] == NULL && r[1] == NULL && r[2] == NULL);
+  CHECK_EQ(ts_nn_gru_forward(r, &gru, x, h), TS_ERR_SHAPE);
+  CHECK(strcmp(ts_last_error(),
+               "ts_nn_gru_forward: h0 has shape [2, 5, 4]; it must be "
+               "[num_layers 1, batch 5, hidden 4]") == 0);
+  /* libtorch's own error, from the operator inside, under the layer's name
+   * once. */
+  ts_tensor *h64 = ts_zeros(TS_SHAPE(1, 5, 4), TS_FLOAT64);
+  CHECK_EQ(ts_nn_gru_forward(r, &gru, x, h64), TS_ERR_DTYPE);
+  CHECK(strncmp(ts_last_error(), "ts_nn_gru_forward: ", 19) == 0);
+  CHECK(strstr(ts_last_error() + 19, "ts_nn_gru_forward") == NULL);
+  CHECK(r[0] == NULL && r[1] == NULL);
+  size_t live = ts_memory().live_tensors;
+  CHECK_EQ(ts_nn_gru_forward(r, &gru, x, NULL), TS_OK);
+  CHECK_EQ(ts_memory().live_tensors, live + 2);
+  CHECK_EQ(ts_size(r[1], 0), 1);
+  CHECK_EQ(ts_nn_lstm_forward(r, &lstm, x, h, h), TS_OK);
+  CHECK_EQ(ts_memory().live_tensors, live + 5);
+  CHECK_EQ(ts_size(r[2], 0), 2);
+  ts_store_free(s);
+}
+
 RUN_TESTS(T(parity_with_torch_nn), T(initial_weights_equal_torch_nn),
           T(initialiser_distributions),
           T(forward_results_are_owned_as_any_result),
           T(dropout_follows_train_and_eval), T(wrong_shapes_and_dtypes),
-          T(bad_layers_and_bad_inits_leave_the_store_unchanged))
+          T(bad_layers_and_bad_inits_leave_the_store_unchanged),
+          T(lstm_and_gru_errors_name_their_call))
