@@ -11,7 +11,7 @@ closes on the first line that is exactly `}`. A finding counts as the pair
 when that function expects that class, a false positive otherwise.
 
 The analyzers get the ownership facts tsmem gets from TS_OWNED/TS_CONSUMES
-through shim headers generated here from include/tsmem.h:
+through shim headers generated from include/tsmem.h (analyzer_shims.py):
   GCC:   __attribute__((malloc, malloc(ts_free, 1), malloc(ts_pool_release, 2)))
   Clang: __attribute__((ownership_returns(malloc))) on the same functions,
          ownership_takes(malloc, 1) on ts_free and (malloc, 2) on
@@ -30,6 +30,8 @@ import shlex
 import subprocess
 import sys
 import tempfile
+
+from analyzer_shims import write_shims
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
@@ -101,33 +103,6 @@ def classify_csa(msg):
     if "free released memory" in msg or "released memory" in msg:
         return "tsmem-double-free"
     return None
-
-
-def owned_declarations(header):
-    """The TS_OWNED prototypes of tsmem.h, without the macro and the `;`."""
-    text = open(header).read()
-    decls = re.findall(r"TS_OWNED\s+(ts_tensor\s*\*\s*\w+\s*\([^;]*\))\s*;", text)
-    return [re.sub(r"\s+", " ", d) for d in decls]
-
-
-def write_shims(tmp, header):
-    decls = owned_declarations(header)
-    gcc_dir, csa_dir = os.path.join(tmp, "gcc"), os.path.join(tmp, "csa")
-    for d in (gcc_dir, csa_dir):
-        os.makedirs(d, exist_ok=True)
-    with open(os.path.join(gcc_dir, "tsmem.h"), "w") as f:
-        f.write("#include_next <tsmem.h>\n")
-        for d in decls:
-            f.write("%s __attribute__((malloc, malloc(ts_free, 1), "
-                    "malloc(ts_pool_release, 2)));\n" % d)
-    with open(os.path.join(csa_dir, "tsmem.h"), "w") as f:
-        f.write("#include_next <tsmem.h>\n")
-        f.write("ts_status ts_free(ts_tensor *t) __attribute__((ownership_takes(malloc, 1)));\n")
-        f.write("ts_status ts_pool_release(ts_pool *p, ts_tensor *t) "
-                "__attribute__((ownership_takes(malloc, 2)));\n")
-        for d in decls:
-            f.write("%s __attribute__((ownership_returns(malloc)));\n" % d)
-    return gcc_dir, csa_dir
 
 
 def tool_commands(args, gcc_dir, csa_dir):
@@ -221,7 +196,8 @@ def main():
     tools = [t for t in args.tools.split(",") if t]
     rows, status = [], 0
     with tempfile.TemporaryDirectory() as tmp:
-        gcc_dir, csa_dir = write_shims(tmp, os.path.join(ROOT, "include", "tsmem.h"))
+        dirs = write_shims(tmp, os.path.join(ROOT, "include"))
+        gcc_dir, csa_dir = dirs["gcc"], dirs["csa"]
         cmds = tool_commands(args, gcc_dir, csa_dir)
         base = baselines(args)
         times = {}

@@ -46,6 +46,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
+sys.path.insert(0, os.path.join(ROOT, "tests", "corpus"))
+from analyzer_shims import write_shims  # noqa: E402 (the shared shim headers)
 CHECKS = ["unescaped-return", "use-after-scope", "leak", "use-after-free",
           "double-free"]
 CLANG = "clang-19"
@@ -170,12 +172,6 @@ def classify_csa(msg):
     return None
 
 
-def owned_declarations(header):
-    text = open(header).read()
-    decls = re.findall(r"TS_OWNED\s+(ts_tensor\s*\*\s*\w+\s*\([^;]*\))\s*;", text)
-    return [re.sub(r"\s+", " ", d) for d in decls]
-
-
 def find_ops_include(args):
     cands = []
     if args.ops_include:
@@ -187,43 +183,6 @@ def find_ops_include(args):
         if os.path.exists(os.path.join(c, "tsmem", "ops.h")):
             return c
     sys.exit("measure.py: tsmem/ops.h not found (build the runtime, or pass --ops-include)")
-
-
-def write_shims(tmp, inc, ops_inc):
-    core = owned_declarations(os.path.join(inc, "tsmem.h"))
-    ops = owned_declarations(os.path.join(ops_inc, "tsmem", "ops.h"))
-    dirs = {}
-    for tool in ("gcc", "csa"):
-        d = os.path.join(tmp, tool)
-        os.makedirs(os.path.join(d, "tsmem"), exist_ok=True)
-        dirs[tool] = d
-    gcc_attr = "__attribute__((malloc, malloc(ts_free, 1), malloc(ts_pool_release, 2)))"
-    csa_attr = "__attribute__((ownership_returns(malloc)))"
-    with open(os.path.join(dirs["gcc"], "tsmem.h"), "w") as f:
-        f.write("#include_next <tsmem.h>\n")
-        for d in core:
-            f.write("%s %s;\n" % (d, gcc_attr))
-        f.write("#undef TS_OWNED\n#define TS_OWNED %s\n" % gcc_attr)
-    with open(os.path.join(dirs["gcc"], "tsmem", "ops.h"), "w") as f:
-        f.write("#include_next <tsmem/ops.h>\n")
-        for d in ops:
-            if d.split("(")[0] not in " ".join(core):
-                f.write("%s %s;\n" % (d, gcc_attr))
-    with open(os.path.join(dirs["csa"], "tsmem.h"), "w") as f:
-        f.write("#include_next <tsmem.h>\n")
-        f.write("ts_status ts_free(ts_tensor *t) __attribute__((ownership_takes(malloc, 1)));\n")
-        f.write("ts_status ts_pool_release(ts_pool *p, ts_tensor *t) "
-                "__attribute__((ownership_takes(malloc, 2)));\n")
-        for d in core:
-            f.write("%s %s;\n" % (d, csa_attr))
-        f.write("#undef TS_OWNED\n#define TS_OWNED %s\n" % csa_attr)
-        f.write("#undef TS_CONSUMES\n"
-                "#define TS_CONSUMES(n) __attribute__((ownership_takes(malloc, n)))\n")
-    with open(os.path.join(dirs["csa"], "tsmem", "ops.h"), "w") as f:
-        f.write("#include_next <tsmem/ops.h>\n")
-        for d in ops:
-            f.write("%s %s;\n" % (d, csa_attr))
-    return dirs
 
 
 def tool_commands(args, dirs, inc, ops_inc):
@@ -331,7 +290,7 @@ def main():
     tools = [t for t in args.tools.split(",") if t]
     status, report = 0, {}
     with tempfile.TemporaryDirectory() as tmp:
-        dirs = write_shims(tmp, inc, ops_inc)
+        dirs = write_shims(tmp, inc, ops_inc, user_macros=True)
         cmds = tool_commands(args, dirs, inc, ops_inc)
         for tool in tools:
             cmd, classify = cmds[tool]
