@@ -32,9 +32,10 @@ echo 'int x;' | clang-19 -fplugin="$prefix/lib/tsmem/tsmem.so" -fplugin-arg-tsme
 
 # CMake: find_package(tsmem 0.2) + tsmem_enable_plugin(target).
 cmake -S "$here/downstream" -B "$work/cmake-build" -DCMAKE_C_COMPILER=clang-19 \
-  -DCMAKE_PREFIX_PATH="$prefix" >/dev/null
+  -DCMAKE_PREFIX_PATH="$prefix" -DTSMEM_DOWNSTREAM_STATIC=ON >/dev/null
 cmake --build "$work/cmake-build" >/dev/null
 LD_LIBRARY_PATH="$prefix/lib" "$work/cmake-build/downstream"
+"$work/cmake-build/downstream_static"
 
 # pkg-config, as the README's one-liner.
 export PKG_CONFIG_PATH="$prefix/lib/pkgconfig"
