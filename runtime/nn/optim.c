@@ -10,8 +10,14 @@
  * buffers, moments) are manual-owned by the optimizer, created at the first
  * step a parameter has a gradient, as torch does, and freed by
  * ts_optim_free (or ts_store_free).
+ *
+ * A parameter whose state is made is updated in a batch with the others:
+ * the same operations through libtorch's `_foreach_` ops, one call per
+ * operation for all of them (optim_foreach.h; bit-identical on the CPU,
+ * faster: bench/README.md, "Optimizer steps with `_foreach_`").
  */
 #include "nn/nn_internal.h"
+#include "nn/optim_foreach.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -49,6 +55,13 @@ struct ts_optim {
   double lr; /* the current learning rate, what schedules change */
   param_state *ps;
   size_t n;
+  /* The batch's scratch (made at its first use): 4 arrays of n pinned
+   * impls (the parameters, then up to three state tensors each) with their
+   * handles, the batch's param_state pointers, 2 arrays of n scalars. */
+  tsc_tensor **impl;
+  const ts_tensor **pinned;
+  param_state **batch;
+  double *scal;
 };
 
 /* ------------------------------------------------------------ defaults -- */
@@ -208,6 +221,10 @@ void ts__optim_destroy(ts_optim *o) {
   }
   ts__store_detach_optim(o->store, o);
   ts__obj_remove(o);
+  free(o->impl);
+  free(o->pinned);
+  free(o->batch);
+  free(o->scal);
   free(o->ps);
   free(o);
 }
@@ -346,41 +363,186 @@ static bool rmsprop_update(const ts_optim *o, param_state *st,
 
 #undef TRY
 
+/* One parameter's single-tensor update; false with the error set. */
+static bool step_one(const ts_optim *o, param_state *st) {
+  ts_tensor *grad = ts_grad(st->param);
+  if (!grad)
+    return ts_last_status() == TS_OK; /* no gradient (frozen or unused):
+                                         skipped, as in torch */
+  switch (o->kind) {
+  case OPT_SGD:
+    return sgd_update(o, st, grad);
+  case OPT_ADAM:
+  case OPT_ADAMW:
+    return adam_update(o, st, grad);
+  case OPT_RMSPROP:
+    return rmsprop_update(o, st, grad);
+  }
+  return false;
+}
+
+/* ------------------------------------------------------ batched update -- */
+
+/* True when st's state is made, so that its update is the same operations
+ * whether it is its first or not: then it can join the batch. (SGD's first
+ * momentum step clones the gradient instead.) */
+static bool state_made(const ts_optim *o, const param_state *st) {
+  switch (o->kind) {
+  case OPT_SGD:
+    return o->sgd.momentum == 0.0 || st->buf;
+  case OPT_ADAM:
+  case OPT_ADAMW:
+  case OPT_RMSPROP:
+    return st->started;
+  }
+  return false;
+}
+
+static bool batch_alloc(ts_optim *o, const char *call) {
+  if (o->impl)
+    return true;
+  size_t n = o->n;
+  o->impl = calloc(4 * n, sizeof *o->impl);
+  o->pinned = calloc(4 * n, sizeof *o->pinned);
+  o->batch = calloc(n, sizeof *o->batch);
+  o->scal = calloc(2 * n, sizeof *o->scal);
+  if (o->impl && o->pinned && o->batch && o->scal)
+    return true;
+  free(o->impl), free(o->pinned), free(o->batch), free(o->scal);
+  o->impl = NULL, o->pinned = NULL, o->batch = NULL, o->scal = NULL;
+  ts__fail(TS_ERR_OOM, call, "out of memory allocating the optimizer's batch");
+  return false;
+}
+
+/* Pins t as impl[role * n + k]; false with the error set. */
+static bool pin(ts_optim *o, size_t *npinned, int role, size_t k,
+                const ts_tensor *t, const char *call) {
+  tsc_tensor *impl = ts__unwrap(t, call, "an optimizer state tensor");
+  if (!impl)
+    return false;
+  o->impl[(size_t)role * o->n + k] = impl;
+  o->pinned[(*npinned)++] = t;
+  return true;
+}
+
+/* The batch's impls of a role (NULL when unused). */
+#define ROLE(r) (o->impl + (size_t)(r)*o->n)
+
+/* Updates the parameters idx[0 .. m) (live, state made) in one batch: those
+ * with a gradient, as the single-tensor updates above would. */
+static bool batch_update(ts_optim *o, const size_t *idx, size_t m,
+                         const char *call) {
+  if (!batch_alloc(o, call))
+    return false;
+  size_t np = 0, k = 0;
+  bool ok = true;
+  for (size_t j = 0; ok && j < m; j++) {
+    param_state *st = &o->ps[idx[j]];
+    tsc_tensor *p = ts__unwrap(st->param, call, "a parameter");
+    if (!p) {
+      ok = false;
+      break;
+    }
+    if (!tsc_has_grad(p)) {
+      ts__unpin(st->param); /* no gradient: skipped, as in torch */
+      continue;
+    }
+    o->impl[k] = p;
+    o->pinned[np++] = st->param;
+    o->batch[k] = st;
+    switch (o->kind) {
+    case OPT_SGD:
+      ok = o->sgd.momentum == 0.0 || pin(o, &np, 1, k, st->buf, call);
+      break;
+    case OPT_ADAM:
+    case OPT_ADAMW:
+      ok = pin(o, &np, 1, k, st->exp_avg, call) &&
+           pin(o, &np, 2, k, st->exp_avg_sq, call) &&
+           (!o->adam.amsgrad || pin(o, &np, 3, k, st->max_exp_avg_sq, call));
+      break;
+    case OPT_RMSPROP:
+      ok = pin(o, &np, 1, k, st->square_avg, call) &&
+           (!o->rms.centered || pin(o, &np, 2, k, st->grad_avg, call)) &&
+           (o->rms.momentum <= 0.0 || pin(o, &np, 3, k, st->buf, call));
+      break;
+    }
+    k++;
+  }
+  ts_status r = TS_OK;
+  if (ok && k > 0) {
+    switch (o->kind) {
+    case OPT_SGD: {
+      const ts_sgd_options *h = &o->sgd;
+      r = tsc_foreach_sgd(call, ROLE(0), h->momentum != 0.0 ? ROLE(1) : NULL, k,
+                          o->lr, h->momentum, h->dampening, h->weight_decay,
+                          h->nesterov);
+      break;
+    }
+    case OPT_ADAM:
+    case OPT_ADAMW: {
+      const ts_adam_options *h = &o->adam;
+      double *bc2_sqrt = o->scal, *step_size = o->scal + o->n;
+      for (size_t i = 0; i < k; i++) {
+        param_state *st = o->batch[i];
+        st->step += 1.0;
+        bc2_sqrt[i] = sqrt(1.0 - pow(h->beta2, st->step));
+        step_size[i] = o->lr / (1.0 - pow(h->beta1, st->step));
+      }
+      r = tsc_foreach_adam(call, ROLE(0), ROLE(1), ROLE(2),
+                           h->amsgrad ? ROLE(3) : NULL, k, bc2_sqrt, step_size,
+                           o->lr, h->beta1, h->beta2, h->eps, h->weight_decay,
+                           o->kind == OPT_ADAMW);
+      break;
+    }
+    case OPT_RMSPROP: {
+      const ts_rmsprop_options *h = &o->rms;
+      for (size_t i = 0; i < k; i++)
+        o->batch[i]->step += 1.0;
+      r = tsc_foreach_rmsprop(call, ROLE(0), ROLE(1),
+                              h->centered ? ROLE(2) : NULL,
+                              h->momentum > 0.0 ? ROLE(3) : NULL, k, o->lr,
+                              h->alpha, h->eps, h->weight_decay, h->momentum);
+      break;
+    }
+    }
+    ok = r == TS_OK;
+  }
+  for (size_t i = 0; i < np; i++)
+    ts__unpin(o->pinned[i]);
+  return ok;
+}
+
+#undef ROLE
+
 /* The whole step, inside the caller's (fresh) scope; false with the error
- * set. */
+ * set. Parameters whose state is not made yet (their first step) take the
+ * single-tensor update; the others are batched, after them. */
 static bool step_all(ts_optim *o, const char *call) {
-  for (size_t i = 0; i < o->n; i++) {
+  size_t *idx = o->n ? malloc(o->n * sizeof *idx) : NULL;
+  if (o->n && !idx) {
+    ts__fail(TS_ERR_OOM, call, "out of memory for the optimizer's step");
+    return false;
+  }
+  size_t m = 0;
+  bool ok = true;
+  for (size_t i = 0; ok && i < o->n; i++) {
     param_state *st = &o->ps[i];
     if (!ts__tensor_live(st->param)) {
       ts__fail(TS_ERR_STALE_HANDLE, call,
                "parameter %zu of the optimizer was freed by hand; the store "
                "owns its tensors, so do not ts_free them",
                i);
-      return false;
-    }
-    ts_tensor *grad = ts_grad(st->param);
-    if (!grad) {
-      if (ts_last_status() != TS_OK)
-        return false;
-      continue; /* no gradient (frozen or unused): skipped, as in torch */
-    }
-    bool ok = false;
-    switch (o->kind) {
-    case OPT_SGD:
-      ok = sgd_update(o, st, grad);
-      break;
-    case OPT_ADAM:
-    case OPT_ADAMW:
-      ok = adam_update(o, st, grad);
-      break;
-    case OPT_RMSPROP:
-      ok = rmsprop_update(o, st, grad);
+      ok = false;
       break;
     }
-    if (!ok)
-      return false;
+    if (state_made(o, st))
+      idx[m++] = i;
+    else
+      ok = step_one(o, st);
   }
-  return true;
+  ok = ok && (m == 0 || batch_update(o, idx, m, call));
+  free(idx);
+  return ok;
 }
 
 ts_status ts_optim_step(ts_optim *o) {
