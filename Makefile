@@ -121,3 +121,9 @@ bench: bench-deps
 # The large MLP step, with the reference BLAS and with OpenBLAS.
 bench-large: build bench-deps
 	cmake --build $(BUILD) --target bench-large
+
+# Issue 18: ts_optim_step against ATen per-parameter and _foreach_ code
+# (bench/README.md, "Optimizer steps with `_foreach_`").
+.PHONY: bench-optim
+bench-optim: build
+	cmake --build $(BUILD) --target bench-optim
