@@ -177,7 +177,8 @@ void beam_finish_report(void) {
   h.state = ts_zeros(TS_SHAPE(1, H), TS_FLOAT32);
   ts_tensor *st = h.state;
   beam_clear(&h, 1);
-  printf("final width %lld score %f\n", (long long)ts_size(st, 1), h.score); // <- BUG
+  int64_t width = ts_size(st, 1); // <- BUG
+  printf("final width %lld score %f\n", (long long)width, h.score);
 }
 
 // BUG: use-after-scope: each step's best tokens are stored in an array

@@ -243,5 +243,6 @@ void ema_final_report(void) {
   running_update(&r, batch, 0.5);
   ts_free(batch);
   running_free(&r);
-  printf("seen %ld batches, mean of %lld\n", r.count, (long long)ts_numel(r.mean)); // <- BUG
+  printf("seen %ld batches, mean of %lld\n", r.count,
+         (long long)ts_numel(r.mean)); // <- BUG
 }

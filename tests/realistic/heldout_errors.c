@@ -21,8 +21,6 @@ static void tensor_drop(ts_tensor **t) {
     ts_free(*t);
 }
 
-#define AUTO_TENSOR __attribute__((cleanup(tensor_drop))) ts_tensor *
-
 // OK: on success *out owns the features; on failure nothing is left behind
 static ts_status load_features(const float *buf, int rows, ts_tensor **out) {
   *out = NULL;
@@ -170,7 +168,8 @@ static int prep_fit(const ts_tensor *x, double lr) {
   ts_free(w);
   return 0;
 fail:
-  fprintf(stderr, "fit failed with %lld weights\n", (long long)ts_numel(w)); // <- BUG
+  fprintf(stderr, "fit failed with %lld weights\n",
+          (long long)ts_numel(w)); // <- BUG
   return -1;
 }
 
@@ -184,16 +183,18 @@ void prep_fit_driver(void) {
 // OK: temporaries held in cleanup-attributed variables are freed when they
 // go out of scope
 void prep_auto_cleanup(void) {
-  AUTO_TENSOR x = ts_rand(TS_SHAPE(ROWS, COLS), TS_FLOAT32);
-  AUTO_TENSOR m = ts_mean(x);
-  AUTO_TENSOR s = ts_std(x, true);
+  __attribute__((cleanup(tensor_drop))) ts_tensor *x =
+      ts_rand(TS_SHAPE(ROWS, COLS), TS_FLOAT32);
+  __attribute__((cleanup(tensor_drop))) ts_tensor *m = ts_mean(x);
+  __attribute__((cleanup(tensor_drop))) ts_tensor *s = ts_std(x, true);
   printf("mean %f std %f\n", ts_item(m), ts_item(s));
 }
 
 // BUG: leak: the cleanup variable is reassigned, so only the second tensor
 // is freed when it goes out of scope
 void prep_auto_reassign(void) {
-  AUTO_TENSOR x = ts_rand(TS_SHAPE(ROWS, COLS), TS_FLOAT32);
+  __attribute__((cleanup(tensor_drop))) ts_tensor *x =
+      ts_rand(TS_SHAPE(ROWS, COLS), TS_FLOAT32);
   x = ts_relu(x); // <- BUG
   printf("relu %lld\n", (long long)ts_numel(x));
 }

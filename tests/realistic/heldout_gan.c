@@ -31,7 +31,8 @@ static int mlp_init(struct mlp *m, int in, int out) {
   w2 = ts_randn(TS_SHAPE(HID, out), TS_FLOAT32);
   if (!w2)
     goto fail;
-  if (ts_requires_grad(w1, true) != TS_OK || ts_requires_grad(w2, true) != TS_OK)
+  if (ts_requires_grad(w1, true) != TS_OK ||
+      ts_requires_grad(w2, true) != TS_OK)
     goto fail;
   m->w1 = w1;
   m->w2 = w2;

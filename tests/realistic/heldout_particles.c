@@ -46,8 +46,8 @@ static void pf_predict(struct pset *s, double dx) {
 // weights tensor
 static void pf_update(struct pset *s, const ts_tensor *z) {
   ts_tensor *d = ts_sub(s->pos, z);
-  ts_tensor *d2 = ts_sum_dim_IntList(ts_square_(d), TS_SHAPE(1), false,
-                                     TS_NO_DTYPE);
+  ts_tensor *d2 =
+      ts_sum_dim_IntList(ts_square_(d), TS_SHAPE(1), false, TS_NO_DTYPE);
   ts_free(d);
   ts_tensor *lik = ts_exp(ts_mul_Scalar_(d2, -0.5));
   ts_free(d2);
@@ -195,9 +195,7 @@ TS_SCOPED static ts_tensor *pf_spread(const struct pset *s) {
 // OK: the spread escaped once in each scope, while each is current
 TS_SCOPED static ts_tensor *pf_spread_ok(const struct pset *s) {
   ts_tensor *sd = NULL;
-  TS_SCOPE {
-    sd = ts_escape(ts_std(s->pos, true));
-  }
+  TS_SCOPE { sd = ts_escape(ts_std(s->pos, true)); }
   return ts_escape(sd);
 }
 

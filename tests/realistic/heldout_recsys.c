@@ -157,8 +157,7 @@ void mf_top_items_scoped(void) {
 
 // BUG: double-free: the prediction is freed before the threshold check and
 // again at the cleanup label that check jumps to
-static int mf_eval(const struct mf *m, const ts_tensor *ratings,
-                   double *rmse) {
+static int mf_eval(const struct mf *m, const ts_tensor *ratings, double *rmse) {
   int rc = -1;
   ts_tensor *pred = NULL, *err = NULL;
   pred = mf_predict(m);

@@ -157,9 +157,8 @@ void rb_random_batches(void) {
 }
 
 // OK: the batch and the target are made in the caller's scope
-TS_CALLER_SCOPE static ts_tensor *rb_td_target(const struct replay *rb,
-                                               const ts_tensor *w,
-                                               double gamma) {
+TS_CALLER_SCOPE static ts_tensor *
+rb_td_target(const struct replay *rb, const ts_tensor *w, double gamma) {
   ts_tensor *batch = rb_stack_obs(rb, rb->size);
   ts_tensor *q = ts_matmul(batch, w);
   ts_tensor *best = ts_amax(q, TS_SHAPE(1), false);
@@ -188,11 +187,10 @@ void rb_target_after_block(void) {
   struct replay rb;
   rb_init(&rb);
   ts_tensor *w = ts_randn(TS_SHAPE(OBS, ACTS), TS_FLOAT32);
-  rb_push(&rb, ts_rand(TS_SHAPE(OBS), TS_FLOAT32), ts_ones(TS_SHAPE(1), TS_FLOAT32));
+  rb_push(&rb, ts_rand(TS_SHAPE(OBS), TS_FLOAT32),
+          ts_ones(TS_SHAPE(1), TS_FLOAT32));
   ts_tensor *target;
-  TS_SCOPE {
-    target = rb_td_target(&rb, w, 0.9);
-  }
+  TS_SCOPE { target = rb_td_target(&rb, w, 0.9); }
   printf("%lld targets\n", (long long)ts_numel(target)); // <- BUG
   ts_free(w);
   rb_clear(&rb);
