@@ -8,6 +8,7 @@
 
 #include <ATen/Parallel.h>
 
+#include <cstdlib>
 #include <cstring>
 #include <new>
 
@@ -114,6 +115,12 @@ extern "C" {
 // which it depends on); from here, so that a static link pulls it in too.
 static const bool tsc_allocator_installed = tsc_allocator_install();
 
+static bool below_autograd_default() {
+  const char *e = std::getenv("TSMEM_BELOW_AUTOGRAD");
+  return !(e && std::strcmp(e, "0") == 0);
+}
+bool tsc_below_autograd = below_autograd_default();
+
 void tsc_release(tsc_tensor *t) {
   if (t)
     ImplPtr::reclaim(impl(t)); // drops the reference on scope exit
@@ -175,6 +182,7 @@ const char *tsc_dtype_name(ts_dtype dtype) {
 tsc_tensor *tsc_new(const char *call, tsc_fill fill, const int64_t *shape,
                     int ndim, ts_dtype dtype) {
   return guarded(call, [&] {
+    BelowAutograd below(true); // a factory: no tensor argument
     at::IntArrayRef size = dims(shape, ndim);
     at::TensorOptions opts = at::TensorOptions().dtype(scalar_type(dtype));
     switch (fill) {
