@@ -142,6 +142,28 @@ static bool check_dim(const char *call, const tsc_tensor *t, int dim,
   return false;
 }
 
+/* Broadcasting as libtorch does it: aligned from the last dim, sizes equal
+ * or one of them 1. Run only after libtorch refused (the error path), to
+ * name both shapes. */
+static bool check_broadcast(const char *call, const tsc_tensor *a,
+                            const tsc_tensor *b) {
+  int na = tsc_ndim(a), nb = tsc_ndim(b);
+  const int64_t *sa = tsc_sizes(a), *sb = tsc_sizes(b);
+  for (int i = 1; i <= na && i <= nb; i++) {
+    int64_t x = sa[na - i], y = sb[nb - i];
+    if (x != y && x != 1 && y != 1) {
+      char ba[96], bb[96];
+      ts__fail(TS_ERR_SHAPE, call,
+               "shapes %s and %s cannot broadcast (%lld vs %lld at dim %d "
+               "from the end); make the sizes equal or 1",
+               SHAPE_STR(ba, a), SHAPE_STR(bb, b), (long long)x, (long long)y,
+               i);
+      return false;
+    }
+  }
+  return true;
+}
+
 static bool check_matmul(const char *call, const tsc_tensor *a,
                          const tsc_tensor *b) {
   int na = tsc_ndim(a), nb = tsc_ndim(b);
@@ -334,12 +356,15 @@ INLINE_WRAP ts_tensor *binary(const char *call, tsc_binary_op op,
          check_same_shape(call, x, y);
     break;
   default:
-    /* Broadcasting: libtorch's own check names both sizes and the dim, and
-     * its error is classified TS_ERR_SHAPE (tensor_core.cpp). */
+    /* Broadcasting: libtorch checks it; on its error, check_broadcast
+     * below names both shapes. */
     ok = true;
     break;
   }
   tsc_tensor *r = ok ? tsc_binary(call, op, x, y) : NULL;
+  if (__builtin_expect(!r, 0) && ok && op <= TSC_OP_div &&
+      ts_last_status() == TS_ERR_SHAPE)
+    (void)check_broadcast(call, x, y); /* the shapes, when that was it */
   ts__unpin(b);
   ts__unpin(a);
   return ts__wrap(r, call);
