@@ -9,21 +9,22 @@ namespace tsg {
 
 __thread ArgStats arg_stats;
 
-bool below_autograd_ok(const char *call) {
+BelowMode below_autograd_mode(const char *call, bool new_result) {
   // Operators whose autograd kernels (VariableTypeManual and the like) do
   // something for plain tensors too, or that read autograd state; named
   // broadly, so that a new one of the kind stays on the normal path.
-  // Convolutions too: conv2d is a composite whose inner calls make views,
-  // which below autograd go through ADInplaceOrView's view tracking that
-  // convolution's own autograd kernel skips; it measured 5-10% slower.
   static const char *const keep[] = {
-      "grad",    "dual",     "fw_primal", "detach",  "data", "retain",
+      "grad",     "dual",    "fw_primal", "detach",  "data", "retain",
       "backward", "version", "output_nr", "is_leaf", "set_", "resize",
-      "alias",   "lift",     "_make_",    "functional", "conv"};
+      "alias",    "lift",    "_make_",    "functional"};
   for (const char *k : keep)
     if (std::strstr(call, k))
-      return false;
-  return true;
+      return BELOW_NONE;
+  if (std::strstr(call, "conv") && !std::strstr(call, "convert"))
+    // An out= or in-place convolution must bump its output's version
+    // (ADInplaceOrView); below autograd only, it measured slower.
+    return new_result ? BELOW_VIEWS : BELOW_NONE;
+  return BELOW_AUTOGRAD;
 }
 
 bool check_str(const char *call, const char *arg, const char *s) {
