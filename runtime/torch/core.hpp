@@ -5,6 +5,7 @@
 #define TSMEM_RUNTIME_TORCH_CORE_HPP
 
 #include "../internal.h"
+#include "below_autograd.hpp"
 #include "tensor_core.h"
 
 #include <ATen/ATen.h>
@@ -55,11 +56,11 @@ class BelowAutograd {
 public:
   explicit BelowAutograd(bool on) {
     if (on && tsc_below_autograd)
-      g_.emplace(c10::autograd_dispatch_keyset);
+      g_.on(c10::autograd_dispatch_keyset);
   }
 
 private:
-  c10::optional<c10::impl::ExcludeDispatchKeyGuard> g_;
+  tsb::Exclude g_;
 };
 
 // dtype is a value of the enum (the C side checks).

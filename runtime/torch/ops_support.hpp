@@ -20,6 +20,8 @@
 #include <c10/core/Device.h>
 #include <c10/core/impl/LocalDispatchKeySet.h>
 
+#include "below_autograd.hpp"
+
 #include <array>
 #include <cmath>
 #include <tuple>
@@ -84,13 +86,13 @@ public:
   explicit BelowAutograd(BelowMode mode) {
     if (mode != BELOW_NONE && arg_stats.autograd == 0 &&
         arg_stats.plain > 0 && tsc_below_autograd)
-      g_.emplace(mode == BELOW_VIEWS
-                     ? c10::autograd_dispatch_keyset_with_ADInplaceOrView
-                     : c10::autograd_dispatch_keyset);
+      g_.on(mode == BELOW_VIEWS
+                ? c10::autograd_dispatch_keyset_with_ADInplaceOrView
+                : c10::autograd_dispatch_keyset);
   }
 
 private:
-  c10::optional<c10::impl::ExcludeDispatchKeyGuard> g_;
+  tsb::Exclude g_;
 };
 
 // One tensor argument for the length of a call: the handle pinned, and an

@@ -101,6 +101,13 @@ ts_status report_current(const char *call) noexcept {
 
 using namespace tsc;
 
+namespace tsb {
+__thread KeyState *tls_keys;
+KeyState *tls_keys_init() {
+  return tls_keys = &c10::impl::raw_local_dispatch_key_set;
+}
+} // namespace tsb
+
 namespace {
 
 template <class T> double read_as_double(const void *p) {
