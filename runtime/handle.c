@@ -132,7 +132,7 @@ typedef struct tcache {
   uint32_t n, cap; /* cap 0: the shared cache, nothing is kept */
   uint32_t tid;    /* this thread's id for slot creators; 0 for shared */
   uint32_t hz_n;   /* hazards in use: hz[0..hz_n) (the shared cache: none) */
-  _Atomic uintptr_t hz[HZ_CAP]; /* handles this thread's calls are using */
+  _Atomic uintptr_t hz[HZ_CAP];   /* handles this thread's calls are using */
   _Atomic int64_t created, freed; /* live tensors: created - freed */
   _Atomic int64_t pooled, pooled_bytes; /* net tensors put into pools */
   /* Bytes held (live + pooled) gained since this thread last synced them
@@ -207,8 +207,15 @@ static void hz_init(void) { pthread_once(&mb_once, mb_register); }
 static inline bool hz_unfenced(void) { return LOAD(&mb_state) == 1; }
 /* Fences every thread of the process (mb_state 1 only). */
 static void hz_barrier(void) {
-  if (syscall(__NR_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED, 0, 0) != 0)
-    abort(); /* registered: cannot fail */
+  if (syscall(__NR_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED, 0, 0) == 0)
+    return;
+  /* Registered, so only a process that lost the registration gets here (a
+   * fork's child, should a kernel not carry it over; this machine's Linux
+   * 6.18 does): register again, then fence. */
+  if (syscall(__NR_membarrier, MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED, 0,
+              0) != 0 ||
+      syscall(__NR_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED, 0, 0) != 0)
+    abort();
 }
 
 /* This thread's cache, made and registered on first use. */

@@ -14,8 +14,8 @@ BelowMode below_autograd_mode(const char *call, bool new_result) {
   // something for plain tensors too, or that read autograd state; named
   // broadly, so that a new one of the kind stays on the normal path.
   static const char *const keep[] = {
-      "grad",     "dual",    "fw_primal", "detach",  "data", "retain",
-      "backward", "version", "output_nr", "is_leaf", "set_", "resize",
+      "grad",     "dual",    "fw_primal", "detach",    "data", "retain",
+      "backward", "version", "output_nr", "is_leaf",   "set_", "resize",
       "alias",    "lift",    "_make_",    "functional"};
   for (const char *k : keep)
     if (std::strstr(call, k))

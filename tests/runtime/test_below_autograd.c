@@ -42,7 +42,7 @@ TEST(graph_through_a_grad_argument) {
   ts_scope_id s = ts_scope_begin();
   ts_tensor *w = vec(1, 2, 3, 4), *x = vec(5, 6, 7, 8);
   CHECK_EQ(ts_requires_grad(w, true), TS_OK);
-  ts_tensor *y = ts_mul_Tensor(x, w);                 /* generated */
+  ts_tensor *y = ts_mul_Tensor(x, w); /* generated */
   ts_tensor *r = ts_add(ts_relu(y), ts_zeros(TS_SHAPE(2, 2), TS_FLOAT32));
   CHECK_EQ(ts_backward(ts_sum(r)), TS_OK);
   ts_tensor *g = ts_grad(w);
