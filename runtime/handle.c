@@ -8,14 +8,31 @@
  * live kind. Freeing bumps the generation, so every older handle of the
  * slot is stale forever; a slot whose generation would wrap is retired.
  *
- * Pins: ts__unwrap pins the slot (a count in the high half of the state
- * word, taken by one compare-and-swap that also checks the generation) and
- * ts__unpin drops the pin, so a tensor in use by a call is never released
- * under it. A free that finds the slot pinned (another thread's call is
- * using the tensor: a race in the program, which must still not crash)
- * ends the handle at once, so later lookups see it stale, but leaves the
- * slot DYING with its tensor reference; the last unpin releases it and
- * frees the slot.
+ * Hazards: ts__unwrap publishes the handle in the calling thread's hazard
+ * stack (a plain store), then checks the slot's state; ts__unpin clears it
+ * (a plain store). No atomic read-modify-write, and for a tensor the
+ * calling thread made, no fence either. A free ends the handle with one
+ * compare-and-swap of the state word, so later lookups see it stale; when
+ * another thread might be reading the tensor at that moment (the freer did
+ * not make it, another thread has looked it up, or the freer holds hazards
+ * itself), the freer scans every thread's hazards before releasing the
+ * tensor and defers the release (the retired list) while one names the
+ * handle. That is a Dekker pair: the reader stores its hazard then loads
+ * the state, the freer stores the state then loads the hazards. A thread
+ * that looks up another thread's tensor marks the slot shared and fences;
+ * the thread that made it does not fence, so a free by another thread
+ * first runs membarrier(2) (private expedited), which fences every thread
+ * of the process at once; without membarrier every lookup fences. Frees by
+ * the thread that made the tensor, of tensors no other thread has looked
+ * up, scan nothing: the common case costs a compare-and-swap and a few
+ * loads.
+ *
+ * Pins: ts__move, ts__stamp_site, and lookups whose thread has no room
+ * left in its hazard stack pin the slot instead (a count in the high half
+ * of the state word, taken by one compare-and-swap that also checks the
+ * generation). A free that finds the slot pinned ends the handle at once
+ * but leaves the slot DYING with its tensor reference; the last unpin
+ * releases it (after the same hazard scan) and frees the slot.
  *
  * Issuing and freeing a handle take no lock in the common case: each thread
  * keeps a small cache of free slots and its own counts (below), and a free
@@ -25,10 +42,13 @@
  */
 #include "internal.h"
 
+#include <linux/membarrier.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #define CHUNK_BITS 12
 #define CHUNK_SLOTS (1u << CHUNK_BITS)
@@ -72,8 +92,10 @@ typedef struct slot {
   tsc_tensor *impl;
   _Atomic uint64_t owner;
   _Atomic size_t nbytes;
-  uint32_t next_free; /* global free list link (under table_mu) */
-  life lives[2];      /* by generation & 1 */
+  uint32_t next_free;       /* global free list link (under table_mu) */
+  _Atomic uint32_t creator; /* tid of the thread that issued the handle */
+  _Atomic uint8_t shared;   /* another thread has looked it up */
+  life lives[2];            /* by generation & 1 */
 } slot;
 
 static _Atomic(slot *) chunks[MAX_CHUNKS];
@@ -105,9 +127,12 @@ void ts__set_site(uint64_t site) { ts__pending_site = site; }
  * thread that exits gives its slots back and folds its counts into
  * `shared`, which threads use once their cache is gone (during other
  * thread-exit destructors): with it every step takes the lock. */
-enum { TC_CAP = 64, TC_BATCH = 32 };
+enum { TC_CAP = 64, TC_BATCH = 32, HZ_CAP = 16 };
 typedef struct tcache {
-  uint32_t n, cap;                /* cap 0: the shared cache, nothing is kept */
+  uint32_t n, cap; /* cap 0: the shared cache, nothing is kept */
+  uint32_t tid;    /* this thread's id for slot creators; 0 for shared */
+  uint32_t hz_n;   /* hazards in use: hz[0..hz_n) (the shared cache: none) */
+  _Atomic uintptr_t hz[HZ_CAP];   /* handles this thread's calls are using */
   _Atomic int64_t created, freed; /* live tensors: created - freed */
   _Atomic int64_t pooled, pooled_bytes; /* net tensors put into pools */
   /* Bytes held (live + pooled) gained since this thread last synced them
@@ -165,6 +190,34 @@ static inline void held_add(tcache *c, int64_t n) {
 static void tc_exit(void *arg);
 static void tc_key_make(void) { pthread_key_create(&tc_key, tc_exit); }
 
+/* membarrier(2) registered for this process (then the thread that made a
+ * tensor looks it up without a fence), else every lookup fences. */
+static _Atomic int mb_state; /* 0 unknown, 1 registered, 2 unavailable */
+static pthread_once_t mb_once = PTHREAD_ONCE_INIT;
+static void mb_register(void) {
+  int ok = syscall(__NR_membarrier, MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED,
+                   0, 0) == 0;
+  if (getenv("TSMEM_NO_MEMBARRIER")) /* tests: the fencing path */
+    ok = 0;
+  atomic_store_explicit(&mb_state, ok ? 1 : 2, memory_order_release);
+}
+/* Before a thread's first lookup: every thread's first use sets its cache
+ * up, and the registration precedes every unfenced lookup. */
+static void hz_init(void) { pthread_once(&mb_once, mb_register); }
+static inline bool hz_unfenced(void) { return LOAD(&mb_state) == 1; }
+/* Fences every thread of the process (mb_state 1 only). */
+static void hz_barrier(void) {
+  if (syscall(__NR_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED, 0, 0) == 0)
+    return;
+  /* Registered, so only a process that lost the registration gets here (a
+   * fork's child, should a kernel not carry it over; this machine's Linux
+   * 6.18 does): register again, then fence. */
+  if (syscall(__NR_membarrier, MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED, 0,
+              0) != 0 ||
+      syscall(__NR_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED, 0, 0) != 0)
+    abort();
+}
+
 /* This thread's cache, made and registered on first use. */
 static tcache *tc_setup(void) {
   pthread_once(&tc_key_once, tc_key_make);
@@ -173,7 +226,10 @@ static tcache *tc_setup(void) {
     free(c);
     c = &shared;
   } else {
+    static _Atomic uint32_t next_tid = 1;
     c->cap = TC_CAP;
+    c->tid = atomic_fetch_add_explicit(&next_tid, 1, RELAXED);
+    hz_init();
     pthread_mutex_lock(&table_mu);
     c->next = shared.next;
     c->prev = &shared;
@@ -270,6 +326,8 @@ static inline slot *h_pin(uintptr_t h) {
   return NULL;
 }
 
+static void pin_drop(uintptr_t h);
+
 void ts__stamp_site(const ts_tensor *t, ts__site site) {
   /* Pinned, the slot cannot be reused under us. */
   if (!h_pin((uintptr_t)t))
@@ -278,7 +336,7 @@ void ts__stamp_site(const ts_tensor *t, ts__site site) {
   ts__site none = TS__NO_SITE;
   atomic_compare_exchange_strong_explicit(
       &s->lives[h_gen((uintptr_t)t) & 1].site, &none, site, RELAXED, RELAXED);
-  ts__unpin(t);
+  pin_drop((uintptr_t)t);
 }
 
 /* ------------------------------------------------- stale-handle reports */
@@ -367,25 +425,73 @@ static ts_status h_fail(uintptr_t h, const char *call, const char *arg) {
 
 tsc_tensor *ts__unwrap(const ts_tensor *t, const char *call, const char *arg) {
   uintptr_t h = (uintptr_t)t;
-  slot *s = h_pin(h);
-  if (__builtin_expect(s != NULL, 1))
-    return s->impl;
+  slot *s = h_slot(h);
+  tcache *c = tc_get();
+  if (__builtin_expect(s != NULL && c->hz_n < (c->cap ? HZ_CAP : 0), 1)) {
+    uint32_t k = c->hz_n;
+    STORE(&c->hz[k], h);
+    c->hz_n = k + 1;
+    /* The hazard before the state (the Dekker pair with a free): the thread
+     * that made the tensor needs only the compiler to keep the order, a
+     * free by another thread fences it with membarrier. */
+    atomic_signal_fence(memory_order_seq_cst);
+    uint64_t st = atomic_load_explicit(&s->state, memory_order_acquire);
+    if (__builtin_expect(GEN_KIND(st) == live_state(h), 1)) {
+      /* Read after the state: the creator of this generation. */
+      if (__builtin_expect(LOAD(&s->creator) == c->tid && hz_unfenced(), 1))
+        return s->impl;
+      /* Another thread's tensor: its frees by the thread that made it look
+       * at the hazards once the slot says shared. */
+      if (!LOAD(&s->shared))
+        STORE(&s->shared, 1);
+      atomic_thread_fence(memory_order_seq_cst);
+      st = atomic_load_explicit(&s->state, memory_order_acquire);
+      if (GEN_KIND(st) == live_state(h))
+        return s->impl;
+    }
+    STORE(&c->hz[k], 0);
+    c->hz_n = k;
+  } else if (h_pin(h)) {
+    return s->impl; /* no room for a hazard: a counted pin */
+  }
   h_fail(h, call, arg);
   return NULL;
 }
 
 static void slot_finish(slot *s, uint32_t idx);
 
-void ts__unpin(const ts_tensor *t) {
-  uintptr_t h = (uintptr_t)t;
+/* Drops a counted pin (h_pin). */
+static void pin_drop(uintptr_t h) {
   slot *s = slot_at(h_index(h)); /* pinned: the slot is ours to read */
   /* Release: this call's uses of the tensor happen before its release by
    * whoever drops the last pin or frees it; acquire: the one who drops the
    * last pin of a DYING slot sees the other unpins' uses. */
   uint64_t old =
-      atomic_fetch_sub_explicit(&s->state, PIN_ONE, memory_order_acq_rel);
+      atomic_fetch_sub_explicit(&s->state, PIN_ONE, memory_order_seq_cst);
   if (__builtin_expect(KIND(old) == SLOT_DYING && PINS(old) == 1, 0))
     slot_finish(s, h_index(h));
+}
+
+static void retired_drain(void);
+static _Atomic uint32_t retired_n; /* entries in the retired list */
+
+void ts__unpin(const ts_tensor *t) {
+  uintptr_t h = (uintptr_t)t;
+  tcache *c = tc_self;
+  /* The newest hazard naming h (calls unpin in reverse order, mostly). */
+  for (uint32_t k = c ? c->hz_n : 0; k-- > 0;) {
+    if (LOAD(&c->hz[k]) != h)
+      continue;
+    /* Release: the call's uses of the tensor happen before a free that
+     * reads the cleared hazard releases it. */
+    atomic_store_explicit(&c->hz[k], 0, memory_order_release);
+    while (c->hz_n && LOAD(&c->hz[c->hz_n - 1]) == 0)
+      c->hz_n--;
+    if (__builtin_expect(LOAD(&retired_n) != 0, 0))
+      retired_drain(); /* a free deferred while we read: release it now */
+    return;
+  }
+  pin_drop(h);
 }
 
 uint64_t ts__owner(uintptr_t h) {
@@ -505,6 +611,8 @@ ts_tensor *ts__wrap_at(tsc_tensor *impl, const char *call, void *ret) {
   STORE(&l->site, site);
   STORE(&l->ret, ret);
   STORE(&s->owner, owner);
+  STORE(&s->creator, c->tid);
+  STORE(&s->shared, 0);
   atomic_store_explicit(&s->state, (uint64_t)(gen << 2 | SLOT_LIVE),
                         memory_order_release);
   uintptr_t h = h_make(gen, idx);
@@ -527,21 +635,113 @@ static uint64_t recycled_state(uint32_t gen) {
                    : (uint64_t)(next << 2 | SLOT_FREE);
 }
 
-/* The last pin of a DYING slot is gone: release its tensor and the slot.
- * Nothing else changes the state of a DYING slot without pins. */
-static void slot_finish(slot *s, uint32_t idx) {
-  tsc_tensor *impl = s->impl;
-  s->impl = NULL;
-  uint64_t st = recycled_state(GEN(LOAD(&s->state)));
-  atomic_store_explicit(&s->state, st, memory_order_release);
-  if (KIND(st) == SLOT_FREE)
-    tc_push(tc_get(), idx);
-  tsc_release(impl);
+/* ------------------------------------------------- hazards and retiring */
+
+/* Slots whose handle died while a hazard named it: state already recycled,
+ * tensor reference still in s->impl, index in no free list. Under
+ * table_mu; rare (a free racing a use in another thread). */
+typedef struct retired {
+  uintptr_t h;
+} retired;
+static retired *retired_v;
+static uint32_t retired_cap;
+
+/* Does any thread's hazard name h? Under table_mu (the list of caches). */
+static bool hz_held_locked(uintptr_t h) {
+  for (tcache *c = shared.next; c != &shared; c = c->next)
+    for (uint32_t k = 0; k < HZ_CAP; k++)
+      if (atomic_load_explicit(&c->hz[k], memory_order_acquire) == h)
+        return true;
+  return false;
 }
 
+/* The slot of h is done with (no hazard names h): its index back to the
+ * free list, its reference returned. Under table_mu. */
+static tsc_tensor *slot_done_locked(slot *s, uint32_t idx) {
+  tsc_tensor *impl = s->impl;
+  s->impl = NULL;
+  if (KIND(LOAD(&s->state)) == SLOT_FREE)
+    push_global_locked(idx);
+  return impl;
+}
+
+/* Retired slots no hazard names any more, released. */
+static void retired_drain(void) {
+  enum { BATCH = 32 };
+  tsc_tensor *done[BATCH];
+  size_t n = 0;
+  pthread_mutex_lock(&table_mu);
+  uint32_t m = LOAD(&retired_n);
+  for (uint32_t i = 0; i < m && n < BATCH;) {
+    uintptr_t h = retired_v[i].h;
+    if (hz_held_locked(h)) {
+      i++;
+      continue;
+    }
+    done[n++] = slot_done_locked(slot_at(h_index(h)), h_index(h));
+    retired_v[i] = retired_v[--m];
+  }
+  STORE(&retired_n, m);
+  pthread_mutex_unlock(&table_mu);
+  for (size_t i = 0; i < n; i++)
+    tsc_release(done[i]);
+}
+
+/* Another thread may be reading h's tensor: h was issued by another thread
+ * (which looks up without a fence), was looked up by another thread, or this
+ * thread holds hazards itself. Called after the state's compare-and-swap
+ * (sequentially consistent, the other half of a lookup's fence). */
+static inline bool hz_may_read(const tcache *c, const slot *s) {
+  return c->hz_n != 0 || LOAD(&s->creator) != c->tid ||
+         atomic_load_explicit(&s->shared, memory_order_seq_cst) != 0;
+}
+
+/* h's state is recycled and its tensor still in the slot: release the
+ * tensor and the slot unless a hazard names h, in which case they wait in
+ * the retired list. Returns the reference to release, or NULL. */
+static __attribute__((noinline)) tsc_tensor *hz_settle(tcache *c, slot *s,
+                                                       uintptr_t h) {
+  /* The thread that made it looks up without a fence: fence it. */
+  if (LOAD(&s->creator) != c->tid && hz_unfenced())
+    hz_barrier();
+  tsc_tensor *impl = NULL;
+  pthread_mutex_lock(&table_mu);
+  if (!hz_held_locked(h)) {
+    impl = slot_done_locked(s, h_index(h));
+  } else {
+    uint32_t m = LOAD(&retired_n);
+    if (m == retired_cap) {
+      uint32_t cap = retired_cap ? 2 * retired_cap : 16;
+      retired *v = realloc(retired_v, cap * sizeof *v);
+      if (!v)
+        abort(); /* a handful of entries; cannot fail in practice */
+      retired_v = v;
+      retired_cap = cap;
+    }
+    retired_v[m].h = h;
+    STORE(&retired_n, m + 1);
+  }
+  pthread_mutex_unlock(&table_mu);
+  return impl;
+}
+
+/* The last pin of a DYING slot is gone: release its tensor and the slot
+ * (once no hazard names it). Nothing else changes the state of a DYING
+ * slot without pins. */
+static void slot_finish(slot *s, uint32_t idx) {
+  uint32_t gen = GEN(LOAD(&s->state));
+  uint64_t st = recycled_state(gen);
+  atomic_store_explicit(&s->state, st, memory_order_seq_cst);
+  tsc_release(hz_settle(tc_get(), s, h_make(gen, idx)));
+}
+
+/* kill_fast's result when it killed the handle but a hazard defers the
+ * release of its tensor (the retired list releases it). */
+#define KILLED_DEFERRED ((tsc_tensor *)1)
+
 /* h_kill's common case, inline: a live, unpinned handle freed by a thread
- * whose cache has room. Returns the tensor reference to release, or NULL
- * (nothing done) when h_kill must handle it. */
+ * whose cache has room. Returns the tensor reference to release (or
+ * KILLED_DEFERRED), or NULL (nothing done) when h_kill must handle it. */
 static inline tsc_tensor *kill_fast(tcache *c, uintptr_t h, uint64_t owner,
                                     ts__death why, void *ret) {
   slot *s = h_slot(h);
@@ -563,12 +763,14 @@ static inline tsc_tensor *kill_fast(tcache *c, uintptr_t h, uint64_t owner,
   tsc_tensor *impl = s->impl;
   if (__builtin_expect(
           !atomic_compare_exchange_strong_explicit(
-              &s->state, &st, next, memory_order_acq_rel, memory_order_acquire),
+              &s->state, &st, next, memory_order_seq_cst, memory_order_acquire),
           0))
     return NULL; /* pinned or freed meanwhile */
-  c->idx[c->n++] = h_index(h);
   STORE(&c->freed, LOAD(&c->freed) + 1);
   held_add(c, -(int64_t)nb);
+  if (__builtin_expect(hz_may_read(c, s), 0))
+    return hz_settle(c, s, h) ?: KILLED_DEFERRED;
+  c->idx[c->n++] = h_index(h);
   return impl;
 }
 
@@ -600,17 +802,21 @@ static __attribute__((noinline)) bool h_kill(tcache *c, uintptr_t h,
       /* Acquire: every earlier call's use of the tensor happens before
        * its release. */
       if (atomic_compare_exchange_weak_explicit(&s->state, &st, next,
-                                                memory_order_acq_rel,
+                                                memory_order_seq_cst,
                                                 memory_order_acquire)) {
-        *impl = s->impl;
-        s->impl = NULL;
-        if (KIND(next) == SLOT_FREE)
-          tc_push(c, h_index(h));
+        if (hz_may_read(c, s)) {
+          *impl = hz_settle(c, s, h); /* NULL: deferred */
+        } else {
+          *impl = s->impl;
+          s->impl = NULL;
+          if (KIND(next) == SLOT_FREE)
+            tc_push(c, h_index(h));
+        }
         break;
       }
     } else if (atomic_compare_exchange_weak_explicit(
                    &s->state, &st, (st & ~(uint64_t)3) | SLOT_DYING,
-                   memory_order_acq_rel, memory_order_acquire)) {
+                   memory_order_seq_cst, memory_order_acquire)) {
       *impl = NULL; /* pinned: no new pin can be taken, the last unpin
                        releases it */
       break;
@@ -633,9 +839,12 @@ size_t ts__free_owned(const uintptr_t *v, size_t n, uint64_t owner,
     tsc_tensor *impl = kill_fast(c, v[k - 1], owner, why, ret);
     if (impl || h_kill(c, v[k - 1], owner, why, ret, NULL, &impl)) {
       freed++;
-      tsc_release(impl); /* NULL: deferred to the last unpin */
+      if (impl != KILLED_DEFERRED)
+        tsc_release(impl); /* NULL: deferred to the last unpin or hazard */
     }
   }
+  if (__builtin_expect(LOAD(&retired_n) != 0, 0))
+    retired_drain();
   if (freed)
     trace_counters();
   return freed;
@@ -649,7 +858,11 @@ ts_status ts_free(ts_tensor *t) {
       !h_kill(tc_get(), (uintptr_t)t, TS__NO_OWNER, TS__DEATH_FREED, ret, NULL,
               &impl))
     return h_fail((uintptr_t)t, "ts_free", "t");
+  if (__builtin_expect(impl == KILLED_DEFERRED, 0))
+    impl = NULL;
   tsc_release(impl);
+  if (__builtin_expect(LOAD(&retired_n) != 0, 0))
+    retired_drain();
   trace_counters();
   ts__ok_fast();
   return TS_OK;
@@ -661,7 +874,9 @@ ts_status ts__detach(ts_tensor *t, const char *call, const char *arg, void *ret,
   slot *s = h_slot(h);
   size_t nb = s ? LOAD(&s->nbytes) : 0; /* valid if the kill succeeds */
   *impl = kill_fast(tc_self, h, TS__NO_OWNER, TS__DEATH_POOLED, ret);
-  if (*impl)
+  if (*impl == KILLED_DEFERRED)
+    *impl = NULL, *nbytes = nb; /* in use by another thread: not pooled */
+  else if (*impl)
     *nbytes = nb;
   else if (!h_kill(tc_get(), h, TS__NO_OWNER, TS__DEATH_POOLED, ret, nbytes,
                    impl))
@@ -684,7 +899,7 @@ ts_status ts__move(const ts_tensor *t, const char *call, uint64_t from,
     ;
   if (old)
     *old = cur;
-  ts__unpin(t);
+  pin_drop(h);
   return TS_OK;
 }
 
@@ -701,6 +916,8 @@ void ts__account_pooled(int delta, size_t nbytes) {
 ts_memory_stats ts__memory(void) {
   int64_t created = 0, freed = 0, held = 0, top = 0, pooled = 0,
           pooled_bytes = 0;
+  if (LOAD(&retired_n) != 0)
+    retired_drain();
   pthread_mutex_lock(&table_mu);
   tcache *c = &shared;
   do {

@@ -143,7 +143,8 @@ static bool check_dim(const char *call, const tsc_tensor *t, int dim,
 }
 
 /* Broadcasting as libtorch does it: aligned from the last dim, sizes equal
- * or one of them 1. */
+ * or one of them 1. Run only after libtorch refused (the error path), to
+ * name both shapes. */
 static bool check_broadcast(const char *call, const tsc_tensor *a,
                             const tsc_tensor *b) {
   int na = tsc_ndim(a), nb = tsc_ndim(b);
@@ -355,10 +356,15 @@ INLINE_WRAP ts_tensor *binary(const char *call, tsc_binary_op op,
          check_same_shape(call, x, y);
     break;
   default:
-    ok = check_broadcast(call, x, y);
+    /* Broadcasting: libtorch checks it; on its error, check_broadcast
+     * below names both shapes. */
+    ok = true;
     break;
   }
   tsc_tensor *r = ok ? tsc_binary(call, op, x, y) : NULL;
+  if (__builtin_expect(!r, 0) && ok && op <= TSC_OP_div &&
+      ts_last_status() == TS_ERR_SHAPE)
+    (void)check_broadcast(call, x, y); /* the shapes, when that was it */
   ts__unpin(b);
   ts__unpin(a);
   return ts__wrap(r, call);

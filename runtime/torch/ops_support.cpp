@@ -7,6 +7,26 @@
 
 namespace tsg {
 
+__thread ArgStats arg_stats;
+
+BelowMode below_autograd_mode(const char *call, bool new_result) {
+  // Operators whose autograd kernels (VariableTypeManual and the like) do
+  // something for plain tensors too, or that read autograd state; named
+  // broadly, so that a new one of the kind stays on the normal path.
+  static const char *const keep[] = {
+      "grad",     "dual",    "fw_primal", "detach",    "data", "retain",
+      "backward", "version", "output_nr", "is_leaf",   "set_", "resize",
+      "alias",    "lift",    "_make_",    "functional"};
+  for (const char *k : keep)
+    if (std::strstr(call, k))
+      return BELOW_NONE;
+  if (std::strstr(call, "conv") && !std::strstr(call, "convert"))
+    // An out= or in-place convolution must bump its output's version
+    // (ADInplaceOrView); below autograd only, it measured slower.
+    return new_result ? BELOW_VIEWS : BELOW_NONE;
+  return BELOW_AUTOGRAD;
+}
+
 bool check_str(const char *call, const char *arg, const char *s) {
   if (s)
     return true;

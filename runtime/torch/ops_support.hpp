@@ -18,6 +18,9 @@
 #include <ATen/core/List.h>
 #include <ATen/core/Tensor.h>
 #include <c10/core/Device.h>
+#include <c10/core/impl/LocalDispatchKeySet.h>
+
+#include "below_autograd.hpp"
 
 #include <array>
 #include <cmath>
@@ -43,6 +46,55 @@ inline c10::TensorImpl *impl(const tsc_tensor *t) {
   return reinterpret_cast<c10::TensorImpl *>(const_cast<tsc_tensor *>(t));
 }
 
+// The tensor arguments this thread's current call has pinned: how many carry
+// no autograd state (no requires_grad, gradient, forward gradient, or
+// differentiable view: no autograd meta at all) and how many do. Pin and
+// PinList keep it; one() and same() read it.
+struct ArgStats {
+  int plain, autograd;
+};
+extern __thread ArgStats arg_stats
+    __attribute__((tls_model("initial-exec"), visibility("hidden")));
+inline bool count_arg(const c10::TensorImpl *t) {
+  bool plain = t->autograd_meta() == nullptr;
+  (plain ? arg_stats.plain : arg_stats.autograd)++;
+  return plain;
+}
+inline void uncount_arg(bool plain) {
+  (plain ? arg_stats.plain : arg_stats.autograd)--;
+}
+
+// How far below libtorch's autograd layer the operator of C name `call`
+// may run when its tensor arguments are all plain (asked once per operator:
+// a static in one() and same()):
+//   BELOW_NONE  the normal path: the few operators whose autograd kernels do
+//               more than record a graph (requires_grad_, detach, the
+//               forward-AD duals, .data, version and leaf queries, ...);
+//   BELOW_AUTOGRAD  skip the autograd kernels (every other operator);
+//   BELOW_VIEWS  skip ADInplaceOrView too: the convolutions' new results,
+//               which are never views and whose own autograd kernel runs
+//               their inside below ADInplaceOrView anyway (below autograd
+//               only, their inner views would be tracked: 2-5% slower).
+enum BelowMode { BELOW_NONE, BELOW_AUTOGRAD, BELOW_VIEWS };
+BelowMode below_autograd_mode(const char *call, bool new_result);
+
+// The guard of one call: below autograd when the operator allows it and
+// this thread's pinned arguments are all plain (at least one: a factory
+// with no tensor argument keeps the normal path).
+class BelowAutograd {
+public:
+  explicit BelowAutograd(BelowMode mode) {
+    if (mode != BELOW_NONE && arg_stats.autograd == 0 &&
+        arg_stats.plain > 0 && tsc_below_autograd)
+      g_.on(mode == BELOW_VIEWS
+                ? c10::autograd_dispatch_keyset_with_ADInplaceOrView
+                : c10::autograd_dispatch_keyset);
+  }
+
+private:
+  tsb::Exclude g_;
+};
+
 // One tensor argument for the length of a call: the handle pinned, and an
 // at::Tensor borrowing its reference (no reference-count traffic).
 class Pin {
@@ -52,6 +104,7 @@ public:
   Pin &operator=(const Pin &) = delete;
   ~Pin() {
     if (h_) {
+      uncount_arg(plain_);
       (void)t_.unsafeReleaseTensorImpl();
       ts__unpin(h_);
     }
@@ -62,6 +115,7 @@ public:
     if (!x)
       return false;
     h_ = h;
+    plain_ = count_arg(impl(x));
     t_ = at::Tensor(ImplPtr::reclaim(impl(x)));
     return true;
   }
@@ -76,6 +130,7 @@ public:
 
 private:
   const ts_tensor *h_ = nullptr;
+  bool plain_ = false;
   at::Tensor t_;
 };
 
@@ -88,6 +143,7 @@ public:
   ~PinList() {
     for (size_t i = 0; i < t_.size(); i++)
       if (t_[i].defined()) {
+        uncount_arg(t_[i].unsafeGetTensorImpl()->autograd_meta() == nullptr);
         (void)t_[i].unsafeReleaseTensorImpl();
         ts__unpin(h_[i]);
       }
@@ -112,6 +168,7 @@ public:
       tsc_tensor *x = ts__unwrap(h[i], call, name);
       if (!x)
         return false;
+      count_arg(impl(x));
       t_.emplace_back(ImplPtr::reclaim(impl(x)));
     }
     return true;
@@ -222,8 +279,13 @@ inline ts_tensor *wrap(at::Tensor &&t, const char *call, void *ret,
 void undo(const char *call, ts_tensor **out, size_t n);
 
 template <class F> ts_tensor *one(const char *call, void *ret, F &&f) noexcept {
+  static const BelowMode below_mode = below_autograd_mode(call, true);
   try {
-    at::Tensor t = f();
+    at::Tensor t;
+    {
+      BelowAutograd below(below_mode);
+      t = f();
+    }
     if (!t.defined()) {
       ts__ok_fast();
       return nullptr;
@@ -238,8 +300,12 @@ template <class F> ts_tensor *one(const char *call, void *ret, F &&f) noexcept {
 // An in-place or out= call: the result is the tensor h was given.
 template <class F>
 ts_tensor *same(const char *call, const ts_tensor *h, F &&f) noexcept {
+  static const BelowMode below_mode = below_autograd_mode(call, false);
   try {
-    f();
+    {
+      BelowAutograd below(below_mode);
+      f();
+    }
     ts__ok_fast();
     return const_cast<ts_tensor *>(h);
   } catch (...) {

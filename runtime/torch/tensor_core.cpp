@@ -8,6 +8,7 @@
 
 #include <ATen/Parallel.h>
 
+#include <cstdlib>
 #include <cstring>
 #include <new>
 
@@ -100,6 +101,13 @@ ts_status report_current(const char *call) noexcept {
 
 using namespace tsc;
 
+namespace tsb {
+__thread KeyState *tls_keys;
+KeyState *tls_keys_init() {
+  return tls_keys = &c10::impl::raw_local_dispatch_key_set;
+}
+} // namespace tsb
+
 namespace {
 
 template <class T> double read_as_double(const void *p) {
@@ -113,6 +121,12 @@ extern "C" {
 // The caching allocator goes in when the runtime loads (after libtorch,
 // which it depends on); from here, so that a static link pulls it in too.
 static const bool tsc_allocator_installed = tsc_allocator_install();
+
+static bool below_autograd_default() {
+  const char *e = std::getenv("TSMEM_BELOW_AUTOGRAD");
+  return !(e && std::strcmp(e, "0") == 0);
+}
+bool tsc_below_autograd = below_autograd_default();
 
 void tsc_release(tsc_tensor *t) {
   if (t)
@@ -175,6 +189,7 @@ const char *tsc_dtype_name(ts_dtype dtype) {
 tsc_tensor *tsc_new(const char *call, tsc_fill fill, const int64_t *shape,
                     int ndim, ts_dtype dtype) {
   return guarded(call, [&] {
+    BelowAutograd below(true); // a factory: no tensor argument
     at::IntArrayRef size = dims(shape, ndim);
     at::TensorOptions opts = at::TensorOptions().dtype(scalar_type(dtype));
     switch (fill) {

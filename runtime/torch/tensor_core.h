@@ -30,6 +30,11 @@ typedef struct tsc_tensor tsc_tensor;
  * TSMEM_CACHING_ALLOCATOR=0; once, when the runtime loads. True if it is. */
 bool tsc_allocator_install(void);
 
+/* False when TSMEM_BELOW_AUTOGRAD=0: calls whose tensor arguments carry no
+ * autograd state then still go through libtorch's autograd kernels (which
+ * do nothing for them). Read once, when the runtime loads. */
+extern bool tsc_below_autograd __attribute__((visibility("hidden")));
+
 /* Drops the reference. NULL is ignored. Never throws. */
 void tsc_release(tsc_tensor *t);
 

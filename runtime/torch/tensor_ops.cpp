@@ -10,6 +10,7 @@ extern "C" {
 tsc_tensor *tsc_unary(const char *call, tsc_unary_op op, const tsc_tensor *a) {
   return guarded(call, [&] {
     Borrowed x(a);
+    BelowAutograd below(plain(a));
     switch (op) {
     case TSC_OP_clone:
       return x->clone();
@@ -40,6 +41,7 @@ tsc_tensor *tsc_binary(const char *call, tsc_binary_op op, const tsc_tensor *a,
                        const tsc_tensor *b) {
   return guarded(call, [&] {
     Borrowed x(a), y(b);
+    BelowAutograd below(plain(a) && plain(b));
     switch (op) {
     case TSC_OP_add:
       return at::add(*x, *y);
