@@ -11,6 +11,8 @@ both shipped by Debian's python3-torch) and writes, into the build tree:
                           TS_OWNED on new tensors
   ops_shard_N.cpp         the C++ side behind the exception barrier, in
                           shards so that a parallel build spreads them
+  ops_section3.cpp        SPEC section 3's tensor calls (hooks.txt), which
+                          tsmem.h declares
   ops_twins.inc           the site twins (runtime/sites.c includes it)
   GeneratedOwnedCalls.def the pass's list of the new owned calls
   ops_lazy.inc            the plugin's table of the declarations it makes on
