@@ -142,52 +142,16 @@ static void stamp(uint64_t site, const ts_tensor *a, const ts_tensor *b) {
 #pragma GCC visibility push(default)
 
 #define SHAPE_ARGS const int64_t *shape, int ndim, ts_dtype dtype
-#define UNARY(name) TWIN(name, (const ts_tensor *a), (a), a, NULL)
-#define BINARY(name)                                                           \
-  TWIN(name, (const ts_tensor *a, const ts_tensor *b), (a, b), a, b)
-#define FACTORY(name) TWIN(name, (SHAPE_ARGS), (shape, ndim, dtype), NULL, NULL)
 
-FACTORY(empty)
-FACTORY(zeros)
-FACTORY(ones)
-FACTORY(rand)
-FACTORY(randn)
-TWIN(full, (SHAPE_ARGS, double value), (shape, ndim, dtype, value), NULL, NULL)
-TWIN(arange, (double start, double end, double step, ts_dtype dtype),
-     (start, end, step, dtype), NULL, NULL)
+/* The hand-written calls of tsmem.h that make tensors; section 3's
+ * operators (ts_zeros, ts_add, ...) are generated, twins included. */
 TWIN(from_buffer, (const void *data, SHAPE_ARGS), (data, shape, ndim, dtype),
      NULL, NULL)
-UNARY(clone)
-BINARY(add)
-BINARY(sub)
-BINARY(mul)
-BINARY(div)
-BINARY(matmul)
-TWIN(add_scalar, (const ts_tensor *a, double s), (a, s), a, NULL)
-TWIN(mul_scalar, (const ts_tensor *a, double s), (a, s), a, NULL)
-UNARY(relu)
-UNARY(sigmoid)
-UNARY(tanh)
-UNARY(exp)
-UNARY(log)
-UNARY(neg)
-UNARY(sum)
-UNARY(mean)
-UNARY(argmax)
-TWIN(argmax_dim, (const ts_tensor *a, int dim), (a, dim), a, NULL)
-TWIN(softmax, (const ts_tensor *a, int dim), (a, dim), a, NULL)
-TWIN(log_softmax, (const ts_tensor *a, int dim), (a, dim), a, NULL)
-TWIN(reshape, (const ts_tensor *a, const int64_t *shape, int ndim),
-     (a, shape, ndim), a, NULL)
-TWIN(transpose, (const ts_tensor *a, int d0, int d1), (a, d0, d1), a, NULL)
-TWIN(cross_entropy, (const ts_tensor *logits, const ts_tensor *targets),
-     (logits, targets), logits, targets)
-BINARY(mse_loss)
 TWIN(grad, (const ts_tensor *t), (t), t, NULL)
 TWIN(pool_acquire, (ts_pool * p, SHAPE_ARGS), (p, shape, ndim, dtype), NULL,
      NULL)
 
-/* The twins of the generated operators (tools/gen-ops). */
+/* The twins of the generated operators (tools/gen-ops), section 3's too. */
 #include "ops_twins.inc"
 
 #pragma GCC visibility pop

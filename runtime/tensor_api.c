@@ -1,14 +1,18 @@
 /*
- * tensor_api.c - the public tensor calls of tsmem.h (SPEC section 3).
+ * tensor_api.c - the public tensor calls of tsmem.h (SPEC section 3) that are
+ * not ATen operators, and the checks behind every section 3 status.
  *
- * Each call unwraps its handles (ts__unwrap reports NULL and stale ones and
- * pins the live ones), checks in C what C can explain better than libtorch
- * (shapes, dims, dtypes), calls the libtorch core (torch/tensor_core.h),
- * unpins what it unwrapped (on every path: a pinned tensor freed by another
- * thread is released by the last unpin) and wraps the result, which puts it
- * under the current scope. Only the error paths format text.
+ * The operators (ts_zeros, ts_add, ts_matmul, ts_reshape, ...) are generated
+ * (tools/gen-ops/hooks.txt, into ops_section3.cpp): each runs the checks of
+ * tensor_checks.h that hooks.txt names, either before libtorch (rules
+ * libtorch does not check) or only after libtorch threw, to report the cause
+ * in SPEC's words. Here: ts_from_buffer, metadata, buffers, settings and
+ * autograd. Each call unwraps its handles (ts__unwrap reports NULL and stale
+ * ones and pins the live ones), checks, calls the libtorch core
+ * (torch/tensor_core.h), unpins what it unwrapped (on every path) and wraps
+ * the result. Only the error paths format text.
  */
-#include "internal.h"
+#include "tensor_checks.h"
 
 #include <math.h>
 #include <string.h>
@@ -57,8 +61,17 @@ bool ts__check_dtype(const char *call, ts_dtype dtype) {
   return false;
 }
 
-static bool check_float(const char *call, const char *arg,
-                        const tsc_tensor *t) {
+bool ts__check_float_dtype(const char *call, ts_dtype dtype) {
+  if (is_floating(dtype))
+    return true;
+  ts__fail(TS_ERR_DTYPE, call,
+           "dtype %s has no random floating values; pass TS_FLOAT32 or "
+           "TS_FLOAT64",
+           tsc_dtype_name(dtype));
+  return false;
+}
+
+bool ts__check_float(const char *call, const char *arg, const tsc_tensor *t) {
   if (is_floating(tsc_dtype(t)))
     return true;
   ts__fail(TS_ERR_DTYPE, call,
@@ -125,15 +138,11 @@ bool ts__check_shape(const char *call, const int64_t *shape, int ndim,
   return check_shape(call, shape, ndim, dtype, false);
 }
 
-/* dim in -ndim..ndim-1 (-1..0 for a 0-d tensor), normalised into *out. */
-static bool check_dim(const char *call, const tsc_tensor *t, int dim,
-                      int *out) {
+bool ts__check_dim(const char *call, const tsc_tensor *t, int dim) {
   int nd = tsc_ndim(t);
   int n = nd ? nd : 1;
-  if (dim >= -n && dim < n) {
-    *out = dim < 0 ? dim + n : dim;
+  if (dim >= -n && dim < n)
     return true;
-  }
   char buf[96];
   ts__fail(TS_ERR_SHAPE, call,
            "dim %d is out of range for a tensor of shape %s; pass a dim in "
@@ -143,9 +152,8 @@ static bool check_dim(const char *call, const tsc_tensor *t, int dim,
 }
 
 /* Broadcasting as libtorch does it: aligned from the last dim, sizes equal
- * or one of them 1. Run only after libtorch refused (the error path), to
- * name both shapes. */
-static bool check_broadcast(const char *call, const tsc_tensor *a,
+ * or one of them 1. */
+bool ts__check_broadcast(const char *call, const tsc_tensor *a,
                             const tsc_tensor *b) {
   int na = tsc_ndim(a), nb = tsc_ndim(b);
   const int64_t *sa = tsc_sizes(a), *sb = tsc_sizes(b);
@@ -164,8 +172,8 @@ static bool check_broadcast(const char *call, const tsc_tensor *a,
   return true;
 }
 
-static bool check_matmul(const char *call, const tsc_tensor *a,
-                         const tsc_tensor *b) {
+bool ts__check_matmul(const char *call, const tsc_tensor *a,
+                      const tsc_tensor *b) {
   int na = tsc_ndim(a), nb = tsc_ndim(b);
   char ba[96], bb[96];
   if (na == 0 || nb == 0) {
@@ -177,27 +185,39 @@ static bool check_matmul(const char *call, const tsc_tensor *a,
   }
   int64_t ka = tsc_sizes(a)[na - 1];
   int64_t kb = tsc_sizes(b)[nb == 1 ? 0 : nb - 2];
-  if (ka == kb)
+  if (ka != kb) {
+    ts__fail(TS_ERR_SHAPE, call,
+             "inner dims differ: a is %s and b is %s (%lld != %lld); b needs "
+             "as many rows as a has columns",
+             SHAPE_STR(ba, a), SHAPE_STR(bb, b), (long long)ka, (long long)kb);
+    return false;
+  }
+  ts_dtype da = tsc_dtype(a), db = tsc_dtype(b);
+  if (da == db)
     return true;
-  ts__fail(TS_ERR_SHAPE, call,
-           "inner dims differ: a is %s and b is %s (%lld != %lld); b needs as "
-           "many rows as a has columns",
-           SHAPE_STR(ba, a), SHAPE_STR(bb, b), (long long)ka, (long long)kb);
+  ts__fail(TS_ERR_DTYPE, call,
+           "a is %s and b is %s but matmul takes one dtype; convert one of "
+           "them (ts_to_dtype) to the other's",
+           tsc_dtype_name(da), tsc_dtype_name(db));
+  return false;
+}
+
+bool ts__check_targets(const char *call, const tsc_tensor *targets) {
+  if (tsc_dtype(targets) == TS_INT64)
+    return true;
+  ts__fail(TS_ERR_DTYPE, call,
+           "targets have dtype %s but must be int64 class indices; make "
+           "them with TS_INT64",
+           tsc_dtype_name(tsc_dtype(targets)));
   return false;
 }
 
 /* logits [N,C,...] with int64 targets [N,...], or [C] with a 0-d target. */
-static bool check_cross_entropy(const char *call, const tsc_tensor *logits,
-                                const tsc_tensor *targets) {
-  if (!check_float(call, "logits", logits))
+bool ts__check_cross_entropy(const char *call, const tsc_tensor *logits,
+                             const tsc_tensor *targets) {
+  if (!ts__check_float(call, "logits", logits) ||
+      !ts__check_targets(call, targets))
     return false;
-  if (tsc_dtype(targets) != TS_INT64) {
-    ts__fail(TS_ERR_DTYPE, call,
-             "targets have dtype %s but must be int64 class indices; make "
-             "them with TS_INT64",
-             tsc_dtype_name(tsc_dtype(targets)));
-    return false;
-  }
   int nl = tsc_ndim(logits), nt = tsc_ndim(targets);
   const int64_t *sl = tsc_sizes(logits), *st = tsc_sizes(targets);
   bool ok = nl >= 1 && nt == nl - 1;
@@ -213,7 +233,7 @@ static bool check_cross_entropy(const char *call, const tsc_tensor *logits,
   return false;
 }
 
-static bool check_same_shape(const char *call, const tsc_tensor *a,
+bool ts__check_same_shape(const char *call, const tsc_tensor *a,
                              const tsc_tensor *b) {
   int n = tsc_ndim(a);
   if (n == tsc_ndim(b) &&
@@ -227,76 +247,62 @@ static bool check_same_shape(const char *call, const tsc_tensor *a,
   return false;
 }
 
-/* -------------------------------------------------------------- factories */
-
-/* Helpers that call ts__wrap are always inlined into the public call, so
- * that the allocation site ts__wrap records is the user's call site. */
-#define INLINE_WRAP static inline __attribute__((always_inline))
-
-INLINE_WRAP ts_tensor *make(const char *call, tsc_fill fill,
-                            const int64_t *shape, int ndim, ts_dtype dtype) {
-  if (!ts__check_dtype(call, dtype) ||
-      !check_shape(call, shape, ndim, dtype, 0))
-    return NULL;
-  if ((fill == TSC_FILL_RAND || fill == TSC_FILL_RANDN) &&
-      !is_floating(dtype)) {
-    ts__fail(TS_ERR_DTYPE, call,
-             "dtype %s has no random floating values; pass TS_FLOAT32 or "
-             "TS_FLOAT64",
-             tsc_dtype_name(dtype));
-    return NULL;
-  }
-  return ts__wrap(tsc_new(call, fill, shape, ndim, dtype), call);
+bool ts__check_finite_step(const char *call, double start, double end,
+                           double step) {
+  if (isfinite(step))
+    return true;
+  ts__fail(TS_ERR_ARG, call,
+           "start %g, end %g, step %g: all must be finite and step nonzero",
+           start, end, step);
+  return false;
 }
 
-ts_tensor *ts_empty(const int64_t *shape, int ndim, ts_dtype dtype) {
-  return make("ts_empty", TSC_FILL_EMPTY, shape, ndim, dtype);
-}
-
-ts_tensor *ts_zeros(const int64_t *shape, int ndim, ts_dtype dtype) {
-  return make("ts_zeros", TSC_FILL_ZEROS, shape, ndim, dtype);
-}
-
-ts_tensor *ts_ones(const int64_t *shape, int ndim, ts_dtype dtype) {
-  return make("ts_ones", TSC_FILL_ONES, shape, ndim, dtype);
-}
-
-ts_tensor *ts_rand(const int64_t *shape, int ndim, ts_dtype dtype) {
-  return make("ts_rand", TSC_FILL_RAND, shape, ndim, dtype);
-}
-
-ts_tensor *ts_randn(const int64_t *shape, int ndim, ts_dtype dtype) {
-  return make("ts_randn", TSC_FILL_RANDN, shape, ndim, dtype);
-}
-
-ts_tensor *ts_full(const int64_t *shape, int ndim, ts_dtype dtype,
-                   double value) {
-  static const char call[] = "ts_full";
-  if (!ts__check_dtype(call, dtype) ||
-      !check_shape(call, shape, ndim, dtype, 0))
-    return NULL;
-  return ts__wrap(tsc_full(call, shape, ndim, dtype, value), call);
-}
-
-ts_tensor *ts_arange(double start, double end, double step, ts_dtype dtype) {
-  static const char call[] = "ts_arange";
-  if (!ts__check_dtype(call, dtype))
-    return NULL;
+bool ts__check_arange(const char *call, double start, double end,
+                      double step) {
   if (!isfinite(start) || !isfinite(end) || !isfinite(step) || step == 0) {
     ts__fail(TS_ERR_ARG, call,
              "start %g, end %g, step %g: all must be finite and step nonzero",
              start, end, step);
-    return NULL;
+    return false;
   }
   if ((end - start) / step < 0) {
     ts__fail(TS_ERR_ARG, call,
              "step %g goes away from end %g (start %g); flip the step's sign",
              step, end, start);
-    return NULL;
+    return false;
   }
-  return ts__wrap(tsc_arange(call, start, end, step, dtype), call);
+  return true;
 }
 
+bool ts__check_reshape(const char *call, const tsc_tensor *t,
+                       const int64_t *shape, int ndim) {
+  if (!check_shape(call, shape, ndim, tsc_dtype(t), true))
+    return false;
+  int64_t known = 1;
+  bool infer = false;
+  for (int i = 0; i < ndim; i++) {
+    if (shape[i] == -1)
+      infer = true;
+    else
+      known *= shape[i];
+  }
+  int64_t numel = tsc_numel(t);
+  bool fits = infer ? (known != 0 && numel % known == 0) : known == numel;
+  if (fits)
+    return true;
+  char ba[96], bb[96];
+  ts__fail(TS_ERR_SHAPE, call,
+           "cannot reshape %s (%lld elements) to %s; the new shape must hold "
+           "the same number of elements",
+           SHAPE_STR(ba, t), (long long)numel,
+           shape_str(bb, sizeof bb, shape, ndim));
+  return false;
+}
+
+/* -------------------------------------------------------------- factories */
+
+/* ts_from_buffer, not an ATen operator: ts__wrap in the public call itself
+ * records the user's call site. */
 ts_tensor *ts_from_buffer(const void *data, const int64_t *shape, int ndim,
                           ts_dtype dtype) {
   static const char call[] = "ts_from_buffer";
@@ -314,154 +320,6 @@ ts_tensor *ts_from_buffer(const void *data, const int64_t *shape, int ndim,
     }
   }
   return ts__wrap(tsc_from_buffer(call, data, shape, ndim, dtype), call);
-}
-
-/* ------------------------------------------------------------- operations */
-
-INLINE_WRAP ts_tensor *unary(const char *call, tsc_unary_op op,
-                             const ts_tensor *a) {
-  tsc_tensor *x = ts__unwrap(a, call, "a");
-  if (!x)
-    return NULL;
-  tsc_tensor *r = NULL;
-  if (op != TSC_OP_mean || check_float(call, "a", x))
-    r = tsc_unary(call, op, x);
-  ts__unpin(a);
-  return ts__wrap(r, call); /* NULL (error set) gives NULL */
-}
-
-INLINE_WRAP ts_tensor *binary(const char *call, tsc_binary_op op,
-                              const ts_tensor *a, const ts_tensor *b) {
-  const char *an = "a", *bn = "b";
-  if (op == TSC_OP_cross_entropy)
-    an = "logits", bn = "targets";
-  tsc_tensor *x = ts__unwrap(a, call, an);
-  if (!x)
-    return NULL;
-  tsc_tensor *y = ts__unwrap(b, call, bn);
-  if (!y) {
-    ts__unpin(a);
-    return NULL;
-  }
-  bool ok;
-  switch (op) {
-  case TSC_OP_matmul:
-    ok = check_matmul(call, x, y);
-    break;
-  case TSC_OP_cross_entropy:
-    ok = check_cross_entropy(call, x, y);
-    break;
-  case TSC_OP_mse_loss:
-    ok = check_float(call, "a", x) && check_float(call, "b", y) &&
-         check_same_shape(call, x, y);
-    break;
-  default:
-    /* Broadcasting: libtorch checks it; on its error, check_broadcast
-     * below names both shapes. */
-    ok = true;
-    break;
-  }
-  tsc_tensor *r = ok ? tsc_binary(call, op, x, y) : NULL;
-  if (__builtin_expect(!r, 0) && ok && op <= TSC_OP_div &&
-      ts_last_status() == TS_ERR_SHAPE)
-    (void)check_broadcast(call, x, y); /* the shapes, when that was it */
-  ts__unpin(b);
-  ts__unpin(a);
-  return ts__wrap(r, call);
-}
-
-INLINE_WRAP ts_tensor *scalar(const char *call, tsc_scalar_op op,
-                              const ts_tensor *a, double s) {
-  tsc_tensor *x = ts__unwrap(a, call, "a");
-  if (!x)
-    return NULL;
-  tsc_tensor *r = tsc_scalar(call, op, x, s);
-  ts__unpin(a);
-  return ts__wrap(r, call);
-}
-
-INLINE_WRAP ts_tensor *with_dim(const char *call, tsc_dim_op op,
-                                const ts_tensor *a, int dim) {
-  tsc_tensor *x = ts__unwrap(a, call, "a");
-  if (!x)
-    return NULL;
-  tsc_tensor *r = NULL;
-  if (check_dim(call, x, dim, &dim) &&
-      (op == TSC_OP_argmax_dim || check_float(call, "a", x)))
-    r = tsc_dim(call, op, x, dim);
-  ts__unpin(a);
-  return ts__wrap(r, call);
-}
-
-/* One public function per operation of the core's lists. */
-#define TS__UNARY(name)                                                        \
-  ts_tensor *ts_##name(const ts_tensor *a) {                                   \
-    return unary("ts_" #name, TSC_OP_##name, a);                               \
-  }
-#define TS__BINARY(name)                                                       \
-  ts_tensor *ts_##name(const ts_tensor *a, const ts_tensor *b) {               \
-    return binary("ts_" #name, TSC_OP_##name, a, b);                           \
-  }
-#define TS__SCALAR(name)                                                       \
-  ts_tensor *ts_##name(const ts_tensor *a, double s) {                         \
-    return scalar("ts_" #name, TSC_OP_##name, a, s);                           \
-  }
-#define TS__DIM(name)                                                          \
-  ts_tensor *ts_##name(const ts_tensor *a, int dim) {                          \
-    return with_dim("ts_" #name, TSC_OP_##name, a, dim);                       \
-  }
-TSC_UNARY_OPS(TS__UNARY)
-TSC_BINARY_OPS(TS__BINARY)
-TSC_SCALAR_OPS(TS__SCALAR)
-TSC_DIM_OPS(TS__DIM)
-
-/* ts_reshape's checks and call, on the pinned x. */
-static tsc_tensor *reshape(const char *call, const tsc_tensor *x,
-                           const int64_t *shape, int ndim) {
-  if (!check_shape(call, shape, ndim, tsc_dtype(x), true))
-    return NULL;
-  int64_t known = 1;
-  bool infer = false;
-  for (int i = 0; i < ndim; i++) {
-    if (shape[i] == -1)
-      infer = true;
-    else
-      known *= shape[i];
-  }
-  int64_t numel = tsc_numel(x);
-  bool fits = infer ? (known != 0 && numel % known == 0) : known == numel;
-  if (!fits) {
-    char ba[96], bb[96];
-    ts__fail(TS_ERR_SHAPE, call,
-             "cannot reshape %s (%lld elements) to %s; the new shape must hold "
-             "the same number of elements",
-             SHAPE_STR(ba, x), (long long)numel,
-             shape_str(bb, sizeof bb, shape, ndim));
-    return NULL;
-  }
-  return tsc_reshape(call, x, shape, ndim);
-}
-
-ts_tensor *ts_reshape(const ts_tensor *a, const int64_t *shape, int ndim) {
-  static const char call[] = "ts_reshape";
-  tsc_tensor *x = ts__unwrap(a, call, "a");
-  if (!x)
-    return NULL;
-  tsc_tensor *r = reshape(call, x, shape, ndim);
-  ts__unpin(a);
-  return ts__wrap(r, call);
-}
-
-ts_tensor *ts_transpose(const ts_tensor *a, int d0, int d1) {
-  static const char call[] = "ts_transpose";
-  tsc_tensor *x = ts__unwrap(a, call, "a");
-  if (!x)
-    return NULL;
-  tsc_tensor *r = NULL;
-  if (check_dim(call, x, d0, &d0) && check_dim(call, x, d1, &d1))
-    r = tsc_transpose(call, x, d0, d1);
-  ts__unpin(a);
-  return ts__wrap(r, call);
 }
 
 /* --------------------------------------------------------------- metadata */
@@ -592,7 +450,7 @@ void ts_set_num_threads(int n) {
 /* The autograd calls' checks and work on the pinned x; the public calls
  * below pin and unpin around them. */
 static ts_status requires_grad(const char *call, tsc_tensor *x, bool on) {
-  if (on && !check_float(call, "t", x))
+  if (on && !ts__check_float(call, "t", x))
     return TS_ERR_DTYPE;
   return status_done(tsc_set_requires_grad(call, x, on));
 }

@@ -79,13 +79,12 @@ enum BelowMode { BELOW_NONE, BELOW_AUTOGRAD, BELOW_VIEWS };
 BelowMode below_autograd_mode(const char *call, bool new_result);
 
 // The guard of one call: below autograd when the operator allows it and
-// this thread's pinned arguments are all plain (at least one: a factory
-// with no tensor argument keeps the normal path).
+// this thread's pinned arguments are all plain (a factory has none: with no
+// tensor argument nothing it makes can require grad).
 class BelowAutograd {
 public:
   explicit BelowAutograd(BelowMode mode) {
-    if (mode != BELOW_NONE && arg_stats.autograd == 0 &&
-        arg_stats.plain > 0 && tsc_below_autograd)
+    if (mode != BELOW_NONE && arg_stats.autograd == 0 && tsc_below_autograd)
       g_.on(mode == BELOW_VIEWS
                 ? c10::autograd_dispatch_keyset_with_ADInplaceOrView
                 : c10::autograd_dispatch_keyset);
@@ -278,7 +277,17 @@ inline ts_tensor *wrap(at::Tensor &&t, const char *call, void *ret,
 // Frees what a failed multi-result call already wrapped.
 void undo(const char *call, ts_tensor **out, size_t n);
 
-template <class F> ts_tensor *one(const char *call, void *ret, F &&f) noexcept {
+// An error-path hook that finds no cause of its own: libtorch's message
+// stands.
+struct NoCause {
+  bool operator()() const { return true; }
+};
+
+// A call with one new result. why() runs only when f throws, inside the
+// handler: it may report the cause in SPEC's words (and return false) or
+// leave libtorch's message (true); the success path pays nothing for it.
+template <class F, class H = NoCause>
+ts_tensor *one(const char *call, void *ret, F &&f, H &&why = H()) noexcept {
   static const BelowMode below_mode = below_autograd_mode(call, true);
   try {
     at::Tensor t;
@@ -292,7 +301,8 @@ template <class F> ts_tensor *one(const char *call, void *ret, F &&f) noexcept {
     }
     return ts__wrap_at(adopt(std::move(t)), call, ret);
   } catch (...) {
-    tsc::report_current(call);
+    if (why())
+      tsc::report_current(call);
     return nullptr;
   }
 }

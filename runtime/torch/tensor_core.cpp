@@ -186,49 +186,6 @@ const char *tsc_dtype_name(ts_dtype dtype) {
   return (unsigned)dtype < sizeof names / sizeof names[0] ? names[dtype] : "?";
 }
 
-tsc_tensor *tsc_new(const char *call, tsc_fill fill, const int64_t *shape,
-                    int ndim, ts_dtype dtype) {
-  return guarded(call, [&] {
-    BelowAutograd below(true); // a factory: no tensor argument
-    at::IntArrayRef size = dims(shape, ndim);
-    at::TensorOptions opts = at::TensorOptions().dtype(scalar_type(dtype));
-    switch (fill) {
-    case TSC_FILL_ZEROS:
-      return at::zeros(size, opts);
-    case TSC_FILL_ONES:
-      return at::ones(size, opts);
-    case TSC_FILL_RAND:
-      return at::rand(size, opts);
-    case TSC_FILL_RANDN:
-      return at::randn(size, opts);
-    case TSC_FILL_EMPTY:
-      break;
-    }
-    return at::empty(size, opts);
-  });
-}
-
-tsc_tensor *tsc_empty(const char *call, const int64_t *shape, int ndim,
-                      ts_dtype dtype) {
-  return tsc_new(call, TSC_FILL_EMPTY, shape, ndim, dtype);
-}
-
-tsc_tensor *tsc_full(const char *call, const int64_t *shape, int ndim,
-                     ts_dtype dtype, double value) {
-  return guarded(call, [&] {
-    return at::full(dims(shape, ndim), value,
-                    at::TensorOptions().dtype(scalar_type(dtype)));
-  });
-}
-
-tsc_tensor *tsc_arange(const char *call, double start, double end, double step,
-                       ts_dtype dtype) {
-  return guarded(call, [&] {
-    return at::arange(start, end, step,
-                      at::TensorOptions().dtype(scalar_type(dtype)));
-  });
-}
-
 tsc_tensor *tsc_from_buffer(const char *call, const void *data,
                             const int64_t *shape, int ndim, ts_dtype dtype) {
   return guarded(call, [&] {

@@ -11,9 +11,10 @@
  * live tensors, a dtype inside the enum, a non-NULL shape when ndim > 0.
  * What only libtorch knows (allocation, kernels for a dtype) is reported here.
  *
- *   tensor_core.cpp      metadata, factories, buffers, errors
- *   tensor_ops.cpp       arithmetic, reductions, shapes, losses
+ *   tensor_core.cpp      metadata, ts_from_buffer, buffers, errors
  *   tensor_autograd.cpp  requires_grad, backward, grad, SGD
+ * The operators (ts_add, ts_zeros, ...) are generated from ATen's schemas
+ * (tools/gen-ops/hooks.txt) and call ATen directly.
  */
 #ifndef TSMEM_RUNTIME_TORCH_TENSOR_CORE_H
 #define TSMEM_RUNTIME_TORCH_TENSOR_CORE_H
@@ -50,23 +51,8 @@ size_t tsc_dtype_size(ts_dtype dtype);
 /* "float32", ...; "?" outside the enum. */
 const char *tsc_dtype_name(ts_dtype dtype);
 
-/* Factories. */
-typedef enum tsc_fill {
-  TSC_FILL_EMPTY,
-  TSC_FILL_ZEROS,
-  TSC_FILL_ONES,
-  TSC_FILL_RAND,
-  TSC_FILL_RANDN
-} tsc_fill;
-tsc_tensor *tsc_new(const char *call, tsc_fill fill, const int64_t *shape,
-                    int ndim, ts_dtype dtype);
-tsc_tensor *tsc_empty(const char *call, const int64_t *shape, int ndim,
-                      ts_dtype dtype);
-tsc_tensor *tsc_full(const char *call, const int64_t *shape, int ndim,
-                     ts_dtype dtype, double value);
-tsc_tensor *tsc_arange(const char *call, double start, double end, double step,
-                       ts_dtype dtype);
-/* Copies numel * element size bytes from data. */
+/* ts_from_buffer's tensor (the other factories are generated): copies
+ * numel * element size bytes from data. */
 tsc_tensor *tsc_from_buffer(const char *call, const void *data,
                             const int64_t *shape, int ndim, ts_dtype dtype);
 
@@ -75,35 +61,6 @@ tsc_tensor *tsc_from_buffer(const char *call, const void *data,
 double tsc_item(const tsc_tensor *t);
 /* Copies tsc_nbytes(t) bytes, in row-major order, to dst. */
 ts_status tsc_copy_to_buffer(const char *call, const tsc_tensor *t, void *dst);
-
-/* Operations, one enum per arity; the public names are the X-macro lists. */
-#define TSC_UNARY_OPS(X)                                                       \
-  X(clone)                                                                     \
-  X(relu) X(sigmoid) X(tanh) X(exp) X(log) X(neg) X(sum) X(mean) X(argmax)
-#define TSC_BINARY_OPS(X)                                                      \
-  X(add) X(sub) X(mul) X(div) X(matmul) X(cross_entropy) X(mse_loss)
-#define TSC_SCALAR_OPS(X) X(add_scalar) X(mul_scalar)
-#define TSC_DIM_OPS(X) X(argmax_dim) X(softmax) X(log_softmax)
-
-#define TSC__ENUM(name) TSC_OP_##name,
-typedef enum tsc_unary_op { TSC_UNARY_OPS(TSC__ENUM) } tsc_unary_op;
-typedef enum tsc_binary_op { TSC_BINARY_OPS(TSC__ENUM) } tsc_binary_op;
-typedef enum tsc_scalar_op { TSC_SCALAR_OPS(TSC__ENUM) } tsc_scalar_op;
-typedef enum tsc_dim_op { TSC_DIM_OPS(TSC__ENUM) } tsc_dim_op;
-#undef TSC__ENUM
-
-tsc_tensor *tsc_unary(const char *call, tsc_unary_op op, const tsc_tensor *a);
-tsc_tensor *tsc_binary(const char *call, tsc_binary_op op, const tsc_tensor *a,
-                       const tsc_tensor *b);
-tsc_tensor *tsc_scalar(const char *call, tsc_scalar_op op, const tsc_tensor *a,
-                       double s);
-/* dim is already normalised to 0..ndim-1 (or 0 for a 0-d tensor). */
-tsc_tensor *tsc_dim(const char *call, tsc_dim_op op, const tsc_tensor *a,
-                    int dim);
-tsc_tensor *tsc_reshape(const char *call, const tsc_tensor *a,
-                        const int64_t *shape, int ndim);
-tsc_tensor *tsc_transpose(const char *call, const tsc_tensor *a, int d0,
-                          int d1);
 
 /* Global settings. */
 void tsc_manual_seed(uint64_t seed);

@@ -11,8 +11,12 @@ both shipped by Debian's python3-torch) and writes, into the build tree:
                           TS_OWNED on new tensors
   ops_shard_N.cpp         the C++ side behind the exception barrier, in
                           shards so that a parallel build spreads them
-  ops_twins.inc           the site twins (runtime/sites.c includes it)
-  GeneratedOwnedCalls.def the pass's list of the new owned calls
+  ops_section3.cpp        SPEC section 3's tensor calls (hooks.txt), which
+                          tsmem.h declares
+  ops_twins.inc           the site twins (runtime/sites.c includes it),
+                          section 3's generated calls' too
+  GeneratedOwnedCalls.def the pass's list of the generated owned calls,
+                          section 3's too (pass/OwnedCalls.def has the rest)
   ops_lazy.inc            the plugin's table of the declarations it makes on
                           first use (clang-plugin/LazyOps.cpp)
   ops.md                  the reference: each C signature next to its schema
@@ -22,8 +26,13 @@ both shipped by Debian's python3-torch) and writes, into the build tree:
 
 Which ops: every public (no leading underscore) functional, in-place and
 out= schema whose arguments and results map to C, minus deny.txt, plus the
-private ones allow.txt names. Every op left out is listed in ops.md with
-the reason. Nothing here is edited by hand: change the lists or this file.
+private ones allow.txt names (their C name drops the leading underscore:
+_foreach_add.Scalar is ts_foreach_add_Scalar, since ts__ is tsmem's
+internal prefix). Every op left out is listed in ops.md with the reason.
+SPEC section 3's tensor calls (ts_add, ts_zeros, ...) are generated too,
+from hooks.txt: tsmem.h's signature, an ATen schema, and the checks that
+give SPEC's statuses (HookedOp). Nothing here is edited by hand: change
+the lists or this file.
 """
 import argparse
 import json
@@ -225,6 +234,8 @@ VALUE_RETURNS = {"bool": "bool", "int": "int64_t", "float": "double",
 
 
 class Op:
+    hooked = False
+
     def __init__(self, f, cname):
         self.f = f
         s = f.func
@@ -293,12 +304,7 @@ class Op:
 
     def leading_tensors(self):
         """How many leading C parameters are input tensors (for the pass)."""
-        n = 0
-        for ty, _ in self.c_params():
-            if ty != "const ts_tensor *":
-                break
-            n += 1
-        return min(n, 9)
+        return leading_tensors(self.c_params())
 
     def decl(self):
         ps = ", ".join("%s%s%s" % (t, "" if t.endswith("*") else " ", n)
@@ -308,15 +314,206 @@ class Op:
                                  "" if r.endswith("*") else " ", self.cname, ps)
 
 
+def leading_tensors(params):
+    n = 0
+    for ty, _ in params:
+        if ty != "const ts_tensor *":
+            break
+        n += 1
+    return min(n, 9)
+
+
 def c_signature_text(op):
     return op.decl() + ";"
 
 
+# ------------------------------------------------ SPEC section 3's calls --
+
+def tsmem_prototypes(path):
+    """{name: (owned, return type, [(ctype, cname)])} for tsmem.h's
+    prototypes that return a tensor."""
+    with open(path) as f:
+        text = f.read()
+    text = re.sub(r"/\*.*?\*/", " ", text, flags=re.S)
+    text = re.sub(r"//[^\n]*", " ", text)
+    out = {}
+    for m in re.finditer(r"(TS_OWNED\s+)?\bts_tensor\s*\*\s*(ts_\w+)\s*\(([^()]*)\)\s*;", text):
+        params = []
+        for p in m.group(3).split(","):
+            p = " ".join(p.split())
+            if p in ("", "void"):
+                continue
+            pm = re.match(r"(.*?)(\w+)$", p)
+            ty = re.sub(r"\s*\*\s*", " *", pm.group(1)).strip()
+            ty = re.sub(r"\* \*", "**", ty)
+            params.append((ty, pm.group(2)))
+        out[m.group(2)] = (bool(m.group(1)), "ts_tensor *", params)
+    return out
+
+
+def read_hooks(path):
+    """hooks.txt: [(cname, schema, {arg: binding}, [(when, name, [args])])]"""
+    out = []
+    with open(path) as f:
+        for n, line in enumerate(f, 1):
+            body = line.split("#", 1)[0].split()
+            if not body:
+                continue
+            if len(body) < 2:
+                sys.exit("%s:%d: want a C name and a schema" % (path, n))
+            binding, hooks = {}, []
+            for w in body[2:]:
+                m = re.match(r"(pre|err):(\w+)\(([^()]*)\)$", w)
+                if m:
+                    hooks.append((m.group(1), m.group(2),
+                                  [x for x in m.group(3).split(",") if x]))
+                elif "=" in w:
+                    k, v = w.split("=", 1)
+                    binding[k] = v
+                else:
+                    sys.exit("%s:%d: %r is neither arg=value nor pre:/err:check(args)" % (path, n, w))
+            out.append((body[0], body[1], binding, hooks))
+    return out
+
+
+class HookedOp:
+    """One of SPEC section 3's calls, generated from an ATen schema with
+    tsmem.h's signature: the schema's arguments are bound to the C
+    parameters (or left at their defaults), and the hooks add the checks
+    that give SPEC's statuses. Only `ts_tensor *` results (TS_OWNED)."""
+
+    hooked = True
+    ret = "new1"
+    owned = True
+
+    def __init__(self, f, cname, proto, binding, hooks):
+        s = f.func
+        self.f = f
+        self.schema = str(s)
+        self.cname = cname
+        self.opname = s.name.unambiguous_name()
+        self.root = f.root_name
+        self.kind = s.kind()
+        owned, _, self.params = proto
+        if not owned or self.kind != SchemaKind.functional or len(s.returns) != 1 \
+                or str(s.returns[0].type) != "Tensor":
+            raise Skip("%s: only a TS_OWNED call of a functional one-tensor schema" % cname)
+        self.ctype = dict((n, t) for t, n in self.params)
+        self.tensors = [n for t, n in self.params if t == "const ts_tensor *"]
+        self.pre, self.exprs, used = [], [], set()
+        for a in s.arguments.flat_all:
+            v = binding.get(a.name)
+            if v is None:
+                if a.default is None:
+                    raise Skip("%s: argument %s has no default: bind it" % (cname, a.name))
+                self.exprs.append(cpp.default_expr(a.default, a.type))
+                continue
+            used.update(v.split(","))
+            self.exprs.append(self.bound(a, v))
+        unknown = set(binding) - {a.name for a in s.arguments.flat_all}
+        missing = set(self.ctype) - used
+        if unknown or missing:
+            raise Skip("%s: %s" % (cname, "; ".join(
+                ["no schema argument %s" % x for x in sorted(unknown)] +
+                ["C parameter %s is not bound" % x for x in sorted(missing)])))
+        self.pre_hooks = [self.hook_call(h, a) for w, h, a in hooks if w == "pre"]
+        self.err_hooks = [self.hook_call(h, a) for w, h, a in hooks if w == "err"]
+        self.hook_text = " ".join("%s:%s(%s)" % (w, h, ",".join(a)) for w, h, a in hooks)
+
+    def param(self, v, want):
+        if self.ctype.get(v) not in want:
+            raise Skip("%s: %s is not a C parameter of type %s" % (self.cname, v, " or ".join(want)))
+        return v
+
+    def bound(self, a, v):
+        t = a.type
+        ints = ("int", "int64_t")
+        if isinstance(t, OptionalType):
+            inner = t.elem
+            if inner == BaseType(BaseTy.ScalarType):
+                self.pre.append("if (!ts__check_dtype(call, %s)) return nullptr;" % self.param(v, ["ts_dtype"]))
+                return "c10::optional<at::ScalarType>(tsc::scalar_type(%s))" % v
+            if inner == BaseType(BaseTy.int):
+                return "c10::optional<int64_t>(%s)" % self.param(v, ints)
+            raise Skip("%s: cannot bind %s of type %s" % (self.cname, a.name, t))
+        if t == BaseType(BaseTy.Tensor):
+            return "*p_%s" % self.param(v, ["const ts_tensor *"])
+        if t == BaseType(BaseTy.int):
+            return "(int64_t)%s" % self.param(v, ints)
+        if t == BaseType(BaseTy.SymInt):
+            return "c10::SymInt((int64_t)%s)" % self.param(v, ints)
+        if t in (BaseType(BaseTy.Scalar), BaseType(BaseTy.float)):
+            return "%s(%s)" % ("at::Scalar" if t.name == BaseTy.Scalar else "",
+                               self.param(v, ["double"]))
+        if isinstance(t, ListType) and t.elem in (BaseType(BaseTy.int), BaseType(BaseTy.SymInt)):
+            lst, _, cnt = v.partition(",")
+            e = "tsg::ints(%s, %s)" % (self.param(lst, ["const int64_t *"]), self.param(cnt, ["int"]))
+            return "c10::fromIntArrayRef(%s)" % e if t.elem.name == BaseTy.SymInt else e
+        raise Skip("%s: cannot bind %s of type %s" % (self.cname, a.name, t))
+
+    def hook_call(self, name, args):
+        xs = ["call"]
+        for x in args:
+            if x in self.tensors:
+                xs.append("tsh::raw(p_%s)" % x)
+            else:
+                xs.append(x)
+        return "ts__check_%s(%s)" % (name, ", ".join(xs))
+
+    def c_params(self):
+        return self.params
+
+    def c_return(self):
+        return "ts_tensor *"
+
+    def leading_tensors(self):
+        return leading_tensors(self.params)
+
+    def decl(self):
+        ps = ", ".join("%s%s%s" % (t, "" if t.endswith("*") else " ", n)
+                       for t, n in self.params) or "void"
+        return "TS_OWNED ts_tensor *%s(%s)" % (self.cname, ps)
+
+    def body(self):
+        L = ["// %s" % self.schema,
+             "// SPEC section 3's %s (tools/gen-ops/hooks.txt%s)" % (
+                 self.cname, ": " + self.hook_text if self.hook_text else ""),
+             self.decl().replace("TS_OWNED ", "") + " {",
+             '  static const char call[] = "%s";' % self.cname,
+             "  void *ret = __builtin_return_address(0);"]
+        for n in self.tensors:
+            L.append("  tsg::Pin p_%s;" % n)
+            L.append('  if (!p_%s.get(%s, call, "%s")) return nullptr;' % (n, n, n))
+        L += ["  " + p for p in self.pre]
+        L += ["  if (!%s) return nullptr;" % h for h in self.pre_hooks]
+        callx = "at::_ops::%s::call(%s)" % (self.opname, ", ".join(self.exprs))
+        if self.err_hooks:
+            L.append("  return tsg::one(call, ret, [&] { return %s; }," % callx)
+            L.append("                  [&] { return %s; });" % " && ".join(self.err_hooks))
+        else:
+            L.append("  return tsg::one(call, ret, [&] { return %s; });" % callx)
+        L.append("}")
+        return "\n".join(L) + "\n"
+
+
+def collect_hooked(res, hooks, protos):
+    by_name = {str(f.func.name): f for f in res.native_functions}
+    ops = []
+    for cname, schema, binding, hk in hooks:
+        if schema not in by_name:
+            sys.exit("hooks.txt: %s: no ATen schema %s" % (cname, schema))
+        if cname not in protos:
+            sys.exit("hooks.txt: %s is not declared in tsmem.h (as TS_OWNED ts_tensor *)" % cname)
+        try:
+            ops.append(HookedOp(by_name[schema], cname, protos[cname], binding, hk))
+        except Skip as e:
+            sys.exit("hooks.txt: " + str(e))
+    return ops
+
+
 # ---------------------------------------------------------- what to emit --
 
-def collect(yaml_dir, allow, deny, reserved):
-    res = parse_native_yaml(os.path.join(yaml_dir, "native_functions.yaml"),
-                            os.path.join(yaml_dir, "tags.yaml"))
+def collect(res, allow, deny, reserved, hooked):
     ops, skipped = [], []
     names = {}
     # Out variants are named after their functional sibling: max.dim_max is
@@ -340,6 +537,8 @@ def collect(yaml_dir, allow, deny, reserved):
         if kind not in (SchemaKind.functional, SchemaKind.inplace, SchemaKind.out):
             skipped.append((full, "mutates an argument without being in-place or out="))
             continue
+        if base.startswith("_"):
+            base = base[1:]  # allow.txt's private ops: ts_foreach_add, not ts__
         if kind == SchemaKind.functional:
             cname = "ts_" + base + ("_" + ov if ov else "")
         elif kind == SchemaKind.inplace:
@@ -356,9 +555,16 @@ def collect(yaml_dir, allow, deny, reserved):
             else:
                 cname = "ts_" + base + "_" + ov + "_out"
         if cname in reserved:
-            skipped.append((full, "section 3 of SPEC defines %s by hand" % cname))
+            if cname in hooked:
+                skipped.append((full, "generated as SPEC section 3's %s, with tsmem.h's "
+                                "signature (hooks.txt)" % cname))
+            else:
+                skipped.append((full, "section 3 of SPEC defines %s by hand" % cname))
             continue
         if cname in names:
+            if full.startswith("_") or names[cname].startswith("_"):
+                sys.exit("gen_ops.py: allow.txt's %s would be %s, which %s has; "
+                         "deny one of them" % (full, cname, names[cname]))
             skipped.append((full, "C name %s already taken by %s" % (cname, names[cname])))
             continue
         try:
@@ -475,11 +681,15 @@ def emit_header(ops, path):
     with open(os.path.join(os.path.dirname(path), "ops_decls.h"), "w") as f:
         f.write(DECLS_TOP)
         for op in ops:
+            if op.hooked:
+                continue  # declared by tsmem.h
             f.write("/* %s */\n%s\n" % (op.schema.replace("*/", "* /"), c_signature_text(op)))
         f.write(DECLS_END)
 
 
 def emit_body(op):
+    if op.hooked:
+        return op.body()
     L = []
     sig = op.decl().replace("TS_OWNED ", "")
     L.append("// %s" % op.schema)
@@ -524,13 +734,29 @@ def emit_shards(ops, outdir, n):
         with open(os.path.join(outdir, "ops_shard_%d.cpp" % i), "w") as f:
             f.write("// GENERATED by tools/gen-ops/gen_ops.py: shard %d of %d.\n" % (i, n))
             f.write('#include "torch/ops_support.hpp"\n')
-            f.write('#include "torch/ops_scalars.hpp"\n\n')
+            f.write('#include "torch/ops_scalars.hpp"\n')
+            f.write('\n')
             for r in roots:
                 f.write("#include <ATen/ops/%s_ops.h>\n" % r)
             f.write('\nextern "C" {\n\n')
             for op in chunk:
                 f.write(emit_body(op) + "\n")
             f.write('} // extern "C"\n')
+
+
+def emit_section3(ops, path):
+    roots = sorted({op.root for op in ops})
+    with open(path, "w") as f:
+        f.write("// GENERATED by tools/gen-ops/gen_ops.py: SPEC section 3's tensor calls\n"
+                "// (tsmem.h declares them), from tools/gen-ops/hooks.txt.\n")
+        f.write('#include "torch/ops_support.hpp"\n#include "torch/ops_hooks.hpp"\n\n'
+                "#include <ATen/core/Reduction.h>\n")
+        for r in roots:
+            f.write("#include <ATen/ops/%s_ops.h>\n" % r)
+        f.write('\nextern "C" {\n\n')
+        for op in ops:
+            f.write(op.body() + "\n")
+        f.write('} // extern "C"\n')
 
 
 def emit_twins(ops, path, defpath):
@@ -571,6 +797,8 @@ def emit_lazy(ops, path):
                 "// for clang-plugin/LazyOps.cpp: name, TS_OWNED, result (t: ts_tensor *,\n"
                 "// s: ts_status), parameter types (one letter each), parameter names.\n")
         for op in sorted(ops, key=lambda o: o.cname.encode()):
+            if op.hooked:
+                continue  # declared by tsmem.h
             ps = op.c_params()
             types = "".join(LAZY_TYPES[t] for t, _ in ps)
             f.write('{"%s", %s, \'%s\', "%s", "%s"},\n' % (
@@ -591,10 +819,22 @@ def emit_docs(ops, skipped, path):
             len(ops), len(func), sum(op.kind == SchemaKind.inplace for op in ops),
             sum(op.kind == SchemaKind.out for op in ops)))
         f.write("- distinct operator names: %d (%d with a functional form)\n" % (len(base_names), len(fnames)))
+        f.write("- of which SPEC section 3's calls (`tsmem.h`, `tools/gen-ops/hooks.txt`): %d\n"
+                % sum(op.hooked for op in ops))
         f.write("- schemas left out: %d (below, with the reason)\n\n" % len(skipped))
         f.write("## Functions\n\n")
         for op in ops:
+            if op.hooked:
+                continue
             f.write("- `%s`\n  `%s`\n" % (op.schema, c_signature_text(op)))
+        f.write("\n## SPEC section 3's calls\n\n"
+                "Declared by `tsmem.h` with SPEC's signature; generated from the schema "
+                "with the checks `tools/gen-ops/hooks.txt` names (`pre:` before libtorch, "
+                "`err:` only when libtorch throws).\n\n")
+        for op in ops:
+            if op.hooked:
+                f.write("- `%s`\n  `%s`%s\n" % (op.schema, c_signature_text(op),
+                                                "\n  hooks: `%s`" % op.hook_text if op.hook_text else ""))
         f.write("\n## Left out\n\n")
         for full, why in sorted(skipped):
             f.write("- `%s`: %s\n" % (full, why))
@@ -617,7 +857,13 @@ def main():
     o = ap.parse_args()
     allow = read_list(os.path.join(o.lists, "allow.txt"))
     deny = read_list(os.path.join(o.lists, "deny.txt"))
-    ops, skipped = collect(o.yaml_dir, allow, deny, reserved_names(o.tsmem_h))
+    res = parse_native_yaml(os.path.join(o.yaml_dir, "native_functions.yaml"),
+                            os.path.join(o.yaml_dir, "tags.yaml"))
+    hooked = collect_hooked(res, read_hooks(os.path.join(o.lists, "hooks.txt")),
+                            tsmem_prototypes(o.tsmem_h))
+    ops, skipped = collect(res, allow, deny, reserved_names(o.tsmem_h),
+                           {op.cname for op in hooked})
+    ops += hooked
     if o.stats:
         import collections
         c = collections.Counter(why.split(" of type")[0].split(" ")[0] + " " + why.split("type ")[-1] for _, why in skipped)
@@ -627,13 +873,14 @@ def main():
         return
     os.makedirs(os.path.join(o.out, "include", "tsmem"), exist_ok=True)
     emit_header(ops, os.path.join(o.out, "include", "tsmem", "ops.h"))
-    emit_shards(ops, o.out, o.shards)
+    emit_shards([op for op in ops if not op.hooked], o.out, o.shards)
+    emit_section3([op for op in ops if op.hooked], os.path.join(o.out, "ops_section3.cpp"))
     emit_twins(ops, os.path.join(o.out, "ops_twins.inc"),
                os.path.join(o.out, "GeneratedOwnedCalls.def"))
     emit_lazy(ops, os.path.join(o.out, "ops_lazy.inc"))
     emit_docs(ops, skipped, os.path.join(o.out, "ops.md"))
     import gen_tests
-    gen_tests.emit(ops, o.out)
+    gen_tests.emit([op for op in ops if not op.hooked], o.out)
 
 
 if __name__ == "__main__":
