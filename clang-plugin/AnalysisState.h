@@ -93,7 +93,8 @@ struct Loc {
   const VarDecl *Base = nullptr;
   const Loc *Parent = nullptr; ///< Null for the base variable.
   StepKind Step = Var;
-  bool Arrow = false; ///< Field: through a pointer (`p->f`).
+  /// Through a pointer: a field `p->f`, an element `p[i]` of a pointer.
+  bool Arrow = false;
   /// Somewhere under the base, a step goes through a pointer the base holds
   /// (`p->f`, `p[0]` with p a pointer): memory the function does not own.
   bool Indirect = false;

@@ -278,6 +278,8 @@ void FunctionAnalyzer::decode(BlockInfo &BI) {
       const VarDecl *VD = nullTestedVar(C, BI.NullOnTrue);
       if (isTracked(VD))
         BI.NullTested = Locs.var(VD);
+      else
+        BI.NullTested = nullTestedPlace(C, BI.NullOnTrue); // Fields.cpp
     }
 }
 
@@ -312,6 +314,8 @@ void FunctionAnalyzer::decodeBlocks() {
       Rank[Blocks[I].B->getBlockID()] = I;
   }
   const CFGBlock *Exit = &Cfg->getExit();
+  for (BlockInfo &BI : Blocks)
+    noteCountedLoop(BI.B->getTerminatorStmt()); // Fields.cpp
   for (BlockInfo &BI : Blocks) {
     decode(BI);
     const Stmt *Term = BI.B->getTerminatorStmt();
@@ -326,6 +330,12 @@ void FunctionAnalyzer::decodeBlocks() {
       else if (BI.B->succ_size() == 2 && &Succ != BI.B->succ_begin() &&
                isOnceLoop(Term))
         T = nullptr;
+      // A counted loop that runs at least once (`for (i = 0; i < 3; i++)`,
+      // Fields.cpp): entered, its test holds; only the back edge may leave.
+      else if (T && runsOnce(T->getTerminatorStmt()) &&
+               BI.B->getLoopTarget() != T->getTerminatorStmt() &&
+               T->succ_size() == 2 && T->succ_begin()->getReachableBlock())
+        T = T->succ_begin()->getReachableBlock();
       BI.Succs.push_back(!T || T == Exit ? ~0u : Rank[T->getBlockID()]);
     }
     BI.Leaves = BI.EndsFunction &&

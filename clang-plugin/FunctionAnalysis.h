@@ -97,6 +97,14 @@ struct FunctionSummary {
   bool ReturnsOwned = false; ///< Every return is NULL or a tensor it made.
   uint32_t BorrowMask = 0;   ///< Tensor parameters only read on every path.
   uint32_t FreeMask = 0;     ///< Tensor parameters freed on every path.
+  /// Tensors in fields (Fields.cpp): a struct returned by value whose
+  /// fields hold a tensor it made, on every return; fields under a pointer
+  /// parameter it frees, or fills with a tensor it made, on every path.
+  std::vector<FieldPath> RetFields;
+  std::vector<std::pair<unsigned, FieldPath>> FreeFields, FillFields;
+  bool hasFields() const {
+    return !RetFields.empty() || !FreeFields.empty() || !FillFields.empty();
+  }
 };
 
 /// Analyses FD's body, which runs as Scope says, and reports what it finds

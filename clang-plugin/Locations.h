@@ -51,6 +51,7 @@ public:
                  [&](Loc &L) {
                    L.Step = Loc::Elem;
                    L.Index = I;
+                   L.Arrow = Indirect;
                    L.Indirect = Parent->Indirect || Indirect;
                  });
   }
@@ -59,6 +60,7 @@ public:
     return child(Parent, Indirect ? Loc::AnyIndex + 3 : Loc::AnyIndex, 0,
                  [&](Loc &L) {
                    L.Step = Loc::AnyIndex;
+                   L.Arrow = Indirect;
                    L.Indirect = Parent->Indirect || Indirect;
                  });
   }

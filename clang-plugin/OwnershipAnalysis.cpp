@@ -26,6 +26,7 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <deque>
 #include <memory>
 #include <vector>
 
@@ -526,7 +527,6 @@ public:
   }
 
 private:
-
   CompilerInstance &CI;
   /// A copy: the plugin action that parsed the options does not outlive
   /// CreateASTConsumer.
@@ -615,6 +615,8 @@ void runOwnershipAnalysis(ASTContext &Ctx, Reporter &Report, uint64_t Budget) {
   }
 
   std::vector<Findings> Found(N);
+  // Summaries with fields, which the models point to.
+  std::deque<FunctionSummary> FieldSums;
   for (unsigned I : Order) {
     const FunctionDecl *FD = Collect.Functions[I];
     BodyScope Scope = bodyScopeOf(FD);
@@ -630,20 +632,26 @@ void runOwnershipAnalysis(ASTContext &Ctx, Reporter &Report, uint64_t Budget) {
       return Models.get(Collect.Functions[C]).Inferred;
     });
     FunctionSummary Sum;
-    analyzeFunction(FD, Scope, *Collect.Facts[I], Models, Ctx, Found[I],
-                    Budget, CallsHelper, &Sum);
+    analyzeFunction(FD, Scope, *Collect.Facts[I], Models, Ctx, Found[I], Budget,
+                    CallsHelper, &Sum);
     static const bool Debug = std::getenv("TSMEM_DEBUG_SUMMARIES") != nullptr;
     if (Debug && Sum.Valid)
       llvm::errs() << "tsmem summary " << FD->getName() << ": returns "
                    << (Sum.ReturnsOwned ? "owned" : "other") << ", borrows "
-                   << Sum.BorrowMask << ", frees " << Sum.FreeMask << "\n";
+                   << Sum.BorrowMask << ", frees " << Sum.FreeMask
+                   << ", fields returned " << Sum.RetFields.size() << " freed "
+                   << Sum.FreeFields.size() << " filled "
+                   << Sum.FillFields.size() << "\n";
     if (Sum.Valid && !FD->isWeak() && Models.isPlainUserFunction(FD) &&
-        (Sum.ReturnsOwned || Sum.BorrowMask || Sum.FreeMask)) {
+        (Sum.ReturnsOwned || Sum.BorrowMask || Sum.FreeMask ||
+         Sum.hasFields())) {
       CallModel M;
       M.Kind = Sum.ReturnsOwned ? CallKind::Owned : CallKind::Helper;
       M.Inferred = true;
       M.BorrowMask = Sum.BorrowMask;
       M.FreeMask = Sum.FreeMask;
+      if (Sum.hasFields())
+        M.Fields = &FieldSums.emplace_back(std::move(Sum));
       Models.setInferred(FD, M);
     }
   }

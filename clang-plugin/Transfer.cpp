@@ -25,18 +25,7 @@ bool FunctionAnalyzer::isTracked(const VarDecl *VD) const {
   return It->second;
 }
 
-LocKey FunctionAnalyzer::placeOf(const Expr *E) const {
-  if (!E)
-    return nullptr;
-  E = ignoreParenCasts(E);
-  if (const auto *DRE = dyn_cast<DeclRefExpr>(E)) {
-    const auto *VD = dyn_cast<VarDecl>(DRE->getDecl());
-    return isTracked(VD) ? Locs.var(VD) : nullptr;
-  }
-  return nullptr;
-}
-
-ObjSet FunctionAnalyzer::eval(const Expr *E) const {
+ObjSet FunctionAnalyzer::eval(const Expr *E) {
   if (!E)
     return {};
   E = ignoreParenCasts(E);
@@ -46,6 +35,12 @@ ObjSet FunctionAnalyzer::eval(const Expr *E) const {
       return {};
     const ObjSet *Os = S.Pts.find(Locs.var(VD));
     return Os ? *Os : ObjSet();
+  }
+  if (isa<MemberExpr>(E) || isa<ArraySubscriptExpr>(E)) {
+    if (!isTensorPointer(E->getType()))
+      return {};
+    LocKey L = placeOf(E);
+    return L ? evalPlace(L) : ObjSet();
   }
   if (const auto *CE = dyn_cast<CallExpr>(E)) {
     // Only TS_OWNED calls have sites: look there first.
@@ -101,7 +96,11 @@ void FunctionAnalyzer::allocate(const CallExpr *CE) {
   auto [It, New] = SiteIndex.insert({CE, Sites.size()});
   if (New)
     Sites.push_back(CE);
-  ObjId Id = It->second * 2, Older = Id + 1;
+  allocateSite(It->second);
+}
+
+void FunctionAnalyzer::allocateSite(unsigned Site) {
+  ObjId Id = Site * 2, Older = Id + 1;
   if (const Obj *Prev = S.Objs.find(Id)) {
     // The site runs again: what it made before becomes "older".
     Obj P = *Prev;
@@ -155,7 +154,7 @@ void FunctionAnalyzer::handOn(const ObjSet &Os) {
 }
 
 void FunctionAnalyzer::consume(const ObjSet &Os, const CallExpr *CE,
-                               OwnerBit Bit) {
+                               OwnerBit Bit, int Strength) {
   // A strong update is right when the argument can only be one object, or
   // when no other variable may hold any of them (every live object is held
   // by some variable, so on each path the argument is that object).
@@ -168,6 +167,8 @@ void FunctionAnalyzer::consume(const ObjSet &Os, const CallExpr *CE,
         Strong = false;
     }
   }
+  if (Strength)
+    Strong = Strength > 0;
   for (ObjId Id : Os) {
     touch(Id);
     Obj *P = S.Objs.findMut(Id);
@@ -455,7 +456,7 @@ void FunctionAnalyzer::visitCall(const CallExpr *CE, const CallModel &M) {
       if (I < 32 && (M.BorrowMask >> I & 1))
         continue;
       if (I < 32 && (M.FreeMask >> I & 1))
-        consume(Os, CE, Freed);
+        consume(Os, CE, Freed, freeStrength(CE->getArg(I)));
       else
         handOn(Os);
       continue;
@@ -479,7 +480,8 @@ void FunctionAnalyzer::visitCall(const CallExpr *CE, const CallModel &M) {
     case CallKind::Free:
     case CallKind::PoolRelease:
       if (Frees)
-        consume(Os, CE, M.Kind == CallKind::Free ? Freed : Released);
+        consume(Os, CE, M.Kind == CallKind::Free ? Freed : Released,
+                freeStrength(CE->getArg(I)));
       break;
     case CallKind::Escape:
       escape(Os);
@@ -491,7 +493,7 @@ void FunctionAnalyzer::visitCall(const CallExpr *CE, const CallModel &M) {
       // TS_CONSUMES: gone after the call on every path, whatever the
       // callee does with it.
       if (IsConsumed) {
-        consume(Os, CE, Freed);
+        consume(Os, CE, Freed, freeStrength(CE->getArg(I)));
         break;
       }
       handOn(Os);
@@ -511,6 +513,7 @@ void FunctionAnalyzer::visitCall(const CallExpr *CE, const CallModel &M) {
       break;
     }
   }
+  fieldArgs(CE, M);
   if (M.Kind == CallKind::Owned)
     allocate(CE);
 }
@@ -519,6 +522,12 @@ void FunctionAnalyzer::visitAssign(const Expr *LHS, const Expr *RHS) {
   const VarDecl *VD = varOf(LHS);
   if (VD && isScopeBeginCall(RHS)) {
     pushRegion(VD, RegionKind::Manual, RHS->getBeginLoc());
+    return;
+  }
+  if (LHS->getType()->isRecordType()) {
+    // A struct: field by field (Fields.cpp).
+    if (holdsTensors(LHS->getType()))
+      assignRecord(placeOf(LHS), RHS);
     return;
   }
   ObjSet Os = eval(RHS);
@@ -532,6 +541,14 @@ void FunctionAnalyzer::visitAssign(const Expr *LHS, const Expr *RHS) {
     S.Dirty = true;
     return;
   }
+  // A field or element of a followed variable (Fields.cpp).
+  const Expr *Dst = ignoreParenCasts(LHS);
+  if ((isa<MemberExpr>(Dst) || isa<ArraySubscriptExpr>(Dst)) &&
+      isTensorPointer(Dst->getType()))
+    if (LocKey L = placeOf(Dst)) {
+      assignPlace(L, std::move(Os));
+      return;
+    }
   handOn(Os); // A global, a field, an array, through a pointer...
 }
 
@@ -555,10 +572,26 @@ void FunctionAnalyzer::visitInit(const VarDecl *VD) {
     S.Dirty = true;
     return;
   }
+  if (Init && (VD->getType()->isRecordType() || VD->getType()->isArrayType()) &&
+      isBase(VD)) {
+    // A struct or array (Fields.cpp).
+    if (VD->getType()->isRecordType())
+      assignRecord(Locs.var(VD), Init);
+    return;
+  }
   handOn(Os); // static locals, aggregates, void pointers...
 }
 
 void FunctionAnalyzer::visitReturn(const ReturnStmt *RS) {
+  if (const Expr *V = RS->getRetValue(); V && V->getType()->isRecordType()) {
+    // A struct by value (Fields.cpp).
+    LocKey B = holdsTensors(V->getType()) ? placeOf(V) : nullptr;
+    if (B)
+      returnRecord(RS, B);
+    else
+      RetOtherRecord = true;
+    return;
+  }
   ObjSet Os = eval(RS->getRetValue());
   if (Sum) {
     // For the summary: NULL, tensors made here and the function's alone, or
@@ -606,7 +639,12 @@ void FunctionAnalyzer::visitReturn(const ReturnStmt *RS) {
 
 void FunctionAnalyzer::visitLifetimeEnd(const VarDecl *VD, SourceLocation Loc) {
   LocKey L = Locs.findVar(VD);
-  if (!L || !S.erasePts(L))
+  if (!L)
+    return;
+  // The variable, and the fields and elements of a struct or array.
+  bool Any = false;
+  LocTable::forEachUnder(L, [&](LocKey Q) { Any |= S.erasePts(Q); });
+  if (!Any)
     return;
   S.Dirty = true;
   collect(Loc, LeakCause::OutOfScope, VD);
@@ -629,6 +667,7 @@ void FunctionAnalyzer::functionEnd(const BlockInfo &BI) {
       S.Dirty = true;
     }
   }
+  handOnIndirect();
   S.Pts.forEach([&](LocKey, const ObjSet &Os) {
     for (ObjId Id : Os)
       if (Obj *O = S.Objs.findMut(Id)) {
@@ -690,6 +729,7 @@ void FunctionAnalyzer::transferBlock(const BlockInfo &BI) {
 void FunctionAnalyzer::noteExit(const BlockInfo &BI) {
   if (!Sum)
     return;
+  noteExitFields(BI.B->getBlockID());
   llvm::SmallVector<uint8_t, 4> &Bits = ExitBits[BI.B->getBlockID()];
   Bits.assign(TensorParams.size(), 0);
   for (unsigned I = 0; I < TensorParams.size(); ++I)
@@ -701,6 +741,7 @@ void FunctionAnalyzer::noteExit(const BlockInfo &BI) {
 void FunctionAnalyzer::summarize() {
   FunctionSummary &F = *Sum;
   F.Valid = true;
+  summarizeFields();
   // Every return NULL or a tensor made here, one at least.
   bool Made = false, Other = ReturnKinds.empty();
   for (const auto &[RS, K] : ReturnKinds) {
@@ -750,7 +791,8 @@ void FunctionAnalyzer::exitTail(const BlockInfo &BI) {
   llvm::SmallVector<Cand, 4> R;
   S.MayReport.forEach([&](ObjId Id, Unit) {
     const Obj *O = S.Objs.find(Id);
-    if (O && (O->Bits == Owned || O->Ret))
+    // (Left in memory behind a pointer: the caller's.)
+    if (O && (O->Bits == Owned || O->Ret) && !heldIndirectly(*O))
       R.push_back({Id, *O});
   });
   if (R.empty())
@@ -786,11 +828,19 @@ void FunctionAnalyzer::exitTail(const BlockInfo &BI) {
     const Op &O = BI.Ops[I];
     if (O.K == Op::LifetimeEnd) {
       LocKey L = Locs.findVar(O.VD);
-      if (!L || Dead.count(L) || !S.Pts.count(L))
+      if (!L || Dead.count(L))
+        continue;
+      llvm::SmallVector<LocKey, 4> Qs;
+      LocTable::forEachUnder(L, [&](LocKey Q) {
+        if (S.Pts.count(Q))
+          Qs.push_back(Q);
+      });
+      if (Qs.empty())
         continue;
       Dead.insert(L);
       for (Cand &C : R)
-        C.O.HeldBy.erase(L);
+        for (LocKey Q : Qs)
+          C.O.HeldBy.erase(Q);
       Collect(O.Loc, LeakCause::OutOfScope, O.VD);
       continue;
     }
