@@ -244,6 +244,8 @@ void FunctionAnalyzer::decode(BlockInfo &BI) {
       O.Full = Full;
       O.St = St;
       O.Model = Model;
+      if (K == Op::Call)
+        O.TakesPlaces = takesPlaces(cast<CallExpr>(St)); // Fields.cpp
     } else if (auto LE = E.getAs<CFGLifetimeEnds>()) {
       // The variables of a GNU statement expression die before its value
       // is bound: let them hold their tensors until the function ends.
@@ -276,8 +278,8 @@ void FunctionAnalyzer::decode(BlockInfo &BI) {
   if (B->succ_size() == 2)
     if (const Expr *C = B->getLastCondition()) {
       const VarDecl *VD = nullTestedVar(C, BI.NullOnTrue);
-      if (isTracked(VD))
-        BI.NullTested = Locs.var(VD);
+      if (LocKey L = trackedLoc(VD))
+        BI.NullTested = L;
       else
         BI.NullTested = nullTestedPlace(C, BI.NullOnTrue); // Fields.cpp
     }

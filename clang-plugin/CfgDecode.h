@@ -102,6 +102,9 @@ struct Op {
   const VarDecl *VD = nullptr; ///< LifetimeEnd and Cleanup.
   SourceLocation Loc;          ///< LifetimeEnd and Cleanup: where it ends.
   CallModel Model;             ///< Call.
+  /// Call: given the address of a struct or array that holds tensors, or
+  /// a pointer to such a struct (FunctionAnalyzer::fieldArgs).
+  bool TakesPlaces = false;
 };
 
 /// A block's ops and what its edges do, decoded once per function.

@@ -25,6 +25,19 @@ namespace tsmem {
 namespace ownership {
 
 namespace {
+/// E's value when it is an integer constant (a literal, most often).
+bool intValue(const Expr *E, const ASTContext &Ctx, llvm::APSInt &V) {
+  if (const auto *IL = dyn_cast<IntegerLiteral>(E->IgnoreParenImpCasts())) {
+    V = llvm::APSInt(IL->getValue(), false);
+    return true;
+  }
+  Expr::EvalResult R;
+  if (!E->EvaluateAsInt(R, Ctx))
+    return false;
+  V = R.Val.getInt();
+  return true;
+}
+
 /// Finds the variables whose address (or, for a pointer to a struct, whose
 /// value) goes anywhere but straight into a call's argument, a field access
 /// or a subscript; and pointer variables that are assigned.
@@ -141,18 +154,17 @@ const VarDecl *countedLoop(const ForStmt *FS, const ASTContext &Ctx,
   }
   if (!I || !Start || !I->getType()->isIntegerType())
     return nullptr;
-  Expr::EvalResult R;
-  if (!Start->EvaluateAsInt(R, Ctx) || R.Val.getInt() != 0)
-    return nullptr;
   const auto *C = dyn_cast_or_null<BinaryOperator>(
       FS->getCond() ? FS->getCond()->IgnoreParenImpCasts() : nullptr);
   if (!C || varOf(C->getLHS()) != I ||
       !isa<DeclRefExpr>(C->getLHS()->IgnoreParenImpCasts()))
     return nullptr;
-  Expr::EvalResult B;
-  if (!C->getRHS()->EvaluateAsInt(B, Ctx) || B.Val.getInt().isNegative())
+  llvm::APSInt V;
+  if (!intValue(Start, Ctx, V) || V != 0)
     return nullptr;
-  uint64_t Bound = B.Val.getInt().getLimitedValue(1u << 30);
+  if (!intValue(C->getRHS(), Ctx, V) || V.isNegative())
+    return nullptr;
+  uint64_t Bound = V.getLimitedValue(1u << 30);
   if (C->getOpcode() == BO_LE)
     ++Bound;
   else if (C->getOpcode() != BO_LT && C->getOpcode() != BO_NE)
@@ -163,9 +175,9 @@ const VarDecl *countedLoop(const ForStmt *FS, const ASTContext &Ctx,
   if (const auto *UO = dyn_cast_or_null<UnaryOperator>(Inc))
     Step = UO->isIncrementOp() && varOf(UO->getSubExpr()) == I;
   else if (const auto *CA = dyn_cast_or_null<CompoundAssignOperator>(Inc)) {
-    Expr::EvalResult One;
+    llvm::APSInt One;
     Step = CA->getOpcode() == BO_AddAssign && varOf(CA->getLHS()) == I &&
-           CA->getRHS()->EvaluateAsInt(One, Ctx) && One.Val.getInt() == 1;
+           intValue(CA->getRHS(), Ctx, One) && One == 1;
   }
   if (!Step)
     return nullptr;
@@ -234,8 +246,8 @@ LocKey FunctionAnalyzer::placeOf(const Expr *E) const {
   E = ignoreParenCasts(E);
   if (const auto *DRE = dyn_cast<DeclRefExpr>(E)) {
     const auto *VD = dyn_cast<VarDecl>(DRE->getDecl());
-    if (isTracked(VD))
-      return Locs.var(VD);
+    if (LocKey L = trackedLoc(VD))
+      return L;
     return isBase(VD) ? Locs.var(VD) : nullptr;
   }
   if (const auto *ME = dyn_cast<MemberExpr>(E)) {
@@ -468,6 +480,32 @@ ObjId FunctionAnalyzer::allocField(const CallExpr *CE, unsigned K) {
   return It->second * 2;
 }
 
+bool FunctionAnalyzer::takesPlaces(const CallExpr *CE) const {
+  for (const Expr *Arg : CE->arguments()) {
+    const Expr *A = ignoreParenCasts(Arg);
+    QualType T;
+    if (const auto *UO = dyn_cast<UnaryOperator>(A)) {
+      if (UO->getOpcode() != UO_AddrOf)
+        continue;
+      T = UO->getSubExpr()->getType();
+      if (!T->isRecordType() && !T->isArrayType())
+        continue;
+    } else if (isa<DeclRefExpr>(A) || isa<MemberExpr>(A) ||
+               isa<ArraySubscriptExpr>(A)) {
+      T = A->getType();
+      if (T->isPointerType())
+        T = T->getPointeeType();
+      if (!T->isRecordType() && !T->isArrayType())
+        continue;
+    } else {
+      continue;
+    }
+    if (holdsTensors(T))
+      return true;
+  }
+  return false;
+}
+
 /// A call given the address of a followed struct or array (or a pointer to
 /// a struct, or an array): the fields its summary frees or fills; anything
 /// else under it is the callee's to take or replace, unless it takes it as
@@ -488,8 +526,20 @@ void FunctionAnalyzer::fieldArgs(const CallExpr *CE, const CallModel &M) {
     } else if (isa<DeclRefExpr>(A) || isa<MemberExpr>(A) ||
                isa<ArraySubscriptExpr>(A)) {
       QualType T = A->getType();
+      if (T->isRecordType()) {
+        // A struct by value: the callee gets its tensors too.
+        if (LocKey V = holdsTensors(T) ? placeOf(A) : nullptr)
+          LocTable::forEachUnder(V, [&](LocKey Q) {
+            if (const ObjSet *Os = S.Pts.find(Q)) {
+              ObjSet Copy = *Os;
+              handOn(Copy);
+            }
+          });
+        continue;
+      }
       if (!T->isArrayType() &&
-          !(T->isPointerType() && T->getPointeeType()->isRecordType()))
+          !(T->isPointerType() && T->getPointeeType()->isRecordType() &&
+            holdsTensors(T->getPointeeType())))
         continue;
       P = placeOf(A);
       Arrow = T->isPointerType();
@@ -501,6 +551,15 @@ void FunctionAnalyzer::fieldArgs(const CallExpr *CE, const CallModel &M) {
                       : CE->getArg(I)->getType();
     bool Const = PT->isPointerType() && PT->getPointeeType().isConstQualified();
     llvm::SmallVector<LocKey, 4> Kept;
+    if (M.Fields)
+      for (const auto &[Idx, Path] : M.Fields->UseFields) {
+        if (Idx != I)
+          continue;
+        // The callee reads it on every path: a use here.
+        ObjSet Os = evalPlace(follow(P, Path, Arrow));
+        if (!Os.empty() && checkUse(Os, CE->getArg(I), nullptr))
+          handOn(Os);
+      }
     if (M.Fields)
       for (const auto &[Idx, Path] : M.Fields->FreeFields) {
         if (Idx != I)
@@ -601,6 +660,13 @@ LocKey FunctionAnalyzer::nullTestedPlace(const Expr *C,
     if (BO->getOpcode() == BO_Assign) {
       Tested = BO->getLHS();
     } else if (BO->getOpcode() == BO_EQ || BO->getOpcode() == BO_NE) {
+      // Only a field or an element is for us (variables: nullTestedVar).
+      auto IsPlace = [](const Expr *E) {
+        E = E->IgnoreParenImpCasts();
+        return isa<MemberExpr>(E) || isa<ArraySubscriptExpr>(E);
+      };
+      if (!IsPlace(BO->getLHS()) && !IsPlace(BO->getRHS()))
+        return nullptr;
       auto IsNull = [&](const Expr *E) {
         return E->isNullPointerConstant(const_cast<ASTContext &>(Ctx),
                                         Expr::NPC_ValueDependentIsNotNull);
@@ -620,6 +686,15 @@ LocKey FunctionAnalyzer::nullTestedPlace(const Expr *C,
   return L && !L->isVar() && isExact(L) ? L : nullptr;
 }
 
+void FunctionAnalyzer::noteFieldUse(const Expr *Arg) {
+  const Expr *E = ignoreParenCasts(Arg);
+  if (!isa<MemberExpr>(E))
+    return;
+  LocKey L = placeOf(E);
+  if (L && L->Indirect && isa<ParmVarDecl>(L->Base))
+    FieldUses.insert({CurBlock, L});
+}
+
 bool FunctionAnalyzer::heldIndirectly(const Obj &O) const {
   for (LocKey L : O.HeldBy)
     if (L->Indirect)
@@ -630,6 +705,8 @@ bool FunctionAnalyzer::heldIndirectly(const Obj &O) const {
 /// At the function's end: tensors left in memory a pointer parameter (or
 /// any pointer) points to are the caller's.
 void FunctionAnalyzer::handOnIndirect() {
+  if (!Locs.anyIndirect())
+    return;
   S.Pts.forEach([&](LocKey L, const ObjSet &Os) {
     if (!L->Indirect)
       return;
@@ -641,6 +718,8 @@ void FunctionAnalyzer::handOnIndirect() {
 }
 
 void FunctionAnalyzer::noteExitFields(unsigned Block) {
+  if (!Locs.anyIndirect())
+    return;
   auto &Bits = ExitFields[Block];
   Bits.clear();
   S.Pts.forEach([&](LocKey L, const ObjSet &Os) {
@@ -660,19 +739,53 @@ void FunctionAnalyzer::summarizeFields() {
   if (!RetOtherRecord && !RetFieldSets.empty() &&
       FD->getReturnType()->isRecordType() && Scope == BodyScope::None) {
     std::vector<FieldPath> Common = RetFieldSets.begin()->second;
-    for (const auto &[RS, Paths] : RetFieldSets)
+    for (const auto &Ret : RetFieldSets)
       llvm::erase_if(Common, [&](const FieldPath &P) {
-        return !llvm::is_contained(Paths, P);
+        return !llvm::is_contained(Ret.second, P);
       });
     llvm::sort(Common, pathLess);
     F.RetFields = std::move(Common);
   }
-  if (ExitFields.empty())
+  // Fields used before the first branch: on every path.
+  if (!FieldUses.empty()) {
+    llvm::SmallPtrSet<const CFGBlock *, 8> Chain;
+    const CFGBlock *B = &Cfg->getEntry();
+    while (B && Chain.insert(B).second && B->succ_size() == 1) {
+      const CFGBlock *Next = B->succ_begin()->getReachableBlock();
+      if (!Next || Next->pred_size() != 1)
+        break;
+      B = Next;
+    }
+    FieldPath Path;
+    for (const auto &Use : FieldUses) {
+      unsigned Block = Use.first;
+      LocKey L = Use.second;
+      LocKey Top = Locs.findVar(L->Base);
+      if (!Top || !fieldPath(L, Top, true, Path))
+        continue;
+      bool InChain = llvm::any_of(
+          Chain, [&](const CFGBlock *C) { return C->getBlockID() == Block; });
+      std::pair<unsigned, FieldPath> U{
+          cast<ParmVarDecl>(L->Base)->getFunctionScopeIndex(), Path};
+      if (InChain && !llvm::is_contained(F.UseFields, U))
+        F.UseFields.push_back(U);
+    }
+    llvm::sort(F.UseFields, [](const std::pair<unsigned, FieldPath> &A,
+                               const std::pair<unsigned, FieldPath> &B) {
+      return A.first != B.first ? A.first < B.first
+                                : pathLess(A.second, B.second);
+    });
+  }
+  // Every way out must have been noted (one before any place behind a
+  // pointer was made has none: nothing freed or filled there).
+  if (ExitFields.empty() || ExitFields.size() != ExitBits.size())
     return;
   // Fields under pointer parameters: freed, or filled with a tensor made
   // here, on every way out.
   const auto &First = ExitFields.begin()->second;
-  for (const auto &[L, B0] : First) {
+  for (const auto &Entry : First) {
+    LocKey L = Entry.first;
+    uint8_t B0 = Entry.second;
     uint8_t Want = B0 == Freed ? Freed : B0 == Owned ? Owned : 0;
     if (!Want || (Want == Owned && Scope != BodyScope::None))
       continue;

@@ -102,8 +102,12 @@ struct FunctionSummary {
   /// parameter it frees, or fills with a tensor it made, on every path.
   std::vector<FieldPath> RetFields;
   std::vector<std::pair<unsigned, FieldPath>> FreeFields, FillFields;
+  /// Fields under a pointer parameter it uses on every path (before any
+  /// branch).
+  std::vector<std::pair<unsigned, FieldPath>> UseFields;
   bool hasFields() const {
-    return !RetFields.empty() || !FreeFields.empty() || !FillFields.empty();
+    return !RetFields.empty() || !FreeFields.empty() || !FillFields.empty() ||
+           !UseFields.empty();
   }
 };
 

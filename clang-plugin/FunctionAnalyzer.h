@@ -85,7 +85,9 @@ private:
 
   // Helpers.
   ObjSet eval(const Expr *E);
-  bool isTracked(const VarDecl *VD) const;
+  bool isTracked(const VarDecl *VD) const { return trackedLoc(VD); }
+  /// The place of a tracked tensor variable, else null.
+  LocKey trackedLoc(const VarDecl *VD) const;
   /// The place E names, when the analysis follows it (else null).
   LocKey placeOf(const Expr *E) const;
   CallModel model(const CallExpr *CE) const { return Models.get(CE); }
@@ -136,7 +138,8 @@ private:
   std::unique_ptr<ParentMap> Parents;
   BodyFacts Scanned;
   const llvm::DenseSet<const VarDecl *> *AddrTaken = nullptr;
-  mutable llvm::DenseMap<const VarDecl *, bool> Tracked;
+  /// Each variable looked at: its place when tracked, else null.
+  mutable llvm::DenseMap<const VarDecl *, LocKey> Tracked;
   llvm::DenseMap<const CallExpr *, unsigned> SiteIndex;
   std::vector<const CallExpr *> Sites;
   llvm::DenseMap<const void *, RegionInfo> RegionInfos;
@@ -182,6 +185,13 @@ private:
   LocKey follow(LocKey P, const FieldPath &Path, bool Arrow);
   void assignRecord(LocKey L, const Expr *RHS);
   void fieldArgs(const CallExpr *CE, const CallModel &M);
+  bool takesPlaces(const CallExpr *CE) const;
+  void noteFieldUse(const Expr *Arg);
+  /// The block being transferred (its id).
+  unsigned CurBlock = 0;
+  /// For the summary: fields under pointer parameters used (passed to a
+  /// call that does not free them), by block.
+  llvm::DenseSet<std::pair<unsigned, LocKey>> FieldUses;
   void allocateSite(unsigned Site);
   ObjId allocField(const CallExpr *CE, unsigned K);
   void returnRecord(const ReturnStmt *RS, LocKey B);

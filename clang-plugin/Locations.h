@@ -15,7 +15,8 @@
 
 #include "llvm/ADT/DenseMap.h"
 
-#include <deque>
+#include "llvm/Support/Allocator.h"
+
 #include <tuple>
 
 namespace tsmem {
@@ -27,7 +28,7 @@ public:
   LocKey var(const VarDecl *VD) {
     auto [It, New] = Vars.insert({VD, nullptr});
     if (New) {
-      Loc &L = Pool.emplace_back();
+      Loc &L = *new (Pool.Allocate()) Loc();
       L.Base = VD;
       It->second = &L;
     }
@@ -64,6 +65,8 @@ public:
                    L.Indirect = Parent->Indirect || Indirect;
                  });
   }
+  /// Some place behind a pointer was made.
+  bool anyIndirect() const { return AnyIndirect; }
   /// Calls Fn on L and every place below it, L first.
   template <typename F> static void forEachUnder(LocKey L, F &&Fn) {
     Fn(L);
@@ -76,17 +79,19 @@ private:
   LocKey child(LocKey Parent, unsigned Kind, uintptr_t Key, Init &&Fill) {
     auto [It, New] = Kids.insert({std::make_tuple(Parent, Kind, Key), nullptr});
     if (New) {
-      Loc &L = Pool.emplace_back();
+      Loc &L = *new (Pool.Allocate()) Loc();
       L.Base = Parent->Base;
       L.Parent = Parent;
       Fill(L);
+      AnyIndirect |= L.Indirect;
       const_cast<Loc *>(Parent)->Children.push_back(&L);
       It->second = &L;
     }
     return It->second;
   }
 
-  std::deque<Loc> Pool;
+  llvm::SpecificBumpPtrAllocator<Loc> Pool;
+  bool AnyIndirect = false;
   llvm::DenseMap<const VarDecl *, LocKey> Vars;
   llvm::DenseMap<std::tuple<LocKey, unsigned, uintptr_t>, LocKey> Kids;
 };

@@ -15,13 +15,13 @@ namespace ownership {
 // Helpers
 //===----------------------------------------------------------------------===//
 
-bool FunctionAnalyzer::isTracked(const VarDecl *VD) const {
+LocKey FunctionAnalyzer::trackedLoc(const VarDecl *VD) const {
   if (!VD)
-    return false;
-  auto [It, New] = Tracked.insert({VD, false});
-  if (New)
-    It->second = isTensorPointer(VD->getType()) && VD->hasLocalStorage() &&
-                 !AddrTaken->count(VD);
+    return nullptr;
+  auto [It, New] = Tracked.insert({VD, nullptr});
+  if (New && isTensorPointer(VD->getType()) && VD->hasLocalStorage() &&
+      !AddrTaken->count(VD))
+    It->second = Locs.var(VD);
   return It->second;
 }
 
@@ -30,10 +30,10 @@ ObjSet FunctionAnalyzer::eval(const Expr *E) {
     return {};
   E = ignoreParenCasts(E);
   if (const auto *DRE = dyn_cast<DeclRefExpr>(E)) {
-    const auto *VD = dyn_cast<VarDecl>(DRE->getDecl());
-    if (!isTracked(VD))
+    LocKey L = trackedLoc(dyn_cast<VarDecl>(DRE->getDecl()));
+    if (!L)
       return {};
-    const ObjSet *Os = S.Pts.find(Locs.var(VD));
+    const ObjSet *Os = S.Pts.find(L);
     return Os ? *Os : ObjSet();
   }
   if (isa<MemberExpr>(E) || isa<ArraySubscriptExpr>(E)) {
@@ -330,6 +330,8 @@ void FunctionAnalyzer::visitOp(const Op &O) {
     break;
   case Op::Call:
     visitCall(cast<CallExpr>(O.St), O.Model);
+    if (O.TakesPlaces)
+      fieldArgs(cast<CallExpr>(O.St), O.Model);
     break;
   case Op::Assign: {
     const auto *BO = cast<BinaryOperator>(O.St);
@@ -425,6 +427,8 @@ void FunctionAnalyzer::visitCall(const CallExpr *CE, const CallModel &M) {
                                  M.Kind == CallKind::PoolRelease ||
                                  M.Kind == CallKind::Consume)) ||
                  (M.Inferred && I < 32 && (M.FreeMask >> I & 1));
+    if (!Frees && !Os.empty() && Sum && Locs.anyIndirect())
+      noteFieldUse(CE->getArg(I)); // Fields.cpp
     if (Os.empty() && Frees) {
       // Freeing what a variable got from outside: remember it is freed.
       const VarDecl *VD = varOf(CE->getArg(I));
@@ -513,7 +517,6 @@ void FunctionAnalyzer::visitCall(const CallExpr *CE, const CallModel &M) {
       break;
     }
   }
-  fieldArgs(CE, M);
   if (M.Kind == CallKind::Owned)
     allocate(CE);
 }
@@ -563,8 +566,7 @@ void FunctionAnalyzer::visitInit(const VarDecl *VD) {
     return;
   }
   ObjSet Os = eval(Init);
-  if (isTracked(VD)) {
-    LocKey L = Locs.var(VD);
+  if (LocKey L = trackedLoc(VD)) {
     for (ObjId Id : Os)
       if (Obj *O = S.Objs.findMut(Id))
         O->LastVar = L;
@@ -700,7 +702,7 @@ State FunctionAnalyzer::initialState() {
     Obj O;
     O.Bits = Borrowed;
     S.Objs.set(ParamBase + I, O);
-    S.setPts(Locs.var(P), {ParamBase + I});
+    S.setPts(trackedLoc(P), {ParamBase + I});
   }
   if (Scope == BodyScope::Scoped)
     pushRegion(FD, RegionKind::Function, FD->getLocation());
@@ -710,6 +712,7 @@ State FunctionAnalyzer::initialState() {
 }
 
 void FunctionAnalyzer::transferBlock(const BlockInfo &BI) {
+  CurBlock = BI.B->getBlockID();
   if (BI.Leaves) {
     for (unsigned I = 0; I < BI.Tail; ++I)
       visitOp(BI.Ops[I]);

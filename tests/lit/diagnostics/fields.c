@@ -270,3 +270,32 @@ double branch_free_field(void) {
   ts_free(p.hi);
   return v;
 }
+
+// A struct passed by value: the callee gets its tensors.
+extern void opaque_by_value(struct pair p);
+void passed_by_value(void) {
+  struct pair p = pair_new(2);
+  opaque_by_value(p);
+}
+
+// A reader of the fields, on every path; and one that reads on one branch.
+static double pair_sum(const struct pair *p) {
+  return ts_item(p->lo) + ts_item(p->hi);
+}
+static double pair_maybe(const struct pair *p, bool b) {
+  if (b)
+    return ts_item(p->lo);
+  return 0;
+}
+
+double read_through_helper_after_drop(void) {
+  struct pair p = pair_new(2);
+  pair_drop(&p); // expected-note {{freed here}}
+  return pair_sum(&p); // expected-warning {{use of a tensor after it was freed}}
+}
+
+double maybe_read_after_drop(void) {
+  struct pair p = pair_new(2);
+  pair_drop(&p);
+  return pair_maybe(&p, false);
+}
