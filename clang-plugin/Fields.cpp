@@ -492,6 +492,9 @@ bool FunctionAnalyzer::takesPlaces(const CallExpr *CE) const {
         continue;
     } else if (isa<DeclRefExpr>(A) || isa<MemberExpr>(A) ||
                isa<ArraySubscriptExpr>(A)) {
+      if (const auto *DRE = dyn_cast<DeclRefExpr>(A))
+        if (trackedLoc(dyn_cast<VarDecl>(DRE->getDecl())))
+          continue; // A tensor variable, the most common argument.
       T = A->getType();
       if (T->isPointerType())
         T = T->getPointeeType();
