@@ -198,6 +198,7 @@ void FunctionAnalyzer::decode(BlockInfo &BI) {
         break;
       case Stmt::DeclStmtClass:
         K = Op::Decl;
+        keepAggregates(BI, cast<DeclStmt>(St)); // Fields.cpp
         break;
       case Stmt::ReturnStmtClass:
         K = Op::Return;

@@ -480,6 +480,60 @@ ObjId FunctionAnalyzer::allocField(const CallExpr *CE, unsigned K) {
   return It->second * 2;
 }
 
+/// `struct pair p = {a, b};`, `ts_tensor *xs[2] = {a, b};`: the
+/// initialiser lists of a followed variable put their tensors in its
+/// places (initPlaces) rather than handing them on (Op::Aggregate).
+void FunctionAnalyzer::keepAggregates(BlockInfo &BI, const DeclStmt *DS) const {
+  for (const Decl *D : DS->decls()) {
+    const auto *VD = dyn_cast<VarDecl>(D);
+    const auto *IL =
+        VD && VD->getInit()
+            ? dyn_cast<InitListExpr>(VD->getInit()->IgnoreParenImpCasts())
+            : nullptr;
+    if (!IL || !isBase(VD) || VD->getType()->isPointerType())
+      continue;
+    llvm::SmallVector<const InitListExpr *, 4> Lists{IL};
+    for (unsigned I = 0; I < Lists.size(); ++I)
+      for (const Expr *E : Lists[I]->inits())
+        if (const auto *Sub = dyn_cast<InitListExpr>(E->IgnoreParenImpCasts()))
+          Lists.push_back(Sub);
+    for (Op &O : BI.Ops)
+      if (O.K == Op::Aggregate && llvm::is_contained(Lists, O.St))
+        O.K = Op::Other;
+  }
+}
+
+void FunctionAnalyzer::initPlaces(LocKey L, const InitListExpr *IL) {
+  killUnder(L, false);
+  QualType T = IL->getType();
+  const RecordDecl *RD = T->isRecordType() ? T->getAsRecordDecl() : nullptr;
+  if (RD && (RD->isUnion() || !RD->getDefinition()))
+    return;
+  llvm::SmallVector<const FieldDecl *, 8> Fields;
+  if (RD)
+    Fields.append(RD->getDefinition()->field_begin(),
+                  RD->getDefinition()->field_end());
+  for (unsigned I = 0; I < IL->getNumInits(); ++I) {
+    const Expr *E = IL->getInit(I);
+    LocKey Q;
+    if (RD) {
+      if (I >= Fields.size() || !holdsTensors(Fields[I]->getType()))
+        continue;
+      Q = Locs.field(L, Fields[I], false);
+    } else {
+      if (!holdsTensors(E->getType()))
+        continue;
+      Q = Locs.index(L, I, false);
+    }
+    if (const auto *Sub = dyn_cast<InitListExpr>(E->IgnoreParenImpCasts()))
+      initPlaces(Q, Sub);
+    else if (E->getType()->isRecordType())
+      assignRecord(Q, E);
+    else if (isTensorPointer(E->getType()))
+      assignPlace(Q, eval(E));
+  }
+}
+
 bool FunctionAnalyzer::takesPlaces(const CallExpr *CE) const {
   for (const Expr *Arg : CE->arguments()) {
     const Expr *A = ignoreParenCasts(Arg);

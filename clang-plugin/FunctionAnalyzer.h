@@ -186,6 +186,8 @@ private:
   void assignRecord(LocKey L, const Expr *RHS);
   void fieldArgs(const CallExpr *CE, const CallModel &M);
   bool takesPlaces(const CallExpr *CE) const;
+  void keepAggregates(BlockInfo &BI, const DeclStmt *DS) const;
+  void initPlaces(LocKey L, const InitListExpr *IL);
   void noteFieldUse(const Expr *Arg);
   /// The block being transferred (its id).
   unsigned CurBlock = 0;

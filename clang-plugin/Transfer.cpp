@@ -577,7 +577,9 @@ void FunctionAnalyzer::visitInit(const VarDecl *VD) {
   if (Init && (VD->getType()->isRecordType() || VD->getType()->isArrayType()) &&
       isBase(VD)) {
     // A struct or array (Fields.cpp).
-    if (VD->getType()->isRecordType())
+    if (const auto *IL = dyn_cast<InitListExpr>(Init->IgnoreParenImpCasts()))
+      initPlaces(Locs.var(VD), IL);
+    else if (VD->getType()->isRecordType())
       assignRecord(Locs.var(VD), Init);
     return;
   }

@@ -299,3 +299,28 @@ double maybe_read_after_drop(void) {
   pair_drop(&p);
   return pair_maybe(&p, false);
 }
+
+// Initialiser lists put their tensors in the struct's fields and the
+// array's elements.
+void init_list_then_drop(void) {
+  struct pair p = {ts_ones(TS_SHAPE(2), TS_FLOAT32),
+                   ts_zeros(TS_SHAPE(2), TS_FLOAT32)};
+  ts_free(p.lo); // expected-note {{freed here}}
+  pair_drop(&p); // expected-warning {{tensor freed or released again after it was freed}}
+}
+
+void array_init_list_use(void) {
+  ts_tensor *a = ts_ones(TS_SHAPE(2), TS_FLOAT32);
+  ts_tensor *b = ts_ones(TS_SHAPE(2), TS_FLOAT32);
+  ts_tensor *both[2] = {a, b};
+  ts_free(a); // expected-note {{freed here}}
+  ts_free(b);
+  ts_item(both[0]); // expected-warning {{use of a tensor after it was freed}}
+}
+
+void init_list_nulls_then_fill(void) {
+  struct pair q = {NULL, NULL};
+  q.lo = ts_ones(TS_SHAPE(2), TS_FLOAT32);
+  q.hi = ts_ones(TS_SHAPE(2), TS_FLOAT32);
+  pair_drop(&q);
+}
