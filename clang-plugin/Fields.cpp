@@ -536,6 +536,18 @@ void FunctionAnalyzer::initPlaces(LocKey L, const InitListExpr *IL) {
 
 bool FunctionAnalyzer::takesPlaces(const CallExpr *CE) const {
   for (const Expr *Arg : CE->arguments()) {
+    // First by the argument's type alone: a number, or a tensor (most
+    // arguments), is none.
+    const Type *AT = Arg->getType().getTypePtr();
+    if (const auto *PT =
+            dyn_cast<PointerType>(AT->getCanonicalTypeInternal())) {
+      if (const auto *RT = dyn_cast<RecordType>(
+              PT->getPointeeType()->getCanonicalTypeInternal()))
+        if (!RT->getDecl()->getDefinition())
+          continue; // ts_tensor, or any opaque struct.
+    } else if (!AT->isRecordType()) {
+      continue;
+    }
     const Expr *A = ignoreParenCasts(Arg);
     QualType T;
     if (const auto *UO = dyn_cast<UnaryOperator>(A)) {
