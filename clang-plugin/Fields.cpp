@@ -889,11 +889,15 @@ void FunctionAnalyzer::noteCountedLoop(const Stmt *Term) {
   const VarDecl *I = countedLoop(FS, Ctx, K);
   if (!I)
     return;
+  if (K > 0)
+    OnceLoops.insert(FS);
+  // An index names every element only inside its own loop: only a
+  // variable the loop declares is sure to be there.
+  if (!isa<DeclStmt>(FS->getInit()))
+    return;
   auto [It, New] = Covers.insert({I, K});
   if (!New)
     It->second = std::min(It->second, K);
-  if (K > 0)
-    OnceLoops.insert(FS);
 }
 
 bool FunctionAnalyzer::runsOnce(const Stmt *Term) const {

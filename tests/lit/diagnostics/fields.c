@@ -324,3 +324,14 @@ void init_list_nulls_then_fill(void) {
   q.hi = ts_ones(TS_SHAPE(2), TS_FLOAT32);
   pair_drop(&q);
 }
+
+// A loop variable declared outside its loop names one element afterwards.
+void outer_index_reused(void) {
+  ts_tensor *xs[2];
+  int i;
+  for (i = 0; i < 2; i++)
+    xs[i] = ts_zeros(TS_SHAPE(1), TS_FLOAT32);
+  i = 0;
+  ts_free(xs[i]);
+  ts_free(xs[1]);
+}
