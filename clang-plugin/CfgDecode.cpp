@@ -278,6 +278,8 @@ void FunctionAnalyzer::decode(BlockInfo &BI) {
       const VarDecl *VD = nullTestedVar(C, BI.NullOnTrue);
       if (isTracked(VD))
         BI.NullTested = VD;
+      else if (CallsHelper)
+        decodeCondTest(BI, C);
     }
 }
 

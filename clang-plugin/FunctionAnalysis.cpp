@@ -113,9 +113,12 @@ void FunctionAnalyzer::run() {
       if (T == ~0u)
         continue;
       bool Changed;
-      if (BI.NullTested && (SuccIdx == 0) == BI.NullOnTrue) {
+      bool NullEdge = BI.NullTested && (SuccIdx == 0) == BI.NullOnTrue;
+      if (NullEdge || BI.CondCall || (BI.NullTested && CondSeen)) {
         E = S;
-        refineEdge(E, BI);
+        refineCond(E, BI, SuccIdx);
+        if (NullEdge)
+          refineEdge(E, BI);
         Changed = joinStates(In[T], E);
       } else {
         Changed = joinStates(In[T], S);
