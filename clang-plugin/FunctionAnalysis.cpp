@@ -41,7 +41,8 @@ void FunctionAnalyzer::run() {
   // TSMEM_ANALYZE_ALL=1 analyses functions without any tsmem call too: the
   // robustness test on foreign code (tests/realcode) uses it.
   static const bool AnalyzeAll = std::getenv("TSMEM_ANALYZE_ALL") != nullptr;
-  if (!F->UsesTsmem && !CallsHelper && Scope == BodyScope::None && !AnalyzeAll)
+  if (!F->UsesTsmem && !CallsHelper && Scope == BodyScope::None &&
+      !AnalyzeAll && !(Sum && takesTensors(FD)))
     return;
   AddrTaken = &F->AddrTaken;
   // Clang's CFG would be too big to build (the budget counts its

@@ -50,6 +50,8 @@ struct BodyFacts {
                  llvm::SmallVector<std::pair<const clang::CallExpr *, unsigned>, 1>>
       AddrArgs;
   llvm::DenseSet<const clang::VarDecl *> AddrOther;
+  /// Calls that are the condition of an if, a loop or a switch.
+  llvm::SmallPtrSet<const clang::CallExpr *, 4> TestedCalls;
   /// Expressions whose effective parent is neither an expression, a
   /// declaration nor a return: the ends of full expressions.
   llvm::DenseSet<const clang::Stmt *> FullExprs;
@@ -129,6 +131,10 @@ struct FunctionSummary {
 /// (PluginOptions::AnalysisBudget) too, with a remark that says so.
 /// CallsHelper: FD calls a function with an inferred summary. Sum, if
 /// given, receives FD's summary.
+/// Has a `ts_tensor *` or `ts_tensor **` parameter: its summary may say
+/// what it does with it even when it calls nothing tsmem models.
+bool takesTensors(const clang::FunctionDecl *FD);
+
 void analyzeFunction(const clang::FunctionDecl *FD, BodyScope Scope,
                      const BodyFacts &Facts, CallModels &Models,
                      clang::ASTContext &Ctx, Findings &Out, uint64_t Budget,

@@ -424,6 +424,9 @@ bool BodyWalker::visit(const Item &I) {
       Facts.UsesTsmem = true;
     if (M.Kind == CallKind::ScopeBegin)
       Facts.ScopeBeginParents[CE] = I.EffParent;
+    if (isa_and_nonnull<IfStmt, WhileStmt, DoStmt, ForStmt, SwitchStmt>(
+            I.EffParent))
+      Facts.TestedCalls.insert(CE);
     // A plain CallExpr has no pre-arguments: its children are the callee
     // and the arguments.
     for (Expr *Arg : CE->arguments())

@@ -387,6 +387,17 @@ bool FunctionAnalyzer::addressOnlyOut(const VarDecl *VD) const {
 
 void FunctionAnalyzer::condFree(const ObjSet &Os, const CallExpr *CE,
                                 const CallModel &M, unsigned I) {
+  // The result is discarded: the caller goes on whatever the helper did,
+  // so on one path at least the tensor is gone.
+  bool Tested =
+      Facts.Known
+          ? Facts.TestedCalls.count(CE)
+          : isa_and_nonnull<IfStmt, WhileStmt, DoStmt, ForStmt, SwitchStmt>(
+                Parents->getParentIgnoreParenCasts(const_cast<CallExpr *>(CE)));
+  if (isFullExpression(CE) && !Tested) {
+    consume(Os, CE, Freed);
+    return;
+  }
   uint8_t Kind = (M.FreeIfNullMask >> I & 1) ? FreedIfNull : FreedIfNonNull;
   for (ObjId Id : Os) {
     Obj *O = S.Objs.findMut(Id);
@@ -543,3 +554,15 @@ void FunctionAnalyzer::refineCond(State &E, const BlockInfo &BI,
 
 } // namespace ownership
 } // namespace tsmem
+
+bool tsmem::takesTensors(const clang::FunctionDecl *FD) {
+  for (const clang::ParmVarDecl *P : FD->parameters()) {
+    clang::QualType T = P->getType();
+    if (isTensorPointer(T))
+      return true;
+    if (const auto *PT = T.getCanonicalType()->getAs<clang::PointerType>())
+      if (isTensorPointer(PT->getPointeeType()))
+        return true;
+  }
+  return false;
+}

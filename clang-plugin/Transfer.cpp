@@ -731,7 +731,6 @@ void FunctionAnalyzer::summarize() {
     CallerScoped |= K == RetCallerScoped;
   F.ReturnsOwned = Made && !Other && !CallerScoped;
   F.ReturnsCallerScoped = CallerScoped && !Made && !Other;
-  summarizeConditional();
   for (unsigned I = 0; I < TensorParams.size(); ++I) {
     if (!TensorParams[I] || (ParamReturned >> I & 1))
       continue;
@@ -756,6 +755,7 @@ void FunctionAnalyzer::summarize() {
     else if (AllFreed)
       F.FreeMask |= 1u << I;
   }
+  summarizeConditional();
 }
 
 /// What the ops from BI.Tail on and functionEnd() would report, without
