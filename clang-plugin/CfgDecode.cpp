@@ -290,6 +290,7 @@ void FunctionAnalyzer::decodeBlocks() {
   // first", and the states' first-come fields, such as where a scope ended,
   // depend on the order in which paths join.)
   Rank.assign(Cfg->getNumBlockIDs(), ~0u);
+  Blocks.reserve(Cfg->getNumBlockIDs());
   {
     std::vector<bool> Seen(Cfg->getNumBlockIDs());
     llvm::SmallVector<std::pair<const CFGBlock *, unsigned>, 32> Stack;

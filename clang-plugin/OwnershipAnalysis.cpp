@@ -727,14 +727,19 @@ void runOwnershipAnalysis(ASTContext &Ctx, Reporter &Report, uint64_t Budget) {
   // Recursion (a call to itself, or a cycle): the callers in a cycle saw
   // their callees as unknown functions. Analysed again with the summaries
   // now known, a few rounds, until no summary changes.
-  for (unsigned I = 0; I < N; ++I)
+  // Only those with a callee in the cycle that did get a summary.
+  std::vector<llvm::SmallVector<unsigned, 2>> Late(N);
+  for (unsigned I = 0; I < N; ++I) {
+    if (Cyclic[I])
+      Late[I].push_back(I);
     for (unsigned C : Calls[I])
       if (Pos[C] >= Pos[I])
-        Cyclic[I] = true;
+        Late[I].push_back(C);
+  }
   for (unsigned Round = 0; Round < 3; ++Round) {
     bool Any = false;
     for (unsigned I : Order)
-      if (Cyclic[I])
+      if (llvm::any_of(Late[I], [&](unsigned C) { return HasInferred[C]; }))
         Any |= Analyze(I);
     if (!Any)
       break;
