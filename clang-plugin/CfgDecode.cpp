@@ -277,9 +277,10 @@ void FunctionAnalyzer::decode(BlockInfo &BI) {
     if (const Expr *C = B->getLastCondition()) {
       const VarDecl *VD = nullTestedVar(C, BI.NullOnTrue);
       if (isTracked(VD))
-        BI.NullTested = VD;
-      else if (CallsHelper)
-        decodeCondTest(BI, C);
+        BI.NullTested = Locs.var(VD);
+      else if (!(BI.NullTested = nullTestedPlace(C, BI.NullOnTrue)) &&
+               CallsHelper)
+        decodeCondTest(BI, C); // Summaries.cpp
     }
 }
 
@@ -315,6 +316,8 @@ void FunctionAnalyzer::decodeBlocks() {
       Rank[Blocks[I].B->getBlockID()] = I;
   }
   const CFGBlock *Exit = &Cfg->getExit();
+  for (BlockInfo &BI : Blocks)
+    noteCountedLoop(BI.B->getTerminatorStmt()); // Fields.cpp
   for (BlockInfo &BI : Blocks) {
     decode(BI);
     const Stmt *Term = BI.B->getTerminatorStmt();
@@ -329,6 +332,12 @@ void FunctionAnalyzer::decodeBlocks() {
       else if (BI.B->succ_size() == 2 && &Succ != BI.B->succ_begin() &&
                isOnceLoop(Term))
         T = nullptr;
+      // A counted loop that runs at least once (`for (i = 0; i < 3; i++)`,
+      // Fields.cpp): entered, its test holds; only the back edge may leave.
+      else if (T && runsOnce(T->getTerminatorStmt()) &&
+               BI.B->getLoopTarget() != T->getTerminatorStmt() &&
+               T->succ_size() == 2 && T->succ_begin()->getReachableBlock())
+        T = T->succ_begin()->getReachableBlock();
       BI.Succs.push_back(!T || T == Exit ? ~0u : Rank[T->getBlockID()]);
     }
     BI.Leaves = BI.EndsFunction &&

@@ -123,6 +123,14 @@ struct FunctionSummary {
   uint32_t OutIfNullMask = 0;
   uint32_t OutIfNonNullMask = 0;
   bool OutCallerScoped = false;
+  /// Tensors in fields (Fields.cpp): a struct returned by value whose
+  /// fields hold a tensor it made, on every return; fields under a pointer
+  /// parameter it frees, or fills with a tensor it made, on every path.
+  std::vector<FieldPath> RetFields;
+  std::vector<std::pair<unsigned, FieldPath>> FreeFields, FillFields;
+  bool hasFields() const {
+    return !RetFields.empty() || !FreeFields.empty() || !FillFields.empty();
+  }
 };
 
 /// Analyses FD's body, which runs as Scope says, and reports what it finds

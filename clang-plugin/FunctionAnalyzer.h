@@ -16,6 +16,7 @@
 #include "CfgDecode.h"
 #include "Diagnostics.h"
 #include "FunctionAnalysis.h"
+#include "Locations.h"
 
 #include "clang/AST/ASTContext.h"
 #include "clang/AST/ParentMap.h"
@@ -63,7 +64,9 @@ private:
   // Effects.
   void allocate(const CallExpr *CE);
   void handOn(const ObjSet &Os);
-  void consume(const ObjSet &Os, const CallExpr *CE, OwnerBit Bit);
+  /// Strength: 0 as the objects say, 1 a strong update, -1 a weak one.
+  void consume(const ObjSet &Os, const CallExpr *CE, OwnerBit Bit,
+               int Strength = 0);
   void escape(const ObjSet &Os);
   void registerInScope(const ObjSet &Os);
   void pushRegion(const void *Key, RegionKind Kind, SourceLocation Loc);
@@ -81,8 +84,10 @@ private:
   void reportUnescapedReturn(const Obj &O, const void *Region);
 
   // Helpers.
-  ObjSet eval(const Expr *E) const;
+  ObjSet eval(const Expr *E);
   bool isTracked(const VarDecl *VD) const;
+  /// The place E names, when the analysis follows it (else null).
+  LocKey placeOf(const Expr *E) const;
   CallModel model(const CallExpr *CE) const { return Models.get(CE); }
   bool isScopeBeginCall(const Expr *E) const;
   bool isFullExpression(const Stmt *St) const;
@@ -181,12 +186,15 @@ private:
   llvm::DenseMap<const CallExpr *, unsigned> SiteIndex;
   std::vector<const CallExpr *> Sites;
   llvm::DenseMap<const void *, RegionInfo> RegionInfos;
-  llvm::DenseMap<const VarDecl *, ObjId> ForeignIds;
+  llvm::DenseMap<LocKey, ObjId> ForeignIds;
+  /// The places of this function (mutable: places are made as they are
+  /// first named, also by const helpers).
+  mutable LocTable Locs;
 
   /// Where the states' maps come from; declared before any state.
   PMapClock Clock;
   PMap<ObjId, Obj>::Context ObjNodes{Clock};
-  PMap<const VarDecl *, ObjSet>::Context PtsNodes{Clock};
+  PMap<LocKey, ObjSet>::Context PtsNodes{Clock};
   PMap<RegionObj, Unit>::Context ScopedInNodes{Clock};
   PMap<ObjId, Unit>::Context MayReportNodes{Clock};
 
@@ -204,6 +212,49 @@ private:
   uint64_t Steps = 0;
   /// Past the budget: says so (a remark) and gives up on the function.
   bool overBudget();
+
+  // Tensors in fields and elements of variables (Fields.cpp).
+  bool holdsTensors(QualType T) const;
+  bool isBase(const VarDecl *VD) const;
+  void scanPlaces() const;
+  void forEachAlias(LocKey L, llvm::function_ref<void(LocKey)> Fn) const;
+  static bool isExact(LocKey L);
+  ObjSet evalPlace(LocKey L);
+  int freeStrength(const Expr *Arg);
+  bool coversAll(const Expr *Arg) const;
+  void assignPlace(LocKey L, ObjSet Os);
+  void killUnder(LocKey P, bool Hand);
+  LocKey replay(LocKey Q, LocKey From, LocKey To);
+  LocKey follow(LocKey P, const FieldPath &Path, bool Arrow);
+  void assignRecord(LocKey L, const Expr *RHS);
+  void fieldArgs(const CallExpr *CE, const CallModel &M);
+  ObjId allocField(const CallExpr *CE, unsigned K);
+  void returnRecord(const ReturnStmt *RS, LocKey B);
+  LocKey nullTestedPlace(const Expr *C, bool &NullOnTrue) const;
+  bool heldIndirectly(const Obj &O) const;
+  void handOnIndirect();
+  void noteExitFields(unsigned Block);
+  void summarizeFields();
+  void noteCountedLoop(const Stmt *Term);
+  bool runsOnce(const Stmt *Term) const;
+
+  mutable bool PlacesScanned = false;
+  /// Variables whose fields or elements the analysis cannot follow (their
+  /// address goes somewhere other than straight into a call).
+  mutable llvm::DenseSet<const VarDecl *> BadBases;
+  mutable llvm::DenseMap<const Type *, bool> TensorTypes;
+  /// Counted loops `for (i = 0; i < K; i++)`: K by i, and the loops.
+  llvm::DenseMap<const VarDecl *, uint64_t> Covers;
+  llvm::DenseSet<const Stmt *> OnceLoops;
+  llvm::DenseMap<std::pair<const CallExpr *, unsigned>, unsigned> FieldSites;
+  /// For the summary: the fields each return of a struct gives its caller
+  /// (a return that is not of a followed struct: not there, RetOtherRecord).
+  llvm::DenseMap<const ReturnStmt *, std::vector<FieldPath>> RetFieldSets;
+  bool RetOtherRecord = false;
+  /// For each block that ends the function: the owner bits of the fields
+  /// under pointer parameters.
+  llvm::DenseMap<unsigned, llvm::SmallVector<std::pair<LocKey, uint8_t>, 4>>
+      ExitFields;
 };
 
 } // namespace ownership

@@ -26,6 +26,7 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <deque>
 #include <memory>
 #include <vector>
 
@@ -548,7 +549,6 @@ public:
   }
 
 private:
-
   CompilerInstance &CI;
   /// A copy: the plugin action that parsed the options does not outlive
   /// CreateASTConsumer.
@@ -652,6 +652,8 @@ void runOwnershipAnalysis(ASTContext &Ctx, Reporter &Report, uint64_t Budget) {
   for (unsigned I = 0; I < N; ++I)
     Plain[I] = Models.isPlainUserFunction(Collect.Functions[I]);
   std::vector<bool> HasInferred(N);
+  // Summaries with fields, which the models point to.
+  std::deque<FunctionSummary> FieldSums;
   auto Analyze = [&](unsigned I) {
     const FunctionDecl *FD = Collect.Functions[I];
     BodyScope Scope = bodyScopeOf(FD);
@@ -678,7 +680,9 @@ void runOwnershipAnalysis(ASTContext &Ctx, Reporter &Report, uint64_t Budget) {
                        : Sum.ReturnsCallerScoped ? "caller-scoped"
                                                  : "other")
                    << ", borrows " << Sum.BorrowMask << ", frees "
-                   << Sum.FreeMask << "\n";
+                   << Sum.FreeMask << ", fields returned "
+                   << Sum.RetFields.size() << " freed " << Sum.FreeFields.size()
+                   << " filled " << Sum.FillFields.size() << "\n";
     if (!Sum.Valid || FD->isWeak() || !Plain[I])
       return false;
     CallModel M;
@@ -704,9 +708,16 @@ void runOwnershipAnalysis(ASTContext &Ctx, Reporter &Report, uint64_t Budget) {
     M.OutCallerScoped = Sum.OutCallerScoped;
     if (M.Kind == CallKind::Helper && !M.BorrowMask && !M.FreeMask &&
         !M.RunReturnsOwned && !M.conditional() && M.AliasParam < 0 &&
-        !M.outParams())
+        !M.outParams() && !Sum.hasFields())
       return false;
     const CallModel &P = Inferred[I];
+    bool FieldsChanged =
+        !P.Fields ? Sum.hasFields()
+                  : P.Fields->RetFields.size() != Sum.RetFields.size() ||
+                        P.Fields->FreeFields.size() != Sum.FreeFields.size() ||
+                        P.Fields->FillFields.size() != Sum.FillFields.size();
+    if (Sum.hasFields())
+      M.Fields = &FieldSums.emplace_back(std::move(Sum));
     bool Changed = !HasInferred[I] || P.Kind != M.Kind ||
                    P.BorrowMask != M.BorrowMask || P.FreeMask != M.FreeMask ||
                    P.CallerScoped != M.CallerScoped ||
@@ -716,7 +727,7 @@ void runOwnershipAnalysis(ASTContext &Ctx, Reporter &Report, uint64_t Budget) {
                    P.AliasParam != M.AliasParam || P.OutMask != M.OutMask ||
                    P.OutIfNullMask != M.OutIfNullMask ||
                    P.OutIfNonNullMask != M.OutIfNonNullMask ||
-                   P.OutCallerScoped != M.OutCallerScoped;
+                   P.OutCallerScoped != M.OutCallerScoped || FieldsChanged;
     HasInferred[I] = true;
     Inferred[I] = M;
     Models.setInferred(FD, M);

@@ -11,6 +11,7 @@
 #include "clang/AST/Expr.h"
 #include "clang/AST/Type.h"
 #include "llvm/ADT/DenseMap.h"
+#include "llvm/ADT/SmallVector.h"
 
 namespace clang {
 class ASTContext;
@@ -20,6 +21,10 @@ class VarDecl;
 } // namespace clang
 
 namespace tsmem {
+
+struct FunctionSummary;
+/// Fields from a struct down to one inside it (`.a.b`).
+using FieldPath = llvm::SmallVector<const clang::FieldDecl *, 2>;
 
 /// What a call does with the tensors passed to it and what it returns.
 enum class CallKind {
@@ -82,6 +87,8 @@ struct CallModel {
   uint32_t outParams() const {
     return OutMask | OutIfNullMask | OutIfNonNullMask;
   }
+  /// Inferred: what it does to tensors in fields (FunctionSummary).
+  const FunctionSummary *Fields = nullptr;
 };
 
 CallModel modelCall(const clang::CallExpr *Call, clang::ASTContext &Ctx);

@@ -425,10 +425,10 @@ void FunctionAnalyzer::outParams(const CallExpr *CE, const CallModel &M) {
     bool Cond = !(M.OutMask >> I & 1);
     if (Cond || M.OutCallerScoped)
       // Maybe not overwritten, or not followed: what it held is let go.
-      if (const ObjSet *Old = S.Pts.find(VD))
+      if (const ObjSet *Old = S.Pts.find(Locs.var(VD)))
         handOn(*Old);
     if (M.OutCallerScoped && S.Regions.empty()) {
-      S.setPts(VD, {});
+      S.setPts(Locs.var(VD), {});
       S.Dirty = true;
       continue;
     }
@@ -437,13 +437,13 @@ void FunctionAnalyzer::outParams(const CallExpr *CE, const CallModel &M) {
       Sites.push_back(CE);
     ObjId Id = allocateSite(It->second);
     Obj *O = S.Objs.findMut(Id);
-    O->LastVar = VD;
+    O->LastVar = Locs.var(VD);
     if (Cond) {
       O->CondCall = CE;
       O->CondKind = (M.OutIfNullMask >> I & 1) ? MadeIfNull : MadeIfNonNull;
       CondSeen = true;
     }
-    S.setPts(VD, {Id});
+    S.setPts(Locs.var(VD), {Id});
     S.Dirty = true;
   }
 }
@@ -503,8 +503,8 @@ void FunctionAnalyzer::refineCond(State &E, const BlockInfo &BI,
       E.noteMayReport(Id);
     } else if ((K == MadeIfNull && !Zero) || (K == MadeIfNonNull && Zero)) {
       // Never made on this edge: the variables it went to kept NULL.
-      VarSet Holders = O->HeldBy;
-      for (const VarDecl *V : Holders)
+      LocSet Holders = O->HeldBy;
+      for (LocKey V : Holders)
         if (ObjSet *Os = E.Pts.findMut(V))
           Os->erase(Id);
       E.Objs.erase(Id);

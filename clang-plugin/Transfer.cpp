@@ -25,10 +25,7 @@ bool FunctionAnalyzer::isTracked(const VarDecl *VD) const {
   return It->second;
 }
 
-/// E->IgnoreParenCasts() with its usual steps (parentheses, casts) done
-/// here: the library's loop over step functions costs more than they do.
-
-ObjSet FunctionAnalyzer::eval(const Expr *E) const {
+ObjSet FunctionAnalyzer::eval(const Expr *E) {
   if (!E)
     return {};
   E = ignoreParenCasts(E);
@@ -36,8 +33,14 @@ ObjSet FunctionAnalyzer::eval(const Expr *E) const {
     const auto *VD = dyn_cast<VarDecl>(DRE->getDecl());
     if (!isTracked(VD))
       return {};
-    const ObjSet *Os = S.Pts.find(VD);
+    const ObjSet *Os = S.Pts.find(Locs.var(VD));
     return Os ? *Os : ObjSet();
+  }
+  if (isa<MemberExpr>(E) || isa<ArraySubscriptExpr>(E)) {
+    if (!isTensorPointer(E->getType()))
+      return {};
+    LocKey L = placeOf(E);
+    return L ? evalPlace(L) : ObjSet();
   }
   if (const auto *CE = dyn_cast<CallExpr>(E)) {
     // Only TS_OWNED calls have sites: look there first.
@@ -112,7 +115,7 @@ ObjId FunctionAnalyzer::allocateSite(unsigned Idx) {
     } else {
       S.Objs.set(Older, P);
     }
-    for (const VarDecl *VD : P.HeldBy) {
+    for (LocKey VD : P.HeldBy) {
       ObjSet *Os = S.Pts.findMut(VD);
       Os->erase(Id);
       Os->insert(Older);
@@ -156,7 +159,7 @@ void FunctionAnalyzer::handOn(const ObjSet &Os) {
 }
 
 void FunctionAnalyzer::consume(const ObjSet &Os, const CallExpr *CE,
-                               OwnerBit Bit) {
+                               OwnerBit Bit, int Strength) {
   // A strong update is right when the argument can only be one object, or
   // when no other variable may hold any of them (every live object is held
   // by some variable, so on each path the argument is that object).
@@ -169,6 +172,8 @@ void FunctionAnalyzer::consume(const ObjSet &Os, const CallExpr *CE,
         Strong = false;
     }
   }
+  if (Strength)
+    Strong = Strength > 0;
   for (ObjId Id : Os) {
     touch(Id);
     Obj *P = S.Objs.findMut(Id);
@@ -433,16 +438,16 @@ void FunctionAnalyzer::visitCall(const CallExpr *CE, const CallModel &M) {
       for (unsigned P = 0; P < TensorParams.size(); ++P)
         if (TensorParams[P] == VD)
           ParamTouched |= 1u << P;
-      if (isTracked(VD)) {
+      if (LocKey L = placeOf(CE->getArg(I))) {
         auto [It, New] =
-            ForeignIds.insert({VD, ForeignBase + ForeignIds.size()});
+            ForeignIds.insert({L, ForeignBase + ForeignIds.size()});
         Obj O;
         O.Bits = M.Kind == CallKind::PoolRelease ? Released : Freed;
         O.FreedBy = CE;
         if (const Obj *Before = S.Objs.find(It->second))
           O.HeldBy = Before->HeldBy;
         S.Objs.set(It->second, O);
-        S.setPts(VD, {It->second});
+        S.setPts(L, {It->second});
         S.Dirty = true;
       }
       continue;
@@ -462,7 +467,7 @@ void FunctionAnalyzer::visitCall(const CallExpr *CE, const CallModel &M) {
           !((M.FreeIfNullMask | M.FreeIfNonNullMask) >> I & 1))
         continue;
       if (I < 32 && (M.FreeMask >> I & 1))
-        consume(Os, CE, Freed);
+        consume(Os, CE, Freed, freeStrength(CE->getArg(I)));
       else if (I < 32 &&
                ((M.FreeIfNullMask | M.FreeIfNonNullMask) >> I & 1))
         condFree(Os, CE, M, I);
@@ -489,7 +494,8 @@ void FunctionAnalyzer::visitCall(const CallExpr *CE, const CallModel &M) {
     case CallKind::Free:
     case CallKind::PoolRelease:
       if (Frees)
-        consume(Os, CE, M.Kind == CallKind::Free ? Freed : Released);
+        consume(Os, CE, M.Kind == CallKind::Free ? Freed : Released,
+                freeStrength(CE->getArg(I)));
       break;
     case CallKind::Escape:
       escape(Os);
@@ -501,7 +507,7 @@ void FunctionAnalyzer::visitCall(const CallExpr *CE, const CallModel &M) {
       // TS_CONSUMES: gone after the call on every path, whatever the
       // callee does with it.
       if (IsConsumed) {
-        consume(Os, CE, Freed);
+        consume(Os, CE, Freed, freeStrength(CE->getArg(I)));
         break;
       }
       handOn(Os);
@@ -523,6 +529,7 @@ void FunctionAnalyzer::visitCall(const CallExpr *CE, const CallModel &M) {
       break;
     }
   }
+  fieldArgs(CE, M);
   if (M.Kind == CallKind::Owned && (!M.CallerScoped || !S.Regions.empty()))
     allocate(CE);
   else if (M.Kind == CallKind::Run && runReturnsOwned(CE))
@@ -537,17 +544,33 @@ void FunctionAnalyzer::visitAssign(const Expr *LHS, const Expr *RHS) {
     pushRegion(VD, RegionKind::Manual, RHS->getBeginLoc());
     return;
   }
+  if (LHS->getType()->isRecordType()) {
+    // A struct: field by field (Fields.cpp).
+    if (holdsTensors(LHS->getType()))
+      assignRecord(placeOf(LHS), RHS);
+    return;
+  }
   ObjSet Os = eval(RHS);
-  if (VD && isTracked(VD) && isa<DeclRefExpr>(LHS->IgnoreParenImpCasts())) {
+  if (LocKey L = VD && isa<DeclRefExpr>(LHS->IgnoreParenImpCasts())
+                     ? placeOf(LHS)
+                     : nullptr) {
     for (ObjId Id : Os)
       if (Obj *O = S.Objs.findMut(Id))
-        O->LastVar = VD;
-    S.setPts(VD, std::move(Os));
+        O->LastVar = L;
+    S.setPts(L, std::move(Os));
     S.Dirty = true;
     return;
   }
   if (Sum && !OutParams.empty())
     noteOutStore(LHS, Os, RHS);
+  // A field or element of a followed variable (Fields.cpp).
+  const Expr *Dst = ignoreParenCasts(LHS);
+  if ((isa<MemberExpr>(Dst) || isa<ArraySubscriptExpr>(Dst)) &&
+      isTensorPointer(Dst->getType()))
+    if (LocKey L = placeOf(Dst)) {
+      assignPlace(L, std::move(Os));
+      return;
+    }
   handOn(Os); // A global, a field, an array, through a pointer...
 }
 
@@ -563,17 +586,34 @@ void FunctionAnalyzer::visitInit(const VarDecl *VD) {
   }
   ObjSet Os = eval(Init);
   if (isTracked(VD)) {
+    LocKey L = Locs.var(VD);
     for (ObjId Id : Os)
       if (Obj *O = S.Objs.findMut(Id))
-        O->LastVar = VD;
-    S.setPts(VD, std::move(Os));
+        O->LastVar = L;
+    S.setPts(L, std::move(Os));
     S.Dirty = true;
+    return;
+  }
+  if (Init && (VD->getType()->isRecordType() || VD->getType()->isArrayType()) &&
+      isBase(VD)) {
+    // A struct or array (Fields.cpp).
+    if (VD->getType()->isRecordType())
+      assignRecord(Locs.var(VD), Init);
     return;
   }
   handOn(Os); // static locals, aggregates, void pointers...
 }
 
 void FunctionAnalyzer::visitReturn(const ReturnStmt *RS) {
+  if (const Expr *V = RS->getRetValue(); V && V->getType()->isRecordType()) {
+    // A struct by value (Fields.cpp).
+    LocKey B = holdsTensors(V->getType()) ? placeOf(V) : nullptr;
+    if (B)
+      returnRecord(RS, B);
+    else
+      RetOtherRecord = true;
+    return;
+  }
   ObjSet Os = eval(RS->getRetValue());
   if (Sum) {
     // For the summary: NULL, tensors made here and the function's alone, or
@@ -623,7 +663,13 @@ void FunctionAnalyzer::visitReturn(const ReturnStmt *RS) {
 }
 
 void FunctionAnalyzer::visitLifetimeEnd(const VarDecl *VD, SourceLocation Loc) {
-  if (!S.erasePts(VD))
+  LocKey L = Locs.findVar(VD);
+  if (!L)
+    return;
+  // The variable, and the fields and elements of a struct or array.
+  bool Any = false;
+  LocTable::forEachUnder(L, [&](LocKey Q) { Any |= S.erasePts(Q); });
+  if (!Any)
     return;
   S.Dirty = true;
   collect(Loc, LeakCause::OutOfScope, VD);
@@ -646,7 +692,8 @@ void FunctionAnalyzer::functionEnd(const BlockInfo &BI) {
       S.Dirty = true;
     }
   }
-  S.Pts.forEach([&](const VarDecl *, const ObjSet &Os) {
+  handOnIndirect();
+  S.Pts.forEach([&](LocKey, const ObjSet &Os) {
     for (ObjId Id : Os)
       if (Obj *O = S.Objs.findMut(Id)) {
         O->HeldBy.clear();
@@ -665,7 +712,7 @@ void FunctionAnalyzer::functionEnd(const BlockInfo &BI) {
 State FunctionAnalyzer::initialState() {
   S = State();
   S.Objs = PMap<ObjId, Obj>(ObjNodes);
-  S.Pts = PMap<const VarDecl *, ObjSet>(PtsNodes);
+  S.Pts = PMap<LocKey, ObjSet>(PtsNodes);
   S.ScopedIn = PMap<RegionObj, Unit>(ScopedInNodes);
   S.MayReport = PMap<ObjId, Unit>(MayReportNodes);
   S.Reached = true;
@@ -678,7 +725,7 @@ State FunctionAnalyzer::initialState() {
     Obj O;
     O.Bits = Borrowed;
     S.Objs.set(ParamBase + I, O);
-    S.setPts(P, {ParamBase + I});
+    S.setPts(Locs.var(P), {ParamBase + I});
   }
   initOutParams();
   if (Scope == BodyScope::Scoped)
@@ -708,6 +755,7 @@ void FunctionAnalyzer::transferBlock(const BlockInfo &BI) {
 void FunctionAnalyzer::noteExit(const BlockInfo &BI) {
   if (!Sum)
     return;
+  noteExitFields(BI.B->getBlockID());
   llvm::SmallVector<uint8_t, 4> &Bits = ExitBits[BI.B->getBlockID()];
   Bits.assign(TensorParams.size(), 0);
   for (unsigned I = 0; I < TensorParams.size(); ++I)
@@ -720,6 +768,7 @@ void FunctionAnalyzer::noteExit(const BlockInfo &BI) {
 void FunctionAnalyzer::summarize() {
   FunctionSummary &F = *Sum;
   F.Valid = true;
+  summarizeFields();
   // Every return NULL or a tensor made here, one at least.
   bool Made = false, Other = ReturnKinds.empty();
   for (const auto &[RS, K] : ReturnKinds) {
@@ -774,14 +823,15 @@ void FunctionAnalyzer::exitTail(const BlockInfo &BI) {
   llvm::SmallVector<Cand, 4> R;
   S.MayReport.forEach([&](ObjId Id, Unit) {
     const Obj *O = S.Objs.find(Id);
-    if (O && (O->Bits == Owned || O->Ret))
+    // (Left in memory behind a pointer: the caller's.)
+    if (O && (O->Bits == Owned || O->Ret) && !heldIndirectly(*O))
       R.push_back({Id, *O});
   });
   if (R.empty())
     return;
   Steps += R.size() * (BI.Ops.size() - BI.Tail + 1);
   llvm::SmallVector<const void *, 4> Regions = S.Regions;
-  llvm::SmallPtrSet<const VarDecl *, 8> Dead;
+  llvm::SmallPtrSet<LocKey, 8> Dead;
   auto Collect = [&](SourceLocation Loc, LeakCause Cause,
                      const VarDecl *Dying) {
     for (Cand &C : R) {
@@ -809,11 +859,20 @@ void FunctionAnalyzer::exitTail(const BlockInfo &BI) {
   for (unsigned I = BI.Tail; I < BI.Ops.size(); ++I) {
     const Op &O = BI.Ops[I];
     if (O.K == Op::LifetimeEnd) {
-      if (Dead.count(O.VD) || !S.Pts.count(O.VD))
+      LocKey L = Locs.findVar(O.VD);
+      if (!L || Dead.count(L))
         continue;
-      Dead.insert(O.VD);
+      llvm::SmallVector<LocKey, 4> Qs;
+      LocTable::forEachUnder(L, [&](LocKey Q) {
+        if (S.Pts.count(Q))
+          Qs.push_back(Q);
+      });
+      if (Qs.empty())
+        continue;
+      Dead.insert(L);
       for (Cand &C : R)
-        C.O.HeldBy.erase(O.VD);
+        for (LocKey Q : Qs)
+          C.O.HeldBy.erase(Q);
       Collect(O.Loc, LeakCause::OutOfScope, O.VD);
       continue;
     }
@@ -866,8 +925,8 @@ void FunctionAnalyzer::refineEdge(State &E, const BlockInfo &BI) {
   // The only tensor it could hold was never made (the call failed).
   ObjId Id = *Os->begin();
   if (const Obj *O = E.Objs.find(Id)) {
-    VarSet Holders = O->HeldBy;
-    for (const VarDecl *V : Holders)
+    LocSet Holders = O->HeldBy;
+    for (LocKey V : Holders)
       E.Pts.findMut(V)->erase(Id);
     E.Objs.erase(Id);
   }
