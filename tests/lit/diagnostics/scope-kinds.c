@@ -120,6 +120,16 @@ void run_result_read_after_free(const ts_tensor *x) {
   (void)ts_item(r); // expected-warning {{use of a tensor after it was freed}}
 }
 
+// Inside a block's scope, the escaped result belongs to that scope.
+void run_result_after_block(const ts_tensor *x) {
+  job j = {x, 2};
+  ts_tensor *r = NULL;
+  TS_SCOPE {
+    r = ts_run(run_job, &j);
+  } // expected-note {{the scope ends here}}
+  (void)ts_item(r); // expected-warning {{use of a tensor after the scope that owned it ended}}
+}
+
 void run_result_freed(const ts_tensor *x) {
   job j = {x, 2};
   ts_tensor *r = ts_run(run_job, &j);
