@@ -141,11 +141,17 @@ struct Obj {
   LocKey LastVar = nullptr; ///< The last place bound to it.
   /// The places whose points-to sets hold it (State::Pts, reversed).
   LocSet HeldBy;
+  /// A same-file helper's effect on it that depends on what the helper's
+  /// call CondCall returned, until a test of that result settles it
+  /// (Summaries.cpp; CondKind: 0 none).
+  const CallExpr *CondCall = nullptr;
+  uint8_t CondKind = 0;
 
   bool operator==(const Obj &O) const {
     return Bits == O.Bits && Region == O.Region && Ret == O.Ret &&
            RetFixable == O.RetFixable && FreedBy == O.FreedBy &&
-           EndLoc == O.EndLoc && LastVar == O.LastVar && HeldBy == O.HeldBy;
+           EndLoc == O.EndLoc && LastVar == O.LastVar && HeldBy == O.HeldBy &&
+           CondCall == O.CondCall && CondKind == O.CondKind;
   }
   bool operator!=(const Obj &O) const { return !(*this == O); }
 };

@@ -281,8 +281,9 @@ void FunctionAnalyzer::decode(BlockInfo &BI) {
       const VarDecl *VD = nullTestedVar(C, BI.NullOnTrue);
       if (LocKey L = trackedLoc(VD))
         BI.NullTested = L;
-      else
-        BI.NullTested = nullTestedPlace(C, BI.NullOnTrue); // Fields.cpp
+      else if (!(BI.NullTested = nullTestedPlace(C, BI.NullOnTrue)) &&
+               CallsHelper)
+        decodeCondTest(BI, C); // Summaries.cpp
     }
 }
 
@@ -293,6 +294,7 @@ void FunctionAnalyzer::decodeBlocks() {
   // first", and the states' first-come fields, such as where a scope ended,
   // depend on the order in which paths join.)
   Rank.assign(Cfg->getNumBlockIDs(), ~0u);
+  Blocks.reserve(Cfg->getNumBlockIDs());
   {
     std::vector<bool> Seen(Cfg->getNumBlockIDs());
     llvm::SmallVector<std::pair<const CFGBlock *, unsigned>, 32> Stack;

@@ -120,6 +120,11 @@ struct BlockInfo {
   /// A two-way branch on whether this place is NULL.
   const Loc *NullTested = nullptr;
   bool NullOnTrue = false;
+  /// A two-way branch on whether a same-file helper's call returned 0 or
+  /// NULL (Summaries.cpp): that call, and whether the true edge is the
+  /// zero one.
+  const CallExpr *CondCall = nullptr;
+  bool ZeroOnTrue = false;
   /// Successors by rank in the reverse post-order (~0u: none there).
   llvm::SmallVector<unsigned, 2> Succs;
   /// The block leaves the function and nothing follows it: its state after

@@ -41,7 +41,8 @@ void FunctionAnalyzer::run() {
   // TSMEM_ANALYZE_ALL=1 analyses functions without any tsmem call too: the
   // robustness test on foreign code (tests/realcode) uses it.
   static const bool AnalyzeAll = std::getenv("TSMEM_ANALYZE_ALL") != nullptr;
-  if (!F->UsesTsmem && !CallsHelper && Scope == BodyScope::None && !AnalyzeAll)
+  if (!F->UsesTsmem && !CallsHelper && Scope == BodyScope::None &&
+      !AnalyzeAll && !(Sum && takesTensors(FD)))
     return;
   AddrTaken = &F->AddrTaken;
   // Clang's CFG would be too big to build (the budget counts its
@@ -113,9 +114,12 @@ void FunctionAnalyzer::run() {
       if (T == ~0u)
         continue;
       bool Changed;
-      if (BI.NullTested && (SuccIdx == 0) == BI.NullOnTrue) {
+      bool NullEdge = BI.NullTested && (SuccIdx == 0) == BI.NullOnTrue;
+      if (NullEdge || BI.CondCall || (BI.NullTested && CondSeen)) {
         E = S;
-        refineEdge(E, BI);
+        refineCond(E, BI, SuccIdx);
+        if (NullEdge)
+          refineEdge(E, BI);
         Changed = joinStates(In[T], E);
       } else {
         Changed = joinStates(In[T], S);

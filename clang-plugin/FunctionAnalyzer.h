@@ -114,7 +114,7 @@ private:
   /// The tensor parameters, by index (null: not a tracked tensor).
   llvm::SmallVector<const ParmVarDecl *, 4> TensorParams;
   /// What each return gives back, at its last transfer.
-  enum ReturnKind : uint8_t { RetNull, RetMade, RetOther };
+  enum ReturnKind : uint8_t { RetNull, RetMade, RetOther, RetCallerScoped };
   llvm::DenseMap<const ReturnStmt *, ReturnKind> ReturnKinds;
   /// Parameters whose tensor some return gives back (an alias for the
   /// caller).
@@ -129,6 +129,52 @@ private:
   llvm::DenseMap<unsigned, llvm::SmallVector<uint8_t, 4>> ExitBits;
   void noteExit(const BlockInfo &BI);
   void summarize();
+
+  // Summaries.cpp: what same-file callees' summaries and scope kinds add.
+  /// The objects a ts_escape took out of the function's own scope (TS_SCOPED
+  /// or ts_run's): the caller's once returned.
+  llvm::DenseSet<ObjId> EscapedOut;
+  void noteEscapedOut(ObjId Id, const void *Region);
+  /// What a return of Id gives the caller, for the summary.
+  ReturnKind returnKindOf(ObjId Id) const;
+  /// ts_keep: a scope's tensor becomes the function's (manual).
+  void keep(const ObjSet &Os);
+  /// A ts_run call whose callback returns a tensor the caller owns.
+  bool runReturnsOwned(const CallExpr *CE) const;
+
+  // Effects that depend on a helper's result; out-parameters.
+  /// A new object for site index Idx (allocate()'s work).
+  ObjId allocateSite(unsigned Idx);
+  /// An argument a helper frees on some of its returns only.
+  void condFree(const ObjSet &Os, const CallExpr *CE, const CallModel &M,
+                unsigned I);
+  /// The out-parameters of a helper's call.
+  void outParams(const CallExpr *CE, const CallModel &M);
+  /// On the edge Succ of BI: what the test of a helper's result settles.
+  void refineCond(State &E, const BlockInfo &BI, unsigned Succ) const;
+  void decodeCondTest(BlockInfo &BI, const Expr *C) const;
+  /// Is VD's address only handed to helpers that store a tensor through
+  /// it?
+  bool addressOnlyOut(const VarDecl *VD) const;
+  /// `*out = RHS` in the function, out a `ts_tensor **` parameter.
+  void noteOutStore(const Expr *LHS, const ObjSet &Os, const Expr *RHS);
+  void initOutParams();
+  void noteReturnClass(const ReturnStmt *RS, const ObjSet &Os);
+  void noteExitConditional(const BlockInfo &BI);
+  void summarizeConditional();
+  /// Index of a `ts_tensor **` parameter (at most 32), or -1.
+  int outParamIndex(const VarDecl *VD) const;
+  enum RetClass : uint8_t { RcZero, RcNonZero, RcParam0 };
+  /// The class of the last return transferred (RcParam0 + I: parameter I's
+  /// tensor; 255: anything else), and each exit block's.
+  uint8_t LastRetClass = 255;
+  /// Some object got a conditional effect (Obj::CondCall).
+  bool CondSeen = false;
+  llvm::DenseMap<unsigned, uint8_t> ExitRetClass;
+  llvm::DenseMap<unsigned, llvm::SmallVector<uint8_t, 2>> ExitOut;
+  llvm::SmallVector<const ParmVarDecl *, 2> OutParams;
+  /// Out-parameter objects by (call, argument): a site each.
+  llvm::DenseMap<std::pair<const CallExpr *, unsigned>, unsigned> OutSites;
 
   std::unique_ptr<CFG> Cfg;
   /// The reachable blocks in reverse post-order; and each block's rank in

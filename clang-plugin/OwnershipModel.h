@@ -63,6 +63,30 @@ struct CallModel {
   bool Inferred = false;
   uint32_t BorrowMask = 0;
   uint32_t FreeMask = 0;
+  /// Owned (inferred for a TS_CALLER_SCOPE function): what it returns was
+  /// made in, and belongs to, the caller's current scope (SPEC.md section
+  /// 4); outside any scope the analysis does not follow it.
+  bool CallerScoped = false;
+  /// A function passed to ts_run whose every return is NULL or a tensor
+  /// escaped out of (or kept from) the run's scope: ts_run returns a
+  /// tensor the caller owns (or its current scope does).
+  bool RunReturnsOwned = false;
+  /// Inferred effects that depend on the call's result (FunctionSummary).
+  uint32_t FreeIfNullMask = 0;
+  uint32_t FreeIfNonNullMask = 0;
+  int AliasParam = -1;
+  uint32_t OutMask = 0;
+  uint32_t OutIfNullMask = 0;
+  uint32_t OutIfNonNullMask = 0;
+  bool OutCallerScoped = false;
+  /// Has an effect that a test of the call's result settles.
+  bool conditional() const {
+    return FreeIfNullMask | FreeIfNonNullMask | OutIfNullMask |
+           OutIfNonNullMask;
+  }
+  uint32_t outParams() const {
+    return OutMask | OutIfNullMask | OutIfNonNullMask;
+  }
   /// Inferred: what it does to tensors in fields (FunctionSummary).
   const FunctionSummary *Fields = nullptr;
 };

@@ -20,7 +20,7 @@ LocKey FunctionAnalyzer::trackedLoc(const VarDecl *VD) const {
     return nullptr;
   auto [It, New] = Tracked.insert({VD, nullptr});
   if (New && isTensorPointer(VD->getType()) && VD->hasLocalStorage() &&
-      !AddrTaken->count(VD))
+      (!AddrTaken->count(VD) || addressOnlyOut(VD)))
     It->second = Locs.var(VD);
   return It->second;
 }
@@ -54,6 +54,10 @@ ObjSet FunctionAnalyzer::eval(const Expr *E) {
     if ((M.Kind == CallKind::Escape || M.Kind == CallKind::Keep) &&
         CE->getNumArgs() == 1)
       return eval(CE->getArg(0));
+    // A helper that gives back its argument (or NULL).
+    if (M.Inferred && M.AliasParam >= 0 &&
+        unsigned(M.AliasParam) < CE->getNumArgs())
+      return eval(CE->getArg(M.AliasParam));
     return {};
   }
   if (const auto *CO = dyn_cast<ConditionalOperator>(E)) {
@@ -99,8 +103,8 @@ void FunctionAnalyzer::allocate(const CallExpr *CE) {
   allocateSite(It->second);
 }
 
-void FunctionAnalyzer::allocateSite(unsigned Site) {
-  ObjId Id = Site * 2, Older = Id + 1;
+ObjId FunctionAnalyzer::allocateSite(unsigned Idx) {
+  ObjId Id = Idx * 2, Older = Id + 1;
   if (const Obj *Prev = S.Objs.find(Id)) {
     // The site runs again: what it made before becomes "older".
     Obj P = *Prev;
@@ -133,6 +137,7 @@ void FunctionAnalyzer::allocateSite(unsigned Site) {
   S.noteScoped(Id);
   S.noteMayReport(Id);
   S.Dirty = true;
+  return Id;
 }
 
 void FunctionAnalyzer::touch(ObjId Id) {
@@ -197,8 +202,10 @@ void FunctionAnalyzer::escape(const ObjSet &Os) {
       if (S.Regions.size() >= 2) {
         O.Region = S.Regions[S.Regions.size() - 2];
         S.noteScoped(Id);
-      } else
+      } else {
         O.Bits = (O.Bits & ~Scoped) | HandedOn;
+        noteEscapedOut(Id, O.Region);
+      }
     } else if (O.Bits & (Owned | Borrowed)) {
       O.Bits = (O.Bits & ~(Owned | Borrowed)) | HandedOn;
     }
@@ -459,8 +466,15 @@ void FunctionAnalyzer::visitCall(const CallExpr *CE, const CallModel &M) {
       // A same-file function's summary: what it does with each parameter.
       if (I < 32 && (M.BorrowMask >> I & 1))
         continue;
+      // Given back (its alias is the call's result).
+      if (M.AliasParam == int(I) &&
+          !((M.FreeIfNullMask | M.FreeIfNonNullMask) >> I & 1))
+        continue;
       if (I < 32 && (M.FreeMask >> I & 1))
         consume(Os, CE, Freed, freeStrength(CE->getArg(I)));
+      else if (I < 32 &&
+               ((M.FreeIfNullMask | M.FreeIfNonNullMask) >> I & 1))
+        condFree(Os, CE, M, I);
       else
         handOn(Os);
       continue;
@@ -503,6 +517,8 @@ void FunctionAnalyzer::visitCall(const CallExpr *CE, const CallModel &M) {
       handOn(Os);
       break;
     case CallKind::Keep:
+      keep(Os);
+      break;
     case CallKind::Unknown:
     case CallKind::Run:
     case CallKind::ScopeBegin:
@@ -517,8 +533,12 @@ void FunctionAnalyzer::visitCall(const CallExpr *CE, const CallModel &M) {
       break;
     }
   }
-  if (M.Kind == CallKind::Owned)
+  if (M.Kind == CallKind::Owned && (!M.CallerScoped || !S.Regions.empty()))
     allocate(CE);
+  else if (M.Kind == CallKind::Run && runReturnsOwned(CE))
+    allocate(CE);
+  if (M.Inferred && M.outParams())
+    outParams(CE, M);
 }
 
 void FunctionAnalyzer::visitAssign(const Expr *LHS, const Expr *RHS) {
@@ -544,6 +564,8 @@ void FunctionAnalyzer::visitAssign(const Expr *LHS, const Expr *RHS) {
     S.Dirty = true;
     return;
   }
+  if (Sum && !OutParams.empty())
+    noteOutStore(LHS, Os, RHS);
   // A field or element of a followed variable (Fields.cpp).
   const Expr *Dst = ignoreParenCasts(LHS);
   if ((isa<MemberExpr>(Dst) || isa<ArraySubscriptExpr>(Dst)) &&
@@ -602,23 +624,26 @@ void FunctionAnalyzer::visitReturn(const ReturnStmt *RS) {
     // anything else.
     const Expr *V = RS->getRetValue();
     ReturnKind K = RetOther;
-    if (V && isTensorPointer(V->getType())) {
+    // A ts_run callback returns its tensor as a void *.
+    if (V && (isTensorPointer(V->getType()) ||
+              isTensorPointer(V->IgnoreParenCasts()->getType()) ||
+              V->getType()->isVoidPointerType())) {
       if (Os.empty())
         K = V->IgnoreParenCasts()->isNullPointerConstant(
                 Ctx, Expr::NPC_ValueDependentIsNotNull)
                 ? RetNull
                 : RetOther;
       else
-        K = RetMade;
+        K = returnKindOf(*Os.begin());
       for (ObjId Id : Os) {
-        const Obj *O = S.Objs.find(Id);
         if (isParam(Id))
           ParamReturned |= 1u << (Id - ParamBase);
-        if (isParam(Id) || isForeign(Id) || !O || O->Bits != Owned)
+        if (returnKindOf(Id) != K)
           K = RetOther;
       }
     }
     ReturnKinds[RS] = K;
+    noteReturnClass(RS, Os);
   }
   if (Os.empty())
     return;
@@ -706,6 +731,7 @@ State FunctionAnalyzer::initialState() {
     S.Objs.set(ParamBase + I, O);
     S.setPts(trackedLoc(P), {ParamBase + I});
   }
+  initOutParams();
   if (Scope == BodyScope::Scoped)
     pushRegion(FD, RegionKind::Function, FD->getLocation());
   else if (Scope == BodyScope::CallerScope)
@@ -741,6 +767,7 @@ void FunctionAnalyzer::noteExit(const BlockInfo &BI) {
     if (TensorParams[I])
       if (const Obj *O = S.Objs.find(ParamBase + I))
         Bits[I] = O->Bits;
+  noteExitConditional(BI);
 }
 
 void FunctionAnalyzer::summarize() {
@@ -753,7 +780,11 @@ void FunctionAnalyzer::summarize() {
     Made |= K == RetMade;
     Other |= K == RetOther;
   }
-  F.ReturnsOwned = Scope == BodyScope::None && Made && !Other;
+  bool CallerScoped = false;
+  for (const auto &[RS, K] : ReturnKinds)
+    CallerScoped |= K == RetCallerScoped;
+  F.ReturnsOwned = Made && !Other && !CallerScoped;
+  F.ReturnsCallerScoped = CallerScoped && !Made && !Other;
   for (unsigned I = 0; I < TensorParams.size(); ++I) {
     if (!TensorParams[I] || (ParamReturned >> I & 1))
       continue;
@@ -778,6 +809,7 @@ void FunctionAnalyzer::summarize() {
     else if (AllFreed)
       F.FreeMask |= 1u << I;
   }
+  summarizeConditional();
 }
 
 /// What the ops from BI.Tail on and functionEnd() would report, without
