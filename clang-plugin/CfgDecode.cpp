@@ -277,7 +277,7 @@ void FunctionAnalyzer::decode(BlockInfo &BI) {
     if (const Expr *C = B->getLastCondition()) {
       const VarDecl *VD = nullTestedVar(C, BI.NullOnTrue);
       if (isTracked(VD))
-        BI.NullTested = VD;
+        BI.NullTested = Locs.var(VD);
     }
 }
 

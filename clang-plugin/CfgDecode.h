@@ -10,6 +10,7 @@
 #ifndef TSMEM_CLANG_PLUGIN_CFGDECODE_H
 #define TSMEM_CLANG_PLUGIN_CFGDECODE_H
 
+#include "AnalysisState.h"
 #include "OwnershipModel.h"
 
 #include "clang/AST/Expr.h"
@@ -113,8 +114,8 @@ struct BlockInfo {
   /// Falls through to the function's exit (functionEnd()).
   bool EndsFunction = false;
   const ReturnStmt *Ret = nullptr; ///< The block's last return, if any.
-  /// A two-way branch on whether this variable is NULL.
-  const VarDecl *NullTested = nullptr;
+  /// A two-way branch on whether this place is NULL.
+  const Loc *NullTested = nullptr;
   bool NullOnTrue = false;
   /// Successors by rank in the reverse post-order (~0u: none there).
   llvm::SmallVector<unsigned, 2> Succs;

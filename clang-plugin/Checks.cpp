@@ -145,12 +145,12 @@ void FunctionAnalyzer::reportLeak(ObjId Id, const Obj &O, SourceLocation Loc,
   std::string Site = siteName(Id);
   const CallExpr *Call = Sites[Id / 2];
   Message M = Message::LeakAtReturn;
-  llvm::StringRef Var;
+  std::string Var;
   switch (Cause) {
   case LeakCause::Statement:
     if (O.LastVar) {
       M = Message::LeakOverwritten;
-      Var = O.LastVar->getName();
+      Var = O.LastVar->name();
     } else {
       M = Message::LeakDiscarded;
       Loc = Call->getBeginLoc();
@@ -158,7 +158,7 @@ void FunctionAnalyzer::reportLeak(ObjId Id, const Obj &O, SourceLocation Loc,
     break;
   case LeakCause::OutOfScope:
     M = Message::LeakOutOfScope;
-    Var = Dying ? Dying->getName() : llvm::StringRef("its variable");
+    Var = Dying ? Dying->getName().str() : std::string("its variable");
     break;
   case LeakCause::Return:
     break;

@@ -82,7 +82,7 @@ void FunctionAnalyzer::run() {
   bool PathsOn = F->UsesTsmem || CallsHelper || Scope != BodyScope::None ||
                  !Init.Objs.empty();
   if (PathsOn) {
-    PE = std::make_unique<PathEngine>(Ctx, Models, *AddrTaken, Blocks);
+    PE = std::make_unique<PathEngine>(Ctx, Models, *AddrTaken, Blocks, Locs);
     PE->prepare();
   }
   std::vector<Paths> In(Blocks.size());

@@ -16,6 +16,7 @@
 #include "CfgDecode.h"
 #include "Diagnostics.h"
 #include "FunctionAnalysis.h"
+#include "Locations.h"
 #include "Paths.h"
 
 #include "clang/AST/ASTContext.h"
@@ -86,6 +87,8 @@ private:
   // Helpers.
   ObjSet eval(const Expr *E) const;
   bool isTracked(const VarDecl *VD) const;
+  /// The place E names, when the analysis follows it (else null).
+  LocKey placeOf(const Expr *E) const;
   CallModel model(const CallExpr *CE) const { return Models.get(CE); }
   bool isScopeBeginCall(const Expr *E) const;
   bool isFullExpression(const Stmt *St) const;
@@ -138,12 +141,15 @@ private:
   llvm::DenseMap<const CallExpr *, unsigned> SiteIndex;
   std::vector<const CallExpr *> Sites;
   llvm::DenseMap<const void *, RegionInfo> RegionInfos;
-  llvm::DenseMap<const VarDecl *, ObjId> ForeignIds;
+  llvm::DenseMap<LocKey, ObjId> ForeignIds;
+  /// The places of this function (mutable: places are made as they are
+  /// first named, also by const helpers).
+  mutable LocTable Locs;
 
   /// Where the states' maps come from; declared before any state.
   PMapClock Clock;
   PMap<ObjId, Obj>::Context ObjNodes{Clock};
-  PMap<const VarDecl *, ObjSet>::Context PtsNodes{Clock};
+  PMap<LocKey, ObjSet>::Context PtsNodes{Clock};
   PMap<RegionObj, Unit>::Context ScopedInNodes{Clock};
   PMap<ObjId, Unit>::Context MayReportNodes{Clock};
 

@@ -110,8 +110,10 @@ bool PathEngine::join(Paths &Into, const State &S, const PathFacts &F,
 
 PathEngine::PathEngine(ASTContext &Ctx, CallModels &Models,
                        const llvm::DenseSet<const VarDecl *> &AddrTaken,
-                       const std::vector<BlockInfo> &Blocks)
-    : Ctx(Ctx), Models(Models), AddrTaken(AddrTaken), Blocks(Blocks) {}
+                       const std::vector<BlockInfo> &Blocks,
+                       const LocTable &Locs)
+    : Ctx(Ctx), Models(Models), AddrTaken(AddrTaken), Blocks(Blocks),
+      Locs(Locs) {}
 
 bool PathEngine::isTrackedInt(const VarDecl *VD) const {
   return VD && VD->hasLocalStorage() && !AddrTaken.count(VD) &&
@@ -710,8 +712,9 @@ std::optional<bool> PathEngine::samePointer(const Expr *A,
   const VarDecl *VA = varOf(A), *VB = varOf(B);
   if (!VA || !VB)
     return std::nullopt;
-  const ObjSet *PA = CurState->Pts.find(VA);
-  const ObjSet *PB = CurState->Pts.find(VB);
+  LocKey LA = Locs.findVar(VA), LB = Locs.findVar(VB);
+  const ObjSet *PA = LA ? CurState->Pts.find(LA) : nullptr;
+  const ObjSet *PB = LB ? CurState->Pts.find(LB) : nullptr;
   auto Single = [](ObjId Id) { return Id >= ParamBase || Id % 2 == 0; };
   if (PA && PB && PA->size() == 1 && *PA == *PB && Single(*PA->begin()))
     return true;

@@ -23,6 +23,7 @@
 
 #include "AnalysisState.h"
 #include "CfgDecode.h"
+#include "Locations.h"
 
 #include "llvm/ADT/BitVector.h"
 #include "llvm/ADT/DenseMap.h"
@@ -84,7 +85,7 @@ class PathEngine {
 public:
   PathEngine(ASTContext &Ctx, CallModels &Models,
              const llvm::DenseSet<const VarDecl *> &AddrTaken,
-             const std::vector<BlockInfo> &Blocks);
+             const std::vector<BlockInfo> &Blocks, const LocTable &Locs);
 
   /// Decodes each block's writes and branch, and the loop exits.
   void prepare();
@@ -167,6 +168,7 @@ private:
   CallModels &Models;
   const llvm::DenseSet<const VarDecl *> &AddrTaken;
   const std::vector<BlockInfo> &Blocks;
+  const LocTable &Locs;
   std::vector<BlockPaths> BPs;
   llvm::DenseMap<const Expr *, CondInfo> CondCache;
   /// During edge(): the state, for comparisons of tensor pointers.

@@ -25,8 +25,16 @@ bool FunctionAnalyzer::isTracked(const VarDecl *VD) const {
   return It->second;
 }
 
-/// E->IgnoreParenCasts() with its usual steps (parentheses, casts) done
-/// here: the library's loop over step functions costs more than they do.
+LocKey FunctionAnalyzer::placeOf(const Expr *E) const {
+  if (!E)
+    return nullptr;
+  E = ignoreParenCasts(E);
+  if (const auto *DRE = dyn_cast<DeclRefExpr>(E)) {
+    const auto *VD = dyn_cast<VarDecl>(DRE->getDecl());
+    return isTracked(VD) ? Locs.var(VD) : nullptr;
+  }
+  return nullptr;
+}
 
 ObjSet FunctionAnalyzer::eval(const Expr *E) const {
   if (!E)
@@ -36,7 +44,7 @@ ObjSet FunctionAnalyzer::eval(const Expr *E) const {
     const auto *VD = dyn_cast<VarDecl>(DRE->getDecl());
     if (!isTracked(VD))
       return {};
-    const ObjSet *Os = S.Pts.find(VD);
+    const ObjSet *Os = S.Pts.find(Locs.var(VD));
     return Os ? *Os : ObjSet();
   }
   if (const auto *CE = dyn_cast<CallExpr>(E)) {
@@ -108,7 +116,7 @@ void FunctionAnalyzer::allocate(const CallExpr *CE) {
     } else {
       S.Objs.set(Older, P);
     }
-    for (const VarDecl *VD : P.HeldBy) {
+    for (LocKey VD : P.HeldBy) {
       ObjSet *Os = S.Pts.findMut(VD);
       Os->erase(Id);
       Os->insert(Older);
@@ -426,16 +434,16 @@ void FunctionAnalyzer::visitCall(const CallExpr *CE, const CallModel &M) {
       for (unsigned P = 0; P < TensorParams.size(); ++P)
         if (TensorParams[P] == VD)
           ParamTouched |= 1u << P;
-      if (isTracked(VD)) {
+      if (LocKey L = placeOf(CE->getArg(I))) {
         auto [It, New] =
-            ForeignIds.insert({VD, ForeignBase + ForeignIds.size()});
+            ForeignIds.insert({L, ForeignBase + ForeignIds.size()});
         Obj O;
         O.Bits = M.Kind == CallKind::PoolRelease ? Released : Freed;
         O.FreedBy = CE;
         if (const Obj *Before = S.Objs.find(It->second))
           O.HeldBy = Before->HeldBy;
         S.Objs.set(It->second, O);
-        S.setPts(VD, {It->second});
+        S.setPts(L, {It->second});
         S.Dirty = true;
       }
       continue;
@@ -518,11 +526,13 @@ void FunctionAnalyzer::visitAssign(const Expr *LHS, const Expr *RHS) {
     return;
   }
   ObjSet Os = eval(RHS);
-  if (VD && isTracked(VD) && isa<DeclRefExpr>(LHS->IgnoreParenImpCasts())) {
+  if (LocKey L = VD && isa<DeclRefExpr>(LHS->IgnoreParenImpCasts())
+                     ? placeOf(LHS)
+                     : nullptr) {
     for (ObjId Id : Os)
       if (Obj *O = S.Objs.findMut(Id))
-        O->LastVar = VD;
-    S.setPts(VD, std::move(Os));
+        O->LastVar = L;
+    S.setPts(L, std::move(Os));
     S.Dirty = true;
     return;
   }
@@ -541,10 +551,11 @@ void FunctionAnalyzer::visitInit(const VarDecl *VD) {
   }
   ObjSet Os = eval(Init);
   if (isTracked(VD)) {
+    LocKey L = Locs.var(VD);
     for (ObjId Id : Os)
       if (Obj *O = S.Objs.findMut(Id))
-        O->LastVar = VD;
-    S.setPts(VD, std::move(Os));
+        O->LastVar = L;
+    S.setPts(L, std::move(Os));
     S.Dirty = true;
     return;
   }
@@ -598,7 +609,8 @@ void FunctionAnalyzer::visitReturn(const ReturnStmt *RS) {
 }
 
 void FunctionAnalyzer::visitLifetimeEnd(const VarDecl *VD, SourceLocation Loc) {
-  if (!S.erasePts(VD))
+  LocKey L = Locs.findVar(VD);
+  if (!L || !S.erasePts(L))
     return;
   S.Dirty = true;
   collect(Loc, LeakCause::OutOfScope, VD);
@@ -621,7 +633,7 @@ void FunctionAnalyzer::functionEnd(const BlockInfo &BI) {
       S.Dirty = true;
     }
   }
-  S.Pts.forEach([&](const VarDecl *, const ObjSet &Os) {
+  S.Pts.forEach([&](LocKey, const ObjSet &Os) {
     for (ObjId Id : Os)
       if (Obj *O = S.Objs.findMut(Id)) {
         O->HeldBy.clear();
@@ -640,7 +652,7 @@ void FunctionAnalyzer::functionEnd(const BlockInfo &BI) {
 State FunctionAnalyzer::initialState() {
   S = State();
   S.Objs = PMap<ObjId, Obj>(ObjNodes);
-  S.Pts = PMap<const VarDecl *, ObjSet>(PtsNodes);
+  S.Pts = PMap<LocKey, ObjSet>(PtsNodes);
   S.ScopedIn = PMap<RegionObj, Unit>(ScopedInNodes);
   S.MayReport = PMap<ObjId, Unit>(MayReportNodes);
   S.Reached = true;
@@ -653,7 +665,7 @@ State FunctionAnalyzer::initialState() {
     Obj O;
     O.Bits = Borrowed;
     S.Objs.set(ParamBase + I, O);
-    S.setPts(P, {ParamBase + I});
+    S.setPts(Locs.var(P), {ParamBase + I});
   }
   if (Scope == BodyScope::Scoped)
     pushRegion(FD, RegionKind::Function, FD->getLocation());
@@ -749,7 +761,7 @@ void FunctionAnalyzer::exitTail(const BlockInfo &BI) {
     return;
   Steps += R.size() * (BI.Ops.size() - BI.Tail + 1);
   llvm::SmallVector<const void *, 4> Regions = S.Regions;
-  llvm::SmallPtrSet<const VarDecl *, 8> Dead;
+  llvm::SmallPtrSet<LocKey, 8> Dead;
   auto Collect = [&](SourceLocation Loc, LeakCause Cause,
                      const VarDecl *Dying) {
     for (Cand &C : R) {
@@ -777,11 +789,12 @@ void FunctionAnalyzer::exitTail(const BlockInfo &BI) {
   for (unsigned I = BI.Tail; I < BI.Ops.size(); ++I) {
     const Op &O = BI.Ops[I];
     if (O.K == Op::LifetimeEnd) {
-      if (Dead.count(O.VD) || !S.Pts.count(O.VD))
+      LocKey L = Locs.findVar(O.VD);
+      if (!L || Dead.count(L) || !S.Pts.count(L))
         continue;
-      Dead.insert(O.VD);
+      Dead.insert(L);
       for (Cand &C : R)
-        C.O.HeldBy.erase(O.VD);
+        C.O.HeldBy.erase(L);
       Collect(O.Loc, LeakCause::OutOfScope, O.VD);
       continue;
     }
@@ -834,8 +847,8 @@ void FunctionAnalyzer::refineEdge(State &E, const BlockInfo &BI) {
   // The only tensor it could hold was never made (the call failed).
   ObjId Id = *Os->begin();
   if (const Obj *O = E.Objs.find(Id)) {
-    VarSet Holders = O->HeldBy;
-    for (const VarDecl *V : Holders)
+    LocSet Holders = O->HeldBy;
+    for (LocKey V : Holders)
       E.Pts.findMut(V)->erase(Id);
     E.Objs.erase(Id);
   }
