@@ -78,9 +78,15 @@ void FunctionAnalyzer::run() {
 
   // Each block's entry state is a list of disjuncts (Paths.h). Functions
   // that cannot hold a tensor keep one, as if path-insensitive.
+  // (TSMEM_ANALYZE_ALL runs them on foreign code too, for robustness;
+  // TSMEM_PATHS=0 turns them off, to compare.)
   State Init = initialState();
-  bool PathsOn = F->UsesTsmem || CallsHelper || Scope != BodyScope::None ||
-                 !Init.Objs.empty();
+  static const bool NoPaths = [] {
+    const char *V = std::getenv("TSMEM_PATHS");
+    return V && V[0] == '0';
+  }();
+  bool PathsOn = !NoPaths && (F->UsesTsmem || CallsHelper || AnalyzeAll ||
+                              Scope != BodyScope::None || !Init.Objs.empty());
   if (PathsOn) {
     PE = std::make_unique<PathEngine>(Ctx, Models, *AddrTaken, Blocks, Locs);
     PE->prepare();
@@ -105,16 +111,26 @@ void FunctionAnalyzer::run() {
   Work.enqueueBlock(Blocks[EntryIdx].B);
   unsigned Rounds = (64 + 8 * PathEngine::MaxPaths) * Blocks.size() + 256;
   State E;
+  unsigned DbgDeq = 0;
   PathFacts After, EdgeFacts;
   while (const CFGBlock *Next = Work.dequeue()) {
     if (Rounds-- == 0)
       return; // Too hard to model: stay quiet.
     unsigned Idx = Rank[Next->getBlockID()];
+    ++DbgDeq;
+    if (getenv("TSMEM_DBGP")) llvm::errs() << " deq B" << Next->getBlockID() << " paths " << In[Idx].size() << "\n";
     const BlockInfo &BI = Blocks[Idx];
-    // A copy: the block may be its own successor.
-    Paths Cur = In[Idx];
+    // A copy only when the block is its own successor: joins into other
+    // blocks leave In[Idx] alone.
+    Paths Own;
+    const Paths *Cur = &In[Idx];
+    if (llvm::is_contained(BI.Succs, Idx)) {
+      Own = In[Idx];
+      Cur = &Own;
+    }
     bool Would = false;
-    for (const Path &P : Cur) {
+    for (unsigned PI = 0, PN = Cur->size(); PI < PN; ++PI) {
+      const Path &P = (*Cur)[PI];
       Steps += (BI.Leaves ? BI.Tail : BI.Ops.size()) + 1;
       if (overBudget())
         return;
@@ -125,17 +141,26 @@ void FunctionAnalyzer::run() {
       CurFacts = nullptr;
       Would |= WouldReport;
       After = P.F;
+      bool WasLossy = P.Lossy;
       if (PE)
         PE->applyWrites(Idx, After);
       for (unsigned SuccIdx = 0; SuccIdx < BI.Succs.size(); ++SuccIdx) {
         unsigned T = BI.Succs[SuccIdx];
         if (T == ~0u)
           continue;
-        EdgeFacts = After;
-        bool Decided = true, Exit = false;
+        const PathFacts *EF = &After;
+        bool Decided = true, Exit = false, Added = false;
         if (PE) {
-          if (!PE->edge(Idx, SuccIdx, S, After, EdgeFacts, Decided))
+          if (!PE->edge(Idx, SuccIdx, S, After, EdgeFacts, Decided, Added))
             continue; // The facts say this branch is not taken here.
+          if (PE->entersLoop(Idx, SuccIdx)) {
+            if (!Added)
+              EdgeFacts = After;
+            PE->enterLoop(T, EdgeFacts);
+            Added = true;
+          }
+          if (Added)
+            EF = &EdgeFacts;
           Exit = PE->lossyEdge(Idx, SuccIdx);
         }
         const State *Out = &S;
@@ -147,9 +172,10 @@ void FunctionAnalyzer::run() {
         // Leaving a loop that branches: the iterations that ran are unknown,
         // so every way out joins (as without paths); a path whose facts
         // decided the exit stays apart as well.
-        bool Changed = PathEngine::join(In[T], *Out, EdgeFacts, P.Lossy || Exit);
-        if (Exit && !P.Lossy && Decided)
-          Changed |= PathEngine::join(In[T], *Out, EdgeFacts, false);
+        bool Changed =
+            PathEngine::join(In[T], *Out, *EF, WasLossy || Exit);
+        if (Exit && !WasLossy && Decided)
+          Changed |= PathEngine::join(In[T], *Out, *EF, false);
         if (Changed)
           Work.enqueueBlock(Blocks[T].B);
       }
@@ -157,6 +183,18 @@ void FunctionAnalyzer::run() {
     Reports[Idx] = Would;
   }
 
+  if (getenv("TSMEM_DBGP")) {
+    unsigned Tot = 0, Mx = 0, Lo = 0;
+    for (unsigned I = 0; I < Blocks.size(); ++I) {
+      Tot += In[I].size(); Mx = std::max<unsigned>(Mx, In[I].size());
+      for (auto &P : In[I]) Lo += P.Lossy;
+      if (In[I].size() > 2) {
+        llvm::errs() << "  block " << Blocks[I].B->getBlockID() << " paths " << In[I].size() << "\n";
+        for (auto &P : In[I]) { llvm::errs() << "    L" << P.Lossy << ":"; P.S.Objs.forEach([&](ObjId Id, const Obj &O) { llvm::errs() << " " << Id << "=" << (int)O.Bits; }); llvm::errs() << "\n"; }
+      }
+    }
+    llvm::errs() << FD->getName() << " blocks " << Blocks.size() << " paths " << Tot << " max " << Mx << " lossy " << Lo << " deq " << DbgDeq << "\n";
+  }
   if (Sum) {
     // The summary reads the returns and exits at their last transfer: with
     // several disjuncts there, at the join of them all.

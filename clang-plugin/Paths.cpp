@@ -17,7 +17,11 @@ namespace ownership {
 //===----------------------------------------------------------------------===//
 
 bool PathFacts::intersect(const PathFacts &O) {
-  size_t Before = Lits.size() + Vals.size() + Trail.size();
+  if (Lits == O.Lits && Vals == O.Vals && Trail == O.Trail)
+    return false;
+  // Only what decides branches counts as a change: the trail is for the
+  // notes and must not hold the fixpoint back.
+  size_t Before = Lits.size() + Vals.size();
   llvm::erase_if(Lits, [&](const std::pair<unsigned, bool> &L) {
     return !llvm::is_contained(O.Lits, L);
   });
@@ -47,7 +51,7 @@ bool PathFacts::intersect(const PathFacts &O) {
   llvm::erase_if(Trail, [&](const PathStep &S) {
     return !llvm::is_contained(O.Trail, S);
   });
-  return Lits.size() + Vals.size() + Trail.size() != Before;
+  return Lits.size() + Vals.size() != Before;
 }
 
 static bool isLive(uint8_t Bits) { return Bits & (Owned | Scoped | Borrowed); }
@@ -62,9 +66,10 @@ bool sameOwnership(const State &A, const State &B) {
       if (P) {
         if (Both && P->Bits != O.Bits)
           Same = false;
-      } else if (isLive(O.Bits) || isForeign(Id)) {
-        // Live on one side, not made (or NULL) on the other: keep apart,
-        // so that the condition it was made under is tested again.
+      } else if ((O.Bits & (Owned | Borrowed)) || isForeign(Id)) {
+        // Ours on one side, not made (or NULL) on the other: keep apart, so
+        // that the condition it was made under is tested again. (A tensor
+        // a scope owns is freed by the scope on either side.)
         Same = false;
       }
     });
@@ -320,21 +325,37 @@ void PathEngine::addWrite(BlockPaths &BP, const Expr *Target, WriteOp::Kind K,
   BP.Writes.push_back({WriteOp::Kill, nullptr});
 }
 
-void PathEngine::recordWrites(
-    const Stmt *St, BlockPaths &BP,
-    const llvm::SmallPtrSetImpl<const Stmt *> &Elements, bool Root) {
-  if (!St || (!Root && Elements.count(St)))
+/// The kinds the CFG has as elements of their own wherever they are
+/// (FunctionAnalyzer::run's BuildOptions): recordWrites() meets each there.
+static bool isOwnElement(const Stmt *St) {
+  switch (St->getStmtClass()) {
+  case Stmt::CallExprClass:
+  case Stmt::BinaryOperatorClass:
+  case Stmt::DeclStmtClass:
+  case Stmt::ReturnStmtClass:
+  case Stmt::InitListExprClass:
+  case Stmt::CompoundLiteralExprClass:
+  case Stmt::DesignatedInitExprClass:
+  case Stmt::CStyleCastExprClass:
+    return true;
+  default:
+    return false;
+  }
+}
+
+void PathEngine::recordWrites(const Stmt *St, BlockPaths &BP, bool Root) {
+  if (!St || (!Root && isOwnElement(St)))
     return;
   if (const auto *BO = dyn_cast<BinaryOperator>(St)) {
     BinaryOperatorKind Op = BO->getOpcode();
     if (Op == BO_LAnd || Op == BO_LOr) {
       // The right-hand side runs in blocks of its own.
-      recordWrites(BO->getLHS(), BP, Elements, false);
+      recordWrites(BO->getLHS(), BP, false);
       return;
     }
     if (BO->isAssignmentOp()) {
-      recordWrites(BO->getRHS(), BP, Elements, false);
-      recordWrites(BO->getLHS(), BP, Elements, false);
+      recordWrites(BO->getRHS(), BP, false);
+      recordWrites(BO->getLHS(), BP, false);
       if (Op == BO_Assign) {
         addWrite(BP, BO->getLHS(), WriteOp::Set, BO->getRHS(), 0);
       } else if (Op == BO_AddAssign || Op == BO_SubAssign) {
@@ -351,14 +372,14 @@ void PathEngine::recordWrites(
     }
   }
   if (const auto *UO = dyn_cast<UnaryOperator>(St)) {
-    recordWrites(UO->getSubExpr(), BP, Elements, false);
+    recordWrites(UO->getSubExpr(), BP, false);
     if (UO->isIncrementDecrementOp())
       addWrite(BP, UO->getSubExpr(), WriteOp::Add, nullptr,
                UO->isIncrementOp() ? 1 : -1);
     return;
   }
   if (const auto *CO = dyn_cast<AbstractConditionalOperator>(St)) {
-    recordWrites(CO->getCond(), BP, Elements, false);
+    recordWrites(CO->getCond(), BP, false);
     return;
   }
   if (isa<StmtExpr>(St))
@@ -366,7 +387,7 @@ void PathEngine::recordWrites(
   if (const auto *DS = dyn_cast<DeclStmt>(St)) {
     for (const Decl *D : DS->decls())
       if (const auto *VD = dyn_cast<VarDecl>(D)) {
-        recordWrites(VD->getInit(), BP, Elements, false);
+        recordWrites(VD->getInit(), BP, false);
         if (VD->getInit())
           BP.Writes.push_back({WriteOp::Set, VD, VD->getInit(), 0});
         else
@@ -376,7 +397,7 @@ void PathEngine::recordWrites(
   }
   if (const auto *CE = dyn_cast<CallExpr>(St)) {
     for (const Stmt *Kid : CE->children())
-      recordWrites(Kid, BP, Elements, false);
+      recordWrites(Kid, BP, false);
     // What the callee may write: through `&x`, or memory (outside tsmem).
     for (const Expr *Arg : CE->arguments()) {
       const auto *UO = dyn_cast<UnaryOperator>(Arg->IgnoreParenCasts());
@@ -386,24 +407,24 @@ void PathEngine::recordWrites(
           BP.Writes.push_back({WriteOp::Kill, VD});
       }
     }
-    if (!Models.get(CE).Api)
-      BP.Writes.push_back({WriteOp::Kill, nullptr});
     return;
   }
   for (const Stmt *Kid : St->children())
-    recordWrites(Kid, BP, Elements, false);
+    recordWrites(Kid, BP, false);
 }
 
 void PathEngine::decodeWrites(unsigned Idx) {
   BlockPaths &BP = BPs[Idx];
   const CFGBlock *B = Blocks[Idx].B;
-  llvm::SmallPtrSet<const Stmt *, 16> Elements;
   for (const CFGElement &E : *B)
     if (auto CS = E.getAs<CFGStmt>())
-      Elements.insert(CS->getStmt());
-  for (const CFGElement &E : *B)
-    if (auto CS = E.getAs<CFGStmt>())
-      recordWrites(CS->getStmt(), BP, Elements, true);
+      recordWrites(CS->getStmt(), BP, true);
+  // A call outside tsmem may write memory: read only at the branch, after.
+  for (const Op &O : Blocks[Idx].Ops)
+    if (O.K == Op::Call && !O.Model.Api) {
+      BP.Writes.push_back({WriteOp::Kill, nullptr});
+      break;
+    }
   const Stmt *Term = B->getTerminatorStmt();
   if (const auto *SS = dyn_cast_or_null<SwitchStmt>(Term)) {
     BP.Switch = SS;
@@ -447,6 +468,12 @@ void PathEngine::decodeLoops() {
             Stack.push_back(P);
           }
       }
+      // What the loop writes, for its head.
+      BPs[H].LoopHead = true;
+      for (unsigned X : Body.set_bits())
+        for (const WriteOp &W : BPs[X].Writes)
+          if (!llvm::is_contained(BPs[H].LoopWrites, W.VD))
+            BPs[H].LoopWrites.push_back(W.VD);
       // Only a loop whose body branches and changes owners makes paths that
       // its exit cannot tell apart.
       bool Branches = false, Owners = false;
@@ -498,6 +525,7 @@ void PathEngine::kill(PathFacts &F, const VarDecl *VD, bool Values) const {
 }
 
 void PathEngine::applyWrites(unsigned Idx, PathFacts &F) const {
+  ++Gen;
   for (const WriteOp &W : BPs[Idx].Writes) {
     switch (W.K) {
     case WriteOp::Kill:
@@ -802,6 +830,8 @@ std::optional<bool> PathEngine::decide(const BlockPaths &BP,
 }
 
 static void pushStep(PathFacts &F, PathStep Step) {
+  if (llvm::is_contained(F.Trail, Step))
+    return; // Once per path: a loop takes its branches again.
   if (F.Trail.size() >= PathEngine::MaxTrail)
     F.Trail.erase(F.Trail.begin());
   F.Trail.push_back(Step);
@@ -821,11 +851,19 @@ static void setVal(PathFacts &F, const VarDecl *VD, int64_t V, bool Eq,
 }
 
 bool PathEngine::edge(unsigned Idx, unsigned SuccIdx, const State &St,
-                      const PathFacts &F, PathFacts &Out,
-                      bool &Decided) const {
+                      const PathFacts &F, PathFacts &Out, bool &Decided,
+                      bool &Added) const {
   const BlockPaths &BP = BPs[Idx];
-  Out = F;
   Decided = true;
+  Added = false;
+  // Out is F with what the edge adds: copied when it adds something.
+  auto Add = [&]() -> PathFacts & {
+    if (!Added) {
+      Out = F;
+      Added = true;
+    }
+    return Out;
+  };
   CurState = &St;
   struct Reset {
     const State *&P;
@@ -856,9 +894,9 @@ bool PathEngine::edge(unsigned Idx, unsigned SuccIdx, const State &St,
         for (const PathVal &V : F.Vals)
           if (!V.Eq && !V.Base && V.VD == BP.SwitchVar && V.V == *K)
             return false;
-        setVal(Out, BP.SwitchVar, *K, true);
+        setVal(Add(), BP.SwitchVar, *K, true);
       }
-      pushStep(Out, {CS, true});
+      pushStep(Add(), {CS, true});
       return true;
     }
     // The default arm, or past the switch: no case matched.
@@ -878,31 +916,47 @@ bool PathEngine::edge(unsigned Idx, unsigned SuccIdx, const State &St,
       if (Known && *Known == *K)
         return false;
       if (BP.SwitchVar && !Known && ++Cases <= 16)
-        setVal(Out, BP.SwitchVar, *K, false);
+        setVal(Add(), BP.SwitchVar, *K, false);
     }
     if (!Known)
-      pushStep(Out, {T->getLabel() ? T->getLabel() : BP.Switch, false});
+      pushStep(Add(), {T->getLabel() ? T->getLabel() : BP.Switch, false});
     return true;
   }
   if (!BP.Cond || Blocks[Idx].Succs.size() != 2)
     return true;
   bool Val = SuccIdx == 0;
-  if (std::optional<bool> D = decide(BP, F))
-    return *D == Val;
+  // Decided once for both successors (applyWrites() starts a new F).
+  if (CacheIdx != Idx || CacheGen != Gen) {
+    CacheIdx = Idx;
+    CacheGen = Gen;
+    CacheD = decide(BP, F);
+  }
+  if (CacheD)
+    return *CacheD == Val;
   Decided = false;
   bool KeyVal = Val != BP.CI.Neg;
   if (BP.CI.Key)
-    Out.Lits.push_back({BP.CI.Key, KeyVal});
+    Add().Lits.push_back({BP.CI.Key, KeyVal});
   if (BP.CI.EqVar)
-    setVal(Out, BP.CI.EqVar, BP.CI.EqVal, KeyVal == BP.CI.EqOnKey);
+    setVal(Add(), BP.CI.EqVar, BP.CI.EqVal, KeyVal == BP.CI.EqOnKey);
   if (BP.CI.SymVar && KeyVal)
     if (auto Lin = linear(BP.CI.SymExpr, F);
         Lin && Lin->first && Lin->first != BP.CI.SymVar)
-      setVal(Out, BP.CI.SymVar, Lin->second, true, Lin->first);
+      setVal(Add(), BP.CI.SymVar, Lin->second, true, Lin->first);
   // Null tests of a tensor only tell a failed call: not a note.
   if (!Blocks[Idx].NullTested)
-    pushStep(Out, {BP.Cond, Val});
+    pushStep(Add(), {BP.Cond, Val});
   return true;
+}
+
+bool PathEngine::entersLoop(unsigned Idx, unsigned SuccIdx) const {
+  unsigned T = Blocks[Idx].Succs[SuccIdx];
+  return T != ~0u && T > Idx && BPs[T].LoopHead;
+}
+
+void PathEngine::enterLoop(unsigned T, PathFacts &F) const {
+  for (const VarDecl *VD : BPs[T].LoopWrites)
+    kill(F, VD, true);
 }
 
 bool PathEngine::lossyEdge(unsigned Idx, unsigned SuccIdx) const {

@@ -94,11 +94,18 @@ public:
   /// Whether successor SuccIdx of block Idx may be taken under F; Out gets
   /// F with what the edge adds.
   /// Decided: the facts (or the state St) chose the branch.
+  /// Added: Out holds what the edge adds to F (else F holds on the edge).
   bool edge(unsigned Idx, unsigned SuccIdx, const State &St,
-            const PathFacts &F, PathFacts &Out, bool &Decided) const;
+            const PathFacts &F, PathFacts &Out, bool &Decided,
+            bool &Added) const;
   /// Whether the edge leaves a loop whose iterations the facts cannot tell
   /// apart.
   bool lossyEdge(unsigned Idx, unsigned SuccIdx) const;
+  /// On an edge into a loop from outside: forgets what the loop writes, so
+  /// that the loop's first pass already holds for every iteration (one
+  /// pass instead of one per value of its counter).
+  bool entersLoop(unsigned Idx, unsigned SuccIdx) const;
+  void enterLoop(unsigned T, PathFacts &F) const;
   /// Joins a state into a block's disjuncts; whether they changed.
   static bool join(Paths &Into, const State &S, const PathFacts &F,
                    bool Lossy);
@@ -141,15 +148,16 @@ private:
     const SwitchStmt *Switch = nullptr;
     const VarDecl *SwitchVar = nullptr;
     llvm::SmallVector<bool, 2> LossyEdges;
+    /// A loop head: what the loop writes (null: memory).
+    bool LoopHead = false;
+    llvm::SmallVector<const VarDecl *, 4> LoopWrites;
   };
 
   void decodeWrites(unsigned Idx);
   void decodeLoops();
   void addWrite(BlockPaths &BP, const Expr *Target, WriteOp::Kind K,
                 const Expr *E, int64_t D);
-  void recordWrites(const Stmt *St, BlockPaths &BP,
-                    const llvm::SmallPtrSetImpl<const Stmt *> &Elements,
-                    bool Root);
+  void recordWrites(const Stmt *St, BlockPaths &BP, bool Root);
   CondInfo condInfo(const Expr *C);
   bool profileCond(const Expr *E, CondInfo &CI, llvm::FoldingSetNodeID &ID,
                    llvm::SmallVectorImpl<const VarDecl *> &Vars, bool &Mem);
@@ -173,6 +181,9 @@ private:
   llvm::DenseMap<const Expr *, CondInfo> CondCache;
   /// During edge(): the state, for comparisons of tensor pointers.
   mutable const State *CurState = nullptr;
+  /// The last block's decision, for its other successor.
+  mutable unsigned Gen = 0, CacheIdx = ~0u, CacheGen = 0;
+  mutable std::optional<bool> CacheD;
   std::optional<bool> samePointer(const Expr *A, const Expr *B) const;
   /// Interned condition keys (from 1) and the variables each reads.
   std::map<llvm::FoldingSetNodeID, unsigned> Keys;
