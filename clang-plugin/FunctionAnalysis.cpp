@@ -111,14 +111,11 @@ void FunctionAnalyzer::run() {
   Work.enqueueBlock(Blocks[EntryIdx].B);
   unsigned Rounds = (64 + 8 * PathEngine::MaxPaths) * Blocks.size() + 256;
   State E;
-  unsigned DbgDeq = 0;
   PathFacts After, EdgeFacts;
   while (const CFGBlock *Next = Work.dequeue()) {
     if (Rounds-- == 0)
       return; // Too hard to model: stay quiet.
     unsigned Idx = Rank[Next->getBlockID()];
-    ++DbgDeq;
-    if (getenv("TSMEM_DBGP")) llvm::errs() << " deq B" << Next->getBlockID() << " paths " << In[Idx].size() << "\n";
     const BlockInfo &BI = Blocks[Idx];
     // A copy only when the block is its own successor: joins into other
     // blocks leave In[Idx] alone.
@@ -183,18 +180,6 @@ void FunctionAnalyzer::run() {
     Reports[Idx] = Would;
   }
 
-  if (getenv("TSMEM_DBGP")) {
-    unsigned Tot = 0, Mx = 0, Lo = 0;
-    for (unsigned I = 0; I < Blocks.size(); ++I) {
-      Tot += In[I].size(); Mx = std::max<unsigned>(Mx, In[I].size());
-      for (auto &P : In[I]) Lo += P.Lossy;
-      if (In[I].size() > 2) {
-        llvm::errs() << "  block " << Blocks[I].B->getBlockID() << " paths " << In[I].size() << "\n";
-        for (auto &P : In[I]) { llvm::errs() << "    L" << P.Lossy << ":"; P.S.Objs.forEach([&](ObjId Id, const Obj &O) { llvm::errs() << " " << Id << "=" << (int)O.Bits; }); llvm::errs() << "\n"; }
-      }
-    }
-    llvm::errs() << FD->getName() << " blocks " << Blocks.size() << " paths " << Tot << " max " << Mx << " lossy " << Lo << " deq " << DbgDeq << "\n";
-  }
   if (Sum) {
     // The summary reads the returns and exits at their last transfer: with
     // several disjuncts there, at the join of them all.

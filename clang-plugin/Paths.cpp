@@ -235,7 +235,8 @@ bool PathEngine::profileCond(const Expr *E, CondInfo &CI,
       // relative to n.
       for (int Side = 0; Side < 2; ++Side) {
         const VarDecl *VD = varOf(Side ? R : L);
-        if (!isTrackedInt(VD) || !isa<DeclRefExpr>((Side ? R : L)->IgnoreParenImpCasts()))
+        if (!isTrackedInt(VD) ||
+            !isa<DeclRefExpr>((Side ? R : L)->IgnoreParenImpCasts()))
           continue;
         std::optional<int64_t> K = value(Side ? L : R, PathFacts());
         if (K) {
@@ -303,8 +304,8 @@ static const VarDecl *rootOf(const Expr *E, bool &Direct) {
     else if (const auto *AS = dyn_cast<ArraySubscriptExpr>(E))
       E = AS->getBase();
     else if (const auto *UO = dyn_cast<UnaryOperator>(E);
-             UO && (UO->getOpcode() == UO_Deref ||
-                    UO->getOpcode() == UO_AddrOf))
+             UO &&
+             (UO->getOpcode() == UO_Deref || UO->getOpcode() == UO_AddrOf))
       E = UO->getSubExpr();
     else
       return nullptr;
@@ -344,7 +345,11 @@ static bool isOwnElement(const Stmt *St) {
 }
 
 void PathEngine::recordWrites(const Stmt *St, BlockPaths &BP, bool Root) {
-  if (!St || (!Root && isOwnElement(St)))
+  // Implicit casts and leaves, the most common nodes, first.
+  while (const auto *IC = dyn_cast_or_null<ImplicitCastExpr>(St))
+    St = IC->getSubExpr();
+  if (!St || isa<DeclRefExpr>(St) || isa<IntegerLiteral>(St) ||
+      (!Root && isOwnElement(St)))
     return;
   if (const auto *BO = dyn_cast<BinaryOperator>(St)) {
     BinaryOperatorKind Op = BO->getOpcode();
@@ -480,8 +485,8 @@ void PathEngine::decodeLoops() {
       for (unsigned X : Body.set_bits()) {
         const BlockInfo &BI = Blocks[X];
         const Stmt *Term = BI.B->getTerminatorStmt();
-        unsigned Out = llvm::count_if(BI.Succs,
-                                      [](unsigned S) { return S != ~0u; });
+        unsigned Out =
+            llvm::count_if(BI.Succs, [](unsigned S) { return S != ~0u; });
         if (Out >= 2 && !isa_and_nonnull<ForStmt>(Term) &&
             !isa_and_nonnull<WhileStmt>(Term) && !isa_and_nonnull<DoStmt>(Term))
           Branches = true;
@@ -520,8 +525,8 @@ void PathEngine::kill(PathFacts &F, const VarDecl *VD, bool Values) const {
               : bool(KeyMem[L.first - 1]);
   });
   if (Values && VD)
-    llvm::erase_if(F.Vals,
-                   [&](const PathVal &V) { return V.VD == VD || V.Base == VD; });
+    llvm::erase_if(
+        F.Vals, [&](const PathVal &V) { return V.VD == VD || V.Base == VD; });
 }
 
 void PathEngine::applyWrites(unsigned Idx, PathFacts &F) const {
@@ -774,8 +779,7 @@ std::optional<bool> PathEngine::samePointer(const Expr *A,
   return std::nullopt;
 }
 
-std::optional<bool> PathEngine::decideCond(const Expr *Cond,
-                                           const PathFacts &F,
+std::optional<bool> PathEngine::decideCond(const Expr *Cond, const PathFacts &F,
                                            const State &St) {
   auto [It, New] = CondCache.insert({Cond, CondInfo()});
   if (New)
@@ -967,10 +971,9 @@ bool PathEngine::lossyEdge(unsigned Idx, unsigned SuccIdx) const {
 std::string PathEngine::stepText(const PathStep &Step) const {
   const SourceManager &SM = Ctx.getSourceManager();
   auto Text = [&](const Stmt *S) {
-    CharSourceRange R =
-        SM.getExpansionRange(CharSourceRange::getTokenRange(S->getSourceRange()));
-    std::string T =
-        Lexer::getSourceText(R, SM, Ctx.getLangOpts()).str();
+    CharSourceRange R = SM.getExpansionRange(
+        CharSourceRange::getTokenRange(S->getSourceRange()));
+    std::string T = Lexer::getSourceText(R, SM, Ctx.getLangOpts()).str();
     // One line, not too long.
     for (char &C : T)
       if (C == '\n' || C == '\t')
@@ -980,8 +983,7 @@ std::string PathEngine::stepText(const PathStep &Step) const {
     return T;
   };
   if (const auto *CS = dyn_cast<CaseStmt>(Step.Cond))
-    return formatMessage(Message::CaseTaken,
-                         {"case " + Text(CS->getLHS())});
+    return formatMessage(Message::CaseTaken, {"case " + Text(CS->getLHS())});
   if (isa<DefaultStmt>(Step.Cond))
     return formatMessage(Message::CaseTaken, {"default"});
   if (isa<SwitchStmt>(Step.Cond) || !isa<Expr>(Step.Cond))

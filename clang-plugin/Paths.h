@@ -1,4 +1,5 @@
-//===- Paths.h - Path-sensitive states: disjuncts and path facts -*- C++ -*-===//
+//===- Paths.h - Path-sensitive states: disjuncts and path facts -*- C++
+//-*-===//
 //
 // Bugs on some paths only. A block's entry state is a short list of
 // disjuncts (Path), each the join of paths that agree on every tensor's
@@ -95,9 +96,8 @@ public:
   /// F with what the edge adds.
   /// Decided: the facts (or the state St) chose the branch.
   /// Added: Out holds what the edge adds to F (else F holds on the edge).
-  bool edge(unsigned Idx, unsigned SuccIdx, const State &St,
-            const PathFacts &F, PathFacts &Out, bool &Decided,
-            bool &Added) const;
+  bool edge(unsigned Idx, unsigned SuccIdx, const State &St, const PathFacts &F,
+            PathFacts &Out, bool &Decided, bool &Added) const;
   /// Whether the edge leaves a loop whose iterations the facts cannot tell
   /// apart.
   bool lossyEdge(unsigned Idx, unsigned SuccIdx) const;
@@ -107,8 +107,7 @@ public:
   bool entersLoop(unsigned Idx, unsigned SuccIdx) const;
   void enterLoop(unsigned T, PathFacts &F) const;
   /// Joins a state into a block's disjuncts; whether they changed.
-  static bool join(Paths &Into, const State &S, const PathFacts &F,
-                   bool Lossy);
+  static bool join(Paths &Into, const State &S, const PathFacts &F, bool Lossy);
   /// The value of a condition on the paths F stands for, if they tell
   /// (the arm a `c ? a : b` took).
   std::optional<bool> decideCond(const Expr *Cond, const PathFacts &F,
