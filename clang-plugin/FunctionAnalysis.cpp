@@ -169,9 +169,11 @@ void FunctionAnalyzer::run() {
         // Leaving a loop that branches: the iterations that ran are unknown,
         // so every way out joins (as without paths); a path whose facts
         // decided the exit stays apart as well.
+        // Near the budget, no new paths: the rest joins as without them.
+        bool Split = Steps + Clock.Made < Budget / 4;
         bool Changed =
-            PathEngine::join(In[T], *Out, *EF, WasLossy || Exit);
-        if (Exit && !WasLossy && Decided)
+            PathEngine::join(In[T], *Out, *EF, WasLossy || Exit || !Split);
+        if (Exit && !WasLossy && Decided && Split)
           Changed |= PathEngine::join(In[T], *Out, *EF, false);
         if (Changed)
           Work.enqueueBlock(Blocks[T].B);

@@ -69,8 +69,26 @@ bool sameOwnership(const State &A, const State &B) {
       } else if ((O.Bits & (Owned | Borrowed)) || isForeign(Id)) {
         // Ours on one side, not made (or NULL) on the other: keep apart, so
         // that the condition it was made under is tested again. (A tensor
-        // a scope owns is freed by the scope on either side.)
-        Same = false;
+        // a scope owns is freed by the scope on either side.) Unless each
+        // place holding it holds, on the other side, another tensor in the
+        // same state (`if (c) v = a(); else v = b();`).
+        if (isForeign(Id) || O.HeldBy.empty()) {
+          Same = false;
+          return;
+        }
+        for (LocKey L : O.HeldBy) {
+          const ObjSet *Os = Y.Pts.find(L);
+          bool Alt = false;
+          if (Os)
+            for (ObjId J : *Os) {
+              const Obj *Q = X.Objs.count(J) ? nullptr : Y.Objs.find(J);
+              Alt |= Q && Q->Bits == O.Bits;
+            }
+          if (!Alt) {
+            Same = false;
+            return;
+          }
+        }
       }
     });
   };
