@@ -1,4 +1,9 @@
 // RUN: %clang -fsyntax-only -Xclang -verify %tsmem %s
+// RUN: %clang -fsyntax-only %tsmem -fplugin-arg-tsmem-sarif=%t.sarif %s 2>/dev/null
+// RUN: FileCheck %s --check-prefix=SARIF < %t.sarif
+// SARIF: "text": "use of a tensor after it was freed"
+// SARIF: "text": "freed here"
+// SARIF: "text": "branch taken: 'dump > 2' is true"
 // Bugs on some paths only (a free on one branch, a leak on one way out, a
 // free in one iteration), with the branches taken as notes; and paths the
 // analysis can see are correlated (the same test twice, a flag set with the
