@@ -17,8 +17,14 @@ namespace ownership {
 //===----------------------------------------------------------------------===//
 
 bool PathFacts::intersect(const PathFacts &O) {
-  if (Lits == O.Lits && Vals == O.Vals && Trail == O.Trail)
+  if (Lits == O.Lits && Vals == O.Vals && Trail == O.Trail &&
+      Aliases == O.Aliases)
     return false;
+  size_t Aliased = Aliases.size();
+  llvm::erase_if(Aliases, [&](const PathAlias &A) {
+    return !llvm::is_contained(O.Aliases, A);
+  });
+  bool Dropped = Aliases.size() != Aliased;
   // Only what decides branches counts as a change: the trail is for the
   // notes and must not hold the fixpoint back.
   size_t Before = Lits.size() + Vals.size();
@@ -51,7 +57,7 @@ bool PathFacts::intersect(const PathFacts &O) {
   llvm::erase_if(Trail, [&](const PathStep &S) {
     return !llvm::is_contained(O.Trail, S);
   });
-  return Lits.size() + Vals.size() != Before;
+  return Dropped || Lits.size() + Vals.size() != Before;
 }
 
 static bool isLive(uint8_t Bits) { return Bits & (Owned | Scoped | Borrowed); }
@@ -442,6 +448,14 @@ void PathEngine::decodeWrites(unsigned Idx) {
   for (const CFGElement &E : *B)
     if (auto CS = E.getAs<CFGStmt>())
       recordWrites(CS->getStmt(), BP, true);
+  // `v = <condition>`: the condition's key, for PathAlias.
+  for (WriteOp &W : BP.Writes)
+    if (W.K == WriteOp::Set && W.E && isTrackedInt(W.VD) &&
+        W.E->getType()->isIntegralOrEnumerationType()) {
+      CondInfo CI = condInfo(W.E);
+      W.Key = CI.Key;
+      W.Neg = CI.Neg;
+    }
   // A call outside tsmem may write memory: read only at the branch, after.
   for (const Op &O : Blocks[Idx].Ops)
     if (O.K == Op::Call && !O.Model.Api) {
@@ -545,6 +559,10 @@ void PathEngine::kill(PathFacts &F, const VarDecl *VD, bool Values) const {
   if (Values && VD)
     llvm::erase_if(
         F.Vals, [&](const PathVal &V) { return V.VD == VD || V.Base == VD; });
+  llvm::erase_if(F.Aliases, [&](const PathAlias &A) {
+    return VD ? A.VD == VD || llvm::is_contained(KeyVars[A.Key - 1], VD)
+              : bool(KeyMem[A.Key - 1]);
+  });
 }
 
 void PathEngine::applyWrites(unsigned Idx, PathFacts &F) const {
@@ -559,8 +577,20 @@ void PathEngine::applyWrites(unsigned Idx, PathFacts &F) const {
       if (isTrackedInt(W.VD))
         V = linear(W.E, F);
       kill(F, W.VD, true);
-      if (V && V->first != W.VD)
+      if (V && V->first != W.VD) {
         F.Vals.push_back({W.VD, V->second, true, V->first});
+      } else if (W.Key && isTrackedInt(W.VD) &&
+                 !llvm::is_contained(KeyVars[W.Key - 1], W.VD)) {
+        // `v = <condition>`: its truth, or the condition it follows.
+        auto Lit =
+            llvm::find_if(F.Lits, [&](const std::pair<unsigned, bool> &L) {
+              return L.first == W.Key;
+            });
+        if (Lit != F.Lits.end())
+          F.Vals.push_back({W.VD, 0, Lit->second == W.Neg});
+        else if (F.Aliases.size() < 4)
+          F.Aliases.push_back({W.VD, W.Key, W.Neg});
+      }
       break;
     }
     case WriteOp::Add:
@@ -848,6 +878,17 @@ std::optional<bool> PathEngine::decide(const BlockPaths &BP,
     for (const auto &[Key, Val] : F.Lits)
       if (Key == BP.CI.Key)
         return Val != BP.CI.Neg;
+  // A bare `v`: known non-zero, or following a condition decided here.
+  if (BP.CI.EqVar && !BP.CI.EqOnKey) {
+    for (const PathVal &V : F.Vals)
+      if (!V.Eq && !V.Base && V.VD == BP.CI.EqVar && V.V == 0)
+        return !BP.CI.Neg;
+    for (const PathAlias &A : F.Aliases)
+      if (A.VD == BP.CI.EqVar)
+        for (const auto &[Key, Val] : F.Lits)
+          if (Key == A.Key)
+            return (Val != A.Neg) != BP.CI.Neg;
+  }
   return std::nullopt;
 }
 
@@ -959,6 +1000,14 @@ bool PathEngine::edge(unsigned Idx, unsigned SuccIdx, const State &St,
   bool KeyVal = Val != BP.CI.Neg;
   if (BP.CI.Key)
     Add().Lits.push_back({BP.CI.Key, KeyVal});
+  // Aliases: the variable follows the condition, or the condition the
+  // variable.
+  for (const PathAlias &A : F.Aliases) {
+    if (BP.CI.Key && A.Key == BP.CI.Key)
+      setVal(Add(), A.VD, 0, KeyVal == A.Neg);
+    if (BP.CI.EqVar == A.VD && !BP.CI.EqOnKey)
+      Add().Lits.push_back({A.Key, KeyVal != A.Neg});
+  }
   if (BP.CI.EqVar)
     setVal(Add(), BP.CI.EqVar, BP.CI.EqVal, KeyVal == BP.CI.EqOnKey);
   if (BP.CI.SymVar && KeyVal)

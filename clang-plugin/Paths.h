@@ -61,11 +61,23 @@ struct PathVal {
   }
 };
 
+/// `v = <condition>`: v is true exactly when the condition's key has the
+/// value !Neg (`have = n > 0`, tested later as `have` or as `n > 0`).
+struct PathAlias {
+  const VarDecl *VD;
+  unsigned Key;
+  bool Neg;
+  bool operator==(const PathAlias &O) const {
+    return VD == O.VD && Key == O.Key && Neg == O.Neg;
+  }
+};
+
 /// What is known on the paths a disjunct stands for.
 struct PathFacts {
   /// Conditions (PathEngine keys) and their values.
   llvm::SmallVector<std::pair<unsigned, bool>, 4> Lits;
   llvm::SmallVector<PathVal, 2> Vals;
+  llvm::SmallVector<PathAlias, 1> Aliases;
   /// Branches taken, oldest first (at most MaxTrail).
   llvm::SmallVector<PathStep, 4> Trail;
   /// Keeps what O knows too; whether anything was dropped.
@@ -125,6 +137,8 @@ private:
     const VarDecl *VD;
     const Expr *E = nullptr; ///< Set: the value.
     int64_t D = 0;           ///< Add: the step.
+    unsigned Key = 0;        ///< Set: the value's key as a condition.
+    bool Neg = false;
   };
   /// A branch condition: its key (0: none), which value of the key the
   /// condition's true means, and an `v == k` form.

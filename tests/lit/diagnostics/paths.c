@@ -187,3 +187,21 @@ void mode_value(const ts_tensor *x) {
   if (mode != 2)
     ts_free(t);
 }
+
+void flag_from_test(const ts_tensor *x, int n) {
+  ts_tensor *t = NULL;
+  int have = n > 0; // the flag follows the test, before and after it
+  if (n > 0)
+    t = ts_relu(x);
+  if (have)
+    ts_free(t);
+}
+
+void flag_after_test(const ts_tensor *x, int n) {
+  ts_tensor *t = NULL;
+  if (n < 3)
+    t = ts_relu(x);
+  int small = !(n >= 3);
+  if (small)
+    ts_free(t);
+}
