@@ -119,6 +119,8 @@ bool FunctionAnalyzer::checkUse(const ObjSet &Os, const Expr *Use,
       if (Shown && O.FreedBy)
         note(Report, WasReleased ? Message::ReleasedHere : Message::FreedHere,
              O.FreedBy->getBeginLoc());
+      if (Shown)
+        notePath();
     }
     return true;
   }
@@ -126,8 +128,10 @@ bool FunctionAnalyzer::checkUse(const ObjSet &Os, const Expr *Use,
     WouldReport = true;
     const Obj &O = *S.Objs.find(*Os.begin());
     if (Reporting && warn(Report, Message::UseAfterScope, Use->getBeginLoc(),
-                          {}, Use->getSourceRange()))
+                          {}, Use->getSourceRange())) {
       note(Report, Message::ScopeEndsHere, O.EndLoc);
+      notePath();
+    }
     return true;
   }
   return false;
@@ -163,8 +167,11 @@ void FunctionAnalyzer::reportLeak(ObjId Id, const Obj &O, SourceLocation Loc,
   case LeakCause::Return:
     break;
   }
-  if (warn(Report, M, Loc, {Site, Var}) && Loc != Call->getBeginLoc())
-    note(Report, Message::MadeOutsideScope, Call->getBeginLoc());
+  if (warn(Report, M, Loc, {Site, Var})) {
+    if (Loc != Call->getBeginLoc())
+      note(Report, Message::MadeOutsideScope, Call->getBeginLoc());
+    notePath();
+  }
 }
 
 void FunctionAnalyzer::reportUnescapedReturn(const Obj &O, const void *Region) {
@@ -189,6 +196,7 @@ void FunctionAnalyzer::reportUnescapedReturn(const Obj &O, const void *Region) {
          It->second.Kind == RegionKind::Function ? Message::BodyIsScope
                                                  : Message::ScopeBeginsHere,
          It->second.Begin);
+  notePath();
 }
 
 bool FunctionAnalyzer::overBudget() {

@@ -17,6 +17,7 @@
 #include "Diagnostics.h"
 #include "FunctionAnalysis.h"
 #include "Locations.h"
+#include "Paths.h"
 
 #include "clang/AST/ASTContext.h"
 #include "clang/AST/ParentMap.h"
@@ -82,6 +83,8 @@ private:
   void reportLeak(ObjId Id, const Obj &O, SourceLocation Loc, LeakCause Cause,
                   const VarDecl *Dying);
   void reportUnescapedReturn(const Obj &O, const void *Region);
+  /// The branches the current path took (Paths.cpp), as notes.
+  void notePath();
 
   // Helpers.
   ObjSet eval(const Expr *E);
@@ -200,6 +203,14 @@ private:
   PMap<LocKey, ObjSet>::Context PtsNodes{Clock};
   PMap<RegionObj, Unit>::Context ScopedInNodes{Clock};
   PMap<ObjId, Unit>::Context MayReportNodes{Clock};
+
+  /// Path sensitivity (Paths.h): on when the function may hold tensors.
+  std::unique_ptr<PathEngine> PE;
+  /// While reporting: the disjuncts of the block and the one transferred.
+  const Paths *CurPaths = nullptr;
+  unsigned CurPath = 0;
+  /// The facts of the disjunct being transferred.
+  const PathFacts *CurFacts = nullptr;
 
   State S;                ///< The state being transferred.
   bool Reporting = false; ///< Only the last pass over the fixpoint reports.

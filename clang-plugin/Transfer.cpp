@@ -61,6 +61,10 @@ ObjSet FunctionAnalyzer::eval(const Expr *E) {
     return {};
   }
   if (const auto *CO = dyn_cast<ConditionalOperator>(E)) {
+    // The arm this path took, when its facts tell (Paths.h).
+    if (PE && CurFacts)
+      if (std::optional<bool> D = PE->decideCond(CO->getCond(), *CurFacts, S))
+        return eval(*D ? CO->getTrueExpr() : CO->getFalseExpr());
     ObjSet Os = eval(CO->getTrueExpr());
     ObjSet F = eval(CO->getFalseExpr());
     Os.insert(F);
