@@ -98,8 +98,50 @@ bool FunctionAnalyzer::mustBeIn(const ObjSet &Os, uint8_t Mask) const {
   return !Os.empty();
 }
 
+/// Whether E reaches its tensor through an array index that is not a
+/// constant (`xs[i]`, `m.k[j].v`).
+static bool hasVariableIndex(const Expr *E, const ASTContext &Ctx) {
+  E = E->IgnoreParenCasts();
+  while (true) {
+    if (const auto *ME = dyn_cast<MemberExpr>(E)) {
+      E = ME->getBase()->IgnoreParenCasts();
+      continue;
+    }
+    const auto *AS = dyn_cast<ArraySubscriptExpr>(E);
+    if (!AS)
+      return false;
+    Expr::EvalResult R;
+    if (!AS->getIdx()->EvaluateAsInt(R, Ctx))
+      return true;
+    E = AS->getBase()->IgnoreParenCasts();
+  }
+}
+
+bool FunctionAnalyzer::otherElement(const ObjSet &Os, const Expr *Use,
+                                    const CallExpr *Freeing) const {
+  if (!hasVariableIndex(Use, Ctx))
+    return false;
+  for (ObjId Id : Os) {
+    const Obj *O = S.Objs.find(Id);
+    if (!O || !O->FreedBy)
+      return false;
+    // The same statement again (a loop's next element), or a free of some
+    // element that did not sweep the whole array.
+    bool Same = O->FreedBy == Freeing;
+    bool Some = false;
+    for (const Expr *A : O->FreedBy->arguments())
+      if (hasVariableIndex(A, Ctx) && !coversAll(A))
+        Some = true;
+    if (!Same && !Some)
+      return false;
+  }
+  return true;
+}
+
 bool FunctionAnalyzer::checkUse(const ObjSet &Os, const Expr *Use,
                                 const CallExpr *Freeing) {
+  if (otherElement(Os, Use, Freeing))
+    return false;
   if (mustBeIn(Os, Freed | Released)) {
     WouldReport = true;
     const Obj &O = *S.Objs.find(*Os.begin());

@@ -80,6 +80,10 @@ private:
   // Checks.
   bool mustBeIn(const ObjSet &Os, uint8_t Mask) const;
   bool checkUse(const ObjSet &Os, const Expr *Use, const CallExpr *Freeing);
+  /// A use or free of "some element" (a variable index) that may name
+  /// another element than the one freed before: no evidence of a bug.
+  bool otherElement(const ObjSet &Os, const Expr *Use,
+                    const CallExpr *Freeing) const;
   void reportLeak(ObjId Id, const Obj &O, SourceLocation Loc, LeakCause Cause,
                   const VarDecl *Dying);
   void reportUnescapedReturn(const Obj &O, const void *Region);
@@ -251,7 +255,6 @@ private:
   /// For the summary: fields under pointer parameters used (passed to a
   /// call that does not free them), by block.
   llvm::DenseSet<std::pair<unsigned, LocKey>> FieldUses;
-  void allocateSite(unsigned Site);
   ObjId allocField(const CallExpr *CE, unsigned K);
   void returnRecord(const ReturnStmt *RS, LocKey B);
   LocKey nullTestedPlace(const Expr *C, bool &NullOnTrue) const;

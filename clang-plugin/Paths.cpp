@@ -511,8 +511,9 @@ void PathEngine::decodeLoops() {
         for (const WriteOp &W : BPs[X].Writes)
           if (!llvm::is_contained(BPs[H].LoopWrites, W.VD))
             BPs[H].LoopWrites.push_back(W.VD);
-      // Only a loop whose body branches and changes owners makes paths that
-      // its exit cannot tell apart.
+      // A loop that changes owners makes paths its exit cannot tell apart:
+      // how often it ran (zero times included, when its bound is unknown) or,
+      // if its body branches, which way each iteration went.
       bool Branches = false, Owners = false;
       for (unsigned X : Body.set_bits()) {
         const BlockInfo &BI = Blocks[X];
@@ -527,7 +528,8 @@ void PathEngine::decodeLoops() {
               (O.Model.Kind != CallKind::Unknown || O.Model.Inferred))
             Owners = true;
       }
-      if (!Branches || !Owners)
+      (void)Branches;
+      if (!Owners)
         continue;
       for (unsigned X : Body.set_bits())
         for (unsigned SI = 0; SI < Blocks[X].Succs.size(); ++SI) {
