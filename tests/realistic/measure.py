@@ -31,7 +31,14 @@ Usage:
              [--corpus DIR] [--check-floor] [--markdown] [--json FILE] [-v]
   --corpus DIR measures another corpus labelled the same way.
   --check-floor fails (exit 1) when tsmem's overall precision or recall is
-  below the floor in floor.json (the one place the floor is stored).
+  below the floor in floor.json (the one place the floor is stored), or
+  below the floor of one of its "sets" when floor.json gives one.
+  --set original|heldout measures only the files of that set.
+
+Sets: the files named heldout_*.c are the held-out corpus (README.md,
+"Held-out files"), written apart from the analysis' tuning; the others are
+the original corpus. When a run covers both, the figures are printed for
+each set as well as overall.
 """
 import argparse
 import glob
@@ -119,9 +126,21 @@ def parse_file(path):
     return funcs
 
 
-def corpus_files(directory=None):
-    """The corpus: every .c file of DIRECTORY (default: this one)."""
-    return sorted(glob.glob(os.path.join(directory or HERE, "*.c")))
+def corpus_files(directory=None, subset=None):
+    """The corpus: every .c file of DIRECTORY (default: this one), or only
+    those of SUBSET ("original" or "heldout")."""
+    files = sorted(glob.glob(os.path.join(directory or HERE, "*.c")))
+    if subset:
+        files = [f for f in files if file_set(f) == subset]
+    return files
+
+
+SETS = ["original", "heldout"]
+
+
+def file_set(path):
+    """The set a corpus file belongs to: "heldout" for heldout_*.c."""
+    return "heldout" if os.path.basename(path).startswith("heldout_") else "original"
 
 
 def parse_corpus(files):
@@ -306,6 +325,8 @@ def main():
     ap.add_argument("--tsmem-flags", help="flags that load the plugin (lit's %%tsmem)")
     ap.add_argument("--ops-include", help="the directory holding tsmem/ops.h")
     ap.add_argument("--corpus", help="a directory of labelled .c files (default: this one)")
+    ap.add_argument("--set", choices=SETS, dest="subset",
+                    help="only the original files or only the held-out ones (heldout_*.c)")
     ap.add_argument("--tools", default="tsmem,gcc,csa")
     ap.add_argument("--check-floor", action="store_true",
                     help="fail when tsmem is below floor.json")
@@ -322,14 +343,17 @@ def main():
     if not args.plugin and not args.tsmem_flags:
         sys.exit("measure.py: pass --plugin BUILD/lib/tsmem/tsmem.so")
 
-    files = corpus_files(args.corpus)
+    files = corpus_files(args.corpus, args.subset)
+    if not files:
+        sys.exit("measure.py: no corpus files")
     funcs = parse_corpus(files)
+    sets = [st for st in SETS if any(file_set(f) == st for f in files)]
     inc = os.path.join(ROOT, "include")
     ops_inc = find_ops_include(args)
     nfuncs = sum(len(fs) for fs in funcs.values())
     nbugs = sum(1 for fs in funcs.values() for f in fs if f.label == "BUG")
     tools = [t for t in args.tools.split(",") if t]
-    status, report = 0, {}
+    status, report, by_set = 0, {}, {}
     with tempfile.TemporaryDirectory() as tmp:
         dirs = write_shims(tmp, inc, ops_inc)
         cmds = tool_commands(args, dirs, inc, ops_inc)
@@ -338,6 +362,12 @@ def main():
             found, crashes, errors = run_tool(cmd, classify, files, funcs, args.jobs)
             per, expected = score(found, funcs, args.match)
             report[tool] = per
+            if len(sets) > 1:
+                for st in sets:
+                    sub = {p: fs for p, fs in funcs.items() if file_set(p) == st}
+                    names = {os.path.basename(p) for p in sub}
+                    sfound = {k: v for k, v in found.items() if k[0] in names}
+                    by_set.setdefault(st, {})[tool] = score(sfound, sub, args.match)[0]
             for path, tail in crashes:
                 print("%s CRASHED on %s:\n  %s" % (tool, path, "\n  ".join(tail)))
             for path, tail in errors:
@@ -352,52 +382,77 @@ def main():
             if tool == "tsmem" and (crashes or errors):
                 status = 1
 
-    print("realistic corpus: %d files, %d functions, %d with one bug (%s), %d correct" % (
-        len(files), nfuncs, nbugs,
-        ", ".join("%s %d" % (c, sum(1 for fs in funcs.values() for f in fs if f.check == c))
-                  for c in CHECKS), nfuncs - nbugs))
-    if args.markdown:
-        print()
-        print("Per check: TP/FP/FN, precision (- when the tool reports none of"
-              " that check), recall.")
-        print()
-        print("| tool | TP | FP | FN | precision | recall | " +
-              " | ".join(CHECKS) + " |")
-        print("|---|---|---|---|---|---|" + "---|" * len(CHECKS))
-    for tool in tools:
-        per = report[tool]
-        a = per["all"]
-        cols = ["%d/%d/%d P %s R %.2f" % (
-            per[c]["tp"], per[c]["fp"], per[c]["fn"],
-            "%.2f" % per[c]["precision"] if per[c]["tp"] + per[c]["fp"] else "-",
-            per[c]["recall"]) for c in CHECKS]
+    def describe(fs_by_path, what):
+        n = sum(len(fs) for fs in fs_by_path.values())
+        nb = sum(1 for fs in fs_by_path.values() for f in fs if f.label == "BUG")
+        print("%s: %d files, %d functions, %d with one bug (%s), %d correct" % (
+            what, len(fs_by_path), n, nb,
+            ", ".join("%s %d" % (c, sum(1 for fs in fs_by_path.values() for f in fs
+                                        if f.check == c)) for c in CHECKS), n - nb))
+
+    def table(rep):
         if args.markdown:
-            print("| %s | %d | %d | %d | %.2f | %.2f | %s |" % (
-                NAMES[tool], a["tp"], a["fp"], a["fn"], a["precision"], a["recall"],
-                " | ".join(cols)))
-        else:
-            print("%s: TP %d FP %d FN %d precision %.3f recall %.3f (%d at the labelled line)" % (
-                NAMES[tool], a["tp"], a["fp"], a["fn"], a["precision"], a["recall"],
-                a["exact_line"]))
-            for c, col in zip(CHECKS, cols):
-                print("    %-17s TP/FP/FN %s" % (c, col))
+            print()
+            print("Per check: TP/FP/FN, precision (- when the tool reports none of"
+                  " that check), recall.")
+            print()
+            print("| tool | TP | FP | FN | precision | recall | " +
+                  " | ".join(CHECKS) + " |")
+            print("|---|---|---|---|---|---|" + "---|" * len(CHECKS))
+        for tool in tools:
+            per = rep[tool]
+            a = per["all"]
+            cols = ["%d/%d/%d P %s R %.2f" % (
+                per[c]["tp"], per[c]["fp"], per[c]["fn"],
+                "%.2f" % per[c]["precision"] if per[c]["tp"] + per[c]["fp"] else "-",
+                per[c]["recall"]) for c in CHECKS]
+            if args.markdown:
+                print("| %s | %d | %d | %d | %.2f | %.2f | %s |" % (
+                    NAMES[tool], a["tp"], a["fp"], a["fn"], a["precision"], a["recall"],
+                    " | ".join(cols)))
+            else:
+                print("%s: TP %d FP %d FN %d precision %.3f recall %.3f (%d at the labelled line)" % (
+                    NAMES[tool], a["tp"], a["fp"], a["fn"], a["precision"], a["recall"],
+                    a["exact_line"]))
+                for c, col in zip(CHECKS, cols):
+                    print("    %-17s TP/FP/FN %s" % (c, col))
+
+    describe(funcs, "realistic corpus")
+    table(report)
+    for st in sets if len(sets) > 1 else []:
+        print()
+        describe({p: fs for p, fs in funcs.items() if file_set(p) == st},
+                 "%s files only" % ("held-out (heldout_*.c)" if st == "heldout" else
+                                    "original"))
+        table(by_set[st])
     if args.json:
         with open(args.json, "w") as f:
-            json.dump(report, f, indent=1, sort_keys=True)
+            out = dict(report)
+            if by_set:
+                out["sets"] = by_set
+            json.dump(out, f, indent=1, sort_keys=True)
     if args.check_floor and "tsmem" in report:
         floor = json.load(open(args.floor))
-        a = report["tsmem"]["all"]
-        if a["precision"] < floor["precision"] - 1e-9:
-            print("FAIL: tsmem precision %.3f < floor %.3f (%s)" % (
-                a["precision"], floor["precision"], args.floor))
+        checks = []
+        if not args.subset:
+            checks.append(("overall", report["tsmem"]["all"], floor))
+        for st, fl in sorted(floor.get("sets", {}).items()):
+            if st in sets and (len(sets) > 1 or args.subset == st):
+                a = by_set[st]["tsmem"]["all"] if len(sets) > 1 else report["tsmem"]["all"]
+                checks.append((st, a, fl))
+        ok = True
+        for what, a, fl in checks:
+            for m in ("precision", "recall"):
+                if m in fl and a[m] < fl[m] - 1e-9:
+                    print("FAIL: tsmem %s %s %.3f < floor %.3f (%s)" % (
+                        what, m, a[m], fl[m], args.floor))
+                    ok = False
+        if not ok:
             status = 1
-        if a["recall"] < floor["recall"] - 1e-9:
-            print("FAIL: tsmem recall %.3f < floor %.3f (%s)" % (
-                a["recall"], floor["recall"], args.floor))
-            status = 1
-        if status == 0:
-            print("tsmem at or above the floor (precision %.3f, recall %.3f)" % (
-                floor["precision"], floor["recall"]))
+        elif status == 0:
+            print("tsmem at or above the floor (%s)" % "; ".join(
+                "%s: precision %.3f, recall %.3f" % (w, fl["precision"], fl["recall"])
+                for w, _, fl in checks))
     return status
 
 
