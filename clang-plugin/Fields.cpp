@@ -378,9 +378,11 @@ bool FunctionAnalyzer::coversAll(const Expr *Arg) const {
 }
 
 void FunctionAnalyzer::assignPlace(LocKey L, ObjSet Os) {
-  for (ObjId Id : Os)
+  for (ObjId Id : Os) {
+    touch(Id); // A parameter's tensor stored away is not merely borrowed.
     if (Obj *O = S.Objs.findMut(Id))
       O->LastVar = L;
+  }
   if (!isExact(L))
     if (const ObjSet *Old = S.Pts.find(L))
       Os.insert(*Old); // Some element: the others keep theirs.
@@ -645,10 +647,15 @@ void FunctionAnalyzer::fieldArgs(const CallExpr *CE, const CallModel &M) {
       }
     if (Const)
       continue;
+    // Everything the callee may reach through the pointer: under P and
+    // under the places P may be (`&xs[i]` reaches `xs[0]` too).
     llvm::SmallVector<LocKey, 8> Qs;
-    LocTable::forEachUnder(P, [&](LocKey Q) {
-      if (Q != P && S.Pts.count(Q) && !llvm::is_contained(Kept, Q))
-        Qs.push_back(Q);
+    forEachAlias(P, [&](LocKey A) {
+      LocTable::forEachUnder(A, [&](LocKey Q) {
+        if (Q != A && S.Pts.count(Q) && !llvm::is_contained(Kept, Q) &&
+            !llvm::is_contained(Qs, Q))
+          Qs.push_back(Q);
+      });
     });
     for (LocKey Q : Qs) {
       ObjSet Os = *S.Pts.find(Q);

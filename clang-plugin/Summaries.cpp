@@ -110,8 +110,10 @@ bool isZeroConstant(const Expr *E, ASTContext &Ctx) {
   return false;
 }
 
-/// Every use of each candidate out-parameter is `*p`, `p[0]` or a test of
-/// p itself: the pointer goes nowhere else.
+/// Every use of each candidate out-parameter is a store to `*p` or `p[0]`,
+/// or a test of p itself: the pointer goes nowhere else, and the tensor the
+/// caller had there is never read (a helper that frees or reads the old
+/// `*p` before replacing it is not an out-parameter's: it stays untracked).
 class OutParamUses : public RecursiveASTVisitor<OutParamUses> {
 public:
   explicit OutParamUses(llvm::SmallVectorImpl<const ParmVarDecl *> &Params)
@@ -129,18 +131,21 @@ public:
       Fine.insert(DRE);
   }
   bool VisitUnaryOperator(UnaryOperator *UO) {
-    if (UO->getOpcode() == UO_Deref || UO->getOpcode() == UO_LNot)
+    if (UO->getOpcode() == UO_LNot ||
+        (UO->getOpcode() == UO_Deref && Stores.count(UO)))
       fine(UO->getSubExpr());
     return true;
   }
   bool VisitArraySubscriptExpr(ArraySubscriptExpr *AE) {
     if (const auto *IL =
             dyn_cast<IntegerLiteral>(AE->getIdx()->IgnoreParenImpCasts()))
-      if (IL->getValue() == 0)
+      if (IL->getValue() == 0 && Stores.count(AE))
         fine(AE->getBase());
     return true;
   }
   bool VisitBinaryOperator(BinaryOperator *BO) {
+    if (BO->getOpcode() == BO_Assign)
+      Stores.insert(BO->getLHS()->IgnoreParens());
     if (BO->getOpcode() == BO_EQ || BO->getOpcode() == BO_NE) {
       fine(BO->getLHS());
       fine(BO->getRHS());
@@ -162,6 +167,8 @@ public:
 private:
   llvm::SmallVectorImpl<const ParmVarDecl *> &Params;
   llvm::SmallPtrSet<const DeclRefExpr *, 8> Fine;
+  /// The left sides of assignments (seen before their children).
+  llvm::SmallPtrSet<const Expr *, 8> Stores;
 };
 
 } // namespace

@@ -19,7 +19,10 @@ LocKey FunctionAnalyzer::trackedLoc(const VarDecl *VD) const {
   if (!VD)
     return nullptr;
   auto [It, New] = Tracked.insert({VD, nullptr});
+  // A variable with a cleanup function of its own (GNU cleanup attribute)
+  // is that function's to free: not followed.
   if (New && isTensorPointer(VD->getType()) && VD->hasLocalStorage() &&
+      !VD->hasAttr<CleanupAttr>() &&
       (!AddrTaken->count(VD) || addressOnlyOut(VD)))
     It->second = Locs.var(VD);
   return It->second;
@@ -54,8 +57,9 @@ ObjSet FunctionAnalyzer::eval(const Expr *E) {
     if ((M.Kind == CallKind::Escape || M.Kind == CallKind::Keep) &&
         CE->getNumArgs() == 1)
       return eval(CE->getArg(0));
-    // A helper that gives back its argument (or NULL).
-    if (M.Inferred && M.AliasParam >= 0 &&
+    // A helper that gives back its argument (or NULL), or an in-place or
+    // out= operator (its argument's handle).
+    if ((M.Inferred || M.Api) && M.AliasParam >= 0 &&
         unsigned(M.AliasParam) < CE->getNumArgs())
       return eval(CE->getArg(M.AliasParam));
     return {};
