@@ -8,7 +8,21 @@
 namespace tsmem {
 namespace ownership {
 
-void State::setPts(const VarDecl *VD, ObjSet Os) {
+std::string Loc::name() const {
+  switch (Step) {
+  case Var:
+    return Base->getName().str();
+  case Field:
+    return Parent->name() + (Arrow ? "->" : ".") + Member->getName().str();
+  case Elem:
+    return Parent->name() + "[" + std::to_string(Index) + "]";
+  case AnyIndex:
+    return Parent->name() + "[]";
+  }
+  return std::string();
+}
+
+void State::setPts(LocKey VD, ObjSet Os) {
   if (const ObjSet *Old = Pts.find(VD)) {
     for (ObjId Id : *Old)
       if (!Os.count(Id))
@@ -29,7 +43,7 @@ void State::setPts(const VarDecl *VD, ObjSet Os) {
   Pts.set(VD, Os);
 }
 
-bool State::erasePts(const VarDecl *VD) {
+bool State::erasePts(LocKey VD) {
   const ObjSet *Old = Pts.find(VD);
   if (!Old)
     return false;
@@ -101,6 +115,10 @@ bool joinStates(State &Dst, const State &Src) {
       D.EndLoc = O.EndLoc;
     if (!D.LastVar)
       D.LastVar = O.LastVar;
+    if (D.CondCall != O.CondCall || D.CondKind != O.CondKind) {
+      D.CondCall = nullptr; // Settled on one side: the effect may be done.
+      D.CondKind = 0;
+    }
     D.HeldBy.insert(O.HeldBy);
     return D != Before;
   });

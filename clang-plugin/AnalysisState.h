@@ -23,6 +23,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <initializer_list>
+#include <string>
 #include <utility>
 
 namespace tsmem {
@@ -77,8 +78,38 @@ private:
 using ObjId = unsigned;
 /// A set of objects.
 using ObjSet = SortedSet<ObjId, 2>;
-/// The variables that hold an object.
-using VarSet = SortedSet<const VarDecl *, 1>;
+
+/// A place that may hold a tensor: a local variable or parameter (the
+/// base), or a field or element inside it, or inside what it points to
+/// (`m.w`, `m->w`, `xs[2]`, `c.k[i]`). Made once per place and function
+/// by LocTable, so a place is its pointer.
+struct Loc {
+  enum StepKind : uint8_t {
+    Var,      ///< The base variable itself.
+    Field,    ///< Parent's field (`.f`, or `->f` when Arrow).
+    Elem,     ///< Parent's element Index.
+    AnyIndex, ///< Some element of Parent (a non-constant index).
+  };
+  const VarDecl *Base = nullptr;
+  const Loc *Parent = nullptr; ///< Null for the base variable.
+  StepKind Step = Var;
+  /// Through a pointer: a field `p->f`, an element `p[i]` of a pointer.
+  bool Arrow = false;
+  /// Somewhere under the base, a step goes through a pointer the base holds
+  /// (`p->f`, `p[0]` with p a pointer): memory the function does not own.
+  bool Indirect = false;
+  const clang::FieldDecl *Member = nullptr; ///< Field.
+  uint64_t Index = 0;                       ///< Index.
+  /// The places one step below, in the order they were made.
+  llvm::SmallVector<const Loc *, 2> Children;
+
+  bool isVar() const { return Step == Var; }
+  /// As written: `m.w`, `m->w`, `xs[2]`, `xs[i]` (shown as `xs[]`).
+  std::string name() const;
+};
+using LocKey = const Loc *;
+/// The places that hold an object.
+using LocSet = SortedSet<LocKey, 1>;
 
 /// Objects from here on stand for a tensor a variable got from outside the
 /// function (a parameter, a field) at the point where it is freed.
@@ -106,15 +137,21 @@ struct Obj {
   const ReturnStmt *Ret = nullptr; ///< Returned while still Scoped.
   bool RetFixable = false;         ///< ts_escape at the return would do.
   const CallExpr *FreedBy = nullptr;
-  SourceLocation EndLoc;            ///< Where its scope ended.
-  const VarDecl *LastVar = nullptr; ///< The last variable bound to it.
-  /// The variables whose points-to sets hold it (State::Pts, reversed).
-  VarSet HeldBy;
+  SourceLocation EndLoc;    ///< Where its scope ended.
+  LocKey LastVar = nullptr; ///< The last place bound to it.
+  /// The places whose points-to sets hold it (State::Pts, reversed).
+  LocSet HeldBy;
+  /// A same-file helper's effect on it that depends on what the helper's
+  /// call CondCall returned, until a test of that result settles it
+  /// (Summaries.cpp; CondKind: 0 none).
+  const CallExpr *CondCall = nullptr;
+  uint8_t CondKind = 0;
 
   bool operator==(const Obj &O) const {
     return Bits == O.Bits && Region == O.Region && Ret == O.Ret &&
            RetFixable == O.RetFixable && FreedBy == O.FreedBy &&
-           EndLoc == O.EndLoc && LastVar == O.LastVar && HeldBy == O.HeldBy;
+           EndLoc == O.EndLoc && LastVar == O.LastVar && HeldBy == O.HeldBy &&
+           CondCall == O.CondCall && CondKind == O.CondKind;
   }
   bool operator!=(const Obj &O) const { return !(*this == O); }
 };
@@ -138,7 +175,7 @@ struct State {
   /// Persistent maps (PersistentMap.h): a block's state shares the nodes
   /// of the states it comes from, so copies and joins cost what differs.
   PMap<ObjId, Obj> Objs;
-  PMap<const VarDecl *, ObjSet> Pts;
+  PMap<LocKey, ObjSet> Pts;
   /// Holds (R, Id) for every object Id that is Scoped in region R (and
   /// maybe pairs that no longer are): the objects a scope's end looks at.
   PMap<RegionObj, Unit> ScopedIn;
@@ -150,10 +187,10 @@ struct State {
   llvm::SmallVector<ObjId, 4> Unheld;
   llvm::SmallVector<const void *, 4> Regions; ///< Open scopes, innermost last.
 
-  /// Points VD at Os, keeping the objects' HeldBy in step.
-  void setPts(const VarDecl *VD, ObjSet Os);
-  /// Forgets VD; whether it had an entry.
-  bool erasePts(const VarDecl *VD);
+  /// Points L at Os, keeping the objects' HeldBy in step.
+  void setPts(LocKey L, ObjSet Os);
+  /// Forgets L; whether it had an entry.
+  bool erasePts(LocKey L);
   /// Notes that Id may now be Scoped in its Region.
   void noteScoped(ObjId Id) {
     const Obj *O = Objs.find(Id);

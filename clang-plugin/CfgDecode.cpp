@@ -198,6 +198,7 @@ void FunctionAnalyzer::decode(BlockInfo &BI) {
         break;
       case Stmt::DeclStmtClass:
         K = Op::Decl;
+        keepAggregates(BI, cast<DeclStmt>(St)); // Fields.cpp
         break;
       case Stmt::ReturnStmtClass:
         K = Op::Return;
@@ -244,6 +245,8 @@ void FunctionAnalyzer::decode(BlockInfo &BI) {
       O.Full = Full;
       O.St = St;
       O.Model = Model;
+      if (K == Op::Call)
+        O.TakesPlaces = takesPlaces(cast<CallExpr>(St)); // Fields.cpp
     } else if (auto LE = E.getAs<CFGLifetimeEnds>()) {
       // The variables of a GNU statement expression die before its value
       // is bound: let them hold their tensors until the function ends.
@@ -276,8 +279,11 @@ void FunctionAnalyzer::decode(BlockInfo &BI) {
   if (B->succ_size() == 2)
     if (const Expr *C = B->getLastCondition()) {
       const VarDecl *VD = nullTestedVar(C, BI.NullOnTrue);
-      if (isTracked(VD))
-        BI.NullTested = VD;
+      if (LocKey L = trackedLoc(VD))
+        BI.NullTested = L;
+      else if (!(BI.NullTested = nullTestedPlace(C, BI.NullOnTrue)) &&
+               CallsHelper)
+        decodeCondTest(BI, C); // Summaries.cpp
     }
 }
 
@@ -288,6 +294,7 @@ void FunctionAnalyzer::decodeBlocks() {
   // first", and the states' first-come fields, such as where a scope ended,
   // depend on the order in which paths join.)
   Rank.assign(Cfg->getNumBlockIDs(), ~0u);
+  Blocks.reserve(Cfg->getNumBlockIDs());
   {
     std::vector<bool> Seen(Cfg->getNumBlockIDs());
     llvm::SmallVector<std::pair<const CFGBlock *, unsigned>, 32> Stack;
@@ -312,6 +319,8 @@ void FunctionAnalyzer::decodeBlocks() {
       Rank[Blocks[I].B->getBlockID()] = I;
   }
   const CFGBlock *Exit = &Cfg->getExit();
+  for (BlockInfo &BI : Blocks)
+    noteCountedLoop(BI.B->getTerminatorStmt()); // Fields.cpp
   for (BlockInfo &BI : Blocks) {
     decode(BI);
     const Stmt *Term = BI.B->getTerminatorStmt();
@@ -326,6 +335,12 @@ void FunctionAnalyzer::decodeBlocks() {
       else if (BI.B->succ_size() == 2 && &Succ != BI.B->succ_begin() &&
                isOnceLoop(Term))
         T = nullptr;
+      // A counted loop that runs at least once (`for (i = 0; i < 3; i++)`,
+      // Fields.cpp): entered, its test holds; only the back edge may leave.
+      else if (T && runsOnce(T->getTerminatorStmt()) &&
+               BI.B->getLoopTarget() != T->getTerminatorStmt() &&
+               T->succ_size() == 2 && T->succ_begin()->getReachableBlock())
+        T = T->succ_begin()->getReachableBlock();
       BI.Succs.push_back(!T || T == Exit ? ~0u : Rank[T->getBlockID()]);
     }
     BI.Leaves = BI.EndsFunction &&

@@ -10,6 +10,7 @@
 #ifndef TSMEM_CLANG_PLUGIN_CFGDECODE_H
 #define TSMEM_CLANG_PLUGIN_CFGDECODE_H
 
+#include "AnalysisState.h"
 #include "OwnershipModel.h"
 
 #include "clang/AST/Expr.h"
@@ -101,6 +102,9 @@ struct Op {
   const VarDecl *VD = nullptr; ///< LifetimeEnd and Cleanup.
   SourceLocation Loc;          ///< LifetimeEnd and Cleanup: where it ends.
   CallModel Model;             ///< Call.
+  /// Call: given the address of a struct or array that holds tensors, or
+  /// a pointer to such a struct (FunctionAnalyzer::fieldArgs).
+  bool TakesPlaces = false;
 };
 
 /// A block's ops and what its edges do, decoded once per function.
@@ -113,9 +117,14 @@ struct BlockInfo {
   /// Falls through to the function's exit (functionEnd()).
   bool EndsFunction = false;
   const ReturnStmt *Ret = nullptr; ///< The block's last return, if any.
-  /// A two-way branch on whether this variable is NULL.
-  const VarDecl *NullTested = nullptr;
+  /// A two-way branch on whether this place is NULL.
+  const Loc *NullTested = nullptr;
   bool NullOnTrue = false;
+  /// A two-way branch on whether a same-file helper's call returned 0 or
+  /// NULL (Summaries.cpp): that call, and whether the true edge is the
+  /// zero one.
+  const CallExpr *CondCall = nullptr;
+  bool ZeroOnTrue = false;
   /// Successors by rank in the reverse post-order (~0u: none there).
   llvm::SmallVector<unsigned, 2> Succs;
   /// The block leaves the function and nothing follows it: its state after

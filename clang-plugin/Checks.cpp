@@ -98,8 +98,50 @@ bool FunctionAnalyzer::mustBeIn(const ObjSet &Os, uint8_t Mask) const {
   return !Os.empty();
 }
 
+/// Whether E reaches its tensor through an array index that is not a
+/// constant (`xs[i]`, `m.k[j].v`).
+static bool hasVariableIndex(const Expr *E, const ASTContext &Ctx) {
+  E = E->IgnoreParenCasts();
+  while (true) {
+    if (const auto *ME = dyn_cast<MemberExpr>(E)) {
+      E = ME->getBase()->IgnoreParenCasts();
+      continue;
+    }
+    const auto *AS = dyn_cast<ArraySubscriptExpr>(E);
+    if (!AS)
+      return false;
+    Expr::EvalResult R;
+    if (!AS->getIdx()->EvaluateAsInt(R, Ctx))
+      return true;
+    E = AS->getBase()->IgnoreParenCasts();
+  }
+}
+
+bool FunctionAnalyzer::otherElement(const ObjSet &Os, const Expr *Use,
+                                    const CallExpr *Freeing) const {
+  if (!hasVariableIndex(Use, Ctx))
+    return false;
+  for (ObjId Id : Os) {
+    const Obj *O = S.Objs.find(Id);
+    if (!O || !O->FreedBy)
+      return false;
+    // The same statement again (a loop's next element), or a free of some
+    // element that did not sweep the whole array.
+    bool Same = O->FreedBy == Freeing;
+    bool Some = false;
+    for (const Expr *A : O->FreedBy->arguments())
+      if (hasVariableIndex(A, Ctx) && !coversAll(A))
+        Some = true;
+    if (!Same && !Some)
+      return false;
+  }
+  return true;
+}
+
 bool FunctionAnalyzer::checkUse(const ObjSet &Os, const Expr *Use,
                                 const CallExpr *Freeing) {
+  if (otherElement(Os, Use, Freeing))
+    return false;
   if (mustBeIn(Os, Freed | Released)) {
     WouldReport = true;
     const Obj &O = *S.Objs.find(*Os.begin());
@@ -119,6 +161,8 @@ bool FunctionAnalyzer::checkUse(const ObjSet &Os, const Expr *Use,
       if (Shown && O.FreedBy)
         note(Report, WasReleased ? Message::ReleasedHere : Message::FreedHere,
              O.FreedBy->getBeginLoc());
+      if (Shown)
+        notePath();
     }
     return true;
   }
@@ -126,8 +170,10 @@ bool FunctionAnalyzer::checkUse(const ObjSet &Os, const Expr *Use,
     WouldReport = true;
     const Obj &O = *S.Objs.find(*Os.begin());
     if (Reporting && warn(Report, Message::UseAfterScope, Use->getBeginLoc(),
-                          {}, Use->getSourceRange()))
+                          {}, Use->getSourceRange())) {
       note(Report, Message::ScopeEndsHere, O.EndLoc);
+      notePath();
+    }
     return true;
   }
   return false;
@@ -135,18 +181,22 @@ bool FunctionAnalyzer::checkUse(const ObjSet &Os, const Expr *Use,
 
 void FunctionAnalyzer::reportLeak(ObjId Id, const Obj &O, SourceLocation Loc,
                                   LeakCause Cause, const VarDecl *Dying) {
+  // Handed back through an out-parameter on some returns only, and the
+  // status that tells which was not tested: maybe never made.
+  if (O.CondKind >= 3)
+    return;
   WouldReport = true;
   if (!Reporting)
     return;
   std::string Site = siteName(Id);
   const CallExpr *Call = Sites[Id / 2];
   Message M = Message::LeakAtReturn;
-  llvm::StringRef Var;
+  std::string Var;
   switch (Cause) {
   case LeakCause::Statement:
     if (O.LastVar) {
       M = Message::LeakOverwritten;
-      Var = O.LastVar->getName();
+      Var = O.LastVar->name();
     } else {
       M = Message::LeakDiscarded;
       Loc = Call->getBeginLoc();
@@ -154,13 +204,16 @@ void FunctionAnalyzer::reportLeak(ObjId Id, const Obj &O, SourceLocation Loc,
     break;
   case LeakCause::OutOfScope:
     M = Message::LeakOutOfScope;
-    Var = Dying ? Dying->getName() : llvm::StringRef("its variable");
+    Var = Dying ? Dying->getName().str() : std::string("its variable");
     break;
   case LeakCause::Return:
     break;
   }
-  if (warn(Report, M, Loc, {Site, Var}) && Loc != Call->getBeginLoc())
-    note(Report, Message::MadeOutsideScope, Call->getBeginLoc());
+  if (warn(Report, M, Loc, {Site, Var})) {
+    if (Loc != Call->getBeginLoc())
+      note(Report, Message::MadeOutsideScope, Call->getBeginLoc());
+    notePath();
+  }
 }
 
 void FunctionAnalyzer::reportUnescapedReturn(const Obj &O, const void *Region) {
@@ -185,6 +238,7 @@ void FunctionAnalyzer::reportUnescapedReturn(const Obj &O, const void *Region) {
          It->second.Kind == RegionKind::Function ? Message::BodyIsScope
                                                  : Message::ScopeBeginsHere,
          It->second.Begin);
+  notePath();
 }
 
 bool FunctionAnalyzer::overBudget() {

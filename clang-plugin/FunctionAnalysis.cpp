@@ -41,7 +41,8 @@ void FunctionAnalyzer::run() {
   // TSMEM_ANALYZE_ALL=1 analyses functions without any tsmem call too: the
   // robustness test on foreign code (tests/realcode) uses it.
   static const bool AnalyzeAll = std::getenv("TSMEM_ANALYZE_ALL") != nullptr;
-  if (!F->UsesTsmem && !CallsHelper && Scope == BodyScope::None && !AnalyzeAll)
+  if (!F->UsesTsmem && !CallsHelper && Scope == BodyScope::None &&
+      !AnalyzeAll && !(Sum && takesTensors(FD)))
     return;
   AddrTaken = &F->AddrTaken;
   // Clang's CFG would be too big to build (the budget counts its
@@ -76,9 +77,24 @@ void FunctionAnalyzer::run() {
     Parents = std::make_unique<ParentMap>(const_cast<Stmt *>(Body));
   decodeBlocks();
 
-  std::vector<State> In(Blocks.size());
+  // Each block's entry state is a list of disjuncts (Paths.h). Functions
+  // that cannot hold a tensor keep one, as if path-insensitive.
+  // (TSMEM_ANALYZE_ALL runs them on foreign code too, for robustness;
+  // TSMEM_PATHS=0 turns them off, to compare.)
+  State Init = initialState();
+  static const bool NoPaths = [] {
+    const char *V = std::getenv("TSMEM_PATHS");
+    return V && V[0] == '0';
+  }();
+  bool PathsOn = !NoPaths && (F->UsesTsmem || CallsHelper || AnalyzeAll ||
+                              Scope != BodyScope::None || !Init.Objs.empty());
+  if (PathsOn) {
+    PE = std::make_unique<PathEngine>(Ctx, Models, *AddrTaken, Blocks, Locs);
+    PE->prepare();
+  }
+  std::vector<Paths> In(Blocks.size());
   unsigned EntryIdx = Rank[Cfg->getEntry().getBlockID()];
-  In[EntryIdx] = initialState();
+  In[EntryIdx].push_back({Init, PathFacts(), !PathsOn});
 
   // Any change to a block's entry state queues the block again, so its last
   // transfer saw the final state: the reporting pass only needs to redo
@@ -94,49 +110,122 @@ void FunctionAnalyzer::run() {
   };
   DataflowWorklistBase<ByRank, 32> Work(*Cfg, ByRank{&Rank});
   Work.enqueueBlock(Blocks[EntryIdx].B);
-  unsigned Rounds = 64 * Blocks.size() + 256;
+  unsigned Rounds = (64 + 8 * PathEngine::MaxPaths) * Blocks.size() + 256;
   State E;
+  PathFacts After, EdgeFacts;
   while (const CFGBlock *Next = Work.dequeue()) {
     if (Rounds-- == 0)
       return; // Too hard to model: stay quiet.
     unsigned Idx = Rank[Next->getBlockID()];
     const BlockInfo &BI = Blocks[Idx];
-    Steps += (BI.Leaves ? BI.Tail : BI.Ops.size()) + 1;
-    if (overBudget())
-      return;
-    S = In[Idx];
-    WouldReport = false;
-    transferBlock(BI);
-    Reports[Idx] = WouldReport;
-    for (unsigned SuccIdx = 0; SuccIdx < BI.Succs.size(); ++SuccIdx) {
-      unsigned T = BI.Succs[SuccIdx];
-      if (T == ~0u)
-        continue;
-      bool Changed;
-      if (BI.NullTested && (SuccIdx == 0) == BI.NullOnTrue) {
-        E = S;
-        refineEdge(E, BI);
-        Changed = joinStates(In[T], E);
-      } else {
-        Changed = joinStates(In[T], S);
-      }
-      if (Changed)
-        Work.enqueueBlock(Blocks[T].B);
+    // A copy only when the block is its own successor: joins into other
+    // blocks leave In[Idx] alone.
+    Paths Own;
+    const Paths *Cur = &In[Idx];
+    if (llvm::is_contained(BI.Succs, Idx)) {
+      Own = In[Idx];
+      Cur = &Own;
     }
+    bool Would = false;
+    for (unsigned PI = 0, PN = Cur->size(); PI < PN; ++PI) {
+      const Path &P = (*Cur)[PI];
+      Steps += (BI.Leaves ? BI.Tail : BI.Ops.size()) + 1;
+      if (overBudget())
+        return;
+      S = P.S;
+      CurFacts = &P.F;
+      WouldReport = false;
+      transferBlock(BI);
+      CurFacts = nullptr;
+      Would |= WouldReport;
+      After = P.F;
+      bool WasLossy = P.Lossy;
+      if (PE)
+        PE->applyWrites(Idx, After);
+      for (unsigned SuccIdx = 0; SuccIdx < BI.Succs.size(); ++SuccIdx) {
+        unsigned T = BI.Succs[SuccIdx];
+        if (T == ~0u)
+          continue;
+        const PathFacts *EF = &After;
+        bool Decided = true, Exit = false, Added = false;
+        if (PE) {
+          if (!PE->edge(Idx, SuccIdx, S, After, EdgeFacts, Decided, Added))
+            continue; // The facts say this branch is not taken here.
+          if (PE->entersLoop(Idx, SuccIdx)) {
+            if (!Added)
+              EdgeFacts = After;
+            PE->enterLoop(T, EdgeFacts);
+            Added = true;
+          }
+          if (Added)
+            EF = &EdgeFacts;
+          Exit = PE->lossyEdge(Idx, SuccIdx);
+        }
+        const State *Out = &S;
+        bool NullEdge = BI.NullTested && (SuccIdx == 0) == BI.NullOnTrue;
+        if (NullEdge || BI.CondCall || (BI.NullTested && CondSeen)) {
+          E = S;
+          refineCond(E, BI, SuccIdx); // Summaries.cpp
+          if (NullEdge)
+            refineEdge(E, BI);
+          Out = &E;
+        }
+        // Leaving a loop that branches: the iterations that ran are unknown,
+        // so every way out joins (as without paths); a path whose facts
+        // decided the exit stays apart as well.
+        // Near the budget, no new paths: the rest joins as without them.
+        bool Split = Steps + Clock.Made < Budget / 4;
+        bool Changed =
+            PathEngine::join(In[T], *Out, *EF, WasLossy || Exit || !Split);
+        if (Exit && !WasLossy && Decided && Split)
+          Changed |= PathEngine::join(In[T], *Out, *EF, false);
+        if (Changed)
+          Work.enqueueBlock(Blocks[T].B);
+      }
+    }
+    Reports[Idx] = Would;
   }
 
-  if (Sum)
+  if (Sum) {
+    // The summary reads the returns and exits at their last transfer: with
+    // several disjuncts there, at the join of them all.
+    for (unsigned Idx = 0; Idx < Blocks.size(); ++Idx) {
+      if (In[Idx].size() < 2 || (!Blocks[Idx].Ret && !Blocks[Idx].EndsFunction))
+        continue;
+      S = In[Idx][0].S;
+      for (unsigned P = 1; P < In[Idx].size(); ++P)
+        joinStates(S, In[Idx][P].S);
+      transferBlock(Blocks[Idx]);
+    }
     summarize();
+  }
   Reporting = true;
   if (RegionInfoVaries)
     Reports.set();
   for (int Idx = Reports.find_first(); Idx != -1;
        Idx = Reports.find_next(Idx)) {
-    if (!In[Idx].Reached)
-      continue;
-    S = In[Idx];
-    transferBlock(Blocks[Idx]);
+    if (In[Idx].size() > 1) {
+      // First what holds on every path here, as without paths: the paths
+      // then add what holds on some only, with the branches they took as
+      // notes (the reporter shows each warning once, the first).
+      CurPaths = nullptr;
+      S = In[Idx][0].S;
+      for (unsigned P = 1; P < In[Idx].size(); ++P)
+        joinStates(S, In[Idx][P].S);
+      transferBlock(Blocks[Idx]);
+    }
+    CurPaths = &In[Idx];
+    for (unsigned P = 0; P < In[Idx].size(); ++P) {
+      if (!In[Idx][P].S.Reached)
+        continue;
+      CurPath = P;
+      S = In[Idx][P].S;
+      CurFacts = &In[Idx][P].F;
+      transferBlock(Blocks[Idx]);
+      CurFacts = nullptr;
+    }
   }
+  CurPaths = nullptr;
 }
 
 } // namespace ownership

@@ -43,6 +43,15 @@ struct BodyFacts {
   bool UsesTsmem = false;
   /// Variables whose address is taken (&v).
   llvm::DenseSet<const clang::VarDecl *> AddrTaken;
+  /// Of those, the ones whose address is only ever a direct argument of a
+  /// call to a named function (`f(&v)`), with those calls and argument
+  /// indexes: a same-file helper may hand a tensor back through it.
+  llvm::DenseMap<const clang::VarDecl *,
+                 llvm::SmallVector<std::pair<const clang::CallExpr *, unsigned>, 1>>
+      AddrArgs;
+  llvm::DenseSet<const clang::VarDecl *> AddrOther;
+  /// Calls that are the condition of an if, a loop or a switch.
+  llvm::SmallPtrSet<const clang::CallExpr *, 4> TestedCalls;
   /// Expressions whose effective parent is neither an expression, a
   /// declaration nor a return: the ends of full expressions.
   llvm::DenseSet<const clang::Stmt *> FullExprs;
@@ -97,6 +106,35 @@ struct FunctionSummary {
   bool ReturnsOwned = false; ///< Every return is NULL or a tensor it made.
   uint32_t BorrowMask = 0;   ///< Tensor parameters only read on every path.
   uint32_t FreeMask = 0;     ///< Tensor parameters freed on every path.
+  /// TS_CALLER_SCOPE: every return is NULL or a tensor made in the
+  /// caller's scope (ReturnsOwned false then).
+  bool ReturnsCallerScoped = false;
+  /// Tensor parameters freed exactly on the paths that return NULL (or 0),
+  /// and on no other; or exactly on the others (Summaries.cpp).
+  uint32_t FreeIfNullMask = 0;
+  uint32_t FreeIfNonNullMask = 0;
+  /// Every return is NULL or this parameter's tensor (-1: none).
+  int AliasParam = -1;
+  /// `ts_tensor **` parameters through which a new tensor is handed back:
+  /// on every path, or only on the paths that return NULL/0 (the usual
+  /// status), or only on the others; OutCallerScoped: it belongs to the
+  /// caller's current scope (TS_CALLER_SCOPE) rather than to the caller.
+  uint32_t OutMask = 0;
+  uint32_t OutIfNullMask = 0;
+  uint32_t OutIfNonNullMask = 0;
+  bool OutCallerScoped = false;
+  /// Tensors in fields (Fields.cpp): a struct returned by value whose
+  /// fields hold a tensor it made, on every return; fields under a pointer
+  /// parameter it frees, or fills with a tensor it made, on every path.
+  std::vector<FieldPath> RetFields;
+  std::vector<std::pair<unsigned, FieldPath>> FreeFields, FillFields;
+  /// Fields under a pointer parameter it uses on every path (before any
+  /// branch).
+  std::vector<std::pair<unsigned, FieldPath>> UseFields;
+  bool hasFields() const {
+    return !RetFields.empty() || !FreeFields.empty() || !FillFields.empty() ||
+           !UseFields.empty();
+  }
 };
 
 /// Analyses FD's body, which runs as Scope says, and reports what it finds
@@ -105,6 +143,10 @@ struct FunctionSummary {
 /// (PluginOptions::AnalysisBudget) too, with a remark that says so.
 /// CallsHelper: FD calls a function with an inferred summary. Sum, if
 /// given, receives FD's summary.
+/// Has a `ts_tensor *` or `ts_tensor **` parameter: its summary may say
+/// what it does with it even when it calls nothing tsmem models.
+bool takesTensors(const clang::FunctionDecl *FD);
+
 void analyzeFunction(const clang::FunctionDecl *FD, BodyScope Scope,
                      const BodyFacts &Facts, CallModels &Models,
                      clang::ASTContext &Ctx, Findings &Out, uint64_t Budget,

@@ -16,6 +16,8 @@
 #include "CfgDecode.h"
 #include "Diagnostics.h"
 #include "FunctionAnalysis.h"
+#include "Locations.h"
+#include "Paths.h"
 
 #include "clang/AST/ASTContext.h"
 #include "clang/AST/ParentMap.h"
@@ -63,7 +65,9 @@ private:
   // Effects.
   void allocate(const CallExpr *CE);
   void handOn(const ObjSet &Os);
-  void consume(const ObjSet &Os, const CallExpr *CE, OwnerBit Bit);
+  /// Strength: 0 as the objects say, 1 a strong update, -1 a weak one.
+  void consume(const ObjSet &Os, const CallExpr *CE, OwnerBit Bit,
+               int Strength = 0);
   void escape(const ObjSet &Os);
   void registerInScope(const ObjSet &Os);
   void pushRegion(const void *Key, RegionKind Kind, SourceLocation Loc);
@@ -76,13 +80,23 @@ private:
   // Checks.
   bool mustBeIn(const ObjSet &Os, uint8_t Mask) const;
   bool checkUse(const ObjSet &Os, const Expr *Use, const CallExpr *Freeing);
+  /// A use or free of "some element" (a variable index) that may name
+  /// another element than the one freed before: no evidence of a bug.
+  bool otherElement(const ObjSet &Os, const Expr *Use,
+                    const CallExpr *Freeing) const;
   void reportLeak(ObjId Id, const Obj &O, SourceLocation Loc, LeakCause Cause,
                   const VarDecl *Dying);
   void reportUnescapedReturn(const Obj &O, const void *Region);
+  /// The branches the current path took (Paths.cpp), as notes.
+  void notePath();
 
   // Helpers.
-  ObjSet eval(const Expr *E) const;
-  bool isTracked(const VarDecl *VD) const;
+  ObjSet eval(const Expr *E);
+  bool isTracked(const VarDecl *VD) const { return trackedLoc(VD); }
+  /// The place of a tracked tensor variable, else null.
+  LocKey trackedLoc(const VarDecl *VD) const;
+  /// The place E names, when the analysis follows it (else null).
+  LocKey placeOf(const Expr *E) const;
   CallModel model(const CallExpr *CE) const { return Models.get(CE); }
   bool isScopeBeginCall(const Expr *E) const;
   bool isFullExpression(const Stmt *St) const;
@@ -107,7 +121,7 @@ private:
   /// The tensor parameters, by index (null: not a tracked tensor).
   llvm::SmallVector<const ParmVarDecl *, 4> TensorParams;
   /// What each return gives back, at its last transfer.
-  enum ReturnKind : uint8_t { RetNull, RetMade, RetOther };
+  enum ReturnKind : uint8_t { RetNull, RetMade, RetOther, RetCallerScoped };
   llvm::DenseMap<const ReturnStmt *, ReturnKind> ReturnKinds;
   /// Parameters whose tensor some return gives back (an alias for the
   /// caller).
@@ -123,6 +137,52 @@ private:
   void noteExit(const BlockInfo &BI);
   void summarize();
 
+  // Summaries.cpp: what same-file callees' summaries and scope kinds add.
+  /// The objects a ts_escape took out of the function's own scope (TS_SCOPED
+  /// or ts_run's): the caller's once returned.
+  llvm::DenseSet<ObjId> EscapedOut;
+  void noteEscapedOut(ObjId Id, const void *Region);
+  /// What a return of Id gives the caller, for the summary.
+  ReturnKind returnKindOf(ObjId Id) const;
+  /// ts_keep: a scope's tensor becomes the function's (manual).
+  void keep(const ObjSet &Os);
+  /// A ts_run call whose callback returns a tensor the caller owns.
+  bool runReturnsOwned(const CallExpr *CE) const;
+
+  // Effects that depend on a helper's result; out-parameters.
+  /// A new object for site index Idx (allocate()'s work).
+  ObjId allocateSite(unsigned Idx);
+  /// An argument a helper frees on some of its returns only.
+  void condFree(const ObjSet &Os, const CallExpr *CE, const CallModel &M,
+                unsigned I);
+  /// The out-parameters of a helper's call.
+  void outParams(const CallExpr *CE, const CallModel &M);
+  /// On the edge Succ of BI: what the test of a helper's result settles.
+  void refineCond(State &E, const BlockInfo &BI, unsigned Succ) const;
+  void decodeCondTest(BlockInfo &BI, const Expr *C) const;
+  /// Is VD's address only handed to helpers that store a tensor through
+  /// it?
+  bool addressOnlyOut(const VarDecl *VD) const;
+  /// `*out = RHS` in the function, out a `ts_tensor **` parameter.
+  void noteOutStore(const Expr *LHS, const ObjSet &Os, const Expr *RHS);
+  void initOutParams();
+  void noteReturnClass(const ReturnStmt *RS, const ObjSet &Os);
+  void noteExitConditional(const BlockInfo &BI);
+  void summarizeConditional();
+  /// Index of a `ts_tensor **` parameter (at most 32), or -1.
+  int outParamIndex(const VarDecl *VD) const;
+  enum RetClass : uint8_t { RcZero, RcNonZero, RcParam0 };
+  /// The class of the last return transferred (RcParam0 + I: parameter I's
+  /// tensor; 255: anything else), and each exit block's.
+  uint8_t LastRetClass = 255;
+  /// Some object got a conditional effect (Obj::CondCall).
+  bool CondSeen = false;
+  llvm::DenseMap<unsigned, uint8_t> ExitRetClass;
+  llvm::DenseMap<unsigned, llvm::SmallVector<uint8_t, 2>> ExitOut;
+  llvm::SmallVector<const ParmVarDecl *, 2> OutParams;
+  /// Out-parameter objects by (call, argument): a site each.
+  llvm::DenseMap<std::pair<const CallExpr *, unsigned>, unsigned> OutSites;
+
   std::unique_ptr<CFG> Cfg;
   /// The reachable blocks in reverse post-order; and each block's rank in
   /// it, by block id (~0u: unreachable).
@@ -131,18 +191,30 @@ private:
   std::unique_ptr<ParentMap> Parents;
   BodyFacts Scanned;
   const llvm::DenseSet<const VarDecl *> *AddrTaken = nullptr;
-  mutable llvm::DenseMap<const VarDecl *, bool> Tracked;
+  /// Each variable looked at: its place when tracked, else null.
+  mutable llvm::DenseMap<const VarDecl *, LocKey> Tracked;
   llvm::DenseMap<const CallExpr *, unsigned> SiteIndex;
   std::vector<const CallExpr *> Sites;
   llvm::DenseMap<const void *, RegionInfo> RegionInfos;
-  llvm::DenseMap<const VarDecl *, ObjId> ForeignIds;
+  llvm::DenseMap<LocKey, ObjId> ForeignIds;
+  /// The places of this function (mutable: places are made as they are
+  /// first named, also by const helpers).
+  mutable LocTable Locs;
 
   /// Where the states' maps come from; declared before any state.
   PMapClock Clock;
   PMap<ObjId, Obj>::Context ObjNodes{Clock};
-  PMap<const VarDecl *, ObjSet>::Context PtsNodes{Clock};
+  PMap<LocKey, ObjSet>::Context PtsNodes{Clock};
   PMap<RegionObj, Unit>::Context ScopedInNodes{Clock};
   PMap<ObjId, Unit>::Context MayReportNodes{Clock};
+
+  /// Path sensitivity (Paths.h): on when the function may hold tensors.
+  std::unique_ptr<PathEngine> PE;
+  /// While reporting: the disjuncts of the block and the one transferred.
+  const Paths *CurPaths = nullptr;
+  unsigned CurPath = 0;
+  /// The facts of the disjunct being transferred.
+  const PathFacts *CurFacts = nullptr;
 
   State S;                ///< The state being transferred.
   bool Reporting = false; ///< Only the last pass over the fixpoint reports.
@@ -158,6 +230,58 @@ private:
   uint64_t Steps = 0;
   /// Past the budget: says so (a remark) and gives up on the function.
   bool overBudget();
+
+  // Tensors in fields and elements of variables (Fields.cpp).
+  bool holdsTensors(QualType T) const;
+  bool isBase(const VarDecl *VD) const;
+  void scanPlaces() const;
+  void forEachAlias(LocKey L, llvm::function_ref<void(LocKey)> Fn) const;
+  static bool isExact(LocKey L);
+  ObjSet evalPlace(LocKey L);
+  int freeStrength(const Expr *Arg);
+  bool coversAll(const Expr *Arg) const;
+  void assignPlace(LocKey L, ObjSet Os);
+  void killUnder(LocKey P, bool Hand);
+  LocKey replay(LocKey Q, LocKey From, LocKey To);
+  LocKey follow(LocKey P, const FieldPath &Path, bool Arrow);
+  void assignRecord(LocKey L, const Expr *RHS);
+  void fieldArgs(const CallExpr *CE, const CallModel &M);
+  bool takesPlaces(const CallExpr *CE) const;
+  void keepAggregates(BlockInfo &BI, const DeclStmt *DS) const;
+  void initPlaces(LocKey L, const InitListExpr *IL);
+  void noteFieldUse(const Expr *Arg);
+  /// The block being transferred (its id).
+  unsigned CurBlock = 0;
+  /// For the summary: fields under pointer parameters used (passed to a
+  /// call that does not free them), by block.
+  llvm::DenseSet<std::pair<unsigned, LocKey>> FieldUses;
+  ObjId allocField(const CallExpr *CE, unsigned K);
+  void returnRecord(const ReturnStmt *RS, LocKey B);
+  LocKey nullTestedPlace(const Expr *C, bool &NullOnTrue) const;
+  bool heldIndirectly(const Obj &O) const;
+  void handOnIndirect();
+  void noteExitFields(unsigned Block);
+  void summarizeFields();
+  void noteCountedLoop(const Stmt *Term);
+  bool runsOnce(const Stmt *Term) const;
+
+  mutable bool PlacesScanned = false;
+  /// Variables whose fields or elements the analysis cannot follow (their
+  /// address goes somewhere other than straight into a call).
+  mutable llvm::DenseSet<const VarDecl *> BadBases;
+  mutable llvm::DenseMap<const Type *, bool> TensorTypes;
+  /// Counted loops `for (i = 0; i < K; i++)`: K by i, and the loops.
+  llvm::DenseMap<const VarDecl *, uint64_t> Covers;
+  llvm::DenseSet<const Stmt *> OnceLoops;
+  llvm::DenseMap<std::pair<const CallExpr *, unsigned>, unsigned> FieldSites;
+  /// For the summary: the fields each return of a struct gives its caller
+  /// (a return that is not of a followed struct: not there, RetOtherRecord).
+  llvm::DenseMap<const ReturnStmt *, std::vector<FieldPath>> RetFieldSets;
+  bool RetOtherRecord = false;
+  /// For each block that ends the function: the owner bits of the fields
+  /// under pointer parameters.
+  llvm::DenseMap<unsigned, llvm::SmallVector<std::pair<LocKey, uint8_t>, 4>>
+      ExitFields;
 };
 
 } // namespace ownership

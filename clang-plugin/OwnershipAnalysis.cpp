@@ -26,6 +26,7 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <deque>
 #include <memory>
 #include <vector>
 
@@ -320,6 +321,23 @@ private:
 
   bool visit(const Item &I);
 
+  /// `&VD` as UO, whose effective parent is P: a direct call's argument,
+  /// or anything else.
+  void noteAddrUse(const VarDecl *VD, const UnaryOperator *UO,
+                   const Stmt *P) {
+    if (Facts.AddrOther.count(VD))
+      return;
+    if (const auto *CE = dyn_cast_or_null<CallExpr>(P))
+      if (CE->getDirectCallee())
+        for (unsigned A = 0, N = CE->getNumArgs(); A < N; ++A)
+          if (CE->getArg(A)->IgnoreParenCasts() == UO) {
+            Facts.AddrArgs[VD].push_back({CE, A});
+            return;
+          }
+    Facts.AddrOther.insert(VD);
+    Facts.AddrArgs.erase(VD);
+  }
+
   FunctionCollector &Collect;
   BodyFacts &Facts;
   llvm::SmallVector<Item, 32> Stack;
@@ -407,6 +425,9 @@ bool BodyWalker::visit(const Item &I) {
       Facts.UsesTsmem = true;
     if (M.Kind == CallKind::ScopeBegin)
       Facts.ScopeBeginParents[CE] = I.EffParent;
+    if (isa_and_nonnull<IfStmt, WhileStmt, DoStmt, ForStmt, SwitchStmt>(
+            I.EffParent))
+      Facts.TestedCalls.insert(CE);
     // A plain CallExpr has no pre-arguments: its children are the callee
     // and the arguments.
     for (Expr *Arg : CE->arguments())
@@ -418,8 +439,10 @@ bool BodyWalker::visit(const Item &I) {
     if (UO->getOpcode() == UO_AddrOf)
       if (auto *DRE =
               dyn_cast<DeclRefExpr>(UO->getSubExpr()->IgnoreParenImpCasts()))
-        if (auto *VD = dyn_cast<VarDecl>(DRE->getDecl()))
+        if (auto *VD = dyn_cast<VarDecl>(DRE->getDecl())) {
           Facts.AddrTaken.insert(VD);
+          noteAddrUse(VD, UO, I.EffParent);
+        }
     push(UO->getSubExpr(), S, KidsEff);
     return true;
   }
@@ -526,7 +549,6 @@ public:
   }
 
 private:
-
   CompilerInstance &CI;
   /// A copy: the plugin action that parsed the options does not outlive
   /// CreateASTConsumer.
@@ -572,6 +594,7 @@ void runOwnershipAnalysis(ASTContext &Ctx, Reporter &Report, uint64_t Budget) {
   for (size_t I = 0; I < N; ++I)
     Index.try_emplace(Collect.Functions[I]->getFirstDecl(), I);
   std::vector<llvm::SmallVector<unsigned, 4>> Calls(N);
+  std::vector<bool> Cyclic(N);
   for (size_t I = 0; I < N; ++I) {
     CalleeScan Scan;
     const llvm::SmallVector<const FunctionDecl *, 4> *Callees =
@@ -582,6 +605,8 @@ void runOwnershipAnalysis(ASTContext &Ctx, Reporter &Report, uint64_t Budget) {
     }
     for (const FunctionDecl *C : *Callees) {
       auto It = Index.find(C);
+      if (It != Index.end() && It->second == I)
+        Cyclic[I] = true; // Calls itself.
       if (It != Index.end() && It->second != I &&
           !llvm::is_contained(Calls[I], It->second))
         Calls[I].push_back(It->second);
@@ -615,9 +640,24 @@ void runOwnershipAnalysis(ASTContext &Ctx, Reporter &Report, uint64_t Budget) {
   }
 
   std::vector<Findings> Found(N);
-  for (unsigned I : Order) {
+  // Position of each function in Order: a callee at or after its caller's
+  // position (a cycle, recursion included) had no summary yet when the
+  // caller was analysed.
+  std::vector<unsigned> Pos(N);
+  for (unsigned P = 0; P < N; ++P)
+    Pos[Order[P]] = P;
+  std::vector<CallModel> Inferred(N);
+  // Plain user functions (no annotation, not tsmem.h's) may get a summary.
+  std::vector<bool> Plain(N);
+  for (unsigned I = 0; I < N; ++I)
+    Plain[I] = Models.isPlainUserFunction(Collect.Functions[I]);
+  std::vector<bool> HasInferred(N);
+  // Summaries with fields, which the models point to.
+  std::deque<FunctionSummary> FieldSums;
+  auto Analyze = [&](unsigned I) {
     const FunctionDecl *FD = Collect.Functions[I];
     BodyScope Scope = bodyScopeOf(FD);
+    BodyScope Declared = Scope;
     if (Scope == BodyScope::None &&
         Collect.RunTargets.count(FD->getCanonicalDecl()))
       Scope = BodyScope::Scoped;
@@ -630,22 +670,90 @@ void runOwnershipAnalysis(ASTContext &Ctx, Reporter &Report, uint64_t Budget) {
       return Models.get(Collect.Functions[C]).Inferred;
     });
     FunctionSummary Sum;
+    Found[I] = Findings();
     analyzeFunction(FD, Scope, *Collect.Facts[I], Models, Ctx, Found[I],
                     Budget, CallsHelper, &Sum);
     static const bool Debug = std::getenv("TSMEM_DEBUG_SUMMARIES") != nullptr;
     if (Debug && Sum.Valid)
       llvm::errs() << "tsmem summary " << FD->getName() << ": returns "
-                   << (Sum.ReturnsOwned ? "owned" : "other") << ", borrows "
-                   << Sum.BorrowMask << ", frees " << Sum.FreeMask << "\n";
-    if (Sum.Valid && !FD->isWeak() && Models.isPlainUserFunction(FD) &&
-        (Sum.ReturnsOwned || Sum.BorrowMask || Sum.FreeMask)) {
-      CallModel M;
-      M.Kind = Sum.ReturnsOwned ? CallKind::Owned : CallKind::Helper;
-      M.Inferred = true;
-      M.BorrowMask = Sum.BorrowMask;
-      M.FreeMask = Sum.FreeMask;
-      Models.setInferred(FD, M);
+                   << (Sum.ReturnsOwned          ? "owned"
+                       : Sum.ReturnsCallerScoped ? "caller-scoped"
+                                                 : "other")
+                   << ", borrows " << Sum.BorrowMask << ", frees "
+                   << Sum.FreeMask << ", fields returned "
+                   << Sum.RetFields.size() << " freed " << Sum.FreeFields.size()
+                   << " filled " << Sum.FillFields.size() << "\n";
+    if (!Sum.Valid || FD->isWeak() || !Plain[I])
+      return false;
+    CallModel M;
+    M.Inferred = true;
+    M.BorrowMask = Sum.BorrowMask;
+    M.FreeMask = Sum.FreeMask;
+    M.Kind = CallKind::Helper;
+    if (Sum.ReturnsOwned && Scope == Declared)
+      M.Kind = CallKind::Owned;
+    // Passed to ts_run without TS_SCOPED: its body is a scope only there.
+    M.RunReturnsOwned = Sum.ReturnsOwned && Scope == BodyScope::Scoped;
+    // TS_CALLER_SCOPE as written (not a guess at a thread's function).
+    if (Sum.ReturnsCallerScoped && Declared == BodyScope::CallerScope) {
+      M.Kind = CallKind::Owned;
+      M.CallerScoped = true;
     }
+    M.FreeIfNullMask = Sum.FreeIfNullMask;
+    M.FreeIfNonNullMask = Sum.FreeIfNonNullMask;
+    M.AliasParam = Sum.AliasParam;
+    M.OutMask = Sum.OutMask;
+    M.OutIfNullMask = Sum.OutIfNullMask;
+    M.OutIfNonNullMask = Sum.OutIfNonNullMask;
+    M.OutCallerScoped = Sum.OutCallerScoped;
+    if (M.Kind == CallKind::Helper && !M.BorrowMask && !M.FreeMask &&
+        !M.RunReturnsOwned && !M.conditional() && M.AliasParam < 0 &&
+        !M.outParams() && !Sum.hasFields())
+      return false;
+    const CallModel &P = Inferred[I];
+    bool FieldsChanged =
+        !P.Fields ? Sum.hasFields()
+                  : P.Fields->RetFields.size() != Sum.RetFields.size() ||
+                        P.Fields->FreeFields.size() != Sum.FreeFields.size() ||
+                        P.Fields->FillFields.size() != Sum.FillFields.size();
+    if (Sum.hasFields())
+      M.Fields = &FieldSums.emplace_back(std::move(Sum));
+    bool Changed = !HasInferred[I] || P.Kind != M.Kind ||
+                   P.BorrowMask != M.BorrowMask || P.FreeMask != M.FreeMask ||
+                   P.CallerScoped != M.CallerScoped ||
+                   P.RunReturnsOwned != M.RunReturnsOwned ||
+                   P.FreeIfNullMask != M.FreeIfNullMask ||
+                   P.FreeIfNonNullMask != M.FreeIfNonNullMask ||
+                   P.AliasParam != M.AliasParam || P.OutMask != M.OutMask ||
+                   P.OutIfNullMask != M.OutIfNullMask ||
+                   P.OutIfNonNullMask != M.OutIfNonNullMask ||
+                   P.OutCallerScoped != M.OutCallerScoped || FieldsChanged;
+    HasInferred[I] = true;
+    Inferred[I] = M;
+    Models.setInferred(FD, M);
+    return Changed;
+  };
+  for (unsigned I : Order)
+    Analyze(I);
+  // Recursion (a call to itself, or a cycle): the callers in a cycle saw
+  // their callees as unknown functions. Analysed again with the summaries
+  // now known, a few rounds, until no summary changes.
+  // Only those with a callee in the cycle that did get a summary.
+  std::vector<llvm::SmallVector<unsigned, 2>> Late(N);
+  for (unsigned I = 0; I < N; ++I) {
+    if (Cyclic[I])
+      Late[I].push_back(I);
+    for (unsigned C : Calls[I])
+      if (Pos[C] >= Pos[I])
+        Late[I].push_back(C);
+  }
+  for (unsigned Round = 0; Round < 3; ++Round) {
+    bool Any = false;
+    for (unsigned I : Order)
+      if (llvm::any_of(Late[I], [&](unsigned C) { return HasInferred[C]; }))
+        Any |= Analyze(I);
+    if (!Any)
+      break;
   }
   // Reported in the order of the file.
   for (const Findings &F : Found)

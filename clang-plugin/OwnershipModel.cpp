@@ -61,6 +61,24 @@ bool isTsmemApi(const FunctionDecl *FD, const SourceManager &SM) {
 
 namespace {
 
+/// The parameter whose tensor an in-place or out= operator of tsmem's API
+/// returns (SPEC section 6: the handle it was given): `out` when it has
+/// one, else the first (`self` of `ts_relu_`); -1 for any other call.
+int givenBackParam(const FunctionDecl *FD) {
+  for (unsigned I = 0; I < FD->getNumParams(); ++I) {
+    const ParmVarDecl *P = FD->getParamDecl(I);
+    if (P->getIdentifier() && P->getName() == "out" &&
+        isTensorPointer(P->getType()))
+      return int(I);
+  }
+  StringRef Name = FD->getName();
+  if (Name.ends_with("_") && !Name.starts_with("ts__") &&
+      FD->getNumParams() > 0 &&
+      isTensorPointer(FD->getParamDecl(0)->getType()))
+    return 0;
+  return -1;
+}
+
 CallModel modelCallee(const FunctionDecl *FD, ASTContext &Ctx) {
   CallModel M;
   if (!FD)
@@ -96,6 +114,8 @@ CallModel modelCallee(const FunctionDecl *FD, ASTContext &Ctx) {
                .Case("ts__loop_scope_open", CallKind::LoopOpen)
                .Case("ts__loop_scope_close", CallKind::LoopClose)
                .Default(CallKind::Borrow);
+  if (M.Kind == CallKind::Borrow && isTensorPointer(FD->getReturnType()))
+    M.AliasParam = givenBackParam(FD);
   return M;
 }
 

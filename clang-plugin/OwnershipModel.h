@@ -11,6 +11,7 @@
 #include "clang/AST/Expr.h"
 #include "clang/AST/Type.h"
 #include "llvm/ADT/DenseMap.h"
+#include "llvm/ADT/SmallVector.h"
 
 namespace clang {
 class ASTContext;
@@ -20,6 +21,10 @@ class VarDecl;
 } // namespace clang
 
 namespace tsmem {
+
+struct FunctionSummary;
+/// Fields from a struct down to one inside it (`.a.b`).
+using FieldPath = llvm::SmallVector<const clang::FieldDecl *, 2>;
 
 /// What a call does with the tensors passed to it and what it returns.
 enum class CallKind {
@@ -58,6 +63,32 @@ struct CallModel {
   bool Inferred = false;
   uint32_t BorrowMask = 0;
   uint32_t FreeMask = 0;
+  /// Owned (inferred for a TS_CALLER_SCOPE function): what it returns was
+  /// made in, and belongs to, the caller's current scope (SPEC.md section
+  /// 4); outside any scope the analysis does not follow it.
+  bool CallerScoped = false;
+  /// A function passed to ts_run whose every return is NULL or a tensor
+  /// escaped out of (or kept from) the run's scope: ts_run returns a
+  /// tensor the caller owns (or its current scope does).
+  bool RunReturnsOwned = false;
+  /// Inferred effects that depend on the call's result (FunctionSummary).
+  uint32_t FreeIfNullMask = 0;
+  uint32_t FreeIfNonNullMask = 0;
+  int AliasParam = -1;
+  uint32_t OutMask = 0;
+  uint32_t OutIfNullMask = 0;
+  uint32_t OutIfNonNullMask = 0;
+  bool OutCallerScoped = false;
+  /// Has an effect that a test of the call's result settles.
+  bool conditional() const {
+    return FreeIfNullMask | FreeIfNonNullMask | OutIfNullMask |
+           OutIfNonNullMask;
+  }
+  uint32_t outParams() const {
+    return OutMask | OutIfNullMask | OutIfNonNullMask;
+  }
+  /// Inferred: what it does to tensors in fields (FunctionSummary).
+  const FunctionSummary *Fields = nullptr;
 };
 
 CallModel modelCall(const clang::CallExpr *Call, clang::ASTContext &Ctx);

@@ -15,29 +15,35 @@ namespace ownership {
 // Helpers
 //===----------------------------------------------------------------------===//
 
-bool FunctionAnalyzer::isTracked(const VarDecl *VD) const {
+LocKey FunctionAnalyzer::trackedLoc(const VarDecl *VD) const {
   if (!VD)
-    return false;
-  auto [It, New] = Tracked.insert({VD, false});
-  if (New)
-    It->second = isTensorPointer(VD->getType()) && VD->hasLocalStorage() &&
-                 !AddrTaken->count(VD);
+    return nullptr;
+  auto [It, New] = Tracked.insert({VD, nullptr});
+  // A variable with a cleanup function of its own (GNU cleanup attribute)
+  // is that function's to free: not followed.
+  if (New && isTensorPointer(VD->getType()) && VD->hasLocalStorage() &&
+      !VD->hasAttr<CleanupAttr>() &&
+      (!AddrTaken->count(VD) || addressOnlyOut(VD)))
+    It->second = Locs.var(VD);
   return It->second;
 }
 
-/// E->IgnoreParenCasts() with its usual steps (parentheses, casts) done
-/// here: the library's loop over step functions costs more than they do.
-
-ObjSet FunctionAnalyzer::eval(const Expr *E) const {
+ObjSet FunctionAnalyzer::eval(const Expr *E) {
   if (!E)
     return {};
   E = ignoreParenCasts(E);
   if (const auto *DRE = dyn_cast<DeclRefExpr>(E)) {
-    const auto *VD = dyn_cast<VarDecl>(DRE->getDecl());
-    if (!isTracked(VD))
+    LocKey L = trackedLoc(dyn_cast<VarDecl>(DRE->getDecl()));
+    if (!L)
       return {};
-    const ObjSet *Os = S.Pts.find(VD);
+    const ObjSet *Os = S.Pts.find(L);
     return Os ? *Os : ObjSet();
+  }
+  if (isa<MemberExpr>(E) || isa<ArraySubscriptExpr>(E)) {
+    if (!isTensorPointer(E->getType()))
+      return {};
+    LocKey L = placeOf(E);
+    return L ? evalPlace(L) : ObjSet();
   }
   if (const auto *CE = dyn_cast<CallExpr>(E)) {
     // Only TS_OWNED calls have sites: look there first.
@@ -51,9 +57,18 @@ ObjSet FunctionAnalyzer::eval(const Expr *E) const {
     if ((M.Kind == CallKind::Escape || M.Kind == CallKind::Keep) &&
         CE->getNumArgs() == 1)
       return eval(CE->getArg(0));
+    // A helper that gives back its argument (or NULL), or an in-place or
+    // out= operator (its argument's handle).
+    if ((M.Inferred || M.Api) && M.AliasParam >= 0 &&
+        unsigned(M.AliasParam) < CE->getNumArgs())
+      return eval(CE->getArg(M.AliasParam));
     return {};
   }
   if (const auto *CO = dyn_cast<ConditionalOperator>(E)) {
+    // The arm this path took, when its facts tell (Paths.h).
+    if (PE && CurFacts)
+      if (std::optional<bool> D = PE->decideCond(CO->getCond(), *CurFacts, S))
+        return eval(*D ? CO->getTrueExpr() : CO->getFalseExpr());
     ObjSet Os = eval(CO->getTrueExpr());
     ObjSet F = eval(CO->getFalseExpr());
     Os.insert(F);
@@ -93,7 +108,11 @@ void FunctionAnalyzer::allocate(const CallExpr *CE) {
   auto [It, New] = SiteIndex.insert({CE, Sites.size()});
   if (New)
     Sites.push_back(CE);
-  ObjId Id = It->second * 2, Older = Id + 1;
+  allocateSite(It->second);
+}
+
+ObjId FunctionAnalyzer::allocateSite(unsigned Idx) {
+  ObjId Id = Idx * 2, Older = Id + 1;
   if (const Obj *Prev = S.Objs.find(Id)) {
     // The site runs again: what it made before becomes "older".
     Obj P = *Prev;
@@ -104,7 +123,7 @@ void FunctionAnalyzer::allocate(const CallExpr *CE) {
     } else {
       S.Objs.set(Older, P);
     }
-    for (const VarDecl *VD : P.HeldBy) {
+    for (LocKey VD : P.HeldBy) {
       ObjSet *Os = S.Pts.findMut(VD);
       Os->erase(Id);
       Os->insert(Older);
@@ -126,6 +145,7 @@ void FunctionAnalyzer::allocate(const CallExpr *CE) {
   S.noteScoped(Id);
   S.noteMayReport(Id);
   S.Dirty = true;
+  return Id;
 }
 
 void FunctionAnalyzer::touch(ObjId Id) {
@@ -147,7 +167,7 @@ void FunctionAnalyzer::handOn(const ObjSet &Os) {
 }
 
 void FunctionAnalyzer::consume(const ObjSet &Os, const CallExpr *CE,
-                               OwnerBit Bit) {
+                               OwnerBit Bit, int Strength) {
   // A strong update is right when the argument can only be one object, or
   // when no other variable may hold any of them (every live object is held
   // by some variable, so on each path the argument is that object).
@@ -160,6 +180,8 @@ void FunctionAnalyzer::consume(const ObjSet &Os, const CallExpr *CE,
         Strong = false;
     }
   }
+  if (Strength)
+    Strong = Strength > 0;
   for (ObjId Id : Os) {
     touch(Id);
     Obj *P = S.Objs.findMut(Id);
@@ -188,8 +210,10 @@ void FunctionAnalyzer::escape(const ObjSet &Os) {
       if (S.Regions.size() >= 2) {
         O.Region = S.Regions[S.Regions.size() - 2];
         S.noteScoped(Id);
-      } else
+      } else {
         O.Bits = (O.Bits & ~Scoped) | HandedOn;
+        noteEscapedOut(Id, O.Region);
+      }
     } else if (O.Bits & (Owned | Borrowed)) {
       O.Bits = (O.Bits & ~(Owned | Borrowed)) | HandedOn;
     }
@@ -321,6 +345,8 @@ void FunctionAnalyzer::visitOp(const Op &O) {
     break;
   case Op::Call:
     visitCall(cast<CallExpr>(O.St), O.Model);
+    if (O.TakesPlaces)
+      fieldArgs(cast<CallExpr>(O.St), O.Model);
     break;
   case Op::Assign: {
     const auto *BO = cast<BinaryOperator>(O.St);
@@ -416,22 +442,24 @@ void FunctionAnalyzer::visitCall(const CallExpr *CE, const CallModel &M) {
                                  M.Kind == CallKind::PoolRelease ||
                                  M.Kind == CallKind::Consume)) ||
                  (M.Inferred && I < 32 && (M.FreeMask >> I & 1));
+    if (!Frees && !Os.empty() && Sum && Locs.anyIndirect())
+      noteFieldUse(CE->getArg(I)); // Fields.cpp
     if (Os.empty() && Frees) {
       // Freeing what a variable got from outside: remember it is freed.
       const VarDecl *VD = varOf(CE->getArg(I));
       for (unsigned P = 0; P < TensorParams.size(); ++P)
         if (TensorParams[P] == VD)
           ParamTouched |= 1u << P;
-      if (isTracked(VD)) {
+      if (LocKey L = placeOf(CE->getArg(I))) {
         auto [It, New] =
-            ForeignIds.insert({VD, ForeignBase + ForeignIds.size()});
+            ForeignIds.insert({L, ForeignBase + ForeignIds.size()});
         Obj O;
         O.Bits = M.Kind == CallKind::PoolRelease ? Released : Freed;
         O.FreedBy = CE;
         if (const Obj *Before = S.Objs.find(It->second))
           O.HeldBy = Before->HeldBy;
         S.Objs.set(It->second, O);
-        S.setPts(VD, {It->second});
+        S.setPts(L, {It->second});
         S.Dirty = true;
       }
       continue;
@@ -446,8 +474,15 @@ void FunctionAnalyzer::visitCall(const CallExpr *CE, const CallModel &M) {
       // A same-file function's summary: what it does with each parameter.
       if (I < 32 && (M.BorrowMask >> I & 1))
         continue;
+      // Given back (its alias is the call's result).
+      if (M.AliasParam == int(I) &&
+          !((M.FreeIfNullMask | M.FreeIfNonNullMask) >> I & 1))
+        continue;
       if (I < 32 && (M.FreeMask >> I & 1))
-        consume(Os, CE, Freed);
+        consume(Os, CE, Freed, freeStrength(CE->getArg(I)));
+      else if (I < 32 &&
+               ((M.FreeIfNullMask | M.FreeIfNonNullMask) >> I & 1))
+        condFree(Os, CE, M, I);
       else
         handOn(Os);
       continue;
@@ -471,7 +506,8 @@ void FunctionAnalyzer::visitCall(const CallExpr *CE, const CallModel &M) {
     case CallKind::Free:
     case CallKind::PoolRelease:
       if (Frees)
-        consume(Os, CE, M.Kind == CallKind::Free ? Freed : Released);
+        consume(Os, CE, M.Kind == CallKind::Free ? Freed : Released,
+                freeStrength(CE->getArg(I)));
       break;
     case CallKind::Escape:
       escape(Os);
@@ -483,12 +519,14 @@ void FunctionAnalyzer::visitCall(const CallExpr *CE, const CallModel &M) {
       // TS_CONSUMES: gone after the call on every path, whatever the
       // callee does with it.
       if (IsConsumed) {
-        consume(Os, CE, Freed);
+        consume(Os, CE, Freed, freeStrength(CE->getArg(I)));
         break;
       }
       handOn(Os);
       break;
     case CallKind::Keep:
+      keep(Os);
+      break;
     case CallKind::Unknown:
     case CallKind::Run:
     case CallKind::ScopeBegin:
@@ -503,8 +541,12 @@ void FunctionAnalyzer::visitCall(const CallExpr *CE, const CallModel &M) {
       break;
     }
   }
-  if (M.Kind == CallKind::Owned)
+  if (M.Kind == CallKind::Owned && (!M.CallerScoped || !S.Regions.empty()))
     allocate(CE);
+  else if (M.Kind == CallKind::Run && runReturnsOwned(CE))
+    allocate(CE);
+  if (M.Inferred && M.outParams())
+    outParams(CE, M);
 }
 
 void FunctionAnalyzer::visitAssign(const Expr *LHS, const Expr *RHS) {
@@ -513,15 +555,33 @@ void FunctionAnalyzer::visitAssign(const Expr *LHS, const Expr *RHS) {
     pushRegion(VD, RegionKind::Manual, RHS->getBeginLoc());
     return;
   }
+  if (LHS->getType()->isRecordType()) {
+    // A struct: field by field (Fields.cpp).
+    if (holdsTensors(LHS->getType()))
+      assignRecord(placeOf(LHS), RHS);
+    return;
+  }
   ObjSet Os = eval(RHS);
-  if (VD && isTracked(VD) && isa<DeclRefExpr>(LHS->IgnoreParenImpCasts())) {
+  if (LocKey L = VD && isa<DeclRefExpr>(LHS->IgnoreParenImpCasts())
+                     ? placeOf(LHS)
+                     : nullptr) {
     for (ObjId Id : Os)
       if (Obj *O = S.Objs.findMut(Id))
-        O->LastVar = VD;
-    S.setPts(VD, std::move(Os));
+        O->LastVar = L;
+    S.setPts(L, std::move(Os));
     S.Dirty = true;
     return;
   }
+  if (Sum && !OutParams.empty())
+    noteOutStore(LHS, Os, RHS);
+  // A field or element of a followed variable (Fields.cpp).
+  const Expr *Dst = ignoreParenCasts(LHS);
+  if ((isa<MemberExpr>(Dst) || isa<ArraySubscriptExpr>(Dst)) &&
+      isTensorPointer(Dst->getType()))
+    if (LocKey L = placeOf(Dst)) {
+      assignPlace(L, std::move(Os));
+      return;
+    }
   handOn(Os); // A global, a field, an array, through a pointer...
 }
 
@@ -536,41 +596,62 @@ void FunctionAnalyzer::visitInit(const VarDecl *VD) {
     return;
   }
   ObjSet Os = eval(Init);
-  if (isTracked(VD)) {
+  if (LocKey L = trackedLoc(VD)) {
     for (ObjId Id : Os)
       if (Obj *O = S.Objs.findMut(Id))
-        O->LastVar = VD;
-    S.setPts(VD, std::move(Os));
+        O->LastVar = L;
+    S.setPts(L, std::move(Os));
     S.Dirty = true;
+    return;
+  }
+  if (Init && (VD->getType()->isRecordType() || VD->getType()->isArrayType()) &&
+      isBase(VD)) {
+    // A struct or array (Fields.cpp).
+    if (const auto *IL = dyn_cast<InitListExpr>(Init->IgnoreParenImpCasts()))
+      initPlaces(Locs.var(VD), IL);
+    else if (VD->getType()->isRecordType())
+      assignRecord(Locs.var(VD), Init);
     return;
   }
   handOn(Os); // static locals, aggregates, void pointers...
 }
 
 void FunctionAnalyzer::visitReturn(const ReturnStmt *RS) {
+  if (const Expr *V = RS->getRetValue(); V && V->getType()->isRecordType()) {
+    // A struct by value (Fields.cpp).
+    LocKey B = holdsTensors(V->getType()) ? placeOf(V) : nullptr;
+    if (B)
+      returnRecord(RS, B);
+    else
+      RetOtherRecord = true;
+    return;
+  }
   ObjSet Os = eval(RS->getRetValue());
   if (Sum) {
     // For the summary: NULL, tensors made here and the function's alone, or
     // anything else.
     const Expr *V = RS->getRetValue();
     ReturnKind K = RetOther;
-    if (V && isTensorPointer(V->getType())) {
+    // A ts_run callback returns its tensor as a void *.
+    if (V && (isTensorPointer(V->getType()) ||
+              isTensorPointer(V->IgnoreParenCasts()->getType()) ||
+              V->getType()->isVoidPointerType())) {
       if (Os.empty())
         K = V->IgnoreParenCasts()->isNullPointerConstant(
                 Ctx, Expr::NPC_ValueDependentIsNotNull)
                 ? RetNull
                 : RetOther;
       else
-        K = RetMade;
+        K = returnKindOf(*Os.begin());
       for (ObjId Id : Os) {
-        const Obj *O = S.Objs.find(Id);
         if (isParam(Id))
           ParamReturned |= 1u << (Id - ParamBase);
-        if (isParam(Id) || isForeign(Id) || !O || O->Bits != Owned)
+        if (returnKindOf(Id) != K)
           K = RetOther;
       }
     }
     ReturnKinds[RS] = K;
+    noteReturnClass(RS, Os);
   }
   if (Os.empty())
     return;
@@ -594,7 +675,13 @@ void FunctionAnalyzer::visitReturn(const ReturnStmt *RS) {
 }
 
 void FunctionAnalyzer::visitLifetimeEnd(const VarDecl *VD, SourceLocation Loc) {
-  if (!S.erasePts(VD))
+  LocKey L = Locs.findVar(VD);
+  if (!L)
+    return;
+  // The variable, and the fields and elements of a struct or array.
+  bool Any = false;
+  LocTable::forEachUnder(L, [&](LocKey Q) { Any |= S.erasePts(Q); });
+  if (!Any)
     return;
   S.Dirty = true;
   collect(Loc, LeakCause::OutOfScope, VD);
@@ -617,7 +704,8 @@ void FunctionAnalyzer::functionEnd(const BlockInfo &BI) {
       S.Dirty = true;
     }
   }
-  S.Pts.forEach([&](const VarDecl *, const ObjSet &Os) {
+  handOnIndirect();
+  S.Pts.forEach([&](LocKey, const ObjSet &Os) {
     for (ObjId Id : Os)
       if (Obj *O = S.Objs.findMut(Id)) {
         O->HeldBy.clear();
@@ -636,7 +724,7 @@ void FunctionAnalyzer::functionEnd(const BlockInfo &BI) {
 State FunctionAnalyzer::initialState() {
   S = State();
   S.Objs = PMap<ObjId, Obj>(ObjNodes);
-  S.Pts = PMap<const VarDecl *, ObjSet>(PtsNodes);
+  S.Pts = PMap<LocKey, ObjSet>(PtsNodes);
   S.ScopedIn = PMap<RegionObj, Unit>(ScopedInNodes);
   S.MayReport = PMap<ObjId, Unit>(MayReportNodes);
   S.Reached = true;
@@ -649,8 +737,9 @@ State FunctionAnalyzer::initialState() {
     Obj O;
     O.Bits = Borrowed;
     S.Objs.set(ParamBase + I, O);
-    S.setPts(P, {ParamBase + I});
+    S.setPts(trackedLoc(P), {ParamBase + I});
   }
+  initOutParams();
   if (Scope == BodyScope::Scoped)
     pushRegion(FD, RegionKind::Function, FD->getLocation());
   else if (Scope == BodyScope::CallerScope)
@@ -659,6 +748,7 @@ State FunctionAnalyzer::initialState() {
 }
 
 void FunctionAnalyzer::transferBlock(const BlockInfo &BI) {
+  CurBlock = BI.B->getBlockID();
   if (BI.Leaves) {
     for (unsigned I = 0; I < BI.Tail; ++I)
       visitOp(BI.Ops[I]);
@@ -678,24 +768,31 @@ void FunctionAnalyzer::transferBlock(const BlockInfo &BI) {
 void FunctionAnalyzer::noteExit(const BlockInfo &BI) {
   if (!Sum)
     return;
+  noteExitFields(BI.B->getBlockID());
   llvm::SmallVector<uint8_t, 4> &Bits = ExitBits[BI.B->getBlockID()];
   Bits.assign(TensorParams.size(), 0);
   for (unsigned I = 0; I < TensorParams.size(); ++I)
     if (TensorParams[I])
       if (const Obj *O = S.Objs.find(ParamBase + I))
         Bits[I] = O->Bits;
+  noteExitConditional(BI);
 }
 
 void FunctionAnalyzer::summarize() {
   FunctionSummary &F = *Sum;
   F.Valid = true;
+  summarizeFields();
   // Every return NULL or a tensor made here, one at least.
   bool Made = false, Other = ReturnKinds.empty();
   for (const auto &[RS, K] : ReturnKinds) {
     Made |= K == RetMade;
     Other |= K == RetOther;
   }
-  F.ReturnsOwned = Scope == BodyScope::None && Made && !Other;
+  bool CallerScoped = false;
+  for (const auto &[RS, K] : ReturnKinds)
+    CallerScoped |= K == RetCallerScoped;
+  F.ReturnsOwned = Made && !Other && !CallerScoped;
+  F.ReturnsCallerScoped = CallerScoped && !Made && !Other;
   for (unsigned I = 0; I < TensorParams.size(); ++I) {
     if (!TensorParams[I] || (ParamReturned >> I & 1))
       continue;
@@ -720,6 +817,7 @@ void FunctionAnalyzer::summarize() {
     else if (AllFreed)
       F.FreeMask |= 1u << I;
   }
+  summarizeConditional();
 }
 
 /// What the ops from BI.Tail on and functionEnd() would report, without
@@ -738,14 +836,15 @@ void FunctionAnalyzer::exitTail(const BlockInfo &BI) {
   llvm::SmallVector<Cand, 4> R;
   S.MayReport.forEach([&](ObjId Id, Unit) {
     const Obj *O = S.Objs.find(Id);
-    if (O && (O->Bits == Owned || O->Ret))
+    // (Left in memory behind a pointer: the caller's.)
+    if (O && (O->Bits == Owned || O->Ret) && !heldIndirectly(*O))
       R.push_back({Id, *O});
   });
   if (R.empty())
     return;
   Steps += R.size() * (BI.Ops.size() - BI.Tail + 1);
   llvm::SmallVector<const void *, 4> Regions = S.Regions;
-  llvm::SmallPtrSet<const VarDecl *, 8> Dead;
+  llvm::SmallPtrSet<LocKey, 8> Dead;
   auto Collect = [&](SourceLocation Loc, LeakCause Cause,
                      const VarDecl *Dying) {
     for (Cand &C : R) {
@@ -773,11 +872,20 @@ void FunctionAnalyzer::exitTail(const BlockInfo &BI) {
   for (unsigned I = BI.Tail; I < BI.Ops.size(); ++I) {
     const Op &O = BI.Ops[I];
     if (O.K == Op::LifetimeEnd) {
-      if (Dead.count(O.VD) || !S.Pts.count(O.VD))
+      LocKey L = Locs.findVar(O.VD);
+      if (!L || Dead.count(L))
         continue;
-      Dead.insert(O.VD);
+      llvm::SmallVector<LocKey, 4> Qs;
+      LocTable::forEachUnder(L, [&](LocKey Q) {
+        if (S.Pts.count(Q))
+          Qs.push_back(Q);
+      });
+      if (Qs.empty())
+        continue;
+      Dead.insert(L);
       for (Cand &C : R)
-        C.O.HeldBy.erase(O.VD);
+        for (LocKey Q : Qs)
+          C.O.HeldBy.erase(Q);
       Collect(O.Loc, LeakCause::OutOfScope, O.VD);
       continue;
     }
@@ -830,8 +938,8 @@ void FunctionAnalyzer::refineEdge(State &E, const BlockInfo &BI) {
   // The only tensor it could hold was never made (the call failed).
   ObjId Id = *Os->begin();
   if (const Obj *O = E.Objs.find(Id)) {
-    VarSet Holders = O->HeldBy;
-    for (const VarDecl *V : Holders)
+    LocSet Holders = O->HeldBy;
+    for (LocKey V : Holders)
       E.Pts.findMut(V)->erase(Id);
     E.Objs.erase(Id);
   }
