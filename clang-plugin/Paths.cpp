@@ -514,21 +514,12 @@ void PathEngine::decodeLoops() {
       // A loop that changes owners makes paths its exit cannot tell apart:
       // how often it ran (zero times included, when its bound is unknown) or,
       // if its body branches, which way each iteration went.
-      bool Branches = false, Owners = false;
-      for (unsigned X : Body.set_bits()) {
-        const BlockInfo &BI = Blocks[X];
-        const Stmt *Term = BI.B->getTerminatorStmt();
-        unsigned Out =
-            llvm::count_if(BI.Succs, [](unsigned S) { return S != ~0u; });
-        if (Out >= 2 && !isa_and_nonnull<ForStmt>(Term) &&
-            !isa_and_nonnull<WhileStmt>(Term) && !isa_and_nonnull<DoStmt>(Term))
-          Branches = true;
-        for (const Op &O : BI.Ops)
+      bool Owners = false;
+      for (unsigned X : Body.set_bits())
+        for (const Op &O : Blocks[X].Ops)
           if (O.K == Op::Call &&
               (O.Model.Kind != CallKind::Unknown || O.Model.Inferred))
             Owners = true;
-      }
-      (void)Branches;
       if (!Owners)
         continue;
       for (unsigned X : Body.set_bits())

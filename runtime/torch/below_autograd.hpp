@@ -2,8 +2,8 @@
 // c10::impl::ExcludeDispatchKeyGuard does, but inline: the guard's
 // constructor and destructor live in libc10 and each finds the thread's
 // dispatch-key state through __tls_get_addr; here the state's address is
-// looked up once per thread and kept in static TLS. Used by core.hpp's and
-// ops_support.hpp's BelowAutograd.
+// looked up once per thread and kept in static TLS (tensor_core.cpp). Used
+// by ops_support.hpp's BelowAutograd.
 #ifndef TSMEM_RUNTIME_TORCH_BELOW_AUTOGRAD_HPP
 #define TSMEM_RUNTIME_TORCH_BELOW_AUTOGRAD_HPP
 

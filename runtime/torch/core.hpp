@@ -5,7 +5,6 @@
 #define TSMEM_RUNTIME_TORCH_CORE_HPP
 
 #include "../internal.h"
-#include "below_autograd.hpp"
 #include "tensor_core.h"
 
 #include <ATen/ATen.h>
@@ -37,30 +36,6 @@ public:
 
 private:
   at::Tensor t_;
-};
-
-// True when t carries no autograd state: no requires_grad, no gradient, no
-// forward gradient, not a differentiable view (all live in its autograd
-// meta, which such a tensor has none of).
-inline bool plain(const tsc_tensor *t) {
-  return impl(t)->autograd_meta() == nullptr;
-}
-
-// Runs the call below libtorch's autograd layer when `on` (every tensor
-// argument plain, or none at all for a factory): the autograd kernels would
-// only find that nothing requires grad and redispatch, which costs 10-15% of
-// a small op. Results are the same: no input requires grad, so no output
-// does either; in-place calls still bump the version counter and views are
-// still made views (ADInplaceOrView stays on).
-class BelowAutograd {
-public:
-  explicit BelowAutograd(bool on) {
-    if (on && tsc_below_autograd)
-      g_.on(c10::autograd_dispatch_keyset);
-  }
-
-private:
-  tsb::Exclude g_;
 };
 
 // dtype is a value of the enum (the C side checks).

@@ -5,6 +5,7 @@
 // handle costs no allocation beyond libtorch's own.
 
 #include "core.hpp"
+#include "below_autograd.hpp"
 
 #include <ATen/Parallel.h>
 
