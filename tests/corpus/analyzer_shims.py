@@ -1,7 +1,8 @@
 """analyzer_shims.py - the shim headers that give GCC's -fanalyzer and the
 Clang static analyzer the ownership facts tsmem reads from TS_OWNED and
 TS_CONSUMES, shared by tests/corpus/compare.py and
-tests/realistic/measure.py.
+tests/realistic/measure.py, and how each analyzer's warnings name the
+checks (classify_gcc, classify_csa).
 
 Each shim directory goes first on the include path and holds a tsmem.h
 (and, with ops_inc, a tsmem/ops.h) that includes the real header with
@@ -67,3 +68,25 @@ def write_shims(tmp, inc, ops_inc=None, user_macros=False):
             for d in ops:
                 f.write("%s %s;\n" % (d, CSA_ATTR))
     return dirs
+
+
+def classify_gcc(msg):
+    """The check (SPEC section 5's name) a GCC -fanalyzer warning reports."""
+    if "[-Wanalyzer-malloc-leak]" in msg:
+        return "leak"
+    if "[-Wanalyzer-use-after-free]" in msg:
+        return "use-after-free"
+    if "[-Wanalyzer-double-free]" in msg:
+        return "double-free"
+    return None
+
+
+def classify_csa(msg):
+    """The check a Clang static analyzer warning reports."""
+    if "Potential leak" in msg or "Potential memory leak" in msg:
+        return "leak"
+    if "after it is freed" in msg or "after it is released" in msg:
+        return "use-after-free"
+    if "free released memory" in msg or "released memory" in msg:
+        return "double-free"
+    return None

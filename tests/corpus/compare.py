@@ -31,7 +31,7 @@ import subprocess
 import sys
 import tempfile
 
-from analyzer_shims import write_shims
+from analyzer_shims import classify_csa, classify_gcc, write_shims
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
@@ -85,24 +85,13 @@ def classify_tsmem(msg):
     return m.group(1) if m else None
 
 
-def classify_gcc(msg):
-    if "[-Wanalyzer-malloc-leak]" in msg:
-        return "tsmem-leak"
-    if "[-Wanalyzer-use-after-free]" in msg:
-        return "tsmem-use-after-free"
-    if "[-Wanalyzer-double-free]" in msg:
-        return "tsmem-double-free"
-    return None
-
-
-def classify_csa(msg):
-    if "Potential leak" in msg or "Potential memory leak" in msg:
-        return "tsmem-leak"
-    if "after it is freed" in msg or "after it is released" in msg:
-        return "tsmem-use-after-free"
-    if "free released memory" in msg or "released memory" in msg:
-        return "tsmem-double-free"
-    return None
+def tsmem_named(classify):
+    """An analyzer's classifier giving the check as tsmem's warning option
+    names it (tsmem-leak, ...)."""
+    def named(msg):
+        check = classify(msg)
+        return "tsmem-" + check if check else None
+    return named
 
 
 def tool_commands(args, gcc_dir, csa_dir):
@@ -113,11 +102,11 @@ def tool_commands(args, gcc_dir, csa_dir):
         "tsmem": ([CLANG, "-c", "-O2", "-o", "/dev/null"] + tsmem_flags,
                   classify_tsmem),
         "gcc": ([GCC, "-c", "-O2", "-fanalyzer", "-o", "/dev/null",
-                 "-I" + gcc_dir, "-I" + inc], classify_gcc),
+                 "-I" + gcc_dir, "-I" + inc], tsmem_named(classify_gcc)),
         "csa": ([CLANG, "--analyze", "-o", "/dev/null", "-I" + csa_dir,
                  "-I" + inc, "-Xclang", "-analyzer-config", "-Xclang",
                  "unix.DynamicMemoryModeling:Optimistic=true"],
-                classify_csa),
+                tsmem_named(classify_csa)),
     }
 
 

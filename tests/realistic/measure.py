@@ -54,7 +54,7 @@ from concurrent.futures import ThreadPoolExecutor
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, os.path.join(ROOT, "tests", "corpus"))
-from analyzer_shims import write_shims  # noqa: E402 (the shared shim headers)
+from analyzer_shims import classify_csa, classify_gcc, write_shims  # noqa: E402
 CHECKS = ["unescaped-return", "use-after-scope", "leak", "use-after-free",
           "double-free"]
 CLANG = "clang-19"
@@ -169,26 +169,6 @@ DIAG = re.compile(r"^(?P<file>[^:\s]+\.c):(?P<line>\d+):\d+: (?:warning|error): 
 def classify_tsmem(msg):
     m = re.search(r"\[tsmem-([a-z\-]+)\]$", msg)
     return m.group(1) if m and m.group(1) in CHECKS else None
-
-
-def classify_gcc(msg):
-    if "[-Wanalyzer-malloc-leak]" in msg:
-        return "leak"
-    if "[-Wanalyzer-use-after-free]" in msg:
-        return "use-after-free"
-    if "[-Wanalyzer-double-free]" in msg:
-        return "double-free"
-    return None
-
-
-def classify_csa(msg):
-    if "Potential leak" in msg or "Potential memory leak" in msg:
-        return "leak"
-    if "after it is freed" in msg or "after it is released" in msg:
-        return "use-after-free"
-    if "free released memory" in msg or "released memory" in msg:
-        return "double-free"
-    return None
 
 
 def find_ops_include(args):
