@@ -4,8 +4,8 @@
 // A tsc_tensor* is a c10::TensorImpl* that carries one strong reference, so a
 // handle costs no allocation beyond libtorch's own.
 
-#include "core.hpp"
 #include "below_autograd.hpp"
+#include "core.hpp"
 
 #include <ATen/Parallel.h>
 
