@@ -17,6 +17,7 @@
 //===----------------------------------------------------------------------===//
 #include "CallSites.h"
 #include "RuntimeCalls.h"
+#include "TsmemNames.h"
 
 #include "clang/AST/ASTConsumer.h"
 #include "clang/AST/ASTContext.h"
@@ -240,6 +241,9 @@ public:
       : Out(std::move(Out)) {}
 
   void HandleTranslationUnit(ASTContext &Ctx) override {
+    // The owned functions are all named ts_...: none called here.
+    if (!tsmem::mayMentionTsmem(Ctx.Idents))
+      return;
     const SourceManager &SM = Ctx.getSourceManager();
     for (const Decl *D : Ctx.getTranslationUnitDecl()->decls()) {
       const auto *FD = dyn_cast<FunctionDecl>(D);

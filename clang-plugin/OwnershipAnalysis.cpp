@@ -12,6 +12,7 @@
 #include "FunctionAnalysis.h"
 #include "OwnershipModel.h"
 #include "Sarif.h"
+#include "TsmemNames.h"
 
 #include "clang/AST/ASTConsumer.h"
 #include "clang/AST/ASTContext.h"
@@ -581,6 +582,11 @@ public:
 } // namespace
 
 void runOwnershipAnalysis(ASTContext &Ctx, Reporter &Report, uint64_t Budget) {
+  // Code that names nothing of tsmem's has no function to analyse, unless
+  // TSMEM_ANALYZE_ALL (FunctionAnalyzer::run) asks for all: no walk then.
+  static const bool AnalyzeAll = std::getenv("TSMEM_ANALYZE_ALL") != nullptr;
+  if (!AnalyzeAll && !mayMentionTsmem(Ctx.Idents))
+    return;
   CallModels Models(Ctx);
   FunctionCollector Collect(Ctx.getSourceManager(), Models);
   Collect.TraverseDecl(Ctx.getTranslationUnitDecl());
