@@ -628,8 +628,8 @@ void FunctionAnalyzer::fieldArgs(const CallExpr *CE, const CallModel &M) {
           continue;
         // The callee reads it on every path: a use here.
         ObjSet Os = evalPlace(follow(P, Path, Arrow));
-        if (!Os.empty() && checkUse(Os, CE->getArg(I), nullptr))
-          handOn(Os);
+        if (!Os.empty())
+          checkUse(Os, CE->getArg(I), nullptr);
       }
     if (M.Fields)
       for (const auto &[Idx, Path] : M.Fields->FreeFields) {
@@ -640,11 +640,11 @@ void FunctionAnalyzer::fieldArgs(const CallExpr *CE, const CallModel &M) {
         Kept.push_back(Q);
         if (Os.empty())
           continue;
-        if (checkUse(Os, CE->getArg(I), CE))
-          handOn(Os);
-        else
+        if (!checkUse(Os, CE->getArg(I), CE))
           consume(Os, CE, Freed);
       }
+    if (Const && M.Api)
+      useElements(CE, I, P); // Elements.cpp
     if (Const)
       continue;
     // Everything the callee may reach through the pointer: under P and

@@ -70,12 +70,15 @@ bool sameOwnership(const State &A, const State &B) {
       if (P) {
         if (Both && P->Bits != O.Bits)
           Same = false;
-      } else if ((O.Bits & (Owned | Borrowed)) || isForeign(Id)) {
+      } else if ((O.Bits & (Owned | Borrowed)) || isForeign(Id) ||
+                 (O.Bits == Ended && !O.HeldBy.empty())) {
         // Ours on one side, not made (or NULL) on the other: keep apart, so
         // that the condition it was made under is tested again. (A tensor
         // a scope owns is freed by the scope on either side.) Unless each
         // place holding it holds, on the other side, another tensor in the
-        // same state (`if (c) v = a(); else v = b();`).
+        // same state (`if (c) v = a(); else v = b();`). A tensor whose
+        // scope ended, still in a variable: kept apart too (a scoped loop's
+        // next pass reads it, the first does not).
         if (isForeign(Id) || O.HeldBy.empty()) {
           Same = false;
           return;
