@@ -452,7 +452,8 @@ void FunctionAnalyzer::assignRecord(LocKey L, const Expr *RHS) {
   }
   if (From == L)
     return;
-  killUnder(L, false);
+  if (isExact(L))
+    killUnder(L, false); // Some element: the others keep theirs.
   if (From) {
     llvm::SmallVector<std::pair<LocKey, ObjSet>, 4> Copies;
     std::function<void(LocKey)> Walk = [&](LocKey Q) {

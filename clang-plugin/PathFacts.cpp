@@ -48,9 +48,11 @@ bool PathFacts::intersect(const PathFacts &O) {
         if (W.Eq && !W.Base && W.VD == V.VD && !llvm::is_contained(Vals, W))
           Added.push_back(W);
   llvm::erase_if(Vals, [&](const PathVal &V) {
-    if (V.Eq && !V.Base && Values(O, V.VD) &&
-        Values(*this, V.VD) + Values(O, V.VD) <= 8)
-      return false;
+    // Too many values: none (not those both sides have, which would say
+    // too much of the paths with the others, and keep a loop's counter
+    // creeping up without end).
+    if (V.Eq && !V.Base && Values(O, V.VD))
+      return Values(*this, V.VD) + Values(O, V.VD) > 8;
     return !llvm::is_contained(O.Vals, V);
   });
   Vals.append(Added.begin(), Added.end());
