@@ -470,7 +470,10 @@ void FunctionAnalyzer::assignRecord(LocKey L, const Expr *RHS) {
       assignPlace(replay(Q, From, L), Os);
     return;
   }
-  if (FS)
+  // A TS_CALLER_SCOPE function's tensors belong to the current scope:
+  // followed only when this function knows which one.
+  if (FS && (!S.Regions.empty() || !CE->getDirectCallee() ||
+             bodyScopeOf(CE->getDirectCallee()) != BodyScope::CallerScope))
     for (unsigned K = 0; K < FS->RetFields.size(); ++K)
       assignPlace(follow(L, FS->RetFields[K], false), {allocField(CE, K + 1)});
 }
@@ -705,7 +708,11 @@ void FunctionAnalyzer::returnRecord(const ReturnStmt *RS, LocKey B) {
         return;
       for (ObjId Id : *Os) {
         const Obj *O = S.Objs.find(Id);
-        if (!O || O->Bits != Owned || isForeign(Id) || isParam(Id))
+        // Made here: the caller's, or its scope's (TS_CALLER_SCOPE).
+        bool Here = O && (O->Bits == Owned ||
+                          (Scope == BodyScope::CallerScope &&
+                           O->Bits == Scoped && O->Region == FD));
+        if (!Here || isForeign(Id) || isParam(Id))
           return;
       }
       Made.push_back(Path);
@@ -814,7 +821,10 @@ void FunctionAnalyzer::summarizeFields() {
   FunctionSummary &F = *Sum;
   // Fields of a struct returned by value: made on every return.
   if (!RetOtherRecord && !RetFieldSets.empty() &&
-      FD->getReturnType()->isRecordType() && Scope == BodyScope::None) {
+      FD->getReturnType()->isRecordType() &&
+      (Scope == BodyScope::None ||
+       (Scope == BodyScope::CallerScope &&
+        bodyScopeOf(FD) == BodyScope::CallerScope))) {
     std::vector<FieldPath> Common = RetFieldSets.begin()->second;
     for (const auto &Ret : RetFieldSets)
       llvm::erase_if(Common, [&](const FieldPath &P) {
