@@ -131,9 +131,13 @@ struct FunctionSummary {
   /// Fields under a pointer parameter it uses on every path (before any
   /// branch).
   std::vector<std::pair<unsigned, FieldPath>> UseFields;
+  /// Fields under a pointer parameter whose tensor on entry it frees on
+  /// every path where it was not NULL, whatever the field holds after
+  /// (cleared, or replaced: EntryFields.cpp).
+  std::vector<std::pair<unsigned, FieldPath>> FreeEntryFields;
   bool hasFields() const {
     return !RetFields.empty() || !FreeFields.empty() || !FillFields.empty() ||
-           !UseFields.empty();
+           !UseFields.empty() || !FreeEntryFields.empty();
   }
 };
 

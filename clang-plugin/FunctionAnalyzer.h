@@ -262,6 +262,18 @@ private:
   void handOnIndirect();
   void noteExitFields(unsigned Block);
   void summarizeFields();
+  // The tensors fields under pointer parameters held on entry
+  // (EntryFields.cpp).
+  void noteExitEntries(unsigned Block);
+  void summarizeEntries();
+  bool keepFreedEntry(ObjId Id, const Obj &O) const;
+  bool markNullEntry(State &E, LocKey L);
+  void freeEntryFields(const CallExpr *CE, const CallModel &M, unsigned I,
+                       LocKey P, bool Arrow);
+  /// For each block that ends the function: the owner bits of the tensor
+  /// each such field held on entry (0: not there on some path).
+  llvm::DenseMap<unsigned, llvm::SmallVector<std::pair<LocKey, uint8_t>, 4>>
+      ExitEntries;
   void noteCountedLoop(const Stmt *Term);
   bool runsOnce(const Stmt *Term) const;
 

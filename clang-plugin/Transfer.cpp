@@ -330,6 +330,8 @@ void FunctionAnalyzer::collect(SourceLocation Loc, LeakCause Cause,
     }
     if (O->Bits == Owned)
       reportLeak(Id, *O, Loc, Cause, Dying);
+    if (keepFreedEntry(Id, *O))
+      continue; // For the summary (EntryFields.cpp).
     S.Objs.erase(Id);
   }
   S.Unheld = std::move(Kept);
@@ -769,6 +771,7 @@ void FunctionAnalyzer::noteExit(const BlockInfo &BI) {
   if (!Sum)
     return;
   noteExitFields(BI.B->getBlockID());
+  noteExitEntries(BI.B->getBlockID());
   llvm::SmallVector<uint8_t, 4> &Bits = ExitBits[BI.B->getBlockID()];
   Bits.assign(TensorParams.size(), 0);
   for (unsigned I = 0; I < TensorParams.size(); ++I)
@@ -782,6 +785,7 @@ void FunctionAnalyzer::summarize() {
   FunctionSummary &F = *Sum;
   F.Valid = true;
   summarizeFields();
+  summarizeEntries();
   // Every return NULL or a tensor made here, one at least.
   bool Made = false, Other = ReturnKinds.empty();
   for (const auto &[RS, K] : ReturnKinds) {
@@ -917,6 +921,8 @@ void FunctionAnalyzer::exitTail(const BlockInfo &BI) {
 
 /// On the edge where BI's null test holds (the variable is NULL).
 void FunctionAnalyzer::refineEdge(State &E, const BlockInfo &BI) {
+  if (markNullEntry(E, BI.NullTested))
+    return; // A field's tensor from the caller (EntryFields.cpp).
   const ObjSet *Os = E.Pts.find(BI.NullTested);
   if (!Os)
     return;
