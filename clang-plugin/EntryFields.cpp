@@ -28,8 +28,6 @@
 //===----------------------------------------------------------------------===//
 #include "FunctionAnalyzer.h"
 
-#include <cstdlib>
-
 namespace tsmem {
 namespace ownership {
 
@@ -104,30 +102,42 @@ bool FunctionAnalyzer::markNullEntry(State &E, LocKey L) {
   return true;
 }
 
-void FunctionAnalyzer::noteExitEntries(unsigned Block) {
-  if (ForeignIds.empty())
+void FunctionAnalyzer::noteExitEntries(const BlockInfo &BI) {
+  // A test of a field whose NULL edge leaves the function (`if (p->a)
+  // {...}` last): on the way out there, the field is NULL, whatever the
+  // state before the edge says.
+  LocKey NullOut = nullptr;
+  if (BI.NullTested && isEntryCandidate(BI.NullTested) &&
+      BI.B->succ_size() == 2) {
+    unsigned NullIdx = BI.NullOnTrue ? 0 : 1;
+    const CFGBlock *Exit = &Cfg->getExit();
+    auto Succ = BI.B->succ_begin();
+    const CFGBlock *N = Succ[NullIdx].getReachableBlock();
+    const CFGBlock *O = Succ[1 - NullIdx].getReachableBlock();
+    if (N == Exit && O && O != Exit)
+      NullOut = BI.NullTested;
+  }
+  if (ForeignIds.empty() && !NullOut)
     return;
-  auto &Bits = ExitEntries[Block];
+  auto &Bits = ExitEntries[BI.B->getBlockID()];
   Bits.clear();
   for (const auto &[L, Id] : ForeignIds) {
-    if (!isEntryCandidate(L))
+    if (!isEntryCandidate(L) || L == NullOut)
       continue;
     const Obj *O = S.Objs.find(Id);
     Bits.push_back({L, O ? O->Bits : uint8_t(0)});
+  }
+  if (NullOut) {
+    auto It = ForeignIds.find(NullOut);
+    const Obj *O = It == ForeignIds.end() ? nullptr : S.Objs.find(It->second);
+    // Not read yet, or read and untouched: the entry tensor, NULL here.
+    if (!O || (O->Bits & ~(Borrowed | Freed)) == 0)
+      Bits.push_back({NullOut, uint8_t(Freed)});
   }
 }
 
 void FunctionAnalyzer::summarizeEntries() {
   FunctionSummary &F = *Sum;
-  if (std::getenv("TSMEM_DEBUG_ENTRIES")) {
-    llvm::errs() << "entries " << FD->getName() << " exits " << ExitBits.size()
-                 << " noted " << ExitEntries.size() << " foreign "
-                 << ForeignIds.size() << "\n";
-    for (const auto &[B, Bits] : ExitEntries)
-      for (const auto &[L, Bt] : Bits)
-        llvm::errs() << "  block " << B << " " << L->name() << " " << int(Bt)
-                     << "\n";
-  }
   if (ExitEntries.empty() || ExitEntries.size() != ExitBits.size() ||
       Scope != BodyScope::None)
     return;
@@ -135,6 +145,10 @@ void FunctionAnalyzer::summarizeEntries() {
   for (const auto &[L, Id] : ForeignIds)
     if (isEntryCandidate(L))
       Ls.push_back(L);
+  for (const auto &[Block, Bits] : ExitEntries)
+    for (const auto &[L, B] : Bits)
+      if (!llvm::is_contained(Ls, L))
+        Ls.push_back(L);
   for (LocKey L : Ls) {
     bool All = true;
     for (const auto &[Block, Bits] : ExitEntries) {

@@ -264,7 +264,7 @@ private:
   void summarizeFields();
   // The tensors fields under pointer parameters held on entry
   // (EntryFields.cpp).
-  void noteExitEntries(unsigned Block);
+  void noteExitEntries(const BlockInfo &BI);
   void summarizeEntries();
   bool keepFreedEntry(ObjId Id, const Obj &O) const;
   bool markNullEntry(State &E, LocKey L);

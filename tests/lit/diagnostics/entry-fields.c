@@ -68,6 +68,26 @@ static void layer_promote(struct layer *l) {
   l->bias = NULL;
 }
 
+// Braced guards, the last one ending the function.
+static void layer_clear(struct layer *l) {
+  if (l->weight) {
+    ts_free(l->weight);
+    l->weight = NULL;
+  }
+  if (l->bias) {
+    ts_free(l->bias);
+    l->bias = NULL;
+  }
+}
+
+// Frees the bias only when the layer is wide: not on every path.
+static void layer_trim(struct layer *l) {
+  if (l->units > 4) {
+    ts_free(l->bias);
+    l->bias = NULL;
+  }
+}
+
 static struct layer layer_new(int units) {
   struct layer l = {ts_randn(TS_SHAPE(units, units), TS_FLOAT32),
                     ts_zeros(TS_SHAPE(units), TS_FLOAT32), units};
@@ -129,6 +149,19 @@ void array_of_layers_alias(void) {
   for (int i = 0; i < 2; i++)
     layer_release(&ls[i]); // expected-note {{freed here}}
   (void)ts_numel(last); // expected-warning {{use of a tensor after it was freed}}
+}
+
+void weight_freed_then_cleared(void) {
+  struct layer l = layer_new(3);
+  ts_free(l.weight); // expected-note {{freed here}}
+  layer_clear(&l); // expected-warning {{tensor freed or released again after it was freed}}
+}
+
+double bias_alias_after_clear(void) {
+  struct layer l = layer_new(3);
+  ts_tensor *b = l.bias;
+  layer_clear(&l); // expected-note {{freed here}}
+  return ts_item(b); // expected-warning {{use of a tensor after it was freed}}
 }
 
 // --- Correct code -----------------------------------------------------------
@@ -197,4 +230,19 @@ void cleared_by_hand_alias_kept(void) {
   l.weight = NULL; // w now owns it
   layer_release(&l);
   ts_free(w);
+}
+
+void clear_twice_is_harmless(void) {
+  struct layer l = layer_new(3);
+  layer_clear(&l);
+  layer_clear(&l);
+}
+
+// Freed on some paths only: no summary, nothing said (maybe a bug).
+void trim_then_free_bias(void) {
+  struct layer l = layer_new(8);
+  ts_tensor *b = l.bias;
+  layer_trim(&l);
+  (void)ts_numel(b);
+  layer_clear(&l);
 }
