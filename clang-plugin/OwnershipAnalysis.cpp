@@ -706,9 +706,12 @@ void runOwnershipAnalysis(ASTContext &Ctx, Reporter &Report, uint64_t Budget) {
     M.OutIfNullMask = Sum.OutIfNullMask;
     M.OutIfNonNullMask = Sum.OutIfNonNullMask;
     M.OutCallerScoped = Sum.OutCallerScoped;
+    M.FreeDerefMask = Sum.FreeDerefMask;
+    M.FreeDerefCondMask = Sum.FreeDerefCondMask;
     if (M.Kind == CallKind::Helper && !M.BorrowMask && !M.FreeMask &&
         !M.RunReturnsOwned && !M.conditional() && M.AliasParam < 0 &&
-        !M.outParams() && !Sum.hasFields())
+        !M.outParams() && !Sum.hasFields() && !M.FreeDerefMask &&
+        !M.FreeDerefCondMask)
       return false;
     const CallModel &P = Inferred[I];
     bool FieldsChanged =
@@ -729,7 +732,9 @@ void runOwnershipAnalysis(ASTContext &Ctx, Reporter &Report, uint64_t Budget) {
                    P.AliasParam != M.AliasParam || P.OutMask != M.OutMask ||
                    P.OutIfNullMask != M.OutIfNullMask ||
                    P.OutIfNonNullMask != M.OutIfNonNullMask ||
-                   P.OutCallerScoped != M.OutCallerScoped || FieldsChanged;
+                   P.OutCallerScoped != M.OutCallerScoped ||
+                   P.FreeDerefMask != M.FreeDerefMask ||
+                   P.FreeDerefCondMask != M.FreeDerefCondMask || FieldsChanged;
     HasInferred[I] = true;
     Inferred[I] = M;
     Models.setInferred(FD, M);

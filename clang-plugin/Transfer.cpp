@@ -444,6 +444,8 @@ void FunctionAnalyzer::visitCall(const CallExpr *CE, const CallModel &M) {
                                  M.Kind == CallKind::PoolRelease ||
                                  M.Kind == CallKind::Consume)) ||
                  (M.Inferred && I < 32 && (M.FreeMask >> I & 1));
+    if (Frees && !DerefParams.empty())
+      derefUse(CE->getArg(I), Frees); // DerefParams.cpp
     if (!Frees && !Os.empty() && Sum && Locs.anyIndirect())
       noteFieldUse(CE->getArg(I)); // Fields.cpp
     if (Os.empty() && Frees) {
@@ -547,11 +549,15 @@ void FunctionAnalyzer::visitCall(const CallExpr *CE, const CallModel &M) {
     allocate(CE);
   else if (M.Kind == CallKind::Run && runReturnsOwned(CE))
     allocate(CE);
+  if (M.Inferred && (M.FreeDerefMask | M.FreeDerefCondMask))
+    derefArgs(CE, M); // DerefParams.cpp
   if (M.Inferred && M.outParams())
     outParams(CE, M);
 }
 
 void FunctionAnalyzer::visitAssign(const Expr *LHS, const Expr *RHS) {
+  if (!DerefParams.empty())
+    derefStore(LHS); // DerefParams.cpp
   const VarDecl *VD = varOf(LHS);
   if (VD && isScopeBeginCall(RHS)) {
     pushRegion(VD, RegionKind::Manual, RHS->getBeginLoc());
@@ -742,6 +748,7 @@ State FunctionAnalyzer::initialState() {
     S.setPts(trackedLoc(P), {ParamBase + I});
   }
   initOutParams();
+  initDerefParams(); // DerefParams.cpp
   if (Scope == BodyScope::Scoped)
     pushRegion(FD, RegionKind::Function, FD->getLocation());
   else if (Scope == BodyScope::CallerScope)
@@ -772,6 +779,7 @@ void FunctionAnalyzer::noteExit(const BlockInfo &BI) {
     return;
   noteExitFields(BI.B->getBlockID());
   noteExitEntries(BI);
+  noteExitDeref(BI);
   llvm::SmallVector<uint8_t, 4> &Bits = ExitBits[BI.B->getBlockID()];
   Bits.assign(TensorParams.size(), 0);
   for (unsigned I = 0; I < TensorParams.size(); ++I)
@@ -822,6 +830,7 @@ void FunctionAnalyzer::summarize() {
       F.FreeMask |= 1u << I;
   }
   summarizeConditional();
+  summarizeDeref();
 }
 
 /// What the ops from BI.Tail on and functionEnd() would report, without
