@@ -452,8 +452,10 @@ void FunctionAnalyzer::assignRecord(LocKey L, const Expr *RHS) {
   }
   if (From == L)
     return;
+  // Some element (`xs[i] = f()`): the others keep theirs (a weak update,
+  // as assignPlace makes for a tensor).
   if (isExact(L))
-    killUnder(L, false); // Some element: the others keep theirs.
+    killUnder(L, false);
   if (From) {
     llvm::SmallVector<std::pair<LocKey, ObjSet>, 4> Copies;
     std::function<void(LocKey)> Walk = [&](LocKey Q) {
@@ -649,6 +651,7 @@ void FunctionAnalyzer::fieldArgs(const CallExpr *CE, const CallModel &M) {
       }
     if (Const && M.Api)
       useElements(CE, I, P); // Elements.cpp
+    freeEntryFields(CE, M, I, P, Arrow); // EntryFields.cpp
     if (Const)
       continue;
     // Everything the callee may reach through the pointer: under P and

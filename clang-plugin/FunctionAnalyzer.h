@@ -265,6 +265,29 @@ private:
   void handOnIndirect();
   void noteExitFields(unsigned Block);
   void summarizeFields();
+  // The tensors fields under pointer parameters held on entry
+  // (EntryFields.cpp).
+  void noteExitEntries(const BlockInfo &BI);
+  void summarizeEntries();
+  bool keepFreedEntry(ObjId Id, const Obj &O) const;
+  bool markNullEntry(State &E, LocKey L);
+  void freeEntryFields(const CallExpr *CE, const CallModel &M, unsigned I,
+                       LocKey P, bool Arrow);
+  // `ts_tensor **` parameters whose entry tensor is freed
+  // (DerefParams.cpp).
+  llvm::SmallVector<const ParmVarDecl *, 2> DerefParams;
+  llvm::DenseMap<unsigned, llvm::SmallVector<uint8_t, 2>> ExitDeref;
+  void initDerefParams();
+  int derefParamOf(const Expr *E) const;
+  void derefUse(const Expr *E, bool Frees);
+  void derefStore(const Expr *LHS);
+  void noteExitDeref(const BlockInfo &BI);
+  void summarizeDeref();
+  void derefArgs(const CallExpr *CE, const CallModel &M);
+  /// For each block that ends the function: the owner bits of the tensor
+  /// each such field held on entry (0: not there on some path).
+  llvm::DenseMap<unsigned, llvm::SmallVector<std::pair<LocKey, uint8_t>, 4>>
+      ExitEntries;
   void noteCountedLoop(const Stmt *Term);
   bool runsOnce(const Stmt *Term) const;
 

@@ -332,6 +332,8 @@ void FunctionAnalyzer::collect(SourceLocation Loc, LeakCause Cause,
     }
     if (O->Bits == Owned)
       reportLeak(Id, *O, Loc, Cause, Dying);
+    if (keepFreedEntry(Id, *O))
+      continue; // For the summary (EntryFields.cpp).
     S.Objs.erase(Id);
   }
   S.Unheld = std::move(Kept);
@@ -444,6 +446,8 @@ void FunctionAnalyzer::visitCall(const CallExpr *CE, const CallModel &M) {
                                  M.Kind == CallKind::PoolRelease ||
                                  M.Kind == CallKind::Consume)) ||
                  (M.Inferred && I < 32 && (M.FreeMask >> I & 1));
+    if (Frees && !DerefParams.empty())
+      derefUse(CE->getArg(I), Frees); // DerefParams.cpp
     if (!Frees && !Os.empty() && Sum && Locs.anyIndirect())
       noteFieldUse(CE->getArg(I)); // Fields.cpp
     if (Os.empty() && Frees) {
@@ -545,11 +549,15 @@ void FunctionAnalyzer::visitCall(const CallExpr *CE, const CallModel &M) {
     allocate(CE);
   else if (M.Kind == CallKind::Run && runReturnsOwned(CE))
     allocate(CE);
+  if (M.Inferred && (M.FreeDerefMask | M.FreeDerefCondMask))
+    derefArgs(CE, M); // DerefParams.cpp
   if (M.Inferred && M.outParams())
     outParams(CE, M);
 }
 
 void FunctionAnalyzer::visitAssign(const Expr *LHS, const Expr *RHS) {
+  if (!DerefParams.empty())
+    derefStore(LHS); // DerefParams.cpp
   const VarDecl *VD = varOf(LHS);
   if (VD && isScopeBeginCall(RHS)) {
     pushRegion(VD, RegionKind::Manual, RHS->getBeginLoc());
@@ -738,6 +746,7 @@ State FunctionAnalyzer::initialState() {
     S.setPts(trackedLoc(P), {ParamBase + I});
   }
   initOutParams();
+  initDerefParams(); // DerefParams.cpp
   if (Scope == BodyScope::Scoped)
     pushRegion(FD, RegionKind::Function, FD->getLocation());
   else if (Scope == BodyScope::CallerScope)
@@ -767,6 +776,8 @@ void FunctionAnalyzer::noteExit(const BlockInfo &BI) {
   if (!Sum)
     return;
   noteExitFields(BI.B->getBlockID());
+  noteExitEntries(BI);
+  noteExitDeref(BI);
   llvm::SmallVector<uint8_t, 4> &Bits = ExitBits[BI.B->getBlockID()];
   Bits.assign(TensorParams.size(), 0);
   for (unsigned I = 0; I < TensorParams.size(); ++I)
@@ -780,6 +791,7 @@ void FunctionAnalyzer::summarize() {
   FunctionSummary &F = *Sum;
   F.Valid = true;
   summarizeFields();
+  summarizeEntries();
   // Every return NULL or a tensor made here, one at least.
   bool Made = false, Other = ReturnKinds.empty();
   for (const auto &[RS, K] : ReturnKinds) {
@@ -816,6 +828,7 @@ void FunctionAnalyzer::summarize() {
       F.FreeMask |= 1u << I;
   }
   summarizeConditional();
+  summarizeDeref();
 }
 
 /// What the ops from BI.Tail on and functionEnd() would report, without
@@ -915,6 +928,8 @@ void FunctionAnalyzer::exitTail(const BlockInfo &BI) {
 
 /// On the edge where BI's null test holds (the variable is NULL).
 void FunctionAnalyzer::refineEdge(State &E, const BlockInfo &BI) {
+  if (markNullEntry(E, BI.NullTested))
+    return; // A field's tensor from the caller (EntryFields.cpp).
   const ObjSet *Os = E.Pts.find(BI.NullTested);
   if (!Os)
     return;
