@@ -712,16 +712,21 @@ void runOwnershipAnalysis(ASTContext &Ctx, Reporter &Report, uint64_t Budget) {
     M.OutIfNullMask = Sum.OutIfNullMask;
     M.OutIfNonNullMask = Sum.OutIfNonNullMask;
     M.OutCallerScoped = Sum.OutCallerScoped;
+    M.FreeDerefMask = Sum.FreeDerefMask;
+    M.FreeDerefCondMask = Sum.FreeDerefCondMask;
     if (M.Kind == CallKind::Helper && !M.BorrowMask && !M.FreeMask &&
         !M.RunReturnsOwned && !M.conditional() && M.AliasParam < 0 &&
-        !M.outParams() && !Sum.hasFields())
+        !M.outParams() && !Sum.hasFields() && !M.FreeDerefMask &&
+        !M.FreeDerefCondMask)
       return false;
     const CallModel &P = Inferred[I];
     bool FieldsChanged =
         !P.Fields ? Sum.hasFields()
                   : P.Fields->RetFields.size() != Sum.RetFields.size() ||
                         P.Fields->FreeFields.size() != Sum.FreeFields.size() ||
-                        P.Fields->FillFields.size() != Sum.FillFields.size();
+                        P.Fields->FillFields.size() != Sum.FillFields.size() ||
+                        P.Fields->FreeEntryFields.size() !=
+                            Sum.FreeEntryFields.size();
     if (Sum.hasFields())
       M.Fields = &FieldSums.emplace_back(std::move(Sum));
     bool Changed = !HasInferred[I] || P.Kind != M.Kind ||
@@ -733,7 +738,9 @@ void runOwnershipAnalysis(ASTContext &Ctx, Reporter &Report, uint64_t Budget) {
                    P.AliasParam != M.AliasParam || P.OutMask != M.OutMask ||
                    P.OutIfNullMask != M.OutIfNullMask ||
                    P.OutIfNonNullMask != M.OutIfNonNullMask ||
-                   P.OutCallerScoped != M.OutCallerScoped || FieldsChanged;
+                   P.OutCallerScoped != M.OutCallerScoped ||
+                   P.FreeDerefMask != M.FreeDerefMask ||
+                   P.FreeDerefCondMask != M.FreeDerefCondMask || FieldsChanged;
     HasInferred[I] = true;
     Inferred[I] = M;
     Models.setInferred(FD, M);

@@ -79,6 +79,9 @@ struct CallModel {
   uint32_t OutIfNullMask = 0;
   uint32_t OutIfNonNullMask = 0;
   bool OutCallerScoped = false;
+  /// Frees the tensor `*p` held on entry (FunctionSummary).
+  uint32_t FreeDerefMask = 0;
+  uint32_t FreeDerefCondMask = 0;
   /// Has an effect that a test of the call's result settles.
   bool conditional() const {
     return FreeIfNullMask | FreeIfNonNullMask | OutIfNullMask |

@@ -386,7 +386,8 @@ bool FunctionAnalyzer::addressOnlyOut(const VarDecl *VD) const {
     return false;
   for (const auto &[CE, A] : It->second) {
     CallModel M = Models.get(CE);
-    if (!M.Inferred || A >= 32 || !(M.outParams() >> A & 1))
+    uint32_t Takes = M.outParams() | M.FreeDerefMask | M.FreeDerefCondMask;
+    if (!M.Inferred || A >= 32 || !(Takes >> A & 1))
       return false;
   }
   return true;
