@@ -300,8 +300,7 @@ private:
 
   /// T's keys below Key in L, above in R, Eq Key's node: as split(), with
   /// the nodes copied in Scratch.
-  static void scratchSplit(Node *T, const K &Key, Node *&L, Node *&Eq,
-                           Node *&R,
+  static void scratchSplit(Node *T, const K &Key, Node *&L, Node *&Eq, Node *&R,
                            llvm::SpecificBumpPtrAllocator<Node> &Scratch) {
     if (!T) {
       L = Eq = R = nullptr;
@@ -337,8 +336,7 @@ private:
     for (; T; T = T->R) {
       if (!diffAll(T->L, Left, Fn))
         return false;
-      if (!(Left ? Fn(T->Key, &T->Val, nullptr)
-                 : Fn(T->Key, nullptr, &T->Val)))
+      if (!(Left ? Fn(T->Key, &T->Val, nullptr) : Fn(T->Key, nullptr, &T->Val)))
         return false;
     }
     return true;
@@ -354,8 +352,7 @@ private:
     if (!B)
       return diffAll(A, true, Fn);
     if (!(A->Key < B->Key) && !(B->Key < A->Key))
-      return diffRec(A->L, B->L, Fn, Scratch) &&
-             Fn(A->Key, &A->Val, &B->Val) &&
+      return diffRec(A->L, B->L, Fn, Scratch) && Fn(A->Key, &A->Val, &B->Val) &&
              diffRec(A->R, B->R, Fn, Scratch);
     if (above(A->Prio, A->Key, B->Prio, B->Key)) {
       // A's top key sits above all of B's.
