@@ -28,9 +28,24 @@ bool PathFacts::intersect(const PathFacts &O) {
   // Only what decides branches counts as a change: the trail is for the
   // notes and must not hold the fixpoint back.
   size_t Before = Lits.size() + Vals.size();
-  llvm::erase_if(Lits, [&](const std::pair<unsigned, bool> &L) {
-    return !llvm::is_contained(O.Lits, L);
-  });
+  // Long lists (a chain of tests, each joined into one exit) by a set, not
+  // a scan per entry: the join stays linear in them.
+  if (Lits.size() * O.Lits.size() > 256) {
+    auto Code = [](const std::pair<unsigned, bool> &L) {
+      return uint64_t(L.first) << 1 | L.second;
+    };
+    llvm::DenseSet<uint64_t> Theirs;
+    Theirs.reserve(O.Lits.size());
+    for (const auto &L : O.Lits)
+      Theirs.insert(Code(L));
+    llvm::erase_if(Lits, [&](const std::pair<unsigned, bool> &L) {
+      return !Theirs.count(Code(L));
+    });
+  } else {
+    llvm::erase_if(Lits, [&](const std::pair<unsigned, bool> &L) {
+      return !llvm::is_contained(O.Lits, L);
+    });
+  }
   // A variable with a value on both sides keeps the values of both: one of
   // them (`case 2: case 3:` joined).
   auto Values = [](const PathFacts &F, const VarDecl *VD) {
@@ -63,47 +78,44 @@ bool PathFacts::intersect(const PathFacts &O) {
 }
 
 bool sameOwnership(const State &A, const State &B) {
-  bool Same = true;
-  auto Side = [&Same](const State &X, const State &Y, bool Both) {
-    X.Objs.forEach([&](ObjId Id, const Obj &O) {
-      if (!Same)
-        return;
-      const Obj *P = Y.Objs.find(Id);
-      if (P) {
-        if (Both && P->Bits != O.Bits)
-          Same = false;
-      } else if ((O.Bits & (Owned | Borrowed)) || isForeign(Id) ||
-                 (O.Bits == Ended && !O.HeldBy.empty())) {
-        // Ours on one side, not made (or NULL) on the other: keep apart, so
-        // that the condition it was made under is tested again. (A tensor
-        // a scope owns is freed by the scope on either side.) Unless each
-        // place holding it holds, on the other side, another tensor in the
-        // same state (`if (c) v = a(); else v = b();`). A tensor whose
-        // scope ended, still in a variable: kept apart too (a scoped loop's
-        // next pass reads it, the first does not).
-        if (isForeign(Id) || O.HeldBy.empty()) {
-          Same = false;
-          return;
+  // Whether an object of X that Y lacks lets them agree.
+  auto Missing = [](const State &X, const State &Y, ObjId Id, const Obj &O) {
+    if (!((O.Bits & (Owned | Borrowed)) || isForeign(Id) ||
+          (O.Bits == Ended && !O.HeldBy.empty())))
+      return true;
+    // Ours on one side, not made (or NULL) on the other: keep apart, so
+    // that the condition it was made under is tested again. (A tensor a
+    // scope owns is freed by the scope on either side.) Unless each place
+    // holding it holds, on the other side, another tensor in the same
+    // state (`if (c) v = a(); else v = b();`). A tensor whose scope ended,
+    // still in a variable: kept apart too (a scoped loop's next pass reads
+    // it, the first does not).
+    if (isForeign(Id) || O.HeldBy.empty())
+      return false;
+    for (LocKey L : O.HeldBy) {
+      const ObjSet *Os = Y.Pts.find(L);
+      bool Alt = false;
+      if (Os)
+        for (ObjId J : *Os) {
+          const Obj *Q = X.Objs.count(J) ? nullptr : Y.Objs.find(J);
+          Alt |= Q && Q->Bits == O.Bits;
         }
-        for (LocKey L : O.HeldBy) {
-          const ObjSet *Os = Y.Pts.find(L);
-          bool Alt = false;
-          if (Os)
-            for (ObjId J : *Os) {
-              const Obj *Q = X.Objs.count(J) ? nullptr : Y.Objs.find(J);
-              Alt |= Q && Q->Bits == O.Bits;
-            }
-          if (!Alt) {
-            Same = false;
-            return;
-          }
-        }
-      }
-    });
+      if (!Alt)
+        return false;
+    }
+    return true;
   };
-  Side(A, B, true);
-  if (Same)
-    Side(B, A, false);
+  // Only where the maps differ: they share the rest (PersistentMap.h).
+  bool Same = true;
+  A.Objs.diff(B.Objs, [&](ObjId Id, const Obj *OA, const Obj *OB) {
+    if (OA && OB)
+      Same = OA->Bits == OB->Bits;
+    else if (OA)
+      Same = Missing(A, B, Id, *OA);
+    else
+      Same = Missing(B, A, Id, *OB);
+    return Same;
+  });
   return Same;
 }
 

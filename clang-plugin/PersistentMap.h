@@ -168,6 +168,16 @@ public:
     }
   }
 
+  /// Fn(Key, Value here or null, Value in O or null) for the keys where the
+  /// two maps may differ, in key order, until Fn returns false: subtrees
+  /// the maps share are skipped, so maps derived from one another cost what
+  /// differs (a key in both may come with equal values). Allocates no node
+  /// of the Context (the budget does not see it).
+  template <typename F> void diff(const PMap &O, F Fn) const {
+    llvm::SpecificBumpPtrAllocator<Node> Scratch;
+    diffRec(Root, O.Root, Fn, Scratch);
+  }
+
   /// Adds Src's entries: a key only there is copied, a key in both gets
   /// Merge(Value here, Value there), which returns whether it changed the
   /// value here. Returns whether this map changed (a new key counts).
@@ -286,6 +296,77 @@ private:
     }
     Found = true;
     return join2(T->L, T->R);
+  }
+
+  /// T's keys below Key in L, above in R, Eq Key's node: as split(), with
+  /// the nodes copied in Scratch.
+  static void scratchSplit(Node *T, const K &Key, Node *&L, Node *&Eq, Node *&R,
+                           llvm::SpecificBumpPtrAllocator<Node> &Scratch) {
+    if (!T) {
+      L = Eq = R = nullptr;
+      return;
+    }
+    if (Key < T->Key) {
+      Node *Mid;
+      scratchSplit(T->L, Key, L, Eq, Mid, Scratch);
+      if (Mid == T->L) {
+        R = T;
+        return;
+      }
+      R = new (Scratch.Allocate()) Node(*T);
+      R->L = Mid;
+    } else if (T->Key < Key) {
+      Node *Mid;
+      scratchSplit(T->R, Key, Mid, Eq, R, Scratch);
+      if (Mid == T->R) {
+        L = T;
+        return;
+      }
+      L = new (Scratch.Allocate()) Node(*T);
+      L->R = Mid;
+    } else {
+      L = T->L;
+      Eq = T;
+      R = T->R;
+    }
+  }
+
+  /// Fn on every entry of T, A's side (Left) or B's; false when Fn stopped.
+  template <typename F> static bool diffAll(Node *T, bool Left, F &Fn) {
+    for (; T; T = T->R) {
+      if (!diffAll(T->L, Left, Fn))
+        return false;
+      if (!(Left ? Fn(T->Key, &T->Val, nullptr) : Fn(T->Key, nullptr, &T->Val)))
+        return false;
+    }
+    return true;
+  }
+
+  template <typename F>
+  static bool diffRec(Node *A, Node *B, F &Fn,
+                      llvm::SpecificBumpPtrAllocator<Node> &Scratch) {
+    if (A == B)
+      return true;
+    if (!A)
+      return diffAll(B, false, Fn);
+    if (!B)
+      return diffAll(A, true, Fn);
+    if (!(A->Key < B->Key) && !(B->Key < A->Key))
+      return diffRec(A->L, B->L, Fn, Scratch) && Fn(A->Key, &A->Val, &B->Val) &&
+             diffRec(A->R, B->R, Fn, Scratch);
+    if (above(A->Prio, A->Key, B->Prio, B->Key)) {
+      // A's top key sits above all of B's.
+      Node *BL, *BEq, *BR;
+      scratchSplit(B, A->Key, BL, BEq, BR, Scratch);
+      return diffRec(A->L, BL, Fn, Scratch) &&
+             Fn(A->Key, &A->Val, BEq ? &BEq->Val : nullptr) &&
+             diffRec(A->R, BR, Fn, Scratch);
+    }
+    Node *AL, *AEq, *AR;
+    scratchSplit(A, B->Key, AL, AEq, AR, Scratch);
+    return diffRec(AL, B->L, Fn, Scratch) &&
+           Fn(B->Key, AEq ? &AEq->Val : nullptr, &B->Val) &&
+           diffRec(AR, B->R, Fn, Scratch);
   }
 
   template <typename M> Node *unite(Node *A, Node *B, M &Merge, bool &Changed) {
