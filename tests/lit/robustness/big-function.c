@@ -4,13 +4,13 @@
 // compiled within a time limit. All six take about 0.8 s of CPU with the
 // plugin (0.6 s with TSMEM_PATHS=0, 0.4 s without the plugin); before the
 // states were persistent it took minutes, and before the path engine's joins
-// looked only at where two states differ (PMap::diff) 9-14 s. The 40 s
-// `timeout` leaves a loaded machine room (ten times the quiet figure fits)
-// and fails the test if the quadratic joins come back.
+// looked only at where two states differ (PMap::diff) 9-14 s. The limit is
+// on CPU time (prlimit), which a loaded machine does not stretch: 6 s leaves
+// the 0.8 s room and fails the test if the quadratic joins come back.
 // No diagnostic at all: no false warning, and no function over the budget.
 //
 // RUN: %gen_big_function straight,branchy,loop,scoped,nested,cleanup 4000 > %t.c
-// RUN: timeout 40 %clang -fsyntax-only -Werror %tsmem %t.c 2>&1 | FileCheck %s --allow-empty
+// RUN: prlimit --cpu=6 %clang -fsyntax-only -Werror %tsmem %t.c 2>&1 | FileCheck %s --allow-empty
 // CHECK-NOT: {{.}}
 //
 // The early-return shape makes Clang's CFG itself quadratic: past the
