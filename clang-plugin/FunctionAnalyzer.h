@@ -80,6 +80,8 @@ private:
   // Checks.
   bool mustBeIn(const ObjSet &Os, uint8_t Mask) const;
   bool checkUse(const ObjSet &Os, const Expr *Use, const CallExpr *Freeing);
+  bool reportedElsewhere(const ObjSet &Os, const Expr *At) const;
+  void markReported(const ObjSet &Os, const Expr *At);
   /// A use or free of "some element" (a variable index) that may name
   /// another element than the one freed before: no evidence of a bug.
   bool otherElement(const ObjSet &Os, const Expr *Use,
@@ -246,6 +248,7 @@ private:
   LocKey follow(LocKey P, const FieldPath &Path, bool Arrow);
   void assignRecord(LocKey L, const Expr *RHS);
   void fieldArgs(const CallExpr *CE, const CallModel &M);
+  void useElements(const CallExpr *CE, unsigned I, LocKey P); // Elements.cpp
   bool takesPlaces(const CallExpr *CE) const;
   void keepAggregates(BlockInfo &BI, const DeclStmt *DS) const;
   void initPlaces(LocKey L, const InitListExpr *IL);

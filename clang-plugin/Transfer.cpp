@@ -189,6 +189,8 @@ void FunctionAnalyzer::consume(const ObjSet &Os, const CallExpr *CE,
       continue;
     Obj &O = *P;
     O.Bits = Strong ? Bit : (O.Bits | Bit);
+    if (Strong)
+      O.ReportedAt = nullptr;
     O.FreedBy = CE;
     O.Ret = nullptr;
     S.Dirty = true;
@@ -470,10 +472,8 @@ void FunctionAnalyzer::visitCall(const CallExpr *CE, const CallModel &M) {
     }
     if (Os.empty())
       continue;
-    if (checkUse(Os, CE->getArg(I), Frees ? CE : nullptr)) {
-      handOn(Os); // Reported once; the rest of the path says nothing more.
-      continue;
-    }
+    if (checkUse(Os, CE->getArg(I), Frees ? CE : nullptr))
+      continue; // Reported once; the rest of the path says nothing more.
     if (M.Inferred) {
       // A same-file function's summary: what it does with each parameter.
       if (I < 32 && (M.BorrowMask >> I & 1))
@@ -663,10 +663,8 @@ void FunctionAnalyzer::visitReturn(const ReturnStmt *RS) {
   }
   if (Os.empty())
     return;
-  if (checkUse(Os, RS->getRetValue(), nullptr)) {
-    handOn(Os);
+  if (checkUse(Os, RS->getRetValue(), nullptr))
     return;
-  }
   for (ObjId Id : Os) {
     Obj *P = S.Objs.findMut(Id);
     if (!P)
