@@ -37,13 +37,29 @@ public:
     if (UO->getOpcode() == UO_AddrOf)
       if (auto *DRE =
               dyn_cast<DeclRefExpr>(UO->getSubExpr()->IgnoreParenImpCasts()))
-        if (auto *VD = dyn_cast<VarDecl>(DRE->getDecl()))
+        if (auto *VD = dyn_cast<VarDecl>(DRE->getDecl())) {
           AddrTaken.insert(VD);
+          // As BodyFacts::AddrArgs: straight into a named call, or not.
+          auto It = DirectArgs.find(UO);
+          if (It != DirectArgs.end() && !AddrOther.count(VD)) {
+            AddrArgs[VD].push_back(It->second);
+          } else {
+            AddrOther.insert(VD);
+            AddrArgs.erase(VD);
+          }
+        }
     return true;
   }
   bool VisitCallExpr(CallExpr *CE) {
     if (Models.get(CE).Kind != CallKind::Unknown)
       UsesTsmem = true;
+    // (Visited before its arguments.)
+    if (CE->getDirectCallee())
+      for (unsigned A = 0, N = CE->getNumArgs(); A < N; ++A)
+        if (const auto *UO = dyn_cast<UnaryOperator>(
+                CE->getArg(A)->IgnoreParenCasts()))
+          if (UO->getOpcode() == UO_AddrOf)
+            DirectArgs.insert({UO, {CE, A}});
     return true;
   }
   bool VisitReturnStmt(ReturnStmt *) {
@@ -72,6 +88,12 @@ public:
   }
   CallModels &Models;
   llvm::DenseSet<const VarDecl *> AddrTaken;
+  llvm::DenseMap<const UnaryOperator *, std::pair<const CallExpr *, unsigned>>
+      DirectArgs;
+  llvm::DenseMap<const VarDecl *,
+                 llvm::SmallVector<std::pair<const CallExpr *, unsigned>, 1>>
+      AddrArgs;
+  llvm::DenseSet<const VarDecl *> AddrOther;
   bool UsesTsmem = false;
   unsigned Jumps = 0, Vars = 0;
 };

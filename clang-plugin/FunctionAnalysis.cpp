@@ -34,6 +34,8 @@ void FunctionAnalyzer::run() {
     Scan.TraverseStmt(const_cast<Stmt *>(Body));
     Scanned.UsesTsmem = Scan.UsesTsmem;
     Scanned.AddrTaken = std::move(Scan.AddrTaken);
+    Scanned.AddrArgs = std::move(Scan.AddrArgs);
+    Scanned.AddrOther = std::move(Scan.AddrOther);
     Scanned.Jumps = Scan.Jumps;
     Scanned.Vars = Scan.Vars;
     F = &Scanned;

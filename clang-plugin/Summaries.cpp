@@ -379,10 +379,12 @@ void FunctionAnalyzer::summarizeConditional() {
 }
 
 bool FunctionAnalyzer::addressOnlyOut(const VarDecl *VD) const {
-  if (!Facts.Known || Facts.AddrOther.count(VD))
+  // The collector's facts, or the analysis' own scan (CfgDecode.h).
+  const BodyFacts &F = Facts.Known ? Facts : Scanned;
+  if (F.AddrOther.count(VD))
     return false;
-  auto It = Facts.AddrArgs.find(VD);
-  if (It == Facts.AddrArgs.end())
+  auto It = F.AddrArgs.find(VD);
+  if (It == F.AddrArgs.end())
     return false;
   for (const auto &[CE, A] : It->second) {
     CallModel M = Models.get(CE);

@@ -103,6 +103,20 @@ int alias_freed_on_widen_failure(int cols) {
   return 0;
 }
 
+// An initialiser list in the body (the collector's walker does not take
+// it; the analysis scans the body itself): the same.
+double with_an_init_list(void) {
+  float w[3] = {1, 2, 3};
+  ts_tensor *acc = ts_from_buffer(w, TS_SHAPE(3), TS_FLOAT32);
+  ts_tensor *x = ts_ones(TS_SHAPE(3), TS_FLOAT32);
+  ts_tensor *prev = acc;
+  blend(&acc, x); // expected-note {{freed here}}
+  double d = (double)ts_numel(prev); // expected-warning {{use of a tensor after it was freed}}
+  ts_free(acc);
+  ts_free(x);
+  return d;
+}
+
 // --- Correct code -----------------------------------------------------------
 
 double blend_then_use_new(void) {
