@@ -123,6 +123,10 @@ struct FunctionSummary {
   uint32_t OutIfNullMask = 0;
   uint32_t OutIfNonNullMask = 0;
   bool OutCallerScoped = false;
+  /// `ts_tensor **` parameters whose tensor, on every path, is left alone
+  /// or freed and replaced by a new one (OutReplace.h): the caller's
+  /// variable still holds a tensor it must free.
+  uint32_t ReplaceMask = 0;
   /// Tensors in fields (Fields.cpp): a struct returned by value whose
   /// fields hold a tensor it made, on every return; fields under a pointer
   /// parameter it frees, or fills with a tensor it made, on every path.

@@ -180,6 +180,8 @@ private:
   llvm::DenseMap<unsigned, uint8_t> ExitRetClass;
   llvm::DenseMap<unsigned, llvm::SmallVector<uint8_t, 2>> ExitOut;
   llvm::SmallVector<const ParmVarDecl *, 2> OutParams;
+  /// Those of OutParams that may be replaced (OutReplace.h), not filled.
+  uint32_t ReplaceParams = 0;
   /// Out-parameter objects by (call, argument): a site each.
   llvm::DenseMap<std::pair<const CallExpr *, unsigned>, unsigned> OutSites;
 

@@ -706,9 +706,10 @@ void runOwnershipAnalysis(ASTContext &Ctx, Reporter &Report, uint64_t Budget) {
     M.OutIfNullMask = Sum.OutIfNullMask;
     M.OutIfNonNullMask = Sum.OutIfNonNullMask;
     M.OutCallerScoped = Sum.OutCallerScoped;
+    M.ReplaceMask = Sum.ReplaceMask;
     if (M.Kind == CallKind::Helper && !M.BorrowMask && !M.FreeMask &&
         !M.RunReturnsOwned && !M.conditional() && M.AliasParam < 0 &&
-        !M.outParams() && !Sum.hasFields())
+        !M.outParams() && !M.ReplaceMask && !Sum.hasFields())
       return false;
     const CallModel &P = Inferred[I];
     bool FieldsChanged =
@@ -727,7 +728,8 @@ void runOwnershipAnalysis(ASTContext &Ctx, Reporter &Report, uint64_t Budget) {
                    P.AliasParam != M.AliasParam || P.OutMask != M.OutMask ||
                    P.OutIfNullMask != M.OutIfNullMask ||
                    P.OutIfNonNullMask != M.OutIfNonNullMask ||
-                   P.OutCallerScoped != M.OutCallerScoped || FieldsChanged;
+                   P.OutCallerScoped != M.OutCallerScoped ||
+                   P.ReplaceMask != M.ReplaceMask || FieldsChanged;
     HasInferred[I] = true;
     Inferred[I] = M;
     Models.setInferred(FD, M);

@@ -79,6 +79,9 @@ struct CallModel {
   uint32_t OutIfNullMask = 0;
   uint32_t OutIfNonNullMask = 0;
   bool OutCallerScoped = false;
+  /// Inferred: `ts_tensor **` parameters whose tensor is left alone or
+  /// replaced by a new one (FunctionSummary::ReplaceMask).
+  uint32_t ReplaceMask = 0;
   /// Has an effect that a test of the call's result settles.
   bool conditional() const {
     return FreeIfNullMask | FreeIfNonNullMask | OutIfNullMask |

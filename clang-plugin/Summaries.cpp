@@ -7,6 +7,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "FunctionAnalyzer.h"
+#include "OutReplace.h"
 
 namespace tsmem {
 namespace ownership {
@@ -85,6 +86,9 @@ enum OutBits : uint8_t {
   OutOwned = 2,  ///< A tensor made here, the caller's to free.
   OutCaller = 4, ///< A tensor made here in the caller's scope.
   OutOther = 8,  ///< Anything else.
+  /// The parameter itself is NULL on the path (an optional out-parameter
+  /// tested): nothing could be stored, and no caller passing `&v` is there.
+  OutNullParam = 16,
 };
 
 /// What a conditional effect (Obj::CondKind) does, and on which result.
@@ -190,8 +194,15 @@ void FunctionAnalyzer::initOutParams() {
     OutParams.push_back(Out ? P : nullptr);
     Any |= Out;
   }
+  uint32_t Replace =
+      Any && Scope == BodyScope::None ? replaceCandidates(FD, Models) : 0;
   if (Any)
     OutParamUses(OutParams).TraverseStmt(const_cast<Stmt *>(FD->getBody()));
+  for (unsigned I = 0; I < OutParams.size(); ++I)
+    if (!OutParams[I] && (Replace >> I & 1)) {
+      OutParams[I] = FD->getParamDecl(I);
+      ReplaceParams |= 1u << I;
+    }
   if (llvm::none_of(OutParams, [](const ParmVarDecl *P) { return P; })) {
     OutParams.clear();
     return;
@@ -334,6 +345,22 @@ void FunctionAnalyzer::summarizeConditional() {
   for (unsigned I = 0; I < OutParams.size(); ++I) {
     if (!OutParams[I])
       continue;
+    if (ReplaceParams >> I & 1) {
+      // Left alone or replaced by a new tensor on every path (anything
+      // else stored, or NULL: not a replacement).
+      bool Replaced = false, Ok = true;
+      for (const auto &[Block, C] : ExitRetClass) {
+        auto It = ExitOut.find(Block);
+        if (It == ExitOut.end() || I >= It->second.size())
+          continue;
+        uint8_t W = It->second[I] & ~OutNullParam;
+        Ok &= !(W & ~(OutNone | OutOwned));
+        Replaced |= (W & OutOwned) != 0;
+      }
+      if (Ok && Replaced)
+        F.ReplaceMask |= 1u << I;
+      continue;
+    }
     bool All = true, WrittenZero = true, WrittenNonZero = true, NoneZero = true,
          NoneNonZero = true, Ok = true, Owned = false, Caller = false,
          Seen = false;
@@ -341,7 +368,11 @@ void FunctionAnalyzer::summarizeConditional() {
       auto It = ExitOut.find(Block);
       if (It == ExitOut.end() || I >= It->second.size())
         continue;
-      uint8_t W = It->second[I];
+      // Paths on which the parameter itself was NULL are not the caller's
+      // that passes `&v`.
+      uint8_t W = It->second[I] & ~OutNullParam;
+      if (!W)
+        continue;
       Seen = true;
       bool Zero = C == RcZero, NonZero = C == RcNonZero;
       if (W == OutOwned || W == OutCaller) {
@@ -386,7 +417,7 @@ bool FunctionAnalyzer::addressOnlyOut(const VarDecl *VD) const {
     return false;
   for (const auto &[CE, A] : It->second) {
     CallModel M = Models.get(CE);
-    if (!M.Inferred || A >= 32 || !(M.outParams() >> A & 1))
+    if (!M.Inferred || A >= 32 || !((M.outParams() | M.ReplaceMask) >> A & 1))
       return false;
   }
   return true;
@@ -420,6 +451,18 @@ void FunctionAnalyzer::condFree(const ObjSet &Os, const CallExpr *CE,
 }
 
 void FunctionAnalyzer::outParams(const CallExpr *CE, const CallModel &M) {
+  // Replaced: the variable keeps a tensor the function must free, unless
+  // a scope is open (the new one is the scope's then).
+  for (unsigned I = 0, N = std::min(CE->getNumArgs(), 32u); I < N; ++I) {
+    if (!(M.ReplaceMask >> I & 1) || S.Regions.empty())
+      continue;
+    const auto *UO = dyn_cast<UnaryOperator>(ignoreParenCasts(CE->getArg(I)));
+    const VarDecl *VD =
+        UO && UO->getOpcode() == UO_AddrOf ? varOf(UO->getSubExpr()) : nullptr;
+    if (isTracked(VD))
+      if (const ObjSet *Old = S.Pts.find(Locs.var(VD)))
+        handOn(*Old);
+  }
   uint32_t Outs = M.outParams();
   for (unsigned I = 0, N = std::min(CE->getNumArgs(), 32u); I < N; ++I) {
     if (!(Outs >> I & 1))
@@ -495,6 +538,15 @@ void FunctionAnalyzer::decodeCondTest(BlockInfo &BI, const Expr *C) const {
 
 void FunctionAnalyzer::refineCond(State &E, const BlockInfo &BI,
                                   unsigned Succ) const {
+  if (BI.OutTested) {
+    // An out-parameter found NULL: mark the path (summarizeConditional()
+    // leaves it out).
+    int I = outParamIndex(BI.OutTested);
+    if (I >= 0 && (Succ == 0) == BI.NullOnTrue)
+      if (Obj *M = E.Objs.findMut(OutBase + I))
+        M->Bits = OutNullParam;
+    return;
+  }
   auto Settle = [&](ObjId Id, bool Zero) {
     Obj *O = E.Objs.findMut(Id);
     if (!O || !O->CondKind)

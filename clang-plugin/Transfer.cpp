@@ -545,7 +545,7 @@ void FunctionAnalyzer::visitCall(const CallExpr *CE, const CallModel &M) {
     allocate(CE);
   else if (M.Kind == CallKind::Run && runReturnsOwned(CE))
     allocate(CE);
-  if (M.Inferred && M.outParams())
+  if (M.Inferred && (M.outParams() || M.ReplaceMask))
     outParams(CE, M);
 }
 
