@@ -15,7 +15,8 @@ shows against the labels:
 
 Usage:
   run_labels.py --plugin BUILD/lib/tsmem/tsmem.so --lib BUILD/lib/libtsmem.so
-                [--corpus DIR] [--workdir DIR] [-v]
+                [--corpus DIR] [--set SET] [--workdir DIR] [-v]
+  --set original|heldout|heldout2 confirms only the files of that set.
 """
 import argparse
 import os
@@ -70,12 +71,14 @@ def main():
     ap.add_argument("--lib", required=True, help="libtsmem.so to link")
     ap.add_argument("--ops-include")
     ap.add_argument("--corpus", help="a directory of labelled .c files (default: this one)")
+    ap.add_argument("--set", choices=measure.SETS, dest="subset",
+                    help="only the files of one set (measure.py's sets)")
     ap.add_argument("--workdir")
     ap.add_argument("--jobs", "-j", type=int, default=2)
     ap.add_argument("--verbose", "-v", action="store_true")
     args = ap.parse_args()
 
-    files = measure.corpus_files(args.corpus)
+    files = measure.corpus_files(args.corpus, args.subset)
     funcs = measure.parse_corpus(files)
     inc = os.path.join(measure.ROOT, "include")
     ops_inc = measure.find_ops_include(args)
