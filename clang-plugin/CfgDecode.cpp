@@ -294,8 +294,7 @@ void FunctionAnalyzer::decode(BlockInfo &BI) {
         BI.NullTested = L;
       else if (isOutPointerParam(VD))
         BI.OutTested = VD; // Summaries.cpp
-      else if (!(BI.NullTested = nullTestedPlace(C, BI.NullOnTrue)) &&
-               CallsHelper)
+      else if (!(BI.NullTested = nullTestedPlace(C, BI.NullOnTrue)))
         decodeCondTest(BI, C); // Summaries.cpp
     }
 }

@@ -182,6 +182,9 @@ private:
   llvm::SmallVector<const ParmVarDecl *, 2> OutParams;
   /// Those of OutParams that may be replaced (OutReplace.h), not filled.
   uint32_t ReplaceParams = 0;
+  /// A generated operator with two results written to a local
+  /// `ts_tensor *out[2]` (SPEC section 6): two new tensors there.
+  void multiResults(const CallExpr *CE);
   /// Out-parameter objects by (call, argument): a site each.
   llvm::DenseMap<std::pair<const CallExpr *, unsigned>, unsigned> OutSites;
 

@@ -105,6 +105,20 @@ bool isTensorOutPointer(QualType T) {
          isTensorPointer(P->getPointeeType());
 }
 
+/// A generated operator with several results (SPEC section 6): `ts_status
+/// f(ts_tensor **out, ...)` writes new tensors to out[0..k), every one NULL
+/// on failure. (A list result has `int out_cap` next: not this.)
+bool isMultiResult(const CallExpr *CE, const CallModel &M) {
+  const FunctionDecl *F = CE->getDirectCallee();
+  if (!F || !M.Api || M.Kind != CallKind::Borrow || F->getNumParams() < 2 ||
+      CE->getNumArgs() < 2 || isTensorPointer(F->getReturnType()))
+    return false;
+  const ParmVarDecl *P0 = F->getParamDecl(0);
+  return P0->getIdentifier() && P0->getName() == "out" &&
+         isTensorOutPointer(P0->getType()) &&
+         !F->getParamDecl(1)->getType()->isIntegerType();
+}
+
 bool isZeroConstant(const Expr *E, ASTContext &Ctx) {
   E = E->IgnoreParenCasts();
   if (E->isNullPointerConstant(Ctx, Expr::NPC_ValueDependentIsNotNull))
@@ -498,6 +512,42 @@ void FunctionAnalyzer::outParams(const CallExpr *CE, const CallModel &M) {
   }
 }
 
+void FunctionAnalyzer::multiResults(const CallExpr *CE) {
+  if (!isMultiResult(CE, model(CE)))
+    return;
+  // The number of results is not in the declaration: an array of two
+  // holds two (no operator has one result there), one of more may hold
+  // fewer.
+  const Expr *A = CE->getArg(0)->IgnoreParenImpCasts();
+  const auto *AT = Ctx.getAsConstantArrayType(A->getType());
+  LocKey B = isa<DeclRefExpr>(A) && AT && AT->getSize() == 2 ? placeOf(A)
+                                                             : nullptr;
+  if (!B || !B->isVar())
+    return;
+  // The status thrown away: made (or the program goes on with NULLs it
+  // never tested). Tested: made when it is TS_OK, which the test settles
+  // (refineCond); kept in a variable: maybe never made, not reported.
+  bool Tested = Facts.Known ? Facts.TestedCalls.count(CE)
+                            : isa_and_nonnull<IfStmt, WhileStmt, DoStmt,
+                                              ForStmt, SwitchStmt>(
+                                  Parents->getParentIgnoreParenCasts(
+                                      const_cast<CallExpr *>(CE)));
+  bool Made = isFullExpression(CE) && !Tested;
+  for (unsigned K = 0; K < 2; ++K) {
+    LocKey L = Locs.index(B, K, false);
+    ObjId Id = allocField(CE, K);
+    if (Obj *O = S.Objs.findMut(Id)) {
+      O->LastVar = L;
+      if (!Made) {
+        O->CondCall = CE;
+        O->CondKind = MadeIfNull;
+        CondSeen = true;
+      }
+    }
+    assignPlace(L, {Id});
+  }
+}
+
 void FunctionAnalyzer::decodeCondTest(BlockInfo &BI, const Expr *C) const {
   bool ZeroOnTrue = false;
   const Expr *X = C->IgnoreParenImpCasts();
@@ -530,7 +580,10 @@ void FunctionAnalyzer::decodeCondTest(BlockInfo &BI, const Expr *C) const {
     break;
   }
   const auto *CE = dyn_cast<CallExpr>(X);
-  if (!CE || !Models.get(CE).conditional())
+  if (!CE)
+    return;
+  CallModel M = Models.get(CE);
+  if (!M.conditional() && !isMultiResult(CE, M))
     return;
   BI.CondCall = CE;
   BI.ZeroOnTrue = ZeroOnTrue;

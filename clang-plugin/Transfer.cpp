@@ -347,6 +347,8 @@ void FunctionAnalyzer::visitOp(const Op &O) {
     visitCall(cast<CallExpr>(O.St), O.Model);
     if (O.TakesPlaces)
       fieldArgs(cast<CallExpr>(O.St), O.Model);
+    if (O.Model.Api && O.Model.Kind == CallKind::Borrow)
+      multiResults(cast<CallExpr>(O.St)); // Summaries.cpp
     break;
   case Op::Assign: {
     const auto *BO = cast<BinaryOperator>(O.St);
