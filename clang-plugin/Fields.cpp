@@ -452,7 +452,10 @@ void FunctionAnalyzer::assignRecord(LocKey L, const Expr *RHS) {
   }
   if (From == L)
     return;
-  killUnder(L, false);
+  // Some element (`a[i] = s`): the others keep theirs, as assignPlace
+  // keeps them for each field.
+  if (isExact(L))
+    killUnder(L, false);
   if (From) {
     llvm::SmallVector<std::pair<LocKey, ObjSet>, 4> Copies;
     std::function<void(LocKey)> Walk = [&](LocKey Q) {
@@ -863,7 +866,8 @@ void FunctionAnalyzer::summarizeFields() {
     LocKey L = Entry.first;
     uint8_t B0 = Entry.second;
     uint8_t Want = B0 == Freed ? Freed : B0 == Owned ? Owned : 0;
-    if (!Want || (Want == Owned && Scope != BodyScope::None))
+    if (!Want ||
+        (Want == Owned && (Scope != BodyScope::None || FailureCleanupSeen)))
       continue;
     bool All = true;
     for (const auto &[Block, Bits] : ExitFields) {

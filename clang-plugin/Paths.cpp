@@ -47,10 +47,17 @@ bool PathFacts::intersect(const PathFacts &O) {
       for (const PathVal &W : O.Vals)
         if (W.Eq && !W.Base && W.VD == V.VD && !llvm::is_contained(Vals, W))
           Added.push_back(W);
-  llvm::erase_if(Vals, [&](const PathVal &V) {
+  // Values on both sides that do not fit: the variable may hold any of
+  // them, so none is known (keeping the common ones would say it cannot
+  // hold the others: a counted loop of 5 or more never left).
+  llvm::SmallPtrSet<const VarDecl *, 4> TooMany;
+  for (const PathVal &V : Vals)
     if (V.Eq && !V.Base && Values(O, V.VD) &&
-        Values(*this, V.VD) + Values(O, V.VD) <= 8)
-      return false;
+        Values(*this, V.VD) + Values(O, V.VD) > 8)
+      TooMany.insert(V.VD);
+  llvm::erase_if(Vals, [&](const PathVal &V) {
+    if (V.Eq && !V.Base && Values(O, V.VD))
+      return TooMany.count(V.VD) != 0;
     return !llvm::is_contained(O.Vals, V);
   });
   Vals.append(Added.begin(), Added.end());

@@ -18,6 +18,16 @@ void FunctionAnalyzer::noteEscapedOut(ObjId Id, const void *Region) {
   if (Sum && !isParam(Id) && !isForeign(Id) && Region == FD &&
       Scope == BodyScope::Scoped)
     EscapedOut.insert(Id);
+  // Out of the outermost scope the function opens itself (TS_SCOPE_GUARD,
+  // a TS_SCOPE block, ts_scope_begin bound to a local): manual, or the
+  // scope the caller is in; the caller's once returned, as above.
+  if (Sum && !isParam(Id) && !isForeign(Id) && Scope == BodyScope::None) {
+    auto It = RegionInfos.find(Region);
+    RegionKind K =
+        It == RegionInfos.end() ? RegionKind::Opaque : It->second.Kind;
+    if (Region != FD && (K == RegionKind::Guard || K == RegionKind::Manual))
+      EscapedOut.insert(Id);
+  }
 }
 
 FunctionAnalyzer::ReturnKind FunctionAnalyzer::returnKindOf(ObjId Id) const {
@@ -25,6 +35,10 @@ FunctionAnalyzer::ReturnKind FunctionAnalyzer::returnKindOf(ObjId Id) const {
     return RetOther;
   const Obj *O = S.Objs.find(Id);
   if (!O)
+    return RetOther;
+  // Also left in memory the caller reaches (`p->t = t; return t;`): the
+  // caller borrows it.
+  if (heldIndirectly(*O))
     return RetOther;
   if (O->Bits == Owned)
     return RetMade;

@@ -680,8 +680,18 @@ void FunctionAnalyzer::visitLifetimeEnd(const VarDecl *VD, SourceLocation Loc) {
   LocKey L = Locs.findVar(VD);
   if (!L)
     return;
-  // The variable, and the fields and elements of a struct or array.
+  // The variable, and the fields and elements of a struct or array. What
+  // it reaches through a pointer (`n->feat`, n a local pointer) outlives
+  // it: not the function's any more, as at the function's end.
   bool Any = false;
+  if (Locs.anyIndirect())
+    LocTable::forEachUnder(L, [&](LocKey Q) {
+      if (const ObjSet *Os = Q->Indirect ? S.Pts.find(Q) : nullptr)
+        for (ObjId Id : *Os)
+          if (Obj *O = S.Objs.findMut(Id))
+            if (O->Bits & Owned)
+              O->Bits = (O->Bits & ~Owned) | HandedOn;
+    });
   LocTable::forEachUnder(L, [&](LocKey Q) { Any |= S.erasePts(Q); });
   if (!Any)
     return;
@@ -768,6 +778,7 @@ void FunctionAnalyzer::transferBlock(const BlockInfo &BI) {
 
 /// The parameters' tensors on the way out, for the summary.
 void FunctionAnalyzer::noteExit(const BlockInfo &BI) {
+  failureCleanup(BI); // FailureCleanup.cpp
   if (!Sum)
     return;
   noteExitFields(BI.B->getBlockID());
