@@ -188,6 +188,13 @@ private:
   /// function's fills are not its callers'.
   void failureCleanup(const BlockInfo &BI);
   bool FailureCleanupSeen = false;
+  /// Tensors from outside (fields of *param) passed to a call that only
+  /// reads them: live tensors (FieldOverwrite.cpp).
+  llvm::DenseSet<ObjId> UsedForeign;
+  void noteBorrowUse(const ObjSet &Os);
+  /// `p->f = made` over a live tensor of the caller's that nothing else
+  /// holds: it leaks (FieldOverwrite.cpp).
+  void overwriteField(LocKey L, const ObjSet &New, const Expr *At);
   /// A generated operator with two results written to a local
   /// `ts_tensor *out[2]` (SPEC section 6): two new tensors there.
   void multiResults(const CallExpr *CE);

@@ -1,12 +1,11 @@
-//===- Paths.h - Path-sensitive states: disjuncts and path facts -*- C++
-//-*-===//
+//===- Paths.h - The path engine: disjuncts along the CFG -------*- C++ -*-===//
 //
 // Bugs on some paths only. A block's entry state is a short list of
 // disjuncts (Path), each the join of paths that agree on every tensor's
-// owner state, with the facts known on those paths: branch conditions
-// tested (a canonical key and its value), integer values of local
-// variables (from `v = 3`, `v == 3`, `case 3:`, `v++`), and the trail of
-// branches taken, for the notes. A branch whose condition the facts decide
+// owner state, with the facts known on those paths (PathFacts.h): branch
+// conditions tested (a canonical key and its value), integer values of
+// local variables (from `v = 3`, `v == 3`, `case 3:`, `v++`), and the trail
+// of branches taken, for the notes. A branch whose condition the facts decide
 // is followed one way only: the same condition tested twice, a flag set
 // with the free (`freed = 1`), a counter stepped past its bound. Checks read
 // each disjunct on its own, so a free on one branch and a use after the join
@@ -25,6 +24,7 @@
 #include "AnalysisState.h"
 #include "CfgDecode.h"
 #include "Locations.h"
+#include "PathFacts.h"
 
 #include "llvm/ADT/BitVector.h"
 #include "llvm/ADT/DenseMap.h"
@@ -39,59 +39,6 @@
 
 namespace tsmem {
 namespace ownership {
-
-/// A branch taken on a path, for the notes.
-struct PathStep {
-  const Stmt *Cond = nullptr; ///< The condition, or the case label.
-  bool Val = false;           ///< Its value (case labels: unused).
-  bool operator==(const PathStep &O) const {
-    return Cond == O.Cond && Val == O.Val;
-  }
-};
-
-/// An integer variable's value (Eq) or a value it does not have: V, or
-/// Base + V when Base is another integer variable (`i == n - 1`).
-struct PathVal {
-  const VarDecl *VD;
-  int64_t V;
-  bool Eq;
-  const VarDecl *Base = nullptr;
-  bool operator==(const PathVal &O) const {
-    return VD == O.VD && V == O.V && Eq == O.Eq && Base == O.Base;
-  }
-};
-
-/// `v = <condition>`: v is true exactly when the condition's key has the
-/// value !Neg (`have = n > 0`, tested later as `have` or as `n > 0`).
-struct PathAlias {
-  const VarDecl *VD;
-  unsigned Key;
-  bool Neg;
-  bool operator==(const PathAlias &O) const {
-    return VD == O.VD && Key == O.Key && Neg == O.Neg;
-  }
-};
-
-/// What is known on the paths a disjunct stands for.
-struct PathFacts {
-  /// Conditions (PathEngine keys) and their values.
-  llvm::SmallVector<std::pair<unsigned, bool>, 4> Lits;
-  llvm::SmallVector<PathVal, 2> Vals;
-  llvm::SmallVector<PathAlias, 1> Aliases;
-  /// Branches taken, oldest first (at most MaxTrail).
-  llvm::SmallVector<PathStep, 4> Trail;
-  /// Keeps what O knows too; whether anything was dropped.
-  bool intersect(const PathFacts &O);
-};
-
-struct Path {
-  State S;
-  PathFacts F;
-  /// Joined from disjuncts whose owner states differ: its facts may not
-  /// tell its paths apart.
-  bool Lossy = false;
-};
-using Paths = llvm::SmallVector<Path, 1>;
 
 /// The path machinery of one function.
 class PathEngine {
@@ -205,10 +152,6 @@ private:
   /// memory or call outside tsmem forgets them.
   std::vector<bool> KeyMem;
 };
-
-/// Whether two states agree on every tensor's owner state (an object
-/// missing on one side may only be dead or handed on on the other).
-bool sameOwnership(const State &A, const State &B);
 
 } // namespace ownership
 } // namespace tsmem

@@ -491,6 +491,7 @@ void FunctionAnalyzer::visitCall(const CallExpr *CE, const CallModel &M) {
     }
     switch (M.Kind) {
     case CallKind::Borrow:
+      noteBorrowUse(Os); // FieldOverwrite.cpp
       break;
     case CallKind::Owned: {
       // tsmem's own calls borrow; a user's TS_OWNED function borrows what
@@ -503,6 +504,8 @@ void FunctionAnalyzer::visitCall(const CallExpr *CE, const CallModel &M) {
       }
       if (!Borrows)
         handOn(Os);
+      else
+        noteBorrowUse(Os); // FieldOverwrite.cpp
       break;
     }
     case CallKind::Free:
@@ -581,6 +584,7 @@ void FunctionAnalyzer::visitAssign(const Expr *LHS, const Expr *RHS) {
   if ((isa<MemberExpr>(Dst) || isa<ArraySubscriptExpr>(Dst)) &&
       isTensorPointer(Dst->getType()))
     if (LocKey L = placeOf(Dst)) {
+      overwriteField(L, Os, LHS); // FieldOverwrite.cpp
       assignPlace(L, std::move(Os));
       return;
     }

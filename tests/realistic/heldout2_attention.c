@@ -58,7 +58,8 @@ fail:
   return -1;
 }
 
-// OK: runs in the caller's scope; the transposed keys and raw scores die with it
+// OK: runs in the caller's scope; the transposed keys and raw scores die with
+// it
 TS_CALLER_SCOPE static ts_tensor *attn_weights(const ts_tensor *q,
                                                const ts_tensor *k) {
   ts_tensor *kt = ts_transpose(k, 0, 1);
@@ -84,8 +85,7 @@ TS_SCOPED static ts_tensor *block_forward(const struct attn *a,
                                           const ts_tensor *x) {
   ts_tensor *h = attn_forward(a, x);
   ts_tensor *r = ts_add(x, h);
-  ts_tensor *y =
-      ts_layer_norm(r, TS_SHAPE(D), a->ln_w, a->ln_b, 1e-5, false);
+  ts_tensor *y = ts_layer_norm(r, TS_SHAPE(D), a->ln_w, a->ln_b, 1e-5, false);
   return y; // <- BUG
 }
 
@@ -367,7 +367,8 @@ static ts_tensor *cross_attend(const struct attn *a, const ts_tensor *x,
   return out;
 }
 
-// OK: a memory of the wrong width: cross_attend refuses it (its leak is its own)
+// OK: a memory of the wrong width: cross_attend refuses it (its leak is its
+// own)
 void attn_cross_bad_width(void) {
   struct attn a;
   if (attn_init(&a) != 0)

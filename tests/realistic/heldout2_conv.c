@@ -145,9 +145,9 @@ void cnn_pool_indices(void) {
   ts_tensor *x = ts_randn(TS_SHAPE(1, 1, S, S), TS_FLOAT32);
   ts_tensor *y = conv(&c, x);
   ts_tensor *pi[2];
-  if (ts_max_pool2d_with_indices(pi, y, TS_SHAPE(2, 2), TS_SHAPE(2, 2), // <- BUG
-                                 TS_SHAPE(0, 0), TS_SHAPE(1, 1),
-                                 false) == TS_OK) {
+  if (ts_max_pool2d_with_indices(
+          pi, y, TS_SHAPE(2, 2), TS_SHAPE(2, 2), // <- BUG
+          TS_SHAPE(0, 0), TS_SHAPE(1, 1), false) == TS_OK) {
     printf("pooled %lld\n", (long long)ts_numel(pi[0]));
     ts_free(pi[0]);
   }

@@ -303,7 +303,8 @@ TS_SCOPED static struct estep e_step_scoped(const struct gmm *g,
   return r; // <- BUG
 }
 
-// OK: frees the responsibilities e_step_scoped handed back (the helper is wrong)
+// OK: frees the responsibilities e_step_scoped handed back (the helper is
+// wrong)
 void gmm_scoped_estep(void) {
   ts_tensor *x = ts_randn(TS_SHAPE(N, DIM), TS_FLOAT32);
   struct gmm g;

@@ -8,8 +8,8 @@
 #include <tsmem/ops.h>
 
 struct kf {
-  ts_tensor *x, *P; /* state [4,1], covariance [4,4] */
-  ts_tensor *F, *Q; /* transition, process noise */
+  ts_tensor *x, *P;  /* state [4,1], covariance [4,4] */
+  ts_tensor *F, *Q;  /* transition, process noise */
   ts_tensor *Hm, *R; /* measurement model [2,4], noise [2,2] */
 };
 

@@ -98,7 +98,7 @@ static double mf_step_logged(struct mf *m, const ts_tensor *R, double lr) {
 
 // OK: trains with early stopping; the best factors are clones, replaced when
 // beaten, and freed at the end
-void mf_train(void) {
+void mf_early_stop(void) {
   ts_manual_seed(5);
   ts_tensor *R = ratings();
   struct mf m;

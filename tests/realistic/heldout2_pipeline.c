@@ -66,7 +66,8 @@ static ts_tensor *run_stages_keep_last(const stage_fn *st, int n,
     ts_free(cur);
     cur = next;
   }
-  return ts_clone(cur); // <- BUG
+  printf("pipeline output: %lld values\n", (long long)ts_numel(cur)); // <- BUG
+  return cur;
 }
 
 // OK: both pipelines on good input; the results are freed
@@ -323,7 +324,8 @@ static double robust_scale(const ts_tensor *x) {
 // BUG: leak: the cleanup variable is overwritten by ts_relu, so the first
 // tensor is never dropped
 static double positive_mass(const ts_tensor *x) {
-  __attribute__((cleanup(tensor_drop))) ts_tensor *t = ts_sub_Scalar(x, 0.5, 1.0); // <- BUG
+  __attribute__((cleanup(tensor_drop))) ts_tensor *t =
+      ts_sub_Scalar(x, 0.5, 1.0); // <- BUG
   t = ts_relu(t);
   __attribute__((cleanup(tensor_drop))) ts_tensor *s = ts_sum(t);
   return ts_item(s);

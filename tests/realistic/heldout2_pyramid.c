@@ -12,8 +12,8 @@
 
 // OK: half the resolution, a new tensor
 static ts_tensor *down(const ts_tensor *x) {
-  return ts_avg_pool2d(x, TS_SHAPE(2, 2), TS_SHAPE(2, 2), TS_SHAPE(0, 0),
-                       false, true, TS_NO_INT);
+  return ts_avg_pool2d(x, TS_SHAPE(2, 2), TS_SHAPE(2, 2), TS_SHAPE(0, 0), false,
+                       true, TS_NO_INT);
 }
 
 // OK: up to h x w, a new tensor
@@ -43,7 +43,8 @@ static void laplacian(const ts_tensor *x, ts_tensor **lap, int n) {
   ts_tensor *g[LEVELS];
   gauss_pyramid(x, g, n);
   for (int i = 0; i + 1 < n; i++)
-    lap[i] = ts_sub(g[i], up(g[i + 1], ts_size(g[i], 2), ts_size(g[i], 3))); // <- BUG
+    lap[i] = ts_sub(g[i],
+                    up(g[i + 1], ts_size(g[i], 2), ts_size(g[i], 3))); // <- BUG
   lap[n - 1] = ts_clone(g[n - 1]);
   pyr_free(g, n);
 }

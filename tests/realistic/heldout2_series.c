@@ -89,8 +89,8 @@ void series_forecast(void) {
 // for the log line
 static void resample(struct series *s) {
   ts_tensor *x3 = ts_reshape(s->values, TS_SHAPE(1, 1, ts_size(s->values, 0)));
-  ts_tensor *p = ts_avg_pool1d(x3, TS_SHAPE(2), TS_SHAPE(2), TS_SHAPE(0),
-                               false, true);
+  ts_tensor *p =
+      ts_avg_pool1d(x3, TS_SHAPE(2), TS_SHAPE(2), TS_SHAPE(0), false, true);
   ts_free(x3);
   ts_free(s->values);
   ts_tensor *old_mean = ts_mean(s->values); // <- BUG
@@ -168,8 +168,8 @@ static ts_tensor *smooth(ts_tensor *x, int k) {
   if (k <= 1)
     return x;
   ts_tensor *x3 = ts_reshape(x, TS_SHAPE(1, 1, ts_size(x, 0)));
-  ts_tensor *p = ts_avg_pool1d(x3, TS_SHAPE(k), TS_SHAPE(1), TS_SHAPE(0),
-                               false, true);
+  ts_tensor *p =
+      ts_avg_pool1d(x3, TS_SHAPE(k), TS_SHAPE(1), TS_SHAPE(0), false, true);
   ts_tensor *out = ts_flatten_using_ints(p, 0, -1);
   ts_free(p);
   ts_free(x3);

@@ -113,8 +113,8 @@ static ts_tensor *encode(const struct vocab *v, const char *text) {
 
 // OK: a vocabulary of a few words, some with pretrained vectors
 static void vocab_fill(struct vocab *v) {
-  static const char *words[] = {"good", "bad", "film", "plot", "great",
-                                "awful", "the", "was"};
+  static const char *words[] = {"good",  "bad",   "film", "plot",
+                                "great", "awful", "the",  "was"};
   memset(v, 0, sizeof *v);
   for (size_t i = 0; i < sizeof words / sizeof words[0]; i++) {
     ts_tensor *vec = i % 2 ? ts_randn(TS_SHAPE(EMB), TS_FLOAT32) : NULL;
@@ -359,8 +359,8 @@ void text_index_late(void) {
 
 // OK: the first stored vector whose norm passes the threshold, escaped out
 // of the loop's scope; NULL when none does
-static ts_tensor *first_strong(const struct vocab *v, const char **words,
-                               int n, double thr) {
+static ts_tensor *first_strong(const struct vocab *v, const char **words, int n,
+                               double thr) {
   TS_SCOPE for (int i = 0; i < n; i++) {
     const ts_tensor *vec = vocab_vector(v, words[i]);
     if (!vec)
@@ -410,8 +410,8 @@ void text_top_words(void) {
   struct textcls m;
   if (cls_init(&m) != 0)
     return;
-  ts_tensor *n = ts_linalg_vector_norm(m.emb, 2.0, TS_SHAPE(1), false,
-                                       TS_NO_DTYPE);
+  ts_tensor *n =
+      ts_linalg_vector_norm(m.emb, 2.0, TS_SHAPE(1), false, TS_NO_DTYPE);
   ts_tensor *top[2];
   if (ts_topk(top, n, 3, 0, true, true) == TS_OK) {
     printf("top id %lld\n", (long long)ts_numel(top[1]));
