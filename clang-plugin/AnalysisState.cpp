@@ -115,6 +115,8 @@ bool joinStates(State &Dst, const State &Src) {
       D.EndLoc = O.EndLoc;
     if (!D.LastVar)
       D.LastVar = O.LastVar;
+    if (!D.ReportedAt)
+      D.ReportedAt = O.ReportedAt;
     if (D.CondCall != O.CondCall || D.CondKind != O.CondKind) {
       D.CondCall = nullptr; // Settled on one side: the effect may be done.
       D.CondKind = 0;

@@ -146,12 +146,16 @@ struct Obj {
   /// (Summaries.cpp; CondKind: 0 none).
   const CallExpr *CondCall = nullptr;
   uint8_t CondKind = 0;
+  /// Where a use of it after its free or scope was reported: the rest of
+  /// the path says nothing more, except there again (a loop's next pass).
+  const clang::Expr *ReportedAt = nullptr;
 
   bool operator==(const Obj &O) const {
     return Bits == O.Bits && Region == O.Region && Ret == O.Ret &&
            RetFixable == O.RetFixable && FreedBy == O.FreedBy &&
            EndLoc == O.EndLoc && LastVar == O.LastVar && HeldBy == O.HeldBy &&
-           CondCall == O.CondCall && CondKind == O.CondKind;
+           CondCall == O.CondCall && CondKind == O.CondKind &&
+           ReportedAt == O.ReportedAt;
   }
   bool operator!=(const Obj &O) const { return !(*this == O); }
 };

@@ -96,7 +96,11 @@ public:
     if (!Callee || !isOwned(Callee))
       return;
     SourceLocation Loc = SM.getExpansionLoc(E->getExprLoc());
-    if (SM.hasLineTable()) { // #line directives: let clang apply them
+    auto [File, Offset] = SM.getDecomposedLoc(Loc);
+    // #line directives in the call's file: let clang apply them. (A line
+    // table exists as soon as any buffer has line markers, the predefines'
+    // included: asked per file, as SourceManager::getPresumedLoc does.)
+    if (File != Cache.LastFile && hasLineDirectives(File)) {
       PresumedLoc P = SM.getPresumedLoc(Loc);
       if (P.isValid())
         Out.push_back({Callee->getName(), P.getFilename(), P.getLine()});
@@ -104,7 +108,6 @@ public:
     }
     // Without them the presumed file is the file's name, the same for all
     // its calls, and the line needs no column.
-    auto [File, Offset] = SM.getDecomposedLoc(Loc);
     if (File != Cache.LastFile) {
       PresumedLoc P = SM.getPresumedLoc(Loc);
       if (P.isInvalid())
@@ -180,6 +183,14 @@ public:
   void VisitBlockExpr(const BlockExpr *) {}
 
 private:
+  bool hasLineDirectives(FileID File) const {
+    if (!SM.hasLineTable())
+      return false;
+    bool Invalid = false;
+    const SrcMgr::SLocEntry &Entry = SM.getSLocEntry(File, &Invalid);
+    return Invalid || !Entry.isFile() || Entry.getFile().hasLineDirectives();
+  }
+
   bool isOwned(const FunctionDecl *Callee) {
     auto [It, New] = Cache.Owned.try_emplace(Callee);
     if (New)

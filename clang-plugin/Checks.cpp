@@ -142,6 +142,14 @@ bool FunctionAnalyzer::checkUse(const ObjSet &Os, const Expr *Use,
                                 const CallExpr *Freeing) {
   if (otherElement(Os, Use, Freeing))
     return false;
+  bool Bad = mustBeIn(Os, Freed | Released) || mustBeIn(Os, Ended);
+  // Reported once on a path: elsewhere, quiet; there again (the next pass
+  // of a loop), the same report.
+  const Expr *At = Freeing ? Freeing : Use;
+  if (Bad && reportedElsewhere(Os, At))
+    return true;
+  if (Bad)
+    markReported(Os, At);
   if (mustBeIn(Os, Freed | Released)) {
     WouldReport = true;
     const Obj &O = *S.Objs.find(*Os.begin());
@@ -177,6 +185,24 @@ bool FunctionAnalyzer::checkUse(const ObjSet &Os, const Expr *Use,
     return true;
   }
   return false;
+}
+
+bool FunctionAnalyzer::reportedElsewhere(const ObjSet &Os,
+                                         const Expr *At) const {
+  for (ObjId Id : Os)
+    if (const Obj *O = S.Objs.find(Id);
+        O && O->ReportedAt && O->ReportedAt != At)
+      return true;
+  return false;
+}
+
+void FunctionAnalyzer::markReported(const ObjSet &Os, const Expr *At) {
+  for (ObjId Id : Os) {
+    touch(Id);
+    Obj *O = S.Objs.findMut(Id);
+    if (O && !O->ReportedAt)
+      O->ReportedAt = At;
+  }
 }
 
 void FunctionAnalyzer::reportLeak(ObjId Id, const Obj &O, SourceLocation Loc,

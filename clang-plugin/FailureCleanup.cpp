@@ -24,7 +24,7 @@ void FunctionAnalyzer::failureCleanup(const BlockInfo &BI) {
     return;
   // Objects made here (not a parameter's, not from outside, not a marker).
   auto MadeHere = [](ObjId Id) {
-    return !isParam(Id) && !isForeign(Id) && Id < (1u << 28);
+    return !isParam(Id) && !isForeign(Id) && Id < (1u << 27);
   };
   bool Dangling = false;
   llvm::SmallVector<ObjId, 4> Left;

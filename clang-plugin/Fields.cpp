@@ -452,8 +452,8 @@ void FunctionAnalyzer::assignRecord(LocKey L, const Expr *RHS) {
   }
   if (From == L)
     return;
-  // Some element (`a[i] = s`): the others keep theirs, as assignPlace
-  // keeps them for each field.
+  // Some element (`xs[i] = f()`): the others keep theirs (a weak update,
+  // as assignPlace makes for a tensor).
   if (isExact(L))
     killUnder(L, false);
   if (From) {
@@ -472,7 +472,10 @@ void FunctionAnalyzer::assignRecord(LocKey L, const Expr *RHS) {
       assignPlace(replay(Q, From, L), Os);
     return;
   }
-  if (FS)
+  // A TS_CALLER_SCOPE function's tensors belong to the current scope:
+  // followed only when this function knows which one.
+  if (FS && (!S.Regions.empty() || !CE->getDirectCallee() ||
+             bodyScopeOf(CE->getDirectCallee()) != BodyScope::CallerScope))
     for (unsigned K = 0; K < FS->RetFields.size(); ++K)
       assignPlace(follow(L, FS->RetFields[K], false), {allocField(CE, K + 1)});
 }
@@ -631,8 +634,8 @@ void FunctionAnalyzer::fieldArgs(const CallExpr *CE, const CallModel &M) {
           continue;
         // The callee reads it on every path: a use here.
         ObjSet Os = evalPlace(follow(P, Path, Arrow));
-        if (!Os.empty() && checkUse(Os, CE->getArg(I), nullptr))
-          handOn(Os);
+        if (!Os.empty())
+          checkUse(Os, CE->getArg(I), nullptr);
       }
     if (M.Fields)
       for (const auto &[Idx, Path] : M.Fields->FreeFields) {
@@ -643,11 +646,12 @@ void FunctionAnalyzer::fieldArgs(const CallExpr *CE, const CallModel &M) {
         Kept.push_back(Q);
         if (Os.empty())
           continue;
-        if (checkUse(Os, CE->getArg(I), CE))
-          handOn(Os);
-        else
+        if (!checkUse(Os, CE->getArg(I), CE))
           consume(Os, CE, Freed);
       }
+    if (Const && M.Api)
+      useElements(CE, I, P); // Elements.cpp
+    freeEntryFields(CE, M, I, P, Arrow); // EntryFields.cpp
     if (Const)
       continue;
     // Everything the callee may reach through the pointer: under P and
@@ -707,7 +711,11 @@ void FunctionAnalyzer::returnRecord(const ReturnStmt *RS, LocKey B) {
         return;
       for (ObjId Id : *Os) {
         const Obj *O = S.Objs.find(Id);
-        if (!O || O->Bits != Owned || isForeign(Id) || isParam(Id))
+        // Made here: the caller's, or its scope's (TS_CALLER_SCOPE).
+        bool Here = O && (O->Bits == Owned ||
+                          (Scope == BodyScope::CallerScope &&
+                           O->Bits == Scoped && O->Region == FD));
+        if (!Here || isForeign(Id) || isParam(Id))
           return;
       }
       Made.push_back(Path);
@@ -816,7 +824,10 @@ void FunctionAnalyzer::summarizeFields() {
   FunctionSummary &F = *Sum;
   // Fields of a struct returned by value: made on every return.
   if (!RetOtherRecord && !RetFieldSets.empty() &&
-      FD->getReturnType()->isRecordType() && Scope == BodyScope::None) {
+      FD->getReturnType()->isRecordType() &&
+      (Scope == BodyScope::None ||
+       (Scope == BodyScope::CallerScope &&
+        bodyScopeOf(FD) == BodyScope::CallerScope))) {
     std::vector<FieldPath> Common = RetFieldSets.begin()->second;
     for (const auto &Ret : RetFieldSets)
       llvm::erase_if(Common, [&](const FieldPath &P) {

@@ -127,6 +127,11 @@ struct FunctionSummary {
   /// or freed and replaced by a new one (OutReplace.h): the caller's
   /// variable still holds a tensor it must free.
   uint32_t ReplaceMask = 0;
+  /// `ts_tensor **` parameters (not out-parameters) whose tensor on entry
+  /// `*p` is freed on every path, or only on the returns of one kind (0 or
+  /// not) and untouched on the others (DerefParams.cpp).
+  uint32_t FreeDerefMask = 0;
+  uint32_t FreeDerefCondMask = 0;
   /// Tensors in fields (Fields.cpp): a struct returned by value whose
   /// fields hold a tensor it made, on every return; fields under a pointer
   /// parameter it frees, or fills with a tensor it made, on every path.
@@ -135,9 +140,13 @@ struct FunctionSummary {
   /// Fields under a pointer parameter it uses on every path (before any
   /// branch).
   std::vector<std::pair<unsigned, FieldPath>> UseFields;
+  /// Fields under a pointer parameter whose tensor on entry it frees on
+  /// every path where it was not NULL, whatever the field holds after
+  /// (cleared, or replaced: EntryFields.cpp).
+  std::vector<std::pair<unsigned, FieldPath>> FreeEntryFields;
   bool hasFields() const {
     return !RetFields.empty() || !FreeFields.empty() || !FillFields.empty() ||
-           !UseFields.empty();
+           !UseFields.empty() || !FreeEntryFields.empty();
   }
 };
 

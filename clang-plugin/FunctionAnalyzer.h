@@ -80,6 +80,8 @@ private:
   // Checks.
   bool mustBeIn(const ObjSet &Os, uint8_t Mask) const;
   bool checkUse(const ObjSet &Os, const Expr *Use, const CallExpr *Freeing);
+  bool reportedElsewhere(const ObjSet &Os, const Expr *At) const;
+  void markReported(const ObjSet &Os, const Expr *At);
   /// A use or free of "some element" (a variable index) that may name
   /// another element than the one freed before: no evidence of a bug.
   bool otherElement(const ObjSet &Os, const Expr *Use,
@@ -264,6 +266,7 @@ private:
   LocKey follow(LocKey P, const FieldPath &Path, bool Arrow);
   void assignRecord(LocKey L, const Expr *RHS);
   void fieldArgs(const CallExpr *CE, const CallModel &M);
+  void useElements(const CallExpr *CE, unsigned I, LocKey P); // Elements.cpp
   bool takesPlaces(const CallExpr *CE) const;
   void keepAggregates(BlockInfo &BI, const DeclStmt *DS) const;
   void initPlaces(LocKey L, const InitListExpr *IL);
@@ -280,6 +283,29 @@ private:
   void handOnIndirect();
   void noteExitFields(unsigned Block);
   void summarizeFields();
+  // The tensors fields under pointer parameters held on entry
+  // (EntryFields.cpp).
+  void noteExitEntries(const BlockInfo &BI);
+  void summarizeEntries();
+  bool keepFreedEntry(ObjId Id, const Obj &O) const;
+  bool markNullEntry(State &E, LocKey L);
+  void freeEntryFields(const CallExpr *CE, const CallModel &M, unsigned I,
+                       LocKey P, bool Arrow);
+  // `ts_tensor **` parameters whose entry tensor is freed
+  // (DerefParams.cpp).
+  llvm::SmallVector<const ParmVarDecl *, 2> DerefParams;
+  llvm::DenseMap<unsigned, llvm::SmallVector<uint8_t, 2>> ExitDeref;
+  void initDerefParams();
+  int derefParamOf(const Expr *E) const;
+  void derefUse(const Expr *E, bool Frees);
+  void derefStore(const Expr *LHS);
+  void noteExitDeref(const BlockInfo &BI);
+  void summarizeDeref();
+  void derefArgs(const CallExpr *CE, const CallModel &M);
+  /// For each block that ends the function: the owner bits of the tensor
+  /// each such field held on entry (0: not there on some path).
+  llvm::DenseMap<unsigned, llvm::SmallVector<std::pair<LocKey, uint8_t>, 4>>
+      ExitEntries;
   void noteCountedLoop(const Stmt *Term);
   bool runsOnce(const Stmt *Term) const;
 

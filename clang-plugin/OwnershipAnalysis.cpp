@@ -707,16 +707,21 @@ void runOwnershipAnalysis(ASTContext &Ctx, Reporter &Report, uint64_t Budget) {
     M.OutIfNonNullMask = Sum.OutIfNonNullMask;
     M.OutCallerScoped = Sum.OutCallerScoped;
     M.ReplaceMask = Sum.ReplaceMask;
+    M.FreeDerefMask = Sum.FreeDerefMask;
+    M.FreeDerefCondMask = Sum.FreeDerefCondMask;
     if (M.Kind == CallKind::Helper && !M.BorrowMask && !M.FreeMask &&
         !M.RunReturnsOwned && !M.conditional() && M.AliasParam < 0 &&
-        !M.outParams() && !M.ReplaceMask && !Sum.hasFields())
+        !M.outParams() && !M.ReplaceMask && !Sum.hasFields() &&
+        !M.FreeDerefMask && !M.FreeDerefCondMask)
       return false;
     const CallModel &P = Inferred[I];
     bool FieldsChanged =
         !P.Fields ? Sum.hasFields()
                   : P.Fields->RetFields.size() != Sum.RetFields.size() ||
                         P.Fields->FreeFields.size() != Sum.FreeFields.size() ||
-                        P.Fields->FillFields.size() != Sum.FillFields.size();
+                        P.Fields->FillFields.size() != Sum.FillFields.size() ||
+                        P.Fields->FreeEntryFields.size() !=
+                            Sum.FreeEntryFields.size();
     if (Sum.hasFields())
       M.Fields = &FieldSums.emplace_back(std::move(Sum));
     bool Changed = !HasInferred[I] || P.Kind != M.Kind ||
@@ -729,7 +734,9 @@ void runOwnershipAnalysis(ASTContext &Ctx, Reporter &Report, uint64_t Budget) {
                    P.OutIfNullMask != M.OutIfNullMask ||
                    P.OutIfNonNullMask != M.OutIfNonNullMask ||
                    P.OutCallerScoped != M.OutCallerScoped ||
-                   P.ReplaceMask != M.ReplaceMask || FieldsChanged;
+                   P.ReplaceMask != M.ReplaceMask ||
+                   P.FreeDerefMask != M.FreeDerefMask ||
+                   P.FreeDerefCondMask != M.FreeDerefCondMask || FieldsChanged;
     HasInferred[I] = true;
     Inferred[I] = M;
     Models.setInferred(FD, M);

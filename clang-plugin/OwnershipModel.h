@@ -82,6 +82,9 @@ struct CallModel {
   /// Inferred: `ts_tensor **` parameters whose tensor is left alone or
   /// replaced by a new one (FunctionSummary::ReplaceMask).
   uint32_t ReplaceMask = 0;
+  /// Frees the tensor `*p` held on entry (FunctionSummary).
+  uint32_t FreeDerefMask = 0;
+  uint32_t FreeDerefCondMask = 0;
   /// Has an effect that a test of the call's result settles.
   bool conditional() const {
     return FreeIfNullMask | FreeIfNonNullMask | OutIfNullMask |

@@ -47,17 +47,12 @@ bool PathFacts::intersect(const PathFacts &O) {
       for (const PathVal &W : O.Vals)
         if (W.Eq && !W.Base && W.VD == V.VD && !llvm::is_contained(Vals, W))
           Added.push_back(W);
-  // Values on both sides that do not fit: the variable may hold any of
-  // them, so none is known (keeping the common ones would say it cannot
-  // hold the others: a counted loop of 5 or more never left).
-  llvm::SmallPtrSet<const VarDecl *, 4> TooMany;
-  for (const PathVal &V : Vals)
-    if (V.Eq && !V.Base && Values(O, V.VD) &&
-        Values(*this, V.VD) + Values(O, V.VD) > 8)
-      TooMany.insert(V.VD);
   llvm::erase_if(Vals, [&](const PathVal &V) {
+    // Too many values: none (not those both sides have, which would say
+    // too much of the paths with the others, and keep a loop's counter
+    // creeping up without end).
     if (V.Eq && !V.Base && Values(O, V.VD))
-      return TooMany.count(V.VD) != 0;
+      return Values(*this, V.VD) + Values(O, V.VD) > 8;
     return !llvm::is_contained(O.Vals, V);
   });
   Vals.append(Added.begin(), Added.end());
@@ -77,12 +72,15 @@ bool sameOwnership(const State &A, const State &B) {
       if (P) {
         if (Both && P->Bits != O.Bits)
           Same = false;
-      } else if ((O.Bits & (Owned | Borrowed)) || isForeign(Id)) {
+      } else if ((O.Bits & (Owned | Borrowed)) || isForeign(Id) ||
+                 (O.Bits == Ended && !O.HeldBy.empty())) {
         // Ours on one side, not made (or NULL) on the other: keep apart, so
         // that the condition it was made under is tested again. (A tensor
         // a scope owns is freed by the scope on either side.) Unless each
         // place holding it holds, on the other side, another tensor in the
-        // same state (`if (c) v = a(); else v = b();`).
+        // same state (`if (c) v = a(); else v = b();`). A tensor whose
+        // scope ended, still in a variable: kept apart too (a scoped loop's
+        // next pass reads it, the first does not).
         if (isForeign(Id) || O.HeldBy.empty()) {
           Same = false;
           return;

@@ -445,7 +445,9 @@ bool FunctionAnalyzer::addressOnlyOut(const VarDecl *VD) const {
     return false;
   for (const auto &[CE, A] : It->second) {
     CallModel M = Models.get(CE);
-    if (!M.Inferred || A >= 32 || !((M.outParams() | M.ReplaceMask) >> A & 1))
+    uint32_t Takes = M.outParams() | M.FreeDerefMask | M.FreeDerefCondMask |
+                     M.ReplaceMask;
+    if (!M.Inferred || A >= 32 || !(Takes >> A & 1))
       return false;
   }
   return true;
@@ -481,13 +483,21 @@ void FunctionAnalyzer::condFree(const ObjSet &Os, const CallExpr *CE,
 void FunctionAnalyzer::outParams(const CallExpr *CE, const CallModel &M) {
   // Replaced: the variable keeps a tensor the function must free, unless
   // a scope is open (the new one is the scope's then).
+  // Replaced: the variable keeps a tensor the function must free, unless
+  // a scope is open (the new one is the scope's then).
   for (unsigned I = 0, N = std::min(CE->getNumArgs(), 32u); I < N; ++I) {
-    if (!(M.ReplaceMask >> I & 1) || S.Regions.empty())
+    if (!(M.ReplaceMask >> I & 1))
       continue;
     const auto *UO = dyn_cast<UnaryOperator>(ignoreParenCasts(CE->getArg(I)));
     const VarDecl *VD =
         UO && UO->getOpcode() == UO_AddrOf ? varOf(UO->getSubExpr()) : nullptr;
-    if (isTracked(VD))
+    if (!isTracked(VD))
+      continue;
+    // Followed by derefArgs instead (the old tensor freed, the variable
+    // forgotten).
+    if ((M.FreeDerefMask | M.FreeDerefCondMask) >> I & 1)
+      continue;
+    if (!S.Regions.empty())
       if (const ObjSet *Old = S.Pts.find(Locs.var(VD)))
         handOn(*Old);
   }

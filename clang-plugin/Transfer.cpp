@@ -189,6 +189,8 @@ void FunctionAnalyzer::consume(const ObjSet &Os, const CallExpr *CE,
       continue;
     Obj &O = *P;
     O.Bits = Strong ? Bit : (O.Bits | Bit);
+    if (Strong)
+      O.ReportedAt = nullptr;
     O.FreedBy = CE;
     O.Ret = nullptr;
     S.Dirty = true;
@@ -330,6 +332,8 @@ void FunctionAnalyzer::collect(SourceLocation Loc, LeakCause Cause,
     }
     if (O->Bits == Owned)
       reportLeak(Id, *O, Loc, Cause, Dying);
+    if (keepFreedEntry(Id, *O))
+      continue; // For the summary (EntryFields.cpp).
     S.Objs.erase(Id);
   }
   S.Unheld = std::move(Kept);
@@ -444,6 +448,8 @@ void FunctionAnalyzer::visitCall(const CallExpr *CE, const CallModel &M) {
                                  M.Kind == CallKind::PoolRelease ||
                                  M.Kind == CallKind::Consume)) ||
                  (M.Inferred && I < 32 && (M.FreeMask >> I & 1));
+    if (Frees && !DerefParams.empty())
+      derefUse(CE->getArg(I), Frees); // DerefParams.cpp
     if (!Frees && !Os.empty() && Sum && Locs.anyIndirect())
       noteFieldUse(CE->getArg(I)); // Fields.cpp
     if (Os.empty() && Frees) {
@@ -468,10 +474,8 @@ void FunctionAnalyzer::visitCall(const CallExpr *CE, const CallModel &M) {
     }
     if (Os.empty())
       continue;
-    if (checkUse(Os, CE->getArg(I), Frees ? CE : nullptr)) {
-      handOn(Os); // Reported once; the rest of the path says nothing more.
-      continue;
-    }
+    if (checkUse(Os, CE->getArg(I), Frees ? CE : nullptr))
+      continue; // Reported once; the rest of the path says nothing more.
     if (M.Inferred) {
       // A same-file function's summary: what it does with each parameter.
       if (I < 32 && (M.BorrowMask >> I & 1))
@@ -550,11 +554,15 @@ void FunctionAnalyzer::visitCall(const CallExpr *CE, const CallModel &M) {
     allocate(CE);
   else if (M.Kind == CallKind::Run && runReturnsOwned(CE))
     allocate(CE);
+  if (M.Inferred && (M.FreeDerefMask | M.FreeDerefCondMask))
+    derefArgs(CE, M); // DerefParams.cpp
   if (M.Inferred && (M.outParams() || M.ReplaceMask))
     outParams(CE, M);
 }
 
 void FunctionAnalyzer::visitAssign(const Expr *LHS, const Expr *RHS) {
+  if (!DerefParams.empty())
+    derefStore(LHS); // DerefParams.cpp
   const VarDecl *VD = varOf(LHS);
   if (VD && isScopeBeginCall(RHS)) {
     pushRegion(VD, RegionKind::Manual, RHS->getBeginLoc());
@@ -661,10 +669,8 @@ void FunctionAnalyzer::visitReturn(const ReturnStmt *RS) {
   }
   if (Os.empty())
     return;
-  if (checkUse(Os, RS->getRetValue(), nullptr)) {
-    handOn(Os);
+  if (checkUse(Os, RS->getRetValue(), nullptr))
     return;
-  }
   for (ObjId Id : Os) {
     Obj *P = S.Objs.findMut(Id);
     if (!P)
@@ -756,6 +762,7 @@ State FunctionAnalyzer::initialState() {
     S.setPts(trackedLoc(P), {ParamBase + I});
   }
   initOutParams();
+  initDerefParams(); // DerefParams.cpp
   if (Scope == BodyScope::Scoped)
     pushRegion(FD, RegionKind::Function, FD->getLocation());
   else if (Scope == BodyScope::CallerScope)
@@ -786,6 +793,8 @@ void FunctionAnalyzer::noteExit(const BlockInfo &BI) {
   if (!Sum)
     return;
   noteExitFields(BI.B->getBlockID());
+  noteExitEntries(BI);
+  noteExitDeref(BI);
   llvm::SmallVector<uint8_t, 4> &Bits = ExitBits[BI.B->getBlockID()];
   Bits.assign(TensorParams.size(), 0);
   for (unsigned I = 0; I < TensorParams.size(); ++I)
@@ -799,6 +808,7 @@ void FunctionAnalyzer::summarize() {
   FunctionSummary &F = *Sum;
   F.Valid = true;
   summarizeFields();
+  summarizeEntries();
   // Every return NULL or a tensor made here, one at least.
   bool Made = false, Other = ReturnKinds.empty();
   for (const auto &[RS, K] : ReturnKinds) {
@@ -835,6 +845,7 @@ void FunctionAnalyzer::summarize() {
       F.FreeMask |= 1u << I;
   }
   summarizeConditional();
+  summarizeDeref();
 }
 
 /// What the ops from BI.Tail on and functionEnd() would report, without
@@ -934,6 +945,8 @@ void FunctionAnalyzer::exitTail(const BlockInfo &BI) {
 
 /// On the edge where BI's null test holds (the variable is NULL).
 void FunctionAnalyzer::refineEdge(State &E, const BlockInfo &BI) {
+  if (markNullEntry(E, BI.NullTested))
+    return; // A field's tensor from the caller (EntryFields.cpp).
   const ObjSet *Os = E.Pts.find(BI.NullTested);
   if (!Os)
     return;

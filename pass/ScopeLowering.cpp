@@ -26,6 +26,8 @@
 #include "llvm/IR/Module.h"
 #include "llvm/Transforms/Utils/Local.h"
 
+#include <optional>
+
 using namespace llvm;
 
 namespace {
@@ -130,17 +132,27 @@ void endOnUnwind(Function &F, Value *Id, FunctionCallee End,
     changeToInvokeAndSplitBasicBlock(Call, Cleanup);
 }
 
-void lowerFunction(Function &F, tsmem::RuntimeFunctions &Runtime) {
+/// The runtime's scope calls, declared in the module on first use (End
+/// first, as lowerFunction always asked for them) and then reused.
+struct ScopeCalls {
+  FunctionCallee Begin, End;
+};
+
+void lowerFunction(Function &F, tsmem::RuntimeFunctions &Runtime,
+                   std::optional<ScopeCalls> &Calls) {
   Module &M = *F.getParent();
+  if (!Calls) {
+    FunctionCallee End = tsmem::getScopeEnd(M, Runtime);
+    Calls = ScopeCalls{tsmem::getScopeBegin(M, Runtime), End};
+  }
   BasicBlock &Entry = F.getEntryBlock();
   BasicBlock::iterator Pos = Entry.getFirstInsertionPt();
   while (Pos != Entry.end() && isa<AllocaInst>(*Pos))
     ++Pos; // keep the static allocas together at the top
   IRBuilder<> B(&Entry, Pos);
   B.SetCurrentDebugLocation(entryLocation(F));
-  FunctionCallee End = tsmem::getScopeEnd(M, Runtime);
-  CallInst *Id =
-      B.CreateCall(tsmem::getScopeBegin(M, Runtime), {}, "tsmem.scope");
+  FunctionCallee End = Calls->End;
+  CallInst *Id = B.CreateCall(Calls->Begin, {}, "tsmem.scope");
 
   SmallVector<ReturnInst *, 4> Returns;
   for (BasicBlock &BB : F)
@@ -161,11 +173,12 @@ bool tsmem::lowerScopedFunctions(Module &M, RuntimeFunctions &Runtime) {
   SmallPtrSet<Function *, 16> Scoped = annotatedFunctions(M, ScopedAnnotation);
   // In module order, so that diagnostics and output are deterministic.
   bool Changed = false;
+  std::optional<ScopeCalls> Calls;
   for (Function &F : M) {
     if (!Scoped.contains(&F) || F.isDeclaration() ||
         F.hasFnAttribute(LoweredAttr) || !checkNoMustTail(F))
       continue;
-    lowerFunction(F, Runtime);
+    lowerFunction(F, Runtime, Calls);
     Changed = true;
   }
   return Changed;

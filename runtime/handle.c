@@ -8,10 +8,11 @@
  * live kind. Freeing bumps the generation, so every older handle of the
  * slot is stale forever; a slot whose generation would wrap is retired.
  *
- * Hazards: ts__unwrap publishes the handle in the calling thread's hazard
- * stack (a plain store), then checks the slot's state; ts__unpin clears it
- * (a plain store). No atomic read-modify-write, and for a tensor the
- * calling thread made, no fence either. A free ends the handle with one
+ * Hazards (hazard.c keeps the stacks, membarrier and the retired list;
+ * this file uses them): ts__unwrap publishes the handle in the calling thread's
+ * hazard stack (a plain store), then checks the slot's state; ts__unpin clears
+ * it (a plain store). No atomic read-modify-write, and for a tensor the calling
+ * thread made, no fence either. A free ends the handle with one
  * compare-and-swap of the state word, so later lookups see it stale; when
  * another thread might be reading the tensor at that moment (the freer did
  * not make it, another thread has looked it up, or the freer holds hazards
@@ -40,15 +41,13 @@
  * frees of one handle. Generations make every older handle of a slot stale
  * whichever thread reuses it.
  */
+#include "hazard.h"
 #include "internal.h"
 
-#include <linux/membarrier.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <sys/syscall.h>
-#include <unistd.h>
 
 #define CHUNK_BITS 12
 #define CHUNK_SLOTS (1u << CHUNK_BITS)
@@ -127,13 +126,14 @@ void ts__set_site(uint64_t site) { ts__pending_site = site; }
  * thread that exits gives its slots back and folds its counts into
  * `shared`, which threads use once their cache is gone (during other
  * thread-exit destructors): with it every step takes the lock. */
-enum { TC_CAP = 64, TC_BATCH = 32, HZ_CAP = 16 };
+enum { TC_CAP = 64, TC_BATCH = 32 };
 typedef struct tcache {
   uint32_t n, cap; /* cap 0: the shared cache, nothing is kept */
   uint32_t tid;    /* this thread's id for slot creators; 0 for shared */
-  uint32_t hz_n;   /* hazards in use: hz[0..hz_n) (the shared cache: none) */
-  _Atomic uintptr_t hz[HZ_CAP];   /* handles this thread's calls are using */
-  _Atomic int64_t created, freed; /* live tensors: created - freed */
+  /* The handles this thread's calls are using (hazard.c; the shared
+   * cache: none, and not in hazard.c's list). */
+  hz_stack hz;
+  _Atomic int64_t created, freed;       /* live tensors: created - freed */
   _Atomic int64_t pooled, pooled_bytes; /* net tensors put into pools */
   /* Bytes held (live + pooled) gained since this thread last synced them
    * into held_synced, and the most they reached meanwhile: held_synced +
@@ -190,34 +190,6 @@ static inline void held_add(tcache *c, int64_t n) {
 static void tc_exit(void *arg);
 static void tc_key_make(void) { pthread_key_create(&tc_key, tc_exit); }
 
-/* membarrier(2) registered for this process (then the thread that made a
- * tensor looks it up without a fence), else every lookup fences. */
-static _Atomic int mb_state; /* 0 unknown, 1 registered, 2 unavailable */
-static pthread_once_t mb_once = PTHREAD_ONCE_INIT;
-static void mb_register(void) {
-  int ok = syscall(__NR_membarrier, MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED,
-                   0, 0) == 0;
-  if (getenv("TSMEM_NO_MEMBARRIER")) /* tests: the fencing path */
-    ok = 0;
-  atomic_store_explicit(&mb_state, ok ? 1 : 2, memory_order_release);
-}
-/* Before a thread's first lookup: every thread's first use sets its cache
- * up, and the registration precedes every unfenced lookup. */
-static void hz_init(void) { pthread_once(&mb_once, mb_register); }
-static inline bool hz_unfenced(void) { return LOAD(&mb_state) == 1; }
-/* Fences every thread of the process (mb_state 1 only). */
-static void hz_barrier(void) {
-  if (syscall(__NR_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED, 0, 0) == 0)
-    return;
-  /* Registered, so only a process that lost the registration gets here (a
-   * fork's child, should a kernel not carry it over; this machine's Linux
-   * 6.18 does): register again, then fence. */
-  if (syscall(__NR_membarrier, MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED, 0,
-              0) != 0 ||
-      syscall(__NR_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED, 0, 0) != 0)
-    abort();
-}
-
 /* This thread's cache, made and registered on first use. */
 static tcache *tc_setup(void) {
   pthread_once(&tc_key_once, tc_key_make);
@@ -229,12 +201,13 @@ static tcache *tc_setup(void) {
     static _Atomic uint32_t next_tid = 1;
     c->cap = TC_CAP;
     c->tid = atomic_fetch_add_explicit(&next_tid, 1, RELAXED);
-    hz_init();
+    ts__hz_init();
     pthread_mutex_lock(&table_mu);
     c->next = shared.next;
     c->prev = &shared;
     shared.next->prev = c;
     shared.next = c;
+    ts__hz_link_locked(&c->hz);
     pthread_mutex_unlock(&table_mu);
   }
   tc_self = c;
@@ -265,6 +238,7 @@ static void tc_exit(void *arg) {
   tc_sync(c);
   c->prev->next = c->next;
   c->next->prev = c->prev;
+  ts__hz_unlink_locked(&c->hz);
   pthread_mutex_unlock(&table_mu);
   tc_self = &shared;
   free(c);
@@ -427,10 +401,9 @@ tsc_tensor *ts__unwrap(const ts_tensor *t, const char *call, const char *arg) {
   uintptr_t h = (uintptr_t)t;
   slot *s = h_slot(h);
   tcache *c = tc_get();
-  if (__builtin_expect(s != NULL && c->hz_n < (c->cap ? HZ_CAP : 0), 1)) {
-    uint32_t k = c->hz_n;
-    STORE(&c->hz[k], h);
-    c->hz_n = k + 1;
+  int k;
+  if (__builtin_expect(
+          s != NULL && (k = hz_push(&c->hz, h, c->cap ? HZ_CAP : 0)) >= 0, 1)) {
     /* The hazard before the state (the Dekker pair with a free): the thread
      * that made the tensor needs only the compiler to keep the order, a
      * free by another thread fences it with membarrier. */
@@ -449,8 +422,7 @@ tsc_tensor *ts__unwrap(const ts_tensor *t, const char *call, const char *arg) {
       if (GEN_KIND(st) == live_state(h))
         return s->impl;
     }
-    STORE(&c->hz[k], 0);
-    c->hz_n = k;
+    hz_unpush(&c->hz, k);
   } else if (h_pin(h)) {
     return s->impl; /* no room for a hazard: a counted pin */
   }
@@ -473,21 +445,12 @@ static void pin_drop(uintptr_t h) {
 }
 
 static void retired_drain(void);
-static _Atomic uint32_t retired_n; /* entries in the retired list */
 
 void ts__unpin(const ts_tensor *t) {
   uintptr_t h = (uintptr_t)t;
   tcache *c = tc_self;
-  /* The newest hazard naming h (calls unpin in reverse order, mostly). */
-  for (uint32_t k = c ? c->hz_n : 0; k-- > 0;) {
-    if (LOAD(&c->hz[k]) != h)
-      continue;
-    /* Release: the call's uses of the tensor happen before a free that
-     * reads the cleared hazard releases it. */
-    atomic_store_explicit(&c->hz[k], 0, memory_order_release);
-    while (c->hz_n && LOAD(&c->hz[c->hz_n - 1]) == 0)
-      c->hz_n--;
-    if (__builtin_expect(LOAD(&retired_n) != 0, 0))
+  if (c && hz_clear(&c->hz, h)) {
+    if (__builtin_expect(hz_any_retired(), 0))
       retired_drain(); /* a free deferred while we read: release it now */
     return;
   }
@@ -637,23 +600,9 @@ static uint64_t recycled_state(uint32_t gen) {
 
 /* ------------------------------------------------- hazards and retiring */
 
-/* Slots whose handle died while a hazard named it: state already recycled,
- * tensor reference still in s->impl, index in no free list. Under
- * table_mu; rare (a free racing a use in another thread). */
-typedef struct retired {
-  uintptr_t h;
-} retired;
-static retired *retired_v;
-static uint32_t retired_cap;
-
-/* Does any thread's hazard name h? Under table_mu (the list of caches). */
-static bool hz_held_locked(uintptr_t h) {
-  for (tcache *c = shared.next; c != &shared; c = c->next)
-    for (uint32_t k = 0; k < HZ_CAP; k++)
-      if (atomic_load_explicit(&c->hz[k], memory_order_acquire) == h)
-        return true;
-  return false;
-}
+/* A retired handle's slot (hazard.h: the retired list) keeps its state
+ * recycled and its tensor reference in s->impl, and its index is in no
+ * free list, until no hazard names it. */
 
 /* The slot of h is done with (no hazard names h): its index back to the
  * free list, its reference returned. Under table_mu. */
@@ -668,22 +617,14 @@ static tsc_tensor *slot_done_locked(slot *s, uint32_t idx) {
 /* Retired slots no hazard names any more, released. */
 static void retired_drain(void) {
   enum { BATCH = 32 };
+  uintptr_t hs[BATCH];
   tsc_tensor *done[BATCH];
-  size_t n = 0;
   pthread_mutex_lock(&table_mu);
-  uint32_t m = LOAD(&retired_n);
-  for (uint32_t i = 0; i < m && n < BATCH;) {
-    uintptr_t h = retired_v[i].h;
-    if (hz_held_locked(h)) {
-      i++;
-      continue;
-    }
-    done[n++] = slot_done_locked(slot_at(h_index(h)), h_index(h));
-    retired_v[i] = retired_v[--m];
-  }
-  STORE(&retired_n, m);
+  uint32_t n = ts__hz_collect_locked(hs, BATCH);
+  for (uint32_t i = 0; i < n; i++)
+    done[i] = slot_done_locked(slot_at(h_index(hs[i])), h_index(hs[i]));
   pthread_mutex_unlock(&table_mu);
-  for (size_t i = 0; i < n; i++)
+  for (uint32_t i = 0; i < n; i++)
     tsc_release(done[i]);
 }
 
@@ -692,7 +633,7 @@ static void retired_drain(void) {
  * thread holds hazards itself. Called after the state's compare-and-swap
  * (sequentially consistent, the other half of a lookup's fence). */
 static inline bool hz_may_read(const tcache *c, const slot *s) {
-  return c->hz_n != 0 || LOAD(&s->creator) != c->tid ||
+  return c->hz.n != 0 || LOAD(&s->creator) != c->tid ||
          atomic_load_explicit(&s->shared, memory_order_seq_cst) != 0;
 }
 
@@ -703,24 +644,13 @@ static __attribute__((noinline)) tsc_tensor *hz_settle(tcache *c, slot *s,
                                                        uintptr_t h) {
   /* The thread that made it looks up without a fence: fence it. */
   if (LOAD(&s->creator) != c->tid && hz_unfenced())
-    hz_barrier();
+    ts__hz_barrier();
   tsc_tensor *impl = NULL;
   pthread_mutex_lock(&table_mu);
-  if (!hz_held_locked(h)) {
+  if (!ts__hz_held_locked(h))
     impl = slot_done_locked(s, h_index(h));
-  } else {
-    uint32_t m = LOAD(&retired_n);
-    if (m == retired_cap) {
-      uint32_t cap = retired_cap ? 2 * retired_cap : 16;
-      retired *v = realloc(retired_v, cap * sizeof *v);
-      if (!v)
-        abort(); /* a handful of entries; cannot fail in practice */
-      retired_v = v;
-      retired_cap = cap;
-    }
-    retired_v[m].h = h;
-    STORE(&retired_n, m + 1);
-  }
+  else
+    ts__hz_retire_locked(h);
   pthread_mutex_unlock(&table_mu);
   return impl;
 }
@@ -843,7 +773,7 @@ size_t ts__free_owned(const uintptr_t *v, size_t n, uint64_t owner,
         tsc_release(impl); /* NULL: deferred to the last unpin or hazard */
     }
   }
-  if (__builtin_expect(LOAD(&retired_n) != 0, 0))
+  if (__builtin_expect(hz_any_retired(), 0))
     retired_drain();
   if (freed)
     trace_counters();
@@ -861,7 +791,7 @@ ts_status ts_free(ts_tensor *t) {
   if (__builtin_expect(impl == KILLED_DEFERRED, 0))
     impl = NULL;
   tsc_release(impl);
-  if (__builtin_expect(LOAD(&retired_n) != 0, 0))
+  if (__builtin_expect(hz_any_retired(), 0))
     retired_drain();
   trace_counters();
   ts__ok_fast();
@@ -916,7 +846,7 @@ void ts__account_pooled(int delta, size_t nbytes) {
 ts_memory_stats ts__memory(void) {
   int64_t created = 0, freed = 0, held = 0, top = 0, pooled = 0,
           pooled_bytes = 0;
-  if (LOAD(&retired_n) != 0)
+  if (hz_any_retired())
     retired_drain();
   pthread_mutex_lock(&table_mu);
   tcache *c = &shared;

@@ -3,6 +3,7 @@
  *
  * error.c   thread-local last error, strict mode        ts__fail, ts__ok
  * handle.c  generational handle table, accounting       ts__wrap, ts__unwrap
+ * hazard.c  the handle table's hazard slots (hazard.h)
  * scope.c   per-thread scope stack, ownership moves
  * async.c   scopes not tied to one call stack
  * pool.c    the tensor pool

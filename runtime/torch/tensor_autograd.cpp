@@ -4,7 +4,27 @@
 
 #include "core.hpp"
 
+#include "below_autograd.hpp"
+
 using namespace tsc;
+
+namespace {
+
+// The optimizer's updates run with grad mode off. There libtorch's autograd
+// kernel of an in-place op (add_, zero_) records nothing: it only checks
+// for a forward gradient (level 0, isFwGradDefined) and redispatches. So
+// when no argument has one, the update skips the autograd keys (as the
+// generated calls do for plain tensors, ops_support.hpp) and keeps
+// ADInplaceOrView, which bumps the version counter that catches a changed
+// tensor saved for backward. TSMEM_BELOW_AUTOGRAD=0 turns it off.
+void below_autograd_if_no_fw_grad(tsb::Exclude &g, const at::Tensor &a,
+                                  const at::Tensor &b) {
+  if (tsc_below_autograd && !a._fw_grad(0).defined() &&
+      !b._fw_grad(0).defined())
+    g.on(c10::autograd_dispatch_keyset);
+}
+
+} // namespace
 
 extern "C" {
 
@@ -42,6 +62,8 @@ ts_status tsc_zero_grad(const char *call, tsc_tensor *t) {
     at::Tensor &g = x->mutable_grad();
     if (g.defined()) {
       at::NoGradGuard no_grad;
+      tsb::Exclude below;
+      below_autograd_if_no_fw_grad(below, g, g);
       g.zero_();
     }
   });
@@ -54,6 +76,8 @@ ts_status tsc_sgd_step(const char *call, tsc_tensor *param, double lr) {
     if (!g.defined())
       return; // like torch.optim.SGD: a parameter without gradient stays
     at::NoGradGuard no_grad;
+    tsb::Exclude below;
+    below_autograd_if_no_fw_grad(below, *p, g);
     p->add_(g, -lr);
   });
 }

@@ -86,7 +86,43 @@ TEST(views_of_plain_tensors) {
   ts_scope_end(s);
 }
 
+/* ts_sgd_step and ts_zero_grad run below autograd too (they are no-grad
+ * updates, tensor_autograd.cpp): the values as before, and a parameter
+ * saved for a graph not yet backwarded, then stepped in place, still has
+ * its version bumped, so that backward refuses. */
+TEST(sgd_step_and_zero_grad_below_autograd) {
+  ts_scope_id s = ts_scope_begin();
+  ts_tensor *w = vec(1, 2, 3, 4);
+  CHECK_EQ(ts_requires_grad(w, true), TS_OK);
+  CHECK_EQ(ts_backward(ts_sum(ts_mul(w, w))), TS_OK); /* grad 2w */
+  CHECK_EQ(ts_sgd_step(w, 0.5), TS_OK);               /* w - w = 0 */
+  CHECK(equals(w, 0, 0, 0, 0));
+  ts_tensor *g = ts_grad(w);
+  CHECK(g && equals(g, 2, 4, 6, 8));
+  CHECK_EQ(ts_zero_grad(w), TS_OK);
+  CHECK(equals(g, 0, 0, 0, 0));
+  /* Still a leaf that requires grad: a new graph, a new gradient. */
+  CHECK_EQ(ts_backward(ts_sum(ts_mul(w, vec(1, 1, 1, 1)))), TS_OK);
+  CHECK(equals(g, 1, 1, 1, 1));
+  /* w saved by mul (for its own gradient), then stepped in place. */
+  ts_tensor *y = ts_mul(w, w);
+  CHECK_EQ(ts_sgd_step(w, 1.0), TS_OK);
+  CHECK(equals(w, -1, -1, -1, -1));
+  CHECK_EQ(ts_backward(ts_sum(y)), TS_ERR_TORCH);
+  CHECK(strstr(ts_last_error(), "inplace") != NULL);
+  ts_clear_error();
+  /* zero_grad bumps the gradient's version too: g (sharing it) saved by
+   * mul for w's gradient, then zeroed through w. */
+  ts_tensor *z = ts_mul(g, w);
+  CHECK_EQ(ts_zero_grad(w), TS_OK);
+  CHECK(equals(g, 0, 0, 0, 0));
+  CHECK_EQ(ts_backward(ts_sum(z)), TS_ERR_TORCH);
+  CHECK(strstr(ts_last_error(), "inplace") != NULL);
+  ts_clear_error();
+  ts_scope_end(s);
+}
+
 RUN_TESTS(T(plain_results), T(graph_through_a_grad_argument),
           T(plain_then_requires_grad),
           T(in_place_change_of_saved_plain_tensor_is_caught),
-          T(views_of_plain_tensors))
+          T(views_of_plain_tensors), T(sgd_step_and_zero_grad_below_autograd))
