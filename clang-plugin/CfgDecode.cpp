@@ -119,6 +119,15 @@ bool FunctionAnalyzer::isStmtExprBody(const Stmt *St) const {
   return isa_and_nonnull<StmtExpr>(Parents->getParent(St));
 }
 
+/// A `ts_tensor **` parameter: an out-parameter, maybe an optional one.
+static bool isOutPointerParam(const VarDecl *VD) {
+  if (!VD || !isa<ParmVarDecl>(VD))
+    return false;
+  const auto *P = VD->getType().getCanonicalType()->getAs<PointerType>();
+  return P && !P->getPointeeType().isConstQualified() &&
+         isTensorPointer(P->getPointeeType());
+}
+
 const VarDecl *FunctionAnalyzer::nullTestedVar(const Expr *C,
                                                bool &NullOnTrue) const {
   C = C->IgnoreParenImpCasts();
@@ -138,7 +147,9 @@ const VarDecl *FunctionAnalyzer::nullTestedVar(const Expr *C,
       return nullptr;
     // decode() keeps only a tracked variable: most comparisons need not
     // pay for the null-constant tests.
-    if (!isTracked(varOf(BO->getLHS())) && !isTracked(varOf(BO->getRHS())))
+    if (!isTracked(varOf(BO->getLHS())) && !isTracked(varOf(BO->getRHS())) &&
+        !isOutPointerParam(varOf(BO->getLHS())) &&
+        !isOutPointerParam(varOf(BO->getRHS())))
       return nullptr;
     const Expr *Other = nullptr;
     if (BO->getRHS()->isNullPointerConstant(const_cast<ASTContext &>(Ctx),
@@ -281,8 +292,9 @@ void FunctionAnalyzer::decode(BlockInfo &BI) {
       const VarDecl *VD = nullTestedVar(C, BI.NullOnTrue);
       if (LocKey L = trackedLoc(VD))
         BI.NullTested = L;
-      else if (!(BI.NullTested = nullTestedPlace(C, BI.NullOnTrue)) &&
-               CallsHelper)
+      else if (isOutPointerParam(VD))
+        BI.OutTested = VD; // Summaries.cpp
+      else if (!(BI.NullTested = nullTestedPlace(C, BI.NullOnTrue)))
         decodeCondTest(BI, C); // Summaries.cpp
     }
 }

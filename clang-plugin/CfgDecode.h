@@ -147,6 +147,9 @@ struct BlockInfo {
   /// zero one.
   const CallExpr *CondCall = nullptr;
   bool ZeroOnTrue = false;
+  /// A two-way branch on whether this `ts_tensor **` parameter is NULL
+  /// (NullOnTrue says which edge): an optional out-parameter.
+  const VarDecl *OutTested = nullptr;
   /// Successors by rank in the reverse post-order (~0u: none there).
   llvm::SmallVector<unsigned, 2> Succs;
   /// The block leaves the function and nothing follows it: its state after

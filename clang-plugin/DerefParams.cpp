@@ -74,7 +74,8 @@ void FunctionAnalyzer::initDerefParams() {
   bool Any = false;
   for (unsigned I = 0, N = std::min(FD->getNumParams(), 32u); I < N; ++I) {
     const ParmVarDecl *P = FD->getParamDecl(I);
-    bool Out = I < OutParams.size() && OutParams[I];
+    bool Out = I < OutParams.size() && OutParams[I] &&
+               !(I < 32 && (ReplaceParams >> I & 1));
     bool Take = !Out && isTensorPtrPtr(P->getType());
     DerefParams.push_back(Take ? P : nullptr);
     Any |= Take;

@@ -877,7 +877,8 @@ void FunctionAnalyzer::summarizeFields() {
     LocKey L = Entry.first;
     uint8_t B0 = Entry.second;
     uint8_t Want = B0 == Freed ? Freed : B0 == Owned ? Owned : 0;
-    if (!Want || (Want == Owned && Scope != BodyScope::None))
+    if (!Want ||
+        (Want == Owned && (Scope != BodyScope::None || FailureCleanupSeen)))
       continue;
     bool All = true;
     for (const auto &[Block, Bits] : ExitFields) {

@@ -12,6 +12,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "FunctionAnalysis.h"
+#include "ArrayFrees.h"
 #include "FunctionAnalyzer.h"
 
 #include "clang/Analysis/FlowSensitive/DataflowWorklist.h"
@@ -165,7 +166,8 @@ void FunctionAnalyzer::run() {
         }
         const State *Out = &S;
         bool NullEdge = BI.NullTested && (SuccIdx == 0) == BI.NullOnTrue;
-        if (NullEdge || BI.CondCall || (BI.NullTested && CondSeen)) {
+        if (NullEdge || BI.CondCall || (BI.NullTested && CondSeen) ||
+            BI.OutTested) {
           E = S;
           refineCond(E, BI, SuccIdx); // Summaries.cpp
           if (NullEdge)
@@ -239,6 +241,7 @@ void analyzeFunction(const FunctionDecl *FD, BodyScope Scope,
   ownership::FunctionAnalyzer(FD, Scope, Facts, Models, Ctx, Out, Budget,
                               CallsHelper, Sum)
       .run();
+  checkArrayFrees(FD, Scope, Models, Ctx, Out); // ArrayFrees.cpp
 }
 
 } // namespace tsmem

@@ -123,6 +123,10 @@ struct FunctionSummary {
   uint32_t OutIfNullMask = 0;
   uint32_t OutIfNonNullMask = 0;
   bool OutCallerScoped = false;
+  /// `ts_tensor **` parameters whose tensor, on every path, is left alone
+  /// or freed and replaced by a new one (OutReplace.h): the caller's
+  /// variable still holds a tensor it must free.
+  uint32_t ReplaceMask = 0;
   /// `ts_tensor **` parameters (not out-parameters) whose tensor on entry
   /// `*p` is freed on every path, or only on the returns of one kind (0 or
   /// not) and untouched on the others (DerefParams.cpp).

@@ -182,6 +182,24 @@ private:
   llvm::DenseMap<unsigned, uint8_t> ExitRetClass;
   llvm::DenseMap<unsigned, llvm::SmallVector<uint8_t, 2>> ExitOut;
   llvm::SmallVector<const ParmVarDecl *, 2> OutParams;
+  /// Those of OutParams that may be replaced (OutReplace.h), not filled.
+  uint32_t ReplaceParams = 0;
+  /// A failing return (a nonzero constant) that leaves a field of *param
+  /// pointing at a tensor made and freed here, and another holding one
+  /// made here: the latter leaks (FailureCleanup.cpp). Seen once: the
+  /// function's fills are not its callers'.
+  void failureCleanup(const BlockInfo &BI);
+  bool FailureCleanupSeen = false;
+  /// Tensors from outside (fields of *param) passed to a call that only
+  /// reads them: live tensors (FieldOverwrite.cpp).
+  llvm::DenseSet<ObjId> UsedForeign;
+  void noteBorrowUse(const ObjSet &Os);
+  /// `p->f = made` over a live tensor of the caller's that nothing else
+  /// holds: it leaks (FieldOverwrite.cpp).
+  void overwriteField(LocKey L, const ObjSet &New, const Expr *At);
+  /// A generated operator with two results written to a local
+  /// `ts_tensor *out[2]` (SPEC section 6): two new tensors there.
+  void multiResults(const CallExpr *CE);
   /// Out-parameter objects by (call, argument): a site each.
   llvm::DenseMap<std::pair<const CallExpr *, unsigned>, unsigned> OutSites;
 

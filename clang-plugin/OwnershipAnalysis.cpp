@@ -712,12 +712,13 @@ void runOwnershipAnalysis(ASTContext &Ctx, Reporter &Report, uint64_t Budget) {
     M.OutIfNullMask = Sum.OutIfNullMask;
     M.OutIfNonNullMask = Sum.OutIfNonNullMask;
     M.OutCallerScoped = Sum.OutCallerScoped;
+    M.ReplaceMask = Sum.ReplaceMask;
     M.FreeDerefMask = Sum.FreeDerefMask;
     M.FreeDerefCondMask = Sum.FreeDerefCondMask;
     if (M.Kind == CallKind::Helper && !M.BorrowMask && !M.FreeMask &&
         !M.RunReturnsOwned && !M.conditional() && M.AliasParam < 0 &&
-        !M.outParams() && !Sum.hasFields() && !M.FreeDerefMask &&
-        !M.FreeDerefCondMask)
+        !M.outParams() && !M.ReplaceMask && !Sum.hasFields() &&
+        !M.FreeDerefMask && !M.FreeDerefCondMask)
       return false;
     const CallModel &P = Inferred[I];
     bool FieldsChanged =
@@ -739,6 +740,7 @@ void runOwnershipAnalysis(ASTContext &Ctx, Reporter &Report, uint64_t Budget) {
                    P.OutIfNullMask != M.OutIfNullMask ||
                    P.OutIfNonNullMask != M.OutIfNonNullMask ||
                    P.OutCallerScoped != M.OutCallerScoped ||
+                   P.ReplaceMask != M.ReplaceMask ||
                    P.FreeDerefMask != M.FreeDerefMask ||
                    P.FreeDerefCondMask != M.FreeDerefCondMask || FieldsChanged;
     HasInferred[I] = true;

@@ -79,6 +79,9 @@ struct CallModel {
   uint32_t OutIfNullMask = 0;
   uint32_t OutIfNonNullMask = 0;
   bool OutCallerScoped = false;
+  /// Inferred: `ts_tensor **` parameters whose tensor is left alone or
+  /// replaced by a new one (FunctionSummary::ReplaceMask).
+  uint32_t ReplaceMask = 0;
   /// Frees the tensor `*p` held on entry (FunctionSummary).
   uint32_t FreeDerefMask = 0;
   uint32_t FreeDerefCondMask = 0;

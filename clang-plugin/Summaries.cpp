@@ -7,6 +7,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "FunctionAnalyzer.h"
+#include "OutReplace.h"
 
 namespace tsmem {
 namespace ownership {
@@ -17,6 +18,16 @@ void FunctionAnalyzer::noteEscapedOut(ObjId Id, const void *Region) {
   if (Sum && !isParam(Id) && !isForeign(Id) && Region == FD &&
       Scope == BodyScope::Scoped)
     EscapedOut.insert(Id);
+  // Out of the outermost scope the function opens itself (TS_SCOPE_GUARD,
+  // a TS_SCOPE block, ts_scope_begin bound to a local): manual, or the
+  // scope the caller is in; the caller's once returned, as above.
+  if (Sum && !isParam(Id) && !isForeign(Id) && Scope == BodyScope::None) {
+    auto It = RegionInfos.find(Region);
+    RegionKind K =
+        It == RegionInfos.end() ? RegionKind::Opaque : It->second.Kind;
+    if (Region != FD && (K == RegionKind::Guard || K == RegionKind::Manual))
+      EscapedOut.insert(Id);
+  }
 }
 
 FunctionAnalyzer::ReturnKind FunctionAnalyzer::returnKindOf(ObjId Id) const {
@@ -24,6 +35,10 @@ FunctionAnalyzer::ReturnKind FunctionAnalyzer::returnKindOf(ObjId Id) const {
     return RetOther;
   const Obj *O = S.Objs.find(Id);
   if (!O)
+    return RetOther;
+  // Also left in memory the caller reaches (`p->t = t; return t;`): the
+  // caller borrows it.
+  if (heldIndirectly(*O))
     return RetOther;
   if (O->Bits == Owned)
     return RetMade;
@@ -85,6 +100,9 @@ enum OutBits : uint8_t {
   OutOwned = 2,  ///< A tensor made here, the caller's to free.
   OutCaller = 4, ///< A tensor made here in the caller's scope.
   OutOther = 8,  ///< Anything else.
+  /// The parameter itself is NULL on the path (an optional out-parameter
+  /// tested): nothing could be stored, and no caller passing `&v` is there.
+  OutNullParam = 16,
 };
 
 /// What a conditional effect (Obj::CondKind) does, and on which result.
@@ -99,6 +117,20 @@ bool isTensorOutPointer(QualType T) {
   const auto *P = T.getCanonicalType()->getAs<PointerType>();
   return P && !P->getPointeeType().isConstQualified() &&
          isTensorPointer(P->getPointeeType());
+}
+
+/// A generated operator with several results (SPEC section 6): `ts_status
+/// f(ts_tensor **out, ...)` writes new tensors to out[0..k), every one NULL
+/// on failure. (A list result has `int out_cap` next: not this.)
+bool isMultiResult(const CallExpr *CE, const CallModel &M) {
+  const FunctionDecl *F = CE->getDirectCallee();
+  if (!F || !M.Api || M.Kind != CallKind::Borrow || F->getNumParams() < 2 ||
+      CE->getNumArgs() < 2 || isTensorPointer(F->getReturnType()))
+    return false;
+  const ParmVarDecl *P0 = F->getParamDecl(0);
+  return P0->getIdentifier() && P0->getName() == "out" &&
+         isTensorOutPointer(P0->getType()) &&
+         !F->getParamDecl(1)->getType()->isIntegerType();
 }
 
 bool isZeroConstant(const Expr *E, ASTContext &Ctx) {
@@ -190,8 +222,15 @@ void FunctionAnalyzer::initOutParams() {
     OutParams.push_back(Out ? P : nullptr);
     Any |= Out;
   }
+  uint32_t Replace =
+      Any && Scope == BodyScope::None ? replaceCandidates(FD, Models) : 0;
   if (Any)
     OutParamUses(OutParams).TraverseStmt(const_cast<Stmt *>(FD->getBody()));
+  for (unsigned I = 0; I < OutParams.size(); ++I)
+    if (!OutParams[I] && (Replace >> I & 1)) {
+      OutParams[I] = FD->getParamDecl(I);
+      ReplaceParams |= 1u << I;
+    }
   if (llvm::none_of(OutParams, [](const ParmVarDecl *P) { return P; })) {
     OutParams.clear();
     return;
@@ -334,6 +373,22 @@ void FunctionAnalyzer::summarizeConditional() {
   for (unsigned I = 0; I < OutParams.size(); ++I) {
     if (!OutParams[I])
       continue;
+    if (ReplaceParams >> I & 1) {
+      // Left alone or replaced by a new tensor on every path (anything
+      // else stored, or NULL: not a replacement).
+      bool Replaced = false, Ok = true;
+      for (const auto &[Block, C] : ExitRetClass) {
+        auto It = ExitOut.find(Block);
+        if (It == ExitOut.end() || I >= It->second.size())
+          continue;
+        uint8_t W = It->second[I] & ~OutNullParam;
+        Ok &= !(W & ~(OutNone | OutOwned));
+        Replaced |= (W & OutOwned) != 0;
+      }
+      if (Ok && Replaced)
+        F.ReplaceMask |= 1u << I;
+      continue;
+    }
     bool All = true, WrittenZero = true, WrittenNonZero = true, NoneZero = true,
          NoneNonZero = true, Ok = true, Owned = false, Caller = false,
          Seen = false;
@@ -341,7 +396,11 @@ void FunctionAnalyzer::summarizeConditional() {
       auto It = ExitOut.find(Block);
       if (It == ExitOut.end() || I >= It->second.size())
         continue;
-      uint8_t W = It->second[I];
+      // Paths on which the parameter itself was NULL are not the caller's
+      // that passes `&v`.
+      uint8_t W = It->second[I] & ~OutNullParam;
+      if (!W)
+        continue;
       Seen = true;
       bool Zero = C == RcZero, NonZero = C == RcNonZero;
       if (W == OutOwned || W == OutCaller) {
@@ -388,7 +447,8 @@ bool FunctionAnalyzer::addressOnlyOut(const VarDecl *VD) const {
     return false;
   for (const auto &[CE, A] : It->second) {
     CallModel M = Models.get(CE);
-    uint32_t Takes = M.outParams() | M.FreeDerefMask | M.FreeDerefCondMask;
+    uint32_t Takes = M.outParams() | M.FreeDerefMask | M.FreeDerefCondMask |
+                     M.ReplaceMask;
     if (!M.Inferred || A >= 32 || !(Takes >> A & 1))
       return false;
   }
@@ -423,6 +483,26 @@ void FunctionAnalyzer::condFree(const ObjSet &Os, const CallExpr *CE,
 }
 
 void FunctionAnalyzer::outParams(const CallExpr *CE, const CallModel &M) {
+  // Replaced: the variable keeps a tensor the function must free, unless
+  // a scope is open (the new one is the scope's then).
+  // Replaced: the variable keeps a tensor the function must free, unless
+  // a scope is open (the new one is the scope's then).
+  for (unsigned I = 0, N = std::min(CE->getNumArgs(), 32u); I < N; ++I) {
+    if (!(M.ReplaceMask >> I & 1))
+      continue;
+    const auto *UO = dyn_cast<UnaryOperator>(ignoreParenCasts(CE->getArg(I)));
+    const VarDecl *VD =
+        UO && UO->getOpcode() == UO_AddrOf ? varOf(UO->getSubExpr()) : nullptr;
+    if (!isTracked(VD))
+      continue;
+    // Followed by derefArgs instead (the old tensor freed, the variable
+    // forgotten).
+    if ((M.FreeDerefMask | M.FreeDerefCondMask) >> I & 1)
+      continue;
+    if (!S.Regions.empty())
+      if (const ObjSet *Old = S.Pts.find(Locs.var(VD)))
+        handOn(*Old);
+  }
   uint32_t Outs = M.outParams();
   for (unsigned I = 0, N = std::min(CE->getNumArgs(), 32u); I < N; ++I) {
     if (!(Outs >> I & 1))
@@ -458,6 +538,42 @@ void FunctionAnalyzer::outParams(const CallExpr *CE, const CallModel &M) {
   }
 }
 
+void FunctionAnalyzer::multiResults(const CallExpr *CE) {
+  if (!isMultiResult(CE, model(CE)))
+    return;
+  // The number of results is not in the declaration: an array of two
+  // holds two (no operator has one result there), one of more may hold
+  // fewer.
+  const Expr *A = CE->getArg(0)->IgnoreParenImpCasts();
+  const auto *AT = Ctx.getAsConstantArrayType(A->getType());
+  LocKey B = isa<DeclRefExpr>(A) && AT && AT->getSize() == 2 ? placeOf(A)
+                                                             : nullptr;
+  if (!B || !B->isVar())
+    return;
+  // The status thrown away: made (or the program goes on with NULLs it
+  // never tested). Tested: made when it is TS_OK, which the test settles
+  // (refineCond); kept in a variable: maybe never made, not reported.
+  bool Tested = Facts.Known ? Facts.TestedCalls.count(CE)
+                            : isa_and_nonnull<IfStmt, WhileStmt, DoStmt,
+                                              ForStmt, SwitchStmt>(
+                                  Parents->getParentIgnoreParenCasts(
+                                      const_cast<CallExpr *>(CE)));
+  bool Made = isFullExpression(CE) && !Tested;
+  for (unsigned K = 0; K < 2; ++K) {
+    LocKey L = Locs.index(B, K, false);
+    ObjId Id = allocField(CE, K);
+    if (Obj *O = S.Objs.findMut(Id)) {
+      O->LastVar = L;
+      if (!Made) {
+        O->CondCall = CE;
+        O->CondKind = MadeIfNull;
+        CondSeen = true;
+      }
+    }
+    assignPlace(L, {Id});
+  }
+}
+
 void FunctionAnalyzer::decodeCondTest(BlockInfo &BI, const Expr *C) const {
   bool ZeroOnTrue = false;
   const Expr *X = C->IgnoreParenImpCasts();
@@ -490,7 +606,10 @@ void FunctionAnalyzer::decodeCondTest(BlockInfo &BI, const Expr *C) const {
     break;
   }
   const auto *CE = dyn_cast<CallExpr>(X);
-  if (!CE || !Models.get(CE).conditional())
+  if (!CE)
+    return;
+  CallModel M = Models.get(CE);
+  if (!M.conditional() && !isMultiResult(CE, M))
     return;
   BI.CondCall = CE;
   BI.ZeroOnTrue = ZeroOnTrue;
@@ -498,6 +617,15 @@ void FunctionAnalyzer::decodeCondTest(BlockInfo &BI, const Expr *C) const {
 
 void FunctionAnalyzer::refineCond(State &E, const BlockInfo &BI,
                                   unsigned Succ) const {
+  if (BI.OutTested) {
+    // An out-parameter found NULL: mark the path (summarizeConditional()
+    // leaves it out).
+    int I = outParamIndex(BI.OutTested);
+    if (I >= 0 && (Succ == 0) == BI.NullOnTrue)
+      if (Obj *M = E.Objs.findMut(OutBase + I))
+        M->Bits = OutNullParam;
+    return;
+  }
   auto Settle = [&](ObjId Id, bool Zero) {
     Obj *O = E.Objs.findMut(Id);
     if (!O || !O->CondKind)

@@ -351,6 +351,8 @@ void FunctionAnalyzer::visitOp(const Op &O) {
     visitCall(cast<CallExpr>(O.St), O.Model);
     if (O.TakesPlaces)
       fieldArgs(cast<CallExpr>(O.St), O.Model);
+    if (O.Model.Api && O.Model.Kind == CallKind::Borrow)
+      multiResults(cast<CallExpr>(O.St)); // Summaries.cpp
     break;
   case Op::Assign: {
     const auto *BO = cast<BinaryOperator>(O.St);
@@ -493,6 +495,7 @@ void FunctionAnalyzer::visitCall(const CallExpr *CE, const CallModel &M) {
     }
     switch (M.Kind) {
     case CallKind::Borrow:
+      noteBorrowUse(Os); // FieldOverwrite.cpp
       break;
     case CallKind::Owned: {
       // tsmem's own calls borrow; a user's TS_OWNED function borrows what
@@ -505,6 +508,8 @@ void FunctionAnalyzer::visitCall(const CallExpr *CE, const CallModel &M) {
       }
       if (!Borrows)
         handOn(Os);
+      else
+        noteBorrowUse(Os); // FieldOverwrite.cpp
       break;
     }
     case CallKind::Free:
@@ -551,7 +556,7 @@ void FunctionAnalyzer::visitCall(const CallExpr *CE, const CallModel &M) {
     allocate(CE);
   if (M.Inferred && (M.FreeDerefMask | M.FreeDerefCondMask))
     derefArgs(CE, M); // DerefParams.cpp
-  if (M.Inferred && M.outParams())
+  if (M.Inferred && (M.outParams() || M.ReplaceMask))
     outParams(CE, M);
 }
 
@@ -587,6 +592,7 @@ void FunctionAnalyzer::visitAssign(const Expr *LHS, const Expr *RHS) {
   if ((isa<MemberExpr>(Dst) || isa<ArraySubscriptExpr>(Dst)) &&
       isTensorPointer(Dst->getType()))
     if (LocKey L = placeOf(Dst)) {
+      overwriteField(L, Os, LHS); // FieldOverwrite.cpp
       assignPlace(L, std::move(Os));
       return;
     }
@@ -684,8 +690,18 @@ void FunctionAnalyzer::visitLifetimeEnd(const VarDecl *VD, SourceLocation Loc) {
   LocKey L = Locs.findVar(VD);
   if (!L)
     return;
-  // The variable, and the fields and elements of a struct or array.
+  // The variable, and the fields and elements of a struct or array. What
+  // it reaches through a pointer (`n->feat`, n a local pointer) outlives
+  // it: not the function's any more, as at the function's end.
   bool Any = false;
+  if (Locs.anyIndirect())
+    LocTable::forEachUnder(L, [&](LocKey Q) {
+      if (const ObjSet *Os = Q->Indirect ? S.Pts.find(Q) : nullptr)
+        for (ObjId Id : *Os)
+          if (Obj *O = S.Objs.findMut(Id))
+            if (O->Bits & Owned)
+              O->Bits = (O->Bits & ~Owned) | HandedOn;
+    });
   LocTable::forEachUnder(L, [&](LocKey Q) { Any |= S.erasePts(Q); });
   if (!Any)
     return;
@@ -773,6 +789,7 @@ void FunctionAnalyzer::transferBlock(const BlockInfo &BI) {
 
 /// The parameters' tensors on the way out, for the summary.
 void FunctionAnalyzer::noteExit(const BlockInfo &BI) {
+  failureCleanup(BI); // FailureCleanup.cpp
   if (!Sum)
     return;
   noteExitFields(BI.B->getBlockID());

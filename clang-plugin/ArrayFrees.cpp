@@ -1,0 +1,519 @@
+//===- ArrayFrees.cpp - Arrays filled whole and freed in part -------------===//
+//
+// The dataflow keeps one place for "some element" of an array (Fields.cpp):
+// after `for (i = 0; i < N; i++) a[i] = ts_rand(...)` it knows that the
+// elements hold tensors, not how many. A free loop that stops one short
+// (`i < N - 1`), or frees of a few constant elements, then look like frees
+// of "some element", and the rest is not seen to leak. This check counts
+// instead, on the statements: in one block, a counted loop fills every
+// element of a local array (or of an array field of a local struct) with
+// new tensors; later statements of the same block free ranges of it
+// (counted loops, constant indices); the elements no free covers leak.
+//
+// Only when nothing else can reach the array: every other mention of it
+// is a read of one element by a call that only borrows it, a NULL test or
+// a NULL store; no scope (TS_SCOPE, TS_SCOPE_GUARD, ts_scope_begin) is in
+// the function; the loops have no break, continue, goto or return and do
+// not assign their variable. Anything else (the array passed to a helper,
+// an element returned or stored, a free under a condition) leaves it to
+// the dataflow.
+//
+//===----------------------------------------------------------------------===//
+#include "ArrayFrees.h"
+
+#include "CfgDecode.h"
+#include "Checks.h"
+#include "OwnershipModel.h"
+
+#include "clang/AST/ASTContext.h"
+#include "clang/AST/RecursiveASTVisitor.h"
+#include "clang/Basic/SourceManager.h"
+#include "llvm/ADT/DenseMap.h"
+#include "llvm/ADT/DenseSet.h"
+
+#include <string>
+#include <utility>
+#include <vector>
+
+using namespace clang;
+
+namespace tsmem {
+
+namespace {
+
+/// An array: a local variable, or a field of a local struct variable.
+using Key = std::pair<const VarDecl *, const FieldDecl *>;
+
+/// E names an array of tensors the check may follow: its key and size.
+bool designator(const Expr *E, ASTContext &Ctx, Key &K, uint64_t &N) {
+  E = E->IgnoreParenImpCasts();
+  const FieldDecl *F = nullptr;
+  if (const auto *ME = dyn_cast<MemberExpr>(E)) {
+    F = dyn_cast<FieldDecl>(ME->getMemberDecl());
+    if (ME->isArrow() || !F || F->getParent()->isUnion())
+      return false;
+    E = ME->getBase()->IgnoreParenImpCasts();
+  }
+  const auto *DRE = dyn_cast<DeclRefExpr>(E);
+  const auto *V = DRE ? dyn_cast<VarDecl>(DRE->getDecl()) : nullptr;
+  if (!V || !V->hasLocalStorage() || isa<ParmVarDecl>(V))
+    return false;
+  const ConstantArrayType *AT =
+      Ctx.getAsConstantArrayType(F ? F->getType() : V->getType());
+  if (!AT || !isTensorPointer(AT->getElementType()))
+    return false;
+  N = AT->getSize().getZExtValue();
+  K = {V, F};
+  return N > 0 && N <= 4096;
+}
+
+/// E is an element of such an array: the subscript.
+const ArraySubscriptExpr *element(const Expr *E, ASTContext &Ctx, Key &K,
+                                  uint64_t &N) {
+  const auto *AS = dyn_cast<ArraySubscriptExpr>(E->IgnoreParenImpCasts());
+  if (!AS || !designator(AS->getBase(), Ctx, K, N))
+    return nullptr;
+  return AS;
+}
+
+bool constant(const Expr *E, const ASTContext &Ctx, int64_t &V) {
+  Expr::EvalResult R;
+  if (E->isValueDependent() || !E->EvaluateAsInt(R, Ctx))
+    return false;
+  V = R.Val.getInt().getExtValue();
+  return true;
+}
+
+bool isNullConstant(const Expr *E, ASTContext &Ctx) {
+  return E->IgnoreParenCasts()->isNullPointerConstant(
+      Ctx, Expr::NPC_ValueDependentIsNotNull);
+}
+
+/// A statement that may leave a loop's body early or run it in part.
+class Jumps : public RecursiveASTVisitor<Jumps> {
+public:
+  explicit Jumps(const VarDecl *I) : I(I) {}
+  bool Found = false;
+  bool VisitBreakStmt(BreakStmt *) { return !(Found = true); }
+  bool VisitContinueStmt(ContinueStmt *) { return !(Found = true); }
+  bool VisitGotoStmt(GotoStmt *) { return !(Found = true); }
+  bool VisitIndirectGotoStmt(IndirectGotoStmt *) { return !(Found = true); }
+  bool VisitReturnStmt(ReturnStmt *) { return !(Found = true); }
+  bool VisitLabelStmt(LabelStmt *) { return !(Found = true); }
+  // The loop variable written (or its address taken) in the body.
+  bool VisitUnaryOperator(UnaryOperator *UO) {
+    if ((UO->isIncrementDecrementOp() || UO->getOpcode() == UO_AddrOf) &&
+        ownership::varOf(UO->getSubExpr()) == I)
+      Found = true;
+    return !Found;
+  }
+  bool VisitBinaryOperator(BinaryOperator *BO) {
+    if (BO->isAssignmentOp() && ownership::varOf(BO->getLHS()) == I)
+      Found = true;
+    return !Found;
+  }
+
+private:
+  const VarDecl *I;
+};
+
+/// `for (i = A; i < B; i++)` (or `<=`, `!=`; or counting down with `>`,
+/// `>=`, `!=` and `i--`), with A and B constants: i runs over [Lo, Hi),
+/// every value once, unless the body jumps or writes i.
+struct Range {
+  const VarDecl *I = nullptr;
+  int64_t Lo = 0, Hi = 0;
+};
+
+bool loopRange(const ForStmt *FS, const ASTContext &Ctx, Range &R) {
+  const VarDecl *I = nullptr;
+  const Expr *Start = nullptr;
+  if (const auto *DS = dyn_cast_or_null<DeclStmt>(FS->getInit())) {
+    if (!DS->isSingleDecl())
+      return false;
+    I = dyn_cast<VarDecl>(DS->getSingleDecl());
+    Start = I ? I->getInit() : nullptr;
+  } else if (const auto *BO = dyn_cast_or_null<BinaryOperator>(FS->getInit())) {
+    if (BO->getOpcode() != BO_Assign)
+      return false;
+    I = ownership::varOf(BO->getLHS());
+    Start = BO->getRHS();
+  }
+  int64_t A = 0, B = 0;
+  if (!I || !Start || !I->getType()->isIntegerType() ||
+      !constant(Start, Ctx, A))
+    return false;
+  const auto *C = dyn_cast_or_null<BinaryOperator>(
+      FS->getCond() ? FS->getCond()->IgnoreParenImpCasts() : nullptr);
+  if (!C || !isa<DeclRefExpr>(C->getLHS()->IgnoreParenImpCasts()) ||
+      ownership::varOf(C->getLHS()) != I || !constant(C->getRHS(), Ctx, B))
+    return false;
+  const Expr *Inc =
+      FS->getInc() ? FS->getInc()->IgnoreParenImpCasts() : nullptr;
+  int Step = 0;
+  if (const auto *UO = dyn_cast_or_null<UnaryOperator>(Inc)) {
+    if (ownership::varOf(UO->getSubExpr()) == I)
+      Step = UO->isIncrementOp() ? 1 : UO->isDecrementOp() ? -1 : 0;
+  } else if (const auto *CA = dyn_cast_or_null<CompoundAssignOperator>(Inc)) {
+    int64_t One = 0;
+    if (ownership::varOf(CA->getLHS()) == I &&
+        constant(CA->getRHS(), Ctx, One) && One == 1)
+      Step = CA->getOpcode() == BO_AddAssign   ? 1
+             : CA->getOpcode() == BO_SubAssign ? -1
+                                               : 0;
+  }
+  BinaryOperatorKind Op = C->getOpcode();
+  if (Step == 1 && (Op == BO_LT || Op == BO_NE))
+    R = {I, A, B};
+  else if (Step == 1 && Op == BO_LE)
+    R = {I, A, B + 1};
+  else if (Step == -1 && (Op == BO_GT || Op == BO_NE))
+    R = {I, B + 1, A + 1};
+  else if (Step == -1 && Op == BO_GE)
+    R = {I, B, A + 1};
+  else
+    return false;
+  if (R.Lo > R.Hi)
+    return false;
+  Jumps J(I);
+  J.TraverseStmt(const_cast<Stmt *>(FS->getBody()));
+  return !J.Found;
+}
+
+/// The statements a loop body runs on every iteration, in order.
+llvm::SmallVector<const Stmt *, 4> bodyStmts(const Stmt *Body) {
+  llvm::SmallVector<const Stmt *, 4> Out;
+  if (const auto *CS = dyn_cast_or_null<CompoundStmt>(Body))
+    Out.append(CS->body_begin(), CS->body_end());
+  else if (Body)
+    Out.push_back(Body);
+  return Out;
+}
+
+struct Array {
+  uint64_t N = 0;
+  /// Every subscript of it, and those whose use is known harmless.
+  std::vector<const ArraySubscriptExpr *> Subs;
+  llvm::DenseSet<const ArraySubscriptExpr *> Fine;
+  /// `V.F` mentions (for a field), all of them subscripted or not.
+  unsigned FieldRefs = 0;
+  unsigned Fills = 0;
+  const CallExpr *FillCall = nullptr;
+  /// The elements freed, as ranges [Lo, Hi), and where.
+  std::vector<std::pair<int64_t, int64_t>> Freed;
+  std::vector<const Stmt *> FreeStmts;
+};
+
+class ArrayScan : public RecursiveASTVisitor<ArrayScan> {
+public:
+  ArrayScan(CallModels &Models, ASTContext &Ctx) : Models(Models), Ctx(Ctx) {}
+
+  bool Bail = false;
+  llvm::DenseMap<Key, Array> Arrays;
+  llvm::DenseMap<const VarDecl *, unsigned> Refs, MemberRefs;
+  std::vector<const CompoundStmt *> Blocks;
+
+  // sizeof(a), _Alignof: no use of the array.
+  bool TraverseUnaryExprOrTypeTraitExpr(UnaryExprOrTypeTraitExpr *) {
+    return true;
+  }
+  bool VisitVarDecl(VarDecl *VD) {
+    if (isScopeGuard(VD) || isLoopScopeGuard(VD))
+      Bail = true;
+    return !Bail;
+  }
+  bool VisitDeclRefExpr(DeclRefExpr *DRE) {
+    if (const auto *V = dyn_cast<VarDecl>(DRE->getDecl()))
+      if (V->hasLocalStorage())
+        ++Refs[V];
+    return true;
+  }
+  bool VisitMemberExpr(MemberExpr *ME) {
+    if (ME->isArrow())
+      return true;
+    if (const auto *DRE =
+            dyn_cast<DeclRefExpr>(ME->getBase()->IgnoreParenImpCasts()))
+      if (const auto *V = dyn_cast<VarDecl>(DRE->getDecl())) {
+        ++MemberRefs[V];
+        Key K;
+        uint64_t N;
+        if (designator(ME, Ctx, K, N))
+          ++arrayOf(K, N).FieldRefs;
+      }
+    return true;
+  }
+  bool VisitArraySubscriptExpr(ArraySubscriptExpr *AS) {
+    Key K;
+    uint64_t N;
+    if (designator(AS->getBase(), Ctx, K, N))
+      arrayOf(K, N).Subs.push_back(AS);
+    return true;
+  }
+  bool VisitCallExpr(CallExpr *CE) {
+    CallModel M = Models.get(CE);
+    switch (M.Kind) {
+    case CallKind::ScopeBegin:
+    case CallKind::LoopOpen:
+    case CallKind::AsyncEnter:
+    case CallKind::Register:
+      Bail = true;
+      return false;
+    default:
+      break;
+    }
+    for (unsigned I = 0, E = CE->getNumArgs(); I < E; ++I) {
+      bool Borrows = M.Kind == CallKind::Borrow ||
+                     (M.Inferred && I < 32 && (M.BorrowMask >> I & 1));
+      if (Borrows)
+        fine(CE->getArg(I));
+    }
+    return true;
+  }
+  bool VisitIfStmt(IfStmt *S) { return tested(S->getCond()); }
+  bool VisitWhileStmt(WhileStmt *S) { return tested(S->getCond()); }
+  bool VisitDoStmt(DoStmt *S) { return tested(S->getCond()); }
+  bool VisitConditionalOperator(ConditionalOperator *CO) {
+    return tested(CO->getCond());
+  }
+  bool VisitBinaryOperator(BinaryOperator *BO) {
+    if (BO->getOpcode() == BO_Assign && isNullConstant(BO->getRHS(), Ctx))
+      fine(BO->getLHS());
+    if (BO->getOpcode() == BO_EQ || BO->getOpcode() == BO_NE) {
+      if (isNullConstant(BO->getRHS(), Ctx))
+        fine(BO->getLHS());
+      else if (isNullConstant(BO->getLHS(), Ctx))
+        fine(BO->getRHS());
+    }
+    return true;
+  }
+  bool VisitUnaryOperator(UnaryOperator *UO) {
+    if (UO->getOpcode() == UO_LNot)
+      fine(UO->getSubExpr());
+    return true;
+  }
+  bool VisitCompoundStmt(CompoundStmt *CS) {
+    Blocks.push_back(CS);
+    return true;
+  }
+
+  Array &arrayOf(Key K, uint64_t N) {
+    Array &A = Arrays[K];
+    A.N = N;
+    return A;
+  }
+  /// A use of E that cannot let its tensor go.
+  void fine(const Expr *E) {
+    Key K;
+    uint64_t N;
+    if (!E)
+      return;
+    if (const ArraySubscriptExpr *AS = element(E, Ctx, K, N))
+      arrayOf(K, N).Fine.insert(AS);
+  }
+  bool tested(const Expr *C) {
+    if (C)
+      fine(C);
+    return true;
+  }
+
+private:
+  CallModels &Models;
+  ASTContext &Ctx;
+};
+
+class Checker {
+public:
+  Checker(ArrayScan &Scan, CallModels &Models, ASTContext &Ctx)
+      : Scan(Scan), Models(Models), Ctx(Ctx) {}
+
+  void block(const CompoundStmt *CS) {
+    llvm::SmallVector<const Stmt *, 8> Stmts(CS->body_begin(), CS->body_end());
+    for (unsigned I = 0; I < Stmts.size(); ++I) {
+      Key K;
+      const CallExpr *Call = nullptr;
+      if (!fill(Stmts[I], K, Call))
+        continue;
+      Array &A = Scan.Arrays[K];
+      if (++A.Fills > 1)
+        continue;
+      A.FillCall = Call;
+      for (unsigned J = I + 1; J < Stmts.size(); ++J)
+        frees(Stmts[J], K, A);
+    }
+  }
+
+private:
+  ArrayScan &Scan;
+  CallModels &Models;
+  ASTContext &Ctx;
+
+  /// `for (i = 0; i < N; i++) { ... a[i] = made(...); ... }`.
+  bool fill(const Stmt *St, Key &K, const CallExpr *&Call) {
+    const auto *FS = dyn_cast<ForStmt>(St);
+    Range R;
+    if (!FS || !loopRange(FS, Ctx, R))
+      return false;
+    for (const Stmt *B : bodyStmts(FS->getBody())) {
+      const auto *BO = dyn_cast<BinaryOperator>(B);
+      if (!BO || BO->getOpcode() != BO_Assign)
+        continue;
+      uint64_t N = 0;
+      const ArraySubscriptExpr *AS = element(BO->getLHS(), Ctx, K, N);
+      const auto *CE =
+          dyn_cast<CallExpr>(ownership::ignoreParenCasts(BO->getRHS()));
+      if (!AS || !CE || ownership::varOf(AS->getIdx()) != R.I ||
+          !isa<DeclRefExpr>(AS->getIdx()->IgnoreParenImpCasts()) || R.Lo != 0 ||
+          uint64_t(R.Hi) != N)
+        continue;
+      CallModel M = Models.get(CE);
+      if (M.Kind != CallKind::Owned || M.CallerScoped)
+        continue;
+      Scan.Arrays[K].Fine.insert(AS);
+      Call = CE;
+      return true;
+    }
+    return false;
+  }
+
+  /// The subscript St frees: `ts_free(a[x])` or `if (a[x]) ts_free(a[x]);`.
+  const ArraySubscriptExpr *freed(const Stmt *St, const Key &K) {
+    if (const auto *IS = dyn_cast<IfStmt>(St)) {
+      if (IS->getElse() || IS->getInit() || IS->getConditionVariable())
+        return nullptr;
+      llvm::SmallVector<const Stmt *, 4> Then = bodyStmts(IS->getThen());
+      if (Then.size() != 1)
+        return nullptr;
+      St = Then[0];
+    }
+    const auto *CE = dyn_cast<CallExpr>(St);
+    if (!CE)
+      return nullptr;
+    CallModel M = Models.get(CE);
+    unsigned Arg = ~0u;
+    if (M.Kind == CallKind::Free || M.Kind == CallKind::Consume)
+      Arg = M.ConsumedArg;
+    else if (M.Inferred && M.FreeMask && !(M.FreeMask & (M.FreeMask - 1)))
+      Arg = llvm::countr_zero(M.FreeMask);
+    if (Arg >= CE->getNumArgs())
+      return nullptr;
+    Key Of;
+    uint64_t N;
+    const ArraySubscriptExpr *AS = element(CE->getArg(Arg), Ctx, Of, N);
+    return AS && Of == K ? AS : nullptr;
+  }
+
+  void frees(const Stmt *St, const Key &K, Array &A) {
+    if (const auto *FS = dyn_cast<ForStmt>(St)) {
+      Range R;
+      if (!loopRange(FS, Ctx, R))
+        return;
+      for (const Stmt *B : bodyStmts(FS->getBody()))
+        if (const ArraySubscriptExpr *AS = freed(B, K))
+          if (ownership::varOf(AS->getIdx()) == R.I &&
+              isa<DeclRefExpr>(AS->getIdx()->IgnoreParenImpCasts())) {
+            A.Fine.insert(AS);
+            A.Freed.push_back({R.Lo, R.Hi});
+            A.FreeStmts.push_back(B);
+          }
+      return;
+    }
+    if (const ArraySubscriptExpr *AS = freed(St, K)) {
+      int64_t C = 0;
+      if (!constant(AS->getIdx(), Ctx, C))
+        return;
+      A.Fine.insert(AS);
+      A.Freed.push_back({C, C + 1});
+      A.FreeStmts.push_back(St);
+    }
+  }
+};
+
+std::string arrayName(const Key &K) {
+  std::string S = K.first->getName().str();
+  if (K.second)
+    S += "." + K.second->getName().str();
+  return S;
+}
+
+} // namespace
+
+void checkArrayFrees(const FunctionDecl *FD, BodyScope Scope,
+                     CallModels &Models, ASTContext &Ctx, Findings &Out) {
+  const Stmt *Body = FD->getBody();
+  if (!Body || Scope != BodyScope::None)
+    return;
+  ArrayScan Scan(Models, Ctx);
+  Scan.TraverseStmt(const_cast<Stmt *>(Body));
+  if (Scan.Bail || Scan.Arrays.empty())
+    return;
+  Checker C(Scan, Models, Ctx);
+  for (const CompoundStmt *CS : Scan.Blocks)
+    C.block(CS);
+  std::vector<std::pair<Key, const Array *>> Found;
+  for (const auto &Entry : Scan.Arrays) {
+    const Key &K = Entry.first;
+    const Array &A = Entry.second;
+    if (A.Fills != 1 || A.Freed.empty())
+      continue;
+    // Nothing else reaches the array: every mention is a subscript (of the
+    // field, for a field; a struct mentioned whole is copied or passed).
+    const VarDecl *V = K.first;
+    if (K.second ? Scan.MemberRefs.lookup(V) != Scan.Refs.lookup(V) ||
+                       A.FieldRefs != A.Subs.size()
+                 : Scan.Refs.lookup(V) != A.Subs.size())
+      continue;
+    if (!llvm::all_of(A.Subs, [&](const ArraySubscriptExpr *AS) {
+          return A.Fine.count(AS);
+        }))
+      continue;
+    // The elements freed, each once, within the array.
+    std::vector<bool> Covered(A.N, false);
+    bool Ok = true;
+    for (auto [Lo, Hi] : A.Freed)
+      for (int64_t I = Lo; I < Hi && Ok; ++I) {
+        if (I < 0 || uint64_t(I) >= A.N || Covered[I])
+          Ok = false;
+        else
+          Covered[I] = true;
+      }
+    if (Ok && llvm::is_contained(Covered, false))
+      Found.push_back({K, &A});
+  }
+  // In source order (DenseMap's is not stable).
+  llvm::sort(Found, [&](const auto &X, const auto &Y) {
+    return Ctx.getSourceManager().isBeforeInTranslationUnit(
+        X.second->FillCall->getBeginLoc(), Y.second->FillCall->getBeginLoc());
+  });
+  for (const auto &[K, A] : Found) {
+    std::vector<bool> Covered(A->N, false);
+    for (auto [Lo, Hi] : A->Freed)
+      for (int64_t I = Lo; I < Hi; ++I)
+        Covered[I] = true;
+    // The elements left out, as ranges: "element 4", "elements 0 to 6".
+    std::string Left;
+    unsigned Count = 0;
+    for (uint64_t I = 0; I < A->N;) {
+      if (Covered[I]) {
+        ++I;
+        continue;
+      }
+      uint64_t J = I;
+      while (J + 1 < A->N && !Covered[J + 1])
+        ++J;
+      Left += (Left.empty() ? "" : ", ") + std::to_string(I);
+      if (J > I)
+        Left += " to " + std::to_string(J);
+      Count += J - I + 1;
+      I = J + 1;
+    }
+    Left = (Count == 1 ? "element " : "elements ") + Left;
+    const FunctionDecl *Callee = A->FillCall->getDirectCallee();
+    std::string Site = Callee ? Callee->getName().str() : "a call";
+    warn(Out, Message::LeakElements, A->FillCall->getBeginLoc(),
+         {Site, Left, arrayName(K)});
+    for (const Stmt *St : A->FreeStmts)
+      note(Out, Message::FreedHere, St->getBeginLoc());
+  }
+}
+
+} // namespace tsmem
