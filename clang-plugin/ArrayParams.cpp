@@ -360,8 +360,15 @@ bool FunctionAnalyzer::arrayParamEffect(const CallExpr *CE, unsigned I,
                                         bool AfterHandOn) {
   const FunctionDecl *Callee = CE->getDirectCallee();
   const FunctionDecl *Def = Callee ? Callee->getDefinition() : nullptr;
-  if (!Def || !P || !P->isVar() || I >= Def->getNumParams() ||
-      !Models.isPlainUserFunction(Callee))
+  if (!Def || !P || !P->isVar() || I >= Def->getNumParams() || I >= 32)
+    return false;
+  // Neither tsmem.h's nor annotated: plain, or with an inferred summary
+  // that says nothing else about this parameter (`*p`, out-parameters).
+  CallModel M = Models.get(Callee);
+  uint32_t Other =
+      M.outParams() | M.ReplaceMask | M.FreeDerefMask | M.FreeDerefCondMask;
+  if (M.Api || (!M.Inferred && M.Kind != CallKind::Unknown) ||
+      (Other & (1u << I)))
     return false;
   QualType PT = Def->getParamDecl(I)->getType();
   const auto *AT =

@@ -99,6 +99,14 @@ void element_then_all(void) {
   drop_bank(4, b); // expected-warning {{freed or released again}}
 }
 
+// Steps made from a parameter, half of them freed by hand.
+void steps_half_freed(const ts_tensor *seed) {
+  ts_tensor *s[4];
+  make_steps(4, seed, s); // expected-note {{made here}}
+  ts_free(s[0]);
+  ts_free(s[1]);
+} // expected-warning {{tensor from 'make_steps' leaks: 's' goes out of scope}}
+
 // --- Correct code, and what the analysis cannot know -----------------------
 
 void filled_and_freed(void) {
