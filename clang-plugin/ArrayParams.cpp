@@ -184,7 +184,7 @@ public:
   ElemSummary read() {
     ElemSummary Out;
     const auto *Body = dyn_cast_or_null<CompoundStmt>(FD->getBody());
-    if (!Body)
+    if (!Body || bodyScopeOf(FD) != BodyScope::None)
       return Out;
     unsigned Fills = 0, Frees = 0;
     unsigned Idx = 0, N = Body->size();
@@ -284,8 +284,31 @@ private:
           Bad = true;
         return !Bad;
       }
+      bool VisitVarDecl(VarDecl *VD) {
+        if (isScopeGuard(VD) || isLoopScopeGuard(VD))
+          Bad = true;
+        return !Bad;
+      }
       bool VisitCallExpr(CallExpr *CE) {
         const FunctionDecl *F = CE->getDirectCallee();
+        // Scopes in the helper: what it makes may die there.
+        switch (F ? R.Models.get(F).Kind : CallKind::Unknown) {
+        case CallKind::Escape:
+        case CallKind::Keep:
+        case CallKind::Register:
+        case CallKind::ScopeBegin:
+        case CallKind::ScopeEnd:
+        case CallKind::Run:
+        case CallKind::AsyncEnter:
+        case CallKind::AsyncLeave:
+        case CallKind::AsyncEnd:
+        case CallKind::LoopOpen:
+        case CallKind::LoopClose:
+          Bad = true;
+          return false;
+        default:
+          break;
+        }
         for (unsigned I = 0; I < CE->getNumArgs(); ++I) {
           const ArraySubscriptExpr *AS = R.elemOfK(CE->getArg(I));
           if (!AS || R.Fine.count(AS))

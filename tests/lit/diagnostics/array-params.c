@@ -60,6 +60,18 @@ static void fill_halved(ts_tensor **slot, int count) {
     slot[k] = ts_zeros(TS_SHAPE(1), TS_FLOAT32);
 }
 
+// Not one: its tensors die with its own scope.
+TS_SCOPED static void fill_scoped(ts_tensor **slot, int count) {
+  for (int k = 0; k < count; ++k)
+    slot[k] = ts_zeros(TS_SHAPE(1), TS_FLOAT32);
+}
+static void fill_in_scope(ts_tensor **slot, int count) {
+  ts_scope_id sc = ts_scope_begin();
+  for (int k = 0; k < count; ++k)
+    slot[k] = ts_zeros(TS_SHAPE(1), TS_FLOAT32);
+  ts_scope_end(sc);
+}
+
 // --- Bugs -----------------------------------------------------------------
 
 // Two banks filled, one freed: the other's tensors leak.
@@ -149,4 +161,15 @@ void not_filled(void) {
   ts_tensor *x[2], *y[2];
   fill_and_save(x, 2);
   fill_halved(y, 2);
+}
+
+// Helpers whose tensors die in their own scopes: not the caller's to free.
+void scoped_fills(void) {
+  ts_tensor *x[2], *y[2];
+  fill_scoped(x, 2);
+  fill_in_scope(y, 2);
+  for (int k = 0; k < 2; ++k) {
+    x[k] = NULL;
+    y[k] = NULL;
+  }
 }
