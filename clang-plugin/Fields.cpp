@@ -649,6 +649,8 @@ void FunctionAnalyzer::fieldArgs(const CallExpr *CE, const CallModel &M) {
         if (!checkUse(Os, CE->getArg(I), CE))
           consume(Os, CE, Freed);
       }
+    if (!Const)
+      arrayParamEffect(CE, I, P, Kept, false); // ArrayParams.cpp
     if (Const && M.Api)
       useElements(CE, I, P); // Elements.cpp
     freeEntryFields(CE, M, I, P, Arrow); // EntryFields.cpp
@@ -675,6 +677,7 @@ void FunctionAnalyzer::fieldArgs(const CallExpr *CE, const CallModel &M) {
         if (M.Fields->FillFields[K].first == I)
           assignPlace(follow(P, M.Fields->FillFields[K].second, Arrow),
                       {allocField(CE, 1000 + K)});
+    arrayParamEffect(CE, I, P, Kept, true); // ArrayParams.cpp
   }
 }
 

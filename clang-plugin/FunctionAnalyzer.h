@@ -267,6 +267,10 @@ private:
   void assignRecord(LocKey L, const Expr *RHS);
   void fieldArgs(const CallExpr *CE, const CallModel &M);
   void useElements(const CallExpr *CE, unsigned I, LocKey P); // Elements.cpp
+  /// A same-file helper that fills or frees every element of a local
+  /// array passed with its size (ArrayParams.cpp); Kept: places it freed.
+  bool arrayParamEffect(const CallExpr *CE, unsigned I, LocKey P,
+                        llvm::SmallVectorImpl<LocKey> &Kept, bool AfterHandOn);
   bool takesPlaces(const CallExpr *CE) const;
   void keepAggregates(BlockInfo &BI, const DeclStmt *DS) const;
   void initPlaces(LocKey L, const InitListExpr *IL);
