@@ -281,6 +281,9 @@ private:
   /// call that does not free them), by block.
   llvm::DenseSet<std::pair<unsigned, LocKey>> FieldUses;
   ObjId allocField(const CallExpr *CE, unsigned K);
+  // Async scopes named by a local struct's field (AsyncFills.cpp).
+  void asyncFills(const CallExpr *CE);
+  void endAsyncField(const Expr *Arg, SourceLocation Loc);
   void returnRecord(const ReturnStmt *RS, LocKey B);
   LocKey nullTestedPlace(const Expr *C, bool &NullOnTrue) const;
   bool heldIndirectly(const Obj &O) const;

@@ -12,6 +12,7 @@
 #include "clang/AST/Type.h"
 #include "llvm/ADT/DenseMap.h"
 #include "llvm/ADT/SmallVector.h"
+#include <vector>
 
 namespace clang {
 class ASTContext;
@@ -101,8 +102,22 @@ CallModel modelCall(const clang::CallExpr *Call, clang::ASTContext &Ctx);
 
 /// modelCall for a whole translation unit: a call's model depends only on
 /// its callee, so each callee is looked at once.
+/// A same-file helper that, between ts_async_scope_enter(p->Scope) and
+/// ts_async_scope_leave(p->Scope), stores a tensor it makes in p->Tensor
+/// (Elem: in some element of the array p->Tensor): the tensor belongs to
+/// the async scope `p->Scope` names (AsyncFills.cpp).
+struct AsyncFill {
+  unsigned Param;
+  const clang::FieldDecl *Scope;
+  const clang::FieldDecl *Tensor;
+  bool Elem;
+};
+
 class CallModels {
 public:
+  /// AsyncFills.cpp's summaries, each helper's computed once.
+  llvm::DenseMap<const clang::FunctionDecl *, std::vector<AsyncFill>>
+      AsyncFillCache;
   explicit CallModels(clang::ASTContext &Ctx) : Ctx(Ctx) {}
 
   /// By value: a reference into the cache would not survive the next call.

@@ -349,8 +349,10 @@ void FunctionAnalyzer::visitOp(const Op &O) {
     break;
   case Op::Call:
     visitCall(cast<CallExpr>(O.St), O.Model);
-    if (O.TakesPlaces)
+    if (O.TakesPlaces) {
       fieldArgs(cast<CallExpr>(O.St), O.Model);
+      asyncFills(cast<CallExpr>(O.St)); // AsyncFills.cpp
+    }
     if (O.Model.Api && O.Model.Kind == CallKind::Borrow)
       multiResults(cast<CallExpr>(O.St)); // Summaries.cpp
     break;
@@ -439,6 +441,8 @@ void FunctionAnalyzer::visitCall(const CallExpr *CE, const CallModel &M) {
       leaveRegion(Key, Local);
     else if (Local && !llvm::is_contained(S.Regions, Key))
       endOneRegion(Key, CE->getBeginLoc());
+    else if (!Local && Arg)
+      endAsyncField(Arg, CE->getBeginLoc()); // AsyncFills.cpp
     return;
   }
   for (unsigned I = 0, N = CE->getNumArgs(); I < N; ++I) {
