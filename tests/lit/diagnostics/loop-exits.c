@@ -181,3 +181,24 @@ void first_pass_only(int misses) {
   if (misses == 0)
     ts_free(t);
 }
+
+// A same-file helper replaces a field on each pass; the struct is torn
+// down before the `break` and again after the loop.
+static void pair2_step(struct pair2 *p) {
+  ts_tensor *n = ts_neg(p->a);
+  ts_free(p->a);
+  p->a = n;
+}
+
+void pair2_walk(int n) {
+  struct pair2 p = {ts_ones(TS_SHAPE(1), TS_FLOAT32),
+                    ts_zeros(TS_SHAPE(1), TS_FLOAT32)};
+  for (int i = 0; i < n; i++) { // expected-note {{branch taken: 'i < n' is true}}
+    pair2_step(&p);
+    if (ts_item(p.a) > 3.0) { // expected-note {{branch taken}}
+      pair2_drop(&p); // expected-note {{freed here}}
+      break;
+    }
+  }
+  pair2_drop(&p); // expected-warning {{freed or released again}}
+}
