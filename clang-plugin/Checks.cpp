@@ -214,6 +214,9 @@ void FunctionAnalyzer::reportLeak(ObjId Id, const Obj &O, SourceLocation Loc,
   WouldReport = true;
   if (!Reporting)
     return;
+  // A path out of a loop by a jump: which iteration jumped is not known.
+  if (CurPaths && CurPath < CurPaths->size() && (*CurPaths)[CurPath].Jumped)
+    return;
   std::string Site = siteName(Id);
   const CallExpr *Call = Sites[Id / 2];
   Message M = Message::LeakAtReturn;

@@ -150,7 +150,7 @@ void FunctionAnalyzer::run() {
         if (T == ~0u)
           continue;
         const PathFacts *EF = &After;
-        bool Decided = true, Exit = false, Added = false;
+        bool Decided = true, Exit = false, Added = false, Jump = P.Jumped;
         if (PE) {
           if (!PE->edge(Idx, SuccIdx, S, After, EdgeFacts, Decided, Added))
             continue; // The facts say this branch is not taken here.
@@ -163,6 +163,7 @@ void FunctionAnalyzer::run() {
           if (Added)
             EF = &EdgeFacts;
           Exit = PE->lossyEdge(Idx, SuccIdx);
+          Jump |= PE->jumpEdge(Idx, SuccIdx);
         }
         const State *Out = &S;
         bool NullEdge = BI.NullTested && (SuccIdx == 0) == BI.NullOnTrue;
@@ -179,8 +180,8 @@ void FunctionAnalyzer::run() {
         // decided the exit stays apart as well.
         // Near the budget, no new paths: the rest joins as without them.
         bool Split = Steps + Clock.Made < Budget / 4;
-        bool Changed =
-            PathEngine::join(In[T], *Out, *EF, WasLossy || Exit || !Split);
+        bool Changed = PathEngine::join(In[T], *Out, *EF,
+                                        WasLossy || Exit || !Split, Jump);
         if (Exit && !WasLossy && Decided && Split)
           Changed |= PathEngine::join(In[T], *Out, *EF, false);
         if (Changed)

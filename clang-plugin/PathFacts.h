@@ -74,6 +74,10 @@ struct Path {
   /// Joined from disjuncts whose owner states differ: its facts may not
   /// tell its paths apart.
   bool Lossy = false;
+  /// Left a loop through a `break` or `goto` (PathEngine::jumpEdge()):
+  /// which iteration jumped is not known, so what is still owned on it is
+  /// not reported as a leak; what was freed before the jump is freed.
+  bool Jumped = false;
 };
 using Paths = llvm::SmallVector<Path, 1>;
 

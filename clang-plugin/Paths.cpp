@@ -19,21 +19,23 @@ namespace ownership {
 //===----------------------------------------------------------------------===//
 
 bool PathEngine::join(Paths &Into, const State &S, const PathFacts &F,
-                      bool Lossy) {
+                      bool Lossy, bool Jumped) {
   if (!Lossy) {
     unsigned Precise = 0;
     for (Path &P : Into) {
       if (P.Lossy)
         continue;
       ++Precise;
-      if (sameOwnership(P.S, S)) {
+      // Paths that jumped out of a loop stay apart from the others, which
+      // still report leaks.
+      if (P.Jumped == Jumped && sameOwnership(P.S, S)) {
         bool Changed = joinStates(P.S, S);
         Changed |= P.F.intersect(F);
         return Changed;
       }
     }
     if (Precise < MaxPaths) {
-      Into.push_back({S, F, false});
+      Into.push_back({S, F, false, Jumped});
       return true;
     }
   }
@@ -226,6 +228,20 @@ void PathEngine::decodeWrites(unsigned Idx) {
     }
 }
 
+/// The block ending in the `break` or `goto` that the straight code from
+/// block Idx reaches, if it does (else ~0u).
+unsigned PathEngine::jumpsOut(unsigned Idx) const {
+  for (unsigned Steps = 0; Idx != ~0u && Steps < 8; ++Steps) {
+    const Stmt *Jump = Blocks[Idx].B->getTerminatorStmt();
+    if (Jump && (isa<BreakStmt>(Jump) || isa<GotoStmt>(Jump)))
+      return Idx;
+    if (Jump || Blocks[Idx].Succs.size() != 1 || Blocks[Idx].Succs[0] <= Idx)
+      return ~0u;
+    Idx = Blocks[Idx].Succs[0];
+  }
+  return ~0u;
+}
+
 void PathEngine::decodeLoops() {
   unsigned N = Blocks.size();
   std::vector<llvm::SmallVector<unsigned, 2>> Preds(N);
@@ -274,6 +290,16 @@ void PathEngine::decodeLoops() {
       for (unsigned X : Body.set_bits())
         for (unsigned SI = 0; SI < Blocks[X].Succs.size(); ++SI) {
           unsigned To = Blocks[X].Succs[SI];
+          // A way out to a `break` or `goto` leaves from one place in the
+          // body: its path state is that of the iteration that took it,
+          // whatever ran before. It stays apart.
+          // Its paths are Jumped past the jump: leaks at the jump itself
+          // (of the iteration's own tensors) are still reported.
+          unsigned J = To != ~0u && !Body.test(To) ? jumpsOut(To) : ~0u;
+          if (J != ~0u) {
+            BPs[J].JumpEdges.assign(Blocks[J].Succs.size(), true);
+            continue;
+          }
           if (To != ~0u && !Body.test(To)) {
             BPs[X].LossyEdges.resize(Blocks[X].Succs.size());
             BPs[X].LossyEdges[SI] = true;
@@ -484,6 +510,11 @@ bool PathEngine::entersLoop(unsigned Idx, unsigned SuccIdx) const {
 void PathEngine::enterLoop(unsigned T, PathFacts &F) const {
   for (const VarDecl *VD : BPs[T].LoopWrites)
     kill(F, VD, true);
+}
+
+bool PathEngine::jumpEdge(unsigned Idx, unsigned SuccIdx) const {
+  const BlockPaths &BP = BPs[Idx];
+  return SuccIdx < BP.JumpEdges.size() && BP.JumpEdges[SuccIdx];
 }
 
 bool PathEngine::lossyEdge(unsigned Idx, unsigned SuccIdx) const {

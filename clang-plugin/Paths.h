@@ -66,7 +66,11 @@ public:
   bool entersLoop(unsigned Idx, unsigned SuccIdx) const;
   void enterLoop(unsigned T, PathFacts &F) const;
   /// Joins a state into a block's disjuncts; whether they changed.
-  static bool join(Paths &Into, const State &S, const PathFacts &F, bool Lossy);
+  static bool join(Paths &Into, const State &S, const PathFacts &F, bool Lossy,
+                   bool Jumped = false);
+  /// Whether the edge leaves a loop that changes owners by a `break` or
+  /// `goto`: not lossy, its paths are Jumped.
+  bool jumpEdge(unsigned Idx, unsigned SuccIdx) const;
   /// The value of a condition on the paths F stands for, if they tell
   /// (the arm a `c ? a : b` took).
   std::optional<bool> decideCond(const Expr *Cond, const PathFacts &F,
@@ -108,6 +112,7 @@ private:
     const SwitchStmt *Switch = nullptr;
     const VarDecl *SwitchVar = nullptr;
     llvm::SmallVector<bool, 2> LossyEdges;
+    llvm::SmallVector<bool, 2> JumpEdges;
     /// A loop head: what the loop writes (null: memory).
     bool LoopHead = false;
     llvm::SmallVector<const VarDecl *, 4> LoopWrites;
@@ -115,6 +120,7 @@ private:
 
   void decodeWrites(unsigned Idx);
   void decodeLoops();
+  unsigned jumpsOut(unsigned Idx) const;
   void addWrite(BlockPaths &BP, const Expr *Target, WriteOp::Kind K,
                 const Expr *E, int64_t D);
   void recordWrites(const Stmt *St, BlockPaths &BP, bool Root);
