@@ -292,6 +292,50 @@ PathEngine::CondInfo PathEngine::condInfo(const Expr *C) {
 // Deciding a branch
 //===----------------------------------------------------------------------===//
 
+namespace {
+
+/// Collects the return statements of a body (C has no nested functions).
+void collectReturns(const Stmt *S,
+                    llvm::SmallVectorImpl<const ReturnStmt *> &Out) {
+  if (!S)
+    return;
+  if (const auto *RS = dyn_cast<ReturnStmt>(S))
+    Out.push_back(RS);
+  for (const Stmt *C : S->children())
+    collectReturns(C, Out);
+}
+
+/// The value every call of a same-file function returns, when each of its
+/// returns gives the same integer constant (`static int init(...) { ...;
+/// return 0; }`): the caller's test of such a status has one way only.
+std::optional<int64_t> constantReturn(const CallExpr *CE) {
+  const FunctionDecl *FD = CE->getDirectCallee();
+  if (!FD || !(FD = FD->getDefinition()) || FD->isVariadic() ||
+      !FD->getReturnType()->isIntegralOrEnumerationType() ||
+      FD->hasAttr<WeakAttr>())
+    return std::nullopt;
+  llvm::SmallVector<const ReturnStmt *, 4> Returns;
+  collectReturns(FD->getBody(), Returns);
+  if (Returns.empty())
+    return std::nullopt;
+  std::optional<int64_t> Only;
+  for (const ReturnStmt *RS : Returns) {
+    const Expr *RV = RS->getRetValue();
+    Expr::EvalResult R;
+    if (!RV || RV->isValueDependent() ||
+        !RV->EvaluateAsInt(R, FD->getASTContext()) ||
+        R.Val.getInt().getSignificantBits() > 62)
+      return std::nullopt;
+    int64_t V = R.Val.getInt().getExtValue();
+    if (Only && *Only != V)
+      return std::nullopt;
+    Only = V;
+  }
+  return Only;
+}
+
+} // namespace
+
 std::optional<int64_t> PathEngine::value(const Expr *E, const PathFacts &F,
                                          unsigned Depth) const {
   if (!E || Depth > 16)
@@ -313,6 +357,8 @@ std::optional<int64_t> PathEngine::value(const Expr *E, const PathFacts &F,
   }
   if (const auto *CL = dyn_cast<CharacterLiteral>(E))
     return int64_t(CL->getValue());
+  if (const auto *CE = dyn_cast<CallExpr>(E))
+    return constantReturn(CE);
   if (const auto *DRE = dyn_cast<DeclRefExpr>(E)) {
     if (const auto *EC = dyn_cast<EnumConstantDecl>(DRE->getDecl()))
       return EC->getInitVal().getSExtValue();
