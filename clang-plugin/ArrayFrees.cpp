@@ -175,9 +175,7 @@ bool loopRange(const ForStmt *FS, const ASTContext &Ctx, Range &R) {
     return false;
   if (R.Lo > R.Hi)
     return false;
-  Jumps J(I);
-  J.TraverseStmt(const_cast<Stmt *>(FS->getBody()));
-  return !J.Found;
+  return loopBodyRunsWhole(FS->getBody(), I);
 }
 
 /// The statements a loop body runs on every iteration, in order.
@@ -436,6 +434,12 @@ std::string arrayName(const Key &K) {
 }
 
 } // namespace
+
+bool loopBodyRunsWhole(const Stmt *Body, const VarDecl *I) {
+  Jumps J(I);
+  J.TraverseStmt(const_cast<Stmt *>(Body));
+  return !J.Found;
+}
 
 void checkArrayFrees(const FunctionDecl *FD, BodyScope Scope,
                      CallModels &Models, ASTContext &Ctx, Findings &Out) {

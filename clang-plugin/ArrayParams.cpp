@@ -19,6 +19,7 @@
 // have no break, continue, goto or return and do not write their variable.
 //
 //===----------------------------------------------------------------------===//
+#include "ArrayFrees.h"
 #include "FunctionAnalyzer.h"
 
 #include "clang/AST/RecursiveASTVisitor.h"
@@ -155,30 +156,7 @@ public:
     const auto *UO = dyn_cast_or_null<UnaryOperator>(Inc);
     if (!UO || !UO->isIncrementOp() || varOf(UO->getSubExpr()) != I)
       return false;
-    // The body runs whole on every value: no jump, no write of i.
-    struct Jumps : RecursiveASTVisitor<Jumps> {
-      const VarDecl *I;
-      bool Found = false;
-      bool VisitBreakStmt(BreakStmt *) { return !(Found = true); }
-      bool VisitContinueStmt(ContinueStmt *) { return !(Found = true); }
-      bool VisitGotoStmt(GotoStmt *) { return !(Found = true); }
-      bool VisitReturnStmt(ReturnStmt *) { return !(Found = true); }
-      bool VisitLabelStmt(LabelStmt *) { return !(Found = true); }
-      bool VisitUnaryOperator(UnaryOperator *U) {
-        if ((U->isIncrementDecrementOp() || U->getOpcode() == UO_AddrOf) &&
-            varOf(U->getSubExpr()) == I)
-          Found = true;
-        return !Found;
-      }
-      bool VisitBinaryOperator(BinaryOperator *B) {
-        if (B->isAssignmentOp() && varOf(B->getLHS()) == I)
-          Found = true;
-        return !Found;
-      }
-    } J;
-    J.I = I;
-    J.TraverseStmt(const_cast<Stmt *>(FS->getBody()));
-    return !J.Found;
+    return loopBodyRunsWhole(FS->getBody(), I); // ArrayFrees.cpp
   }
 
   ElemSummary read() {
