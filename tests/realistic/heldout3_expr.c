@@ -46,11 +46,16 @@ static struct node *node_var(int v) {
   return n;
 }
 
-// OK: an operator node over its children (taken)
+static void node_free(struct node *n);
+
+// OK: an operator node over its children (taken, freed if it fails)
 static struct node *node_op(enum op op, struct node *a, struct node *b) {
   struct node *n = calloc(1, sizeof *n);
-  if (!n)
+  if (!n) {
+    node_free(a);
+    node_free(b);
     return NULL;
+  }
   n->op = op;
   n->a = a;
   n->b = b;

@@ -262,8 +262,15 @@ static int rnn_init(struct rnn *r) {
   r->Wx = ts_randn(TS_SHAPE(RI, HS), TS_FLOAT32);
   r->Wh = ts_eye(HS, TS_FLOAT32, NULL);
   r->b = ts_zeros(TS_SHAPE(HS), TS_FLOAT32);
-  if (!r->Wx || !r->Wh || !r->b)
+  if (!r->Wx || !r->Wh || !r->b) {
+    if (r->Wx)
+      ts_free(r->Wx);
+    if (r->Wh)
+      ts_free(r->Wh);
+    if (r->b)
+      ts_free(r->b);
     return -1;
+  }
   ts_mul_Scalar_(r->Wh, 0.5);
   return 0;
 }

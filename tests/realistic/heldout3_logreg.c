@@ -173,8 +173,8 @@ void logreg_gd(void) {
   problem_free(&p);
 }
 
-// BUG: use-after-free: a failed search frees the weights, then the loss
-// after the loop reads them
+// BUG: use-after-free: the weights are freed before the search result is
+// checked, and the stall message reads them
 void logreg_gd_stall(void) {
   struct problem p;
   problem_make(&p);
@@ -185,11 +185,15 @@ void logreg_gd_stall(void) {
     ts_tensor *next = line_search(&p, w, g, &step);
     ts_free(g);
     ts_free(w);
-    if (!next)
+    if (!next) {
+      printf("stalled at loss %.4f\n", logistic_loss(&p, w)); // <- BUG
+      w = NULL;
       break;
+    }
     w = next;
   }
-  printf("loss %.4f\n", logistic_loss(&p, w)); // <- BUG
+  if (w)
+    ts_free(w);
   problem_free(&p);
 }
 

@@ -492,8 +492,8 @@ void zoo_nan_check(void) {
 void zoo_input_freed(void) {
   struct model *a = model_create("linear");
   struct model *b = model_create("mlp");
-  ts_tensor *x = ts_randn(TS_SHAPE(2, FIN), TS_FLOAT32);
   if (a && b) {
+    ts_tensor *x = ts_randn(TS_SHAPE(2, FIN), TS_FLOAT32);
     ts_tensor *ya = a->ops->forward(a, x);
     ts_free(x);
     ts_tensor *yb = b->ops->forward(b, x); // <- BUG
