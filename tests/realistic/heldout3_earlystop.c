@@ -389,7 +389,8 @@ TS_SCOPED static ts_tensor *predict(const struct net *n, const ts_tensor *x) {
 
 // BUG: unescaped-return: the residuals are returned out of the scoped helper
 // without ts_escape
-TS_SCOPED static ts_tensor *residuals(const struct net *n, const struct data *d) {
+TS_SCOPED static ts_tensor *residuals(const struct net *n,
+                                      const struct data *d) {
   ts_tensor *p = net_forward(n, d->x);
   return ts_sub(p, d->y); // <- BUG
 }
@@ -402,9 +403,7 @@ void es_predict(void) {
   struct data va;
   data_make(&va, 16);
   ts_tensor *p = predict(&n, va.x);
-  TS_SCOPE {
-    printf("mean prediction %.4f\n", ts_item(ts_mean(p)));
-  }
+  TS_SCOPE { printf("mean prediction %.4f\n", ts_item(ts_mean(p))); }
   ts_free(p);
   data_free(&va);
   net_free(&n);

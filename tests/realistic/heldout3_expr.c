@@ -158,14 +158,13 @@ static void fold(struct node *n) {
 void expr_fold(void) {
   struct env e;
   env_init(&e);
-  struct node *c = node_op(OP_MUL, node_const(ts_full(TS_SHAPE(3), TS_FLOAT32, 2)),
-                           node_const(ts_full(TS_SHAPE(3), TS_FLOAT32, 3)));
+  struct node *c =
+      node_op(OP_MUL, node_const(ts_full(TS_SHAPE(3), TS_FLOAT32, 2)),
+              node_const(ts_full(TS_SHAPE(3), TS_FLOAT32, 3)));
   struct node *t = node_op(OP_ADD, c, node_var(0));
   fold(t);
   ts_tensor *v = eval(t, &e);
-  TS_SCOPE {
-    printf("folded %.4f\n", ts_item(ts_sum(v)));
-  }
+  TS_SCOPE { printf("folded %.4f\n", ts_item(ts_sum(v))); }
   ts_free(v);
   node_free(t);
   env_free(&e);
@@ -185,7 +184,8 @@ static void fold_neg(struct node *n) {
 
 // OK: folds -(5) (the fold is wrong)
 void expr_fold_neg(void) {
-  struct node *t = node_op(OP_NEG, node_const(ts_full(TS_SHAPE(2), TS_FLOAT32, 5)), NULL);
+  struct node *t =
+      node_op(OP_NEG, node_const(ts_full(TS_SHAPE(2), TS_FLOAT32, 5)), NULL);
   fold_neg(t);
   node_free(t);
 }
@@ -211,7 +211,8 @@ static struct node *simplify_mul_one(struct node *n) {
 void expr_simplify(void) {
   struct env e;
   env_init(&e);
-  struct node *t = node_op(OP_MUL, node_var(1), node_const(ts_ones(TS_SHAPE(3), TS_FLOAT32)));
+  struct node *t = node_op(OP_MUL, node_var(1),
+                           node_const(ts_ones(TS_SHAPE(3), TS_FLOAT32)));
   t = simplify_mul_one(t);
   ts_tensor *v = eval(t, &e);
   ts_free(v);
@@ -272,16 +273,15 @@ void expr_cache_scoped(void) {
   struct env e;
   env_init(&e);
   struct node *t = sample_tree();
-  TS_SCOPE {
-    t->cache = eval(t, &e);
-  }
+  TS_SCOPE { t->cache = eval(t, &e); }
   printf("cache %.4f\n", ts_item(t->cache)); // <- BUG
   node_free(t);
   env_free(&e);
 }
 
 // OK: evaluation in a scoped function, the result escaped
-TS_SCOPED static ts_tensor *eval_scoped(const struct node *n, const struct env *e) {
+TS_SCOPED static ts_tensor *eval_scoped(const struct node *n,
+                                        const struct env *e) {
   ts_tensor *v = eval(n, e);
   ts_tensor *w = ts_mul_scalar(v, 1.0);
   return ts_escape(w);
@@ -289,7 +289,8 @@ TS_SCOPED static ts_tensor *eval_scoped(const struct node *n, const struct env *
 
 // BUG: unescaped-return: the scoped evaluation of the doubled tree returns
 // its tensor without ts_escape
-TS_SCOPED static ts_tensor *eval_doubled(const struct node *n, const struct env *e) {
+TS_SCOPED static ts_tensor *eval_doubled(const struct node *n,
+                                         const struct env *e) {
   ts_tensor *v = eval(n, e);
   return ts_add(v, v); // <- BUG
 }
@@ -346,8 +347,11 @@ static struct node *parse(struct parser *p) {
   p->s++;
   skip(p);
   char c = *p->s++;
-  enum op op = c == '+' ? OP_ADD : c == '*' ? OP_MUL : c == 'r' ? OP_RELU
-             : c == '-' ? OP_NEG : OP_SUM;
+  enum op op = c == '+'   ? OP_ADD
+               : c == '*' ? OP_MUL
+               : c == 'r' ? OP_RELU
+               : c == '-' ? OP_NEG
+                          : OP_SUM;
   struct node *a = parse(p);
   if (!a)
     return NULL;
@@ -382,9 +386,7 @@ void expr_parse(void) {
       continue;
     }
     ts_tensor *v = eval(t, &e);
-    TS_SCOPE {
-      printf("%s = %.4f\n", srcs[i], ts_item(ts_sum(v)));
-    }
+    TS_SCOPE { printf("%s = %.4f\n", srcs[i], ts_item(ts_sum(v))); }
     ts_free(v);
     node_free(t);
   }
@@ -503,7 +505,8 @@ void expr_env_freed(void) {
 // BUG: leak: the subtree cut off by the rewrite is freed as a node shell
 // only, its constant's tensor is lost
 void expr_cut_subtree(void) {
-  struct node *t = node_op(OP_ADD, node_var(0), node_const(ts_ones(TS_SHAPE(3), TS_FLOAT32)));
+  struct node *t = node_op(OP_ADD, node_var(0),
+                           node_const(ts_ones(TS_SHAPE(3), TS_FLOAT32)));
   struct node *keep = t->a;
   free(t->b); // <- BUG
   free(t);

@@ -93,7 +93,8 @@ static ts_tensor *sobel(const ts_tensor *img) {
 // BUG: leak: the vertical kernel is never freed in this variant
 static ts_tensor *sobel_l1(const ts_tensor *img) {
   ts_tensor *kx = ts_from_buffer(SOBEL_X, TS_SHAPE(1, 1, 3, 3), TS_FLOAT32);
-  ts_tensor *ky = ts_from_buffer(SOBEL_Y, TS_SHAPE(1, 1, 3, 3), TS_FLOAT32); // <- BUG
+  ts_tensor *ky =
+      ts_from_buffer(SOBEL_Y, TS_SHAPE(1, 1, 3, 3), TS_FLOAT32); // <- BUG
   ts_tensor *gx = conv_same(img, kx);
   ts_free(kx);
   ts_tensor *gy = conv_same(img, ky);

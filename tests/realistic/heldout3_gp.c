@@ -10,9 +10,9 @@
 #include <tsmem/ops.h>
 
 struct gp {
-  ts_tensor *X, *y;  /* [n,1], [n,1] training data (owned) */
-  ts_tensor *L;      /* Cholesky factor of K + noise I */
-  ts_tensor *alpha;  /* K^-1 y */
+  ts_tensor *X, *y; /* [n,1], [n,1] training data (owned) */
+  ts_tensor *L;     /* Cholesky factor of K + noise I */
+  ts_tensor *alpha; /* K^-1 y */
   double ls, noise;
 };
 

@@ -88,7 +88,8 @@ void gc_check(void) {
 
 // BUG: leak: entries of W that are exactly zero are skipped with `continue`
 // and their views are not freed
-static ts_tensor *grad_numeric_sparse(ts_tensor *W, const ts_tensor *x, double h) {
+static ts_tensor *grad_numeric_sparse(ts_tensor *W, const ts_tensor *x,
+                                      double h) {
   ts_tensor *g = ts_zeros_like(W, TS_NO_DTYPE, NULL);
   ts_tensor *wf = ts_view(W, TS_SHAPE(-1));
   ts_tensor *gf = ts_view(g, TS_SHAPE(-1));
@@ -208,9 +209,7 @@ void gc_batchnorm_train(void) {
       ts_free(y);
     ts_free(x);
   }
-  TS_SCOPE {
-    printf("running mean %.3f\n", ts_item(ts_mean(b.run_mean)));
-  }
+  TS_SCOPE { printf("running mean %.3f\n", ts_item(ts_mean(b.run_mean))); }
   bn_free(&b);
 }
 
@@ -283,9 +282,8 @@ static void rnn_free(struct rnn *r) {
 }
 
 // OK: one cell in the caller's scope: tanh(x Wx + h Wh + b)
-TS_CALLER_SCOPE static ts_tensor *rnn_cell(const struct rnn *r,
-                                           const ts_tensor *x,
-                                           const ts_tensor *h) {
+TS_CALLER_SCOPE static ts_tensor *
+rnn_cell(const struct rnn *r, const ts_tensor *x, const ts_tensor *h) {
   ts_tensor *a = ts_add(ts_matmul(x, r->Wx), ts_matmul(h, r->Wh));
   ts_add_Tensor_(a, r->b, 1.0);
   return ts_tanh(a);
@@ -316,9 +314,7 @@ void gc_rnn(void) {
     return;
   ts_tensor *xs = sequence();
   ts_tensor *h = rnn_unroll(&r, xs);
-  TS_SCOPE {
-    printf("h norm %.4f\n", ts_item(ts_norm_Scalar(h, 2.0)));
-  }
+  TS_SCOPE { printf("h norm %.4f\n", ts_item(ts_norm_Scalar(h, 2.0))); }
   ts_free(h);
   ts_free(xs);
   rnn_free(&r);
@@ -326,7 +322,8 @@ void gc_rnn(void) {
 
 // BUG: use-after-scope: the hidden state is handed to the next step without
 // an escape, so the next step reads a state its scope freed
-static ts_tensor *rnn_unroll_noescape(const struct rnn *r, const ts_tensor *xs) {
+static ts_tensor *rnn_unroll_noescape(const struct rnn *r,
+                                      const ts_tensor *xs) {
   ts_tensor *h0 = ts_zeros(TS_SHAPE(1, HS), TS_FLOAT32);
   ts_tensor *h = h0;
   TS_SCOPE for (int t = 0; t < STEPS; t++) {
@@ -372,9 +369,7 @@ void gc_rnn_outputs(void) {
     return;
   ts_tensor *xs = sequence();
   ts_tensor *out = rnn_outputs(&r, xs);
-  TS_SCOPE {
-    printf("outputs mean %.4f\n", ts_item(ts_mean(out)));
-  }
+  TS_SCOPE { printf("outputs mean %.4f\n", ts_item(ts_mean(out))); }
   ts_free(out);
   ts_free(xs);
   rnn_free(&r);
@@ -392,17 +387,13 @@ void gc_rnn_last(void) {
   for (int t = 0; t < STEPS; t++) {
     ts_tensor *x = ts_select_int(xs, 0, t);
     ts_tensor *next;
-    TS_SCOPE {
-      next = ts_escape(rnn_cell(&r, x, h));
-    }
+    TS_SCOPE { next = ts_escape(rnn_cell(&r, x, h)); }
     ts_free(x);
     ts_free(h);
     h = next;
     last = h;
   }
-  TS_SCOPE {
-    printf("last %.4f\n", ts_item(ts_sum(last)));
-  }
+  TS_SCOPE { printf("last %.4f\n", ts_item(ts_sum(last))); }
   ts_free(h);
   ts_free(last); // <- BUG
   ts_free(xs);
@@ -411,7 +402,8 @@ void gc_rnn_last(void) {
 
 // BUG: unescaped-return: the final state is returned out of the scoped
 // function without ts_escape
-TS_SCOPED static ts_tensor *rnn_encode(const struct rnn *r, const ts_tensor *xs) {
+TS_SCOPED static ts_tensor *rnn_encode(const struct rnn *r,
+                                       const ts_tensor *xs) {
   ts_tensor *h = ts_zeros(TS_SHAPE(1, HS), TS_FLOAT32);
   for (int t = 0; t < STEPS; t++) {
     ts_tensor *x = ts_select_int(xs, 0, t);
@@ -427,9 +419,7 @@ void gc_rnn_encode(void) {
     return;
   ts_tensor *xs = sequence();
   ts_tensor *h = rnn_encode(&r, xs);
-  TS_SCOPE {
-    printf("encoded %.4f\n", ts_item(ts_sum(h)));
-  }
+  TS_SCOPE { printf("encoded %.4f\n", ts_item(ts_sum(h))); }
   ts_free(h);
   ts_free(xs);
   rnn_free(&r);
@@ -457,9 +447,7 @@ void gc_rnn_tbptt(void) {
   }
   ts_tensor *g = ts_grad(r.Wx);
   if (g) {
-    TS_SCOPE {
-      printf("grad norm %.4f\n", ts_item(ts_norm_Scalar(g, 2.0)));
-    }
+    TS_SCOPE { printf("grad norm %.4f\n", ts_item(ts_norm_Scalar(g, 2.0))); }
     ts_free(g);
   }
   ts_free(h);

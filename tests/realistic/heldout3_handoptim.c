@@ -53,7 +53,8 @@ static ts_tensor *lsq_grad(const struct lsq *q, const ts_tensor *x) {
 }
 
 // OK: zero state for each parameter; a failure frees what was made
-static int adam_init(struct adam *a, ts_tensor *const *params, int n, double lr) {
+static int adam_init(struct adam *a, ts_tensor *const *params, int n,
+                     double lr) {
   a->n = 0;
   a->t = 0;
   a->lr = lr;
@@ -315,7 +316,8 @@ static ts_tensor *lbfgs_direction(const struct lbfgs *h, const ts_tensor *g) {
   }
   if (h->count > 0) {
     int last = (h->head + h->count - 1) % HIST;
-    double gamma = inner(h->s[last], h->y[last]) / inner(h->y[last], h->y[last]);
+    double gamma =
+        inner(h->s[last], h->y[last]) / inner(h->y[last], h->y[last]);
     ts_mul_Scalar_(q, gamma);
   }
   for (int k = 0; k < h->count; k++) {

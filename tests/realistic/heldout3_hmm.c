@@ -99,7 +99,8 @@ void hmm_forward(void) {
 }
 
 // BUG: leak: the inlined step takes the emission view and never frees it
-static double hmm_loglik_inline(const struct hmm *h, const int64_t *obs, int n) {
+static double hmm_loglik_inline(const struct hmm *h, const int64_t *obs,
+                                int n) {
   ts_tensor *alpha = ts_clone(h->logpi);
   for (int t = 0; t < n; t++) {
     if (t > 0) {
@@ -256,9 +257,7 @@ void hmm_posteriors(void) {
   ts_free(ab);
   ts_free(b);
   ts_free(a);
-  TS_SCOPE {
-    printf("gamma row sums %.3f\n", ts_item(ts_sum(gamma)) / T);
-  }
+  TS_SCOPE { printf("gamma row sums %.3f\n", ts_item(ts_sum(gamma)) / T); }
   ts_free(gamma);
   hmm_free(&h);
 }
@@ -423,8 +422,9 @@ void hmm_ctc_table(void) {
   ts_tensor *prev = ts_select_int(em, 0, 0);
   TS_SCOPE for (int t = 1; t < T; t++) {
     ts_tensor *shifted = ts_roll(prev, TS_SHAPE(1), TS_SHAPE(0));
-    ts_tensor *stay = ts_logsumexp(ts_stack((const ts_tensor *[]){prev, shifted}, 2, 0),
-                                   TS_SHAPE(0), false);
+    ts_tensor *stay =
+        ts_logsumexp(ts_stack((const ts_tensor *[]){prev, shifted}, 2, 0),
+                     TS_SHAPE(0), false);
     ts_tensor *row = ts_select_int(em, 0, t);
     ts_tensor *next = ts_add(stay, row);
     ts_free(prev);

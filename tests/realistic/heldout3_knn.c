@@ -37,7 +37,8 @@ static void index_init(struct index *ix) {
 }
 
 // OK: appends rows; both fields replaced, the old ones freed
-static void index_add(struct index *ix, const ts_tensor *k, const ts_tensor *l) {
+static void index_add(struct index *ix, const ts_tensor *k,
+                      const ts_tensor *l) {
   ts_tensor *nk = ts_cat((const ts_tensor *[]){ix->keys, k}, 2, 0);
   ts_tensor *nl = ts_cat((const ts_tensor *[]){ix->labels, l}, 2, 0);
   ts_free(ix->keys);
@@ -265,7 +266,8 @@ static ts_tensor *lsh_codes(const ts_tensor *x, const ts_tensor *planes) {
 // path through one cleanup label
 static int lsh_hits(const struct index *ix, const ts_tensor *q, int64_t *hits) {
   int rc = -1;
-  ts_tensor *planes = NULL, *codes = NULL, *qc = NULL, *diff = NULL, *ham = NULL;
+  ts_tensor *planes = NULL, *codes = NULL, *qc = NULL, *diff = NULL,
+            *ham = NULL;
   planes = ts_randn(TS_SHAPE(DK, BITS), TS_FLOAT32);
   if (!planes)
     goto out;
@@ -353,7 +355,8 @@ void knn_batched(void) {
   index_fill(&ix, 64);
   double correct = 0;
   TS_SCOPE for (int b = 0; b < 3; b++) {
-    ts_tensor *q = ts_index_select(ix.keys, 0, ts_arange(b * 8, b * 8 + 8, 1, TS_INT64));
+    ts_tensor *q =
+        ts_index_select(ix.keys, 0, ts_arange(b * 8, b * 8 + 8, 1, TS_INT64));
     ts_tensor *truth = ts_narrow(ix.labels, 0, b * 8, 8);
     ts_tensor *cls = knn_classify(&ix, q, 1);
     correct += ts_item(ts_sum(ts_eq_Tensor(cls, truth)));

@@ -391,7 +391,9 @@ void logreg_autograd_peek(void) {
 // OK: accuracy in a scoped function
 TS_SCOPED static double accuracy(const struct problem *p, const ts_tensor *w) {
   ts_tensor *z = ts_matmul(p->X, w);
-  ts_tensor *hit = ts_eq_Scalar(ts_sub(ts_to_dtype(ts_gt_Scalar(z, 0.0), TS_FLOAT32, false, false), p->y), 0.0);
+  ts_tensor *hit = ts_eq_Scalar(
+      ts_sub(ts_to_dtype(ts_gt_Scalar(z, 0.0), TS_FLOAT32, false, false), p->y),
+      0.0);
   return ts_item(ts_mean(ts_to_dtype(hit, TS_FLOAT32, false, false)));
 }
 

@@ -170,9 +170,7 @@ void moe_top1_run(void) {
 static ts_tensor *moe_top1_capacity(const struct moe *m, const ts_tensor *x,
                                     int64_t capacity) {
   ts_tensor *choice;
-  TS_SCOPE {
-    choice = ts_escape(ts_argmax_dim(gate_probs(m, x), 1));
-  }
+  TS_SCOPE { choice = ts_escape(ts_argmax_dim(gate_probs(m, x), 1)); }
   ts_tensor *out = ts_zeros(TS_SHAPE(ts_size(x, 0), DO), TS_FLOAT32);
   for (int e = 0; e < m->n; e++) {
     ts_tensor *idx = rows_for(choice, e); // <- BUG
@@ -208,7 +206,8 @@ void moe_capacity_run(void) {
 TS_SCOPED static double balance_loss(const struct moe *m, const ts_tensor *x) {
   ts_tensor *p = gate_probs(m, x);
   ts_tensor *choice = ts_argmax_dim(p, 1);
-  ts_tensor *frac = ts_div_Scalar(ts_bincount(choice, NULL, m->n), (double)ts_size(x, 0));
+  ts_tensor *frac =
+      ts_div_Scalar(ts_bincount(choice, NULL, m->n), (double)ts_size(x, 0));
   ts_tensor *meanp = ts_mean_dim(p, TS_SHAPE(0), false, TS_NO_DTYPE);
   return m->n * ts_item(ts_sum(ts_mul(frac, meanp)));
 }
@@ -435,7 +434,8 @@ void mt_cls_only(void) {
 
 // BUG: leak: the regression targets are made for a task that the switch
 // then skips, and nothing frees them there
-static double mt_task_loss(const struct mt_net *n, const ts_tensor *x, int task) {
+static double mt_task_loss(const struct mt_net *n, const ts_tensor *x,
+                           int task) {
   ts_tensor *target = ts_randn(TS_SHAPE(BATCH, 1), TS_FLOAT32); // <- BUG
   double v = 0.0;
   switch (task) {

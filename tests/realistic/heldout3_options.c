@@ -18,8 +18,8 @@ struct market {
 static const struct market MKT = {100.0, 0.02, 0.2, 1.0, 16};
 
 /* Consumes its normals: the declaration carries the annotation. */
-static double price_from_normals(const struct market *m, ts_tensor *z,
-                                 double K) TS_CONSUMES(2);
+static double price_from_normals(const struct market *m, ts_tensor *z, double K)
+    TS_CONSUMES(2);
 
 // OK: price paths [n, steps] from standard normals z [n, steps]
 static ts_tensor *paths_from(const struct market *m, const ts_tensor *z) {
@@ -159,7 +159,8 @@ void opt_control_variate(void) {
   if (!euro)
     goto out;
   double cv = discounted_mean(&MKT, asian) - discounted_mean(&MKT, euro) + 8.9;
-  printf("control variate %.3f (plain %.3f)\n", cv, asian_call(&MKT, 500, 100.0));
+  printf("control variate %.3f (plain %.3f)\n", cv,
+         asian_call(&MKT, 500, 100.0));
 out:
   if (euro)
     ts_free(euro);
@@ -230,7 +231,8 @@ static double uo_call(const struct market *m, int n, double K) {
 static const struct {
   const char *name;
   pricer_fn fn;
-} PRICERS[] = {{"european", euro_call}, {"asian", asian_call}, {"up-out", uo_call}};
+} PRICERS[] = {
+    {"european", euro_call}, {"asian", asian_call}, {"up-out", uo_call}};
 
 // OK: every pricer of the table, by strike
 void opt_table(void) {
@@ -339,9 +341,7 @@ TS_SCOPED static ts_tensor *discount_curve(const struct market *m) {
 // OK: the curve's sum (the helper is wrong)
 void opt_discount_curve(void) {
   ts_tensor *c = discount_curve(&MKT);
-  TS_SCOPE {
-    printf("annuity %.4f\n", ts_item(ts_sum(c)));
-  }
+  TS_SCOPE { printf("annuity %.4f\n", ts_item(ts_sum(c))); }
   ts_free(c);
 }
 

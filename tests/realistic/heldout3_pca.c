@@ -320,7 +320,8 @@ static double power_iteration(const ts_tensor *cov, int iters) {
   ts_tensor *v = ts_ones(TS_SHAPE(D, 1), TS_FLOAT32);
   for (int i = 0; i < iters; i++) {
     ts_tensor *mv = ts_matmul(cov, v);
-    ts_tensor *nrm = ts_linalg_vector_norm(mv, 2.0, NULL, -1, false, TS_NO_DTYPE);
+    ts_tensor *nrm =
+        ts_linalg_vector_norm(mv, 2.0, NULL, -1, false, TS_NO_DTYPE);
     ts_tensor *next = ts_div(mv, nrm);
     ts_free(mv);
     ts_free(nrm);
@@ -355,7 +356,8 @@ static double power_iteration_lazy(const ts_tensor *cov, int iters) {
   ts_tensor *v = ts_ones(TS_SHAPE(D, 1), TS_FLOAT32);
   for (int i = 0; i < iters; i++) {
     ts_tensor *mv = ts_matmul(cov, v);
-    ts_tensor *nrm = ts_linalg_vector_norm(mv, 2.0, NULL, -1, false, TS_NO_DTYPE);
+    ts_tensor *nrm =
+        ts_linalg_vector_norm(mv, 2.0, NULL, -1, false, TS_NO_DTYPE);
     v = ts_div(mv, nrm); // <- BUG
     ts_free(mv);
     ts_free(nrm);

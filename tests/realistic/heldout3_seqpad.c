@@ -58,9 +58,11 @@ static struct batch pad_batch(const struct seqs *s) {
   struct batch b = {NULL, NULL, max_len(s)};
   ts_tensor *rows[MAXS];
   for (int i = 0; i < s->n; i++)
-    rows[i] = s->len[i] == b.maxlen
-                  ? s->items[i]
-                  : ts_constant_pad_nd(s->items[i], TS_SHAPE(0, 0, 0, b.maxlen - s->len[i]), 0.0);
+    rows[i] =
+        s->len[i] == b.maxlen
+            ? s->items[i]
+            : ts_constant_pad_nd(s->items[i],
+                                 TS_SHAPE(0, 0, 0, b.maxlen - s->len[i]), 0.0);
   b.padded = ts_stack((const ts_tensor *const *)rows, s->n, 0);
   for (int i = 0; i < s->n; i++)
     if (rows[i] != s->items[i])
@@ -99,7 +101,8 @@ static ts_tensor *pad_stack_naive(const struct seqs *s) {
   for (int i = 0; i < s->n; i++)
     rows[i] = s->len[i] == m
                   ? s->items[i]
-                  : ts_constant_pad_nd(s->items[i], TS_SHAPE(0, 0, 0, m - s->len[i]), 0.0);
+                  : ts_constant_pad_nd(s->items[i],
+                                       TS_SHAPE(0, 0, 0, m - s->len[i]), 0.0);
   ts_tensor *out = ts_stack((const ts_tensor *const *)rows, s->n, 0);
   for (int i = 0; i < s->n; i++)
     ts_free(rows[i]); // <- BUG
@@ -155,7 +158,8 @@ static ts_tensor *masked_max_mean(const struct batch *b) {
   ts_free(mf);
   ts_tensor *sum = ts_sum_dim_IntList(x, TS_SHAPE(1), false, TS_NO_DTYPE);
   ts_free(x);
-  ts_tensor *cnt = ts_sum_dim_IntList(mf, TS_SHAPE(1), false, TS_NO_DTYPE); // <- BUG
+  ts_tensor *cnt =
+      ts_sum_dim_IntList(mf, TS_SHAPE(1), false, TS_NO_DTYPE); // <- BUG
   ts_div_Tensor_(sum, cnt);
   ts_free(cnt);
   return sum;
@@ -340,7 +344,8 @@ void seq_buckets(void) {
   by_length(&s, order);
   for (int k = 0; k + 1 < s.n; k += 2) {
     struct seqs bucket = {{s.items[order[k]], s.items[order[k + 1]]},
-                          {s.len[order[k]], s.len[order[k + 1]]}, 2};
+                          {s.len[order[k]], s.len[order[k + 1]]},
+                          2};
     struct batch b = pad_batch(&bucket);
     ts_tensor *pooled = masked_mean(&b);
     show_sum("bucket", pooled);
@@ -365,7 +370,8 @@ void seq_buckets_last(void) {
   int stopped = 0;
   for (int k = 0; k + 1 < s.n; k += 2) {
     struct seqs bucket = {{s.items[order[k]], s.items[order[k + 1]]},
-                          {s.len[order[k]], s.len[order[k + 1]]}, 2};
+                          {s.len[order[k]], s.len[order[k + 1]]},
+                          2};
     b = pad_batch(&bucket);
     batch_free(&b);
     if (b.maxlen > 2) {
@@ -385,7 +391,8 @@ void seq_buckets_skip(void) {
   struct seqs s;
   seqs_make(&s, lens, 4);
   for (int k = 0; k + 1 < s.n; k += 2) {
-    struct seqs bucket = {{s.items[k], s.items[k + 1]}, {s.len[k], s.len[k + 1]}, 2};
+    struct seqs bucket = {
+        {s.items[k], s.items[k + 1]}, {s.len[k], s.len[k + 1]}, 2};
     struct batch b = pad_batch(&bucket);
     ts_tensor *pooled = masked_mean(&b); // <- BUG
     batch_free(&b);
@@ -439,7 +446,8 @@ void seq_pack_leak(void) {
   const int64_t lens[] = {2, 1};
   struct seqs s;
   seqs_make(&s, lens, 2);
-  ts_tensor *packed = ts_cat((const ts_tensor *const *)s.items, s.n, 0); // <- BUG
+  ts_tensor *packed =
+      ts_cat((const ts_tensor *const *)s.items, s.n, 0); // <- BUG
   show_sum("packed", packed);
   seqs_free(&s);
 }

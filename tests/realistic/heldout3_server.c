@@ -247,7 +247,8 @@ void srv_pooled(void) {
 
 // BUG: leak: a request rejected after its scratch was taken returns
 // without giving the scratch back
-static int serve_checked(struct server *s, struct request *r, int64_t max_rows) {
+static int serve_checked(struct server *s, struct request *r,
+                         int64_t max_rows) {
   ts_tensor *buf = scratch(s->pool, r->rows); // <- BUG
   if (r->rows > max_rows) {
     r->status = -2;

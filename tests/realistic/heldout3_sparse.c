@@ -386,7 +386,8 @@ static double dotd(const ts_tensor *a, const ts_tensor *b) {
 
 // OK: conjugate gradient; x, r, p replaced every iteration, freed on the
 // converged break too
-static ts_tensor *cg_solve(const struct coo *A, const ts_tensor *b, double tol) {
+static ts_tensor *cg_solve(const struct coo *A, const ts_tensor *b,
+                           double tol) {
   ts_tensor *x = ts_zeros(TS_SHAPE(A->n), TS_FLOAT64);
   ts_tensor *r = ts_clone(b);
   ts_tensor *p = ts_clone(b);

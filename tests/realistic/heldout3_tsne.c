@@ -135,7 +135,8 @@ static ts_tensor *two_clusters(void) {
 TS_SCOPED static double kl_cost(const struct tsne *s) {
   ts_tensor *num = student(s->Y);
   ts_tensor *q = ts_div(num, ts_sum(num));
-  ts_tensor *ratio = ts_div(ts_add_scalar(s->P, 1e-12), ts_add_scalar(q, 1e-12));
+  ts_tensor *ratio =
+      ts_div(ts_add_scalar(s->P, 1e-12), ts_add_scalar(q, 1e-12));
   return ts_item(ts_sum(ts_mul(s->P, ts_log(ratio))));
 }
 
@@ -368,7 +369,8 @@ static void *cost_job_fn(void *ctx) {
   struct cost_job *j = ctx;
   ts_tensor *num = student(j->s->Y);
   ts_tensor *q = ts_div(num, ts_sum(num));
-  ts_tensor *lr = ts_log(ts_div(ts_add_scalar(j->s->P, 1e-12), ts_add_scalar(q, 1e-12)));
+  ts_tensor *lr =
+      ts_log(ts_div(ts_add_scalar(j->s->P, 1e-12), ts_add_scalar(q, 1e-12)));
   j->kl = ts_item(ts_sum(ts_mul(j->s->P, lr)));
   return NULL;
 }

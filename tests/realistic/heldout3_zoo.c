@@ -27,7 +27,8 @@ struct model {
   int nw;
 };
 
-typedef void (*weight_cb)(const char *model, int i, const ts_tensor *w, void *ctx);
+typedef void (*weight_cb)(const char *model, int i, const ts_tensor *w,
+                          void *ctx);
 
 // OK: prints a mean from a guard scope
 static void show_mean(const char *what, const ts_tensor *t) {
@@ -377,7 +378,8 @@ static struct model *model_clone_as(const char *name, const struct model *src) {
 }
 
 // BUG: leak: the mismatched clone frees the object but not its tensors
-static struct model *model_clone_fast(const char *name, const struct model *src) {
+static struct model *model_clone_fast(const char *name,
+                                      const struct model *src) {
   struct model *m = model_create(name); // <- BUG
   if (!m)
     return NULL;
