@@ -1,7 +1,8 @@
 //===- FailureCleanup.cpp - Leaks on a failing init's cleanup path --------===//
 //
 // `int init(struct m *m)` that fills fields of *m with tensors it makes and,
-// on a failing return (a nonzero integer constant), frees some of them but
+// on a failing return (a nonzero integer constant; not `true` of a
+// `bool` function, its success), frees some of them but
 // leaves the field pointing at the freed tensor: the caller cannot tear
 // *m down on failure (that would free it again), so whatever else the
 // function made into *m and left there is lost. Reported on that return;
@@ -15,7 +16,10 @@ namespace tsmem {
 namespace ownership {
 
 void FunctionAnalyzer::failureCleanup(const BlockInfo &BI) {
-  if (!BI.Ret || !Locs.anyIndirect() || !FD->getReturnType()->isIntegerType())
+  // A `bool` result says success with `true`: not a failing return.
+  if (!BI.Ret || !Locs.anyIndirect() ||
+      !FD->getReturnType()->isIntegerType() ||
+      FD->getReturnType()->isBooleanType())
     return;
   const Expr *V = BI.Ret->getRetValue();
   Expr::EvalResult R;

@@ -481,9 +481,15 @@ PathEngine::linear(const Expr *E, const PathFacts &F, unsigned Depth) const {
     return std::nullopt;
   E = E->IgnoreParens();
   if (const auto *CE = dyn_cast<CastExpr>(E)) {
-    if (!CE->getType()->isIntegralOrEnumerationType() ||
-        CE->getType()->isBooleanType())
+    if (!CE->getType()->isIntegralOrEnumerationType())
       return std::nullopt;
+    // A `bool` holds 0 or 1, not the offset of another variable: only its
+    // value (`made = true`, `ok = n > 0` with n known).
+    if (CE->getType()->isBooleanType()) {
+      if (std::optional<int64_t> V = value(E, F, Depth))
+        return Lin(nullptr, *V);
+      return std::nullopt;
+    }
     return linear(CE->getSubExpr(), F, Depth + 1);
   }
   if (std::optional<int64_t> V = value(E, F, Depth))

@@ -431,10 +431,20 @@ bool PathEngine::edge(unsigned Idx, unsigned SuccIdx, const State &St,
       return R.Val.getInt().getExtValue();
     };
     Decided = Known.has_value();
+    // One of several values (a join of the arms of an earlier switch on
+    // the same variable): only their arms, and the default only when one
+    // of them has no case.
+    llvm::SmallVector<int64_t, 4> OneOf;
+    if (BP.SwitchVar && !Known)
+      for (const PathVal &V : F.Vals)
+        if (V.Eq && !V.Base && V.VD == BP.SwitchVar)
+          OneOf.push_back(V.V);
     if (const auto *CS = dyn_cast_or_null<CaseStmt>(T->getLabel())) {
       std::optional<int64_t> K = CaseValue(CS);
       if (Known && K)
         return *Known == *K;
+      if (K && !OneOf.empty() && !llvm::is_contained(OneOf, *K))
+        return false;
       if (BP.SwitchVar && K) {
         for (const PathVal &V : F.Vals)
           if (!V.Eq && !V.Base && V.VD == BP.SwitchVar && V.V == *K)
@@ -446,6 +456,8 @@ bool PathEngine::edge(unsigned Idx, unsigned SuccIdx, const State &St,
     }
     // The default arm, or past the switch: no case matched.
     unsigned Cases = 0;
+    const bool Listed = !OneOf.empty();
+    bool HadRange = false;
     for (const SwitchCase *SC = BP.Switch->getSwitchCaseList(); SC;
          SC = SC->getNextSwitchCase()) {
       const auto *CS = dyn_cast<CaseStmt>(SC);
@@ -456,13 +468,17 @@ bool PathEngine::edge(unsigned Idx, unsigned SuccIdx, const State &St,
         // A range: the value could be any.
         if (Known)
           return true;
+        HadRange = true;
         continue;
       }
       if (Known && *Known == *K)
         return false;
+      llvm::erase(OneOf, *K);
       if (BP.SwitchVar && !Known && ++Cases <= 16)
         setVal(Add(), BP.SwitchVar, *K, false);
     }
+    if (Listed && OneOf.empty() && !HadRange)
+      return false; // Every value it may have has its case.
     if (!Known)
       pushStep(Add(), {T->getLabel() ? T->getLabel() : BP.Switch, false});
     return true;
