@@ -297,7 +297,11 @@ private:
   bool keepFreedEntry(ObjId Id, const Obj &O) const;
   bool markNullEntry(State &E, LocKey L);
   void freeEntryFields(const CallExpr *CE, const CallModel &M, unsigned I,
-                       LocKey P, bool Arrow);
+                       LocKey P, bool Arrow,
+                       llvm::SmallVectorImpl<LocKey> &Kept);
+  /// For each block that ends the function: the fields that still hold
+  /// their entry tensor there (or were found NULL), for KeptEntryFields.
+  llvm::DenseMap<unsigned, llvm::SmallVector<LocKey, 4>> ExitKeptEntries;
   // `ts_tensor **` parameters whose entry tensor is freed
   // (DerefParams.cpp).
   llvm::SmallVector<const ParmVarDecl *, 2> DerefParams;
