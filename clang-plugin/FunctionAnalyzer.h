@@ -299,8 +299,9 @@ private:
   void freeEntryFields(const CallExpr *CE, const CallModel &M, unsigned I,
                        LocKey P, bool Arrow,
                        llvm::SmallVectorImpl<LocKey> &Kept);
-  /// For each block that ends the function: the fields that still hold
-  /// their entry tensor there (or were found NULL), for KeptEntryFields.
+  /// For each block that ends the function: the fields that, at some
+  /// transfer of it, did not hold their entry tensor (nor NULL where a
+  /// test found it so): not KeptEntryFields (EntryFields.cpp).
   llvm::DenseMap<unsigned, llvm::SmallVector<LocKey, 4>> ExitKeptEntries;
   // `ts_tensor **` parameters whose entry tensor is freed
   // (DerefParams.cpp).
