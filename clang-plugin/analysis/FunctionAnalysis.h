@@ -144,6 +144,10 @@ struct FunctionSummary {
   /// every path where it was not NULL, whatever the field holds after
   /// (cleared, or replaced: EntryFields.cpp).
   std::vector<std::pair<unsigned, FieldPath>> FreeEntryFields;
+  /// Those of FreeEntryFields that the helper leaves as they were on every
+  /// way out (not cleared, not replaced): the caller's field still names
+  /// the freed tensor (EntryFields.cpp).
+  std::vector<std::pair<unsigned, FieldPath>> KeptEntryFields;
   bool hasFields() const {
     return !RetFields.empty() || !FreeFields.empty() || !FillFields.empty() ||
            !UseFields.empty() || !FreeEntryFields.empty();

@@ -727,7 +727,9 @@ void runOwnershipAnalysis(ASTContext &Ctx, Reporter &Report, uint64_t Budget) {
                         P.Fields->FreeFields.size() != Sum.FreeFields.size() ||
                         P.Fields->FillFields.size() != Sum.FillFields.size() ||
                         P.Fields->FreeEntryFields.size() !=
-                            Sum.FreeEntryFields.size();
+                            Sum.FreeEntryFields.size() ||
+                        P.Fields->KeptEntryFields.size() !=
+                            Sum.KeptEntryFields.size();
     if (Sum.hasFields())
       M.Fields = &FieldSums.emplace_back(std::move(Sum));
     bool Changed = !HasInferred[I] || P.Kind != M.Kind ||
