@@ -257,7 +257,7 @@ void FunctionAnalyzer::decode(BlockInfo &BI) {
       O.St = St;
       O.Model = Model;
       if (K == Op::Call)
-        O.TakesPlaces = takesPlaces(cast<CallExpr>(St)); // Fields.cpp
+        O.TakesPlaces = takesPlaces(cast<CallExpr>(St)); // FieldCalls.cpp
     } else if (auto LE = E.getAs<CFGLifetimeEnds>()) {
       // The variables of a GNU statement expression die before its value
       // is bound: let them hold their tensors until the function ends.
@@ -332,7 +332,7 @@ void FunctionAnalyzer::decodeBlocks() {
   }
   const CFGBlock *Exit = &Cfg->getExit();
   for (BlockInfo &BI : Blocks)
-    noteCountedLoop(BI.B->getTerminatorStmt()); // Fields.cpp
+    noteCountedLoop(BI.B->getTerminatorStmt()); // CountedLoops.cpp
   for (BlockInfo &BI : Blocks) {
     decode(BI);
     const Stmt *Term = BI.B->getTerminatorStmt();
@@ -348,7 +348,8 @@ void FunctionAnalyzer::decodeBlocks() {
                isOnceLoop(Term))
         T = nullptr;
       // A counted loop that runs at least once (`for (i = 0; i < 3; i++)`,
-      // Fields.cpp): entered, its test holds; only the back edge may leave.
+      // CountedLoops.cpp): entered, its test holds; only the back edge may
+      // leave.
       else if (T && runsOnce(T->getTerminatorStmt()) &&
                BI.B->getLoopTarget() != T->getTerminatorStmt() &&
                T->succ_size() == 2 && T->succ_begin()->getReachableBlock())

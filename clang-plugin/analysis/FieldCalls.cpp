@@ -1,0 +1,155 @@
+//===- FieldCalls.cpp - What a call does to fields and elements -----------===//
+//
+// A call given the address of a followed struct or array (or a pointer
+// to a struct, or an array): whether a call takes any (takesPlaces, read
+// while decoding), and what it does to the places under it (fieldArgs):
+// the fields its summary uses, frees or fills, the array helpers'
+// effects (ArrayParams.cpp), and anything else handed to the callee.
+//
+//===----------------------------------------------------------------------===//
+#include "FunctionAnalyzer.h"
+
+namespace tsmem {
+namespace ownership {
+
+bool FunctionAnalyzer::takesPlaces(const CallExpr *CE) const {
+  for (const Expr *Arg : CE->arguments()) {
+    // First by the argument's type alone: a number, or a tensor (most
+    // arguments), is none.
+    const Type *AT = Arg->getType().getTypePtr();
+    if (const auto *PT =
+            dyn_cast<PointerType>(AT->getCanonicalTypeInternal())) {
+      if (const auto *RT = dyn_cast<RecordType>(
+              PT->getPointeeType()->getCanonicalTypeInternal()))
+        if (!RT->getDecl()->getDefinition())
+          continue; // ts_tensor, or any opaque struct.
+    } else if (!AT->isRecordType()) {
+      continue;
+    }
+    const Expr *A = ignoreParenCasts(Arg);
+    QualType T;
+    if (const auto *UO = dyn_cast<UnaryOperator>(A)) {
+      if (UO->getOpcode() != UO_AddrOf)
+        continue;
+      T = UO->getSubExpr()->getType();
+      if (!T->isRecordType() && !T->isArrayType())
+        continue;
+    } else if (isa<DeclRefExpr>(A) || isa<MemberExpr>(A) ||
+               isa<ArraySubscriptExpr>(A)) {
+      if (const auto *DRE = dyn_cast<DeclRefExpr>(A))
+        if (trackedLoc(dyn_cast<VarDecl>(DRE->getDecl())))
+          continue; // A tensor variable, the most common argument.
+      T = A->getType();
+      if (T->isPointerType())
+        T = T->getPointeeType();
+      if (!T->isRecordType() && !T->isArrayType())
+        continue;
+    } else {
+      continue;
+    }
+    if (holdsTensors(T))
+      return true;
+  }
+  return false;
+}
+
+/// A call given the address of a followed struct or array (or a pointer to
+/// a struct, or an array): the fields its summary frees or fills; anything
+/// else under it is the callee's to take or replace, unless it takes it as
+/// const.
+void FunctionAnalyzer::fieldArgs(const CallExpr *CE, const CallModel &M) {
+  const FunctionDecl *Callee = CE->getDirectCallee();
+  for (unsigned I = 0, N = CE->getNumArgs(); I < N; ++I) {
+    const Expr *A = ignoreParenCasts(CE->getArg(I));
+    LocKey P = nullptr;
+    bool Arrow = false;
+    if (const auto *UO = dyn_cast<UnaryOperator>(A)) {
+      if (UO->getOpcode() != UO_AddrOf)
+        continue;
+      QualType T = UO->getSubExpr()->getType();
+      if (!T->isRecordType() && !T->isArrayType())
+        continue;
+      P = placeOf(UO->getSubExpr());
+    } else if (isa<DeclRefExpr>(A) || isa<MemberExpr>(A) ||
+               isa<ArraySubscriptExpr>(A)) {
+      QualType T = A->getType();
+      if (T->isRecordType()) {
+        // A struct by value: the callee gets its tensors too.
+        if (LocKey V = holdsTensors(T) ? placeOf(A) : nullptr)
+          LocTable::forEachUnder(V, [&](LocKey Q) {
+            if (const ObjSet *Os = S.Pts.find(Q)) {
+              ObjSet Copy = *Os;
+              handOn(Copy);
+            }
+          });
+        continue;
+      }
+      if (!T->isArrayType() &&
+          !(T->isPointerType() && T->getPointeeType()->isRecordType() &&
+            holdsTensors(T->getPointeeType())))
+        continue;
+      P = placeOf(A);
+      Arrow = T->isPointerType();
+    }
+    if (!P)
+      continue;
+    QualType PT = Callee && I < Callee->getNumParams()
+                      ? Callee->getParamDecl(I)->getType()
+                      : CE->getArg(I)->getType();
+    bool Const = PT->isPointerType() && PT->getPointeeType().isConstQualified();
+    llvm::SmallVector<LocKey, 4> Kept;
+    if (M.Fields)
+      for (const auto &[Idx, Path] : M.Fields->UseFields) {
+        if (Idx != I)
+          continue;
+        // The callee reads it on every path: a use here.
+        ObjSet Os = evalPlace(follow(P, Path, Arrow));
+        if (!Os.empty())
+          checkUse(Os, CE->getArg(I), nullptr);
+      }
+    if (M.Fields)
+      for (const auto &[Idx, Path] : M.Fields->FreeFields) {
+        if (Idx != I)
+          continue;
+        LocKey Q = follow(P, Path, Arrow);
+        ObjSet Os = evalPlace(Q);
+        Kept.push_back(Q);
+        if (Os.empty())
+          continue;
+        if (!checkUse(Os, CE->getArg(I), CE))
+          consume(Os, CE, Freed);
+      }
+    if (!Const)
+      arrayParamEffect(CE, I, P, Kept, false); // ArrayParams.cpp
+    if (Const && M.Api)
+      useElements(CE, I, P); // Elements.cpp
+    freeEntryFields(CE, M, I, P, Arrow); // EntryFields.cpp
+    if (Const)
+      continue;
+    // Everything the callee may reach through the pointer: under P and
+    // under the places P may be (`&xs[i]` reaches `xs[0]` too).
+    llvm::SmallVector<LocKey, 8> Qs;
+    forEachAlias(P, [&](LocKey A) {
+      LocTable::forEachUnder(A, [&](LocKey Q) {
+        if (Q != A && S.Pts.count(Q) && !llvm::is_contained(Kept, Q) &&
+            !llvm::is_contained(Qs, Q))
+          Qs.push_back(Q);
+      });
+    });
+    for (LocKey Q : Qs) {
+      ObjSet Os = *S.Pts.find(Q);
+      handOn(Os);
+      S.erasePts(Q);
+      S.Dirty = true;
+    }
+    if (M.Fields)
+      for (unsigned K = 0; K < M.Fields->FillFields.size(); ++K)
+        if (M.Fields->FillFields[K].first == I)
+          assignPlace(follow(P, M.Fields->FillFields[K].second, Arrow),
+                      {allocField(CE, 1000 + K)});
+    arrayParamEffect(CE, I, P, Kept, true); // ArrayParams.cpp
+  }
+}
+
+} // namespace ownership
+} // namespace tsmem

@@ -1,0 +1,174 @@
+//===- FieldSummaries.cpp - What summaries learn of fields ----------------===//
+//
+// Same-file summaries learn which fields of *param a function frees or
+// fills on every path, which it uses before its first branch, and which
+// fields of a struct it returns by value hold tensors it made.
+//
+//===----------------------------------------------------------------------===//
+#include "FunctionAnalyzer.h"
+
+namespace tsmem {
+namespace ownership {
+
+/// The fields below a place, by field, when every step is a field (`.a.b`;
+/// the first through a pointer when Arrow).
+static bool fieldPath(LocKey Q, LocKey Top, bool Arrow, FieldPath &Path) {
+  Path.clear();
+  for (; Q && Q != Top; Q = Q->Parent) {
+    if (Q->Step != Loc::Field)
+      return false;
+    bool First = Q->Parent == Top;
+    if (Q->Arrow != (First && Arrow))
+      return false;
+    Path.push_back(Q->Member);
+  }
+  std::reverse(Path.begin(), Path.end());
+  return Q == Top && !Path.empty();
+}
+
+static bool pathLess(const FieldPath &A, const FieldPath &B) {
+  for (unsigned I = 0; I < A.size() && I < B.size(); ++I)
+    if (A[I]->getFieldIndex() != B[I]->getFieldIndex())
+      return A[I]->getFieldIndex() < B[I]->getFieldIndex();
+  return A.size() < B.size();
+}
+
+void FunctionAnalyzer::returnRecord(const ReturnStmt *RS, LocKey B) {
+  if (Sum) {
+    std::vector<FieldPath> Made;
+    FieldPath Path;
+    LocTable::forEachUnder(B, [&](LocKey Q) {
+      const ObjSet *Os = S.Pts.find(Q);
+      if (!Os || Os->empty() || !fieldPath(Q, B, false, Path))
+        return;
+      for (ObjId Id : *Os) {
+        const Obj *O = S.Objs.find(Id);
+        // Made here: the caller's, or its scope's (TS_CALLER_SCOPE).
+        bool Here = O && (O->Bits == Owned ||
+                          (Scope == BodyScope::CallerScope &&
+                           O->Bits == Scoped && O->Region == FD));
+        if (!Here || isForeign(Id) || isParam(Id))
+          return;
+      }
+      Made.push_back(Path);
+    });
+    RetFieldSets[RS] = std::move(Made);
+  }
+  // The caller gets the struct, and what its fields hold.
+  LocTable::forEachUnder(B, [&](LocKey Q) {
+    if (const ObjSet *Os = S.Pts.find(Q)) {
+      ObjSet Copy = *Os;
+      handOn(Copy);
+    }
+  });
+}
+
+void FunctionAnalyzer::noteFieldUse(const Expr *Arg) {
+  const Expr *E = ignoreParenCasts(Arg);
+  if (!isa<MemberExpr>(E))
+    return;
+  LocKey L = placeOf(E);
+  if (L && L->Indirect && isa<ParmVarDecl>(L->Base))
+    FieldUses.insert({CurBlock, L});
+}
+
+void FunctionAnalyzer::noteExitFields(unsigned Block) {
+  if (!Locs.anyIndirect())
+    return;
+  auto &Bits = ExitFields[Block];
+  Bits.clear();
+  S.Pts.forEach([&](LocKey L, const ObjSet &Os) {
+    if (!L->Indirect || L->isVar() || !isa<ParmVarDecl>(L->Base))
+      return;
+    uint8_t B = 0;
+    for (ObjId Id : Os)
+      if (const Obj *O = S.Objs.find(Id))
+        B |= O->Bits;
+    Bits.push_back({L, B});
+  });
+}
+
+void FunctionAnalyzer::summarizeFields() {
+  FunctionSummary &F = *Sum;
+  // Fields of a struct returned by value: made on every return.
+  if (!RetOtherRecord && !RetFieldSets.empty() &&
+      FD->getReturnType()->isRecordType() &&
+      (Scope == BodyScope::None ||
+       (Scope == BodyScope::CallerScope &&
+        bodyScopeOf(FD) == BodyScope::CallerScope))) {
+    std::vector<FieldPath> Common = RetFieldSets.begin()->second;
+    for (const auto &Ret : RetFieldSets)
+      llvm::erase_if(Common, [&](const FieldPath &P) {
+        return !llvm::is_contained(Ret.second, P);
+      });
+    llvm::sort(Common, pathLess);
+    F.RetFields = std::move(Common);
+  }
+  // Fields used before the first branch: on every path.
+  if (!FieldUses.empty()) {
+    llvm::SmallPtrSet<const CFGBlock *, 8> Chain;
+    const CFGBlock *B = &Cfg->getEntry();
+    while (B && Chain.insert(B).second && B->succ_size() == 1) {
+      const CFGBlock *Next = B->succ_begin()->getReachableBlock();
+      if (!Next || Next->pred_size() != 1)
+        break;
+      B = Next;
+    }
+    FieldPath Path;
+    for (const auto &Use : FieldUses) {
+      unsigned Block = Use.first;
+      LocKey L = Use.second;
+      LocKey Top = Locs.findVar(L->Base);
+      if (!Top || !fieldPath(L, Top, true, Path))
+        continue;
+      bool InChain = llvm::any_of(
+          Chain, [&](const CFGBlock *C) { return C->getBlockID() == Block; });
+      std::pair<unsigned, FieldPath> U{
+          cast<ParmVarDecl>(L->Base)->getFunctionScopeIndex(), Path};
+      if (InChain && !llvm::is_contained(F.UseFields, U))
+        F.UseFields.push_back(U);
+    }
+    llvm::sort(F.UseFields, [](const std::pair<unsigned, FieldPath> &A,
+                               const std::pair<unsigned, FieldPath> &B) {
+      return A.first != B.first ? A.first < B.first
+                                : pathLess(A.second, B.second);
+    });
+  }
+  // Every way out must have been noted (one before any place behind a
+  // pointer was made has none: nothing freed or filled there).
+  if (ExitFields.empty() || ExitFields.size() != ExitBits.size())
+    return;
+  // Fields under pointer parameters: freed, or filled with a tensor made
+  // here, on every way out.
+  const auto &First = ExitFields.begin()->second;
+  for (const auto &Entry : First) {
+    LocKey L = Entry.first;
+    uint8_t B0 = Entry.second;
+    uint8_t Want = B0 == Freed ? Freed : B0 == Owned ? Owned : 0;
+    if (!Want ||
+        (Want == Owned && (Scope != BodyScope::None || FailureCleanupSeen)))
+      continue;
+    bool All = true;
+    for (const auto &[Block, Bits] : ExitFields) {
+      auto It =
+          llvm::find_if(Bits, [&](const auto &P) { return P.first == L; });
+      All &= It != Bits.end() && It->second == Want;
+    }
+    FieldPath Path;
+    LocKey Top = Locs.findVar(L->Base);
+    if (!All || !Top || !fieldPath(L, Top, true, Path))
+      continue;
+    unsigned Idx = cast<ParmVarDecl>(L->Base)->getFunctionScopeIndex();
+    (Want == Freed ? F.FreeFields : F.FillFields).push_back({Idx, Path});
+  }
+  auto Less = [](const std::pair<unsigned, FieldPath> &A,
+                 const std::pair<unsigned, FieldPath> &B) {
+    return A.first != B.first ? A.first < B.first
+                              : pathLess(A.second, B.second);
+  };
+  llvm::sort(F.FreeFields, Less);
+  llvm::sort(F.FillFields, Less);
+}
+
+} // namespace ownership
+} // namespace tsmem
