@@ -62,6 +62,9 @@ struct BodyFacts {
   /// their product bounds what those cost.
   unsigned Jumps = 0;
   unsigned Vars = 0;
+  /// No branch condition that clang's CFG builder could fold
+  /// (conditionNeverFolds, CfgPrune.h): it need not try.
+  bool NeverFold = true;
   /// The effective parent of each ts_scope_begin() call.
   llvm::SmallDenseMap<const clang::CallExpr *, const clang::Stmt *, 4>
       ScopeBeginParents;
