@@ -176,7 +176,63 @@ bool FunctionAnalyzer::markNullEntry(State &E, LocKey L) {
   return true;
 }
 
+void FunctionAnalyzer::noteReturnEntry(const ReturnStmt *RS, const ObjSet &Os) {
+  LastRetEntry = nullptr;
+  const Expr *V = RS->getRetValue();
+  if (!Sum || RetEntryBad || !V || !isTensorPointer(V->getType()) ||
+      Os.size() != 1 || !isForeign(*Os.begin()))
+    return;
+  ObjId Id = *Os.begin();
+  const Obj *O = S.Objs.find(Id);
+  if (!O || O->Bits != Borrowed)
+    return;
+  for (const auto &[L, F] : ForeignIds) {
+    if (F != Id)
+      continue;
+    // Still there: a tensor moved out (the field cleared) is the caller's.
+    const ObjSet *Held = S.Pts.find(L);
+    if (isEntryCandidate(L) && Held && Held->size() == 1 &&
+        *Held->begin() == Id)
+      LastRetEntry = L;
+    return;
+  }
+}
+
+ObjSet FunctionAnalyzer::evalRetEntry(const CallExpr *CE,
+                                      const FunctionSummary &F) {
+  if (unsigned(F.RetEntryParam) >= CE->getNumArgs())
+    return {};
+  const Expr *A = ignoreParenCasts(CE->getArg(F.RetEntryParam));
+  LocKey P = nullptr;
+  bool Arrow = false;
+  if (const auto *UO = dyn_cast<UnaryOperator>(A)) {
+    if (UO->getOpcode() != UO_AddrOf ||
+        !UO->getSubExpr()->getType()->isRecordType())
+      return {};
+    P = placeOf(UO->getSubExpr());
+  } else if (isa<DeclRefExpr>(A) || isa<MemberExpr>(A) ||
+             isa<ArraySubscriptExpr>(A)) {
+    if (!A->getType()->isPointerType() ||
+        !A->getType()->getPointeeType()->isRecordType())
+      return {};
+    P = placeOf(A);
+    Arrow = true;
+  }
+  if (!P)
+    return {};
+  LocKey Q = follow(P, F.RetEntryPath, Arrow);
+  return Q && isExact(Q) ? evalPlace(Q) : ObjSet();
+}
+
 void FunctionAnalyzer::noteExitEntries(const BlockInfo &BI) {
+  // Getters: every way out returns NULL or the same field's entry tensor.
+  if (Sum && !RetEntryBad) {
+    if (!BI.Ret || (!LastRetEntry && LastRetClass != RcZero) ||
+        (LastRetEntry && RetEntry && LastRetEntry != RetEntry))
+      RetEntryBad = true;
+    else if (LastRetEntry)
+      RetEntry = LastRetEntry;
+  }
   // A test of a field whose NULL edge leaves the function (`if (p->a)
   // {...}` last): on the way out there, the field is NULL, whatever the
   // state before the edge says.
@@ -220,6 +276,13 @@ void FunctionAnalyzer::noteExitEntries(const BlockInfo &BI) {
 
 void FunctionAnalyzer::summarizeEntries() {
   FunctionSummary &F = *Sum;
+  FieldPath RetPath;
+  if (!RetEntryBad && RetEntry && isTensorPointer(FD->getReturnType()) &&
+      entryPath(RetEntry, RetPath)) {
+    F.RetEntryParam =
+        cast<ParmVarDecl>(RetEntry->Base)->getFunctionScopeIndex();
+    F.RetEntryPath = RetPath;
+  }
   if (ExitEntries.empty() || ExitEntries.size() != ExitBits.size() ||
       Scope != BodyScope::None)
     return;

@@ -151,9 +151,16 @@ struct FunctionSummary {
   /// way out (not cleared, not replaced): the caller's field still names
   /// the freed tensor (EntryFields.cpp).
   std::vector<std::pair<unsigned, FieldPath>> KeptEntryFields;
+  /// A getter: every return is NULL or the tensor the field RetEntryPath
+  /// under pointer parameter RetEntryParam holds (-1: none), left there
+  /// untouched. The caller's result is that field's tensor, borrowed
+  /// (EntryFields.cpp).
+  int RetEntryParam = -1;
+  FieldPath RetEntryPath;
   bool hasFields() const {
     return !RetFields.empty() || !FreeFields.empty() || !FillFields.empty() ||
-           !UseFields.empty() || !FreeEntryFields.empty();
+           !UseFields.empty() || !FreeEntryFields.empty() ||
+           RetEntryParam >= 0;
   }
 };
 

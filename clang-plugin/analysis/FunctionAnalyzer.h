@@ -303,6 +303,15 @@ private:
   /// transfer of it, did not hold their entry tensor (nor NULL where a
   /// test found it so): not KeptEntryFields (EntryFields.cpp).
   llvm::DenseMap<unsigned, llvm::SmallVector<LocKey, 4>> ExitKeptEntries;
+  /// Getters (FunctionSummary::RetEntryParam): the field whose entry
+  /// tensor the last return transferred gives back (else null); the one
+  /// every return gives back, at every transfer; whether some return (or
+  /// way out) gives anything else.
+  void noteReturnEntry(const ReturnStmt *RS, const ObjSet &Os);
+  ObjSet evalRetEntry(const CallExpr *CE, const FunctionSummary &F);
+  LocKey LastRetEntry = nullptr;
+  LocKey RetEntry = nullptr;
+  bool RetEntryBad = false;
   // `ts_tensor **` parameters whose entry tensor is freed
   // (DerefParams.cpp).
   llvm::SmallVector<const ParmVarDecl *, 2> DerefParams;

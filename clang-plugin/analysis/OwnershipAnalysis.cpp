@@ -755,7 +755,8 @@ void runOwnershipAnalysis(ASTContext &Ctx, Reporter &Report, uint64_t Budget) {
                         P.Fields->FreeEntryFields.size() !=
                             Sum.FreeEntryFields.size() ||
                         P.Fields->KeptEntryFields.size() !=
-                            Sum.KeptEntryFields.size();
+                            Sum.KeptEntryFields.size() ||
+                        P.Fields->RetEntryParam != Sum.RetEntryParam;
     if (Sum.hasFields())
       M.Fields = &FieldSums.emplace_back(std::move(Sum));
     bool Changed = !HasInferred[I] || P.Kind != M.Kind ||

@@ -274,6 +274,7 @@ void FunctionAnalyzer::noteOutStore(const Expr *LHS, const ObjSet &Os,
 }
 
 void FunctionAnalyzer::noteReturnClass(const ReturnStmt *RS, const ObjSet &Os) {
+  noteReturnEntry(RS, Os); // EntryFields.cpp
   LastRetClass = 255;
   const Expr *V = RS->getRetValue();
   if (!V)
@@ -694,6 +695,9 @@ void FunctionAnalyzer::refineCond(State &E, const BlockInfo &BI,
 } // namespace tsmem
 
 bool tsmem::takesTensors(const clang::FunctionDecl *FD) {
+  // Or returns one: a getter of a field (EntryFields.cpp) calls nothing.
+  if (isTensorPointer(FD->getReturnType()))
+    return true;
   for (const clang::ParmVarDecl *P : FD->parameters()) {
     clang::QualType T = P->getType();
     if (isTensorPointer(T))

@@ -64,6 +64,9 @@ ObjSet FunctionAnalyzer::eval(const Expr *E) {
     if ((M.Inferred || M.Api) && M.AliasParam >= 0 &&
         unsigned(M.AliasParam) < CE->getNumArgs())
       return eval(CE->getArg(M.AliasParam));
+    // A getter: the tensor a field of its argument holds (EntryFields.cpp).
+    if (M.Inferred && M.Fields && M.Fields->RetEntryParam >= 0)
+      return evalRetEntry(CE, *M.Fields);
     return {};
   }
   if (const auto *CO = dyn_cast<ConditionalOperator>(E)) {
