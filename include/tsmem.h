@@ -346,6 +346,18 @@ typedef enum {
  * updated twice. n 0: TS_OK. Not part of SPEC.md: tsmem's own call. */
 ts_status ts_sgd_step_all(ts_tensor *const *params, size_t n, double lr,
                           ts_grad_after after);
+/* A training step's backward and SGD update in one call: params[i] -= lr *
+ * d loss / d params[i] for each i, the gradients computed by libtorch's
+ * autograd from loss's graph as ts_backward computes them, but handed to the
+ * update instead of stored: the params' gradients (ts_grad) stay as they
+ * are, so with none before, the parameters end as after ts_backward(loss) +
+ * ts_sgd_step_all(params, n, lr, TS_GRAD_CLEAR), without the gradient
+ * accumulation's work. The graph is freed, as by ts_backward. A param the
+ * loss does not depend on stays. loss: as ts_backward's (TS_ERR_SHAPE,
+ * TS_ERR_ARG); params, n, lr: as ts_sgd_step_all's; all checked before
+ * anything runs. Not part of SPEC.md: tsmem's own call. */
+ts_status ts_backward_sgd(ts_tensor *loss, ts_tensor *const *params, size_t n,
+                          double lr);
 
 /* ----------------------------------------------------------- accounting -- */
 

@@ -1,6 +1,7 @@
 // tensor_autograd.cpp - autograd of tensor_core.h: requires_grad, backward,
 // gradients and the SGD update, on the autograd that libtorch_cpu registers
-// behind ATen's dispatcher (no torch/csrc headers needed).
+// behind ATen's dispatcher; tsc_backward_sgd asks libtorch's autograd for
+// gradients without storing them (torch::autograd::grad, torch/csrc).
 
 #include "core.hpp"
 
@@ -8,6 +9,7 @@
 
 #include <ATen/ops/_foreach_add.h>
 #include <ATen/ops/_foreach_zero.h>
+#include <torch/csrc/autograd/autograd.h>
 
 #include <vector>
 
@@ -139,6 +141,43 @@ ts_status tsc_sgd_step_all(const char *call, tsc_tensor *const *params,
       for (at::Tensor &p : ps)
         p.mutable_grad().reset();
     }
+  });
+}
+
+ts_status tsc_backward_sgd(const char *call, tsc_tensor *loss,
+                           tsc_tensor *const *params, size_t n, double lr) {
+  return guarded_status(call, [&] {
+    Borrowed l(loss);
+    std::vector<at::Tensor> ps;
+    ps.reserve(n);
+    for (size_t i = 0; i < n; i++)
+      ps.push_back(*Borrowed(params[i]));
+    // The graph and kernels of tsc_backward, but the engine hands the
+    // parameters' gradients back instead of running their AccumulateGrad
+    // nodes: no gradient is stored, zeroed or added to.
+    std::vector<at::Tensor> gs =
+        torch::autograd::grad({*l}, ps, /*grad_outputs=*/{},
+                              /*retain_graph=*/c10::nullopt,
+                              /*create_graph=*/false, /*allow_unused=*/true);
+    // A parameter the loss does not depend on has no gradient: it stays.
+    size_t k = 0;
+    bool fw_grad = false;
+    for (size_t i = 0; i < n; i++) {
+      if (!gs[i].defined())
+        continue;
+      fw_grad = fw_grad || ps[i]._fw_grad(0).defined();
+      ps[k] = std::move(ps[i]);
+      gs[k++] = std::move(gs[i]);
+    }
+    ps.resize(k);
+    gs.resize(k);
+    if (k == 0)
+      return;
+    at::NoGradGuard no_grad;
+    tsb::Exclude below;
+    if (tsc_below_autograd && !fw_grad)
+      below.on(c10::autograd_dispatch_keyset);
+    at::_foreach_add_(ps, gs, -lr);
   });
 }
 

@@ -82,6 +82,11 @@ ts_status tsc_clear_grad(const char *call, tsc_tensor *t);
  * C side checks); a param listed twice is updated twice. */
 ts_status tsc_sgd_step_all(const char *call, tsc_tensor *const *params,
                            size_t n, double lr, ts_grad_after after);
+/* params[i] -= lr * d loss / d params[i], the gradients computed as
+ * tsc_backward computes them but not stored; loss holds one element and
+ * requires grad, the params require grad (the C side checks). */
+ts_status tsc_backward_sgd(const char *call, tsc_tensor *loss,
+                           tsc_tensor *const *params, size_t n, double lr);
 
 #ifdef __cplusplus
 }

@@ -1,8 +1,9 @@
-/* test_clear_grad.c - ts_clear_grad (PyTorch's `p.grad = None`) and
+/* test_clear_grad.c - ts_clear_grad (PyTorch's `p.grad = None`),
  * ts_sgd_step_all (one batched SGD update, then the gradients kept, zeroed
- * or dropped): the same parameters as ts_sgd_step + ts_zero_grad over
- * several training steps, ts_grad after a clear, and every bad argument
- * refused with nothing changed. */
+ * or dropped) and ts_backward_sgd (backward and update in one call, the
+ * gradients never stored): the same parameters as ts_backward +
+ * ts_sgd_step + ts_zero_grad over several training steps, ts_grad after a
+ * clear, and every bad argument refused with nothing changed. */
 #include "check.h"
 
 #include <math.h>
@@ -51,15 +52,13 @@ static void model_free(model *m) {
     CHECK_EQ(ts_free(m->p[i]), TS_OK);
 }
 
-/* Forward and backward of the MLP's loss; the gradients accumulate into
- * the parameters. */
-static void backward(model *m) {
-  TS_SCOPE_GUARD();
+/* The MLP's loss, in the current scope. */
+static ts_tensor *loss_of(model *m) {
   ts_tensor *x = ts_from_buffer(xs, TS_SHAPE(N, IN), TS_FLOAT32);
   ts_tensor *y = ts_from_buffer(ys, TS_SHAPE(N), TS_INT64);
   ts_tensor *h = ts_relu(ts_add(ts_matmul(x, m->p[0]), m->p[1]));
   ts_tensor *logits = ts_add(ts_matmul(h, m->p[2]), m->p[3]);
-  CHECK_EQ(ts_backward(ts_cross_entropy(logits, y)), TS_OK);
+  return ts_cross_entropy(logits, y);
 }
 
 /* The ways to end a step. */
@@ -69,10 +68,19 @@ enum {
   ALL_ZERO,
   ALL_CLEAR,
   ALL_KEEP_THEN_CLEAR,
+  BACKWARD_SGD, /* no ts_backward: ts_backward_sgd does it all */
   NWAYS
 };
 
-static void update(model *m, int way) {
+/* One training step: forward, backward, update, in a scope. */
+static void train_step(model *m, int way) {
+  TS_SCOPE_GUARD();
+  ts_tensor *loss = loss_of(m);
+  if (way == BACKWARD_SGD) {
+    CHECK_EQ(ts_backward_sgd(loss, m->p, 4, 0.3), TS_OK);
+    return;
+  }
+  CHECK_EQ(ts_backward(loss), TS_OK);
   switch (way) {
   case PER_PARAM_ZERO:
   case PER_PARAM_CLEAR:
@@ -108,7 +116,7 @@ static void check_after_update(model *m, int way) {
     ts_tensor *g = ts_grad(m->p[i]);
     CHECK_EQ(ts_last_status(), TS_OK);
     bool cleared = way == PER_PARAM_CLEAR || way == ALL_CLEAR ||
-                   way == ALL_KEEP_THEN_CLEAR;
+                   way == ALL_KEEP_THEN_CLEAR || way == BACKWARD_SGD;
     if (cleared) {
       CHECK(g == NULL);
     } else {
@@ -132,8 +140,7 @@ TEST(every_way_gives_the_same_parameters) {
     model_init(&m[w]);
   for (int step = 0; step < STEPS; step++) {
     for (int w = 0; w < NWAYS; w++) {
-      backward(&m[w]);
-      update(&m[w], w);
+      train_step(&m[w], w);
       check_after_update(&m[w], w);
     }
     for (int i = 0; i < 4; i++) {
@@ -311,6 +318,86 @@ TEST(bad_arguments_change_nothing) {
   CHECK_EQ(ts_free(frozen), TS_OK);
 }
 
+/* ts_backward_sgd leaves the gradients alone: one there before stays as
+ * it was and takes no part in the update; a parameter the loss does not
+ * depend on stays. */
+TEST(backward_sgd_leaves_gradients_alone) {
+  ts_tensor *p = ts_full(TS_SHAPE(2), TS_FLOAT32, 1.0);
+  ts_tensor *unused = ts_full(TS_SHAPE(2), TS_FLOAT32, 1.0);
+  ts_requires_grad(p, true), ts_requires_grad(unused, true);
+  {
+    TS_SCOPE_GUARD();
+    ts_backward(ts_sum(ts_mul_scalar(p, 3.0))); /* p's gradient: 3 */
+  }
+  ts_tensor *ps[] = {p, unused};
+  {
+    TS_SCOPE_GUARD();
+    ts_tensor *loss = ts_sum(ts_mul(p, p)); /* 2p = 2 */
+    CHECK_EQ(ts_backward_sgd(loss, ps, 2, 0.25), TS_OK);
+  }
+  float v[2];
+  values(p, v, 2);
+  CHECK(v[0] == 0.5f && v[1] == 0.5f); /* 1 - 0.25 * 2, not 2 + 3 */
+  values(unused, v, 2);
+  CHECK(v[0] == 1.0f && v[1] == 1.0f);
+  ts_tensor *g = ts_grad(p);
+  CHECK(g != NULL);
+  if (g) {
+    values(g, v, 2);
+    CHECK(v[0] == 3.0f && v[1] == 3.0f);
+  }
+  CHECK(ts_grad(unused) == NULL);
+  ts_free(g), ts_free(unused), ts_free(p);
+}
+
+/* ts_backward_sgd's bad arguments: the error names the call and the
+ * argument; nothing runs, so the graph is still there for a ts_backward. */
+TEST(backward_sgd_bad_arguments_change_nothing) {
+  ts_tensor *p = ts_full(TS_SHAPE(2), TS_FLOAT32, 1.0);
+  ts_tensor *frozen = ts_full(TS_SHAPE(2), TS_FLOAT32, 1.0);
+  ts_requires_grad(p, true);
+  ts_tensor *freed = ts_zeros(TS_SHAPE(2), TS_FLOAT32);
+  ts_free(freed);
+  TS_SCOPE_GUARD();
+  ts_tensor *loss = ts_sum(ts_mul(p, p));
+  ts_tensor *ps[] = {p};
+  CHECK_EQ(ts_backward_sgd(NULL, ps, 1, 0.5), TS_ERR_NULL);
+  CHECK_ERROR(TS_ERR_NULL, "ts_backward_sgd");
+  CHECK(strstr(ts_last_error(), "loss") != NULL);
+  CHECK_EQ(ts_backward_sgd(freed, ps, 1, 0.5), TS_ERR_STALE_HANDLE);
+  CHECK_ERROR(TS_ERR_STALE_HANDLE, "ts_backward_sgd");
+  CHECK_EQ(ts_backward_sgd(ts_mul(p, p), ps, 1, 0.5), TS_ERR_SHAPE);
+  CHECK_ERROR(TS_ERR_SHAPE, "ts_backward_sgd");
+  CHECK_EQ(ts_backward_sgd(ts_sum(frozen), ps, 1, 0.5), TS_ERR_ARG);
+  CHECK_ERROR(TS_ERR_ARG, "ts_backward_sgd");
+  ts_tensor *bad[] = {p, freed};
+  CHECK_EQ(ts_backward_sgd(loss, bad, 2, 0.5), TS_ERR_STALE_HANDLE);
+  CHECK_ERROR(TS_ERR_STALE_HANDLE, "ts_backward_sgd");
+  CHECK(strstr(ts_last_error(), "params[1]") != NULL);
+  ts_tensor *with_frozen[] = {p, frozen};
+  CHECK_EQ(ts_backward_sgd(loss, with_frozen, 2, 0.5), TS_ERR_ARG);
+  CHECK(strstr(ts_last_error(), "params[1]") != NULL);
+  CHECK_EQ(ts_backward_sgd(loss, ps, 1, INFINITY), TS_ERR_ARG);
+  CHECK_ERROR(TS_ERR_ARG, "ts_backward_sgd");
+  CHECK_EQ(ts_backward_sgd(loss, NULL, 1, 0.5), TS_ERR_NULL);
+  CHECK_ERROR(TS_ERR_NULL, "ts_backward_sgd");
+  float v[2];
+  values(p, v, 2);
+  CHECK(v[0] == 1.0f && v[1] == 1.0f);
+  CHECK(ts_grad(p) == NULL);
+  CHECK_EQ(ts_backward(loss), TS_OK); /* the graph was not consumed */
+  ts_tensor *g = ts_grad(p);
+  CHECK(g != NULL);
+  if (g) {
+    values(g, v, 2);
+    CHECK(v[0] == 2.0f);
+  }
+  ts_free(g);
+  ts_free(p), ts_free(frozen);
+}
+
 RUN_TESTS(T(every_way_gives_the_same_parameters), T(grad_after_clear),
           T(sgd_step_all_many_and_without_gradient),
-          T(bad_arguments_change_nothing))
+          T(bad_arguments_change_nothing),
+          T(backward_sgd_leaves_gradients_alone),
+          T(backward_sgd_bad_arguments_change_nothing))
