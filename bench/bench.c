@@ -15,7 +15,9 @@
  * write them, instead of ts_addmm, and its update per parameter
  * (ts_sgd_step + ts_zero_grad); --grad-zero keeps ts_addmm but updates
  * per parameter like that (the step before ts_backward_sgd), --grad-clear
- * with ts_backward + ts_sgd_step_all(..., TS_GRAD_CLEAR).
+ * with ts_backward + ts_sgd_step_all(..., TS_GRAD_CLEAR). --updates runs
+ * only the tsmem step with ts_backward_sgd, then with --grad-clear's
+ * update, each against --grad-zero's, side by side, and exits.
  */
 #define _GNU_SOURCE
 #include "mlp.h"
@@ -277,6 +279,24 @@ static void run_ts_mlp(int iters) {
   ts_steps += iters;
 }
 
+/* --updates: the tsmem step with each update_kind against the one with
+ * UPDATE_ZERO, side by side (two models from the same data, so each keeps
+ * its own state). */
+static ts_mlp zero_model;
+static int updates_kind;
+
+static void run_ts_mlp_kind(int iters) {
+  update_kind = updates_kind;
+  for (int i = 0; i < iters; i++)
+    ts_mlp_step(&ts_model);
+}
+
+static void run_ts_mlp_zero(int iters) {
+  update_kind = UPDATE_ZERO;
+  for (int i = 0; i < iters; i++)
+    ts_mlp_step(&zero_model);
+}
+
 static aten_mlp *aten_model;
 
 /* Minor page faults of this process so far. */
@@ -392,7 +412,7 @@ static long rss_kb(void) {
 
 int main(int argc, char **argv) {
   const char *python = NULL, *script = NULL;
-  int quick = 0, ops_only = 0, pool_only = 0, mlp_only = 0;
+  int quick = 0, ops_only = 0, pool_only = 0, mlp_only = 0, updates_only = 0;
   for (int i = 1; i < argc; i++) {
     if (!strcmp(argv[i], "--python") && i + 1 < argc)
       python = argv[++i];
@@ -412,6 +432,8 @@ int main(int argc, char **argv) {
       update_kind = UPDATE_ZERO;
     else if (!strcmp(argv[i], "--grad-clear"))
       update_kind = UPDATE_CLEAR;
+    else if (!strcmp(argv[i], "--updates"))
+      updates_only = 1;
   }
   /* Many short rounds: a round hit by an interrupt or a migration is an
    * outlier the median drops. */
@@ -423,6 +445,27 @@ int main(int argc, char **argv) {
          rounds);
 
   double a, b, q;
+  if (updates_only) {
+    /* The tsmem step's updates against ts_sgd_step + ts_zero_grad per
+     * parameter, side by side (20 steps a round). */
+    make_data(&data);
+    for (int k = UPDATE_FUSED; k <= UPDATE_CLEAR; k++) {
+      ts_mlp_init(&ts_model, &data);
+      ts_mlp_init(&zero_model, &data);
+      updates_kind = k;
+      q = side_by_side(run_ts_mlp_kind, run_ts_mlp_zero, 20, rounds, &a, &b);
+      char label[80];
+      snprintf(label, sizeof label, "4u. tsmem step, %s vs zero_grad",
+               update_name[k]);
+      printf("  %-62s %8.1f vs %8.1f us/step  ratio %.3f (%.3f-%.3f)\n", label,
+             a / 1e3, b / 1e3, q, ratio_lo, ratio_hi);
+      printf("     losses after the runs: %.6f, %.6f\n",
+             ts_mlp_loss(&ts_model), ts_mlp_loss(&zero_model));
+      ts_mlp_free(&ts_model);
+      ts_mlp_free(&zero_model);
+    }
+    return 0;
+  }
   if (pool_only)
     goto pool;
   if (mlp_only)

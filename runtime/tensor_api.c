@@ -633,7 +633,9 @@ ts_status ts_backward_sgd(ts_tensor *loss, ts_tensor *const *params, size_t n,
     x = small;
     st = ts__fail(TS_ERR_OOM, call, "no memory for %zu parameters", n);
   }
-  if (st == TS_OK && (st = pin_params(call, params, n, x)) == TS_OK) {
+  if (st == TS_OK && n == 0) {
+    ts__ok_fast(); /* nothing to update: libtorch would refuse no inputs */
+  } else if (st == TS_OK && (st = pin_params(call, params, n, x)) == TS_OK) {
     st = status_done(tsc_backward_sgd(call, l, x, n, lr));
     for (size_t k = n; k-- > 0;)
       ts__unpin(params[k]);

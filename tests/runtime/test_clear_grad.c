@@ -381,6 +381,8 @@ TEST(backward_sgd_bad_arguments_change_nothing) {
   CHECK_ERROR(TS_ERR_ARG, "ts_backward_sgd");
   CHECK_EQ(ts_backward_sgd(loss, NULL, 1, 0.5), TS_ERR_NULL);
   CHECK_ERROR(TS_ERR_NULL, "ts_backward_sgd");
+  CHECK_EQ(ts_backward_sgd(loss, NULL, 0, 0.5), TS_OK); /* nothing to do */
+  CHECK_EQ(ts_backward_sgd(ts_mul(p, p), NULL, 0, 0.5), TS_ERR_SHAPE);
   float v[2];
   values(p, v, 2);
   CHECK(v[0] == 1.0f && v[1] == 1.0f);
