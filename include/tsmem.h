@@ -322,6 +322,42 @@ ts_status ts_zero_grad(ts_tensor *t); /* in place; no gradient: TS_OK */
  * TS_ERR_ARG); with no gradient yet nothing changes (TS_OK), as in
  * torch.optim.SGD. */
 ts_status ts_sgd_step(ts_tensor *param, double lr);
+/* Drops t's gradient, as PyTorch's `t.grad = None` (torch.optim's
+ * zero_grad(set_to_none=True)), where ts_zero_grad fills it with zeros:
+ * ts_grad(t) then gives NULL (TS_OK) until a ts_backward makes a new one,
+ * which libtorch stores as it comes instead of adding it to zeros (no
+ * zero-fill, no add). A tensor an earlier ts_grad returned keeps its
+ * storage and values but no longer sees t's gradient. t without a gradient:
+ * TS_OK, nothing changes. Not part of SPEC.md: tsmem's own call. */
+ts_status ts_clear_grad(ts_tensor *t);
+/* What ts_sgd_step_all does with each gradient after the update. */
+typedef enum {
+  TS_GRAD_KEEP = 0, /* leave it (it accumulates on the next ts_backward) */
+  TS_GRAD_ZERO = 1, /* fill it with zeros, as ts_zero_grad */
+  TS_GRAD_CLEAR = 2 /* drop it, as ts_clear_grad */
+} ts_grad_after;
+/* ts_sgd_step on each of params[0..n) as one batched update (libtorch's
+ * _foreach_add_: the same values as n ts_sgd_step calls), then each
+ * gradient kept, zeroed or cleared as `after` says. All params are checked
+ * before anything changes: live handles (else their error), each requiring
+ * grad (else TS_ERR_ARG naming its index), lr finite and `after` one of
+ * the enum (else TS_ERR_ARG), params not NULL when n > 0 (else TS_ERR_NULL).
+ * Params without a gradient stay, as in ts_sgd_step; one listed twice is
+ * updated twice. n 0: TS_OK. Not part of SPEC.md: tsmem's own call. */
+ts_status ts_sgd_step_all(ts_tensor *const *params, size_t n, double lr,
+                          ts_grad_after after);
+/* A training step's backward and SGD update in one call: params[i] -= lr *
+ * d loss / d params[i] for each i, the gradients computed by libtorch's
+ * autograd from loss's graph as ts_backward computes them, but handed to the
+ * update instead of stored: the params' gradients (ts_grad) stay as they
+ * are, so with none before, the parameters end as after ts_backward(loss) +
+ * ts_sgd_step_all(params, n, lr, TS_GRAD_CLEAR), without the gradient
+ * accumulation's work. The graph is freed, as by ts_backward. A param the
+ * loss does not depend on stays. loss: as ts_backward's (TS_ERR_SHAPE,
+ * TS_ERR_ARG); params, n, lr: as ts_sgd_step_all's; all checked before
+ * anything runs. Not part of SPEC.md: tsmem's own call. */
+ts_status ts_backward_sgd(ts_tensor *loss, ts_tensor *const *params, size_t n,
+                          double lr);
 
 /* ----------------------------------------------------------- accounting -- */
 

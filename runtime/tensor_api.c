@@ -15,6 +15,7 @@
 #include "tensor_checks.h"
 
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* More dimensions than any real tensor has; libtorch's own limit is higher
@@ -455,7 +456,8 @@ static ts_status requires_grad(const char *call, tsc_tensor *x, bool on) {
   return status_done(tsc_set_requires_grad(call, x, on));
 }
 
-static ts_status backward(const char *call, tsc_tensor *x) {
+/* ts_backward's checks of the loss. */
+static ts_status check_loss(const char *call, tsc_tensor *x) {
   if (tsc_numel(x) != 1) {
     char buf[96];
     return ts__fail(TS_ERR_SHAPE, call,
@@ -467,7 +469,12 @@ static ts_status backward(const char *call, tsc_tensor *x) {
     return ts__fail(TS_ERR_ARG, call,
                     "loss does not depend on any tensor that requires grad; "
                     "call ts_requires_grad(param, true) before computing it");
-  return status_done(tsc_backward(call, x));
+  return TS_OK;
+}
+
+static ts_status backward(const char *call, tsc_tensor *x) {
+  ts_status st = check_loss(call, x);
+  return st != TS_OK ? st : status_done(tsc_backward(call, x));
 }
 
 static ts_status sgd_step(const char *call, tsc_tensor *x, double lr) {
@@ -525,4 +532,116 @@ ts_status ts_zero_grad(ts_tensor *t) {
 ts_status ts_sgd_step(ts_tensor *param, double lr) {
   static const char call[] = "ts_sgd_step";
   PINNED_STATUS(param, "param", sgd_step, lr);
+}
+
+ts_status ts_clear_grad(ts_tensor *t) {
+  static const char call[] = "ts_clear_grad";
+  PINNED_STATUS(t, "t", tsc_clear_grad);
+}
+
+/* Pins params[0..n) into x (all, or none on failure: the error set) and
+ * checks that each requires grad. */
+static ts_status pin_params(const char *call, ts_tensor *const *params,
+                            size_t n, tsc_tensor **x) {
+  size_t k = 0;
+  ts_status st = TS_OK;
+  /* The argument's name in ts__unwrap's errors (formatting one per call
+   * would cost more than the rest of the check). */
+  static const char *const names[] = {
+      "params[0]",  "params[1]",  "params[2]",  "params[3]",
+      "params[4]",  "params[5]",  "params[6]",  "params[7]",
+      "params[8]",  "params[9]",  "params[10]", "params[11]",
+      "params[12]", "params[13]", "params[14]", "params[15]"};
+  enum { NAMED = sizeof names / sizeof *names };
+  for (; k < n; k++) {
+    x[k] = ts__unwrap(params[k], call,
+                      k < NAMED ? names[k] : "params[16 or later]");
+    if (!x[k]) {
+      st = ts_last_status();
+      break;
+    }
+    if (!tsc_requires_grad(x[k])) {
+      ts__unpin(params[k]);
+      st = ts__fail(TS_ERR_ARG, call,
+                    "params[%zu] does not require grad; call "
+                    "ts_requires_grad(param, true) before the forward pass",
+                    k);
+      break;
+    }
+  }
+  if (st != TS_OK)
+    while (k-- > 0)
+      ts__unpin(params[k]);
+  return st;
+}
+
+/* The checks ts_sgd_step_all and ts_backward_sgd share. */
+static ts_status check_params_lr(const char *call, ts_tensor *const *params,
+                                 size_t n, double lr) {
+  if (n > 0 && !params)
+    return ts__fail(TS_ERR_NULL, call,
+                    "params is NULL but n is %zu; pass an array of n "
+                    "parameters",
+                    n);
+  if (!isfinite(lr))
+    return ts__fail(TS_ERR_ARG, call, "lr is %g; pass a finite learning rate",
+                    lr);
+  return TS_OK;
+}
+
+ts_status ts_sgd_step_all(ts_tensor *const *params, size_t n, double lr,
+                          ts_grad_after after) {
+  static const char call[] = "ts_sgd_step_all";
+  ts_status st = check_params_lr(call, params, n, lr);
+  if (st != TS_OK)
+    return st;
+  if ((unsigned)after > TS_GRAD_CLEAR)
+    return ts__fail(TS_ERR_ARG, call,
+                    "after is %d; pass TS_GRAD_KEEP, TS_GRAD_ZERO or "
+                    "TS_GRAD_CLEAR",
+                    (int)after);
+  if (n == 0) {
+    ts__ok_fast();
+    return TS_OK;
+  }
+  tsc_tensor *small[16], **x = small;
+  if (n > 16 && !(x = malloc(n * sizeof *x)))
+    return ts__fail(TS_ERR_OOM, call, "no memory for %zu parameters", n);
+  st = pin_params(call, params, n, x);
+  if (st == TS_OK) {
+    st = status_done(tsc_sgd_step_all(call, x, n, lr, after));
+    for (size_t k = n; k-- > 0;)
+      ts__unpin(params[k]);
+  }
+  if (x != small)
+    free(x);
+  return st;
+}
+
+ts_status ts_backward_sgd(ts_tensor *loss, ts_tensor *const *params, size_t n,
+                          double lr) {
+  static const char call[] = "ts_backward_sgd";
+  ts_status st = check_params_lr(call, params, n, lr);
+  if (st != TS_OK)
+    return st;
+  tsc_tensor *l = ts__unwrap(loss, call, "loss");
+  if (!l)
+    return ts_last_status();
+  st = check_loss(call, l);
+  tsc_tensor *small[16], **x = small;
+  if (st == TS_OK && n > 16 && !(x = malloc(n * sizeof *x))) {
+    x = small;
+    st = ts__fail(TS_ERR_OOM, call, "no memory for %zu parameters", n);
+  }
+  if (st == TS_OK && n == 0) {
+    ts__ok_fast(); /* nothing to update: libtorch would refuse no inputs */
+  } else if (st == TS_OK && (st = pin_params(call, params, n, x)) == TS_OK) {
+    st = status_done(tsc_backward_sgd(call, l, x, n, lr));
+    for (size_t k = n; k-- > 0;)
+      ts__unpin(params[k]);
+  }
+  if (x != small)
+    free(x);
+  ts__unpin(loss);
+  return st;
 }

@@ -77,6 +77,13 @@ int64_t ts_store_param_numel(const ts_store *s);
 /* Zeroes every parameter's gradient in place (torch 1.13's
  * optimizer.zero_grad()); parameters without one are left alone. */
 ts_status ts_store_zero_grad(ts_store *s);
+/* Drops every parameter's gradient (ts_clear_grad; torch's
+ * optimizer.zero_grad(set_to_none=True), PyTorch 2's default): the next
+ * backward stores its gradients without a zero-fill and an add. An
+ * optimizer step then skips a parameter that got no new gradient, where
+ * after ts_store_zero_grad it would apply its zero gradient (momentum and
+ * weight decay still moving it), as in torch. */
+ts_status ts_store_clear_grad(ts_store *s);
 
 /* Training mode (the default) or evaluation mode, for the layers built on
  * the store: dropout is the identity and batch norm uses its running
@@ -357,6 +364,9 @@ ts_optim *ts_optim_rmsprop(ts_store *s, ts_rmsprop_options o);
 ts_status ts_optim_step(ts_optim *o);
 /* Zeroes the gradients of the optimizer's parameters in place. */
 ts_status ts_optim_zero_grad(ts_optim *o);
+/* Drops the gradients of the optimizer's parameters (ts_clear_grad; torch's
+ * zero_grad(set_to_none=True)); see ts_store_clear_grad. */
+ts_status ts_optim_clear_grad(ts_optim *o);
 double ts_optim_get_lr(const ts_optim *o); /* NAN on error */
 ts_status ts_optim_set_lr(ts_optim *o, double lr);
 size_t ts_optim_param_count(const ts_optim *o);

@@ -574,8 +574,9 @@ ts_status ts_optim_step(ts_optim *o) {
   return TS_OK;
 }
 
-ts_status ts_optim_zero_grad(ts_optim *o) {
-  static const char call[] = "ts_optim_zero_grad";
+/* ts_optim_zero_grad and ts_optim_clear_grad: `each` on every parameter. */
+static ts_status each_grad(ts_optim *o, const char *call,
+                           ts_status (*each)(ts_tensor *)) {
   if (!check_optim(o, call))
     return ts_last_status();
   for (size_t i = 0; i < o->n; i++) {
@@ -584,11 +585,19 @@ ts_status ts_optim_zero_grad(ts_optim *o) {
                       "parameter %zu of the optimizer was freed by hand; the "
                       "store owns its tensors, so do not ts_free them",
                       i);
-    if (ts_zero_grad(o->ps[i].param) != TS_OK)
+    if (each(o->ps[i].param) != TS_OK)
       return ts__refail(call);
   }
   ts__ok();
   return TS_OK;
+}
+
+ts_status ts_optim_zero_grad(ts_optim *o) {
+  return each_grad(o, "ts_optim_zero_grad", ts_zero_grad);
+}
+
+ts_status ts_optim_clear_grad(ts_optim *o) {
+  return each_grad(o, "ts_optim_clear_grad", ts_clear_grad);
 }
 
 double ts_optim_get_lr(const ts_optim *o) {

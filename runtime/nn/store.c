@@ -408,6 +408,18 @@ ts_status ts_store_zero_grad(ts_store *s) {
   return TS_OK;
 }
 
+ts_status ts_store_clear_grad(ts_store *s) {
+  static const char call[] = "ts_store_clear_grad";
+  if (!ts__store_check(s, call, "s"))
+    return ts_last_status();
+  for (size_t i = 0; i < s->n; i++) {
+    if (s->v[i].is_param && ts_clear_grad(s->v[i].t) != TS_OK)
+      return ts__refail(call);
+  }
+  ts__ok();
+  return TS_OK;
+}
+
 ts_status ts_store_train(ts_store *s, bool training) {
   if (!ts__store_check(s, "ts_store_train", "s"))
     return ts_last_status();

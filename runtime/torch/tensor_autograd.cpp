@@ -1,10 +1,17 @@
 // tensor_autograd.cpp - autograd of tensor_core.h: requires_grad, backward,
 // gradients and the SGD update, on the autograd that libtorch_cpu registers
-// behind ATen's dispatcher (no torch/csrc headers needed).
+// behind ATen's dispatcher; tsc_backward_sgd asks libtorch's autograd for
+// gradients without storing them (torch::autograd::grad, torch/csrc).
 
 #include "core.hpp"
 
 #include "below_autograd.hpp"
+
+#include <ATen/ops/_foreach_add.h>
+#include <ATen/ops/_foreach_zero.h>
+#include <torch/csrc/autograd/autograd.h>
+
+#include <vector>
 
 using namespace tsc;
 
@@ -22,6 +29,13 @@ void below_autograd_if_no_fw_grad(tsb::Exclude &g, const at::Tensor &a,
   if (tsc_below_autograd && !a._fw_grad(0).defined() &&
       !b._fw_grad(0).defined())
     g.on(c10::autograd_dispatch_keyset);
+}
+
+// t's gradient, or an undefined tensor, without making autograd state for
+// a tensor that has none (at::Tensor::mutable_grad would) and without the
+// warning at::Tensor::grad gives for a non-leaf.
+const at::Tensor &grad_of(const at::Tensor &t) {
+  return t.unsafeGetTensorImpl()->grad();
 }
 
 } // namespace
@@ -79,6 +93,91 @@ ts_status tsc_sgd_step(const char *call, tsc_tensor *param, double lr) {
     tsb::Exclude below;
     below_autograd_if_no_fw_grad(below, *p, g);
     p->add_(g, -lr);
+  });
+}
+
+ts_status tsc_clear_grad(const char *call, tsc_tensor *t) {
+  return guarded_status(call, [&] {
+    Borrowed x(t);
+    // As torch's `t.grad = None`: the tensor drops its reference; one made
+    // by an earlier tsc_grad keeps the storage.
+    if (grad_of(*x).defined())
+      x->mutable_grad().reset();
+  });
+}
+
+ts_status tsc_sgd_step_all(const char *call, tsc_tensor *const *params,
+                           size_t n, double lr, ts_grad_after after) {
+  return guarded_status(call, [&] {
+    // The parameters that have a gradient, and their gradients; the others
+    // stay, as with tsc_sgd_step.
+    std::vector<at::Tensor> ps, gs;
+    ps.reserve(n);
+    gs.reserve(n);
+    bool fw_grad = false;
+    for (size_t i = 0; i < n; i++) {
+      Borrowed p(params[i]);
+      const at::Tensor &g = grad_of(*p);
+      if (!g.defined())
+        continue;
+      fw_grad = fw_grad || p->_fw_grad(0).defined() || g._fw_grad(0).defined();
+      ps.push_back(*p);
+      gs.push_back(g);
+    }
+    if (ps.empty())
+      return;
+    at::NoGradGuard no_grad;
+    // As tsc_sgd_step: below the autograd keys when no tensor has a forward
+    // gradient; ADInplaceOrView stays (version counters).
+    tsb::Exclude below;
+    if (tsc_below_autograd && !fw_grad)
+      below.on(c10::autograd_dispatch_keyset);
+    // One dispatch for the update: on the CPU, _foreach_add_ runs add_ on
+    // each pair in order, so the result is tsc_sgd_step's, bit for bit.
+    at::_foreach_add_(ps, gs, -lr);
+    if (after == TS_GRAD_ZERO) {
+      at::_foreach_zero_(gs);
+    } else if (after == TS_GRAD_CLEAR) {
+      for (at::Tensor &p : ps)
+        p.mutable_grad().reset();
+    }
+  });
+}
+
+ts_status tsc_backward_sgd(const char *call, tsc_tensor *loss,
+                           tsc_tensor *const *params, size_t n, double lr) {
+  return guarded_status(call, [&] {
+    Borrowed l(loss);
+    std::vector<at::Tensor> ps;
+    ps.reserve(n);
+    for (size_t i = 0; i < n; i++)
+      ps.push_back(*Borrowed(params[i]));
+    // The graph and kernels of tsc_backward, but the engine hands the
+    // parameters' gradients back instead of running their AccumulateGrad
+    // nodes: no gradient is stored, zeroed or added to.
+    std::vector<at::Tensor> gs =
+        torch::autograd::grad({*l}, ps, /*grad_outputs=*/{},
+                              /*retain_graph=*/c10::nullopt,
+                              /*create_graph=*/false, /*allow_unused=*/true);
+    // A parameter the loss does not depend on has no gradient: it stays.
+    size_t k = 0;
+    bool fw_grad = false;
+    for (size_t i = 0; i < n; i++) {
+      if (!gs[i].defined())
+        continue;
+      fw_grad = fw_grad || ps[i]._fw_grad(0).defined();
+      ps[k] = std::move(ps[i]);
+      gs[k++] = std::move(gs[i]);
+    }
+    ps.resize(k);
+    gs.resize(k);
+    if (k == 0)
+      return;
+    at::NoGradGuard no_grad;
+    tsb::Exclude below;
+    if (tsc_below_autograd && !fw_grad)
+      below.on(c10::autograd_dispatch_keyset);
+    at::_foreach_add_(ps, gs, -lr);
   });
 }
 

@@ -75,6 +75,18 @@ ts_status tsc_backward(const char *call, tsc_tensor *loss);
 tsc_tensor *tsc_grad(const char *call, const tsc_tensor *t, ts_status *status);
 ts_status tsc_zero_grad(const char *call, tsc_tensor *t);
 ts_status tsc_sgd_step(const char *call, tsc_tensor *param, double lr);
+/* Drops t's gradient (torch's `t.grad = None`); none: TS_OK. */
+ts_status tsc_clear_grad(const char *call, tsc_tensor *t);
+/* tsc_sgd_step on params[0..n) as one batched update (_foreach_add_),
+ * then each gradient kept, zeroed or dropped. The params require grad (the
+ * C side checks); a param listed twice is updated twice. */
+ts_status tsc_sgd_step_all(const char *call, tsc_tensor *const *params,
+                           size_t n, double lr, ts_grad_after after);
+/* params[i] -= lr * d loss / d params[i], the gradients computed as
+ * tsc_backward computes them but not stored; loss holds one element and
+ * requires grad, the params require grad (the C side checks). */
+ts_status tsc_backward_sgd(const char *call, tsc_tensor *loss,
+                           tsc_tensor *const *params, size_t n, double lr);
 
 #ifdef __cplusplus
 }
