@@ -18,7 +18,7 @@ both shipped by Debian's python3-torch) and writes, into the build tree:
   GeneratedOwnedCalls.def the pass's list of the generated owned calls,
                           section 3's too (pass/OwnedCalls.def has the rest)
   ops_lazy.inc            the plugin's table of the declarations it makes on
-                          first use (clang-plugin/LazyOps.cpp)
+                          first use (clang-plugin/lowering/LazyOps.cpp)
   ops.md                  the reference: each C signature next to its schema
   ops_conformance.c       test: fixed inputs through a sample of ops
   ops_conformance.json    ... and the same calls for PyTorch to repeat
@@ -780,7 +780,7 @@ def emit_twins(ops, path, defpath):
                 f.write("TSMEM_OWNED(%s, %d)\n" % (op.cname, op.leading_tensors()))
 
 
-# The plugin's letters for C parameter types (clang-plugin/LazyOps.cpp).
+# The plugin's letters for C parameter types (clang-plugin/lowering/LazyOps.cpp).
 LAZY_TYPES = {"const ts_tensor *": "T", "const ts_tensor *const *": "L",
               "int64_t": "i", "int": "n", "bool": "b", "double": "d",
               "ts_dtype": "D", "const char *": "s", "const int64_t *": "I",

@@ -4,7 +4,7 @@
 // RUN: %clang -fsyntax-only -Xclang -verify %tsmem -DOWNED -DPARSE_ALL=1 -DTSMEM_OPS_PARSE_ALL %s
 // RUN: %clang -fsyntax-only %tsmem -DAGREE %s
 // Under the plugin, <tsmem/ops.h> parses no declaration: the plugin makes
-// each one when its name is first looked up (clang-plugin/LazyOps.cpp).
+// each one when its name is first looked up (clang-plugin/lowering/LazyOps.cpp).
 // The declarations it makes are those of <tsmem/ops_decls.h>, which the
 // header parses without the plugin or with TSMEM_OPS_PARSE_ALL: every
 // diagnostic below is the same either way.
