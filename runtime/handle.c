@@ -40,66 +40,21 @@
  * is one compare-and-swap of the state word, which also settles racing
  * frees of one handle. Generations make every older handle of a slot stale
  * whichever thread reuses it.
+ *
+ * The table's layout and handle decoding are in handle_table.h, the error
+ * for a handle that is not live in handle_report.c, and the handles of
+ * async scopes and pools in obj_handles.c.
  */
+#include "handle_table.h"
 #include "hazard.h"
 #include "internal.h"
 
 #include <pthread.h>
 #include <stdatomic.h>
-#include <stdio.h>
 #include <stdlib.h>
 
-#define CHUNK_BITS 12
-#define CHUNK_SLOTS (1u << CHUNK_BITS)
-#define MAX_CHUNKS (1u << (TS__IDX_BITS - CHUNK_BITS))
-#define IDX_MASK ((1u << TS__IDX_BITS) - 1)
-#define GEN_MASK ((1u << TS__GEN_BITS) - 1)
-#define NO_SLOT UINT32_MAX
-
-/* State word: pins << 32 | generation << 2 | kind. Only a LIVE slot gains
- * pins; a DYING one (freed while pinned) only loses them. */
-enum { SLOT_FREE = 0, SLOT_LIVE = 1, SLOT_RETIRED = 2, SLOT_DYING = 3 };
-#define PIN_ONE ((uint64_t)1 << 32)
-#define GEN_KIND(st) ((uint32_t)(st))
-#define PINS(st) ((uint32_t)((st) >> 32))
-#define KIND(st) ((uint32_t)(st)&3u)
-#define GEN(st) (GEN_KIND(st) >> 2)
-
-#define RELAXED memory_order_relaxed
-#define LOAD(p) atomic_load_explicit(p, memory_order_relaxed)
-#define STORE(p, v) atomic_store_explicit(p, v, memory_order_relaxed)
-
-/* Where the tensor of one generation was made and how and where it died.
- * A slot has two, used by even and odd generations in turn, so that the
- * record of a dead tensor outlives the next tensor of its slot: a stale
- * handle's error can then say where its tensor was made and freed even
- * after the slot was reused once (which a thread's LIFO cache does at
- * once). Written while their generation is live or dying; atomics only
- * because errors and the leak report read them from other threads. */
-typedef struct life {
-  _Atomic ts__site site; /* from ts__set_site, or TS__NO_SITE */
-  _Atomic(void *) ret;   /* the return address of the wrapping call */
-  _Atomic(void *) free_ret;
-  _Atomic uint8_t death; /* ts__death */
-} life;
-
-/* A slot. state, impl and owner are what a call reads (first cache line).
- * A tensor's size and life are written while the slot is not LIVE and
- * published by the release store of the state. */
-typedef struct slot {
-  _Atomic uint64_t state;
-  tsc_tensor *impl;
-  _Atomic uint64_t owner;
-  _Atomic size_t nbytes;
-  uint32_t next_free;       /* global free list link (under table_mu) */
-  _Atomic uint32_t creator; /* tid of the thread that issued the handle */
-  _Atomic uint8_t shared;   /* another thread has looked it up */
-  life lives[2];            /* by generation & 1 */
-} slot;
-
-static _Atomic(slot *) chunks[MAX_CHUNKS];
-/* Slots handed out so far; published with release after the chunk. */
-static _Atomic uint32_t slots_issued;
+_Atomic(slot *) ts__chunks[MAX_CHUNKS];
+_Atomic uint32_t ts__slots_issued;
 
 /* table_mu guards the global free list, new chunks and the list of thread
  * caches; it is taken only when a thread's cache is empty or full. */
@@ -219,7 +174,6 @@ static inline tcache *tc_get(void) {
   return __builtin_expect(c != NULL, 1) ? c : tc_setup();
 }
 
-static inline slot *slot_at(uint32_t idx);
 static void push_global_locked(uint32_t idx) {
   slot_at(idx)->next_free = free_head;
   free_head = idx;
@@ -242,36 +196,6 @@ static void tc_exit(void *arg) {
   pthread_mutex_unlock(&table_mu);
   tc_self = &shared;
   free(c);
-}
-
-/* ------------------------------------------------------------- decoding */
-
-static inline uint32_t h_index(uintptr_t h) { return (uint32_t)h & IDX_MASK; }
-static inline uint32_t h_gen(uintptr_t h) {
-  return (uint32_t)(h >> TS__IDX_BITS) & GEN_MASK;
-}
-static inline uintptr_t h_make(uint32_t gen, uint32_t idx) {
-  return ((uintptr_t)TS__TAG_TENSOR << TS__TAG_SHIFT) |
-         ((uintptr_t)gen << TS__IDX_BITS) | idx;
-}
-
-static inline slot *slot_at(uint32_t idx) {
-  return &atomic_load_explicit(&chunks[idx >> CHUNK_BITS],
-                               memory_order_relaxed)[idx & (CHUNK_SLOTS - 1)];
-}
-
-/* The slot a handle names, or NULL when no slot was ever issued for it. */
-static inline slot *h_slot(uintptr_t h) {
-  if ((h >> TS__TAG_SHIFT) != TS__TAG_TENSOR)
-    return NULL;
-  uint32_t idx = h_index(h);
-  if (idx >= atomic_load_explicit(&slots_issued, memory_order_acquire))
-    return NULL;
-  return slot_at(idx);
-}
-
-static inline uint32_t live_state(uintptr_t h) {
-  return h_gen(h) << 2 | SLOT_LIVE;
 }
 
 /* The slot of a live handle, or NULL. */
@@ -313,90 +237,6 @@ void ts__stamp_site(const ts_tensor *t, ts__site site) {
   pin_drop((uintptr_t)t);
 }
 
-/* ------------------------------------------------- stale-handle reports */
-
-/* Where a tensor was made, when the plugin recorded it: "file:line in
- * function" into buf; else buf is empty (the return address is named
- * instead, symbolized when the message is read). */
-static void describe_site(ts__site site, char *buf, size_t n) {
-  const ts__sites *sites = ts__find_sites(site);
-  buf[0] = '\0';
-  if (sites) {
-    unsigned line = (unsigned)(site & ((1u << TS__SITE_LINE_BITS) - 1));
-    snprintf(buf, n, "%s:%u in %s", sites->file, line, sites->function);
-  }
-}
-
-/* Sets the error for a handle that is not live, saying what happened to it
- * and, when the slot still remembers that death, where the tensor was made
- * and where it was freed. */
-static ts_status h_fail(uintptr_t h, const char *call, const char *arg) {
-  if (!h)
-    return ts__fail(TS_ERR_NULL, call,
-                    "%s is NULL; pass a tensor made by a ts_* call", arg);
-  slot *s = h_slot(h);
-  if (!s)
-    return ts__fail(TS_ERR_STALE_HANDLE, call,
-                    "%s (%p) is not a tensor handle tsmem issued; pass a "
-                    "tensor made by a ts_* call",
-                    arg, (void *)h);
-  /* The handle's life record is intact while the slot's generation is the
-   * handle's (dying, retired) or the next one (free, or live again): read
-   * it between two reads of the state, so that a reuse meanwhile (a race
-   * in the program) makes it unknown rather than mixed. */
-  const char *what = "was freed and its slot reused";
-  uint64_t st = atomic_load_explicit(&s->state, memory_order_acquire);
-  uint32_t g = h_gen(h), next = (g + 1) & GEN_MASK;
-  ts__site made_site = TS__NO_SITE;
-  void *made_ret = NULL, *free_ret = NULL;
-  bool known = false;
-  if ((GEN(st) == g && KIND(st) != SLOT_LIVE) || GEN(st) == next) {
-    const life *l = &s->lives[g & 1];
-    ts__death death = (ts__death)LOAD(&l->death);
-    made_site = LOAD(&l->site);
-    made_ret = LOAD(&l->ret);
-    free_ret = LOAD(&l->free_ret);
-    atomic_thread_fence(memory_order_acquire);
-    uint64_t st2 = LOAD(&s->state);
-    if (GEN(st2) == GEN(st) && death != TS__DEATH_NONE) {
-      known = true;
-      switch (death) {
-      case TS__DEATH_FREED:
-        what = "was freed by ts_free";
-        break;
-      case TS__DEATH_POOLED:
-        what = "was released to a pool";
-        break;
-      case TS__DEATH_SCOPE:
-        what = "was freed when its scope ended";
-        break;
-      case TS__DEATH_ASYNC:
-        what = "was freed when its async scope ended";
-        break;
-      case TS__DEATH_THREAD_EXIT:
-        what = "was freed when its thread exited inside its scope";
-        break;
-      default:
-        what = "was freed";
-        break;
-      }
-    }
-  }
-  if (!known && KIND(st) == SLOT_RETIRED && GEN(st) == h_gen(h))
-    what = "was freed";
-  char made[512];
-  made[0] = '\0';
-  if (known)
-    describe_site(made_site, made, sizeof made);
-  /* The return addresses are symbolized only if the message is read. */
-  ts__fail_sites(known && !made[0] ? made_ret : NULL, known ? free_ret : NULL);
-  return ts__fail(TS_ERR_STALE_HANDLE, call,
-                  "%s is a stale tensor handle: it %s; do not use a tensor "
-                  "after it is freed (escape or keep it to make it outlive "
-                  "its scope; acquire a new one from the pool)%s%s",
-                  arg, what, made[0] ? "; made at " : "", made);
-}
-
 tsc_tensor *ts__unwrap(const ts_tensor *t, const char *call, const char *arg) {
   uintptr_t h = (uintptr_t)t;
   slot *s = h_slot(h);
@@ -426,7 +266,7 @@ tsc_tensor *ts__unwrap(const ts_tensor *t, const char *call, const char *arg) {
   } else if (h_pin(h)) {
     return s->impl; /* no room for a hazard: a counted pin */
   }
-  h_fail(h, call, arg);
+  ts__handle_fail(h, call, arg);
   return NULL;
 }
 
@@ -480,17 +320,18 @@ static uint32_t slot_alloc_locked(void) {
     free_head = slot_at(idx)->next_free;
     return idx;
   }
-  uint32_t n = atomic_load_explicit(&slots_issued, memory_order_relaxed);
+  uint32_t n = atomic_load_explicit(&ts__slots_issued, memory_order_relaxed);
   if (n > IDX_MASK)
     return NO_SLOT;
   if ((n & (CHUNK_SLOTS - 1)) == 0) {
     slot *c = calloc(CHUNK_SLOTS, sizeof(slot));
     if (!c)
       return NO_SLOT;
-    atomic_store_explicit(&chunks[n >> CHUNK_BITS], c, memory_order_relaxed);
+    atomic_store_explicit(&ts__chunks[n >> CHUNK_BITS], c,
+                          memory_order_relaxed);
   }
   /* Release: a reader that sees the count sees the chunk pointer. */
-  atomic_store_explicit(&slots_issued, n + 1, memory_order_release);
+  atomic_store_explicit(&ts__slots_issued, n + 1, memory_order_release);
   return n;
 }
 
@@ -787,7 +628,7 @@ ts_status ts_free(ts_tensor *t) {
   if (__builtin_expect(impl == NULL, 0) &&
       !h_kill(tc_get(), (uintptr_t)t, TS__NO_OWNER, TS__DEATH_FREED, ret, NULL,
               &impl))
-    return h_fail((uintptr_t)t, "ts_free", "t");
+    return ts__handle_fail((uintptr_t)t, "ts_free", "t");
   if (__builtin_expect(impl == KILLED_DEFERRED, 0))
     impl = NULL;
   tsc_release(impl);
@@ -810,7 +651,7 @@ ts_status ts__detach(ts_tensor *t, const char *call, const char *arg, void *ret,
     *nbytes = nb;
   else if (!h_kill(tc_get(), h, TS__NO_OWNER, TS__DEATH_POOLED, ret, nbytes,
                    impl))
-    return h_fail(h, call, arg);
+    return ts__handle_fail(h, call, arg);
   trace_counters();
   return TS_OK;
 }
@@ -821,7 +662,7 @@ ts_status ts__move(const ts_tensor *t, const char *call, uint64_t from,
   /* Pinned, the slot cannot be freed and reused under the change. */
   slot *s = h_pin(h);
   if (!s)
-    return h_fail(h, call, "t");
+    return ts__handle_fail(h, call, "t");
   uint64_t cur = LOAD(&s->owner);
   while ((from == TS__NO_OWNER || cur == from) && cur != to &&
          !atomic_compare_exchange_weak_explicit(&s->owner, &cur, to, RELAXED,
@@ -881,7 +722,8 @@ ts_memory_stats ts__memory(void) {
 
 size_t ts__live_tensors(ts__live *out, size_t cap) {
   size_t n = 0;
-  uint32_t issued = atomic_load_explicit(&slots_issued, memory_order_acquire);
+  uint32_t issued =
+      atomic_load_explicit(&ts__slots_issued, memory_order_acquire);
   for (uint32_t i = 0; i < issued; i++) {
     slot *s = slot_at(i);
     uint64_t st = atomic_load_explicit(&s->state, memory_order_acquire);
@@ -898,79 +740,4 @@ size_t ts__live_tensors(ts__live *out, size_t cap) {
     n++;
   }
   return n;
-}
-
-/* -------------------------------------------------------- object handles */
-
-/* Async scopes and pools: few, and never on a hot path, so one mutex and a
- * plain growable array. Handles never reuse a generation either. */
-typedef struct obj_slot {
-  void *obj; /* NULL while free */
-  uint32_t gen;
-  unsigned tag;
-} obj_slot;
-
-static pthread_mutex_t obj_mu = PTHREAD_MUTEX_INITIALIZER;
-static obj_slot *objs;
-static uint32_t objs_n, objs_cap;
-
-static uintptr_t obj_make(unsigned tag, uint32_t gen, uint32_t idx) {
-  return ((uintptr_t)tag << TS__TAG_SHIFT) | ((uintptr_t)gen << TS__IDX_BITS) |
-         idx;
-}
-
-void *ts__obj_register(unsigned tag, void *obj) {
-  uintptr_t h = 0;
-  pthread_mutex_lock(&obj_mu);
-  uint32_t idx = objs_n;
-  /* Reuse a free slot whose generation can still grow; linear is fine for
-   * the handful of pools and jobs a program has at once. */
-  for (uint32_t i = 0; i < objs_n; i++)
-    if (!objs[i].obj && objs[i].gen < GEN_MASK) {
-      idx = i;
-      break;
-    }
-  if (idx == objs_n) {
-    if (objs_n == objs_cap) {
-      uint32_t cap = objs_cap ? objs_cap * 2 : 64;
-      obj_slot *v = cap <= IDX_MASK ? realloc(objs, cap * sizeof *v) : NULL;
-      if (!v)
-        goto out;
-      objs = v;
-      objs_cap = cap;
-    }
-    objs[objs_n++] = (obj_slot){NULL, 0, 0};
-  } else {
-    objs[idx].gen++;
-  }
-  objs[idx].obj = obj;
-  objs[idx].tag = tag;
-  h = obj_make(tag, objs[idx].gen, idx);
-out:
-  pthread_mutex_unlock(&obj_mu);
-  return (void *)h;
-}
-
-static obj_slot *obj_find_locked(unsigned tag, const void *handle) {
-  uintptr_t h = (uintptr_t)handle;
-  if ((h >> TS__TAG_SHIFT) != tag || h_index(h) >= objs_n)
-    return NULL;
-  obj_slot *o = &objs[h_index(h)];
-  return o->obj && o->tag == tag && o->gen == h_gen(h) ? o : NULL;
-}
-
-void *ts__obj_lookup(unsigned tag, const void *handle) {
-  pthread_mutex_lock(&obj_mu);
-  obj_slot *o = obj_find_locked(tag, handle);
-  void *obj = o ? o->obj : NULL;
-  pthread_mutex_unlock(&obj_mu);
-  return obj;
-}
-
-void ts__obj_unregister(unsigned tag, const void *handle) {
-  pthread_mutex_lock(&obj_mu);
-  obj_slot *o = obj_find_locked(tag, handle);
-  if (o)
-    o->obj = NULL;
-  pthread_mutex_unlock(&obj_mu);
 }

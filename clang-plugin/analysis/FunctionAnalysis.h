@@ -135,7 +135,7 @@ struct FunctionSummary {
   /// not) and untouched on the others (DerefParams.cpp).
   uint32_t FreeDerefMask = 0;
   uint32_t FreeDerefCondMask = 0;
-  /// Tensors in fields (Fields.cpp): a struct returned by value whose
+  /// Tensors in fields (FieldSummaries.cpp): a struct returned by value whose
   /// fields hold a tensor it made, on every return; fields under a pointer
   /// parameter it frees, or fills with a tensor it made, on every path.
   std::vector<FieldPath> RetFields;

@@ -3,7 +3,10 @@
 // The state of one function's analysis, shared by its parts:
 //   AnalysisState.{h,cpp}  the lattice, its persistent maps and the join;
 //   CfgDecode.cpp          the CFG read into ops and ranked blocks;
-//   Transfer.cpp           what each op and edge does to the state;
+//   Transfer.cpp           what each op does to the state (calls:
+//                          TransferCalls.cpp; effects on objects and
+//                          scopes: Effects.cpp; blocks, exits and edges:
+//                          TransferBlocks.cpp);
 //   Checks.cpp             when a state is a bug, and the reports
 //                          (Checks.def holds the names and messages);
 //   FunctionAnalysis.cpp   the worklist to the fixpoint, then reporting.
@@ -251,7 +254,9 @@ private:
   /// Past the budget: says so (a remark) and gives up on the function.
   bool overBudget();
 
-  // Tensors in fields and elements of variables (Fields.cpp).
+  // Tensors in fields and elements of variables (Fields.cpp; calls:
+  // FieldCalls.cpp; summaries: FieldSummaries.cpp; counted loops:
+  // CountedLoops.cpp).
   bool holdsTensors(QualType T) const;
   bool isBase(const VarDecl *VD) const;
   void scanPlaces() const;
