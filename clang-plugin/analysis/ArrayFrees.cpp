@@ -23,6 +23,7 @@
 
 #include "CfgDecode.h"
 #include "Checks.h"
+#include "LoopShapes.h"
 #include "OwnershipModel.h"
 
 #include "clang/AST/ASTContext.h"
@@ -76,46 +77,10 @@ const ArraySubscriptExpr *element(const Expr *E, ASTContext &Ctx, Key &K,
   return AS;
 }
 
-bool constant(const Expr *E, const ASTContext &Ctx, int64_t &V) {
-  Expr::EvalResult R;
-  if (E->isValueDependent() || !E->EvaluateAsInt(R, Ctx))
-    return false;
-  V = R.Val.getInt().getExtValue();
-  return true;
-}
-
 bool isNullConstant(const Expr *E, ASTContext &Ctx) {
   return E->IgnoreParenCasts()->isNullPointerConstant(
       Ctx, Expr::NPC_ValueDependentIsNotNull);
 }
-
-/// A statement that may leave a loop's body early or run it in part.
-class Jumps : public RecursiveASTVisitor<Jumps> {
-public:
-  explicit Jumps(const VarDecl *I) : I(I) {}
-  bool Found = false;
-  bool VisitBreakStmt(BreakStmt *) { return !(Found = true); }
-  bool VisitContinueStmt(ContinueStmt *) { return !(Found = true); }
-  bool VisitGotoStmt(GotoStmt *) { return !(Found = true); }
-  bool VisitIndirectGotoStmt(IndirectGotoStmt *) { return !(Found = true); }
-  bool VisitReturnStmt(ReturnStmt *) { return !(Found = true); }
-  bool VisitLabelStmt(LabelStmt *) { return !(Found = true); }
-  // The loop variable written (or its address taken) in the body.
-  bool VisitUnaryOperator(UnaryOperator *UO) {
-    if ((UO->isIncrementDecrementOp() || UO->getOpcode() == UO_AddrOf) &&
-        ownership::varOf(UO->getSubExpr()) == I)
-      Found = true;
-    return !Found;
-  }
-  bool VisitBinaryOperator(BinaryOperator *BO) {
-    if (BO->isAssignmentOp() && ownership::varOf(BO->getLHS()) == I)
-      Found = true;
-    return !Found;
-  }
-
-private:
-  const VarDecl *I;
-};
 
 /// `for (i = A; i < B; i++)` (or `<=`, `!=`; or counting down with `>`,
 /// `>=`, `!=` and `i--`), with A and B constants: i runs over [Lo, Hi),
@@ -126,42 +91,16 @@ struct Range {
 };
 
 bool loopRange(const ForStmt *FS, const ASTContext &Ctx, Range &R) {
-  const VarDecl *I = nullptr;
   const Expr *Start = nullptr;
-  if (const auto *DS = dyn_cast_or_null<DeclStmt>(FS->getInit())) {
-    if (!DS->isSingleDecl())
-      return false;
-    I = dyn_cast<VarDecl>(DS->getSingleDecl());
-    Start = I ? I->getInit() : nullptr;
-  } else if (const auto *BO = dyn_cast_or_null<BinaryOperator>(FS->getInit())) {
-    if (BO->getOpcode() != BO_Assign)
-      return false;
-    I = ownership::varOf(BO->getLHS());
-    Start = BO->getRHS();
-  }
+  const VarDecl *I = loopCounter(FS, Start); // LoopShapes.cpp
   int64_t A = 0, B = 0;
-  if (!I || !Start || !I->getType()->isIntegerType() ||
-      !constant(Start, Ctx, A))
+  if (!I || !intConstant(Start, Ctx, A))
     return false;
-  const auto *C = dyn_cast_or_null<BinaryOperator>(
-      FS->getCond() ? FS->getCond()->IgnoreParenImpCasts() : nullptr);
+  const auto *C = loopTest(FS);
   if (!C || !isa<DeclRefExpr>(C->getLHS()->IgnoreParenImpCasts()) ||
-      ownership::varOf(C->getLHS()) != I || !constant(C->getRHS(), Ctx, B))
+      ownership::varOf(C->getLHS()) != I || !intConstant(C->getRHS(), Ctx, B))
     return false;
-  const Expr *Inc =
-      FS->getInc() ? FS->getInc()->IgnoreParenImpCasts() : nullptr;
-  int Step = 0;
-  if (const auto *UO = dyn_cast_or_null<UnaryOperator>(Inc)) {
-    if (ownership::varOf(UO->getSubExpr()) == I)
-      Step = UO->isIncrementOp() ? 1 : UO->isDecrementOp() ? -1 : 0;
-  } else if (const auto *CA = dyn_cast_or_null<CompoundAssignOperator>(Inc)) {
-    int64_t One = 0;
-    if (ownership::varOf(CA->getLHS()) == I &&
-        constant(CA->getRHS(), Ctx, One) && One == 1)
-      Step = CA->getOpcode() == BO_AddAssign   ? 1
-             : CA->getOpcode() == BO_SubAssign ? -1
-                                               : 0;
-  }
+  int Step = loopStep(FS, I, Ctx, /*Compound=*/true);
   BinaryOperatorKind Op = C->getOpcode();
   if (Step == 1 && (Op == BO_LT || Op == BO_NE))
     R = {I, A, B};
@@ -175,7 +114,7 @@ bool loopRange(const ForStmt *FS, const ASTContext &Ctx, Range &R) {
     return false;
   if (R.Lo > R.Hi)
     return false;
-  return loopBodyRunsWhole(FS->getBody(), I);
+  return !hasJump(FS->getBody(), I);
 }
 
 /// The statements a loop body runs on every iteration, in order.
@@ -417,7 +356,7 @@ private:
     }
     if (const ArraySubscriptExpr *AS = freed(St, K)) {
       int64_t C = 0;
-      if (!constant(AS->getIdx(), Ctx, C))
+      if (!intConstant(AS->getIdx(), Ctx, C))
         return;
       A.Fine.insert(AS);
       A.Freed.push_back({C, C + 1});
@@ -434,12 +373,6 @@ std::string arrayName(const Key &K) {
 }
 
 } // namespace
-
-bool loopBodyRunsWhole(const Stmt *Body, const VarDecl *I) {
-  Jumps J(I);
-  J.TraverseStmt(const_cast<Stmt *>(Body));
-  return !J.Found;
-}
 
 void checkArrayFrees(const FunctionDecl *FD, BodyScope Scope,
                      CallModels &Models, ASTContext &Ctx, Findings &Out) {

@@ -21,11 +21,6 @@ namespace tsmem {
 void checkArrayFrees(const clang::FunctionDecl *FD, BodyScope Scope,
                      CallModels &Models, clang::ASTContext &Ctx, Findings &Out);
 
-/// Whether a counted loop's Body runs whole on every value of its counter
-/// I: no break, continue, goto, label or return in it, and no write to I
-/// (nor its address taken). Shared with ArrayParams.cpp.
-bool loopBodyRunsWhole(const clang::Stmt *Body, const clang::VarDecl *I);
-
 } // namespace tsmem
 
 #endif // TSMEM_CLANG_PLUGIN_ARRAYFREES_H

@@ -19,8 +19,8 @@
 // have no break, continue, goto or return and do not write their variable.
 //
 //===----------------------------------------------------------------------===//
-#include "ArrayFrees.h"
 #include "FunctionAnalyzer.h"
+#include "LoopShapes.h"
 
 #include "clang/AST/RecursiveASTVisitor.h"
 
@@ -115,23 +115,10 @@ public:
   /// A counted loop over I from Lo to Hi (Hi exclusive), counting up.
   bool loop(const ForStmt *FS, const VarDecl *&I, Span &Sp) const {
     const Expr *Start = nullptr;
-    if (const auto *DS = dyn_cast_or_null<DeclStmt>(FS->getInit())) {
-      if (!DS->isSingleDecl())
-        return false;
-      I = dyn_cast<VarDecl>(DS->getSingleDecl());
-      Start = I ? I->getInit() : nullptr;
-    } else if (const auto *BO =
-                   dyn_cast_or_null<BinaryOperator>(FS->getInit())) {
-      if (BO->getOpcode() != BO_Assign)
-        return false;
-      I = varOf(BO->getLHS());
-      Start = BO->getRHS();
-    }
-    if (!I || !Start || !I->getType()->isIntegerType() || I == C ||
-        !affine(Start, Sp.Lo))
+    I = loopCounter(FS, Start); // LoopShapes.cpp
+    if (!I || I == C || !affine(Start, Sp.Lo))
       return false;
-    const auto *Cond = dyn_cast_or_null<BinaryOperator>(
-        FS->getCond() ? FS->getCond()->IgnoreParenImpCasts() : nullptr);
+    const auto *Cond = loopTest(FS);
     if (!Cond || (Cond->getOpcode() != BO_LT && Cond->getOpcode() != BO_LE))
       return false;
     // `i < B`, `i + k < B`, `i - k < B`.
@@ -151,12 +138,9 @@ public:
     Sp.Hi.C0 -= Off.C0;
     if (Cond->getOpcode() == BO_LE)
       Sp.Hi.C0 += 1;
-    const Expr *Inc =
-        FS->getInc() ? FS->getInc()->IgnoreParenImpCasts() : nullptr;
-    const auto *UO = dyn_cast_or_null<UnaryOperator>(Inc);
-    if (!UO || !UO->isIncrementOp() || varOf(UO->getSubExpr()) != I)
+    if (loopStep(FS, I, Ctx, /*Compound=*/false) != 1)
       return false;
-    return loopBodyRunsWhole(FS->getBody(), I); // ArrayFrees.cpp
+    return !hasJump(FS->getBody(), I);
   }
 
   ElemSummary read() {

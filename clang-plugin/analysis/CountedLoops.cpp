@@ -7,6 +7,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "FunctionAnalyzer.h"
+#include "LoopShapes.h"
 
 namespace tsmem {
 namespace ownership {
@@ -29,23 +30,11 @@ bool intValue(const Expr *E, const ASTContext &Ctx, llvm::APSInt &V) {
 /// `++i`, `i += 1`): its variable and K.
 const VarDecl *countedLoop(const ForStmt *FS, const ASTContext &Ctx,
                            uint64_t &K) {
-  const VarDecl *I = nullptr;
   const Expr *Start = nullptr;
-  if (const auto *DS = dyn_cast_or_null<DeclStmt>(FS->getInit())) {
-    if (!DS->isSingleDecl())
-      return nullptr;
-    I = dyn_cast<VarDecl>(DS->getSingleDecl());
-    Start = I ? I->getInit() : nullptr;
-  } else if (const auto *BO = dyn_cast_or_null<BinaryOperator>(FS->getInit())) {
-    if (BO->getOpcode() != BO_Assign)
-      return nullptr;
-    I = varOf(BO->getLHS());
-    Start = BO->getRHS();
-  }
-  if (!I || !Start || !I->getType()->isIntegerType())
+  const VarDecl *I = loopCounter(FS, Start); // LoopShapes.cpp
+  if (!I)
     return nullptr;
-  const auto *C = dyn_cast_or_null<BinaryOperator>(
-      FS->getCond() ? FS->getCond()->IgnoreParenImpCasts() : nullptr);
+  const auto *C = loopTest(FS);
   if (!C || varOf(C->getLHS()) != I ||
       !isa<DeclRefExpr>(C->getLHS()->IgnoreParenImpCasts()))
     return nullptr;
@@ -59,17 +48,7 @@ const VarDecl *countedLoop(const ForStmt *FS, const ASTContext &Ctx,
     ++Bound;
   else if (C->getOpcode() != BO_LT && C->getOpcode() != BO_NE)
     return nullptr;
-  const Expr *Inc =
-      FS->getInc() ? FS->getInc()->IgnoreParenImpCasts() : nullptr;
-  bool Step = false;
-  if (const auto *UO = dyn_cast_or_null<UnaryOperator>(Inc))
-    Step = UO->isIncrementOp() && varOf(UO->getSubExpr()) == I;
-  else if (const auto *CA = dyn_cast_or_null<CompoundAssignOperator>(Inc)) {
-    llvm::APSInt One;
-    Step = CA->getOpcode() == BO_AddAssign && varOf(CA->getLHS()) == I &&
-           intValue(CA->getRHS(), Ctx, One) && One == 1;
-  }
-  if (!Step)
+  if (loopStep(FS, I, Ctx, /*Compound=*/true) != 1)
     return nullptr;
   K = Bound;
   return I;

@@ -44,6 +44,80 @@ bool isEntryCandidate(LocKey L) {
   return true;
 }
 
+/// Whether the field L still holds what it held on entry, the object Id
+/// (O), on the way out: its entry tensor (freed or not), or NULL where a
+/// test found it NULL (markNullEntry: freed by no call). A field cleared,
+/// replaced, or reached by a call that may write it (its place forgotten)
+/// does not.
+bool heldAsOnEntry(const State &St, LocKey L, ObjId Id, const Obj &O) {
+  const ObjSet *Os = St.Pts.find(L);
+  if (!Os)
+    return false;
+  if (Os->size() == 1 && *Os->begin() == Id)
+    return true;
+  return Os->empty() && O.Bits == Freed && !O.FreedBy && O.HeldBy.empty();
+}
+
+/// Whether FD's body may write the field Last of what its parameter Param
+/// points to on some path: an assignment to a field Last (through any
+/// base), an assignment of a whole struct, or a call outside tsmem.h that
+/// gets the parameter (or the address of something under it) as a pointer
+/// to non-const. The states at the exits cannot tell (a path that cleared
+/// the field joins one that did not as if none did), the text can.
+bool mayRewriteField(const FunctionDecl *FD, const ParmVarDecl *Param,
+                     const FieldDecl *Last, CallModels &Models) {
+  const Stmt *Body = FD->getBody();
+  if (!Body)
+    return true;
+  auto NamesParam = [&](const Expr *E) {
+    E = E->IgnoreParenCasts();
+    if (const auto *UO = dyn_cast<UnaryOperator>(E))
+      if (UO->getOpcode() == UO_AddrOf)
+        E = UO->getSubExpr()->IgnoreParenCasts();
+    while (true) {
+      if (const auto *ME = dyn_cast<MemberExpr>(E))
+        E = ME->getBase()->IgnoreParenCasts();
+      else if (const auto *AS = dyn_cast<ArraySubscriptExpr>(E))
+        E = AS->getBase()->IgnoreParenCasts();
+      else
+        break;
+    }
+    const auto *DRE = dyn_cast<DeclRefExpr>(E);
+    return DRE && DRE->getDecl() == Param;
+  };
+  llvm::SmallVector<const Stmt *, 32> Work{Body};
+  while (!Work.empty()) {
+    const Stmt *St = Work.pop_back_val();
+    if (!St)
+      continue;
+    if (const auto *BO = dyn_cast<BinaryOperator>(St)) {
+      if (BO->isAssignmentOp()) {
+        const Expr *L = BO->getLHS()->IgnoreParenCasts();
+        if (L->getType()->isRecordType())
+          return true;
+        if (const auto *ME = dyn_cast<MemberExpr>(L))
+          if (ME->getMemberDecl() == Last)
+            return true;
+      }
+    } else if (const auto *CE = dyn_cast<CallExpr>(St)) {
+      const FunctionDecl *Callee = CE->getDirectCallee();
+      if (!Callee || !Models.get(Callee).Api)
+        for (unsigned I = 0; I < CE->getNumArgs(); ++I) {
+          QualType T = CE->getArg(I)->IgnoreParenImpCasts()->getType();
+          if (Callee && I < Callee->getNumParams())
+            T = Callee->getParamDecl(I)->getType();
+          if (T->isPointerType() && T->getPointeeType().isConstQualified())
+            continue;
+          if (NamesParam(CE->getArg(I)))
+            return true;
+        }
+    }
+    for (const Stmt *C : St->children())
+      Work.push_back(C);
+  }
+  return false;
+}
+
 /// The fields below a pointer parameter, in order (`->a.b`).
 bool entryPath(LocKey L, FieldPath &Path) {
   Path.clear();
@@ -121,18 +195,26 @@ void FunctionAnalyzer::noteExitEntries(const BlockInfo &BI) {
     return;
   auto &Bits = ExitEntries[BI.B->getBlockID()];
   Bits.clear();
+  // Accumulated over every transfer of the block, each disjunct on its
+  // own: the join of a path that cleared the field with one that did not
+  // would look as if none did.
+  auto &NotKept = ExitKeptEntries[BI.B->getBlockID()];
   for (const auto &[L, Id] : ForeignIds) {
     if (!isEntryCandidate(L) || L == NullOut)
       continue;
     const Obj *O = S.Objs.find(Id);
     Bits.push_back({L, O ? O->Bits : uint8_t(0)});
+    if ((!O || !heldAsOnEntry(S, L, Id, *O)) && !llvm::is_contained(NotKept, L))
+      NotKept.push_back(L);
   }
   if (NullOut) {
     auto It = ForeignIds.find(NullOut);
     const Obj *O = It == ForeignIds.end() ? nullptr : S.Objs.find(It->second);
     // Not read yet, or read and untouched: the entry tensor, NULL here.
-    if (!O || (O->Bits & ~(Borrowed | Freed)) == 0)
+    if (!O || (O->Bits & ~(Borrowed | Freed)) == 0) {
       Bits.push_back({NullOut, uint8_t(Freed)});
+      // NULL on entry and on the way out: as it was.
+    }
   }
 }
 
@@ -161,9 +243,18 @@ void FunctionAnalyzer::summarizeEntries() {
       continue;
     std::pair<unsigned, FieldPath> E{
         cast<ParmVarDecl>(L->Base)->getFunctionScopeIndex(), Path};
-    if (!llvm::is_contained(F.FreeFields, E) &&
-        !llvm::is_contained(F.FreeEntryFields, E))
-      F.FreeEntryFields.push_back(std::move(E));
+    if (llvm::is_contained(F.FreeFields, E) ||
+        llvm::is_contained(F.FreeEntryFields, E))
+      continue;
+    // Left as it was on every way out: the caller's field still names the
+    // freed tensor.
+    bool Kept = true;
+    for (const auto &[Block, NotKept] : ExitKeptEntries)
+      Kept &= !llvm::is_contained(NotKept, L);
+    if (Kept &&
+        !mayRewriteField(FD, cast<ParmVarDecl>(L->Base), Path.back(), Models))
+      F.KeptEntryFields.push_back(E);
+    F.FreeEntryFields.push_back(std::move(E));
   }
   llvm::sort(F.FreeEntryFields, [](const auto &A, const auto &B) {
     if (A.first != B.first)
@@ -176,7 +267,8 @@ void FunctionAnalyzer::summarizeEntries() {
 }
 
 void FunctionAnalyzer::freeEntryFields(const CallExpr *CE, const CallModel &M,
-                                       unsigned I, LocKey P, bool Arrow) {
+                                       unsigned I, LocKey P, bool Arrow,
+                                       llvm::SmallVectorImpl<LocKey> &Kept) {
   if (!M.Fields)
     return;
   const Expr *Arg = ignoreParenCasts(CE->getArg(I));
@@ -193,6 +285,13 @@ void FunctionAnalyzer::freeEntryFields(const CallExpr *CE, const CallModel &M,
       handOn(Os);
     else // Some element (`&xs[i]`): strong only in a loop over them all.
       consume(Os, CE, Freed, isExact(Q) ? 0 : coversAll(Arg) ? 1 : -1);
+    // Left as it was by the helper: the field still names the freed
+    // tensor (a second teardown frees it again).
+    if (isExact(Q) && llvm::is_contained(M.Fields->KeptEntryFields,
+                                         std::make_pair(Idx, Path))) {
+      Kept.push_back(Q);
+      continue;
+    }
     // The field holds something else now (NULL, a new tensor): unknown
     // here, a tensor from outside when read again. Its old tensor stays
     // with its other holders (copies, aliases). Some element: each one

@@ -129,7 +129,7 @@ void FunctionAnalyzer::fieldArgs(const CallExpr *CE, const CallModel &M) {
       arrayParamEffect(CE, I, P, Kept, false); // ArrayParams.cpp
     if (Const && M.Api)
       useElements(CE, I, P); // Elements.cpp
-    freeEntryFields(CE, M, I, P, Arrow); // EntryFields.cpp
+    freeEntryFields(CE, M, I, P, Arrow, Kept); // EntryFields.cpp
     if (Const)
       continue;
     // Everything the callee may reach through the pointer: under P and

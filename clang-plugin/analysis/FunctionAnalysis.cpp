@@ -13,6 +13,7 @@
 //===----------------------------------------------------------------------===//
 #include "FunctionAnalysis.h"
 #include "ArrayFrees.h"
+#include "CfgPrune.h"
 #include "FunctionAnalyzer.h"
 
 #include "clang/Analysis/FlowSensitive/DataflowWorklist.h"
@@ -66,6 +67,16 @@ void FunctionAnalyzer::run() {
     Opts.setAlwaysAdd(C);
   Opts.AddImplicitDtors = true;
   Opts.AddLifetime = true;
+  // No condition of the body can fold: the builder's tries to fold them
+  // would change nothing (CfgPrune.h). TSMEM_CFG_FOLD=1 tries anyway, to
+  // compare.
+  static const bool AlwaysFold = [] {
+    const char *V = std::getenv("TSMEM_CFG_FOLD");
+    return V && V[0] == '1';
+  }();
+  if (!AlwaysFold && !Ctx.getLangOpts().CPlusPlus &&
+      (Facts.Known ? Facts.NeverFold : conditionsNeverFold(Body)))
+    Opts.PruneTriviallyFalseEdges = false;
   Cfg = CFG::buildCFG(FD, const_cast<Stmt *>(Body), &Ctx, Opts);
   if (!Cfg)
     return;

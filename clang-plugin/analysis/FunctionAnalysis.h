@@ -62,6 +62,9 @@ struct BodyFacts {
   /// their product bounds what those cost.
   unsigned Jumps = 0;
   unsigned Vars = 0;
+  /// No branch condition that clang's CFG builder could fold
+  /// (conditionNeverFolds, CfgPrune.h): it need not try.
+  bool NeverFold = true;
   /// The effective parent of each ts_scope_begin() call.
   llvm::SmallDenseMap<const clang::CallExpr *, const clang::Stmt *, 4>
       ScopeBeginParents;
@@ -144,6 +147,10 @@ struct FunctionSummary {
   /// every path where it was not NULL, whatever the field holds after
   /// (cleared, or replaced: EntryFields.cpp).
   std::vector<std::pair<unsigned, FieldPath>> FreeEntryFields;
+  /// Those of FreeEntryFields that the helper leaves as they were on every
+  /// way out (not cleared, not replaced): the caller's field still names
+  /// the freed tensor (EntryFields.cpp).
+  std::vector<std::pair<unsigned, FieldPath>> KeptEntryFields;
   bool hasFields() const {
     return !RetFields.empty() || !FreeFields.empty() || !FillFields.empty() ||
            !UseFields.empty() || !FreeEntryFields.empty();

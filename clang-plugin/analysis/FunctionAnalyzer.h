@@ -297,7 +297,12 @@ private:
   bool keepFreedEntry(ObjId Id, const Obj &O) const;
   bool markNullEntry(State &E, LocKey L);
   void freeEntryFields(const CallExpr *CE, const CallModel &M, unsigned I,
-                       LocKey P, bool Arrow);
+                       LocKey P, bool Arrow,
+                       llvm::SmallVectorImpl<LocKey> &Kept);
+  /// For each block that ends the function: the fields that, at some
+  /// transfer of it, did not hold their entry tensor (nor NULL where a
+  /// test found it so): not KeptEntryFields (EntryFields.cpp).
+  llvm::DenseMap<unsigned, llvm::SmallVector<LocKey, 4>> ExitKeptEntries;
   // `ts_tensor **` parameters whose entry tensor is freed
   // (DerefParams.cpp).
   llvm::SmallVector<const ParmVarDecl *, 2> DerefParams;

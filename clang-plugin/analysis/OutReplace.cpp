@@ -7,6 +7,7 @@
 //===----------------------------------------------------------------------===//
 #include "OutReplace.h"
 
+#include "LoopShapes.h"
 #include "OwnershipModel.h"
 
 #include "clang/AST/ASTContext.h"
@@ -43,20 +44,6 @@ bool isNull(const Expr *E, ASTContext &Ctx) {
   return E->IgnoreParenCasts()->isNullPointerConstant(
       Ctx, Expr::NPC_ValueDependentIsNotNull);
 }
-
-/// A statement that may leave the block between the free and the store.
-class Jump : public RecursiveASTVisitor<Jump> {
-public:
-  bool Found = false;
-  bool VisitBreakStmt(BreakStmt *) { return !(Found = true); }
-  bool VisitContinueStmt(ContinueStmt *) { return !(Found = true); }
-  bool VisitGotoStmt(GotoStmt *) { return !(Found = true); }
-  bool VisitIndirectGotoStmt(IndirectGotoStmt *) { return !(Found = true); }
-  bool VisitReturnStmt(ReturnStmt *) { return !(Found = true); }
-  bool VisitLabelStmt(LabelStmt *) { return !(Found = true); }
-  bool VisitCaseStmt(CaseStmt *) { return !(Found = true); }
-  bool VisitDefaultStmt(DefaultStmt *) { return !(Found = true); }
-};
 
 class Uses : public RecursiveASTVisitor<Uses> {
 public:
@@ -229,10 +216,11 @@ uint32_t replaceCandidates(const FunctionDecl *FD, CallModels &Models) {
       auto SIt = llvm::find(Body, S->second);
       if (FIt == Body.end() || SIt == Body.end() || SIt < FIt)
         continue;
-      Jump J;
-      for (auto It = FIt + 1; It != SIt && !J.Found; ++It)
-        J.TraverseStmt(*It);
-      if (!J.Found)
+      // Nothing may leave the block between the free and the store.
+      bool Found = false;
+      for (auto It = FIt + 1; It != SIt && !Found; ++It)
+        Found = hasJump(*It, nullptr, /*Cases=*/true); // LoopShapes.cpp
+      if (!Found)
         Mask |= 1u << I;
       break;
     }

@@ -8,6 +8,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "OwnershipAnalysis.h"
+#include "CfgPrune.h"
 #include "Diagnostics.h"
 #include "FunctionAnalysis.h"
 #include "OwnershipModel.h"
@@ -322,6 +323,27 @@ private:
 
   bool visit(const Item &I);
 
+  /// S branches on a condition clang's CFG builder tries to fold.
+  void noteCondition(const Stmt *S) {
+    if (!Facts.NeverFold)
+      return;
+    const Expr *Cond = nullptr;
+    if (const auto *If = dyn_cast<IfStmt>(S))
+      Cond = If->getCond();
+    else if (const auto *For = dyn_cast<ForStmt>(S))
+      Cond = For->getCond(); // None: no fold to try.
+    else if (const auto *While = dyn_cast<WhileStmt>(S))
+      Cond = While->getCond();
+    else if (const auto *Do = dyn_cast<DoStmt>(S))
+      Cond = Do->getCond();
+    else if (const auto *Switch = dyn_cast<SwitchStmt>(S))
+      Cond = Switch->getCond();
+    else
+      Cond = cast<ConditionalOperator>(S)->getCond();
+    if (Cond)
+      Facts.NeverFold = conditionNeverFolds(Cond);
+  }
+
   /// `&VD` as UO, whose effective parent is P: a direct call's argument,
   /// or anything else.
   void noteAddrUse(const VarDecl *VD, const UnaryOperator *UO,
@@ -361,12 +383,15 @@ bool BodyWalker::visit(const Item &I) {
   case Stmt::GotoStmtClass:
     ++Facts.Jumps;
     break;
-  case Stmt::NullStmtClass:
   case Stmt::IfStmtClass:
   case Stmt::ForStmtClass:
   case Stmt::WhileStmtClass:
   case Stmt::DoStmtClass:
   case Stmt::SwitchStmtClass:
+  case Stmt::ConditionalOperatorClass:
+    noteCondition(S);
+    break;
+  case Stmt::NullStmtClass:
   case Stmt::CaseStmtClass:
   case Stmt::DefaultStmtClass:
   case Stmt::LabelStmtClass:
@@ -375,7 +400,6 @@ bool BodyWalker::visit(const Item &I) {
   case Stmt::FloatingLiteralClass:
   case Stmt::CharacterLiteralClass:
   case Stmt::StringLiteralClass:
-  case Stmt::ConditionalOperatorClass:
   case Stmt::MemberExprClass:
   case Stmt::ArraySubscriptExprClass:
   case Stmt::StmtExprClass:
@@ -392,6 +416,8 @@ bool BodyWalker::visit(const Item &I) {
     break;
   case Stmt::BinaryOperatorClass:
   case Stmt::CompoundAssignOperatorClass:
+    if (cast<BinaryOperator>(S)->isLogicalOp() && Facts.NeverFold)
+      Facts.NeverFold = conditionNeverFolds(cast<BinaryOperator>(S));
     push(cast<BinaryOperator>(S)->getLHS(), S, KidsEff);
     push(cast<BinaryOperator>(S)->getRHS(), S, KidsEff);
     return true;
@@ -727,7 +753,9 @@ void runOwnershipAnalysis(ASTContext &Ctx, Reporter &Report, uint64_t Budget) {
                         P.Fields->FreeFields.size() != Sum.FreeFields.size() ||
                         P.Fields->FillFields.size() != Sum.FillFields.size() ||
                         P.Fields->FreeEntryFields.size() !=
-                            Sum.FreeEntryFields.size();
+                            Sum.FreeEntryFields.size() ||
+                        P.Fields->KeptEntryFields.size() !=
+                            Sum.KeptEntryFields.size();
     if (Sum.hasFields())
       M.Fields = &FieldSums.emplace_back(std::move(Sum));
     bool Changed = !HasInferred[I] || P.Kind != M.Kind ||

@@ -16,7 +16,7 @@ shows against the labels:
 Usage:
   run_labels.py --plugin BUILD/lib/tsmem/tsmem.so --lib BUILD/lib/libtsmem.so
                 [--corpus DIR] [--set SET] [--workdir DIR] [-v]
-  --set original|heldout|heldout2 confirms only the files of that set.
+  --set original|heldout|heldout2|heldout3 confirms only the files of that set.
 """
 import argparse
 import os
@@ -170,7 +170,7 @@ int main(int argc, char **argv) {
     exe = os.path.join(work, "realistic-driver")
     libdir = os.path.dirname(os.path.abspath(args.lib))
     p = subprocess.run(["clang-19", "-g", driver] + objs +
-                       [args.lib, "-Wl,-rpath," + libdir, "-o", exe],
+                       [args.lib, "-Wl,-rpath," + libdir, "-lm", "-o", exe],
                        capture_output=True, text=True)
     if p.returncode != 0:
         sys.exit("run_labels.py: the driver does not link:\n%s" % p.stderr)
