@@ -117,17 +117,55 @@ static bool hasVariableIndex(const Expr *E, const ASTContext &Ctx) {
   }
 }
 
+/// The variable of the first non-constant index in `a[i]`, `s.f[i]`,
+/// `a[i].f` (nullptr if none).
+static const VarDecl *indexVar(const Expr *E, ASTContext &Ctx) {
+  E = E->IgnoreParenCasts();
+  while (true) {
+    if (const auto *ME = dyn_cast<MemberExpr>(E)) {
+      E = ME->getBase()->IgnoreParenCasts();
+      continue;
+    }
+    const auto *AS = dyn_cast<ArraySubscriptExpr>(E);
+    if (!AS)
+      return nullptr;
+    Expr::EvalResult R;
+    if (!AS->getIdx()->EvaluateAsInt(R, Ctx)) {
+      const auto *DRE =
+          dyn_cast<DeclRefExpr>(AS->getIdx()->IgnoreParenImpCasts());
+      return DRE ? dyn_cast<VarDecl>(DRE->getDecl()) : nullptr;
+    }
+    E = AS->getBase()->IgnoreParenCasts();
+  }
+}
+
 bool FunctionAnalyzer::otherElement(const ObjSet &Os, const Expr *Use,
                                     const CallExpr *Freeing) const {
   if (!hasVariableIndex(Use, Ctx))
     return false;
+  // `a[i]` read before `ts_free(a[i])` in the body of the counted loop of
+  // i (read and free each element): from the free, the read is reached
+  // only by the back edge, where i names the next element.
+  const VarDecl *UseIdx = indexVar(Use, Ctx);
+  const SourceManager &SM = Ctx.getSourceManager();
+  auto EarlierInLoop = [&](const CallExpr *FreedBy) {
+    if (!UseIdx || !Covers.count(UseIdx) || FreedBy == Freeing)
+      return false;
+    bool SameIdx = false;
+    for (const Expr *A : FreedBy->arguments())
+      SameIdx |= indexVar(A, Ctx) == UseIdx;
+    return SameIdx &&
+           SM.isBeforeInTranslationUnit(
+               SM.getExpansionLoc(Use->getBeginLoc()),
+               SM.getExpansionLoc(FreedBy->getBeginLoc()));
+  };
   for (ObjId Id : Os) {
     const Obj *O = S.Objs.find(Id);
     if (!O || !O->FreedBy)
       return false;
     // The same statement again (a loop's next element), or a free of some
     // element that did not sweep the whole array.
-    bool Same = O->FreedBy == Freeing;
+    bool Same = O->FreedBy == Freeing || EarlierInLoop(O->FreedBy);
     bool Some = false;
     for (const Expr *A : O->FreedBy->arguments())
       if (hasVariableIndex(A, Ctx) && !coversAll(A))

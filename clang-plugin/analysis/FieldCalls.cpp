@@ -96,7 +96,13 @@ void FunctionAnalyzer::fieldArgs(const CallExpr *CE, const CallModel &M) {
     QualType PT = Callee && I < Callee->getNumParams()
                       ? Callee->getParamDecl(I)->getType()
                       : CE->getArg(I)->getType();
-    bool Const = PT->isPointerType() && PT->getPointeeType().isConstQualified();
+    // Bytes through `const void *` or `const char *` (memcpy's source,
+    // fwrite): the callee may copy the tensors anywhere, as through a
+    // pointer it may write.
+    bool Bytes = PT->isPointerType() && (PT->getPointeeType()->isVoidType() ||
+                                         PT->getPointeeType()->isCharType());
+    bool Const = PT->isPointerType() &&
+                 PT->getPointeeType().isConstQualified() && !Bytes;
     llvm::SmallVector<LocKey, 4> Kept;
     if (M.Fields)
       for (const auto &[Idx, Path] : M.Fields->UseFields) {
