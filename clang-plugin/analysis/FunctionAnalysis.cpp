@@ -68,14 +68,16 @@ void FunctionAnalyzer::run() {
   Opts.AddImplicitDtors = true;
   Opts.AddLifetime = true;
   // No condition of the body can fold: the builder's tries to fold them
-  // would change nothing (CfgPrune.h). TSMEM_CFG_FOLD=1 tries anyway, to
-  // compare.
-  static const bool AlwaysFold = [] {
+  // would change nothing (CfgPrune.h). To compare: TSMEM_CFG_FOLD=1 tries
+  // always, TSMEM_CFG_FOLD=0 never (which loses the folds of constant
+  // conditions: lit/diagnostics/cfg-folds.c then fails).
+  static const int FoldEnv = [] {
     const char *V = std::getenv("TSMEM_CFG_FOLD");
-    return V && V[0] == '1';
+    return V && (V[0] == '0' || V[0] == '1') ? V[0] - '0' : -1;
   }();
-  if (!AlwaysFold && !Ctx.getLangOpts().CPlusPlus &&
-      (Facts.Known ? Facts.NeverFold : conditionsNeverFold(Body)))
+  if (FoldEnv == 0 ||
+      (FoldEnv < 0 && !Ctx.getLangOpts().CPlusPlus &&
+       (Facts.Known ? Facts.NeverFold : conditionsNeverFold(Body))))
     Opts.PruneTriviallyFalseEdges = false;
   Cfg = CFG::buildCFG(FD, const_cast<Stmt *>(Body), &Ctx, Opts);
   if (!Cfg)
