@@ -123,6 +123,10 @@ struct FunctionSummary {
   uint32_t OutIfNullMask = 0;
   uint32_t OutIfNonNullMask = 0;
   bool OutCallerScoped = false;
+  /// TS_SCOPED: `ts_tensor **` parameters through which, on every path, a
+  /// tensor of the function's own scope is handed back (not escaped): it
+  /// is gone when the function returns (Summaries.cpp).
+  uint32_t OutEndMask = 0;
   /// `ts_tensor **` parameters whose tensor, on every path, is left alone
   /// or freed and replaced by a new one (OutReplace.h): the caller's
   /// variable still holds a tensor it must free.
@@ -144,9 +148,15 @@ struct FunctionSummary {
   /// every path where it was not NULL, whatever the field holds after
   /// (cleared, or replaced: EntryFields.cpp).
   std::vector<std::pair<unsigned, FieldPath>> FreeEntryFields;
+  /// A body that is one scope (TS_SCOPED, a ts_run callback): fields under
+  /// a pointer parameter that hold, on every way out, a tensor escaped out
+  /// of that scope (the caller's) or one of the scope (freed as the body
+  /// returns) (ScopeFills.cpp).
+  std::vector<std::pair<unsigned, FieldPath>> ScopeFillFields, ScopeEndFields;
   bool hasFields() const {
     return !RetFields.empty() || !FreeFields.empty() || !FillFields.empty() ||
-           !UseFields.empty() || !FreeEntryFields.empty();
+           !UseFields.empty() || !FreeEntryFields.empty() ||
+           !ScopeFillFields.empty() || !ScopeEndFields.empty();
   }
 };
 
