@@ -128,6 +128,54 @@ static bool isOutPointerParam(const VarDecl *VD) {
          isTensorPointer(P->getPointeeType());
 }
 
+/// `*p`, `!*p`, `*p != NULL`, `p[0] == NULL`... with p a `ts_tensor **`
+/// parameter: p (NullOnTrue says on which edge `*p` is NULL), else null.
+const VarDecl *derefNullTest(const Expr *C, bool &NullOnTrue,
+                             ASTContext &Ctx) {
+  bool Neg = false;
+  C = C->IgnoreParenImpCasts();
+  while (const auto *UO = dyn_cast<UnaryOperator>(C)) {
+    if (UO->getOpcode() != UO_LNot)
+      break;
+    Neg = !Neg;
+    C = UO->getSubExpr()->IgnoreParenImpCasts();
+  }
+  bool Eq = false;
+  if (const auto *BO = dyn_cast<BinaryOperator>(C)) {
+    if (BO->getOpcode() != BO_EQ && BO->getOpcode() != BO_NE)
+      return nullptr;
+    auto IsNull = [&](const Expr *E) {
+      return E->isNullPointerConstant(Ctx, Expr::NPC_ValueDependentIsNotNull);
+    };
+    if (IsNull(BO->getRHS()))
+      C = BO->getLHS()->IgnoreParenImpCasts();
+    else if (IsNull(BO->getLHS()))
+      C = BO->getRHS()->IgnoreParenImpCasts();
+    else
+      return nullptr;
+    Eq = BO->getOpcode() == BO_EQ;
+  }
+  const Expr *Base = nullptr;
+  if (const auto *UO = dyn_cast<UnaryOperator>(C)) {
+    if (UO->getOpcode() == UO_Deref)
+      Base = UO->getSubExpr();
+  } else if (const auto *AE = dyn_cast<ArraySubscriptExpr>(C)) {
+    Expr::EvalResult R;
+    if (AE->getIdx()->EvaluateAsInt(R, Ctx) && R.Val.getInt() == 0)
+      Base = AE->getBase();
+  }
+  const auto *DRE =
+      Base ? dyn_cast<DeclRefExpr>(Base->IgnoreParenImpCasts()) : nullptr;
+  const auto *P = DRE ? dyn_cast<ParmVarDecl>(DRE->getDecl()) : nullptr;
+  const auto *PT =
+      P ? P->getType().getCanonicalType()->getAs<PointerType>() : nullptr;
+  if (!PT || PT->getPointeeType().isConstQualified() ||
+      !isTensorPointer(PT->getPointeeType()))
+    return nullptr;
+  NullOnTrue = Eq != Neg;
+  return P;
+}
+
 const VarDecl *FunctionAnalyzer::nullTestedVar(const Expr *C,
                                                bool &NullOnTrue) const {
   C = C->IgnoreParenImpCasts();
@@ -270,7 +318,9 @@ void FunctionAnalyzer::decode(BlockInfo &BI) {
       BI.Ops.push_back(O);
     } else if (auto CF = E.getAs<CFGCleanupFunction>()) {
       const VarDecl *VD = CF->getVarDecl();
-      if (!isScopeGuard(VD) && !isLoopScopeGuard(VD))
+      // A scope guard's end; or a tensor variable's cleanup function that
+      // frees it (CleanupVars.cpp).
+      if (!isScopeGuard(VD) && !isLoopScopeGuard(VD) && !cleanupFrees(VD))
         continue;
       Op O{Op::Cleanup};
       O.VD = VD;
@@ -294,6 +344,8 @@ void FunctionAnalyzer::decode(BlockInfo &BI) {
         BI.NullTested = L;
       else if (isOutPointerParam(VD))
         BI.OutTested = VD; // Summaries.cpp
+      else if (const VarDecl *P = derefNullTest(C, BI.NullOnTrue, Ctx))
+        BI.OutTested = P; // `*p` tested: Summaries.cpp, DerefParams.cpp
       else if (!(BI.NullTested = nullTestedPlace(C, BI.NullOnTrue)))
         decodeCondTest(BI, C); // Summaries.cpp
     }

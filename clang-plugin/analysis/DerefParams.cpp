@@ -68,6 +68,10 @@ private:
 
 } // namespace
 
+/// CfgDecode.cpp: a test of `*p` against NULL, p a `ts_tensor **`
+/// parameter.
+const VarDecl *derefNullTest(const Expr *C, bool &NullOnTrue, ASTContext &Ctx);
+
 void FunctionAnalyzer::initDerefParams() {
   if (!Sum)
     return;
@@ -146,6 +150,25 @@ void FunctionAnalyzer::noteExitDeref(const BlockInfo &BI) {
     if (DerefParams[I])
       if (const Obj *M = S.Objs.find(DerefBase + I))
         Bits[I] = M->Bits;
+  // A test of `*p` whose NULL edge alone leaves the function (`if (*p)
+  // ts_free(*p);` last): `*p` is NULL on the way out there, nothing to
+  // free (as EntryFields.cpp does for fields).
+  if (BI.OutTested && BI.B->succ_size() == 2 &&
+      outParamIndex(BI.OutTested) < 0)
+    if (const Expr *C = BI.B->getLastCondition()) {
+      bool NullOnTrue = false;
+      if (derefNullTest(C, NullOnTrue, Ctx) == BI.OutTested) {
+        unsigned NullIdx = NullOnTrue ? 0 : 1;
+        const CFGBlock *Exit = &Cfg->getExit();
+        auto Succ = BI.B->succ_begin();
+        const CFGBlock *N = Succ[NullIdx].getReachableBlock();
+        const CFGBlock *O = Succ[1 - NullIdx].getReachableBlock();
+        if (N == Exit && O && O != Exit)
+          for (unsigned I = 0; I < DerefParams.size(); ++I)
+            if (DerefParams[I] == BI.OutTested && Bits[I] == Borrowed)
+              Bits[I] = Freed;
+      }
+    }
 }
 
 void FunctionAnalyzer::summarizeDeref() {

@@ -54,11 +54,24 @@ void FunctionAnalyzer::returnRecord(const ReturnStmt *RS, LocKey B) {
     });
     RetFieldSets[RS] = std::move(Made);
   }
-  // The caller gets the struct, and what its fields hold.
+  // The caller gets the struct, and what its fields hold; a tensor of a
+  // scope the return leaves is returned unescaped, as by visitReturn
+  // (issue 15, FN 35; no fix-it: the value is the struct).
   LocTable::forEachUnder(B, [&](LocKey Q) {
     if (const ObjSet *Os = S.Pts.find(Q)) {
       ObjSet Copy = *Os;
-      handOn(Copy);
+      for (ObjId Id : Copy) {
+        Obj *O = S.Objs.findMut(Id);
+        if (!O || !(O->Bits & Scoped) || isParam(Id) || isForeign(Id)) {
+          handOn({Id});
+          continue;
+        }
+        O->Ret = RS;
+        O->RetFixable = false;
+        if (O->Bits & Owned)
+          O->Bits = (O->Bits & ~Owned) | HandedOn;
+        S.noteMayReport(Id);
+      }
     }
   });
 }

@@ -288,8 +288,13 @@ int FunctionAnalyzer::freeStrength(const Expr *Arg) {
 }
 
 void FunctionAnalyzer::assignPlace(LocKey L, ObjSet Os) {
+  // A parameter's tensor stored away is not merely borrowed; in a local
+  // struct or array (`const ts_tensor *parts[2] = {acc, x};` for ts_cat)
+  // it is still, until the aggregate is handed on (which touches it then).
+  bool Away = L->Indirect || !L->Base->hasLocalStorage();
   for (ObjId Id : Os) {
-    touch(Id); // A parameter's tensor stored away is not merely borrowed.
+    if (Away)
+      touch(Id);
     if (Obj *O = S.Objs.findMut(Id))
       O->LastVar = L;
   }

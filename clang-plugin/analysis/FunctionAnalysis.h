@@ -46,8 +46,9 @@ struct BodyFacts {
   /// Of those, the ones whose address is only ever a direct argument of a
   /// call to a named function (`f(&v)`), with those calls and argument
   /// indexes: a same-file helper may hand a tensor back through it.
-  llvm::DenseMap<const clang::VarDecl *,
-                 llvm::SmallVector<std::pair<const clang::CallExpr *, unsigned>, 1>>
+  llvm::DenseMap<
+      const clang::VarDecl *,
+      llvm::SmallVector<std::pair<const clang::CallExpr *, unsigned>, 1>>
       AddrArgs;
   llvm::DenseSet<const clang::VarDecl *> AddrOther;
   /// Calls that are the condition of an if, a loop or a switch.
@@ -126,6 +127,10 @@ struct FunctionSummary {
   uint32_t OutIfNullMask = 0;
   uint32_t OutIfNonNullMask = 0;
   bool OutCallerScoped = false;
+  /// TS_SCOPED: `ts_tensor **` parameters through which, on every path, a
+  /// tensor of the function's own scope is handed back (not escaped): it
+  /// is gone when the function returns (Summaries.cpp).
+  uint32_t OutEndMask = 0;
   /// `ts_tensor **` parameters whose tensor, on every path, is left alone
   /// or freed and replaced by a new one (OutReplace.h): the caller's
   /// variable still holds a tensor it must free.
@@ -157,10 +162,16 @@ struct FunctionSummary {
   /// (EntryFields.cpp).
   int RetEntryParam = -1;
   FieldPath RetEntryPath;
+  /// A body that is one scope (TS_SCOPED, a ts_run callback): fields under
+  /// a pointer parameter that hold, on every way out, a tensor escaped out
+  /// of that scope (the caller's) or one of the scope (freed as the body
+  /// returns) (ScopeFills.cpp).
+  std::vector<std::pair<unsigned, FieldPath>> ScopeFillFields, ScopeEndFields;
   bool hasFields() const {
     return !RetFields.empty() || !FreeFields.empty() || !FillFields.empty() ||
            !UseFields.empty() || !FreeEntryFields.empty() ||
-           RetEntryParam >= 0;
+           RetEntryParam >= 0 || !ScopeFillFields.empty() ||
+           !ScopeEndFields.empty();
   }
 };
 

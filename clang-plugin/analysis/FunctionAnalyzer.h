@@ -332,6 +332,20 @@ private:
   /// each such field held on entry (0: not there on some path).
   llvm::DenseMap<unsigned, llvm::SmallVector<std::pair<LocKey, uint8_t>, 4>>
       ExitEntries;
+  // Fields a scoped body (TS_SCOPED, a ts_run callback) fills under a
+  // pointer parameter, and a caller's ts_run or call (ScopeFills.cpp).
+  int scopeFillParam(const VarDecl *VD);
+  void noteExitScopeFills(const BlockInfo &BI);
+  void summarizeScopeFills();
+  bool storedOnEveryPath(LocKey L);
+  void scopeFillArgs(const CallExpr *CE, const CallModel &M);
+  bool AliasesScanned = false;
+  llvm::DenseMap<const VarDecl *, int> ParamAliases;
+  llvm::DenseMap<unsigned, llvm::SmallVector<std::pair<LocKey, uint8_t>, 4>>
+      ExitScopeFills;
+  // Variables with a cleanup function that frees them (CleanupVars.cpp).
+  bool cleanupFrees(const VarDecl *VD) const;
+  void cleanupVar(const VarDecl *VD);
   void noteCountedLoop(const Stmt *Term);
   bool runsOnce(const Stmt *Term) const;
 

@@ -226,19 +226,22 @@ private:
 
   void noteRun(const CallExpr *CE) { noteRun(CE, CE->getDirectCallee()); }
 
-  /// Callee: CE's direct callee.
-  void noteRun(const CallExpr *CE, const FunctionDecl *Callee) {
+  /// Callee: CE's direct callee. Returns the callback of a ts_run call.
+  const FunctionDecl *noteRun(const CallExpr *CE, const FunctionDecl *Callee) {
     if (!Callee || !Callee->getIdentifier() || Callee->getName() != "ts_run" ||
         CE->getNumArgs() < 1)
-      return;
+      return nullptr;
     CallsRun = true;
     const Expr *Fn = CE->getArg(0)->IgnoreParenCasts();
     if (const auto *UO = dyn_cast<UnaryOperator>(Fn))
       if (UO->getOpcode() == UO_AddrOf)
         Fn = UO->getSubExpr()->IgnoreParenCasts();
     if (const auto *DRE = dyn_cast<DeclRefExpr>(Fn))
-      if (const auto *Target = dyn_cast<FunctionDecl>(DRE->getDecl()))
+      if (const auto *Target = dyn_cast<FunctionDecl>(DRE->getDecl())) {
         RunTargets.insert(Target->getCanonicalDecl());
+        return Target;
+      }
+    return nullptr;
   }
 };
 
@@ -444,7 +447,10 @@ bool BodyWalker::visit(const Item &I) {
       Callee = CE->getDirectCallee();
       push(CE->getCallee(), S, KidsEff);
     }
-    Collect.noteRun(CE, Callee);
+    // A ts_run callback runs before the call returns: summarised first
+    // (ScopeFills.cpp).
+    if (const FunctionDecl *Target = Collect.noteRun(CE, Callee))
+      Facts.Callees.push_back(Target->getFirstDecl());
     if (Callee)
       Facts.Callees.push_back(Callee->getFirstDecl());
     CallModel M = Collect.Models.get(Callee);
@@ -509,6 +515,11 @@ bool BodyWalker::visit(const Item &I) {
           !hasPlainAttrs(VD))
         return false;
       ++Facts.Vars;
+      // A cleanup function runs at the end of the variable's scope: a
+      // callee (CleanupVars.cpp).
+      if (const auto *CA = VD->getAttr<CleanupAttr>())
+        if (const FunctionDecl *Fn = CA->getFunctionDecl())
+          Facts.Callees.push_back(Fn->getFirstDecl());
     }
     break;
   default:
@@ -599,8 +610,27 @@ namespace {
 class CalleeScan : public RecursiveASTVisitor<CalleeScan> {
 public:
   bool VisitCallExpr(CallExpr *CE) {
-    if (const FunctionDecl *Callee = CE->getDirectCallee())
-      Callees.push_back(Callee->getFirstDecl());
+    const FunctionDecl *Callee = CE->getDirectCallee();
+    if (!Callee)
+      return true;
+    Callees.push_back(Callee->getFirstDecl());
+    // A ts_run callback, as in the collector.
+    if (Callee->getIdentifier() && Callee->getName() == "ts_run" &&
+        CE->getNumArgs() >= 1) {
+      const Expr *Fn = CE->getArg(0)->IgnoreParenCasts();
+      if (const auto *UO = dyn_cast<UnaryOperator>(Fn))
+        if (UO->getOpcode() == UO_AddrOf)
+          Fn = UO->getSubExpr()->IgnoreParenCasts();
+      if (const auto *DRE = dyn_cast<DeclRefExpr>(Fn))
+        if (const auto *T = dyn_cast<FunctionDecl>(DRE->getDecl()))
+          Callees.push_back(T->getFirstDecl());
+    }
+    return true;
+  }
+  bool VisitVarDecl(VarDecl *VD) {
+    if (const auto *CA = VD->getAttr<CleanupAttr>())
+      if (const FunctionDecl *Fn = CA->getFunctionDecl())
+        Callees.push_back(Fn->getFirstDecl());
     return true;
   }
   llvm::SmallVector<const FunctionDecl *, 4> Callees;
@@ -714,7 +744,9 @@ void runOwnershipAnalysis(ASTContext &Ctx, Reporter &Report, uint64_t Budget) {
                    << ", borrows " << Sum.BorrowMask << ", frees "
                    << Sum.FreeMask << ", fields returned "
                    << Sum.RetFields.size() << " freed " << Sum.FreeFields.size()
-                   << " filled " << Sum.FillFields.size() << "\n";
+                   << " filled " << Sum.FillFields.size() << " scope-filled "
+                   << Sum.ScopeFillFields.size() << " scope-ended "
+                   << Sum.ScopeEndFields.size() << "\n";
     if (!Sum.Valid || FD->isWeak() || !Plain[I])
       return false;
     CallModel M;
@@ -738,6 +770,7 @@ void runOwnershipAnalysis(ASTContext &Ctx, Reporter &Report, uint64_t Budget) {
     M.OutIfNullMask = Sum.OutIfNullMask;
     M.OutIfNonNullMask = Sum.OutIfNonNullMask;
     M.OutCallerScoped = Sum.OutCallerScoped;
+    M.OutEndMask = Sum.OutEndMask;
     M.ReplaceMask = Sum.ReplaceMask;
     M.FreeDerefMask = Sum.FreeDerefMask;
     M.FreeDerefCondMask = Sum.FreeDerefCondMask;
@@ -756,7 +789,11 @@ void runOwnershipAnalysis(ASTContext &Ctx, Reporter &Report, uint64_t Budget) {
                             Sum.FreeEntryFields.size() ||
                         P.Fields->KeptEntryFields.size() !=
                             Sum.KeptEntryFields.size() ||
-                        P.Fields->RetEntryParam != Sum.RetEntryParam;
+                        P.Fields->RetEntryParam != Sum.RetEntryParam ||
+                        P.Fields->ScopeFillFields.size() !=
+                            Sum.ScopeFillFields.size() ||
+                        P.Fields->ScopeEndFields.size() !=
+                            Sum.ScopeEndFields.size();
     if (Sum.hasFields())
       M.Fields = &FieldSums.emplace_back(std::move(Sum));
     bool Changed = !HasInferred[I] || P.Kind != M.Kind ||
@@ -769,6 +806,7 @@ void runOwnershipAnalysis(ASTContext &Ctx, Reporter &Report, uint64_t Budget) {
                    P.OutIfNullMask != M.OutIfNullMask ||
                    P.OutIfNonNullMask != M.OutIfNonNullMask ||
                    P.OutCallerScoped != M.OutCallerScoped ||
+                   P.OutEndMask != M.OutEndMask ||
                    P.ReplaceMask != M.ReplaceMask ||
                    P.FreeDerefMask != M.FreeDerefMask ||
                    P.FreeDerefCondMask != M.FreeDerefCondMask || FieldsChanged;

@@ -80,6 +80,10 @@ struct CallModel {
   uint32_t OutIfNullMask = 0;
   uint32_t OutIfNonNullMask = 0;
   bool OutCallerScoped = false;
+  /// Inferred (TS_SCOPED): `ts_tensor **` parameters through which a tensor
+  /// of the callee's own scope is handed back on every path: its scope
+  /// ended when the callee returned (FunctionSummary::OutEndMask).
+  uint32_t OutEndMask = 0;
   /// Inferred: `ts_tensor **` parameters whose tensor is left alone or
   /// replaced by a new one (FunctionSummary::ReplaceMask).
   uint32_t ReplaceMask = 0;
@@ -92,7 +96,7 @@ struct CallModel {
            OutIfNonNullMask;
   }
   uint32_t outParams() const {
-    return OutMask | OutIfNullMask | OutIfNonNullMask;
+    return OutMask | OutIfNullMask | OutIfNonNullMask | OutEndMask;
   }
   /// Inferred: what it does to tensors in fields (FunctionSummary).
   const FunctionSummary *Fields = nullptr;

@@ -103,6 +103,9 @@ enum OutBits : uint8_t {
   /// The parameter itself is NULL on the path (an optional out-parameter
   /// tested): nothing could be stored, and no caller passing `&v` is there.
   OutNullParam = 16,
+  /// TS_SCOPED: a tensor of the function's own scope (not escaped), freed
+  /// when the function returns.
+  OutEnded = 32,
 };
 
 /// What a conditional effect (Obj::CondKind) does, and on which result.
@@ -268,6 +271,13 @@ void FunctionAnalyzer::noteOutStore(const Expr *LHS, const ObjSet &Os,
       Kind = OutOwned;
     else if (Same && K == RetCallerScoped)
       Kind = OutCaller;
+    else if (Scope == BodyScope::Scoped &&
+             bodyScopeOf(FD) == BodyScope::Scoped &&
+             llvm::all_of(Os, [&](ObjId Id) {
+               const Obj *O = S.Objs.find(Id);
+               return O && O->Bits == Scoped && O->Region == FD;
+             }))
+      Kind = OutEnded;
   }
   if (Obj *M = S.Objs.findMut(OutBase + I))
     M->Bits = Kind;
@@ -374,6 +384,25 @@ void FunctionAnalyzer::summarizeConditional() {
   for (unsigned I = 0; I < OutParams.size(); ++I) {
     if (!OutParams[I])
       continue;
+    // A tensor of the function's own scope on every path: gone for the
+    // caller.
+    if (!(ReplaceParams >> I & 1)) {
+      bool Ended = true, Seen = false;
+      for (const auto &[Block, C] : ExitRetClass) {
+        auto It = ExitOut.find(Block);
+        if (It == ExitOut.end() || I >= It->second.size())
+          continue;
+        uint8_t W = It->second[I] & ~OutNullParam;
+        if (!W)
+          continue;
+        Seen = true;
+        Ended &= W == OutEnded;
+      }
+      if (Seen && Ended) {
+        F.OutEndMask |= 1u << I;
+        continue;
+      }
+    }
     if (ReplaceParams >> I & 1) {
       // Left alone or replaced by a new tensor on every path (anything
       // else stored, or NULL: not a replacement).
@@ -513,6 +542,22 @@ void FunctionAnalyzer::outParams(const CallExpr *CE, const CallModel &M) {
         UO && UO->getOpcode() == UO_AddrOf ? varOf(UO->getSubExpr()) : nullptr;
     if (!isTracked(VD))
       continue;
+    if (M.OutEndMask >> I & 1) {
+      // The callee's scope freed it as it returned (TS_SCOPED).
+      auto [It, New] = OutSites.insert({{CE, I}, unsigned(Sites.size())});
+      if (New)
+        Sites.push_back(CE);
+      ObjId Id = allocateSite(It->second);
+      Obj *O = S.Objs.findMut(Id);
+      O->Bits = Ended;
+      O->Region = nullptr;
+      O->EndLoc = CE->getRParenLoc();
+      O->LastVar = Locs.var(VD);
+      S.setPts(Locs.var(VD), {Id});
+      S.noteMayReport(Id);
+      S.Dirty = true;
+      continue;
+    }
     bool Cond = !(M.OutMask >> I & 1);
     if (Cond || M.OutCallerScoped)
       // Maybe not overwritten, or not followed: what it held is let go.
@@ -575,6 +620,10 @@ void FunctionAnalyzer::multiResults(const CallExpr *CE) {
   }
 }
 
+/// CfgDecode.cpp: a test of `*p` against NULL, p a `ts_tensor **`
+/// parameter.
+const VarDecl *derefNullTest(const Expr *C, bool &NullOnTrue, ASTContext &Ctx);
+
 void FunctionAnalyzer::decodeCondTest(BlockInfo &BI, const Expr *C) const {
   bool ZeroOnTrue = false;
   const Expr *X = C->IgnoreParenImpCasts();
@@ -622,9 +671,22 @@ void FunctionAnalyzer::refineCond(State &E, const BlockInfo &BI,
     // An out-parameter found NULL: mark the path (summarizeConditional()
     // leaves it out).
     int I = outParamIndex(BI.OutTested);
+    bool Deref = false;
+    if (const Expr *C = BI.B->getLastCondition(); C && I < 0) {
+      bool N;
+      Deref = derefNullTest(C, N, const_cast<ASTContext &>(Ctx)) != nullptr;
+    }
     if (I >= 0 && (Succ == 0) == BI.NullOnTrue)
       if (Obj *M = E.Objs.findMut(OutBase + I))
         M->Bits = OutNullParam;
+    // `*p` found NULL, p a parameter whose entry tensor DerefParams.cpp
+    // follows (marker DerefBase + its index): nothing to free on this edge.
+    if (Deref && (Succ == 0) == BI.NullOnTrue)
+      for (unsigned J = 0; J < DerefParams.size(); ++J)
+        if (DerefParams[J] && DerefParams[J] == BI.OutTested)
+          if (Obj *M = E.Objs.findMut((1u << 27) + J))
+            if (M->Bits == Borrowed)
+              M->Bits = Freed;
     return;
   }
   auto Settle = [&](ObjId Id, bool Zero) {

@@ -24,7 +24,7 @@ LocKey FunctionAnalyzer::trackedLoc(const VarDecl *VD) const {
   // A variable with a cleanup function of its own (GNU cleanup attribute)
   // is that function's to free: not followed.
   if (New && isTensorPointer(VD->getType()) && VD->hasLocalStorage() &&
-      !VD->hasAttr<CleanupAttr>() &&
+      (!VD->hasAttr<CleanupAttr>() || cleanupFrees(VD)) &&
       (!AddrTaken->count(VD) || addressOnlyOut(VD)))
     It->second = Locs.var(VD);
   return It->second;
@@ -118,6 +118,7 @@ void FunctionAnalyzer::visitOp(const Op &O) {
     if (O.TakesPlaces) {
       fieldArgs(cast<CallExpr>(O.St), O.Model);
       asyncFills(cast<CallExpr>(O.St)); // AsyncFills.cpp
+      scopeFillArgs(cast<CallExpr>(O.St), O.Model); // ScopeFills.cpp
     }
     if (O.Model.Api && O.Model.Kind == CallKind::Borrow)
       multiResults(cast<CallExpr>(O.St)); // Summaries.cpp
@@ -149,6 +150,10 @@ void FunctionAnalyzer::visitOp(const Op &O) {
     visitLifetimeEnd(O.VD, O.Loc);
     return;
   case Op::Cleanup:
+    if (!isScopeGuard(O.VD) && !isLoopScopeGuard(O.VD)) {
+      cleanupVar(O.VD); // CleanupVars.cpp
+      return;
+    }
     // The guard's lifetime end, right after, knows what ended the block.
     endRegion(O.VD, O.Loc);
     return;

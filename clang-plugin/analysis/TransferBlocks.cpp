@@ -66,6 +66,7 @@ void FunctionAnalyzer::noteExit(const BlockInfo &BI) {
   if (!Sum)
     return;
   noteExitFields(BI.B->getBlockID());
+  noteExitScopeFills(BI); // ScopeFills.cpp
   noteExitEntries(BI);
   noteExitDeref(BI);
   llvm::SmallVector<uint8_t, 4> &Bits = ExitBits[BI.B->getBlockID()];
@@ -82,6 +83,7 @@ void FunctionAnalyzer::summarize() {
   F.Valid = true;
   summarizeFields();
   summarizeEntries();
+  summarizeScopeFills(); // ScopeFills.cpp
   // Every return NULL or a tensor made here, one at least.
   bool Made = false, Other = ReturnKinds.empty();
   for (const auto &[RS, K] : ReturnKinds) {
@@ -188,6 +190,15 @@ void FunctionAnalyzer::exitTail(const BlockInfo &BI) {
         for (LocKey Q : Qs)
           C.O.HeldBy.erase(Q);
       Collect(O.Loc, LeakCause::OutOfScope, O.VD);
+      continue;
+    }
+    if (O.K == Op::Cleanup && !isScopeGuard(O.VD) &&
+        !isLoopScopeGuard(O.VD)) {
+      // A cleanup function frees what the variable holds (CleanupVars.cpp).
+      if (LocKey L = Locs.findVar(O.VD))
+        for (Cand &C : R)
+          if (C.O.HeldBy.count(L))
+            C.Gone = true;
       continue;
     }
     auto It = llvm::find(llvm::reverse(Regions), O.VD);
