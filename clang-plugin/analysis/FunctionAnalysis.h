@@ -181,8 +181,9 @@ struct FunctionSummary {
 /// (PluginOptions::AnalysisBudget) too, with a remark that says so.
 /// CallsHelper: FD calls a function with an inferred summary. Sum, if
 /// given, receives FD's summary.
-/// Has a `ts_tensor *` or `ts_tensor **` parameter: its summary may say
-/// what it does with it even when it calls nothing tsmem models.
+/// Has a `ts_tensor *` or `ts_tensor **` parameter, or returns a tensor:
+/// its summary may say what it does with them even when it calls nothing
+/// tsmem models.
 bool takesTensors(const clang::FunctionDecl *FD);
 
 void analyzeFunction(const clang::FunctionDecl *FD, BodyScope Scope,
