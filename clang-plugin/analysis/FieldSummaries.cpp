@@ -171,6 +171,9 @@ void FunctionAnalyzer::summarizeFields() {
     LocKey Top = Locs.findVar(L->Base);
     if (!All || !Top || !fieldPath(L, Top, true, Path))
       continue;
+    // A fill only on the paths that name the parameter (FillPaths.cpp).
+    if (Want == Owned && !namedOnEveryPath(cast<ParmVarDecl>(L->Base)))
+      continue;
     unsigned Idx = cast<ParmVarDecl>(L->Base)->getFunctionScopeIndex();
     (Want == Freed ? F.FreeFields : F.FillFields).push_back({Idx, Path});
   }

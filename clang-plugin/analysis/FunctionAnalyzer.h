@@ -295,6 +295,8 @@ private:
   void handOnIndirect();
   void noteExitFields(unsigned Block);
   void summarizeFields();
+  /// Every path to an exit names P (FillPaths.cpp).
+  bool namedOnEveryPath(const ParmVarDecl *P);
   // The tensors fields under pointer parameters held on entry
   // (EntryFields.cpp).
   void noteExitEntries(const BlockInfo &BI);
