@@ -95,8 +95,12 @@ void FunctionAnalyzer::noteExitFields(unsigned Block) {
       return;
     uint8_t B = 0;
     for (ObjId Id : Os)
-      if (const Obj *O = S.Objs.find(Id))
+      if (const Obj *O = S.Objs.find(Id)) {
         B |= O->Bits;
+        // Freed maybe on another path than the field's (GuardedFrees.cpp).
+        if (O->Bits == Freed && freedThroughNulledLocal(O->FreedBy))
+          B |= Owned;
+      }
     Bits.push_back({L, B});
   });
 }
