@@ -95,8 +95,12 @@ void FunctionAnalyzer::noteExitFields(unsigned Block) {
       return;
     uint8_t B = 0;
     for (ObjId Id : Os)
-      if (const Obj *O = S.Objs.find(Id))
+      if (const Obj *O = S.Objs.find(Id)) {
         B |= O->Bits;
+        // Freed maybe on another path than the field's (GuardedFrees.cpp).
+        if (O->Bits == Freed && freedThroughNulledLocal(O->FreedBy))
+          B |= Owned;
+      }
     Bits.push_back({L, B});
   });
 }
@@ -170,6 +174,9 @@ void FunctionAnalyzer::summarizeFields() {
     FieldPath Path;
     LocKey Top = Locs.findVar(L->Base);
     if (!All || !Top || !fieldPath(L, Top, true, Path))
+      continue;
+    // A fill only on the paths that name the parameter (FillPaths.cpp).
+    if (Want == Owned && !namedOnEveryPath(cast<ParmVarDecl>(L->Base)))
       continue;
     unsigned Idx = cast<ParmVarDecl>(L->Base)->getFunctionScopeIndex();
     (Want == Freed ? F.FreeFields : F.FillFields).push_back({Idx, Path});

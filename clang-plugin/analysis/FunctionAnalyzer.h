@@ -295,6 +295,10 @@ private:
   void handOnIndirect();
   void noteExitFields(unsigned Block);
   void summarizeFields();
+  /// Every path to an exit names P (FillPaths.cpp).
+  bool namedOnEveryPath(const ParmVarDecl *P);
+  /// CE freed a local tested for null and set to NULL (GuardedFrees.cpp).
+  bool freedThroughNulledLocal(const CallExpr *CE);
   // The tensors fields under pointer parameters held on entry
   // (EntryFields.cpp).
   void noteExitEntries(const BlockInfo &BI);

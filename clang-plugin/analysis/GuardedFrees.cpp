@@ -1,0 +1,82 @@
+//===- GuardedFrees.cpp - A field's tensor freed through a nulled local ---===//
+//
+// `h->m = m; m = NULL; ... out: if (m) ts_free(m);` hands m's tensor to the
+// field and frees nothing on that path; the join before the cleanup label
+// merges the failure path's m (still the tensor) into it, so at the exit the
+// field's tensor looks freed, and the summary would tell callers the field
+// is freed (issue 15, heldout3 FP-B: a use after free, a double free).
+// noteExitFields asks: was it freed by a call, under a test that the local
+// it was freed through is not null, of a local the function also sets to
+// NULL? Then the free may be on another path than the field's store, and
+// the field is not summarized as freed (silence).
+//
+//===----------------------------------------------------------------------===//
+#include "FunctionAnalyzer.h"
+
+namespace tsmem {
+namespace ownership {
+
+namespace {
+struct Scan {
+  const VarDecl *V;
+  const CallExpr *CE;
+  ASTContext &Ctx;
+  bool Nulled = false;
+  /// The tests whose then-branch holds CE.
+  llvm::SmallVector<const Expr *, 2> Guards;
+
+  static const VarDecl *var(const Expr *E) {
+    if (const auto *DR = dyn_cast<DeclRefExpr>(E->IgnoreParenImpCasts()))
+      return dyn_cast<VarDecl>(DR->getDecl());
+    return nullptr;
+  }
+  static bool contains(const Stmt *S, const Stmt *X) {
+    if (!S)
+      return false;
+    if (S == X)
+      return true;
+    for (const Stmt *C : S->children())
+      if (contains(C, X))
+        return true;
+    return false;
+  }
+  void visit(const Stmt *S) {
+    if (!S)
+      return;
+    if (const auto *BO = dyn_cast<BinaryOperator>(S))
+      if (BO->getOpcode() == BO_Assign && var(BO->getLHS()) == V &&
+          BO->getRHS()->isNullPointerConstant(
+              Ctx, Expr::NPC_ValueDependentIsNotNull))
+        Nulled = true;
+    if (const auto *If = dyn_cast<IfStmt>(S)) {
+      if (If->getCond() && contains(If->getThen(), CE))
+        Guards.push_back(If->getCond());
+    }
+    for (const Stmt *C : S->children())
+      visit(C);
+  }
+};
+} // namespace
+
+bool FunctionAnalyzer::freedThroughNulledLocal(const CallExpr *CE) {
+  if (!CE || !FD->getBody())
+    return false;
+  for (const Expr *A : CE->arguments()) {
+    const VarDecl *V = Scan::var(A);
+    if (!V || isa<ParmVarDecl>(V) || !V->hasLocalStorage())
+      continue;
+    Scan S{V, CE, Ctx};
+    S.visit(FD->getBody());
+    bool Guarded = false;
+    for (const Expr *C : S.Guards) {
+      bool NullOnTrue = false;
+      Guarded |= nullTestedVar(C, NullOnTrue) == V && !NullOnTrue;
+    }
+    if (S.Nulled && Guarded)
+      return true;
+  }
+  return false;
+}
+
+} // namespace ownership
+} // namespace tsmem
