@@ -24,36 +24,34 @@ struct Scan {
   bool Nulled = false;
   /// The tests whose then-branch holds CE.
   llvm::SmallVector<const Expr *, 2> Guards;
+  /// The tests of the ifs whose then-branch holds the statement visited.
+  llvm::SmallVector<const Expr *, 4> Open;
 
   static const VarDecl *var(const Expr *E) {
     if (const auto *DR = dyn_cast<DeclRefExpr>(E->IgnoreParenImpCasts()))
       return dyn_cast<VarDecl>(DR->getDecl());
     return nullptr;
   }
-  static bool contains(const Stmt *S, const Stmt *X) {
-    if (!S)
-      return false;
-    if (S == X)
-      return true;
-    for (const Stmt *C : S->children())
-      if (contains(C, X))
-        return true;
-    return false;
-  }
+
   void visit(const Stmt *S) {
     if (!S)
       return;
+    if (S == CE)
+      Guards.assign(Open.begin(), Open.end());
     if (const auto *BO = dyn_cast<BinaryOperator>(S))
       if (BO->getOpcode() == BO_Assign && var(BO->getLHS()) == V &&
           BO->getRHS()->isNullPointerConstant(
               Ctx, Expr::NPC_ValueDependentIsNotNull))
         Nulled = true;
-    if (const auto *If = dyn_cast<IfStmt>(S)) {
-      if (If->getCond() && contains(If->getThen(), CE))
-        Guards.push_back(If->getCond());
-    }
-    for (const Stmt *C : S->children())
+    const auto *If = dyn_cast<IfStmt>(S);
+    for (const Stmt *C : S->children()) {
+      bool Then = If && If->getCond() && C == If->getThen();
+      if (Then)
+        Open.push_back(If->getCond());
       visit(C);
+      if (Then)
+        Open.pop_back();
+    }
   }
 };
 } // namespace
