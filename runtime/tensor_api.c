@@ -155,7 +155,7 @@ bool ts__check_dim(const char *call, const tsc_tensor *t, int dim) {
 /* Broadcasting as libtorch does it: aligned from the last dim, sizes equal
  * or one of them 1. */
 bool ts__check_broadcast(const char *call, const tsc_tensor *a,
-                            const tsc_tensor *b) {
+                         const tsc_tensor *b) {
   int na = tsc_ndim(a), nb = tsc_ndim(b);
   const int64_t *sa = tsc_sizes(a), *sb = tsc_sizes(b);
   for (int i = 1; i <= na && i <= nb; i++) {
@@ -235,7 +235,7 @@ bool ts__check_cross_entropy(const char *call, const tsc_tensor *logits,
 }
 
 bool ts__check_same_shape(const char *call, const tsc_tensor *a,
-                             const tsc_tensor *b) {
+                          const tsc_tensor *b) {
   int n = tsc_ndim(a);
   if (n == tsc_ndim(b) &&
       (n == 0 || !memcmp(tsc_sizes(a), tsc_sizes(b), n * sizeof(int64_t))))
@@ -258,8 +258,7 @@ bool ts__check_finite_step(const char *call, double start, double end,
   return false;
 }
 
-bool ts__check_arange(const char *call, double start, double end,
-                      double step) {
+bool ts__check_arange(const char *call, double start, double end, double step) {
   if (!isfinite(start) || !isfinite(end) || !isfinite(step) || step == 0) {
     ts__fail(TS_ERR_ARG, call,
              "start %g, end %g, step %g: all must be finite and step nonzero",
@@ -477,10 +476,18 @@ static ts_status backward(const char *call, tsc_tensor *x) {
   return st != TS_OK ? st : status_done(tsc_backward(call, x));
 }
 
-static ts_status sgd_step(const char *call, tsc_tensor *x, double lr) {
+/* Every SGD call's check of its learning rate. */
+static ts_status check_lr(const char *call, double lr) {
   if (!isfinite(lr))
     return ts__fail(TS_ERR_ARG, call, "lr is %g; pass a finite learning rate",
                     lr);
+  return TS_OK;
+}
+
+static ts_status sgd_step(const char *call, tsc_tensor *x, double lr) {
+  ts_status st = check_lr(call, lr);
+  if (st != TS_OK)
+    return st;
   if (!tsc_requires_grad(x))
     return ts__fail(TS_ERR_ARG, call,
                     "param does not require grad; call ts_requires_grad(param, "
@@ -583,10 +590,7 @@ static ts_status check_params_lr(const char *call, ts_tensor *const *params,
                     "params is NULL but n is %zu; pass an array of n "
                     "parameters",
                     n);
-  if (!isfinite(lr))
-    return ts__fail(TS_ERR_ARG, call, "lr is %g; pass a finite learning rate",
-                    lr);
-  return TS_OK;
+  return check_lr(call, lr);
 }
 
 ts_status ts_sgd_step_all(ts_tensor *const *params, size_t n, double lr,
