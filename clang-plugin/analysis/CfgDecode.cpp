@@ -346,6 +346,7 @@ void FunctionAnalyzer::decode(BlockInfo &BI) {
       }
   if (B->succ_size() == 2)
     if (const Expr *C = B->getLastCondition()) {
+      C = ignoreExpect(C);
       const VarDecl *VD = nullTestedVar(C, BI.NullOnTrue);
       if (LocKey L = trackedLoc(VD))
         BI.NullTested = L;
