@@ -24,6 +24,10 @@ struct traj {
   int n;
 };
 
+/* Helpers that take ownership of a tensor argument. */
+static ts_tensor *advance(const struct odefunc *f, ts_tensor *z, double h)
+    TS_CONSUMES(2);
+
 // OK: small random dynamics; W is freed if b cannot be made
 static int odefunc_init(struct odefunc *f) {
   f->W = ts_randn(TS_SHAPE(ZD, ZD), TS_FLOAT32);
@@ -243,7 +247,6 @@ void adj_final_after_free(void) {
 }
 
 // OK: one RK4 step that takes ownership of its input state and frees it
-TS_CONSUMES(2)
 static ts_tensor *advance(const struct odefunc *f, ts_tensor *z, double h) {
   ts_tensor *next = NULL;
   TS_SCOPE { next = ts_keep(rk4_step(f, z, h)); }

@@ -99,8 +99,8 @@ static void make_data(int64_t n, ts_tensor **X, ts_tensor **y) {
   ts_tensor *wt = ts_from_buffer(w, TS_SHAPE(DIMS, 1), TS_FLOAT32);
   *X = ts_randn(TS_SHAPE(n, DIMS), TS_FLOAT32);
   ts_tensor *clean = ts_mm(*X, wt);
-  ts_tensor *noise =
-      ts_mul_scalar(ts_randn_like(clean, TS_NO_DTYPE, NULL), 0.1);
+  ts_tensor *noise = ts_randn_like(clean, TS_NO_DTYPE, NULL);
+  ts_mul_Scalar_(noise, 0.1);
   *y = ts_add(clean, noise);
   ts_free(noise);
   ts_free(clean);

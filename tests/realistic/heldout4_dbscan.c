@@ -257,9 +257,11 @@ void dbs_kmeans_converge(void) {
     ts_tensor *old = ts_clone(cent);
     update_centroids(x, lab, 3, &cent);
     ts_free(lab);
-    ts_tensor *shift = ts_norm_Scalar(ts_sub(cent, old), 2.0);
+    ts_tensor *diff = ts_sub(cent, old);
+    ts_tensor *shift = ts_norm_Scalar(diff, 2.0);
     double s = ts_item(shift);
     ts_free(shift);
+    ts_free(diff);
     ts_free(old);
     if (s < 1e-4)
       break;

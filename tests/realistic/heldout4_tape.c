@@ -24,6 +24,13 @@ struct tape {
   int n, cap, max; /* max 0: unbounded */
 };
 
+/* Helpers that take ownership of a tensor argument. */
+static int tape_push(struct tape *t, enum op op, int a, int b, ts_tensor *value)
+    TS_CONSUMES(5);
+static int tape_push_bounded(struct tape *t, enum op op, int a, int b,
+                             ts_tensor *value) TS_CONSUMES(5);
+static void accum(struct node *nd, ts_tensor *contrib) TS_CONSUMES(2);
+
 // OK: an empty tape
 static void tape_init(struct tape *t, int max) {
   t->nodes = NULL;
@@ -33,7 +40,6 @@ static void tape_init(struct tape *t, int max) {
 
 // OK: appends a node that owns value; when the array cannot grow the value
 // is freed, so ownership passes on every path
-TS_CONSUMES(5)
 static int tape_push(struct tape *t, enum op op, int a, int b,
                      ts_tensor *value) {
   if (!value)
@@ -54,7 +60,6 @@ static int tape_push(struct tape *t, enum op op, int a, int b,
 
 // BUG: leak: a full bounded tape refuses the node without freeing the
 // value its callers handed over
-TS_CONSUMES(5)
 static int tape_push_bounded(struct tape *t, enum op op, int a, int b,
                              ts_tensor *value) {
   if (t->max && t->n >= t->max)
@@ -114,7 +119,6 @@ static void tape_free(struct tape *t) {
 
 // OK: adds a contribution to a node's gradient, taking ownership of it:
 // kept as the gradient, or added in place and freed
-TS_CONSUMES(2)
 static void accum(struct node *nd, ts_tensor *contrib) {
   if (!nd->grad) {
     nd->grad = contrib;
