@@ -476,8 +476,8 @@ void fed_sessions(void) {
   server_free(&s);
 }
 
-// BUG: double-free: ts_async_scope_end freed the session's prediction,
-// which the caller then frees again
+// BUG: use-after-scope: ts_async_scope_end freed the session's
+// prediction, which the caller then frees again
 void fed_session_free(void) {
   struct server s;
   if (server_init(&s, NCLIENTS) != 0)
