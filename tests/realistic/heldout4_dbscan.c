@@ -443,18 +443,22 @@ void dbs_sorted_distances(void) {
   ts_free(x);
 }
 
-// BUG: leak: a k whose inertia is not better is skipped with its
-// centroids still allocated
+// BUG: leak: a k over the size budget is skipped with its centroids still
+// allocated
 void dbs_elbow_leaky(void) {
   ts_tensor *x = make_blobs(NPTS);
   ts_tensor *best = NULL;
   double best_in = INFINITY;
-  ts_manual_seed(11);
+  int max_k = 3;
   for (int k = 1; k <= 4; k++) {
     ts_tensor *cent = kmeanspp(x, k); // <- BUG
-    double in = inertia(x, cent) + 10.0 * k;
-    if (in >= best_in)
+    if (k > max_k)
       continue;
+    double in = inertia(x, cent) + 10.0 * k;
+    if (in >= best_in) {
+      ts_free(cent);
+      continue;
+    }
     if (best)
       ts_free(best);
     best = cent;
