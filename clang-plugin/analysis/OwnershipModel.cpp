@@ -6,6 +6,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "OwnershipModel.h"
+#include "ScopedAttr.h"
 
 #include "clang/AST/ASTContext.h"
 #include "clang/AST/Attr.h"
@@ -73,8 +74,7 @@ int givenBackParam(const FunctionDecl *FD) {
   }
   StringRef Name = FD->getName();
   if (Name.ends_with("_") && !Name.starts_with("ts__") &&
-      FD->getNumParams() > 0 &&
-      isTensorPointer(FD->getParamDecl(0)->getType()))
+      FD->getNumParams() > 0 && isTensorPointer(FD->getParamDecl(0)->getType()))
     return 0;
   return -1;
 }
@@ -157,7 +157,8 @@ BodyScope bodyScopeOf(const FunctionDecl *FD) {
         return BodyScope::CallerScope;
       Scoped |= A->getAnnotation() == "tsmem.scope";
     }
-  return Scoped ? BodyScope::Scoped : BodyScope::None;
+  // The mark taken off before code generation (ScopedAttr.h).
+  return Scoped || markTakenOff(FD) ? BodyScope::Scoped : BodyScope::None;
 }
 
 bool isTensorPointer(QualType T) {
