@@ -74,7 +74,8 @@ int givenBackParam(const FunctionDecl *FD) {
   }
   StringRef Name = FD->getName();
   if (Name.ends_with("_") && !Name.starts_with("ts__") &&
-      FD->getNumParams() > 0 && isTensorPointer(FD->getParamDecl(0)->getType()))
+      FD->getNumParams() > 0 &&
+      isTensorPointer(FD->getParamDecl(0)->getType()))
     return 0;
   return -1;
 }
