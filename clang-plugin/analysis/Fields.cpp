@@ -372,6 +372,26 @@ void FunctionAnalyzer::assignRecord(LocKey L, const Expr *RHS) {
   if (isExact(L))
     killUnder(L, false);
   if (From) {
+    // A field of the source not read yet holds a tensor from outside (one
+    // a call filled, say): the copy shares it (`b = a;`, then both torn
+    // down), so it gets that object now.
+    if (isExact(From))
+      if (const RecordDecl *RD = R->getType()->getAsRecordDecl()) {
+        llvm::SmallVector<std::pair<LocKey, const RecordDecl *>, 4> Work{
+            {From, RD}};
+        while (!Work.empty()) {
+          auto [Q, Rec] = Work.pop_back_val();
+          if (!Rec->getDefinition() || Rec->isUnion())
+            continue;
+          for (const FieldDecl *F : Rec->getDefinition()->fields()) {
+            QualType T = F->getType();
+            if (isTensorPointer(T))
+              evalPlace(Locs.field(Q, F, false));
+            else if (T->isRecordType() && holdsTensors(T))
+              Work.push_back({Locs.field(Q, F, false), T->getAsRecordDecl()});
+          }
+        }
+      }
     llvm::SmallVector<std::pair<LocKey, ObjSet>, 4> Copies;
     std::function<void(LocKey)> Walk = [&](LocKey Q) {
       if (Q != From && Q->Arrow)
