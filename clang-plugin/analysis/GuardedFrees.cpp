@@ -8,7 +8,9 @@
 // noteExitFields asks: was it freed by a call, under a test that the local
 // it was freed through is not null, of a local the function also sets to
 // NULL? Then the free may be on another path than the field's store, and
-// the field is not summarized as freed (silence).
+// the field is not summarized as freed (silence). A NULL stored in the
+// guard's own branch, after the free (`if (m) { ts_free(m); m = NULL; }`),
+// does not count: it hides no path.
 //
 //===----------------------------------------------------------------------===//
 #include "FunctionAnalyzer.h"
@@ -21,11 +23,12 @@ struct Scan {
   const VarDecl *V;
   const CallExpr *CE;
   ASTContext &Ctx;
-  bool Nulled = false;
   /// The tests whose then-branch holds CE.
   llvm::SmallVector<const Expr *, 2> Guards;
   /// The tests of the ifs whose then-branch holds the statement visited.
   llvm::SmallVector<const Expr *, 4> Open;
+  /// Each `V = NULL`: the tests whose then-branch holds it.
+  llvm::SmallVector<llvm::SmallVector<const Expr *, 4>, 2> Nulls;
 
   static const VarDecl *var(const Expr *E) {
     if (const auto *DR = dyn_cast<DeclRefExpr>(E->IgnoreParenImpCasts()))
@@ -42,7 +45,7 @@ struct Scan {
       if (BO->getOpcode() == BO_Assign && var(BO->getLHS()) == V &&
           BO->getRHS()->isNullPointerConstant(
               Ctx, Expr::NPC_ValueDependentIsNotNull))
-        Nulled = true;
+        Nulls.push_back(Open);
     const auto *If = dyn_cast<IfStmt>(S);
     for (const Stmt *C : S->children()) {
       bool Then = If && If->getCond() && C == If->getThen();
@@ -65,12 +68,18 @@ bool FunctionAnalyzer::freedThroughNulledLocal(const CallExpr *CE) {
       continue;
     Scan S{V, CE, Ctx};
     S.visit(FD->getBody());
-    bool Guarded = false;
+    const Expr *Guard = nullptr;
     for (const Expr *C : S.Guards) {
       bool NullOnTrue = false;
-      Guarded |= nullTestedVar(C, NullOnTrue) == V && !NullOnTrue;
+      if (nullTestedVar(C, NullOnTrue) == V && !NullOnTrue)
+        Guard = C;
     }
-    if (S.Nulled && Guarded)
+    // `if (m) { ts_free(m); m = NULL; }` clears m after its own free: only
+    // a NULL stored elsewhere (after a hand-over) hides a path.
+    bool Nulled = llvm::any_of(S.Nulls, [&](const auto &Tests) {
+      return !llvm::is_contained(Tests, Guard);
+    });
+    if (Guard && Nulled)
       return true;
   }
   return false;
