@@ -74,7 +74,7 @@ struct BodyFacts {
   llvm::SmallVector<const clang::FunctionDecl *, 4> Callees;
   /// Integer parameters (bit I for parameter I) that are, alone or
   /// negated, the condition of an if or a `?:`: flags a summary may be
-  /// specialised on (FlagSummaries.cpp).
+  /// specialised on (OwnershipAnalysis.cpp, flagModels).
   uint32_t FlagParams = 0;
 };
 

@@ -136,7 +136,8 @@ public:
   /// Calls to Callee use M from now on (an inferred summary).
   void setInferred(const clang::FunctionDecl *Callee, const CallModel &M);
   /// Calls to Callee whose argument Param is the constant Val (0 or 1) use
-  /// M (FlagSummaries.cpp); Callee's other calls keep its model.
+  /// M (OwnershipAnalysis.cpp, flagModels); Callee's other calls keep its
+  /// model.
   void setFlagModel(const clang::FunctionDecl *Callee, unsigned Param,
                     unsigned Val, const CallModel &M);
 
