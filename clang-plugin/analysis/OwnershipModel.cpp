@@ -6,6 +6,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "OwnershipModel.h"
+#include "ScopedAttr.h"
 
 #include "clang/AST/ASTContext.h"
 #include "clang/AST/Attr.h"
@@ -181,7 +182,8 @@ BodyScope bodyScopeOf(const FunctionDecl *FD) {
         return BodyScope::CallerScope;
       Scoped |= A->getAnnotation() == "tsmem.scope";
     }
-  return Scoped ? BodyScope::Scoped : BodyScope::None;
+  // The mark taken off before code generation (ScopedAttr.h).
+  return Scoped || markTakenOff(FD) ? BodyScope::Scoped : BodyScope::None;
 }
 
 bool isTensorPointer(QualType T) {
