@@ -111,6 +111,9 @@ void FunctionAnalyzer::run() {
   std::vector<Paths> In(Blocks.size());
   unsigned EntryIdx = Rank[Cfg->getEntry().getBlockID()];
   In[EntryIdx].push_back({Init, PathFacts(), !PathsOn});
+  if (PE && SeedParam >= 0 && unsigned(SeedParam) < FD->getNumParams())
+    In[EntryIdx][0].F.Vals.push_back(
+        {FD->getParamDecl(SeedParam), SeedVal, true});
 
   // Any change to a block's entry state queues the block again, so its last
   // transfer saw the final state: the reporting pass only needs to redo
@@ -217,6 +220,8 @@ void FunctionAnalyzer::run() {
     }
     summarize();
   }
+  if (SeedParam >= 0)
+    return; // Only the summary (summarizeWithFlag).
   Reporting = true;
   if (RegionInfoVaries)
     Reports.set();
@@ -256,6 +261,17 @@ void analyzeFunction(const FunctionDecl *FD, BodyScope Scope,
                               CallsHelper, Sum)
       .run();
   checkArrayFrees(FD, Scope, Models, Ctx, Out); // ArrayFrees.cpp
+}
+
+void summarizeWithFlag(const FunctionDecl *FD, BodyScope Scope,
+                       const BodyFacts &Facts, CallModels &Models,
+                       ASTContext &Ctx, uint64_t Budget, bool CallsHelper,
+                       unsigned Param, int64_t Val, FunctionSummary &Sum) {
+  Findings Quiet;
+  ownership::FunctionAnalyzer A(FD, Scope, Facts, Models, Ctx, Quiet, Budget,
+                                CallsHelper, &Sum);
+  A.seedFlag(Param, Val);
+  A.run();
 }
 
 } // namespace tsmem

@@ -72,6 +72,10 @@ struct BodyFacts {
   /// The functions it calls directly (first declarations), for the order
   /// of the summaries; only when Known.
   llvm::SmallVector<const clang::FunctionDecl *, 4> Callees;
+  /// Integer parameters (bit I for parameter I) that are, alone or
+  /// negated, the condition of an if or a `?:`: flags a summary may be
+  /// specialised on (OwnershipAnalysis.cpp, flagModels).
+  uint32_t FlagParams = 0;
 };
 
 /// What one function's analysis reports, kept until Replay() gives it to
@@ -190,6 +194,15 @@ void analyzeFunction(const clang::FunctionDecl *FD, BodyScope Scope,
                      const BodyFacts &Facts, CallModels &Models,
                      clang::ASTContext &Ctx, Findings &Out, uint64_t Budget,
                      bool CallsHelper = false, FunctionSummary *Sum = nullptr);
+
+/// FD's summary on the paths where its integer parameter Param holds Val
+/// on entry (the path engine decides its tests of Param by that): what a
+/// call passing that constant does. Nothing is reported.
+void summarizeWithFlag(const clang::FunctionDecl *FD, BodyScope Scope,
+                       const BodyFacts &Facts, CallModels &Models,
+                       clang::ASTContext &Ctx, uint64_t Budget,
+                       bool CallsHelper, unsigned Param, int64_t Val,
+                       FunctionSummary &Sum);
 
 } // namespace tsmem
 

@@ -45,8 +45,17 @@ public:
         Sum(Sum), Budget(Budget) {}
 
   void run();
+  /// Analyses on the paths where parameter Param holds Val on entry
+  /// (summarizeWithFlag).
+  void seedFlag(unsigned Param, int64_t Val) {
+    SeedParam = int(Param);
+    SeedVal = Val;
+  }
 
 private:
+  int SeedParam = -1;
+  int64_t SeedVal = 0;
+
   // Dataflow.
   State initialState();
   void decode(BlockInfo &BI);

@@ -347,10 +347,30 @@ private:
       Facts.NeverFold = conditionNeverFolds(Cond);
   }
 
+  /// `if (flag)`, `if (!flag)`, `flag ? a : b` on an integer parameter.
+  void noteFlagTest(const Stmt *S) {
+    const Expr *Cond = nullptr;
+    if (const auto *If = dyn_cast<IfStmt>(S))
+      Cond = If->getCond();
+    else if (const auto *CO = dyn_cast<ConditionalOperator>(S))
+      Cond = CO->getCond();
+    while (Cond) {
+      Cond = Cond->IgnoreParenImpCasts();
+      const auto *UO = dyn_cast<UnaryOperator>(Cond);
+      if (!UO || UO->getOpcode() != UO_LNot)
+        break;
+      Cond = UO->getSubExpr();
+    }
+    const auto *DRE = dyn_cast_or_null<DeclRefExpr>(Cond);
+    const auto *P = DRE ? dyn_cast<ParmVarDecl>(DRE->getDecl()) : nullptr;
+    if (P && P->getType()->isIntegralOrEnumerationType() &&
+        P->getFunctionScopeIndex() < 32)
+      Facts.FlagParams |= 1u << P->getFunctionScopeIndex();
+  }
+
   /// `&VD` as UO, whose effective parent is P: a direct call's argument,
   /// or anything else.
-  void noteAddrUse(const VarDecl *VD, const UnaryOperator *UO,
-                   const Stmt *P) {
+  void noteAddrUse(const VarDecl *VD, const UnaryOperator *UO, const Stmt *P) {
     if (Facts.AddrOther.count(VD))
       return;
     if (const auto *CE = dyn_cast_or_null<CallExpr>(P))
@@ -393,6 +413,7 @@ bool BodyWalker::visit(const Item &I) {
   case Stmt::SwitchStmtClass:
   case Stmt::ConditionalOperatorClass:
     noteCondition(S);
+    noteFlagTest(S);
     break;
   case Stmt::NullStmtClass:
   case Stmt::CaseStmtClass:
@@ -716,39 +737,9 @@ void runOwnershipAnalysis(ASTContext &Ctx, Reporter &Report, uint64_t Budget) {
   std::vector<bool> HasInferred(N);
   // Summaries with fields, which the models point to.
   std::deque<FunctionSummary> FieldSums;
-  auto Analyze = [&](unsigned I) {
-    const FunctionDecl *FD = Collect.Functions[I];
-    BodyScope Scope = bodyScopeOf(FD);
-    BodyScope Declared = Scope;
-    if (Scope == BodyScope::None &&
-        Collect.RunTargets.count(FD->getCanonicalDecl()))
-      Scope = BodyScope::Scoped;
-    // Maybe a ts_run callback, maybe a thread's: its tensors may belong
-    // to a scope, so they are not the function's to free (quiet).
-    if (Scope == BodyScope::None && Collect.CallsRun &&
-        Collect.MaybeRunTargets.count(FD->getCanonicalDecl()))
-      Scope = BodyScope::CallerScope;
-    bool CallsHelper = llvm::any_of(Calls[I], [&](unsigned C) {
-      return Models.get(Collect.Functions[C]).Inferred;
-    });
-    FunctionSummary Sum;
-    Found[I] = Findings();
-    analyzeFunction(FD, Scope, *Collect.Facts[I], Models, Ctx, Found[I],
-                    Budget, CallsHelper, &Sum);
-    static const bool Debug = std::getenv("TSMEM_DEBUG_SUMMARIES") != nullptr;
-    if (Debug && Sum.Valid)
-      llvm::errs() << "tsmem summary " << FD->getName() << ": returns "
-                   << (Sum.ReturnsOwned          ? "owned"
-                       : Sum.ReturnsCallerScoped ? "caller-scoped"
-                                                 : "other")
-                   << ", borrows " << Sum.BorrowMask << ", frees "
-                   << Sum.FreeMask << ", fields returned "
-                   << Sum.RetFields.size() << " freed " << Sum.FreeFields.size()
-                   << " filled " << Sum.FillFields.size() << " scope-filled "
-                   << Sum.ScopeFillFields.size() << " scope-ended "
-                   << Sum.ScopeEndFields.size() << "\n";
-    if (!Sum.Valid || FD->isWeak() || !Plain[I])
-      return false;
+  // The model of a call of a plain user function from its summary.
+  auto modelOf = [](const FunctionSummary &Sum, BodyScope Scope,
+                    BodyScope Declared) {
     CallModel M;
     M.Inferred = true;
     M.BorrowMask = Sum.BorrowMask;
@@ -774,6 +765,71 @@ void runOwnershipAnalysis(ASTContext &Ctx, Reporter &Report, uint64_t Budget) {
     M.ReplaceMask = Sum.ReplaceMask;
     M.FreeDerefMask = Sum.FreeDerefMask;
     M.FreeDerefCondMask = Sum.FreeDerefCondMask;
+    return M;
+  };
+  // A helper that frees a tensor parameter or not as a flag says
+  // (`consume`): the summaries of its calls passing 0 and 1.
+  auto flagModels = [&](unsigned I, BodyScope Scope, BodyScope Declared,
+                        const CallModel &General, bool CallsHelper) {
+    const FunctionDecl *FD = Collect.Functions[I];
+    uint32_t Flags = Collect.Facts[I]->FlagParams;
+    uint32_t Open = 0;
+    for (unsigned P = 0; P < FD->getNumParams() && P < 32; ++P)
+      if (isTensorPointer(FD->getParamDecl(P)->getType()))
+        Open |= 1u << P;
+    Open &= ~(General.FreeMask | General.BorrowMask);
+    if (!Flags || !Open)
+      return;
+    unsigned Param = llvm::countr_zero(Flags);
+    for (unsigned Val = 0; Val < 2; ++Val) {
+      FunctionSummary FS;
+      summarizeWithFlag(FD, Scope, *Collect.Facts[I], Models, Ctx, Budget,
+                        CallsHelper, Param, Val, FS);
+      if (!FS.Valid)
+        continue;
+      CallModel M = modelOf(FS, Scope, Declared);
+      if (((M.FreeMask | M.BorrowMask) & Open) == 0)
+        continue;
+      if (FS.hasFields())
+        M.Fields = &FieldSums.emplace_back(std::move(FS));
+      Models.setFlagModel(FD, Param, Val, M);
+    }
+  };
+  auto Analyze = [&](unsigned I) {
+    const FunctionDecl *FD = Collect.Functions[I];
+    BodyScope Scope = bodyScopeOf(FD);
+    BodyScope Declared = Scope;
+    if (Scope == BodyScope::None &&
+        Collect.RunTargets.count(FD->getCanonicalDecl()))
+      Scope = BodyScope::Scoped;
+    // Maybe a ts_run callback, maybe a thread's: its tensors may belong
+    // to a scope, so they are not the function's to free (quiet).
+    if (Scope == BodyScope::None && Collect.CallsRun &&
+        Collect.MaybeRunTargets.count(FD->getCanonicalDecl()))
+      Scope = BodyScope::CallerScope;
+    bool CallsHelper = llvm::any_of(Calls[I], [&](unsigned C) {
+      return Models.get(Collect.Functions[C]).Inferred;
+    });
+    FunctionSummary Sum;
+    Found[I] = Findings();
+    analyzeFunction(FD, Scope, *Collect.Facts[I], Models, Ctx, Found[I], Budget,
+                    CallsHelper, &Sum);
+    static const bool Debug = std::getenv("TSMEM_DEBUG_SUMMARIES") != nullptr;
+    if (Debug && Sum.Valid)
+      llvm::errs() << "tsmem summary " << FD->getName() << ": returns "
+                   << (Sum.ReturnsOwned          ? "owned"
+                       : Sum.ReturnsCallerScoped ? "caller-scoped"
+                                                 : "other")
+                   << ", borrows " << Sum.BorrowMask << ", frees "
+                   << Sum.FreeMask << ", fields returned "
+                   << Sum.RetFields.size() << " freed " << Sum.FreeFields.size()
+                   << " filled " << Sum.FillFields.size() << " scope-filled "
+                   << Sum.ScopeFillFields.size() << " scope-ended "
+                   << Sum.ScopeEndFields.size() << "\n";
+    if (!Sum.Valid || FD->isWeak() || !Plain[I])
+      return false;
+    CallModel M = modelOf(Sum, Scope, Declared);
+    flagModels(I, Scope, Declared, M, CallsHelper);
     if (M.Kind == CallKind::Helper && !M.BorrowMask && !M.FreeMask &&
         !M.RunReturnsOwned && !M.conditional() && M.AliasParam < 0 &&
         !M.outParams() && !M.ReplaceMask && !Sum.hasFields() &&
@@ -781,35 +837,34 @@ void runOwnershipAnalysis(ASTContext &Ctx, Reporter &Report, uint64_t Budget) {
       return false;
     const CallModel &P = Inferred[I];
     bool FieldsChanged =
-        !P.Fields ? Sum.hasFields()
-                  : P.Fields->RetFields.size() != Sum.RetFields.size() ||
-                        P.Fields->FreeFields.size() != Sum.FreeFields.size() ||
-                        P.Fields->FillFields.size() != Sum.FillFields.size() ||
-                        P.Fields->FreeEntryFields.size() !=
-                            Sum.FreeEntryFields.size() ||
-                        P.Fields->KeptEntryFields.size() !=
-                            Sum.KeptEntryFields.size() ||
-                        P.Fields->RetEntryParam != Sum.RetEntryParam ||
-                        P.Fields->ScopeFillFields.size() !=
-                            Sum.ScopeFillFields.size() ||
-                        P.Fields->ScopeEndFields.size() !=
-                            Sum.ScopeEndFields.size();
+        !P.Fields
+            ? Sum.hasFields()
+            : P.Fields->RetFields.size() != Sum.RetFields.size() ||
+                  P.Fields->FreeFields.size() != Sum.FreeFields.size() ||
+                  P.Fields->FillFields.size() != Sum.FillFields.size() ||
+                  P.Fields->FreeEntryFields.size() !=
+                      Sum.FreeEntryFields.size() ||
+                  P.Fields->KeptEntryFields.size() !=
+                      Sum.KeptEntryFields.size() ||
+                  P.Fields->RetEntryParam != Sum.RetEntryParam ||
+                  P.Fields->ScopeFillFields.size() !=
+                      Sum.ScopeFillFields.size() ||
+                  P.Fields->ScopeEndFields.size() != Sum.ScopeEndFields.size();
     if (Sum.hasFields())
       M.Fields = &FieldSums.emplace_back(std::move(Sum));
-    bool Changed = !HasInferred[I] || P.Kind != M.Kind ||
-                   P.BorrowMask != M.BorrowMask || P.FreeMask != M.FreeMask ||
-                   P.CallerScoped != M.CallerScoped ||
-                   P.RunReturnsOwned != M.RunReturnsOwned ||
-                   P.FreeIfNullMask != M.FreeIfNullMask ||
-                   P.FreeIfNonNullMask != M.FreeIfNonNullMask ||
-                   P.AliasParam != M.AliasParam || P.OutMask != M.OutMask ||
-                   P.OutIfNullMask != M.OutIfNullMask ||
-                   P.OutIfNonNullMask != M.OutIfNonNullMask ||
-                   P.OutCallerScoped != M.OutCallerScoped ||
-                   P.OutEndMask != M.OutEndMask ||
-                   P.ReplaceMask != M.ReplaceMask ||
-                   P.FreeDerefMask != M.FreeDerefMask ||
-                   P.FreeDerefCondMask != M.FreeDerefCondMask || FieldsChanged;
+    bool Changed =
+        !HasInferred[I] || P.Kind != M.Kind || P.BorrowMask != M.BorrowMask ||
+        P.FreeMask != M.FreeMask || P.CallerScoped != M.CallerScoped ||
+        P.RunReturnsOwned != M.RunReturnsOwned ||
+        P.FreeIfNullMask != M.FreeIfNullMask ||
+        P.FreeIfNonNullMask != M.FreeIfNonNullMask ||
+        P.AliasParam != M.AliasParam || P.OutMask != M.OutMask ||
+        P.OutIfNullMask != M.OutIfNullMask ||
+        P.OutIfNonNullMask != M.OutIfNonNullMask ||
+        P.OutCallerScoped != M.OutCallerScoped ||
+        P.OutEndMask != M.OutEndMask || P.ReplaceMask != M.ReplaceMask ||
+        P.FreeDerefMask != M.FreeDerefMask ||
+        P.FreeDerefCondMask != M.FreeDerefCondMask || FieldsChanged;
     HasInferred[I] = true;
     Inferred[I] = M;
     Models.setInferred(FD, M);

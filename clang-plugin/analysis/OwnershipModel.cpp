@@ -74,8 +74,7 @@ int givenBackParam(const FunctionDecl *FD) {
   }
   StringRef Name = FD->getName();
   if (Name.ends_with("_") && !Name.starts_with("ts__") &&
-      FD->getNumParams() > 0 &&
-      isTensorPointer(FD->getParamDecl(0)->getType()))
+      FD->getNumParams() > 0 && isTensorPointer(FD->getParamDecl(0)->getType()))
     return 0;
   return -1;
 }
@@ -138,6 +137,31 @@ CallModel CallModels::get(const FunctionDecl *FD) {
   CallModel M = modelCallee(FD, Ctx);
   Cache.insert({FD, M});
   return M;
+}
+
+CallModel CallModels::get(const CallExpr *Call) {
+  const FunctionDecl *FD = Call->getDirectCallee();
+  if (!Flags.empty() && FD) {
+    auto It = Flags.find(FD->getFirstDecl());
+    Expr::EvalResult R;
+    if (It != Flags.end() && It->second.Param < Call->getNumArgs() &&
+        Call->getArg(It->second.Param)->EvaluateAsInt(R, Ctx)) {
+      const llvm::APSInt &V = R.Val.getInt();
+      if ((V == 0 || V == 1) && It->second.Has[V.getZExtValue()])
+        return It->second.M[V.getZExtValue()];
+    }
+  }
+  return get(FD);
+}
+
+void CallModels::setFlagModel(const FunctionDecl *FD, unsigned Param,
+                              unsigned Val, const CallModel &M) {
+  FlagModel &F = Flags[FD->getFirstDecl()];
+  if (F.Param != Param)
+    F = FlagModel();
+  F.Param = Param;
+  F.M[Val] = M;
+  F.Has[Val] = true;
 }
 
 bool CallModels::isPlainUserFunction(const FunctionDecl *FD) {

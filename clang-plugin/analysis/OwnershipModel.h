@@ -125,9 +125,9 @@ public:
   explicit CallModels(clang::ASTContext &Ctx) : Ctx(Ctx) {}
 
   /// By value: a reference into the cache would not survive the next call.
-  CallModel get(const clang::CallExpr *Call) {
-    return get(Call->getDirectCallee());
-  }
+  /// A call passing 0 or 1 to a flag its callee's summary was specialised
+  /// on (setFlagModel) gets that summary's model.
+  CallModel get(const clang::CallExpr *Call);
   /// For a call whose direct callee is Callee.
   CallModel get(const clang::FunctionDecl *Callee);
   /// Whether Callee's model comes from its declarations alone: neither
@@ -135,8 +135,19 @@ public:
   bool isPlainUserFunction(const clang::FunctionDecl *Callee);
   /// Calls to Callee use M from now on (an inferred summary).
   void setInferred(const clang::FunctionDecl *Callee, const CallModel &M);
+  /// Calls to Callee whose argument Param is the constant Val (0 or 1) use
+  /// M (OwnershipAnalysis.cpp, flagModels); Callee's other calls keep its
+  /// model.
+  void setFlagModel(const clang::FunctionDecl *Callee, unsigned Param,
+                    unsigned Val, const CallModel &M);
 
 private:
+  struct FlagModel {
+    unsigned Param = 0;
+    CallModel M[2];
+    bool Has[2] = {false, false};
+  };
+  llvm::DenseMap<const clang::FunctionDecl *, FlagModel> Flags;
   clang::ASTContext &Ctx;
   llvm::DenseMap<const clang::FunctionDecl *, CallModel> Cache;
 };
