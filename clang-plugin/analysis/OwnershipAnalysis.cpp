@@ -793,7 +793,8 @@ void runOwnershipAnalysis(ASTContext &Ctx, Reporter &Report, uint64_t Budget) {
                         P.Fields->ScopeFillFields.size() !=
                             Sum.ScopeFillFields.size() ||
                         P.Fields->ScopeEndFields.size() !=
-                            Sum.ScopeEndFields.size();
+                            Sum.ScopeEndFields.size() ||
+                        P.Fields->ZeroCounts.size() != Sum.ZeroCounts.size();
     if (Sum.hasFields())
       M.Fields = &FieldSums.emplace_back(std::move(Sum));
     bool Changed = !HasInferred[I] || P.Kind != M.Kind ||
