@@ -150,6 +150,17 @@ bool joinStates(State &Dst, const State &Src) {
     Dst.Unheld.erase(std::unique(Dst.Unheld.begin(), Dst.Unheld.end()),
                      Dst.Unheld.end());
   }
+  // A count is known to be 0 after the join only if it is on both sides.
+  if (!Dst.Zeroed.empty()) {
+    LocSet Both;
+    for (LocKey L : Dst.Zeroed)
+      if (Src.Zeroed.count(L))
+        Both.insert(L);
+    if (!(Both == Dst.Zeroed)) {
+      Dst.Zeroed = std::move(Both);
+      Changed = true;
+    }
+  }
   size_t Common = 0;
   while (Common < Dst.Regions.size() && Common < Src.Regions.size() &&
          Dst.Regions[Common] == Src.Regions[Common])

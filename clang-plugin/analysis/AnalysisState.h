@@ -190,6 +190,9 @@ struct State {
   /// gone), unsorted: what collect() looks at.
   llvm::SmallVector<ObjId, 4> Unheld;
   llvm::SmallVector<const void *, 4> Regions; ///< Open scopes, innermost last.
+  /// Count fields (`s.n`, `p->n`) known to be 0 on the path: a teardown
+  /// loop bounded by one frees nothing (CountLoops.cpp).
+  LocSet Zeroed;
 
   /// Points L at Os, keeping the objects' HeldBy in step.
   void setPts(LocKey L, ObjSet Os);

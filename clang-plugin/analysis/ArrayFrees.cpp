@@ -139,6 +139,10 @@ struct Array {
   /// The elements freed, as ranges [Lo, Hi), and where.
   std::vector<std::pair<int64_t, int64_t>> Freed;
   std::vector<const Stmt *> FreeStmts;
+  /// Filled by `a[n++] = made()` instead (n a local counting from 0): n,
+  /// and the loops that free [0, n - k), by k.
+  const VarDecl *Count = nullptr;
+  std::vector<int64_t> Short;
 };
 
 class ArrayScan : public RecursiveASTVisitor<ArrayScan> {
@@ -213,6 +217,8 @@ public:
     return tested(CO->getCond());
   }
   bool VisitBinaryOperator(BinaryOperator *BO) {
+    if (BO->isAssignmentOp())
+      wrote(BO->getLHS());
     if (BO->getOpcode() == BO_Assign && isNullConstant(BO->getRHS(), Ctx))
       fine(BO->getLHS());
     if (BO->getOpcode() == BO_EQ || BO->getOpcode() == BO_NE) {
@@ -226,7 +232,16 @@ public:
   bool VisitUnaryOperator(UnaryOperator *UO) {
     if (UO->getOpcode() == UO_LNot)
       fine(UO->getSubExpr());
+    if (UO->isIncrementDecrementOp() || UO->getOpcode() == UO_AddrOf)
+      wrote(UO->getSubExpr());
     return true;
+  }
+  /// Writes of local variables (`++`, `--`, `=`, `+=`, `&v`).
+  llvm::DenseMap<const VarDecl *, unsigned> Writes;
+  void wrote(const Expr *E) {
+    if (const auto *DRE = dyn_cast<DeclRefExpr>(E->IgnoreParenImpCasts()))
+      if (const auto *V = dyn_cast<VarDecl>(DRE->getDecl()))
+        ++Writes[V];
   }
   bool VisitCompoundStmt(CompoundStmt *CS) {
     Blocks.push_back(CS);
@@ -268,12 +283,14 @@ public:
     for (unsigned I = 0; I < Stmts.size(); ++I) {
       Key K;
       const CallExpr *Call = nullptr;
-      if (!fill(Stmts[I], K, Call))
+      const VarDecl *Count = nullptr;
+      if (!fill(Stmts[I], K, Call) && !countedFill(Stmts[I], K, Call, Count))
         continue;
       Array &A = Scan.Arrays[K];
       if (++A.Fills > 1)
         continue;
       A.FillCall = Call;
+      A.Count = Count;
       for (unsigned J = I + 1; J < Stmts.size(); ++J)
         frees(Stmts[J], K, A);
     }
@@ -312,6 +329,92 @@ private:
     return false;
   }
 
+  /// A loop whose body, somewhere, appends `a[n++] = made()` (the only
+  /// such store in it), n a local variable.
+  bool countedFill(const Stmt *St, Key &K, const CallExpr *&Call,
+                   const VarDecl *&Count) {
+    const Stmt *Body = nullptr;
+    if (const auto *FS = dyn_cast<ForStmt>(St))
+      Body = FS->getBody();
+    else if (const auto *WS = dyn_cast<WhileStmt>(St))
+      Body = WS->getBody();
+    if (!Body)
+      return false;
+    const ArraySubscriptExpr *Found = nullptr;
+    unsigned Stores = 0;
+    llvm::SmallVector<const Stmt *, 16> Work{Body};
+    while (!Work.empty()) {
+      const Stmt *X = Work.pop_back_val();
+      if (!X)
+        continue;
+      Work.append(X->child_begin(), X->child_end());
+      const auto *BO = dyn_cast<BinaryOperator>(X);
+      if (!BO || BO->getOpcode() != BO_Assign)
+        continue;
+      Key Of;
+      uint64_t N = 0;
+      const ArraySubscriptExpr *AS = element(BO->getLHS(), Ctx, Of, N);
+      if (!AS)
+        continue;
+      ++Stores;
+      const auto *Inc =
+          dyn_cast<UnaryOperator>(AS->getIdx()->IgnoreParenImpCasts());
+      const auto *CE =
+          dyn_cast<CallExpr>(ownership::ignoreParenCasts(BO->getRHS()));
+      const VarDecl *V =
+          Inc && Inc->getOpcode() == UO_PostInc &&
+                  isa<DeclRefExpr>(Inc->getSubExpr()->IgnoreParenImpCasts())
+              ? ownership::varOf(Inc->getSubExpr())
+              : nullptr;
+      if (!V || !V->hasLocalStorage() || !CE)
+        return false;
+      CallModel M = Models.get(CE);
+      if (M.Kind != CallKind::Owned || M.CallerScoped)
+        return false;
+      Found = AS;
+      K = Of;
+      Call = CE;
+      Count = V;
+    }
+    if (Stores != 1 || !Found)
+      return false;
+    Scan.Arrays[K].Fine.insert(Found);
+    return true;
+  }
+
+  /// `for (i = 0; i < n - k; i++)` or `i + k < n`: k, with k >= 0.
+  bool shortLoop(const ForStmt *FS, const VarDecl *N, int64_t &K) {
+    const Expr *Start = nullptr;
+    const VarDecl *I = loopCounter(FS, Start);
+    int64_t A = 0;
+    const auto *C = loopTest(FS);
+    if (!I || !intConstant(Start, Ctx, A) || A != 0 || !C ||
+        C->getOpcode() != BO_LT ||
+        loopStep(FS, I, Ctx, /*Compound=*/true) != 1 ||
+        hasJump(FS->getBody(), I))
+      return false;
+    auto IsVar = [](const Expr *E, const VarDecl *V) {
+      return isa<DeclRefExpr>(E->IgnoreParenImpCasts()) &&
+             ownership::varOf(E) == V;
+    };
+    const Expr *L = C->getLHS()->IgnoreParenImpCasts();
+    const Expr *R = C->getRHS()->IgnoreParenImpCasts();
+    K = 0;
+    if (const auto *Add = dyn_cast<BinaryOperator>(L);
+        Add && Add->getOpcode() == BO_Add) {
+      if (!intConstant(Add->getRHS(), Ctx, K))
+        return false;
+      L = Add->getLHS();
+    }
+    if (const auto *Sub = dyn_cast<BinaryOperator>(R);
+        Sub && Sub->getOpcode() == BO_Sub && K == 0) {
+      if (!intConstant(Sub->getRHS(), Ctx, K))
+        return false;
+      R = Sub->getLHS();
+    }
+    return K >= 0 && IsVar(L, I) && IsVar(R, N);
+  }
+
   /// The subscript St frees: `ts_free(a[x])` or `if (a[x]) ts_free(a[x]);`.
   const ArraySubscriptExpr *freed(const Stmt *St, const Key &K) {
     if (const auto *IS = dyn_cast<IfStmt>(St)) {
@@ -341,6 +444,20 @@ private:
 
   void frees(const Stmt *St, const Key &K, Array &A) {
     if (const auto *FS = dyn_cast<ForStmt>(St)) {
+      int64_t Short = 0;
+      if (A.Count && shortLoop(FS, A.Count, Short)) {
+        const Expr *Start = nullptr;
+        const VarDecl *I = loopCounter(FS, Start);
+        for (const Stmt *B : bodyStmts(FS->getBody()))
+          if (const ArraySubscriptExpr *AS = freed(B, K))
+            if (ownership::varOf(AS->getIdx()) == I &&
+                isa<DeclRefExpr>(AS->getIdx()->IgnoreParenImpCasts())) {
+              A.Fine.insert(AS);
+              A.Short.push_back(Short);
+              A.FreeStmts.push_back(B);
+            }
+        return;
+      }
       Range R;
       if (!loopRange(FS, Ctx, R))
         return;
@@ -390,7 +507,7 @@ void checkArrayFrees(const FunctionDecl *FD, BodyScope Scope,
   for (const auto &Entry : Scan.Arrays) {
     const Key &K = Entry.first;
     const Array &A = Entry.second;
-    if (A.Fills != 1 || A.Freed.empty())
+    if (A.Fills != 1 || (A.Freed.empty() && A.Short.empty()))
       continue;
     // Nothing else reaches the array: every mention is a subscript (of the
     // field, for a field; a struct mentioned whole is copied or passed).
@@ -403,6 +520,17 @@ void checkArrayFrees(const FunctionDecl *FD, BodyScope Scope,
           return A.Fine.count(AS);
         }))
       continue;
+    // Filled up to a count: only loops that each stop short of it, and
+    // the count counts from 0 and moves only with the fill.
+    if (A.Count) {
+      const Expr *Init = A.Count->getInit();
+      int64_t Zero = -1;
+      if (A.Freed.empty() && A.Short.size() == 1 && A.Short[0] > 0 && Init &&
+          intConstant(Init, Ctx, Zero) && Zero == 0 &&
+          Scan.Writes.lookup(A.Count) == 1)
+        Found.push_back({K, &A});
+      continue;
+    }
     // The elements freed, each once, within the array.
     std::vector<bool> Covered(A.N, false);
     bool Ok = true;
@@ -422,6 +550,21 @@ void checkArrayFrees(const FunctionDecl *FD, BodyScope Scope,
         X.second->FillCall->getBeginLoc(), Y.second->FillCall->getBeginLoc());
   });
   for (const auto &[K, A] : Found) {
+    if (A->Count) {
+      const FunctionDecl *Callee = A->FillCall->getDirectCallee();
+      std::string Site = Callee ? Callee->getName().str() : "a call";
+      std::string N = A->Count->getName().str();
+      std::string Left = A->Short[0] == 1
+                             ? "the last one (element " + N + " - 1)"
+                             : "the last " + std::to_string(A->Short[0]) +
+                                   " (from element " + N + " - " +
+                                   std::to_string(A->Short[0]) + ")";
+      warn(Out, Message::LeakElements, A->FillCall->getBeginLoc(),
+           {Site, Left, arrayName(K)});
+      for (const Stmt *St : A->FreeStmts)
+        note(Out, Message::FreedHere, St->getBeginLoc());
+      continue;
+    }
     std::vector<bool> Covered(A->N, false);
     for (auto [Lo, Hi] : A->Freed)
       for (int64_t I = Lo; I < Hi; ++I)

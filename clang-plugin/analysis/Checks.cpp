@@ -170,6 +170,13 @@ bool FunctionAnalyzer::otherElement(const ObjSet &Os, const Expr *Use,
     for (const Expr *A : O->FreedBy->arguments())
       if (hasVariableIndex(A, Ctx) && !coversAll(A))
         Some = true;
+    // Two teardown loops over the same count (CountLoops.cpp): the same
+    // elements in use.
+    if (Some && !Same)
+      if (LocKey C = countOf(Use))
+        for (const Expr *A : O->FreedBy->arguments())
+          if (countOf(A) == C)
+            Some = false;
     if (!Same && !Some)
       return false;
   }

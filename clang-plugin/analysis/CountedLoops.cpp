@@ -88,8 +88,10 @@ void FunctionAnalyzer::noteCountedLoop(const Stmt *Term) {
     return;
   uint64_t K = 0;
   const VarDecl *I = countedLoop(FS, Ctx, K);
-  if (!I)
+  if (!I) {
+    noteCountLoop(FS); // CountLoops.cpp
     return;
+  }
   if (K > 0)
     OnceLoops.insert(FS);
   // An index names every element only inside its own loop: only a

@@ -120,6 +120,19 @@ void FunctionAnalyzer::fieldArgs(const CallExpr *CE, const CallModel &M) {
         LocKey Q = follow(P, Path, Arrow);
         ObjSet Os = evalPlace(Q);
         Kept.push_back(Q);
+        if (!Path.back()) {
+          // Every element in use (CountLoops.cpp): none when the count is
+          // 0; each element stays where it is, freed.
+          if (zeroedUnder(P) && (Os.empty() || mustBeIn(Os, Freed | Released)))
+            continue;
+          for (LocKey E : Q->Parent->Children)
+            if (E != Q && (E->Step == Loc::Elem || E->Step == Loc::AnyIndex))
+              Kept.push_back(E);
+          if (Os.empty()) {
+            freeForeign(Q, CE);
+            continue;
+          }
+        }
         if (Os.empty())
           continue;
         if (!checkUse(Os, CE->getArg(I), CE))
@@ -128,10 +141,13 @@ void FunctionAnalyzer::fieldArgs(const CallExpr *CE, const CallModel &M) {
     if (!Const)
       arrayParamEffect(CE, I, P, Kept, false); // ArrayParams.cpp
     if (Const && M.Api)
-      useElements(CE, I, P); // Elements.cpp
+      useElements(CE, I, P);                   // Elements.cpp
     freeEntryFields(CE, M, I, P, Arrow, Kept); // EntryFields.cpp
     if (Const)
       continue;
+    // The callee may fill the arrays again; or reset their counts.
+    clearCounts(P); // CountLoops.cpp
+    zeroCountsOf(M, I, P, Arrow);
     // Everything the callee may reach through the pointer: under P and
     // under the places P may be (`&xs[i]` reaches `xs[0]` too).
     llvm::SmallVector<LocKey, 8> Qs;

@@ -12,8 +12,16 @@ namespace ownership {
 
 /// The fields below a place, by field, when every step is a field (`.a.b`;
 /// the first through a pointer when Arrow).
-static bool fieldPath(LocKey Q, LocKey Top, bool Arrow, FieldPath &Path) {
+static bool fieldPath(LocKey Q, LocKey Top, bool Arrow, FieldPath &Path,
+                      bool Elems = false) {
   Path.clear();
+  // With Elems, a last step "some element" of an array field (null): every
+  // element in use (CountLoops.cpp).
+  if (Elems && Q && Q->Step == Loc::AnyIndex && !Q->Arrow && Q->Parent &&
+      Q->Parent != Top && Q->Parent->Step == Loc::Field) {
+    Path.push_back(nullptr);
+    Q = Q->Parent;
+  }
   for (; Q && Q != Top; Q = Q->Parent) {
     if (Q->Step != Loc::Field)
       return false;
@@ -27,9 +35,12 @@ static bool fieldPath(LocKey Q, LocKey Top, bool Arrow, FieldPath &Path) {
 }
 
 static bool pathLess(const FieldPath &A, const FieldPath &B) {
+  auto Index = [](const clang::FieldDecl *F) {
+    return F ? F->getFieldIndex() : ~0u; // Some element: after the fields.
+  };
   for (unsigned I = 0; I < A.size() && I < B.size(); ++I)
-    if (A[I]->getFieldIndex() != B[I]->getFieldIndex())
-      return A[I]->getFieldIndex() < B[I]->getFieldIndex();
+    if (Index(A[I]) != Index(B[I]))
+      return Index(A[I]) < Index(B[I]);
   return A.size() < B.size();
 }
 
@@ -99,6 +110,10 @@ void FunctionAnalyzer::noteExitFields(unsigned Block) {
         B |= O->Bits;
         // Freed maybe on another path than the field's (GuardedFrees.cpp).
         if (O->Bits == Freed && freedThroughNulledLocal(O->FreedBy))
+          B |= Owned;
+        // Some element freed, not every one in use (CountLoops.cpp).
+        if (L->Step == Loc::AnyIndex && O->Bits == Freed &&
+            !countFree(O->FreedBy))
           B |= Owned;
       }
     Bits.push_back({L, B});
@@ -194,7 +209,7 @@ void FunctionAnalyzer::summarizeFields() {
     }
     FieldPath Path;
     LocKey Top = Locs.findVar(L->Base);
-    if (!All || !Top || !fieldPath(L, Top, true, Path))
+    if (!All || !Top || !fieldPath(L, Top, true, Path, Want == Freed))
       continue;
     // A fill only on the paths that name the parameter (FillPaths.cpp).
     if (Want == Owned && !namedOnEveryPath(cast<ParmVarDecl>(L->Base)))

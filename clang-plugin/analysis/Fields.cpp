@@ -276,7 +276,7 @@ int FunctionAnalyzer::freeStrength(const Expr *Arg) {
   if (!L || L->isVar())
     return 0;
   if (!isExact(L))
-    return coversAll(Arg) ? 1 : -1;
+    return coversAll(Arg) || countOf(Arg) ? 1 : -1;
   // Strong only when what it holds is its own, not some element's.
   bool Other = false;
   forEachAlias(L, [&](LocKey Q) {
@@ -342,7 +342,8 @@ LocKey FunctionAnalyzer::replay(LocKey Q, LocKey From, LocKey To) {
 
 LocKey FunctionAnalyzer::follow(LocKey P, const FieldPath &Path, bool Arrow) {
   for (unsigned I = 0; I < Path.size(); ++I)
-    P = Locs.field(P, Path[I], I == 0 && Arrow);
+    P = Path[I] ? Locs.field(P, Path[I], I == 0 && Arrow)
+                : Locs.anyIndex(P, false); // Some element (CountLoops.cpp).
   return P;
 }
 

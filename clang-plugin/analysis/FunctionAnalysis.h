@@ -171,11 +171,16 @@ struct FunctionSummary {
   /// of that scope (the caller's) or one of the scope (freed as the body
   /// returns) (ScopeFills.cpp).
   std::vector<std::pair<unsigned, FieldPath>> ScopeFillFields, ScopeEndFields;
+  /// Count fields of the struct under a pointer parameter set to 0 on
+  /// every path (after a teardown loop over them, CountLoops.cpp). A
+  /// FreeFields path may end in "some element" (null): every element in
+  /// use of that array.
+  std::vector<std::pair<unsigned, const clang::FieldDecl *>> ZeroCounts;
   bool hasFields() const {
     return !RetFields.empty() || !FreeFields.empty() || !FillFields.empty() ||
            !UseFields.empty() || !FreeEntryFields.empty() ||
            RetEntryParam >= 0 || !ScopeFillFields.empty() ||
-           !ScopeEndFields.empty();
+           !ScopeEndFields.empty() || !ZeroCounts.empty();
   }
 };
 

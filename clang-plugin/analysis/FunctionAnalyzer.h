@@ -68,6 +68,9 @@ private:
   // Elements.
   void visitOp(const Op &O);
   void visitCall(const CallExpr *CE, const CallModel &M);
+  /// CE frees the tensor from outside that place L holds (nothing known
+  /// of it before): an object for it, freed (or released: Bit).
+  void freeForeign(LocKey L, const CallExpr *CE, OwnerBit Bit = Freed);
   void visitAssign(const Expr *LHS, const Expr *RHS);
   void visitInit(const VarDecl *VD);
   void visitReturn(const ReturnStmt *RS);
@@ -361,6 +364,33 @@ private:
   void cleanupVar(const VarDecl *VD);
   void noteCountedLoop(const Stmt *Term);
   bool runsOnce(const Stmt *Term) const;
+  // Arrays torn down up to a count field (CountLoops.cpp).
+  LocKey countElem(const Expr *E, const VarDecl *I, LocKey B) const;
+  bool teardownStmt(const Stmt *St, const VarDecl *I, LocKey B,
+                    unsigned &Frees) const;
+  void noteCountLoop(const ForStmt *FS);
+  /// The count (`X.n`) of the teardown loop whose counter indexes Arg.
+  LocKey countOf(const Expr *Arg) const;
+  /// A free of Arg in a teardown loop whose count is 0: nothing to free.
+  bool zeroedFree(const Expr *Arg, const ObjSet &Os) const;
+  /// Some count of the struct at P is 0.
+  bool zeroedUnder(LocKey P) const;
+  void clearCounts(LocKey P);
+  /// `LHS = RHS` (RHS null: `++`, `+=`) to a count or an element.
+  void countWrite(const Expr *LHS, const Expr *RHS);
+  void countStep(const Stmt *St);
+  /// CE frees every element in use (a teardown or counted loop's free).
+  bool countFree(const CallExpr *CE) const;
+  void noteExitCounts(unsigned Block);
+  void summarizeCounts();
+  void zeroCountsOf(const CallModel &M, unsigned I, LocKey P, bool Arrow);
+  /// Teardown loops: their counter, and the count (a place `X.n`).
+  llvm::DenseMap<const VarDecl *, LocKey> CountLoops;
+  /// For each block that ends the function: the counts under pointer
+  /// parameters it leaves 0.
+  llvm::DenseMap<unsigned, llvm::SmallVector<LocKey, 2>> ExitZeroed;
+  /// Counts under pointer parameters written anywhere (for the summary).
+  llvm::SmallPtrSet<LocKey, 2> CountsWritten;
 
   mutable bool PlacesScanned = false;
   /// Variables whose fields or elements the analysis cannot follow (their

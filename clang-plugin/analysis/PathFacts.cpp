@@ -146,6 +146,9 @@ bool sameOwnership(const State &A, const State &B) {
     }
     return true;
   };
+  // A count reset on one side only: its teardown loops differ.
+  if (!(A.Zeroed == B.Zeroed))
+    return false;
   // Only where the maps differ: they share the rest (PersistentMap.h).
   bool Same = true;
   A.Objs.diff(B.Objs, [&](ObjId Id, const Obj *OA, const Obj *OB) {

@@ -118,6 +118,7 @@ bool FunctionAnalyzer::isScopeBeginCall(const Expr *E) const {
 void FunctionAnalyzer::visitOp(const Op &O) {
   switch (O.K) {
   case Op::Other:
+    countStep(O.St); // CountLoops.cpp
     break;
   case Op::Call:
     visitCall(cast<CallExpr>(O.St), O.Model);
@@ -171,6 +172,7 @@ void FunctionAnalyzer::visitOp(const Op &O) {
 void FunctionAnalyzer::visitAssign(const Expr *LHS, const Expr *RHS) {
   if (!DerefParams.empty())
     derefStore(LHS); // DerefParams.cpp
+  countWrite(LHS, RHS); // CountLoops.cpp
   const VarDecl *VD = varOf(LHS);
   if (VD && isScopeBeginCall(RHS)) {
     pushRegion(VD, RegionKind::Manual, RHS->getBeginLoc());
@@ -178,8 +180,12 @@ void FunctionAnalyzer::visitAssign(const Expr *LHS, const Expr *RHS) {
   }
   if (LHS->getType()->isRecordType()) {
     // A struct: field by field (Fields.cpp).
-    if (holdsTensors(LHS->getType()))
-      assignRecord(placeOf(LHS), RHS);
+    if (holdsTensors(LHS->getType())) {
+      LocKey L = placeOf(LHS);
+      if (L)
+        clearCounts(L); // CountLoops.cpp
+      assignRecord(L, RHS);
+    }
     return;
   }
   ObjSet Os = eval(RHS);

@@ -66,6 +66,7 @@ void FunctionAnalyzer::noteExit(const BlockInfo &BI) {
   if (!Sum)
     return;
   noteExitFields(BI.B->getBlockID());
+  noteExitCounts(BI.B->getBlockID()); // CountLoops.cpp
   noteExitScopeFills(BI); // ScopeFills.cpp
   noteExitEntries(BI);
   noteExitDeref(BI);
@@ -82,6 +83,7 @@ void FunctionAnalyzer::summarize() {
   FunctionSummary &F = *Sum;
   F.Valid = true;
   summarizeFields();
+  summarizeCounts(); // CountLoops.cpp
   summarizeEntries();
   summarizeScopeFills(); // ScopeFills.cpp
   // Every return NULL or a tensor made here, one at least.

@@ -13,6 +13,18 @@
 namespace tsmem {
 namespace ownership {
 
+void FunctionAnalyzer::freeForeign(LocKey L, const CallExpr *CE, OwnerBit Bit) {
+  auto [It, New] = ForeignIds.insert({L, ForeignBase + ForeignIds.size()});
+  Obj O;
+  O.Bits = Bit;
+  O.FreedBy = CE;
+  if (const Obj *Before = S.Objs.find(It->second))
+    O.HeldBy = Before->HeldBy;
+  S.Objs.set(It->second, O);
+  S.setPts(L, {It->second});
+  S.Dirty = true;
+}
+
 void FunctionAnalyzer::visitCall(const CallExpr *CE, const CallModel &M) {
   if (M.Kind == CallKind::LoopOpen || M.Kind == CallKind::LoopClose) {
     // A TS_SCOPE loop's scopes, keyed by its guard: `&g`.
@@ -78,24 +90,17 @@ void FunctionAnalyzer::visitCall(const CallExpr *CE, const CallModel &M) {
       derefUse(CE->getArg(I), Frees); // DerefParams.cpp
     if (!Frees && !Os.empty() && Sum && Locs.anyIndirect())
       noteFieldUse(CE->getArg(I)); // FieldSummaries.cpp
+    // A teardown loop over a count known to be 0 (CountLoops.cpp).
+    if (Frees && zeroedFree(CE->getArg(I), Os))
+      continue;
     if (Os.empty() && Frees) {
       // Freeing what a variable got from outside: remember it is freed.
       const VarDecl *VD = varOf(CE->getArg(I));
       for (unsigned P = 0; P < TensorParams.size(); ++P)
         if (TensorParams[P] == VD)
           ParamTouched |= 1u << P;
-      if (LocKey L = placeOf(CE->getArg(I))) {
-        auto [It, New] =
-            ForeignIds.insert({L, ForeignBase + ForeignIds.size()});
-        Obj O;
-        O.Bits = M.Kind == CallKind::PoolRelease ? Released : Freed;
-        O.FreedBy = CE;
-        if (const Obj *Before = S.Objs.find(It->second))
-          O.HeldBy = Before->HeldBy;
-        S.Objs.set(It->second, O);
-        S.setPts(L, {It->second});
-        S.Dirty = true;
-      }
+      if (LocKey L = placeOf(CE->getArg(I)))
+        freeForeign(L, CE, M.Kind == CallKind::PoolRelease ? Released : Freed);
       continue;
     }
     if (Os.empty())
