@@ -10,6 +10,11 @@
 namespace tsmem {
 namespace ownership {
 
+// StatusFills.cpp: a status made from the place filled.
+extern const unsigned StatusFillShift;
+uint8_t statusFill(const FunctionDecl *FD, ASTContext &Ctx,
+                   llvm::function_ref<bool(const Expr *)> IsToken);
+
 /// The fields below a place, by field, when every step is a field (`.a.b`;
 /// the first through a pointer when Arrow).
 static bool fieldPath(LocKey Q, LocKey Top, bool Arrow, FieldPath &Path,
@@ -194,6 +199,7 @@ void FunctionAnalyzer::summarizeFields() {
   // Fields under pointer parameters: freed, or filled with a tensor made
   // here, on every way out.
   const auto &First = ExitFields.begin()->second;
+  std::vector<std::pair<std::pair<unsigned, FieldPath>, uint8_t>> Fills;
   for (const auto &Entry : First) {
     LocKey L = Entry.first;
     uint8_t B0 = Entry.second;
@@ -219,7 +225,16 @@ void FunctionAnalyzer::summarizeFields() {
     if (Want == Freed && assignsField(FD->getBody(), Path.back()))
       continue;
     unsigned Idx = cast<ParmVarDecl>(L->Base)->getFunctionScopeIndex();
-    (Want == Freed ? F.FreeFields : F.FillFields).push_back({Idx, Path});
+    if (Want == Freed) {
+      F.FreeFields.push_back({Idx, Path});
+      continue;
+    }
+    // Filled, but the status may say it is NULL (StatusFills.cpp).
+    uint8_t Cond =
+        statusFill(FD, const_cast<ASTContext &>(Ctx), [&](const Expr *E) {
+          return isa<MemberExpr>(E) && placeOf(E) == L;
+        });
+    Fills.push_back({{Idx, Path}, Cond});
   }
   auto Less = [](const std::pair<unsigned, FieldPath> &A,
                  const std::pair<unsigned, FieldPath> &B) {
@@ -227,7 +242,14 @@ void FunctionAnalyzer::summarizeFields() {
                               : pathLess(A.second, B.second);
   };
   llvm::sort(F.FreeFields, Less);
-  llvm::sort(F.FillFields, Less);
+  llvm::sort(Fills, [&](const auto &A, const auto &B) {
+    return Less(A.first, B.first);
+  });
+  // The kind of fill rides above the parameter's index (StatusFills.cpp).
+  for (const auto &Fill : Fills)
+    F.FillFields.push_back(
+        {Fill.first.first | unsigned(Fill.second) << StatusFillShift,
+         Fill.first.second});
 }
 
 } // namespace ownership

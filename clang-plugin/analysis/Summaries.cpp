@@ -90,6 +90,11 @@ bool FunctionAnalyzer::runReturnsOwned(const CallExpr *CE) const {
 namespace tsmem {
 namespace ownership {
 
+// StatusFills.cpp: a status made from the place filled.
+uint8_t statusFill(const FunctionDecl *FD, ASTContext &Ctx,
+                   llvm::function_ref<bool(const Expr *)> IsToken);
+bool hasStatusFills(const CallModel &M);
+
 namespace {
 
 /// Out-parameter markers: Objs holds one per `ts_tensor **` parameter, from
@@ -449,7 +454,24 @@ void FunctionAnalyzer::summarizeConditional() {
     if (!Seen || !Ok || (Owned && Caller) || (!Owned && !Caller))
       continue;
     uint32_t Bit = 1u << I;
-    if (All)
+    // Written on every path, but the status says whether it is NULL
+    // (`return *out ? 0 : -1;`, StatusFills.cpp): made on that status only.
+    uint8_t Status = 0;
+    if (All && Owned) {
+      const ParmVarDecl *P = OutParams[I];
+      Status =
+          statusFill(FD, const_cast<ASTContext &>(Ctx), [&](const Expr *E) {
+            const Expr *X = nullptr;
+            if (const auto *UO = dyn_cast<UnaryOperator>(E))
+              X = UO->getOpcode() == UO_Deref ? UO->getSubExpr() : nullptr;
+            return X && varOf(X->IgnoreParenImpCasts()) == P;
+          });
+    }
+    if (Status == 3)
+      F.OutIfNullMask |= Bit;
+    else if (Status == 4)
+      F.OutIfNonNullMask |= Bit;
+    else if (All)
       F.OutMask |= Bit;
     else if (WrittenZero && NoneNonZero)
       F.OutIfNullMask |= Bit;
@@ -659,7 +681,7 @@ void FunctionAnalyzer::decodeCondTest(BlockInfo &BI, const Expr *C) const {
   if (!CE)
     return;
   CallModel M = Models.get(CE);
-  if (!M.conditional() && !isMultiResult(CE, M))
+  if (!M.conditional() && !isMultiResult(CE, M) && !hasStatusFills(M))
     return;
   BI.CondCall = CE;
   BI.ZeroOnTrue = ZeroOnTrue;
