@@ -593,6 +593,33 @@ static ts_status check_params_lr(const char *call, ts_tensor *const *params,
   return check_lr(call, lr);
 }
 
+/* The parameters of one call, unwrapped and pinned: on the stack up to 16,
+   on the heap beyond. */
+typedef struct {
+  tsc_tensor *small[16];
+  tsc_tensor **x;
+} pinned_params;
+
+static ts_status pin_all(const char *call, ts_tensor *const *params, size_t n,
+                         pinned_params *p) {
+  p->x = p->small;
+  if (n > 16 && !(p->x = malloc(n * sizeof *p->x))) {
+    p->x = p->small;
+    return ts__fail(TS_ERR_OOM, call, "no memory for %zu parameters", n);
+  }
+  ts_status st = pin_params(call, params, n, p->x);
+  if (st != TS_OK && p->x != p->small)
+    free(p->x);
+  return st;
+}
+
+static void unpin_all(ts_tensor *const *params, size_t n, pinned_params *p) {
+  for (size_t k = n; k-- > 0;)
+    ts__unpin(params[k]);
+  if (p->x != p->small)
+    free(p->x);
+}
+
 ts_status ts_sgd_step_all(ts_tensor *const *params, size_t n, double lr,
                           ts_grad_after after) {
   static const char call[] = "ts_sgd_step_all";
@@ -608,17 +635,11 @@ ts_status ts_sgd_step_all(ts_tensor *const *params, size_t n, double lr,
     ts__ok_fast();
     return TS_OK;
   }
-  tsc_tensor *small[16], **x = small;
-  if (n > 16 && !(x = malloc(n * sizeof *x)))
-    return ts__fail(TS_ERR_OOM, call, "no memory for %zu parameters", n);
-  st = pin_params(call, params, n, x);
-  if (st == TS_OK) {
-    st = status_done(tsc_sgd_step_all(call, x, n, lr, after));
-    for (size_t k = n; k-- > 0;)
-      ts__unpin(params[k]);
-  }
-  if (x != small)
-    free(x);
+  pinned_params p;
+  if ((st = pin_all(call, params, n, &p)) != TS_OK)
+    return st;
+  st = status_done(tsc_sgd_step_all(call, p.x, n, lr, after));
+  unpin_all(params, n, &p);
   return st;
 }
 
@@ -632,20 +653,13 @@ ts_status ts_backward_sgd(ts_tensor *loss, ts_tensor *const *params, size_t n,
   if (!l)
     return ts_last_status();
   st = check_loss(call, l);
-  tsc_tensor *small[16], **x = small;
-  if (st == TS_OK && n > 16 && !(x = malloc(n * sizeof *x))) {
-    x = small;
-    st = ts__fail(TS_ERR_OOM, call, "no memory for %zu parameters", n);
-  }
+  pinned_params p;
   if (st == TS_OK && n == 0) {
     ts__ok_fast(); /* nothing to update: libtorch would refuse no inputs */
-  } else if (st == TS_OK && (st = pin_params(call, params, n, x)) == TS_OK) {
-    st = status_done(tsc_backward_sgd(call, l, x, n, lr));
-    for (size_t k = n; k-- > 0;)
-      ts__unpin(params[k]);
+  } else if (st == TS_OK && (st = pin_all(call, params, n, &p)) == TS_OK) {
+    st = status_done(tsc_backward_sgd(call, l, p.x, n, lr));
+    unpin_all(params, n, &p);
   }
-  if (x != small)
-    free(x);
   ts__unpin(loss);
   return st;
 }

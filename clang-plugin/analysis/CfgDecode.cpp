@@ -130,8 +130,7 @@ static bool isOutPointerParam(const VarDecl *VD) {
 
 /// `*p`, `!*p`, `*p != NULL`, `p[0] == NULL`... with p a `ts_tensor **`
 /// parameter: p (NullOnTrue says on which edge `*p` is NULL), else null.
-const VarDecl *derefNullTest(const Expr *C, bool &NullOnTrue,
-                             ASTContext &Ctx) {
+const VarDecl *derefNullTest(const Expr *C, bool &NullOnTrue, ASTContext &Ctx) {
   bool Neg = false;
   C = C->IgnoreParenImpCasts();
   while (const auto *UO = dyn_cast<UnaryOperator>(C)) {
@@ -193,9 +192,14 @@ const VarDecl *FunctionAnalyzer::nullTestedVar(const Expr *C,
     }
     if (BO->getOpcode() != BO_EQ && BO->getOpcode() != BO_NE)
       return nullptr;
+    // `(v = next()) != NULL` tests v.
+    auto VarOf = [](const Expr *E) {
+      const auto *A = dyn_cast<BinaryOperator>(ignoreParenCasts(E));
+      return varOf(A && A->getOpcode() == BO_Assign ? A->getLHS() : E);
+    };
     // decode() keeps only a tracked variable: most comparisons need not
     // pay for the null-constant tests.
-    if (!isTracked(varOf(BO->getLHS())) && !isTracked(varOf(BO->getRHS())) &&
+    if (!isTracked(VarOf(BO->getLHS())) && !isTracked(VarOf(BO->getRHS())) &&
         !isOutPointerParam(varOf(BO->getLHS())) &&
         !isOutPointerParam(varOf(BO->getRHS())))
       return nullptr;
@@ -210,7 +214,10 @@ const VarDecl *FunctionAnalyzer::nullTestedVar(const Expr *C,
     if (!Other)
       return nullptr;
     NullOnTrue = BO->getOpcode() == BO_EQ;
-    return varOf(Other);
+    if (varOf(Other))
+      return varOf(Other);
+    const VarDecl *VD = VarOf(Other);
+    return isTracked(VD) ? VD : nullptr;
   }
   NullOnTrue = false;
   if (isa<DeclRefExpr>(C))
@@ -339,6 +346,7 @@ void FunctionAnalyzer::decode(BlockInfo &BI) {
       }
   if (B->succ_size() == 2)
     if (const Expr *C = B->getLastCondition()) {
+      C = ignoreExpect(C);
       const VarDecl *VD = nullTestedVar(C, BI.NullOnTrue);
       if (LocKey L = trackedLoc(VD))
         BI.NullTested = L;

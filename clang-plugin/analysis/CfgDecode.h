@@ -17,6 +17,7 @@
 #include "clang/AST/RecursiveASTVisitor.h"
 #include "clang/AST/Stmt.h"
 #include "clang/Analysis/CFG.h"
+#include "clang/Basic/Builtins.h"
 #include "llvm/ADT/DenseSet.h"
 #include "llvm/ADT/SmallVector.h"
 
@@ -56,8 +57,8 @@ public:
     // (Visited before its arguments.)
     if (CE->getDirectCallee())
       for (unsigned A = 0, N = CE->getNumArgs(); A < N; ++A)
-        if (const auto *UO = dyn_cast<UnaryOperator>(
-                CE->getArg(A)->IgnoreParenCasts()))
+        if (const auto *UO =
+                dyn_cast<UnaryOperator>(CE->getArg(A)->IgnoreParenCasts()))
           if (UO->getOpcode() == UO_AddrOf)
             DirectArgs.insert({UO, {CE, A}});
     return true;
@@ -191,6 +192,21 @@ inline const Expr *ignoreParenCasts(const Expr *E) {
       return E->IgnoreParenCasts();
     }
   }
+}
+
+/// The condition a branch hint wraps (`__builtin_expect(c, v)`, the
+/// `likely(c)` and `unlikely(c)` macros): its truth is c's.
+inline const Expr *ignoreExpect(const Expr *E) {
+  while (const auto *CE = dyn_cast<CallExpr>(E->IgnoreParenImpCasts())) {
+    unsigned ID = CE->getBuiltinCallee();
+    if (CE->getNumArgs() < 1 ||
+        (ID != Builtin::BI__builtin_expect &&
+         ID != Builtin::BI__builtin_expect_with_probability &&
+         ID != Builtin::BI__builtin_unpredictable))
+      break;
+    E = CE->getArg(0);
+  }
+  return E;
 }
 
 inline const VarDecl *varOf(const Expr *E) {

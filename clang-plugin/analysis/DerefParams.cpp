@@ -153,11 +153,10 @@ void FunctionAnalyzer::noteExitDeref(const BlockInfo &BI) {
   // A test of `*p` whose NULL edge alone leaves the function (`if (*p)
   // ts_free(*p);` last): `*p` is NULL on the way out there, nothing to
   // free (as EntryFields.cpp does for fields).
-  if (BI.OutTested && BI.B->succ_size() == 2 &&
-      outParamIndex(BI.OutTested) < 0)
+  if (BI.OutTested && BI.B->succ_size() == 2 && outParamIndex(BI.OutTested) < 0)
     if (const Expr *C = BI.B->getLastCondition()) {
       bool NullOnTrue = false;
-      if (derefNullTest(C, NullOnTrue, Ctx) == BI.OutTested) {
+      if (derefNullTest(ignoreExpect(C), NullOnTrue, Ctx) == BI.OutTested) {
         unsigned NullIdx = NullOnTrue ? 0 : 1;
         const CFGBlock *Exit = &Cfg->getExit();
         auto Succ = BI.B->succ_begin();

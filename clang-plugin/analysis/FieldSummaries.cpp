@@ -44,9 +44,9 @@ void FunctionAnalyzer::returnRecord(const ReturnStmt *RS, LocKey B) {
       for (ObjId Id : *Os) {
         const Obj *O = S.Objs.find(Id);
         // Made here: the caller's, or its scope's (TS_CALLER_SCOPE).
-        bool Here = O && (O->Bits == Owned ||
-                          (Scope == BodyScope::CallerScope &&
-                           O->Bits == Scoped && O->Region == FD));
+        bool Here =
+            O && (O->Bits == Owned || (Scope == BodyScope::CallerScope &&
+                                       O->Bits == Scoped && O->Region == FD));
         if (!Here || isForeign(Id) || isParam(Id))
           return;
       }
@@ -103,6 +103,27 @@ void FunctionAnalyzer::noteExitFields(unsigned Block) {
       }
     Bits.push_back({L, B});
   });
+}
+
+/// Whether Body assigns the field Last anywhere (`p->a = NULL` on some
+/// path): the join of the paths at a way out may show the freed tensor
+/// still there where one path cleared the field.
+static bool assignsField(const Stmt *Body, const FieldDecl *Last) {
+  llvm::SmallVector<const Stmt *, 32> Work{Body};
+  while (!Work.empty()) {
+    const Stmt *St = Work.pop_back_val();
+    if (!St)
+      continue;
+    if (const auto *BO = dyn_cast<BinaryOperator>(St);
+        BO && BO->isAssignmentOp())
+      if (const auto *ME =
+              dyn_cast<MemberExpr>(BO->getLHS()->IgnoreParenCasts());
+          ME && ME->getMemberDecl() == Last)
+        return true;
+    for (const Stmt *C : St->children())
+      Work.push_back(C);
+  }
+  return false;
 }
 
 void FunctionAnalyzer::summarizeFields() {
@@ -177,6 +198,10 @@ void FunctionAnalyzer::summarizeFields() {
       continue;
     // A fill only on the paths that name the parameter (FillPaths.cpp).
     if (Want == Owned && !namedOnEveryPath(cast<ParmVarDecl>(L->Base)))
+      continue;
+    // Freed, and cleared on some path only: the caller's field may not
+    // name the freed tensor (EntryFields.cpp follows the entry tensor).
+    if (Want == Freed && assignsField(FD->getBody(), Path.back()))
       continue;
     unsigned Idx = cast<ParmVarDecl>(L->Base)->getFunctionScopeIndex();
     (Want == Freed ? F.FreeFields : F.FillFields).push_back({Idx, Path});

@@ -474,8 +474,13 @@ LocKey FunctionAnalyzer::nullTestedPlace(const Expr *C,
       Tested = BO->getLHS();
     } else if (BO->getOpcode() == BO_EQ || BO->getOpcode() == BO_NE) {
       // Only a field or an element is for us (variables: nullTestedVar).
-      auto IsPlace = [](const Expr *E) {
-        E = E->IgnoreParenImpCasts();
+      // `(p->t = next()) != NULL` tests p->t.
+      auto Assigned = [](const Expr *E) {
+        const auto *A = dyn_cast<BinaryOperator>(E->IgnoreParenImpCasts());
+        return A && A->getOpcode() == BO_Assign ? A->getLHS() : E;
+      };
+      auto IsPlace = [&](const Expr *E) {
+        E = Assigned(E)->IgnoreParenImpCasts();
         return isa<MemberExpr>(E) || isa<ArraySubscriptExpr>(E);
       };
       if (!IsPlace(BO->getLHS()) && !IsPlace(BO->getRHS()))
@@ -485,9 +490,9 @@ LocKey FunctionAnalyzer::nullTestedPlace(const Expr *C,
                                         Expr::NPC_ValueDependentIsNotNull);
       };
       if (IsNull(BO->getRHS()))
-        Tested = BO->getLHS();
+        Tested = Assigned(BO->getLHS());
       else if (IsNull(BO->getLHS()))
-        Tested = BO->getRHS();
+        Tested = Assigned(BO->getRHS());
       NullOnTrue = BO->getOpcode() == BO_EQ;
     }
   } else if (isa<MemberExpr>(C) || isa<ArraySubscriptExpr>(C)) {

@@ -27,7 +27,8 @@ bool PathFacts::intersect(const PathFacts &O) {
   bool Dropped = Aliases.size() != Aliased;
   // Only what decides branches counts as a change: the trail is for the
   // notes and must not hold the fixpoint back.
-  size_t Before = Lits.size() + Vals.size();
+  size_t Before = Lits.size() +
+                  llvm::count_if(Vals, [](const PathVal &V) { return !V.Ge; });
   // Long lists (a chain of tests, each joined into one exit) by a set, not
   // a scan per entry: the join stays linear in them.
   if (Lits.size() * O.Lits.size() > 256) {
@@ -54,6 +55,29 @@ bool PathFacts::intersect(const PathFacts &O) {
       N += V.Eq && !V.Base && V.VD == VD;
     return N;
   };
+  // Lower bounds (PathVal::Ge): the weaker of the two sides' where both
+  // bound the variable, by a bound or by the values it may have.
+  llvm::SmallVector<PathVal, 2> Bounds;
+  for (const PathFacts *Side : {static_cast<const PathFacts *>(this), &O})
+    for (const PathVal &V : Side->Vals)
+      if (V.Ge && llvm::none_of(
+                      Bounds, [&](const PathVal &B) { return B.VD == V.VD; })) {
+        std::optional<int64_t> A = lowerBound(V.VD), B = O.lowerBound(V.VD);
+        if (A && B)
+          Bounds.push_back({V.VD, std::min(*A, *B), false, nullptr, true});
+      }
+  // Weaker, or gone: the facts changed (a bound the values imply anyway
+  // is no change, or the join would never settle).
+  for (const PathVal &V : Vals) {
+    if (!V.Ge)
+      continue;
+    auto It =
+        llvm::find_if(Bounds, [&](const PathVal &B) { return B.VD == V.VD; });
+    std::optional<int64_t> Old = lowerBound(V.VD);
+    if (It == Bounds.end() || (Old && It->V < *Old))
+      Dropped = true;
+  }
+  llvm::erase_if(Vals, [](const PathVal &V) { return V.Ge; });
   llvm::SmallVector<PathVal, 4> Added;
   llvm::SmallPtrSet<const VarDecl *, 4> Done;
   for (const PathVal &V : Vals)
@@ -71,10 +95,27 @@ bool PathFacts::intersect(const PathFacts &O) {
     return !llvm::is_contained(O.Vals, V);
   });
   Vals.append(Added.begin(), Added.end());
+  bool Changed = Dropped || Lits.size() + Vals.size() != Before;
+  Vals.append(Bounds.begin(), Bounds.end());
   llvm::erase_if(Trail, [&](const PathStep &S) {
     return !llvm::is_contained(O.Trail, S);
   });
-  return Dropped || Lits.size() + Vals.size() != Before;
+  return Changed;
+}
+
+std::optional<int64_t> PathFacts::lowerBound(const VarDecl *VD) const {
+  std::optional<int64_t> Ge, MinEq;
+  for (const PathVal &V : Vals) {
+    if (V.VD != VD || V.Base)
+      continue;
+    if (V.Ge)
+      Ge = Ge ? std::max(*Ge, V.V) : V.V;
+    else if (V.Eq)
+      MinEq = MinEq ? std::min(*MinEq, V.V) : V.V;
+  }
+  if (Ge && MinEq)
+    return std::max(*Ge, *MinEq);
+  return Ge ? Ge : MinEq;
 }
 
 bool sameOwnership(const State &A, const State &B) {
@@ -199,7 +240,7 @@ bool PathEngine::profileCond(const Expr *E, CondInfo &CI,
                              llvm::FoldingSetNodeID &ID,
                              llvm::SmallVectorImpl<const VarDecl *> &Vars,
                              bool &Mem) {
-  E = E->IgnoreParenImpCasts();
+  E = ignoreExpect(E)->IgnoreParenImpCasts();
   unsigned Budget = 48;
   if (const auto *UO = dyn_cast<UnaryOperator>(E);
       UO && UO->getOpcode() == UO_LNot) {
@@ -283,6 +324,8 @@ PathEngine::CondInfo PathEngine::condInfo(const Expr *C) {
   if (New) {
     KeyVars.emplace_back(Vars.begin(), Vars.end());
     KeyMem.push_back(Mem);
+    KeyGlobal.push_back(llvm::any_of(
+        Vars, [](const VarDecl *VD) { return !VD->hasLocalStorage(); }));
   }
   CI.Key = It->second;
   return CI;
@@ -357,8 +400,11 @@ std::optional<int64_t> PathEngine::value(const Expr *E, const PathFacts &F,
   }
   if (const auto *CL = dyn_cast<CharacterLiteral>(E))
     return int64_t(CL->getValue());
-  if (const auto *CE = dyn_cast<CallExpr>(E))
+  if (const auto *CE = dyn_cast<CallExpr>(E)) {
+    if (const Expr *C = ignoreExpect(CE); C != CE)
+      return value(C, F, Depth + 1);
     return constantReturn(CE);
+  }
   if (const auto *DRE = dyn_cast<DeclRefExpr>(E)) {
     if (const auto *EC = dyn_cast<EnumConstantDecl>(DRE->getDecl()))
       return EC->getInitVal().getSExtValue();
@@ -417,9 +463,40 @@ std::optional<int64_t> PathEngine::value(const Expr *E, const PathFacts &F,
     const VarDecl *VD = varOf(L ? BO->getRHS() : BO->getLHS());
     int64_t K = L ? *L : *R;
     for (const PathVal &V : F.Vals)
-      if (!V.Eq && !V.Base && V.VD == VD && V.V == K)
+      if (V.isNe() && V.VD == VD && V.V == K)
         return Op == BO_NE;
+    if (std::optional<int64_t> G = VD ? F.lowerBound(VD) : std::nullopt;
+        G && K < *G)
+      return Op == BO_NE;
     return std::nullopt;
+  }
+  if (BO->isRelationalOp() && L.has_value() != R.has_value()) {
+    // A variable's lower bound against a constant (`i > 0` once i was
+    // stepped up from 0).
+    const VarDecl *VD = varOf(L ? BO->getRHS() : BO->getLHS());
+    std::optional<int64_t> G = VD ? F.lowerBound(VD) : std::nullopt;
+    if (!G)
+      return std::nullopt;
+    int64_t K = L ? *L : *R;
+    if (K < 0 && (BO->getLHS()->getType()->isUnsignedIntegerType() ||
+                  BO->getRHS()->getType()->isUnsignedIntegerType()))
+      return std::nullopt;
+    // As `VD op K`.
+    BinaryOperatorKind O = Op;
+    if (L)
+      O = BinaryOperator::reverseComparisonOp(Op);
+    switch (O) {
+    case BO_GT:
+      return *G > K ? std::optional<int64_t>(1) : std::nullopt;
+    case BO_GE:
+      return *G >= K ? std::optional<int64_t>(1) : std::nullopt;
+    case BO_LT:
+      return *G >= K ? std::optional<int64_t>(0) : std::nullopt;
+    case BO_LE:
+      return *G > K ? std::optional<int64_t>(0) : std::nullopt;
+    default:
+      return std::nullopt;
+    }
   }
   if (Op == BO_LAnd || Op == BO_LOr) {
     if (!R)
@@ -619,8 +696,10 @@ std::optional<bool> PathEngine::decide(const BlockPaths &BP,
   // A bare `v`: known non-zero, or following a condition decided here.
   if (BP.CI.EqVar && !BP.CI.EqOnKey) {
     for (const PathVal &V : F.Vals)
-      if (!V.Eq && !V.Base && V.VD == BP.CI.EqVar && V.V == 0)
+      if (V.isNe() && V.VD == BP.CI.EqVar && V.V == 0)
         return !BP.CI.Neg;
+    if (std::optional<int64_t> G = F.lowerBound(BP.CI.EqVar); G && *G > 0)
+      return !BP.CI.Neg;
     for (const PathAlias &A : F.Aliases)
       if (A.VD == BP.CI.EqVar)
         for (const auto &[Key, Val] : F.Lits)

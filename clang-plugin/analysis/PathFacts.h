@@ -17,6 +17,7 @@
 #include "llvm/ADT/SmallVector.h"
 
 #include <cstdint>
+#include <optional>
 #include <utility>
 
 namespace tsmem {
@@ -34,15 +35,20 @@ struct PathStep {
 };
 
 /// An integer variable's value (Eq) or a value it does not have: V, or
-/// Base + V when Base is another integer variable (`i == n - 1`).
+/// Base + V when Base is another integer variable (`i == n - 1`). Ge (with
+/// Eq false, no Base): a lower bound, VD >= V (a counter stepped up from
+/// its start: `i == 0` no longer holds).
 struct PathVal {
   const VarDecl *VD;
   int64_t V;
   bool Eq;
   const VarDecl *Base = nullptr;
+  bool Ge = false;
   bool operator==(const PathVal &O) const {
-    return VD == O.VD && V == O.V && Eq == O.Eq && Base == O.Base;
+    return VD == O.VD && V == O.V && Eq == O.Eq && Base == O.Base && Ge == O.Ge;
   }
+  /// `VD != V`.
+  bool isNe() const { return !Eq && !Base && !Ge; }
 };
 
 /// `v = <condition>`: v is true exactly when the condition's key has the
@@ -66,6 +72,8 @@ struct PathFacts {
   llvm::SmallVector<PathStep, 4> Trail;
   /// Keeps what O knows too; whether anything was dropped.
   bool intersect(const PathFacts &O);
+  /// The least value VD may have on these paths, if they bound it.
+  std::optional<int64_t> lowerBound(const VarDecl *VD) const;
 };
 
 struct Path {

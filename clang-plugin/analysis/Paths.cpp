@@ -146,7 +146,13 @@ void PathEngine::recordWrites(const Stmt *St, BlockPaths &BP, bool Root) {
         else
           addWrite(BP, BO->getLHS(), WriteOp::Kill, nullptr, 0);
       } else {
-        addWrite(BP, BO->getLHS(), WriteOp::Kill, nullptr, 0);
+        std::optional<int64_t> K = value(BO->getRHS(), PathFacts());
+        bool Shift = Op == BO_ShlAssign || Op == BO_ShrAssign;
+        if (K && (Op == BO_OrAssign || Op == BO_AndAssign ||
+                  Op == BO_XorAssign || (Shift && *K >= 0 && *K < 32)))
+          addWrite(BP, BO->getLHS(), WriteOp::Apply, BO, *K);
+        else
+          addWrite(BP, BO->getLHS(), WriteOp::Kill, nullptr, 0);
       }
       return;
     }
@@ -168,11 +174,21 @@ void PathEngine::recordWrites(const Stmt *St, BlockPaths &BP, bool Root) {
     for (const Decl *D : DS->decls())
       if (const auto *VD = dyn_cast<VarDecl>(D)) {
         recordWrites(VD->getInit(), BP, false);
-        if (VD->getInit())
+        if (VD->getInit()) {
           BP.Writes.push_back({WriteOp::Set, VD, VD->getInit(), 0});
-        else
+        } else {
           BP.Writes.push_back({WriteOp::Kill, VD});
+          BP.Writes.back().Decl = true;
+        }
       }
+    return;
+  }
+  if (const auto *AS = dyn_cast<GCCAsmStmt>(St)) {
+    // Its outputs are written.
+    for (const Stmt *Kid : AS->children())
+      recordWrites(Kid, BP, false);
+    for (unsigned I = 0, N = AS->getNumOutputs(); I < N; ++I)
+      addWrite(BP, AS->getOutputExpr(I), WriteOp::Kill, nullptr, 0);
     return;
   }
   if (const auto *CE = dyn_cast<CallExpr>(St)) {
@@ -193,6 +209,34 @@ void PathEngine::recordWrites(const Stmt *St, BlockPaths &BP, bool Root) {
     recordWrites(Kid, BP, false);
 }
 
+/// Whether a call may write memory through what it is given: a pointer to
+/// non-const data (a tensor handle aside: opaque), a struct by value (its
+/// pointers), a function to call back.
+static bool writesThroughArgs(const CallExpr *CE) {
+  const FunctionDecl *Callee = CE->getDirectCallee();
+  if (!Callee)
+    return true;
+  for (unsigned I = 0, N = CE->getNumArgs(); I < N; ++I) {
+    QualType T = CE->getArg(I)->IgnoreParenImpCasts()->getType();
+    if (I < Callee->getNumParams())
+      T = Callee->getParamDecl(I)->getType();
+    T = T.getCanonicalType();
+    if (T->isRecordType() || T->isArrayType() || T->isBlockPointerType())
+      return true;
+    if (!T->isPointerType())
+      continue;
+    QualType P = T->getPointeeType();
+    if (P->isFunctionType() || !(P.isConstQualified() || isTensorPointer(T)))
+      return true;
+    // `const ts_tensor **`-like: the pointee is itself a pointer it may
+    // not write, but a `T *const *` hands on pointers to writable data.
+    if (P->isPointerType() && !P->getPointeeType().isConstQualified() &&
+        !isTensorPointer(P))
+      return true;
+  }
+  return false;
+}
+
 void PathEngine::decodeWrites(unsigned Idx) {
   BlockPaths &BP = BPs[Idx];
   const CFGBlock *B = Blocks[Idx].B;
@@ -208,11 +252,23 @@ void PathEngine::decodeWrites(unsigned Idx) {
       W.Neg = CI.Neg;
     }
   // A call outside tsmem may write memory: read only at the branch, after.
+  // Given no pointer it may write through (`log_opts(const struct opts
+  // *)`, printf), it may change only what globals hold.
+  bool Globals = false;
   for (const Op &O : Blocks[Idx].Ops)
     if (O.K == Op::Call && !O.Model.Api) {
+      if (!writesThroughArgs(cast<CallExpr>(O.St))) {
+        Globals = true;
+        continue;
+      }
       BP.Writes.push_back({WriteOp::Kill, nullptr});
+      Globals = false;
       break;
     }
+  if (Globals) {
+    BP.Writes.push_back({WriteOp::Kill, nullptr});
+    BP.Writes.back().Globals = true;
+  }
   const Stmt *Term = B->getTerminatorStmt();
   if (const auto *SS = dyn_cast_or_null<SwitchStmt>(Term)) {
     BP.Switch = SS;
@@ -223,6 +279,7 @@ void PathEngine::decodeWrites(unsigned Idx) {
   }
   if (B->succ_size() == 2 && Term && !isa<GotoStmt>(Term))
     if (const Expr *C = B->getLastCondition()) {
+      C = ignoreExpect(C);
       BP.Cond = C;
       BP.CI = condInfo(C);
     }
@@ -272,6 +329,9 @@ void PathEngine::decodeLoops() {
       }
       // What the loop writes, for its head.
       BPs[H].LoopHead = true;
+      if (BPs[H].LoopBody.empty())
+        BPs[H].LoopBody.resize(N);
+      BPs[H].LoopBody |= Body;
       for (unsigned X : Body.set_bits())
         for (const WriteOp &W : BPs[X].Writes)
           if (!llvm::is_contained(BPs[H].LoopWrites, W.VD))
@@ -313,23 +373,72 @@ void PathEngine::prepare() {
   for (unsigned I = 0; I < Blocks.size(); ++I)
     decodeWrites(I);
   decodeLoops();
+  findCounters();
+  // A flag the loop only sets to constants keeps its value into the first
+  // pass (`first = 0` at the end of the body): it has few values, so the
+  // passes it tells apart are few too.
+  for (BlockPaths &BP : BPs) {
+    if (!BP.LoopHead)
+      continue;
+    llvm::erase_if(BP.LoopWrites, [&](const VarDecl *VD) {
+      if (!isTrackedInt(VD) || VD->hasAttr<BlocksAttr>())
+        return false;
+      for (unsigned X : BP.LoopBody.set_bits())
+        for (const WriteOp &W : BPs[X].Writes)
+          if (W.VD == VD && (W.K != WriteOp::Set || !value(W.E, PathFacts())))
+            return false;
+      return true;
+    });
+  }
+}
+
+void PathEngine::findCounters() {
+  llvm::DenseMap<const VarDecl *, int64_t> Least;
+  llvm::DenseSet<const VarDecl *> Not;
+  for (const BlockPaths &BP : BPs)
+    for (const WriteOp &W : BP.Writes) {
+      if (!W.VD || Not.count(W.VD))
+        continue;
+      std::optional<int64_t> V;
+      if (W.K == WriteOp::Set)
+        V = value(W.E, PathFacts());
+      bool Ok = isTrackedInt(W.VD) && !isa<ParmVarDecl>(W.VD) &&
+                !W.VD->hasAttr<BlocksAttr>() &&
+                (W.K == WriteOp::Kill  ? W.Decl
+                 : W.K == WriteOp::Add ? W.D > 0
+                                       : V.has_value());
+      if (!Ok) {
+        Not.insert(W.VD);
+        continue;
+      }
+      if (V) {
+        auto [It, New] = Least.insert({W.VD, *V});
+        if (!New)
+          It->second = std::min(It->second, *V);
+      }
+    }
+  for (const auto &[VD, V] : Least)
+    if (!Not.count(VD))
+      CountsUp[VD] = V;
 }
 
 //===----------------------------------------------------------------------===//
 // Facts along the edges
 //===----------------------------------------------------------------------===//
 
-void PathEngine::kill(PathFacts &F, const VarDecl *VD, bool Values) const {
+void PathEngine::kill(PathFacts &F, const VarDecl *VD, bool Values,
+                      bool Globals) const {
+  const std::vector<bool> &Mem = Globals ? KeyGlobal : KeyMem;
   llvm::erase_if(F.Lits, [&](const std::pair<unsigned, bool> &L) {
     return VD ? llvm::is_contained(KeyVars[L.first - 1], VD)
-              : bool(KeyMem[L.first - 1]);
+              : bool(Mem[L.first - 1]);
   });
   if (Values && VD)
     llvm::erase_if(
         F.Vals, [&](const PathVal &V) { return V.VD == VD || V.Base == VD; });
   llvm::erase_if(F.Aliases, [&](const PathAlias &A) {
     return VD ? A.VD == VD || llvm::is_contained(KeyVars[A.Key - 1], VD)
-              : bool(KeyMem[A.Key - 1]);
+              : bool(Mem[A.Key - 1]);
   });
 }
 
@@ -338,7 +447,7 @@ void PathEngine::applyWrites(unsigned Idx, PathFacts &F) const {
   for (const WriteOp &W : BPs[Idx].Writes) {
     switch (W.K) {
     case WriteOp::Kill:
-      kill(F, W.VD, true);
+      kill(F, W.VD, true, W.Globals);
       break;
     case WriteOp::Set: {
       std::optional<std::pair<const VarDecl *, int64_t>> V;
@@ -361,7 +470,43 @@ void PathEngine::applyWrites(unsigned Idx, PathFacts &F) const {
       }
       break;
     }
-    case WriteOp::Add:
+    case WriteOp::Apply: {
+      // Each value the variable may have, changed; unknown stays unknown.
+      llvm::SmallVector<int64_t, 4> New;
+      if (isTrackedInt(W.VD))
+        for (const PathVal &V : F.Vals)
+          if (V.VD == W.VD && V.Eq && !V.Base) {
+            int64_t X = V.V;
+            switch (cast<BinaryOperator>(W.E)->getOpcode()) {
+            case BO_OrAssign:
+              X |= W.D;
+              break;
+            case BO_AndAssign:
+              X &= W.D;
+              break;
+            case BO_XorAssign:
+              X ^= W.D;
+              break;
+            case BO_ShlAssign:
+              X = X >= 0 && X < (int64_t(1) << 30) ? X << W.D : -1;
+              break;
+            default:
+              X >>= W.D;
+              break;
+            }
+            if (X < 0) { // Out of what the facts say safely: unknown.
+              New.clear();
+              break;
+            }
+            if (!llvm::is_contained(New, X))
+              New.push_back(X);
+          }
+      kill(F, W.VD, true);
+      for (int64_t X : New)
+        F.Vals.push_back({W.VD, X, true});
+      break;
+    }
+    case WriteOp::Add: {
       kill(F, W.VD, false);
       for (PathVal &V : F.Vals) {
         if (V.VD == W.VD)
@@ -369,7 +514,19 @@ void PathEngine::applyWrites(unsigned Idx, PathFacts &F) const {
         if (V.Base == W.VD)
           V.V -= W.D;
       }
+      // A counter that only counts up from its least start: past it now.
+      auto It = CountsUp.find(W.VD);
+      if (It == CountsUp.end() || W.D <= 0)
+        break;
+      int64_t G = It->second + W.D;
+      for (const PathVal &V : F.Vals)
+        if (V.VD == W.VD && V.Ge)
+          G = std::max(G, V.V);
+      llvm::erase_if(F.Vals,
+                     [&](const PathVal &V) { return V.VD == W.VD && V.Ge; });
+      F.Vals.push_back({W.VD, G, false, nullptr, true});
       break;
+    }
     }
   }
 }
@@ -391,8 +548,8 @@ static void setVal(PathFacts &F, const VarDecl *VD, int64_t V, bool Eq,
     llvm::erase_if(F.Vals, [&](const PathVal &P) {
       return P.Eq && !P.Base && P.VD == VD && P.V == V;
     });
-  if (!llvm::is_contained(F.Vals, PathVal{VD, V, Eq, Base}))
-    F.Vals.push_back({VD, V, Eq, Base});
+  if (!llvm::is_contained(F.Vals, PathVal{VD, V, Eq, Base, false}))
+    F.Vals.push_back({VD, V, Eq, Base, false});
 }
 
 bool PathEngine::edge(unsigned Idx, unsigned SuccIdx, const State &St,
@@ -447,8 +604,10 @@ bool PathEngine::edge(unsigned Idx, unsigned SuccIdx, const State &St,
         return false;
       if (BP.SwitchVar && K) {
         for (const PathVal &V : F.Vals)
-          if (!V.Eq && !V.Base && V.VD == BP.SwitchVar && V.V == *K)
+          if (V.isNe() && V.VD == BP.SwitchVar && V.V == *K)
             return false;
+        if (std::optional<int64_t> G = F.lowerBound(BP.SwitchVar); G && *K < *G)
+          return false;
         setVal(Add(), BP.SwitchVar, *K, true);
       }
       pushStep(Add(), {CS, true});

@@ -84,12 +84,17 @@ public:
 
 private:
   struct WriteOp {
-    enum Kind : uint8_t { Kill, Set, Add } K;
+    /// Apply: `v op= D` (E is the operator), a bit set or a scaling.
+    enum Kind : uint8_t { Kill, Set, Add, Apply } K;
     const VarDecl *VD;
     const Expr *E = nullptr; ///< Set: the value.
     int64_t D = 0;           ///< Add: the step.
     unsigned Key = 0;        ///< Set: the value's key as a condition.
     bool Neg = false;
+    bool Decl = false; ///< Kill: a declaration without an initialiser.
+    /// Kill of memory (no VD) by a call given no pointer it may write
+    /// through: only what globals hold may change.
+    bool Globals = false;
   };
   /// A branch condition: its key (0: none), which value of the key the
   /// condition's true means, and an `v == k` form.
@@ -116,10 +121,12 @@ private:
     /// A loop head: what the loop writes (null: memory).
     bool LoopHead = false;
     llvm::SmallVector<const VarDecl *, 4> LoopWrites;
+    llvm::BitVector LoopBody; ///< Every block of its loops.
   };
 
   void decodeWrites(unsigned Idx);
   void decodeLoops();
+  void findCounters();
   unsigned jumpsOut(unsigned Idx) const;
   void addWrite(BlockPaths &BP, const Expr *Target, WriteOp::Kind K,
                 const Expr *E, int64_t D);
@@ -135,7 +142,8 @@ private:
   std::optional<std::pair<const VarDecl *, int64_t>>
   linear(const Expr *E, const PathFacts &F, unsigned Depth = 0) const;
   std::optional<bool> decide(const BlockPaths &BP, const PathFacts &F) const;
-  void kill(PathFacts &F, const VarDecl *VD, bool Values) const;
+  void kill(PathFacts &F, const VarDecl *VD, bool Values,
+            bool Globals = false) const;
   bool isTrackedInt(const VarDecl *VD) const;
 
   ASTContext &Ctx;
@@ -144,6 +152,10 @@ private:
   const std::vector<BlockInfo> &Blocks;
   const LocTable &Locs;
   std::vector<BlockPaths> BPs;
+  /// Local integers only ever set to constants and stepped up (`for (i =
+  /// 0; ...; i++)`), with the least constant: once stepped, they are past
+  /// it (PathVal::Ge).
+  llvm::DenseMap<const VarDecl *, int64_t> CountsUp;
   llvm::DenseMap<const Expr *, CondInfo> CondCache;
   /// During edge(): the state, for comparisons of tensor pointers.
   mutable const State *CurState = nullptr;
@@ -157,6 +169,8 @@ private:
   /// Keys that read memory (a global, `p->f`, `*p`): any write through
   /// memory or call outside tsmem forgets them.
   std::vector<bool> KeyMem;
+  /// Keys that read a global variable.
+  std::vector<bool> KeyGlobal;
 };
 
 } // namespace ownership

@@ -477,8 +477,8 @@ bool FunctionAnalyzer::addressOnlyOut(const VarDecl *VD) const {
     return false;
   for (const auto &[CE, A] : It->second) {
     CallModel M = Models.get(CE);
-    uint32_t Takes = M.outParams() | M.FreeDerefMask | M.FreeDerefCondMask |
-                     M.ReplaceMask;
+    uint32_t Takes =
+        M.outParams() | M.FreeDerefMask | M.FreeDerefCondMask | M.ReplaceMask;
     if (!M.Inferred || A >= 32 || !(Takes >> A & 1))
       return false;
   }
@@ -592,18 +592,18 @@ void FunctionAnalyzer::multiResults(const CallExpr *CE) {
   // fewer.
   const Expr *A = CE->getArg(0)->IgnoreParenImpCasts();
   const auto *AT = Ctx.getAsConstantArrayType(A->getType());
-  LocKey B = isa<DeclRefExpr>(A) && AT && AT->getSize() == 2 ? placeOf(A)
-                                                             : nullptr;
+  LocKey B =
+      isa<DeclRefExpr>(A) && AT && AT->getSize() == 2 ? placeOf(A) : nullptr;
   if (!B || !B->isVar())
     return;
   // The status thrown away: made (or the program goes on with NULLs it
   // never tested). Tested: made when it is TS_OK, which the test settles
   // (refineCond); kept in a variable: maybe never made, not reported.
-  bool Tested = Facts.Known ? Facts.TestedCalls.count(CE)
-                            : isa_and_nonnull<IfStmt, WhileStmt, DoStmt,
-                                              ForStmt, SwitchStmt>(
-                                  Parents->getParentIgnoreParenCasts(
-                                      const_cast<CallExpr *>(CE)));
+  bool Tested =
+      Facts.Known
+          ? Facts.TestedCalls.count(CE)
+          : isa_and_nonnull<IfStmt, WhileStmt, DoStmt, ForStmt, SwitchStmt>(
+                Parents->getParentIgnoreParenCasts(const_cast<CallExpr *>(CE)));
   bool Made = isFullExpression(CE) && !Tested;
   for (unsigned K = 0; K < 2; ++K) {
     LocKey L = Locs.index(B, K, false);
@@ -674,7 +674,8 @@ void FunctionAnalyzer::refineCond(State &E, const BlockInfo &BI,
     bool Deref = false;
     if (const Expr *C = BI.B->getLastCondition(); C && I < 0) {
       bool N;
-      Deref = derefNullTest(C, N, const_cast<ASTContext &>(Ctx)) != nullptr;
+      Deref = derefNullTest(ignoreExpect(C), N,
+                            const_cast<ASTContext &>(Ctx)) != nullptr;
     }
     if (I >= 0 && (Succ == 0) == BI.NullOnTrue)
       if (Obj *M = E.Objs.findMut(OutBase + I))

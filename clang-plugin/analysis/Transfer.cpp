@@ -89,9 +89,15 @@ ObjSet FunctionAnalyzer::eval(const Expr *E) {
     return eval(OVE->getSourceExpr());
   if (const auto *SE = dyn_cast<StmtExpr>(E)) {
     const CompoundStmt *CS = SE->getSubStmt();
-    if (!CS->body_empty())
-      if (const auto *Last = dyn_cast<Expr>(CS->body_back()))
-        return eval(Last);
+    if (CS->body_empty())
+      return {};
+    // The value is the last statement's, under its labels (`fail: r;`, a
+    // local label a `goto` in the block jumps to).
+    const Stmt *Last = CS->getStmtExprResult();
+    while (const auto *LS = dyn_cast<LabelStmt>(Last))
+      Last = LS->getSubStmt();
+    if (const auto *E = dyn_cast<Expr>(Last))
+      return eval(E);
     return {};
   }
   if (const auto *BO = dyn_cast<BinaryOperator>(E))
@@ -117,7 +123,7 @@ void FunctionAnalyzer::visitOp(const Op &O) {
     visitCall(cast<CallExpr>(O.St), O.Model);
     if (O.TakesPlaces) {
       fieldArgs(cast<CallExpr>(O.St), O.Model);
-      asyncFills(cast<CallExpr>(O.St)); // AsyncFills.cpp
+      asyncFills(cast<CallExpr>(O.St));             // AsyncFills.cpp
       scopeFillArgs(cast<CallExpr>(O.St), O.Model); // ScopeFills.cpp
     }
     if (O.Model.Api && O.Model.Kind == CallKind::Borrow)

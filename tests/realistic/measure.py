@@ -36,12 +36,14 @@ Usage:
   overall floor covers the files of the sets floor.json names (all files
   when it names none): a set without a floor of its own (heldout2 until one
   is set) is measured and printed but not checked.
-  --set original|heldout|heldout2|heldout3 measures only the files of that set.
+  --set original|heldout|heldout2|heldout3|heldout4 measures only the files of
+  that set.
 
 Sets: the files named heldout_*.c are the held-out corpus (README.md,
 "Held-out files"), written apart from the analysis' tuning; heldout2_*.c a
 second held-out corpus, written later the same way (README.md, "A second
 held-out corpus"); heldout3_*.c a third one (README.md, "A third held-out
+corpus"); heldout4_*.c a fourth one (README.md, "A fourth held-out
 corpus"); the others are the original corpus. When a run covers
 more than one set, the figures are printed for each set as well as
 overall.
@@ -143,11 +145,12 @@ def corpus_files(directory=None, subset=None):
     return files
 
 
-SETS = ["original", "heldout", "heldout2", "heldout3"]
+SETS = ["original", "heldout", "heldout2", "heldout3", "heldout4"]
 SET_TITLES = {"original": "original",
               "heldout": "held-out (heldout_*.c)",
               "heldout2": "second held-out (heldout2_*.c)",
-              "heldout3": "third held-out (heldout3_*.c)"}
+              "heldout3": "third held-out (heldout3_*.c)",
+              "heldout4": "fourth held-out (heldout4_*.c)"}
 
 
 def file_set(path):
@@ -160,6 +163,8 @@ def file_set(path):
         return "heldout2"
     if base.startswith("heldout3_"):
         return "heldout3"
+    if base.startswith("heldout4_"):
+        return "heldout4"
     return "original"
 
 
@@ -284,7 +289,8 @@ def main():
     ap.add_argument("--corpus", help="a directory of labelled .c files (default: this one)")
     ap.add_argument("--set", choices=SETS, dest="subset",
                     help="only the original files, the held-out ones (heldout_*.c) "
-                    "or the second or third held-out ones (heldout2_*.c, heldout3_*.c)")
+                    "or the second, third or fourth held-out ones (heldout2_*.c, "
+                    "heldout3_*.c, heldout4_*.c)")
     ap.add_argument("--tools", default="tsmem,gcc,csa")
     ap.add_argument("--check-floor", action="store_true",
                     help="fail when tsmem is below floor.json")

@@ -7,6 +7,7 @@
 // to probe_rules.c and keep the rest here.
 // expected-no-diagnostics
 #include <stdbool.h>
+#include <stddef.h>
 #include <tsmem.h>
 
 static double sum_of(const ts_tensor *t) {
@@ -14,42 +15,6 @@ static double sum_of(const ts_tensor *t) {
   double v = ts_item(s);
   ts_free(s);
   return v;
-}
-
-/* A field tested twice around a call that takes the struct as const: the
- * call kills every condition read through memory. */
-struct opts {
-  bool verbose;
-  int mode;
-};
-void log_opts(const void *o);
-void cp_field(const struct opts *o, const ts_tensor *x) {
-  ts_tensor *dbg = NULL;
-  if (o->verbose)
-    dbg = ts_clone(x);
-  log_opts(o);
-  if (o->verbose)
-    ts_free(dbg);
-}
-
-/* The first iteration tested by its counter (`i == 0`): the back edge
- * keeps no lower bound on i, so the first-iteration arm looks possible
- * again with acc already set. */
-void cp_loop_flag(const ts_tensor *x, int n) {
-  ts_tensor *acc = NULL;
-  for (int i = 0; i < n; i++) {
-    ts_tensor *y = ts_add_scalar(x, i);
-    if (i == 0) {
-      acc = y;
-    } else {
-      ts_tensor *s = ts_add(acc, y);
-      ts_free(acc);
-      ts_free(y);
-      acc = s;
-    }
-  }
-  if (n > 0)
-    ts_free(acc);
 }
 
 /* ---- a state machine in a switch ---- */
@@ -105,4 +70,33 @@ int constant_argument(void) {
   ts_tensor *y = ts_ones(TS_SHAPE(1), TS_FLOAT32);
   y = checked_scale(y, 0);
   return y == NULL;
+}
+
+/* A tensor stored by an atomic exchange: the store is not seen (an
+ * AtomicExpr is no element of its own in the CFG the analysis reads). */
+static _Atomic(ts_tensor *) slot;
+void atomics(const ts_tensor *x) {
+  ts_tensor *n = ts_clone(x);
+  ts_tensor *old = __c11_atomic_exchange(&slot, n, __ATOMIC_SEQ_CST);
+  if (old)
+    ts_free(old);
+  _Atomic(ts_tensor *) local = ts_relu(x);
+  ts_tensor *l = local;
+  ts_free(l);
+}
+
+/* A flag copied into a struct field (here a bit-field) by an initialiser
+ * and tested there: the field does not follow the flag. */
+struct bits {
+  unsigned owned : 1;
+  unsigned spare : 7;
+  int kind : 4;
+  ts_tensor *t;
+};
+void bitfields(const ts_tensor *x, bool own) {
+  struct bits b = {.owned = own, .kind = -3, .t = NULL};
+  b.t = own ? ts_clone(x) : (ts_tensor *)x;
+  b.spare++;
+  if (b.owned)
+    ts_free(b.t);
 }
