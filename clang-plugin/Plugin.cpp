@@ -18,7 +18,6 @@
 #include "LazyOps.h"
 #include "OwnershipAnalysis.h"
 #include "PluginOptions.h"
-#include "ScopedAttr.h"
 #include "TsmemPass.h"
 
 #include "clang/AST/ASTConsumer.h"
@@ -31,8 +30,6 @@
 #include "clang/Lex/Preprocessor.h"
 #include "llvm/Passes/PassBuilder.h"
 #include "llvm/Support/raw_ostream.h"
-
-#include <cstdlib>
 
 #include <tsmem/version.h>
 
@@ -100,21 +97,6 @@ private:
     CI.getDiagnostics().Report(SM.getExpansionLoc(Loc), DiagID) << What;
   }
 };
-
-/// The compile generates code and runs the pipeline the tsmem pass is in.
-bool runsPass(const CompilerInstance &CI) {
-  switch (CI.getFrontendOpts().ProgramAction) {
-  case frontend::EmitAssembly:
-  case frontend::EmitBC:
-  case frontend::EmitLLVM:
-  case frontend::EmitLLVMOnly:
-  case frontend::EmitCodeGenOnly:
-  case frontend::EmitObj:
-    return !CI.getCodeGenOpts().DisableLLVMPasses;
-  default:
-    return false;
-  }
-}
 
 class TsmemAction : public PluginASTAction {
   tsmem::PluginOptions Opts;
@@ -206,18 +188,10 @@ protected:
         });
 
     std::vector<std::unique_ptr<ASTConsumer>> Consumers;
-    // First: the others see TS_SCOPED's marks.
-    Consumers.push_back(tsmem::createScopedAttrs());
     Consumers.push_back(tsmem::createOwnershipAnalysis(CI, Opts));
     Consumers.push_back(tsmem::createCallSiteCollector(Sites));
     Consumers.push_back(std::make_unique<ScopedPlacementChecker>(CI));
     Consumers.push_back(tsmem::createLazyOps());
-    // Last, before code generation: TS_SCOPED's marks that the pass can be
-    // told of directly (ScopedAttr.h), when this compile runs the pass on C.
-    // TSMEM_KEEP_SCOPED_MARK=1 keeps them, to measure what that is worth.
-    if (runsPass(CI) && !CI.getLangOpts().CPlusPlus &&
-        !std::getenv("TSMEM_KEEP_SCOPED_MARK"))
-      Consumers.push_back(tsmem::createScopedMarkRemover(Sites));
     return std::make_unique<MultiplexConsumer>(std::move(Consumers));
   }
 

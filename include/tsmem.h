@@ -117,8 +117,8 @@ typedef enum ts_status {
  * opens the block with TS_SCOPE_GUARD(), or rewrites the loop's header to
  * give each iteration a scope (TS__LOOP_SCOPE below). */
 #define TS_SCOPE _Pragma("tsmem scope")
-/* Its body is one scope: tsmem_scoped becomes annotate("tsmem.scope"). */
-#define TS_SCOPED __attribute__((tsmem_scoped))
+/* The function body is one scope; the tsmem LLVM pass lowers the mark. */
+#define TS_SCOPED __attribute__((annotate("tsmem.scope")))
 #elif defined(TSMEM_EDITOR)
 /* An editor's or linter's parse without the plugin (clangd, clang-tidy
  * without tsmem-tidy.so; a .clangd adds -DTSMEM_EDITOR, see the README):

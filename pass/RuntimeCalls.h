@@ -72,10 +72,8 @@ llvm::FunctionCallee getScopeBegin(llvm::Module &M, RuntimeFunctions &Runtime);
 /// `ts_status ts_scope_end(ts_scope_id)`, declared if missing.
 llvm::FunctionCallee getScopeEnd(llvm::Module &M, RuntimeFunctions &Runtime);
 
-/// Makes every function annotated "tsmem.scope" one scope, and those Source
-/// (may be null) says are (SourceFunction::Scoped).
-bool lowerScopedFunctions(llvm::Module &M, RuntimeFunctions &Runtime,
-                          const SourceSites *Source);
+/// Makes every function annotated "tsmem.scope" one scope.
+bool lowerScopedFunctions(llvm::Module &M, RuntimeFunctions &Runtime);
 /// Drops scope begin/end pairs that provably own and change nothing.
 bool removeEmptyScopes(llvm::Module &M, RuntimeFunctions &Runtime);
 /// Tells each call that makes a tensor where it was written: lines from

@@ -169,15 +169,8 @@ void lowerFunction(Function &F, tsmem::RuntimeFunctions &Runtime,
 
 } // namespace
 
-bool tsmem::lowerScopedFunctions(Module &M, RuntimeFunctions &Runtime,
-                                 const SourceSites *Source) {
+bool tsmem::lowerScopedFunctions(Module &M, RuntimeFunctions &Runtime) {
   SmallPtrSet<Function *, 16> Scoped = annotatedFunctions(M, ScopedAnnotation);
-  // Those whose annotation the front end took off, telling the pass here.
-  if (Source)
-    for (const auto &Entry : *Source)
-      if (Entry.second.Scoped)
-        if (Function *F = M.getFunction(Entry.first()))
-          Scoped.insert(F);
   // In module order, so that diagnostics and output are deterministic.
   bool Changed = false;
   std::optional<ScopeCalls> Calls;

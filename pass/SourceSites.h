@@ -31,9 +31,6 @@ struct SourceFunction {
   /// The name as written (the IR name may differ, e.g. with an asm label).
   llvm::StringRef Name;
   std::vector<SourceCall> Calls;
-  /// TS_SCOPED, its annotation taken off before code generation
-  /// (clang-plugin/ScopedAttr.h): the pass lowers it as if annotated.
-  bool Scoped = false;
 };
 
 /// Keyed by the function's IR (symbol) name.

@@ -32,7 +32,7 @@ struct TsmemPass : PassInfoMixin<TsmemPass> {
 
   PreservedAnalyses run(Module &M, ModuleAnalysisManager &) {
     tsmem::RuntimeFunctions Runtime(M);
-    bool Changed = tsmem::lowerScopedFunctions(M, Runtime, Source.get());
+    bool Changed = tsmem::lowerScopedFunctions(M, Runtime);
     // For measuring what the removal is worth (bench/README.md).
     if (!std::getenv("TSMEM_KEEP_EMPTY_SCOPES"))
       Changed |= tsmem::removeEmptyScopes(M, Runtime);

@@ -6,7 +6,6 @@
 //
 //===----------------------------------------------------------------------===//
 #include "OwnershipModel.h"
-#include "ScopedAttr.h"
 
 #include "clang/AST/ASTContext.h"
 #include "clang/AST/Attr.h"
@@ -74,7 +73,8 @@ int givenBackParam(const FunctionDecl *FD) {
   }
   StringRef Name = FD->getName();
   if (Name.ends_with("_") && !Name.starts_with("ts__") &&
-      FD->getNumParams() > 0 && isTensorPointer(FD->getParamDecl(0)->getType()))
+      FD->getNumParams() > 0 &&
+      isTensorPointer(FD->getParamDecl(0)->getType()))
     return 0;
   return -1;
 }
@@ -182,8 +182,7 @@ BodyScope bodyScopeOf(const FunctionDecl *FD) {
         return BodyScope::CallerScope;
       Scoped |= A->getAnnotation() == "tsmem.scope";
     }
-  // The mark taken off before code generation (ScopedAttr.h).
-  return Scoped || markTakenOff(FD) ? BodyScope::Scoped : BodyScope::None;
+  return Scoped ? BodyScope::Scoped : BodyScope::None;
 }
 
 bool isTensorPointer(QualType T) {

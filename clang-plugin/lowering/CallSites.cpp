@@ -254,10 +254,7 @@ public:
       EmissionOrderWalk(Ctx, Calls, Cache).walk(FD->getBody());
       if (Calls.empty())
         continue;
-      // The entry may be there already, Scoped (ScopedAttr.h).
-      tsmem::SourceFunction &Entry = (*Out)[irName(Ctx, FD)];
-      Entry.Name = FD->getName();
-      Entry.Calls = std::move(Calls);
+      (*Out)[irName(Ctx, FD)] = {FD->getName(), std::move(Calls)};
     }
   }
 

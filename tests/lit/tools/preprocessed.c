@@ -38,6 +38,6 @@ int64_t freed(void) {
 }
 // CHECK: preprocessed.c:[[@LINE-2]]:19: warning: {{.*}}[tsmem-use-after-free]
 
-// PRE: __attribute__((tsmem_scoped)){{.*}}make(void)
+// PRE: annotate("tsmem.scope"){{.*}}make(void)
 // PRE: cleanup(ts__scope_guard_end)
 // NOPLUGIN: error: TS_SCOPE needs the tsmem Clang plugin
