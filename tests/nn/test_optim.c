@@ -259,7 +259,9 @@ TEST(parity_with_torch_optim) {
            N_CONFIGS, STEPS, worst_err);
     /* Both sides run the same libtorch kernels, operation for operation
      * (optim.c's batched updates too: `_foreach_` ops run the per-tensor
-     * kernels on the CPU), so the parameters are bitwise equal. */
+     * kernels on the CPU; the products are ATen's under TSMEM_GEMM=aten,
+     * which CMake sets for this test), so the parameters are bitwise
+     * equal. */
     CHECK(worst_err == 0.0);
   } else {
     CHECK(!"the PyTorch reference failed");
