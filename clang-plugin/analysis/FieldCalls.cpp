@@ -12,8 +12,6 @@
 namespace tsmem {
 namespace ownership {
 
-extern const unsigned StatusFillShift; // StatusFills.cpp
-
 bool FunctionAnalyzer::takesPlaces(const CallExpr *CE) const {
   for (const Expr *Arg : CE->arguments()) {
     // First by the argument's type alone: a number, or a tensor (most
@@ -168,14 +166,13 @@ void FunctionAnalyzer::fieldArgs(const CallExpr *CE, const CallModel &M) {
     }
     if (M.Fields)
       for (unsigned K = 0; K < M.Fields->FillFields.size(); ++K) {
-        unsigned Packed = M.Fields->FillFields[K].first;
-        if ((Packed & ((1u << StatusFillShift) - 1)) != I)
+        if (M.Fields->FillFields[K].first != I)
           continue;
         ObjId Id = allocField(CE, 1000 + K);
         assignPlace(follow(P, M.Fields->FillFields[K].second, Arrow), {Id});
         // Filled on one kind of result only (StatusFills.cpp): the caller's
         // test of it settles which (refineCond); thrown away: filled.
-        uint8_t Cond = Packed >> StatusFillShift;
+        uint8_t Cond = M.Fields->FillConds[K];
         bool Tested = Facts.Known ? Facts.TestedCalls.count(CE) != 0
                                   : isa_and_nonnull<IfStmt, WhileStmt, DoStmt,
                                                     ForStmt, SwitchStmt>(

@@ -6,14 +6,10 @@
 //
 //===----------------------------------------------------------------------===//
 #include "FunctionAnalyzer.h"
+#include "StatusFills.h"
 
 namespace tsmem {
 namespace ownership {
-
-// StatusFills.cpp: a status made from the place filled.
-extern const unsigned StatusFillShift;
-uint8_t statusFill(const FunctionDecl *FD, ASTContext &Ctx,
-                   llvm::function_ref<bool(const Expr *)> IsToken);
 
 /// The fields below a place, by field, when every step is a field (`.a.b`;
 /// the first through a pointer when Arrow).
@@ -230,7 +226,7 @@ void FunctionAnalyzer::summarizeFields() {
       continue;
     }
     // Filled, but the status may say it is NULL (StatusFills.cpp).
-    uint8_t Cond =
+    FillStatus Cond =
         statusFill(FD, const_cast<ASTContext &>(Ctx), [&](const Expr *E) {
           return isa<MemberExpr>(E) && placeOf(E) == L;
         });
@@ -245,11 +241,10 @@ void FunctionAnalyzer::summarizeFields() {
   llvm::sort(Fills, [&](const auto &A, const auto &B) {
     return Less(A.first, B.first);
   });
-  // The kind of fill rides above the parameter's index (StatusFills.cpp).
-  for (const auto &Fill : Fills)
-    F.FillFields.push_back(
-        {Fill.first.first | unsigned(Fill.second) << StatusFillShift,
-         Fill.first.second});
+  for (const auto &Fill : Fills) {
+    F.FillFields.push_back(Fill.first);
+    F.FillConds.push_back(Fill.second);
+  }
 }
 
 } // namespace ownership

@@ -149,6 +149,9 @@ struct FunctionSummary {
   /// parameter it frees, or fills with a tensor it made, on every path.
   std::vector<FieldPath> RetFields;
   std::vector<std::pair<unsigned, FieldPath>> FreeFields, FillFields;
+  /// FillConds[K]: on which result FillFields[K] holds the tensor made
+  /// (FillStatus, StatusFills.h: every path, or a zero or nonzero status).
+  std::vector<uint8_t> FillConds;
   /// Fields under a pointer parameter it uses on every path (before any
   /// branch).
   std::vector<std::pair<unsigned, FieldPath>> UseFields;

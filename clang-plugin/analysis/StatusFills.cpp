@@ -8,9 +8,7 @@
 // out-parameter written on one kind of return (Summaries.cpp, MadeIfNull):
 // the summary says which.
 //
-// FunctionSummary::FillFields keeps the kind above the parameter's index
-// (Fill.first >> StatusFillShift: 0 unconditional, 3 made on a zero result,
-// 4 on a nonzero one).
+// FunctionSummary::FillConds keeps the kind for each of FillFields.
 //
 // Every return must give a value known once the places it tests are taken
 // as non-NULL, of one kind (zero or not) on all of them, and some return
@@ -18,12 +16,11 @@
 // stays unconditional.
 //
 //===----------------------------------------------------------------------===//
+#include "StatusFills.h"
 #include "FunctionAnalyzer.h"
 
 namespace tsmem {
 namespace ownership {
-
-extern const unsigned StatusFillShift = 8;
 
 namespace {
 
@@ -144,11 +141,11 @@ void collectReturns(const Stmt *S,
 
 } // namespace
 
-uint8_t statusFill(const FunctionDecl *FD, ASTContext &Ctx,
-                   llvm::function_ref<bool(const Expr *)> IsToken) {
+FillStatus statusFill(const FunctionDecl *FD, ASTContext &Ctx,
+                      llvm::function_ref<bool(const Expr *)> IsToken) {
   QualType RT = FD->getReturnType();
   if (!RT->isIntegerType() || !FD->hasBody())
-    return 0;
+    return FilledAlways;
   llvm::SmallVector<const ReturnStmt *, 4> Rets;
   collectReturns(FD->getBody(), Rets);
   std::optional<bool> FilledZero;
@@ -156,23 +153,23 @@ uint8_t statusFill(const FunctionDecl *FD, ASTContext &Ctx,
   for (const ReturnStmt *RS : Rets) {
     const Expr *V = RS->getRetValue();
     if (!V)
-      return 0;
+      return FilledAlways;
     StatusEval Filled(Ctx, IsToken, false), Empty(Ctx, IsToken, true);
     std::optional<int64_t> F = Filled.value(V), N = Empty.value(V);
     if (!F || (FilledZero && *FilledZero != (*F == 0)))
-      return 0;
+      return FilledAlways;
     FilledZero = *F == 0;
     Depends |= N && (*N == 0) != (*F == 0);
   }
   if (!FilledZero || !Depends)
-    return 0;
-  return *FilledZero ? 3 /*MadeIfNull*/ : 4 /*MadeIfNonNull*/;
+    return FilledAlways;
+  return *FilledZero ? FilledOnZero : FilledOnNonZero;
 }
 
 bool hasStatusFills(const CallModel &M) {
   if (M.Fields)
-    for (const auto &Fill : M.Fields->FillFields)
-      if (Fill.first >> StatusFillShift)
+    for (uint8_t Cond : M.Fields->FillConds)
+      if (Cond != FilledAlways)
         return true;
   return false;
 }

@@ -8,6 +8,7 @@
 //===----------------------------------------------------------------------===//
 #include "FunctionAnalyzer.h"
 #include "OutReplace.h"
+#include "StatusFills.h"
 
 namespace tsmem {
 namespace ownership {
@@ -90,11 +91,6 @@ bool FunctionAnalyzer::runReturnsOwned(const CallExpr *CE) const {
 namespace tsmem {
 namespace ownership {
 
-// StatusFills.cpp: a status made from the place filled.
-uint8_t statusFill(const FunctionDecl *FD, ASTContext &Ctx,
-                   llvm::function_ref<bool(const Expr *)> IsToken);
-bool hasStatusFills(const CallModel &M);
-
 namespace {
 
 /// Out-parameter markers: Objs holds one per `ts_tensor **` parameter, from
@@ -120,6 +116,8 @@ enum CondKinds : uint8_t {
   MadeIfNull = 3,
   MadeIfNonNull = 4,
 };
+static_assert(MadeIfNull == FilledOnZero && MadeIfNonNull == FilledOnNonZero,
+              "a status fill makes its object with the out-parameters' kinds");
 
 bool isTensorOutPointer(QualType T) {
   const auto *P = T.getCanonicalType()->getAs<PointerType>();
@@ -456,7 +454,7 @@ void FunctionAnalyzer::summarizeConditional() {
     uint32_t Bit = 1u << I;
     // Written on every path, but the status says whether it is NULL
     // (`return *out ? 0 : -1;`, StatusFills.cpp): made on that status only.
-    uint8_t Status = 0;
+    FillStatus Status = FilledAlways;
     if (All && Owned) {
       const ParmVarDecl *P = OutParams[I];
       Status =
@@ -467,9 +465,9 @@ void FunctionAnalyzer::summarizeConditional() {
             return X && varOf(X->IgnoreParenImpCasts()) == P;
           });
     }
-    if (Status == 3)
+    if (Status == FilledOnZero)
       F.OutIfNullMask |= Bit;
-    else if (Status == 4)
+    else if (Status == FilledOnNonZero)
       F.OutIfNonNullMask |= Bit;
     else if (All)
       F.OutMask |= Bit;
