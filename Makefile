@@ -4,6 +4,9 @@
 BUILD      ?= build
 JOBS       ?= 2
 CMAKE_ARGS ?=
+# Ninja (in DEPS) unless CMAKE_ARGS names a generator: it schedules the
+# build's 300-odd steps better than Make's recursive makefiles.
+GENERATOR  := $(if $(findstring -G,$(CMAKE_ARGS)),,-G Ninja)
 export CC  := clang-19
 export CXX := clang++-19
 
@@ -27,7 +30,7 @@ deps:
 	fi
 
 $(BUILD)/CMakeCache.txt: | deps
-	cmake -S . -B $(BUILD) $(CMAKE_ARGS)
+	cmake -S . -B $(BUILD) $(GENERATOR) $(CMAKE_ARGS)
 
 build: deps $(BUILD)/CMakeCache.txt
 	cmake --build $(BUILD) -j$(JOBS)

@@ -162,7 +162,10 @@ void FunctionAnalyzer::summarizeScopeFills() {
     return;
   FunctionSummary &F = *Sum;
   const auto &First = ExitScopeFills.begin()->second;
-  for (const auto &[L, K0] : First) {
+  for (const auto &Entry : First) {
+    // Named, not a structured binding: the lambda below captures L.
+    const auto *L = Entry.first;
+    auto K0 = Entry.second;
     if (K0 == FillNone)
       continue;
     bool All = true;

@@ -116,7 +116,8 @@ enum CondKinds : uint8_t {
   MadeIfNull = 3,
   MadeIfNonNull = 4,
 };
-static_assert(MadeIfNull == FilledOnZero && MadeIfNonNull == FilledOnNonZero,
+static_assert(unsigned(MadeIfNull) == unsigned(FilledOnZero) &&
+                  unsigned(MadeIfNonNull) == unsigned(FilledOnNonZero),
               "a status fill makes its object with the out-parameters' kinds");
 
 bool isTensorOutPointer(QualType T) {
