@@ -10,7 +10,7 @@ export CXX := clang++-19
 # Debian packages, with the command each one provides to check for it.
 DEPS := clang-19:clang-19 llvm-19-dev:llvm-config-19 libclang-19-dev:/usr/lib/llvm-19/lib/cmake/clang/ClangConfig.cmake \
         llvm-19-tools:FileCheck-19 libclang-rt-19-dev:/usr/lib/llvm-19/lib/clang/19/lib/linux/libclang_rt.asan-x86_64.a \
-        libtorch-dev:/usr/include/ATen/ATen.h libdnnl-dev:/usr/include/oneapi/dnnl/dnnl.h python3-torch:/usr/lib/python3/dist-packages/torch/__init__.py python3-matplotlib:/usr/lib/python3/dist-packages/matplotlib/__init__.py \
+        libtorch-dev:/usr/include/ATen/ATen.h python3-torch:/usr/lib/python3/dist-packages/torch/__init__.py python3-matplotlib:/usr/lib/python3/dist-packages/matplotlib/__init__.py \
         cmake:cmake pkg-config:pkg-config gcc:gcc g++:g++ ninja-build:ninja file:file dpkg-dev:dpkg-shlibdeps
 
 .PHONY: all deps build test test-packaging demo bench fuzz install clean format

@@ -17,7 +17,6 @@
 #include "gemm.hpp"
 
 #include "below_autograd.hpp"
-#include "onednn_matmul.hpp"
 
 #include <ATen/core/LegacyTypeDispatch.h>
 #include <ATen/core/grad_mode.h>
@@ -33,6 +32,7 @@
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
+#include <dlfcn.h>
 #include <mutex>
 
 namespace {
@@ -50,7 +50,13 @@ Sgemm find_sgemm() {
   const char *e = std::getenv("TSMEM_GEMM");
   if (e && std::strcmp(e, "aten") == 0)
     return nullptr;
-  return reinterpret_cast<Sgemm>(tso::dnnl_symbol("dnnl_sgemm"));
+  void *f = dlsym(RTLD_DEFAULT, "dnnl_sgemm");
+  if (!f) {
+    // Kept open: the function is called until the process exits.
+    if (void *h = dlopen("libdnnl.so.2", RTLD_NOW | RTLD_LOCAL))
+      f = dlsym(h, "dnnl_sgemm");
+  }
+  return reinterpret_cast<Sgemm>(f);
 }
 
 const Sgemm sgemm = find_sgemm();
@@ -101,19 +107,11 @@ void gemm(Operand u, Operand v, float alpha, float beta, at::Tensor &c) {
   const char tu = (lu.trans == 'T') != u.trans ? 'T' : 'N';
   const char tv = (lv.trans == 'T') != v.trans ? 'T' : 'N';
   const int64_t m = u.rows(), k = u.cols(), n = v.cols();
-  const float *a = u.t.data_ptr<float>(), *b = v.t.data_ptr<float>();
-  float *dst = c.data_ptr<float>();
-  // Large products through the matmul primitive, which allocates nothing
-  // per call (onednn_matmul.hpp); the rest, or when it declines, sgemm.
-  int st = 0;
-  if (tso::matmul(tu, tv, m, n, k, alpha, a, lu.ld, b, lv.ld, beta, dst, n,
-                  &st))
-    tsc_gemm_matmul_calls++;
-  else
-    st = sgemm(tu, tv, m, n, k, alpha, a, lu.ld, b, lv.ld, beta, dst, n);
+  int st = sgemm(tu, tv, m, n, k, alpha, u.t.data_ptr<float>(), lu.ld,
+                 v.t.data_ptr<float>(), lv.ld, beta, c.data_ptr<float>(), n);
   tsc_gemm_calls++;
-  TORCH_CHECK(st == 0, "oneDNN's product failed (status ", st, ") on ", m, "x",
-              k, " @ ", k, "x", n, "; TSMEM_GEMM=aten runs ATen's instead");
+  TORCH_CHECK(st == 0, "oneDNN's sgemm failed (status ", st, ") on ", m, "x", k,
+              " @ ", k, "x", n, "; TSMEM_GEMM=aten runs ATen's instead");
 }
 
 // alpha op(u) op(v) as a new tensor; column-major when col (made as the
@@ -302,7 +300,6 @@ at::Tensor run(const at::Tensor *self, const at::Tensor &a, const at::Tensor &b,
 
 bool tsc_gemm_onednn = sgemm != nullptr;
 __thread unsigned long tsc_gemm_calls;
-__thread unsigned long tsc_gemm_matmul_calls;
 
 namespace tsk {
 

@@ -12,11 +12,8 @@
 // True when these run float32 CPU products through oneDNN: libdnnl found
 // and TSMEM_GEMM is not "aten". Set when the runtime loads; tests flip it.
 extern "C" bool tsc_gemm_onednn __attribute__((visibility("hidden")));
-// This thread's count of oneDNN products, forward and backward (tests),
-// and of those that went through the matmul primitive (onednn_matmul.hpp).
+// This thread's count of oneDNN products, forward and backward (tests).
 extern "C" __thread unsigned long tsc_gemm_calls
-    __attribute__((visibility("hidden")));
-extern "C" __thread unsigned long tsc_gemm_matmul_calls
     __attribute__((visibility("hidden")));
 
 namespace tsk {

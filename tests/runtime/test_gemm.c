@@ -7,10 +7,7 @@
  * and expanded views, float64, batched or 1-D operands, empty shapes,
  * alpha 0) goes to ATen: no oneDNN call and the same bits. Errors,
  * in-place changes of a saved tensor and a second backward are reported as
- * ATen reports them; TSMEM_GEMM=aten turns the path off; nothing leaks.
- * Products with every dimension >= 128 go through oneDNN's matmul primitive
- * instead of its sgemm (runtime/torch/onednn_matmul.hpp): one such shape is
- * among the cases, and TSMEM_GEMM=sgemm keeps them on sgemm. */
+ * ATen reports them; TSMEM_GEMM=aten turns the path off; nothing leaks. */
 #include "check.h"
 #include "child.h"
 
@@ -23,9 +20,8 @@
 /* runtime/torch/gemm.hpp */
 extern bool tsc_gemm_onednn;
 extern __thread unsigned long tsc_gemm_calls;
-extern __thread unsigned long tsc_gemm_matmul_calls;
 
-enum { MAXE = 160 * 144 };
+enum { MAXE = 64 * 64 };
 enum { ADDMM, ADDMM_2D, MM, MATMUL, LINEAR, LINEAR_NO_BIAS, NKINDS };
 static const char *const kind_name[] = {"addmm",  "addmm 2-D beta 0.5 alpha 2",
                                         "mm",     "matmul",
@@ -73,7 +69,7 @@ static bool same(const values *x, const values *y, bool exact) {
 
 typedef struct {
   values y, ga, gb, gbias;
-  unsigned long calls, matmul_calls;
+  unsigned long calls;
 } outcome;
 
 /* A stored rows x cols float32 tensor from seed; the operand is it, or its
@@ -106,7 +102,7 @@ static void run(int kind, int M, int K, int N, bool ta, bool tb, int grads,
   if (grads & GRAD_BIAS)
     CHECK_EQ(ts_requires_grad(bias, true), TS_OK);
   ts_tensor *a = ta ? ts_t(a0) : a0, *b = tb ? ts_t(b0) : b0;
-  unsigned long before = tsc_gemm_calls, before_mm = tsc_gemm_matmul_calls;
+  unsigned long before = tsc_gemm_calls;
   ts_tensor *y = NULL;
   switch (kind) {
   case ADDMM:
@@ -135,7 +131,6 @@ static void run(int kind, int M, int K, int N, bool ta, bool tb, int grads,
   if (y && wanted)
     CHECK_EQ(ts_backward(ts_sum(ts_mul(y, r))), TS_OK);
   o->calls = tsc_gemm_calls - before;
-  o->matmul_calls = tsc_gemm_matmul_calls - before_mm;
   take(&o->ga, (grads & GRAD_A) ? ts_grad(a0) : NULL);
   take(&o->gb, (grads & GRAD_B) ? ts_grad(b0) : NULL);
   take(&o->gbias, (wanted & GRAD_BIAS) ? ts_grad(bias) : NULL);
@@ -153,16 +148,12 @@ static void compare(int kind, int M, int K, int N, bool ta, bool tb,
             same(&fast.gbias, &slow.gbias, false);
   /* Forward, and one product per operand whose leaf needs a gradient. */
   unsigned long want = 1 + ((grads & GRAD_A) != 0) + ((grads & GRAD_B) != 0);
-  /* All of them through the matmul primitive when every dimension is. */
-  unsigned long want_mm = M >= 128 && K >= 128 && N >= 128 ? want : 0;
-  if (!ok || fast.calls != want || slow.calls != 0 ||
-      fast.matmul_calls != want_mm) {
+  if (!ok || fast.calls != want || slow.calls != 0) {
     fprintf(stderr,
             "%s %dx%d @ %dx%d, a%s b%s, grads %d: values %s, oneDNN calls "
-            "%lu (want %lu), matmul primitive %lu (want %lu), ATen run %lu\n",
+            "%lu (want %lu), ATen run %lu\n",
             kind_name[kind], M, K, K, N, ta ? "^T" : "", tb ? "^T" : "", grads,
-            ok ? "agree" : "DIFFER", fast.calls, want, fast.matmul_calls,
-            want_mm, slow.calls);
+            ok ? "agree" : "DIFFER", fast.calls, want, slow.calls);
     check_failures++;
   }
 }
@@ -171,7 +162,7 @@ static void compare(int kind, int M, int K, int N, bool ta, bool tb,
 TEST(products_and_gradients_match_aten) {
   static const int shapes[][3] = {{64, 32, 64}, {64, 64, 10}, {1, 5, 7},
                                   {6, 5, 1},    {4, 1, 3},    {1, 1, 1},
-                                  {3, 7, 2},    {7, 1, 1},    {128, 160, 144}};
+                                  {3, 7, 2},    {7, 1, 1}};
   static const int grads[] = {0, GRAD_A, GRAD_B, GRAD_BIAS, 7};
   for (int k = 0; k < NKINDS; k++)
     for (size_t s = 0; s < sizeof shapes / sizeof *shapes; s++)
@@ -408,15 +399,6 @@ static void child(void) {
     ts_tensor *g = ts_grad(w);
     ts_scope_end(s);
     fprintf(stderr, "calls=%lu grad=%d\n", tsc_gemm_calls, g != NULL);
-  } else if (!strcmp(mode, "large")) {
-    ts_scope_id s = ts_scope_begin();
-    ts_tensor *w = leaf(128, 128, 2);
-    ts_requires_grad(w, true);
-    ts_backward(ts_sum(ts_relu(ts_mm(leaf(128, 128, 1), w))));
-    ts_tensor *g = ts_grad(w);
-    ts_scope_end(s);
-    fprintf(stderr, "calls=%lu matmul=%lu grad=%d\n", tsc_gemm_calls,
-            tsc_gemm_matmul_calls, g != NULL);
   }
   exit(0);
 }
@@ -434,17 +416,6 @@ TEST(switch_and_leaks) {
   CHECK(strstr(r.err, "calls=2 grad=1") != NULL);
   CHECK(strstr(r.err, "leak report") == NULL);
   if (!strstr(r.err, "calls=2 grad=1"))
-    fprintf(stderr, "child stderr:\n%s\n", r.err);
-  /* The matmul primitive: its per-thread cache released at exit. */
-  r = child_run("large", leak);
-  CHECK_EQ(r.exit_code, 0);
-  CHECK(strstr(r.err, "calls=2 matmul=2 grad=1") != NULL);
-  CHECK(strstr(r.err, "leak report") == NULL);
-  const char *sgemm[] = {"TSMEM_GEMM=sgemm", NULL};
-  r = child_run("large", sgemm);
-  CHECK_EQ(r.exit_code, 0);
-  CHECK(strstr(r.err, "calls=2 matmul=0 grad=1") != NULL);
-  if (!strstr(r.err, "grad=1"))
     fprintf(stderr, "child stderr:\n%s\n", r.err);
 }
 
