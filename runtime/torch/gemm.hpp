@@ -1,5 +1,5 @@
 // gemm.hpp - the generated addmm, mm, matmul and linear calls
-// (tools/gen-ops/gen_ops.py: GEMM_KERNELS) go through these instead of
+// (tools/gen-ops/kernels.py: GEMM_KERNELS) go through these instead of
 // at::_ops::<op>::call. Each takes the schema's arguments and returns what
 // the ATen call returns: for float32 CPU matrices that map onto a row-major
 // GEMM it runs oneDNN's sgemm, forward and backward (gemm.cpp); anything

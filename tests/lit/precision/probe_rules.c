@@ -270,16 +270,8 @@ int fc_init_all_freed(struct fc *m, bool fail) {
   }
   return 0;
 }
-/* A bool init: true is success; the scratch field is documented dead. */
-struct fs {
-  ts_tensor *w, *scratch;
-};
-bool fs_init(struct fs *m) {
-  m->scratch = ts_ones(TS_SHAPE(3), TS_FLOAT32);
-  m->w = ts_mul_scalar(m->scratch, 2);
-  ts_free(m->scratch);
-  return true;
-}
+/* A bool init whose scratch field is freed on success: in
+ * diagnostics/failure-cleanup-bool.c (fs_init). */
 
 /* ---- FieldOverwrite: the old tensor is held elsewhere ---- */
 struct hist {
@@ -322,21 +314,13 @@ void fo_scoped_caller(struct cell *c) {
   ts_scope_end(id);
 }
 
-/* ---- correlated paths through flags and fields ---- */
+/* ---- correlated paths through flags and fields (a bool flag, two switches
+ * on one variable and a loop's first pass are in diagnostics/bool-flags.c,
+ * switch-twice.c and loop-first-pass.c) ---- */
 struct opts {
   bool verbose;
   int mode;
 };
-void cp_flag(const ts_tensor *x, bool c) {
-  ts_tensor *t = NULL;
-  bool made = false;
-  if (c) {
-    t = ts_clone(x);
-    made = true;
-  }
-  if (made)
-    ts_free(t);
-}
 void cp_flag_int(const ts_tensor *x, int c) {
   ts_tensor *t = NULL;
   int made = 0;
@@ -348,27 +332,6 @@ void cp_flag_int(const ts_tensor *x, int c) {
   (void)v;
   if (made == 1)
     ts_free(t);
-}
-void cp_switch(int mode, const ts_tensor *x) {
-  ts_tensor *t = NULL;
-  switch (mode) {
-  case 1:
-    t = ts_relu(x);
-    break;
-  case 2:
-    t = ts_neg(x);
-    break;
-  default:
-    break;
-  }
-  switch (mode) {
-  case 1:
-  case 2:
-    ts_free(t);
-    break;
-  default:
-    break;
-  }
 }
 void cp_null_test(const ts_tensor *x, int n) {
   ts_tensor *t = n > 0 ? ts_clone(x) : NULL;
@@ -399,8 +362,9 @@ int cp_status(const ts_tensor *x) {
   return st;
 }
 
-/* ---- fixed known false positives: a field tested around a call that
- * takes the struct as const; the first iteration told by its counter ---- */
+/* ---- fixed known false positive: a field tested around a call that
+ * takes the struct as const (the first iteration told by its counter is
+ * in diagnostics/loop-first-pass.c) ---- */
 struct opts2 {
   bool verbose;
   int mode;
@@ -412,21 +376,4 @@ void cp_field(const struct opts2 *o, const ts_tensor *x) {
   log_opts(o);
   if (o->verbose)
     ts_free(dbg);
-}
-
-void cp_loop_flag(const ts_tensor *x, int n) {
-  ts_tensor *acc = NULL;
-  for (int i = 0; i < n; i++) {
-    ts_tensor *y = ts_add_scalar(x, i);
-    if (i == 0) {
-      acc = y;
-    } else {
-      ts_tensor *s = ts_add(acc, y);
-      ts_free(acc);
-      ts_free(y);
-      acc = s;
-    }
-  }
-  if (n > 0)
-    ts_free(acc);
 }
