@@ -213,7 +213,9 @@ static int epsilon_greedy(const struct qnet *q, const ts_tensor *s, double eps) 
   ts_free(u);
   if (roll < eps)
     return rand() % ACT;
-  ts_tensor *h = ts_relu(ts_matmul(s, q->w1));
+  ts_tensor *z = ts_matmul(s, q->w1);
+  ts_tensor *h = ts_relu(z);
+  ts_free(z);
   ts_tensor *qv = ts_matmul(h, q->w2); // <- BUG
   ts_free(h);
   ts_tensor *best = ts_argmax(qv);
@@ -436,7 +438,8 @@ void dqn5_eval_after_free(void) {
   ts_tensor *s = random_state();
   ts_tensor *w2 = target.w2;
   qnet_free(&target);
-  ts_tensor *h = ts_relu(ts_matmul(s, q.w1));
+  ts_tensor *z = ts_matmul(s, q.w1);
+  ts_tensor *h = ts_relu_(z);
   ts_tensor *out = ts_matmul(h, w2); // <- BUG
   ts_free(out);
   ts_free(h);
@@ -453,7 +456,7 @@ void dqn5_batch_leak(void) {
   for (int i = 0; i < BATCH; i++)
     states[i] = own[i] = random_state();
   ts_tensor *batch = ts_stack(states, BATCH, 0); // <- BUG
-  ts_tensor *h = ts_relu(ts_matmul(batch, q.w1));
+  ts_tensor *h = ts_relu_(ts_matmul(batch, q.w1));
   printf("hidden rows %lld\n", (long long)ts_size(h, 0));
   for (int i = 0; i < BATCH; i++)
     ts_free(own[i]);

@@ -247,7 +247,7 @@ static const ts_tensor *memo_pooled(struct lru *c, int key) {
   ts_tensor *t = ts_pool_acquire(c->pool, TS_SHAPE(DIMF), TS_FLOAT32);
   if (!t)
     t = ts_zeros(TS_SHAPE(DIMF), TS_FLOAT32);
-  ts_fill__Scalar(t, (double)key);
+  ts_fill_Scalar_(t, (double)key);
   ts_tanh_(t);
   if (lru_put(c, key, t) != 0)
     return NULL;

@@ -188,8 +188,10 @@ static double train_window(struct lstm *m, struct state *s, const char *w, int n
 // OK: greedy generation into a char buffer; each step's scores die with their scope
 static void generate(const struct lstm *m, char first, char *out, int n) {
   struct state s;
-  if (state_zero(&s) != 0)
+  if (state_zero(&s) != 0) {
+    state_free(&s);
     return;
+  }
   int64_t tok = char_id(first);
   for (int i = 0; i < n; i++) {
     out[i] = (char)('a' + tok);

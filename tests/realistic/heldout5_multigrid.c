@@ -288,7 +288,7 @@ static ts_tensor *heat_run_leaky(const struct level *L, const ts_tensor *u0, int
 static void heat_inplace(const struct level *L, ts_tensor *u, int steps) {
   double k = 0.4 * L->h * L->h;
   for (int s = 0; s < steps; s++) TS_SCOPE {
-    ts_sub__Tensor(u, ts_mul_scalar(ts_mv(L->A, u), k), 1.0);
+    ts_sub_Tensor_(u, ts_mul_scalar(ts_mv(L->A, u), k), 1.0);
   }
 }
 

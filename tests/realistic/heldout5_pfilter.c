@@ -74,7 +74,7 @@ static void pf_predict_leaky(struct pfilter *pf) {
 static void pf_predict_inplace(struct pfilter *pf) {
   TS_SCOPE {
     ts_tensor *step = ts_mul_scalar(ts_randn(TS_SHAPE(NP, DS), TS_FLOAT32), pf->q);
-    ts_add__Tensor(pf->x, step, 1.0);
+    ts_add_Tensor_(pf->x, step, 1.0);
   }
 }
 

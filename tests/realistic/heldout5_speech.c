@@ -67,7 +67,7 @@ static int fbank_init(struct fbank *fb) {
   if (!fb->window)
     return -1;
   if (dft_matrices(&fb->cosm, &fb->sinm) != 0)
-    goto fail_window;
+    goto fail_dft;
   fb->mel = mel_matrix();
   if (!fb->mel)
     goto fail_dft;
