@@ -104,7 +104,8 @@ static ts_tensor *ridge(double lambda) {
 }
 
 // OK: one row's normal equations solved in the caller's scope
-TS_CALLER_SCOPE static ts_tensor *solve_row(const ts_tensor *Y, const ts_tensor *r,
+TS_CALLER_SCOPE static ts_tensor *solve_row(const ts_tensor *Y,
+                                            const ts_tensor *r,
                                             const ts_tensor *m, double lambda) {
   ts_tensor *Ymt = ts_transpose(ts_mul(Y, ts_unsqueeze(m, 1)), 0, 1);
   ts_tensor *A = ts_add(ts_matmul(Ymt, Y), ridge(lambda));
@@ -113,19 +114,22 @@ TS_CALLER_SCOPE static ts_tensor *solve_row(const ts_tensor *Y, const ts_tensor 
 }
 
 // OK: every row solved in its own loop scope and kept; rows stacked, then freed
-static ts_tensor *solve_side(const ts_tensor *R, const ts_tensor *M, const ts_tensor *Y,
-                             int n, double lambda) {
+static ts_tensor *solve_side(const ts_tensor *R, const ts_tensor *M,
+                             const ts_tensor *Y, int n, double lambda) {
   ts_tensor *rows[NU > NI ? NU : NI];
-  for (int i = 0; i < n; i++) TS_SCOPE {
-    rows[i] = ts_keep(solve_row(Y, ts_select_int(R, 0, i), ts_select_int(M, 0, i), lambda));
-  }
+  for (int i = 0; i < n; i++)
+    TS_SCOPE {
+      rows[i] = ts_keep(
+          solve_row(Y, ts_select_int(R, 0, i), ts_select_int(M, 0, i), lambda));
+    }
   ts_tensor *out = ts_stack((const ts_tensor *const *)rows, n, 0);
   for (int i = 0; i < n; i++)
     ts_free(rows[i]);
   return out;
 }
 
-// OK: a ts_run job: the new side replaces the old one and is kept out of the run's scope
+// OK: a ts_run job: the new side replaces the old one and is kept out of the
+// run's scope
 static void *sweep(void *ctx) {
   struct sweep_job *j = ctx;
   struct factors *f = j->f;
@@ -143,7 +147,8 @@ static void *sweep(void *ctx) {
   return NULL;
 }
 
-// BUG: use-after-scope: the new user factors are stored but stay owned by the run's scope
+// BUG: use-after-scope: the new user factors are stored but stay owned by the
+// run's scope
 static void *sweep_users_nokeep(void *ctx) {
   struct sweep_job *j = ctx;
   ts_tensor *U = solve_side(j->data->R, j->data->M, j->f->V, NU, j->f->lambda);
@@ -209,7 +214,8 @@ static int recommend(const struct factors *f, int user, int k, int64_t *items) {
 }
 
 // BUG: leak: the top-k values are never freed, only the indices
-static int recommend_leaky(const struct factors *f, int user, int k, int64_t *items) {
+static int recommend_leaky(const struct factors *f, int user, int k,
+                           int64_t *items) {
   ts_tensor *u = ts_select_int(f->U, 0, user);
   ts_tensor *scores = ts_mv(f->V, u);
   ts_free(u);
@@ -301,7 +307,8 @@ void als5_recommend_leaky(void) {
   factors_free(&f);
 }
 
-// BUG: use-after-free: the old user factors are compared after the sweep freed them
+// BUG: use-after-free: the old user factors are compared after the sweep freed
+// them
 void als5_delta(void) {
   struct ratings r;
   struct factors f;
@@ -316,7 +323,8 @@ void als5_delta(void) {
   ratings_free(&r);
 }
 
-// OK: the old factors are cloned before the sweep and freed after the comparison
+// OK: the old factors are cloned before the sweep and freed after the
+// comparison
 void als5_delta_ok(void) {
   struct ratings r;
   struct factors f;
@@ -333,7 +341,8 @@ void als5_delta_ok(void) {
   ratings_free(&r);
 }
 
-// BUG: double-free: the user factors are freed through an alias and then by factors_free
+// BUG: double-free: the user factors are freed through an alias and then by
+// factors_free
 void als5_alias_free(void) {
   struct factors f;
   factors_init(&f, 0.1);
@@ -342,7 +351,8 @@ void als5_alias_free(void) {
   factors_free(&f); // <- BUG
 }
 
-// BUG: double-free: the failure path frees the factors, then the common cleanup frees them again
+// BUG: double-free: the failure path frees the factors, then the common cleanup
+// frees them again
 void als5_cleanup_twice(void) {
   struct ratings r;
   struct factors f;
@@ -410,9 +420,7 @@ void als5_pred_scope(void) {
   struct factors f;
   factors_init(&f, 0.1);
   ts_tensor *P;
-  TS_SCOPE {
-    P = ts_matmul(f.U, ts_transpose(f.V, 0, 1));
-  }
+  TS_SCOPE { P = ts_matmul(f.U, ts_transpose(f.V, 0, 1)); }
   ts_tensor *best = ts_argmax(P); // <- BUG
   ts_free(best);
   factors_free(&f);

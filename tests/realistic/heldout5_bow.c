@@ -24,14 +24,13 @@ struct corpus {
 };
 
 struct bow_model {
-  ts_tensor *emb;  /* [VOCAB, DIM] */
+  ts_tensor *emb;   /* [VOCAB, DIM] */
   ts_tensor *w, *b; /* [DIM, CLASSES], [CLASSES] */
 };
 
 static const char *texts[] = {
-    "good great fine movie",      "bad awful boring plot",
-    "great acting good story",    "boring bad long film",
-    "fine good fun",              "awful plot bad acting",
+    "good great fine movie", "bad awful boring plot", "great acting good story",
+    "boring bad long film",  "fine good fun",         "awful plot bad acting",
 };
 
 // OK: FNV hash of a word into the vocabulary
@@ -118,7 +117,8 @@ static void corpus_free(struct corpus *c) {
   memset(c, 0, sizeof *c);
 }
 
-// BUG: double-free: removing the last document frees its ids but keeps the count
+// BUG: double-free: removing the last document frees its ids but keeps the
+// count
 static void corpus_drop_last(struct corpus *c) {
   if (c->n == 0)
     return;
@@ -188,20 +188,22 @@ TS_CALLER_SCOPE static ts_tensor *doc_logits(const struct bow_model *m,
 }
 
 // OK: one epoch, a scope per document; SGD on each parameter
-static double train_epoch(struct bow_model *m, const struct corpus *c, double lr) {
+static double train_epoch(struct bow_model *m, const struct corpus *c,
+                          double lr) {
   ts_tensor *params[3] = {m->emb, m->w, m->b};
   double total = 0;
-  for (int i = 0; i < c->n; i++) TS_SCOPE {
-    int64_t y = c->docs[i].label;
-    ts_tensor *target = ts_from_buffer(&y, TS_SHAPE(1), TS_INT64);
-    ts_tensor *loss = ts_cross_entropy(doc_logits(m, c->docs[i].ids), target);
-    total += ts_item(loss);
-    ts_backward(loss);
-    for (int k = 0; k < 3; k++) {
-      ts_sgd_step(params[k], lr);
-      ts_zero_grad(params[k]);
+  for (int i = 0; i < c->n; i++)
+    TS_SCOPE {
+      int64_t y = c->docs[i].label;
+      ts_tensor *target = ts_from_buffer(&y, TS_SHAPE(1), TS_INT64);
+      ts_tensor *loss = ts_cross_entropy(doc_logits(m, c->docs[i].ids), target);
+      total += ts_item(loss);
+      ts_backward(loss);
+      for (int k = 0; k < 3; k++) {
+        ts_sgd_step(params[k], lr);
+        ts_zero_grad(params[k]);
+      }
     }
-  }
   return total / (c->n ? c->n : 1);
 }
 
@@ -215,7 +217,8 @@ TS_SCOPED static int predict(const struct bow_model *m, const char *text) {
 }
 
 // BUG: unescaped-return: the probabilities are owned by the function's scope
-TS_SCOPED static ts_tensor *predict_proba(const struct bow_model *m, const char *text) {
+TS_SCOPED static ts_tensor *predict_proba(const struct bow_model *m,
+                                          const char *text) {
   int n;
   ts_tensor *ids = tokenize(text, &n);
   if (!ids)
@@ -224,7 +227,8 @@ TS_SCOPED static ts_tensor *predict_proba(const struct bow_model *m, const char 
 }
 
 // OK: the probabilities escaped to the caller
-TS_SCOPED static ts_tensor *predict_proba_ok(const struct bow_model *m, const char *text) {
+TS_SCOPED static ts_tensor *predict_proba_ok(const struct bow_model *m,
+                                             const char *text) {
   int n;
   ts_tensor *ids = tokenize(text, &n);
   if (!ids)
@@ -259,8 +263,10 @@ static double score_positive_ok(const struct bow_model *m, const char *text) {
   return p;
 }
 
-// BUG: use-after-free: the document vector is computed from ids freed a line before
-static ts_tensor *doc_vector_manual(const struct bow_model *m, const char *text) {
+// BUG: use-after-free: the document vector is computed from ids freed a line
+// before
+static ts_tensor *doc_vector_manual(const struct bow_model *m,
+                                    const char *text) {
   int n;
   ts_tensor *ids = tokenize(text, &n);
   if (!ids)
@@ -362,9 +368,7 @@ void bow5_similarity(void) {
   ts_tensor *a = tokenize("good great", &n1);
   ts_tensor *b = tokenize("bad awful", &n2);
   ts_tensor *va;
-  TS_SCOPE {
-    va = doc_vector(&m, a);
-  }
+  TS_SCOPE { va = doc_vector(&m, a); }
   TS_SCOPE {
     ts_tensor *vb = doc_vector(&m, b);
     printf("dot %.3f\n", ts_item(ts_sum(ts_mul(va, vb)))); // <- BUG
@@ -391,7 +395,8 @@ void bow5_similarity_ok(void) {
   bow_free(&m);
 }
 
-// OK: loads the corpus; fewer than min_docs documents is a failure with the corpus freed
+// OK: loads the corpus; fewer than min_docs documents is a failure with the
+// corpus freed
 static int corpus_load_min(struct corpus *c, int min_docs) {
   if (corpus_load(c) != 0)
     return -1;
@@ -402,7 +407,8 @@ static int corpus_load_min(struct corpus *c, int min_docs) {
   return 0;
 }
 
-// BUG: double-free: the failed-load path frees the embedding, and the shared exit frees it again
+// BUG: double-free: the failed-load path frees the embedding, and the shared
+// exit frees it again
 void bow5_load_fail(void) {
   struct corpus c;
   struct bow_model m;
@@ -419,7 +425,8 @@ done:
   bow_free(&m); // <- BUG
 }
 
-// OK: the failed-load path clears the embedding handle, and the exit frees what is left
+// OK: the failed-load path clears the embedding handle, and the exit frees what
+// is left
 void bow5_load_fail_ok(void) {
   struct corpus c;
   struct bow_model m;

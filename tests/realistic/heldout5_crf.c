@@ -98,13 +98,15 @@ static void sentences_free(struct sentence *ss, int n) {
 }
 
 // OK: emissions [len, TAGS] in the caller's scope
-TS_CALLER_SCOPE static ts_tensor *emissions(const struct crf *c, const ts_tensor *x) {
+TS_CALLER_SCOPE static ts_tensor *emissions(const struct crf *c,
+                                            const ts_tensor *x) {
   return ts_matmul(x, c->W);
 }
 
-// OK: log partition by the forward algorithm, alpha replaced at each step in a scope
-TS_CALLER_SCOPE static ts_tensor *log_partition(const struct crf *c, const ts_tensor *em,
-                                                int len) {
+// OK: log partition by the forward algorithm, alpha replaced at each step in a
+// scope
+TS_CALLER_SCOPE static ts_tensor *log_partition(const struct crf *c,
+                                                const ts_tensor *em, int len) {
   ts_tensor *alpha = ts_add(c->start, ts_select_int(em, 0, 0));
   for (int t = 1; t < len; t++) {
     ts_tensor *scores = ts_add(ts_unsqueeze(alpha, 1), c->trans);
@@ -115,7 +117,8 @@ TS_CALLER_SCOPE static ts_tensor *log_partition(const struct crf *c, const ts_te
 }
 
 // OK: the gold path score, summed on the host from two buffers
-static double gold_score(const struct crf *c, const ts_tensor *em, const struct sentence *s) {
+static double gold_score(const struct crf *c, const ts_tensor *em,
+                         const struct sentence *s) {
   float e[MAXLEN * TAGS], tr[TAGS * TAGS], st[TAGS];
   ts_copy_to_buffer(em, e, sizeof(float) * (size_t)(s->len * TAGS));
   ts_copy_to_buffer(c->trans, tr, sizeof tr);
@@ -134,7 +137,8 @@ TS_SCOPED static double crf_nll(const struct crf *c, const struct sentence *s) {
 }
 
 // OK: Viterbi: back-pointers copied to the host, every step's tensors freed
-static int viterbi(const struct crf *c, const ts_tensor *x, int len, int64_t *path) {
+static int viterbi(const struct crf *c, const ts_tensor *x, int len,
+                   int64_t *path) {
   int64_t bp[MAXLEN][TAGS];
   ts_tensor *em = ts_matmul(x, c->W);
   ts_tensor *e0 = ts_select_int(em, 0, 0);
@@ -166,7 +170,8 @@ static int viterbi(const struct crf *c, const ts_tensor *x, int len, int64_t *pa
 }
 
 // BUG: leak: the indices half of each max_dim result is never freed
-static int viterbi_leaky(const struct crf *c, const ts_tensor *x, int len, int64_t *path) {
+static int viterbi_leaky(const struct crf *c, const ts_tensor *x, int len,
+                         int64_t *path) {
   ts_tensor *em = ts_matmul(x, c->W);
   ts_tensor *e0 = ts_select_int(em, 0, 0);
   ts_tensor *delta = ts_add(c->start, e0);
@@ -193,7 +198,8 @@ static int viterbi_leaky(const struct crf *c, const ts_tensor *x, int len, int64
 }
 
 // BUG: use-after-free: delta is freed before the step that reads it
-static int viterbi_early_free(const struct crf *c, const ts_tensor *x, int len) {
+static int viterbi_early_free(const struct crf *c, const ts_tensor *x,
+                              int len) {
   ts_tensor *em = ts_matmul(x, c->W);
   ts_tensor *e0 = ts_select_int(em, 0, 0);
   ts_tensor *delta = ts_add(c->start, e0);
@@ -211,42 +217,49 @@ static int viterbi_early_free(const struct crf *c, const ts_tensor *x, int len) 
   return 0;
 }
 
-// OK: Viterbi scores only, all in the function's scope; only the best score leaves
-TS_SCOPED static double viterbi_score(const struct crf *c, const ts_tensor *x, int len) {
+// OK: Viterbi scores only, all in the function's scope; only the best score
+// leaves
+TS_SCOPED static double viterbi_score(const struct crf *c, const ts_tensor *x,
+                                      int len) {
   ts_tensor *em = emissions(c, x);
   ts_tensor *delta = ts_add(c->start, ts_select_int(em, 0, 0));
   for (int t = 1; t < len; t++)
-    delta = ts_add(ts_amax(ts_add(ts_unsqueeze(delta, 1), c->trans), TS_SHAPE(0), false),
-                   ts_select_int(em, 0, t));
+    delta = ts_add(
+        ts_amax(ts_add(ts_unsqueeze(delta, 1), c->trans), TS_SHAPE(0), false),
+        ts_select_int(em, 0, t));
   return ts_item(ts_max(delta));
 }
 
 // BUG: unescaped-return: the marginals are owned by the function's scope
-TS_SCOPED static ts_tensor *first_marginal(const struct crf *c, const ts_tensor *x) {
+TS_SCOPED static ts_tensor *first_marginal(const struct crf *c,
+                                           const ts_tensor *x) {
   ts_tensor *em = emissions(c, x);
   ts_tensor *a0 = ts_add(c->start, ts_select_int(em, 0, 0));
   return ts_softmax(a0, 0); // <- BUG
 }
 
 // OK: the same marginal escaped
-TS_SCOPED static ts_tensor *first_marginal_ok(const struct crf *c, const ts_tensor *x) {
+TS_SCOPED static ts_tensor *first_marginal_ok(const struct crf *c,
+                                              const ts_tensor *x) {
   ts_tensor *em = emissions(c, x);
   ts_tensor *a0 = ts_add(c->start, ts_select_int(em, 0, 0));
   return ts_escape(ts_softmax(a0, 0));
 }
 
 // OK: an SGD step on the emission weights through autograd, per sentence scope
-static double train_epoch(struct crf *c, const struct sentence *ss, int n, double lr) {
+static double train_epoch(struct crf *c, const struct sentence *ss, int n,
+                          double lr) {
   double total = 0;
-  for (int i = 0; i < n; i++) TS_SCOPE {
-    ts_tensor *em = emissions(c, ss[i].x);
-    ts_tensor *y = ts_from_buffer(ss[i].tags, TS_SHAPE(ss[i].len), TS_INT64);
-    ts_tensor *loss = ts_cross_entropy(em, y);
-    total += ts_item(loss);
-    ts_backward(loss);
-    ts_sgd_step(c->W, lr);
-    ts_zero_grad(c->W);
-  }
+  for (int i = 0; i < n; i++)
+    TS_SCOPE {
+      ts_tensor *em = emissions(c, ss[i].x);
+      ts_tensor *y = ts_from_buffer(ss[i].tags, TS_SHAPE(ss[i].len), TS_INT64);
+      ts_tensor *loss = ts_cross_entropy(em, y);
+      total += ts_item(loss);
+      ts_backward(loss);
+      ts_sgd_step(c->W, lr);
+      ts_zero_grad(c->W);
+    }
   return total / n;
 }
 
@@ -272,8 +285,8 @@ void crf5_train(void) {
     for (int t = 0; t < ss[i].len; t++, total++)
       right += path[t] == ss[i].tags[t];
   }
-  printf("accuracy %d/%d nll %.3f vscore %.3f\\n", right, total, crf_nll(&c, &ss[0]),
-         viterbi_score(&c, ss[0].x, ss[0].len));
+  printf("accuracy %d/%d nll %.3f vscore %.3f\\n", right, total,
+         crf_nll(&c, &ss[0]), viterbi_score(&c, ss[0].x, ss[0].len));
   sentences_free(ss, n);
   crf_free(&c);
 }
@@ -334,22 +347,22 @@ void crf5_marginal_ok(void) {
   crf_free(&c);
 }
 
-// BUG: use-after-scope: the partition function is kept from a scope and read after it
+// BUG: use-after-scope: the partition function is kept from a scope and read
+// after it
 void crf5_logz_scope(void) {
   struct crf c;
   struct sentence s;
   crf_init(&c);
   sentence_make(&s, 5);
   ts_tensor *logz;
-  TS_SCOPE {
-    logz = log_partition(&c, emissions(&c, s.x), s.len);
-  }
+  TS_SCOPE { logz = log_partition(&c, emissions(&c, s.x), s.len); }
   printf("logZ %.3f\\n", ts_item(logz)); // <- BUG
   ts_free(s.x);
   crf_free(&c);
 }
 
-// BUG: double-free: a sentence's features are freed on the short-sentence path and by sentences_free
+// BUG: double-free: a sentence's features are freed on the short-sentence path
+// and by sentences_free
 void crf5_skip_short(void) {
   int n = 3;
   struct sentence *ss = sentences_make(n);
@@ -365,7 +378,8 @@ void crf5_skip_short(void) {
   sentences_free(ss, n); // <- BUG
 }
 
-// OK: short sentences are freed and cleared; the teardown skips the cleared ones
+// OK: short sentences are freed and cleared; the teardown skips the cleared
+// ones
 void crf5_skip_short_ok(void) {
   int n = 3;
   struct sentence *ss = sentences_make(n);
@@ -390,12 +404,14 @@ void crf5_emission_print(void) {
   crf_init(&c);
   sentence_make(&s, 3);
   ts_tensor *em = ts_matmul(s.x, c.W); // <- BUG
-  printf("emissions %lld x %lld\\n", (long long)ts_size(em, 0), (long long)ts_size(em, 1));
+  printf("emissions %lld x %lld\\n", (long long)ts_size(em, 0),
+         (long long)ts_size(em, 1));
   ts_free(s.x);
   crf_free(&c);
 }
 
-// BUG: use-after-free: the transition matrix is read through an alias after crf_free
+// BUG: use-after-free: the transition matrix is read through an alias after
+// crf_free
 void crf5_trans_after_free(void) {
   struct crf c;
   crf_init(&c);

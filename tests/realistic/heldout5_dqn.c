@@ -54,7 +54,8 @@ fail:
   return -1;
 }
 
-// OK: frees the four weights and clears the handles, so a second call is harmless
+// OK: frees the four weights and clears the handles, so a second call is
+// harmless
 static void qnet_free(struct qnet *q) {
   if (q->w1)
     ts_free(q->w1);
@@ -83,7 +84,8 @@ static int qnet_clone(struct qnet *dst, const struct qnet *src) {
   return dst->w1 && dst->b1 && dst->w2 && dst->b2 ? 0 : -1;
 }
 
-// OK: hard update: the old target weights are freed before the clones replace them
+// OK: hard update: the old target weights are freed before the clones replace
+// them
 static void target_hard_update(struct qnet *target, const struct qnet *online) {
   qnet_free(target);
   qnet_clone(target, online);
@@ -101,8 +103,8 @@ static void soft_mix(ts_tensor **dst, const ts_tensor *src, double tau) {
 }
 
 // BUG: double-free: the old weight is freed by hand, then again by the loop
-static void target_soft_update_bad(struct qnet *target, const struct qnet *online,
-                                   double tau) {
+static void target_soft_update_bad(struct qnet *target,
+                                   const struct qnet *online, double tau) {
   ts_tensor **dst[4] = {&target->w1, &target->b1, &target->w2, &target->b2};
   const ts_tensor *src[4] = {online->w1, online->b1, online->w2, online->b2};
   ts_tensor *old_w1 = target->w1;
@@ -181,7 +183,8 @@ static void replay_clear(struct replay *rb) {
   rb->len = rb->head = 0;
 }
 
-// BUG: double-free: the clear frees the states but keeps len, so replay_free frees them again
+// BUG: double-free: the clear frees the states but keeps len, so replay_free
+// frees them again
 static void replay_reset_and_free(struct replay *rb) {
   for (int i = 0; i < rb->len; i++) {
     ts_free(rb->slots[i].s);
@@ -207,7 +210,8 @@ static int greedy_action(const struct qnet *q, const ts_tensor *s) {
 }
 
 // BUG: leak: the exploit branch returns without freeing the Q values
-static int epsilon_greedy(const struct qnet *q, const ts_tensor *s, double eps) {
+static int epsilon_greedy(const struct qnet *q, const ts_tensor *s,
+                          double eps) {
   ts_tensor *u = ts_rand(TS_SHAPE(1), TS_FLOAT32);
   double roll = ts_item(u);
   ts_free(u);
@@ -248,22 +252,24 @@ TS_CALLER_SCOPE static ts_tensor *q_of_action(const struct qnet *q,
   return ts_select_int(qnet_forward(q, s), 0, a);
 }
 
-// OK: one TD step per sampled transition, each in its own loop scope; weights updated in place
+// OK: one TD step per sampled transition, each in its own loop scope; weights
+// updated in place
 static double train_step(struct qnet *q, const struct qnet *target,
                          const struct replay *rb, double lr) {
   double total = 0;
-  for (int k = 0; k < BATCH; k++) TS_SCOPE {
-    const struct transition *t = &rb->slots[rand() % rb->len];
-    ts_tensor *y = td_target(target, t->s2, t->r, t->done, 0.9);
-    ts_tensor *loss = ts_mse_loss(q_of_action(q, t->s, t->a), y);
-    total += ts_item(loss);
-    ts_backward(loss);
-    ts_sgd_step(q->w1, lr);
-    ts_sgd_step(q->w2, lr);
-    ts_zero_grad(q->w1);
-    ts_zero_grad(q->w2);
-    ts_free(y);
-  }
+  for (int k = 0; k < BATCH; k++)
+    TS_SCOPE {
+      const struct transition *t = &rb->slots[rand() % rb->len];
+      ts_tensor *y = td_target(target, t->s2, t->r, t->done, 0.9);
+      ts_tensor *loss = ts_mse_loss(q_of_action(q, t->s, t->a), y);
+      total += ts_item(loss);
+      ts_backward(loss);
+      ts_sgd_step(q->w1, lr);
+      ts_sgd_step(q->w2, lr);
+      ts_zero_grad(q->w1);
+      ts_zero_grad(q->w2);
+      ts_free(y);
+    }
   return total / BATCH;
 }
 
@@ -392,15 +398,16 @@ void dqn5_best_state(void) {
   qnet_init(&q);
   ts_tensor *best = NULL;
   double best_v = -1e9;
-  for (int i = 0; i < 3; i++) TS_SCOPE {
-    ts_tensor *s = ts_randn(TS_SHAPE(OBS), TS_FLOAT32);
-    ts_tensor *qv = qnet_forward(&q, s);
-    double v = ts_item(ts_max(qv));
-    if (v > best_v) {
-      best_v = v;
-      best = qv;
+  for (int i = 0; i < 3; i++)
+    TS_SCOPE {
+      ts_tensor *s = ts_randn(TS_SHAPE(OBS), TS_FLOAT32);
+      ts_tensor *qv = qnet_forward(&q, s);
+      double v = ts_item(ts_max(qv));
+      if (v > best_v) {
+        best_v = v;
+        best = qv;
+      }
     }
-  }
   ts_tensor *am = ts_argmax(best); // <- BUG
   printf("best argmax %.0f\n", ts_item(am));
   ts_free(am);
@@ -413,16 +420,17 @@ void dqn5_best_kept(void) {
   qnet_init(&q);
   ts_tensor *best = NULL;
   double best_v = -1e9;
-  for (int i = 0; i < 3; i++) TS_SCOPE {
-    ts_tensor *qv = qnet_forward(&q, ts_randn(TS_SHAPE(OBS), TS_FLOAT32));
-    double v = ts_item(ts_max(qv));
-    if (v > best_v) {
-      best_v = v;
-      if (best)
-        ts_free(best);
-      best = ts_keep(ts_clone(qv));
+  for (int i = 0; i < 3; i++)
+    TS_SCOPE {
+      ts_tensor *qv = qnet_forward(&q, ts_randn(TS_SHAPE(OBS), TS_FLOAT32));
+      double v = ts_item(ts_max(qv));
+      if (v > best_v) {
+        best_v = v;
+        if (best)
+          ts_free(best);
+        best = ts_keep(ts_clone(qv));
+      }
     }
-  }
   ts_tensor *am = ts_argmax(best);
   printf("best argmax %.0f\n", ts_item(am));
   ts_free(am);
@@ -480,7 +488,8 @@ void dqn5_batch(void) {
   qnet_free(&q);
 }
 
-// BUG: use-after-free: the transition's state is read after the slot was overwritten
+// BUG: use-after-free: the transition's state is read after the slot was
+// overwritten
 void dqn5_stale_slot(void) {
   struct replay rb;
   replay_init(&rb, 2);

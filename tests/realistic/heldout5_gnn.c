@@ -93,7 +93,8 @@ static void sage_free(struct sage *m) {
   }
 }
 
-// BUG: double-free: the teardown loop frees the neighbour weight of layer 0 twice
+// BUG: double-free: the teardown loop frees the neighbour weight of layer 0
+// twice
 static void sage_free_bad(struct sage *m) {
   for (int l = 0; l < LAYERS; l++) {
     ts_free(m->w_self[l]);
@@ -103,7 +104,8 @@ static void sage_free_bad(struct sage *m) {
 }
 
 // OK: the mean of a node's neighbours; index and gathered rows freed
-static ts_tensor *neighbour_mean(const ts_tensor *h, const struct graph *g, int v) {
+static ts_tensor *neighbour_mean(const ts_tensor *h, const struct graph *g,
+                                 int v) {
   ts_tensor *idx = ts_from_buffer(g->nbr[v], TS_SHAPE(g->deg[v]), TS_INT64);
   ts_tensor *rows = ts_index_select(h, 0, idx);
   ts_free(idx);
@@ -113,7 +115,8 @@ static ts_tensor *neighbour_mean(const ts_tensor *h, const struct graph *g, int 
 }
 
 // BUG: leak: the gathered neighbour rows are not freed
-static ts_tensor *neighbour_sum(const ts_tensor *h, const struct graph *g, int v) {
+static ts_tensor *neighbour_sum(const ts_tensor *h, const struct graph *g,
+                                int v) {
   ts_tensor *idx = ts_from_buffer(g->nbr[v], TS_SHAPE(g->deg[v]), TS_INT64);
   ts_tensor *rows = ts_index_select(h, 0, idx); // <- BUG
   ts_free(idx);
@@ -136,18 +139,21 @@ TS_CALLER_SCOPE static ts_tensor *sage_layer(const struct sage *m, int l,
                                              const ts_tensor *h,
                                              const struct graph *g) {
   ts_tensor *agg = aggregate(h, g);
-  return ts_relu(ts_add(ts_matmul(h, m->w_self[l]), ts_matmul(agg, m->w_nbr[l])));
+  return ts_relu(
+      ts_add(ts_matmul(h, m->w_self[l]), ts_matmul(agg, m->w_nbr[l])));
 }
 
 // OK: both layers in the function's scope; the embedding escaped
-TS_SCOPED static ts_tensor *sage_forward(const struct sage *m, const struct graph *g) {
+TS_SCOPED static ts_tensor *sage_forward(const struct sage *m,
+                                         const struct graph *g) {
   const ts_tensor *h = g->x;
   for (int l = 0; l < LAYERS; l++)
     h = sage_layer(m, l, h, g);
   return ts_escape((ts_tensor *)h);
 }
 
-// BUG: unescaped-return: the last layer's output is left to the function's scope
+// BUG: unescaped-return: the last layer's output is left to the function's
+// scope
 TS_SCOPED static ts_tensor *sage_forward_first(const struct sage *m,
                                                const struct graph *g) {
   ts_tensor *h = sage_layer(m, 0, g->x, g);
@@ -181,9 +187,7 @@ static double graph_recache_drift_ok(struct graph *g, const struct sage *m) {
   if (!old)
     return 0;
   double v;
-  TS_SCOPE {
-    v = ts_item(ts_sum(ts_abs(ts_sub(g->embed, old))));
-  }
+  TS_SCOPE { v = ts_item(ts_sum(ts_abs(ts_sub(g->embed, old)))); }
   ts_free(old);
   return v;
 }
@@ -227,7 +231,8 @@ static ts_tensor *node_logits(const ts_tensor *embed, const ts_tensor *head) {
   return out;
 }
 
-// BUG: double-free: the logits are freed once no longer needed and again in the cleanup
+// BUG: double-free: the logits are freed once no longer needed and again in the
+// cleanup
 static double node_nll(const ts_tensor *embed, const ts_tensor *head,
                        const int64_t *labels) {
   ts_tensor *lp = node_logits(embed, head);
@@ -361,7 +366,8 @@ void gnn5_nll_bad(void) {
   graph_free(g);
 }
 
-// BUG: use-after-scope: the last layer's output is read after the scope that made it
+// BUG: use-after-scope: the last layer's output is read after the scope that
+// made it
 void gnn5_layer_outputs(void) {
   struct graph *g = graph_new();
   struct sage m;
@@ -402,7 +408,8 @@ void gnn5_embed_leak(void) {
   struct sage m;
   sage_init(&m);
   ts_tensor *e = sage_forward(&m, g); // <- BUG
-  printf("embedding %lld x %lld\n", (long long)ts_size(e, 0), (long long)ts_size(e, 1));
+  printf("embedding %lld x %lld\n", (long long)ts_size(e, 0),
+         (long long)ts_size(e, 1));
   sage_free(&m);
   graph_free(g);
 }

@@ -31,7 +31,8 @@ static ts_tensor *kernel3(const float k[9]) {
 
 // OK: a same-size 3x3 convolution, no bias
 static ts_tensor *conv3(const ts_tensor *img, const ts_tensor *k) {
-  return ts_conv2d(img, k, NULL, TS_SHAPE(1, 1), TS_SHAPE(1, 1), TS_SHAPE(1, 1), 1);
+  return ts_conv2d(img, k, NULL, TS_SHAPE(1, 1), TS_SHAPE(1, 1), TS_SHAPE(1, 1),
+                   1);
 }
 
 // OK: a random test image; the struct owns the pixels
@@ -51,8 +52,10 @@ static void image_free(struct image *im) {
 TS_CALLER_SCOPE static ts_tensor *sobel_magnitude(const ts_tensor *img) {
   static const float kx[9] = {-1, 0, 1, -2, 0, 2, -1, 0, 1};
   static const float ky[9] = {-1, -2, -1, 0, 0, 0, 1, 2, 1};
-  ts_tensor *gx = conv3(img, ts_from_buffer(kx, TS_SHAPE(1, 1, 3, 3), TS_FLOAT32));
-  ts_tensor *gy = conv3(img, ts_from_buffer(ky, TS_SHAPE(1, 1, 3, 3), TS_FLOAT32));
+  ts_tensor *gx =
+      conv3(img, ts_from_buffer(kx, TS_SHAPE(1, 1, 3, 3), TS_FLOAT32));
+  ts_tensor *gy =
+      conv3(img, ts_from_buffer(ky, TS_SHAPE(1, 1, 3, 3), TS_FLOAT32));
   return ts_sqrt(ts_add(ts_mul(gx, gx), ts_mul(gy, gy)));
 }
 
@@ -105,7 +108,8 @@ static ts_tensor *pyr_down(const ts_tensor *img) {
   return d;
 }
 
-// OK: level 0 is a clone; each next level is made from the last; all owned by the array
+// OK: level 0 is a clone; each next level is made from the last; all owned by
+// the array
 static int pyramid_build(struct pyramid *p, const ts_tensor *img, int n) {
   p->levels = calloc((size_t)n, sizeof *p->levels);
   if (!p->levels)
@@ -143,7 +147,8 @@ static ts_tensor *pyramid_take_top(struct pyramid *p) {
   return top;
 }
 
-// BUG: use-after-free: the pyramid is freed while the caller still holds its top level
+// BUG: use-after-free: the pyramid is freed while the caller still holds its
+// top level
 static double pyramid_top_mean(const ts_tensor *img) {
   struct pyramid p;
   if (pyramid_build(&p, img, LEVELS) != 0)
@@ -156,7 +161,8 @@ static double pyramid_top_mean(const ts_tensor *img) {
   return v;
 }
 
-// OK: the host-side histogram and CDF; the equalised pixels come back as a new tensor
+// OK: the host-side histogram and CDF; the equalised pixels come back as a new
+// tensor
 static ts_tensor *equalize(const ts_tensor *img, int h, int w) {
   float *buf = malloc(sizeof(float) * (size_t)(h * w));
   int hist[BINS] = {0};
@@ -217,7 +223,8 @@ static ts_tensor *stage_threshold(const ts_tensor *img) {
   return t;
 }
 
-// OK: each stage's input is freed once the next one exists; the original is the caller's
+// OK: each stage's input is freed once the next one exists; the original is the
+// caller's
 static ts_tensor *run_stages(const ts_tensor *img, filter_fn *stages, int n) {
   ts_tensor *cur = ts_clone(img);
   for (int i = 0; i < n; i++) {
@@ -228,8 +235,10 @@ static ts_tensor *run_stages(const ts_tensor *img, filter_fn *stages, int n) {
   return cur;
 }
 
-// BUG: double-free: the last stage's input is freed in the loop and again after it
-static ts_tensor *run_stages_bad(const ts_tensor *img, filter_fn *stages, int n) {
+// BUG: double-free: the last stage's input is freed in the loop and again after
+// it
+static ts_tensor *run_stages_bad(const ts_tensor *img, filter_fn *stages,
+                                 int n) {
   ts_tensor *cur = ts_clone(img);
   ts_tensor *prev = NULL;
   for (int i = 0; i < n; i++) {
@@ -296,7 +305,8 @@ void img5_pyramid(void) {
   }
   ts_tensor *top = pyramid_take_top(&p);
   pyramid_free(&p);
-  printf("top %lld x %lld\n", (long long)ts_size(top, 2), (long long)ts_size(top, 3));
+  printf("top %lld x %lld\n", (long long)ts_size(top, 2),
+         (long long)ts_size(top, 3));
   ts_free(top);
   image_free(&im);
 }
@@ -375,24 +385,27 @@ void img5_blur_twice(void) {
 void img5_levels_scoped(void) {
   struct image im = image_random(H, W);
   ts_tensor *last = NULL;
-  for (int i = 0; i < 2; i++) TS_SCOPE {
-    ts_tensor *b = blur_once(im.px);
-    last = pyr_down(b);
-  }
+  for (int i = 0; i < 2; i++)
+    TS_SCOPE {
+      ts_tensor *b = blur_once(im.px);
+      last = pyr_down(b);
+    }
   printf("last level %lld\n", (long long)ts_numel(last)); // <- BUG
   image_free(&im);
 }
 
-// OK: per-level energies in loop scopes; the level kept past the loop is ts_keep'd
+// OK: per-level energies in loop scopes; the level kept past the loop is
+// ts_keep'd
 void img5_levels_kept(void) {
   struct image im = image_random(H, W);
   ts_tensor *last = NULL;
-  for (int i = 0; i < 2; i++) TS_SCOPE {
-    ts_tensor *b = blur_once(im.px);
-    if (last)
-      ts_free(last);
-    last = ts_keep(pyr_down(b));
-  }
+  for (int i = 0; i < 2; i++)
+    TS_SCOPE {
+      ts_tensor *b = blur_once(im.px);
+      if (last)
+        ts_free(last);
+      last = ts_keep(pyr_down(b));
+    }
   printf("last level %lld\n", (long long)ts_numel(last));
   ts_free(last);
   image_free(&im);
@@ -409,7 +422,8 @@ void img5_blur_loop(void) {
   image_free(&im);
 }
 
-// BUG: use-after-free: the thresholded image is freed, then its alias is measured
+// BUG: use-after-free: the thresholded image is freed, then its alias is
+// measured
 void img5_threshold_alias(void) {
   struct image im = image_random(H, W);
   ts_tensor *t = stage_threshold(im.px);

@@ -97,7 +97,8 @@ static int loader_next(struct loader *ld, struct batch *b) {
 static int loader_next_leaky(struct loader *ld, struct batch *b) {
   if (ld->pos + BS > NS)
     return 0;
-  ts_tensor *idx = ts_from_buffer(ld->perm + ld->pos, TS_SHAPE(BS), TS_INT64); // <- BUG
+  const int64_t *ids = ld->perm + ld->pos;
+  ts_tensor *idx = ts_from_buffer(ids, TS_SHAPE(BS), TS_INT64); // <- BUG
   b->x = ts_index_select(ld->ds->X, 0, idx);
   b->y = ts_index_select(ld->ds->Y, 0, idx);
   ld->pos += BS;
@@ -139,7 +140,8 @@ static void slot_drain(struct slot *s) {
   s->full = 0;
 }
 
-// BUG: use-after-scope: the batch is freed by hand after the slot's scope ended and freed it
+// BUG: use-after-scope: the batch is freed by hand after the slot's scope ended
+// and freed it
 static void slot_drain_twice(struct slot *s) {
   struct batch b = s->b;
   ts_async_scope_end(s->scope);
@@ -177,12 +179,11 @@ static void prefetch_stop(struct prefetcher *p) {
 // OK: the callback counts positives; its temporaries in a scope
 static void count_cb(const struct batch *b, void *ctx) {
   int *pos = ctx;
-  TS_SCOPE {
-    *pos += (int)ts_item(ts_sum(b->y));
-  }
+  TS_SCOPE { *pos += (int)ts_item(ts_sum(b->y)); }
 }
 
-// BUG: use-after-scope: the callback keeps the batch's features past the slot's scope
+// BUG: use-after-scope: the callback keeps the batch's features past the slot's
+// scope
 static void keep_cb(const struct batch *b, void *ctx) {
   ts_tensor **keep = ctx;
   *keep = b->x; // <- BUG
@@ -207,8 +208,10 @@ static ts_tensor *collate(const struct dataset *ds, const int64_t *ids, int n) {
   return out;
 }
 
-// BUG: double-free: the collate loop frees the samples twice when the stack fails its size check
-static ts_tensor *collate_checked(const struct dataset *ds, const int64_t *ids, int n) {
+// BUG: double-free: the collate loop frees the samples twice when the stack
+// fails its size check
+static ts_tensor *collate_checked(const struct dataset *ds, const int64_t *ids,
+                                  int n) {
   ts_tensor *rows[BS];
   for (int i = 0; i < n; i++)
     rows[i] = ts_select_int(ds->X, 0, ids[i]);
@@ -228,11 +231,13 @@ TS_SCOPED static ts_tensor *normalise_batch(const ts_tensor *x) {
   return ts_escape(ts_sub(x, mu));
 }
 
-// BUG: unescaped-return: the standardised batch is owned by the function's scope
+// BUG: unescaped-return: the standardised batch is owned by the function's
+// scope
 TS_SCOPED static ts_tensor *standardise_batch(const ts_tensor *x) {
   ts_tensor *mu = ts_mean_dim(x, TS_SHAPE(0), true, TS_FLOAT32);
   ts_tensor *c = ts_sub(x, mu);
-  ts_tensor *sd = ts_sqrt(ts_add_scalar(ts_mean_dim(ts_mul(c, c), TS_SHAPE(0), true, TS_FLOAT32), 1e-5));
+  ts_tensor *sd = ts_sqrt(ts_add_scalar(
+      ts_mean_dim(ts_mul(c, c), TS_SHAPE(0), true, TS_FLOAT32), 1e-5));
   return ts_div(c, sd); // <- BUG
 }
 
@@ -245,7 +250,8 @@ static void *fetch_job(void *ctx) {
   return ts_escape(b.x);
 }
 
-// BUG: unescaped-return: the job returns the gathered features without escaping them
+// BUG: unescaped-return: the job returns the gathered features without escaping
+// them
 static void *fetch_job_noescape(void *ctx) {
   struct loader *ld = ctx;
   struct batch b;
@@ -510,7 +516,8 @@ void ld5_labels_after_free(void) {
   dataset_free(&ds);
 }
 
-// BUG: use-after-free: the dataset is freed while a batch is still gathered from it
+// BUG: use-after-free: the dataset is freed while a batch is still gathered
+// from it
 void ld5_dataset_early(void) {
   struct dataset ds;
   struct loader ld;
@@ -525,7 +532,8 @@ void ld5_dataset_early(void) {
   batch_free(&b);
 }
 
-// BUG: leak: the last, partial epoch's batch is gathered and dropped at the break
+// BUG: leak: the last, partial epoch's batch is gathered and dropped at the
+// break
 void ld5_epoch_break(void) {
   struct dataset ds;
   struct loader ld;
@@ -569,9 +577,8 @@ void ld5_scoped_loop(void) {
   dataset_make(&ds);
   ld.ds = &ds;
   loader_shuffle(&ld);
-  for (int i = 0; i < 2; i++) TS_SCOPE {
-    loader_next(&ld, &b);
-  }
+  for (int i = 0; i < 2; i++)
+    TS_SCOPE { loader_next(&ld, &b); }
   printf("last labels %lld\n", (long long)ts_numel(b.y)); // <- BUG
   dataset_free(&ds);
 }
@@ -590,7 +597,8 @@ void ld5_free_twice(void) {
   dataset_free(&ds);
 }
 
-// BUG: use-after-free: the normalised batch replaces the features, which are then read again
+// BUG: use-after-free: the normalised batch replaces the features, which are
+// then read again
 void ld5_normalise_stale(void) {
   struct dataset ds;
   struct loader ld;

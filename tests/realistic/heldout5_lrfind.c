@@ -58,7 +58,8 @@ static void mlp_free(struct mlp *m) {
 }
 
 // OK: prediction [MB, 1] in the caller's scope
-TS_CALLER_SCOPE static ts_tensor *mlp_forward(const struct mlp *m, const ts_tensor *x) {
+TS_CALLER_SCOPE static ts_tensor *mlp_forward(const struct mlp *m,
+                                              const ts_tensor *x) {
   ts_tensor *h = ts_relu(ts_add(ts_matmul(x, m->par[0]), m->par[1]));
   return ts_add(ts_matmul(h, m->par[2]), m->par[3]);
 }
@@ -70,7 +71,8 @@ static int make_batch(ts_tensor **x, ts_tensor **y) {
     return -1;
   TS_SCOPE {
     ts_tensor *s = ts_sum_dim_IntList(*x, TS_SHAPE(1), true, TS_FLOAT32);
-    *y = ts_keep(ts_add(s, ts_mul_scalar(ts_randn(TS_SHAPE(MB, 1), TS_FLOAT32), 0.1)));
+    *y = ts_keep(
+        ts_add(s, ts_mul_scalar(ts_randn(TS_SHAPE(MB, 1), TS_FLOAT32), 0.1)));
   }
   return 0;
 }
@@ -107,7 +109,8 @@ static void snapshot_free(struct snapshot *s) {
   s->valid = 0;
 }
 
-// BUG: double-free: restore moves the clones into the model but leaves them in the snapshot
+// BUG: double-free: restore moves the clones into the model but leaves them in
+// the snapshot
 static void snapshot_restore_keep(struct snapshot *s, struct mlp *m) {
   for (int i = 0; i < NPAR; i++) {
     ts_free(m->par[i]);
@@ -116,7 +119,8 @@ static void snapshot_restore_keep(struct snapshot *s, struct mlp *m) {
   }
 }
 
-// BUG: leak: restoring a second snapshot over the first loses the first's clones
+// BUG: leak: restoring a second snapshot over the first loses the first's
+// clones
 static void snapshot_retake(struct snapshot *s, const struct mlp *m) {
   for (int i = 0; i < NPAR; i++)
     s->saved[i] = ts_clone(m->par[i]); // <- BUG
@@ -124,8 +128,8 @@ static void snapshot_retake(struct snapshot *s, const struct mlp *m) {
 }
 
 // OK: one SGD step at lr in the function's scope; returns the loss value
-TS_SCOPED static double sgd_step(struct mlp *m, const ts_tensor *x, const ts_tensor *y,
-                                 double lr) {
+TS_SCOPED static double sgd_step(struct mlp *m, const ts_tensor *x,
+                                 const ts_tensor *y, double lr) {
   ts_tensor *loss = ts_mse_loss(mlp_forward(m, x), y);
   double v = ts_item(loss);
   ts_backward(loss);
@@ -143,7 +147,8 @@ static void *trial_job(void *ctx) {
   return NULL;
 }
 
-// BUG: unescaped-return: the job returns its loss tensor, owned by the run's scope
+// BUG: unescaped-return: the job returns its loss tensor, owned by the run's
+// scope
 static void *trial_job_loss(void *ctx) {
   struct trial *t = ctx;
   ts_tensor *loss = ts_mse_loss(mlp_forward(t->m, t->x), t->y);
@@ -152,7 +157,8 @@ static void *trial_job_loss(void *ctx) {
   return loss; // <- BUG
 }
 
-// OK: the range test: smoothed losses recorded until divergence; weights restored
+// OK: the range test: smoothed losses recorded until divergence; weights
+// restored
 static int range_test(struct finder *f, struct mlp *m) {
   struct snapshot snap = {{NULL}, 0};
   snapshot_take(&snap, m);
@@ -303,7 +309,8 @@ void lr5_batch_early(void) {
   mlp_free(&m);
 }
 
-// BUG: use-after-free: a parameter alias is read after the snapshot restore replaced it
+// BUG: use-after-free: a parameter alias is read after the snapshot restore
+// replaced it
 void lr5_stale_param(void) {
   struct mlp m;
   struct snapshot s = {{NULL}, 0};
@@ -316,7 +323,8 @@ void lr5_stale_param(void) {
   mlp_free(&m);
 }
 
-// BUG: double-free: the snapshot's clone is freed by hand and again by snapshot_free
+// BUG: double-free: the snapshot's clone is freed by hand and again by
+// snapshot_free
 void lr5_snapshot_twice(void) {
   struct mlp m;
   struct snapshot s = {{NULL}, 0};
@@ -346,9 +354,7 @@ void lr5_pred_scope(void) {
   mlp_init(&m);
   make_batch(&x, &y);
   ts_tensor *pred;
-  TS_SCOPE {
-    pred = mlp_forward(&m, x);
-  }
+  TS_SCOPE { pred = mlp_forward(&m, x); }
   ts_tensor *err = ts_mse_loss(pred, y); // <- BUG
   ts_free(err);
   ts_free(x);
@@ -362,9 +368,7 @@ void lr5_grad_norm(void) {
   ts_tensor *x, *y;
   mlp_init(&m);
   make_batch(&x, &y);
-  TS_SCOPE {
-    ts_backward(ts_mse_loss(mlp_forward(&m, x), y));
-  }
+  TS_SCOPE { ts_backward(ts_mse_loss(mlp_forward(&m, x), y)); }
   ts_tensor *g = ts_grad(m.par[0]); // <- BUG
   if (g)
     printf("grad numel %lld\n", (long long)ts_numel(g));
@@ -379,9 +383,7 @@ void lr5_grad_norm_ok(void) {
   ts_tensor *x, *y;
   mlp_init(&m);
   make_batch(&x, &y);
-  TS_SCOPE {
-    ts_backward(ts_mse_loss(mlp_forward(&m, x), y));
-  }
+  TS_SCOPE { ts_backward(ts_mse_loss(mlp_forward(&m, x), y)); }
   ts_tensor *g = ts_grad(m.par[0]);
   if (g) {
     printf("grad numel %lld\n", (long long)ts_numel(g));
@@ -392,7 +394,8 @@ void lr5_grad_norm_ok(void) {
   mlp_free(&m);
 }
 
-// BUG: use-after-free: the error path logs a weight's size after tearing the model down
+// BUG: use-after-free: the error path logs a weight's size after tearing the
+// model down
 void lr5_error_path(void) {
   struct mlp m;
   struct finder f = {1.0, 1e-3, 4, {0}, {0}, 0};

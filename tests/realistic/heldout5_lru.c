@@ -85,7 +85,8 @@ static void lru_evict_leaky(struct lru *c) {
   c->size--;
 }
 
-// OK: borrows the cached tensor and moves the entry to the front; NULL on a miss
+// OK: borrows the cached tensor and moves the entry to the front; NULL on a
+// miss
 static const ts_tensor *lru_get(struct lru *c, int key) {
   for (struct entry *e = c->head; e; e = e->next)
     if (e->key == key) {
@@ -98,7 +99,8 @@ static const ts_tensor *lru_get(struct lru *c, int key) {
   return NULL;
 }
 
-// OK: takes ownership of val; an existing key's old tensor is dropped; a failed insert frees val
+// OK: takes ownership of val; an existing key's old tensor is dropped; a failed
+// insert frees val
 static int lru_put(struct lru *c, int key, ts_tensor *val) {
   for (struct entry *e = c->head; e; e = e->next)
     if (e->key == key) {
@@ -158,7 +160,8 @@ static void lru_clear(struct lru *c) {
     lru_evict(c);
 }
 
-// OK: removes one key and hands its tensor to the caller (the caller now owns it)
+// OK: removes one key and hands its tensor to the caller (the caller now owns
+// it)
 static ts_tensor *lru_take(struct lru *c, int key) {
   for (struct entry *e = c->head; e; e = e->next)
     if (e->key == key) {
@@ -193,7 +196,8 @@ static const ts_tensor *memo(struct lru *c, int key) {
   return t;
 }
 
-// BUG: use-after-free: the borrowed value is used after a later insert evicted it
+// BUG: use-after-free: the borrowed value is used after a later insert evicted
+// it
 static double memo_pair_sum(struct lru *c, int a, int b) {
   const ts_tensor *va = memo(c, a);
   const ts_tensor *vb = memo(c, b);
@@ -210,9 +214,7 @@ static double memo_pair_sum_ok(struct lru *c, int a, int b) {
   ts_tensor *va = ts_clone(memo(c, a));
   const ts_tensor *vb = memo(c, b);
   double r;
-  TS_SCOPE {
-    r = ts_item(ts_sum(ts_add(va, vb)));
-  }
+  TS_SCOPE { r = ts_item(ts_sum(ts_add(va, vb))); }
   ts_free(va);
   return r;
 }
@@ -225,7 +227,8 @@ TS_SCOPED static double score(struct lru *c, int key) {
   return ts_item(ts_mean(ts_mul(v, v)));
 }
 
-// BUG: unescaped-return: the normalised copy of a cached value is owned by the function's scope
+// BUG: unescaped-return: the normalised copy of a cached value is owned by the
+// function's scope
 TS_SCOPED static ts_tensor *normalised(struct lru *c, int key) {
   const ts_tensor *v = memo(c, key);
   ts_tensor *n = ts_sqrt(ts_sum(ts_mul(v, v)));
@@ -268,7 +271,8 @@ void lru5_basic(void) {
   lru_clear(&c);
 }
 
-// OK: the pool-backed cache recycles evicted tensors; the pool is destroyed last
+// OK: the pool-backed cache recycles evicted tensors; the pool is destroyed
+// last
 void lru5_pooled(void) {
   struct lru c;
   ts_pool *pool = ts_pool_new(4);
@@ -312,7 +316,8 @@ void lru5_put_fail(void) {
   lru_clear(&c);
 }
 
-// OK: drives memo_pair_sum with a capacity-1 cache, so the second lookup evicts the first
+// OK: drives memo_pair_sum with a capacity-1 cache, so the second lookup evicts
+// the first
 void lru5_pair(void) {
   struct lru c;
   lru_init(&c, 1, NULL);
@@ -330,7 +335,8 @@ void lru5_normalised(void) {
   lru_clear(&c);
 }
 
-// OK: the escaped normalised copy is freed; the cached value stays with the cache
+// OK: the escaped normalised copy is freed; the cached value stays with the
+// cache
 void lru5_normalised_ok(void) {
   struct lru c;
   lru_init(&c, 2, NULL);
@@ -340,7 +346,8 @@ void lru5_normalised_ok(void) {
   lru_clear(&c);
 }
 
-// BUG: double-free: a borrowed cache value is freed by the user, then by the cache
+// BUG: double-free: a borrowed cache value is freed by the user, then by the
+// cache
 void lru5_free_borrowed(void) {
   struct lru c;
   lru_init(&c, 2, NULL);
@@ -350,7 +357,8 @@ void lru5_free_borrowed(void) {
   lru_clear(&c);
 }
 
-// BUG: use-after-free: a taken value is freed, then put back into the cache and scored
+// BUG: use-after-free: a taken value is freed, then put back into the cache and
+// scored
 void lru5_take_put_back(void) {
   struct lru c;
   lru_init(&c, 2, NULL);
@@ -373,7 +381,8 @@ void lru5_take_leak(void) {
   lru_clear(&c);
 }
 
-// BUG: double-free: an evicted pooled tensor is released to the pool a second time
+// BUG: double-free: an evicted pooled tensor is released to the pool a second
+// time
 void lru5_release_twice(void) {
   struct lru c;
   ts_pool *pool = ts_pool_new(4);
@@ -386,7 +395,8 @@ void lru5_release_twice(void) {
   ts_pool_destroy(pool);
 }
 
-// BUG: use-after-scope: a value computed in a scope is cached and scored after the scope
+// BUG: use-after-scope: a value computed in a scope is cached and scored after
+// the scope
 void lru5_cache_scoped(void) {
   struct lru c;
   lru_init(&c, 2, NULL);

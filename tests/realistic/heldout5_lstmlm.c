@@ -14,10 +14,10 @@
 enum { V = 8, E = 6, HS = 10, BPTT = 4 };
 
 struct lstm {
-  ts_tensor *emb;    /* [V, E] */
+  ts_tensor *emb;     /* [V, E] */
   ts_tensor *wx, *wh; /* [E, 4HS], [HS, 4HS] */
-  ts_tensor *b;      /* [4HS] */
-  ts_tensor *wo;     /* [HS, V] */
+  ts_tensor *b;       /* [4HS] */
+  ts_tensor *wo;      /* [HS, V] */
 };
 
 struct state {
@@ -27,14 +27,14 @@ struct state {
 static const char text[] = "abcabdabcabdaabbccdd";
 
 // OK: a character's id in the tiny alphabet
-static int64_t char_id(char ch) {
-  return (int64_t)((ch - 'a') % V);
-}
+static int64_t char_id(char ch) { return (int64_t)((ch - 'a') % V); }
 
-// OK: every parameter made outside a scope and kept in the array-backed teardown list
+// OK: every parameter made outside a scope and kept in the array-backed
+// teardown list
 static int lstm_init(struct lstm *m) {
   ts_tensor **slots[5] = {&m->emb, &m->wx, &m->wh, &m->b, &m->wo};
-  int64_t shapes[5][2] = {{V, E}, {E, 4 * HS}, {HS, 4 * HS}, {4 * HS, 0}, {HS, V}};
+  int64_t shapes[5][2] = {
+      {V, E}, {E, 4 * HS}, {HS, 4 * HS}, {4 * HS, 0}, {HS, V}};
   memset(m, 0, sizeof *m);
   for (int i = 0; i < 5; i++) {
     ts_tensor *raw = ts_randn(shapes[i], shapes[i][1] ? 2 : 1, TS_FLOAT32);
@@ -112,7 +112,8 @@ static void state_detach_leaky(struct state *s) {
   s->c = ts_detach(s->c); // <- BUG
 }
 
-// OK: one LSTM step in the caller's scope; the new h and c are escaped by the caller
+// OK: one LSTM step in the caller's scope; the new h and c are escaped by the
+// caller
 TS_CALLER_SCOPE static void lstm_cell(const struct lstm *m, int64_t tok,
                                       const ts_tensor *h, const ts_tensor *c,
                                       ts_tensor **h2, ts_tensor **c2) {
@@ -127,7 +128,8 @@ TS_CALLER_SCOPE static void lstm_cell(const struct lstm *m, int64_t tok,
   *h2 = ts_mul(o, ts_tanh(*c2));
 }
 
-// OK: advances the state by one token; the new halves are escaped out of the step scope
+// OK: advances the state by one token; the new halves are escaped out of the
+// step scope
 static void state_step(const struct lstm *m, struct state *s, int64_t tok) {
   ts_tensor *h2, *c2;
   TS_SCOPE {
@@ -141,12 +143,12 @@ static void state_step(const struct lstm *m, struct state *s, int64_t tok) {
   s->c = c2;
 }
 
-// BUG: use-after-scope: the new state halves are not escaped from the step scope
-static void state_step_noescape(const struct lstm *m, struct state *s, int64_t tok) {
+// BUG: use-after-scope: the new state halves are not escaped from the step
+// scope
+static void state_step_noescape(const struct lstm *m, struct state *s,
+                                int64_t tok) {
   ts_tensor *h2, *c2;
-  TS_SCOPE {
-    lstm_cell(m, tok, s->h, s->c, &h2, &c2);
-  }
+  TS_SCOPE { lstm_cell(m, tok, s->h, s->c, &h2, &c2); }
   ts_free(s->h);
   ts_free(s->c);
   s->h = h2;
@@ -155,13 +157,16 @@ static void state_step_noescape(const struct lstm *m, struct state *s, int64_t t
 }
 
 // OK: next-token log-probabilities [1, V] in the caller's scope
-TS_CALLER_SCOPE static ts_tensor *next_logp(const struct lstm *m, const ts_tensor *h) {
+TS_CALLER_SCOPE static ts_tensor *next_logp(const struct lstm *m,
+                                            const ts_tensor *h) {
   return ts_log_softmax(ts_matmul(h, m->wo), 1);
 }
 
-// OK: one truncated window: losses summed in the window's scope, backward, SGD; the
-// state leaves the scope as kept detached copies (the stepped ones die with it)
-static double train_window(struct lstm *m, struct state *s, const char *w, int n, double lr) {
+// OK: one truncated window: losses summed in the window's scope, backward, SGD;
+// the state leaves the scope as kept detached copies (the stepped ones die with
+// it)
+static double train_window(struct lstm *m, struct state *s, const char *w,
+                           int n, double lr) {
   ts_tensor *p[5] = {m->emb, m->wx, m->wh, m->b, m->wo};
   double l = 0;
   TS_SCOPE {
@@ -185,7 +190,8 @@ static double train_window(struct lstm *m, struct state *s, const char *w, int n
   return l;
 }
 
-// OK: greedy generation into a char buffer; each step's scores die with their scope
+// OK: greedy generation into a char buffer; each step's scores die with their
+// scope
 static void generate(const struct lstm *m, char first, char *out, int n) {
   struct state s;
   if (state_zero(&s) != 0) {
@@ -196,16 +202,16 @@ static void generate(const struct lstm *m, char first, char *out, int n) {
   for (int i = 0; i < n; i++) {
     out[i] = (char)('a' + tok);
     state_step(m, &s, tok);
-    TS_SCOPE {
-      tok = (int64_t)ts_item(ts_argmax(next_logp(m, s.h)));
-    }
+    TS_SCOPE { tok = (int64_t)ts_item(ts_argmax(next_logp(m, s.h))); }
   }
   out[n] = 0;
   state_free(&s);
 }
 
-// BUG: unescaped-return: the logits for the prompt are owned by the function's scope
-TS_SCOPED static ts_tensor *prompt_logits(const struct lstm *m, const char *prompt) {
+// BUG: unescaped-return: the logits for the prompt are owned by the function's
+// scope
+TS_SCOPED static ts_tensor *prompt_logits(const struct lstm *m,
+                                          const char *prompt) {
   struct state s;
   state_zero(&s);
   for (const char *p = prompt; *p; p++)
@@ -226,7 +232,8 @@ static double perplexity(const struct lstm *m, const char *w) {
     state_step(m, &s, char_id(w[t]));
     TS_SCOPE {
       ts_tensor *lp = next_logp(m, s.h);
-      nll -= ts_item(ts_select_int(ts_select_int(lp, 0, 0), 0, char_id(w[t + 1])));
+      nll -=
+          ts_item(ts_select_int(ts_select_int(lp, 0, 0), 0, char_id(w[t + 1])));
     }
   }
   state_free(&s);
@@ -241,9 +248,7 @@ static double perplexity_leaky(const struct lstm *m, const char *w) {
   int n = (int)strlen(w);
   for (int t = 0; t + 1 < n; t++) {
     state_step(m, &s, char_id(w[t]));
-    TS_SCOPE {
-      nll -= ts_item(ts_max(next_logp(m, s.h)));
-    }
+    TS_SCOPE { nll -= ts_item(ts_max(next_logp(m, s.h))); }
   }
   return exp(nll / (n - 1));
 }
@@ -264,7 +269,8 @@ void lm5_train(void) {
   lstm_train_mode(&m);
   int n = (int)strlen(text);
   for (int off = 0; off + BPTT <= n; off += BPTT)
-    printf("window %d loss %.3f\n", off, train_window(&m, &s, text + off, BPTT, 0.05));
+    printf("window %d loss %.3f\n", off,
+           train_window(&m, &s, text + off, BPTT, 0.05));
   state_detach(&s);
   generate(&m, 'a', out, 10);
   printf("generated %s ppl %.3f\n", out, perplexity(&m, "abcabd"));
@@ -381,7 +387,8 @@ void lm5_log_hidden(void) {
   lstm_free(&m);
 }
 
-// BUG: use-after-free: the embedding row is gathered with an index freed just before
+// BUG: use-after-free: the embedding row is gathered with an index freed just
+// before
 void lm5_embed_row(void) {
   struct lstm m;
   lstm_init(&m);

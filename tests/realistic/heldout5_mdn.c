@@ -59,7 +59,8 @@ static void mdn_train_mode(struct mdn *m) {
 }
 
 // OK: the three heads in the caller's scope, returned together by value
-TS_CALLER_SCOPE static struct mixture mdn_forward(const struct mdn *m, const ts_tensor *x) {
+TS_CALLER_SCOPE static struct mixture mdn_forward(const struct mdn *m,
+                                                  const ts_tensor *x) {
   ts_tensor *h = ts_tanh(ts_add(ts_matmul(x, m->p[0]), m->p[1]));
   struct mixture mx;
   mx.logpi = ts_log_softmax(ts_add(ts_matmul(h, m->p[2]), m->p[3]), 1);
@@ -69,7 +70,8 @@ TS_CALLER_SCOPE static struct mixture mdn_forward(const struct mdn *m, const ts_
 }
 
 // OK: the heads made manually; the caller frees them with mixture_free
-static struct mixture mdn_forward_manual(const struct mdn *m, const ts_tensor *x) {
+static struct mixture mdn_forward_manual(const struct mdn *m,
+                                         const ts_tensor *x) {
   struct mixture mx;
   ts_tensor *z = ts_matmul(x, m->p[0]);
   ts_tensor *zb = ts_add(z, m->p[1]);
@@ -99,11 +101,14 @@ static void mixture_free(struct mixture *mx) {
 }
 
 // BUG: leak: the manual forward pass loses the hidden activations
-static struct mixture mdn_forward_leaky(const struct mdn *m, const ts_tensor *x) {
+static struct mixture mdn_forward_leaky(const struct mdn *m,
+                                        const ts_tensor *x) {
   struct mixture mx;
   TS_SCOPE {
-    ts_tensor *h = ts_keep(ts_tanh(ts_add(ts_matmul(x, m->p[0]), m->p[1]))); // <- BUG
-    mx.logpi = ts_keep(ts_log_softmax(ts_add(ts_matmul(h, m->p[2]), m->p[3]), 1));
+    ts_tensor *z = ts_add(ts_matmul(x, m->p[0]), m->p[1]);
+    ts_tensor *h = ts_keep(ts_tanh(z)); // <- BUG
+    mx.logpi =
+        ts_keep(ts_log_softmax(ts_add(ts_matmul(h, m->p[2]), m->p[3]), 1));
     mx.mu = ts_keep(ts_add(ts_matmul(h, m->p[4]), m->p[5]));
     mx.logsig = ts_keep(ts_add(ts_matmul(h, m->p[6]), m->p[7]));
   }
@@ -111,15 +116,17 @@ static struct mixture mdn_forward_leaky(const struct mdn *m, const ts_tensor *x)
 }
 
 // OK: NLL of y [NB, 1] under the mixture, in the caller's scope
-TS_CALLER_SCOPE static ts_tensor *mdn_nll(const struct mixture *mx, const ts_tensor *y) {
+TS_CALLER_SCOPE static ts_tensor *mdn_nll(const struct mixture *mx,
+                                          const ts_tensor *y) {
   ts_tensor *z = ts_mul(ts_sub(y, mx->mu), ts_exp(ts_neg(mx->logsig)));
-  ts_tensor *logn = ts_sub(ts_add_scalar(ts_mul_scalar(ts_mul(z, z), -0.5), -0.9189385),
-                           mx->logsig);
+  ts_tensor *logn = ts_sub(
+      ts_add_scalar(ts_mul_scalar(ts_mul(z, z), -0.5), -0.9189385), mx->logsig);
   ts_tensor *ll = ts_logsumexp(ts_add(mx->logpi, logn), TS_SHAPE(1), false);
   return ts_neg(ts_mean(ll));
 }
 
-// OK: toy data y = x + 0.3 sin(2 pi x) + noise, both manual, written to out-parameters
+// OK: toy data y = x + 0.3 sin(2 pi x) + noise, both manual, written to
+// out-parameters
 static void make_data(ts_tensor **x, ts_tensor **y) {
   ts_tensor *u = ts_rand(TS_SHAPE(NB, 1), TS_FLOAT32);
   TS_SCOPE {
@@ -130,9 +137,10 @@ static void make_data(ts_tensor **x, ts_tensor **y) {
   *x = u;
 }
 
-// OK: one SGD step on all parameters, in the function's scope; returns the loss value
-TS_SCOPED static double train_step(struct mdn *m, const ts_tensor *x, const ts_tensor *y,
-                                   double lr) {
+// OK: one SGD step on all parameters, in the function's scope; returns the loss
+// value
+TS_SCOPED static double train_step(struct mdn *m, const ts_tensor *x,
+                                   const ts_tensor *y, double lr) {
   struct mixture mx = mdn_forward(m, x);
   ts_tensor *loss = mdn_nll(&mx, y);
   double v = ts_item(loss);
@@ -141,18 +149,23 @@ TS_SCOPED static double train_step(struct mdn *m, const ts_tensor *x, const ts_t
   return v;
 }
 
-// BUG: unescaped-return: the mixture means are returned from the function's scope
-TS_SCOPED static ts_tensor *predict_mean(const struct mdn *m, const ts_tensor *x) {
+// BUG: unescaped-return: the mixture means are returned from the function's
+// scope
+TS_SCOPED static ts_tensor *predict_mean(const struct mdn *m,
+                                         const ts_tensor *x) {
   struct mixture mx = mdn_forward(m, x);
   ts_tensor *w = ts_exp(mx.logpi);
-  return ts_sum_dim_IntList(ts_mul(w, mx.mu), TS_SHAPE(1), true, TS_FLOAT32); // <- BUG
+  ts_tensor *wm = ts_mul(w, mx.mu);
+  return ts_sum_dim_IntList(wm, TS_SHAPE(1), true, TS_FLOAT32); // <- BUG
 }
 
 // OK: the same prediction escaped
-TS_SCOPED static ts_tensor *predict_mean_ok(const struct mdn *m, const ts_tensor *x) {
+TS_SCOPED static ts_tensor *predict_mean_ok(const struct mdn *m,
+                                            const ts_tensor *x) {
   struct mixture mx = mdn_forward(m, x);
   ts_tensor *w = ts_exp(mx.logpi);
-  return ts_escape(ts_sum_dim_IntList(ts_mul(w, mx.mu), TS_SHAPE(1), true, TS_FLOAT32));
+  return ts_escape(
+      ts_sum_dim_IntList(ts_mul(w, mx.mu), TS_SHAPE(1), true, TS_FLOAT32));
 }
 
 // OK: samples one y per row from the mixture on the host
@@ -173,7 +186,8 @@ static void sample(const struct mixture *mx, float *out) {
   }
 }
 
-// BUG: double-free: the mixture is freed after sampling and then again by the caller's path
+// BUG: double-free: the mixture is freed after sampling and then again by the
+// caller's path
 static int sample_and_report(const struct mdn *m, const ts_tensor *x) {
   float ys[NB];
   struct mixture mx = mdn_forward_manual(m, x);
@@ -265,16 +279,15 @@ void mdn5_sample_report(void) {
   mdn_free(&m);
 }
 
-// BUG: use-after-scope: the mixture returned by value holds scope-owned heads used after the scope
+// BUG: use-after-scope: the mixture returned by value holds scope-owned heads
+// used after the scope
 void mdn5_mixture_scope(void) {
   struct mdn m;
   ts_tensor *x, *y;
   mdn_init(&m);
   make_data(&x, &y);
   struct mixture mx;
-  TS_SCOPE {
-    mx = mdn_forward(&m, x);
-  }
+  TS_SCOPE { mx = mdn_forward(&m, x); }
   float ys[NB];
   sample(&mx, ys); // <- BUG
   ts_free(x);
@@ -282,7 +295,8 @@ void mdn5_mixture_scope(void) {
   mdn_free(&m);
 }
 
-// OK: the heads are kept out of the scope one by one and freed with mixture_free
+// OK: the heads are kept out of the scope one by one and freed with
+// mixture_free
 void mdn5_mixture_kept(void) {
   struct mdn m;
   ts_tensor *x, *y;
@@ -331,7 +345,8 @@ void mdn5_redraw(void) {
   ts_free(y);
 }
 
-// BUG: double-free: the parameters are freed by mdn_free and then one by one by hand
+// BUG: double-free: the parameters are freed by mdn_free and then one by one by
+// hand
 void mdn5_free_twice(void) {
   struct mdn m;
   mdn_init(&m);

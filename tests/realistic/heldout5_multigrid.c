@@ -16,7 +16,8 @@ struct level {
   int n;
   double h;
   ts_tensor *A; /* [n, n] Laplacian */
-  ts_tensor *R; /* [n/2, n] restriction to the next level, NULL at the coarsest */
+  ts_tensor
+      *R; /* [n/2, n] restriction to the next level, NULL at the coarsest */
   ts_tensor *P; /* [n, n/2] prolongation, NULL at the coarsest */
 };
 
@@ -96,7 +97,8 @@ static void hierarchy_free(struct hierarchy *hy) {
   hy->nlev = 0;
 }
 
-// BUG: leak: the level matrices are dropped with the array, only the Laplacians freed
+// BUG: leak: the level matrices are dropped with the array, only the Laplacians
+// freed
 static void hierarchy_free_shallow(struct hierarchy *hy) {
   for (int l = 0; l < hy->nlev; l++)
     ts_free(hy->lv[l].A);
@@ -105,21 +107,20 @@ static void hierarchy_free_shallow(struct hierarchy *hy) {
 }
 
 // OK: r = f - A u in the caller's scope
-TS_CALLER_SCOPE static ts_tensor *residual(const struct level *L, const ts_tensor *u,
-                                           const ts_tensor *f) {
+TS_CALLER_SCOPE static ts_tensor *
+residual(const struct level *L, const ts_tensor *u, const ts_tensor *f) {
   return ts_sub(f, ts_mv(L->A, u));
 }
 
-// OK: weighted Jacobi steps; each old iterate is freed, the input is the caller's
+// OK: weighted Jacobi steps; each old iterate is freed, the input is the
+// caller's
 static ts_tensor *smooth(const struct level *L, const ts_tensor *u0,
                          const ts_tensor *f, int steps) {
   double w = (2.0 / 3.0) * L->h * L->h / 2.0;
   ts_tensor *u = ts_clone(u0);
   for (int s = 0; s < steps; s++) {
     ts_tensor *next;
-    TS_SCOPE {
-      next = ts_keep(ts_add(u, ts_mul_scalar(residual(L, u, f), w)));
-    }
+    TS_SCOPE { next = ts_keep(ts_add(u, ts_mul_scalar(residual(L, u, f), w))); }
     ts_free(u);
     u = next;
   }
@@ -145,7 +146,8 @@ static ts_tensor *smooth_bad(const struct level *L, const ts_tensor *u0,
   return u;
 }
 
-// OK: one V-cycle: smooth, restrict the residual, recurse, correct, smooth; a new iterate
+// OK: one V-cycle: smooth, restrict the residual, recurse, correct, smooth; a
+// new iterate
 static ts_tensor *vcycle(const struct hierarchy *hy, int l, const ts_tensor *u0,
                          const ts_tensor *f) {
   const struct level *L = &hy->lv[l];
@@ -153,9 +155,7 @@ static ts_tensor *vcycle(const struct hierarchy *hy, int l, const ts_tensor *u0,
     return smooth(L, u0, f, 20);
   ts_tensor *u = smooth(L, u0, f, NU);
   ts_tensor *rc;
-  TS_SCOPE {
-    rc = ts_keep(ts_mv(L->R, residual(L, u, f)));
-  }
+  TS_SCOPE { rc = ts_keep(ts_mv(L->R, residual(L, u, f))); }
   ts_tensor *z = ts_zeros(TS_SHAPE(hy->lv[l + 1].n), TS_FLOAT32);
   ts_tensor *ec = vcycle(hy, l + 1, z, rc);
   ts_free(z);
@@ -193,15 +193,14 @@ static ts_tensor *vcycle_leaky(const struct hierarchy *hy, int l,
   return uc;
 }
 
-// BUG: double-free: the pre-smoothed iterate is freed after the correction and again at the end
+// BUG: double-free: the pre-smoothed iterate is freed after the correction and
+// again at the end
 static ts_tensor *two_grid(const struct hierarchy *hy, const ts_tensor *u0,
                            const ts_tensor *f) {
   const struct level *L = &hy->lv[0];
   ts_tensor *u = smooth(L, u0, f, NU);
   ts_tensor *rc;
-  TS_SCOPE {
-    rc = ts_keep(ts_mv(L->R, residual(L, u, f)));
-  }
+  TS_SCOPE { rc = ts_keep(ts_mv(L->R, residual(L, u, f))); }
   ts_tensor *z = ts_zeros(TS_SHAPE(hy->lv[1].n), TS_FLOAT32);
   ts_tensor *ec = smooth(&hy->lv[1], z, rc, 30);
   ts_free(z);
@@ -225,8 +224,8 @@ TS_SCOPED static double residual_norm(const struct level *L, const ts_tensor *u,
 }
 
 // BUG: unescaped-return: the residual vector is owned by the function's scope
-TS_SCOPED static ts_tensor *residual_vec(const struct level *L, const ts_tensor *u,
-                                         const ts_tensor *f) {
+TS_SCOPED static ts_tensor *
+residual_vec(const struct level *L, const ts_tensor *u, const ts_tensor *f) {
   ts_tensor *r = residual(L, u, f);
   return ts_mul_scalar(r, L->h); // <- BUG
 }
@@ -246,7 +245,8 @@ static ts_tensor *rhs(int n) {
 }
 
 // OK: V-cycles until the residual drops; each old iterate freed
-static ts_tensor *solve(const struct hierarchy *hy, const ts_tensor *f, int maxit) {
+static ts_tensor *solve(const struct hierarchy *hy, const ts_tensor *f,
+                        int maxit) {
   ts_tensor *u = ts_zeros(TS_SHAPE(hy->lv[0].n), TS_FLOAT32);
   for (int it = 0; it < maxit; it++) {
     ts_tensor *next = vcycle(hy, 0, u, f);
@@ -259,19 +259,22 @@ static ts_tensor *solve(const struct hierarchy *hy, const ts_tensor *f, int maxi
 }
 
 // OK: explicit heat steps u += k * (-A u); each step's old state freed
-static ts_tensor *heat_run(const struct level *L, const ts_tensor *u0, int steps) {
+static ts_tensor *heat_run(const struct level *L, const ts_tensor *u0,
+                           int steps) {
   double k = 0.4 * L->h * L->h;
   ts_tensor *u = ts_clone(u0);
-  for (int s = 0; s < steps; s++) TS_SCOPE {
-    ts_tensor *next = ts_keep(ts_sub(u, ts_mul_scalar(ts_mv(L->A, u), k)));
-    ts_free(u);
-    u = next;
-  }
+  for (int s = 0; s < steps; s++)
+    TS_SCOPE {
+      ts_tensor *next = ts_keep(ts_sub(u, ts_mul_scalar(ts_mv(L->A, u), k)));
+      ts_free(u);
+      u = next;
+    }
   return u;
 }
 
 // BUG: leak: every heat step overwrites the previous state without freeing it
-static ts_tensor *heat_run_leaky(const struct level *L, const ts_tensor *u0, int steps) {
+static ts_tensor *heat_run_leaky(const struct level *L, const ts_tensor *u0,
+                                 int steps) {
   double k = 0.4 * L->h * L->h;
   ts_tensor *u = ts_clone(u0);
   for (int s = 0; s < steps; s++) {
@@ -287,9 +290,8 @@ static ts_tensor *heat_run_leaky(const struct level *L, const ts_tensor *u0, int
 // OK: the in-place heat update through the generated sub_ keeps one handle
 static void heat_inplace(const struct level *L, ts_tensor *u, int steps) {
   double k = 0.4 * L->h * L->h;
-  for (int s = 0; s < steps; s++) TS_SCOPE {
-    ts_sub_Tensor_(u, ts_mul_scalar(ts_mv(L->A, u), k), 1.0);
-  }
+  for (int s = 0; s < steps; s++)
+    TS_SCOPE { ts_sub_Tensor_(u, ts_mul_scalar(ts_mv(L->A, u), k), 1.0); }
 }
 
 // OK: full solve with the hierarchy freed at the end
@@ -392,16 +394,15 @@ void mg5_heat_leaky(void) {
   hierarchy_free(&hy);
 }
 
-// BUG: use-after-scope: the coarse correction is made in a scope and prolonged after it
+// BUG: use-after-scope: the coarse correction is made in a scope and prolonged
+// after it
 void mg5_coarse_scope(void) {
   struct hierarchy hy;
   hierarchy_build(&hy, N0, 2);
   ts_tensor *f = rhs(N0);
   ts_tensor *z = ts_zeros(TS_SHAPE(N0), TS_FLOAT32);
   ts_tensor *rc;
-  TS_SCOPE {
-    rc = ts_mv(hy.lv[0].R, residual(&hy.lv[0], z, f));
-  }
+  TS_SCOPE { rc = ts_mv(hy.lv[0].R, residual(&hy.lv[0], z, f)); }
   ts_tensor *e = ts_mv(hy.lv[0].P, rc); // <- BUG
   ts_free(e);
   ts_free(z);
@@ -409,7 +410,8 @@ void mg5_coarse_scope(void) {
   hierarchy_free(&hy);
 }
 
-// BUG: use-after-free: the fine Laplacian is applied after the hierarchy was freed
+// BUG: use-after-free: the fine Laplacian is applied after the hierarchy was
+// freed
 void mg5_after_free(void) {
   struct hierarchy hy;
   hierarchy_build(&hy, N0, 2);
@@ -435,7 +437,8 @@ void mg5_alias_free(void) {
   hierarchy_free(&hy);
 }
 
-// BUG: leak: the right-hand side is rebuilt for a second solve without freeing the first
+// BUG: leak: the right-hand side is rebuilt for a second solve without freeing
+// the first
 void mg5_two_solves(void) {
   struct hierarchy hy;
   hierarchy_build(&hy, N0, NLEV);
@@ -443,7 +446,8 @@ void mg5_two_solves(void) {
   ts_tensor *u1 = solve(&hy, f, 1);
   f = rhs(N0);
   ts_tensor *u2 = solve(&hy, f, 2);
-  printf("two solves %lld %lld\n", (long long)ts_numel(u1), (long long)ts_numel(u2));
+  printf("two solves %lld %lld\n", (long long)ts_numel(u1),
+         (long long)ts_numel(u2));
   ts_free(u1);
   ts_free(u2);
   ts_free(f);

@@ -73,24 +73,25 @@ static void pf_predict_leaky(struct pfilter *pf) {
 // OK: the in-place propagation through add_ returns the particles' own handle
 static void pf_predict_inplace(struct pfilter *pf) {
   TS_SCOPE {
-    ts_tensor *step = ts_mul_scalar(ts_randn(TS_SHAPE(NP, DS), TS_FLOAT32), pf->q);
+    ts_tensor *step =
+        ts_mul_scalar(ts_randn(TS_SHAPE(NP, DS), TS_FLOAT32), pf->q);
     ts_add_Tensor_(pf->x, step, 1.0);
   }
 }
 
 // OK: log-likelihood of the observation per particle, in the caller's scope
-TS_CALLER_SCOPE static ts_tensor *loglik(const struct pfilter *pf, const ts_tensor *z) {
+TS_CALLER_SCOPE static ts_tensor *loglik(const struct pfilter *pf,
+                                         const ts_tensor *z) {
   ts_tensor *d = ts_sub(pf->x, z);
-  ts_tensor *sq = ts_sum_dim_IntList(ts_mul(d, d), TS_SHAPE(1), false, TS_FLOAT32);
+  ts_tensor *sq =
+      ts_sum_dim_IntList(ts_mul(d, d), TS_SHAPE(1), false, TS_FLOAT32);
   return ts_mul_scalar(sq, -0.5 / (pf->r * pf->r));
 }
 
 // OK: log-weights updated and normalised with log_softmax; the old ones freed
 static void pf_update(struct pfilter *pf, const ts_tensor *z) {
   ts_tensor *lw;
-  TS_SCOPE {
-    lw = ts_keep(ts_log_softmax(ts_add(pf->logw, loglik(pf, z)), 0));
-  }
+  TS_SCOPE { lw = ts_keep(ts_log_softmax(ts_add(pf->logw, loglik(pf, z)), 0)); }
   ts_free(pf->logw);
   pf->logw = lw;
 }
@@ -98,9 +99,7 @@ static void pf_update(struct pfilter *pf, const ts_tensor *z) {
 // BUG: use-after-scope: the new log-weights are stored from inside a scope
 static void pf_update_scoped(struct pfilter *pf, const ts_tensor *z) {
   ts_tensor *old = pf->logw;
-  TS_SCOPE {
-    pf->logw = ts_log_softmax(ts_add(old, loglik(pf, z)), 0);
-  }
+  TS_SCOPE { pf->logw = ts_log_softmax(ts_add(old, loglik(pf, z)), 0); }
   ts_free(old);
   ts_tensor *m = ts_max(pf->logw); // <- BUG
   ts_free(m);
@@ -130,7 +129,8 @@ static ts_tensor *systematic_indices(const ts_tensor *logw) {
   return ts_from_buffer(idx, TS_SHAPE(NP), TS_INT64);
 }
 
-// OK: particles replaced by the resampled ones, weights reset; old handles freed once
+// OK: particles replaced by the resampled ones, weights reset; old handles
+// freed once
 static void pf_resample(struct pfilter *pf) {
   ts_tensor *idx = systematic_indices(pf->logw);
   ts_tensor *x = ts_index_select(pf->x, 0, idx);
@@ -141,7 +141,8 @@ static void pf_resample(struct pfilter *pf) {
   pf->logw = ts_full(TS_SHAPE(NP), TS_FLOAT32, -log((double)NP));
 }
 
-// BUG: double-free: the old particles are freed, then freed again through the saved alias
+// BUG: double-free: the old particles are freed, then freed again through the
+// saved alias
 static void pf_resample_bad(struct pfilter *pf) {
   ts_tensor *old = pf->x;
   ts_tensor *idx = systematic_indices(pf->logw);
@@ -166,13 +167,15 @@ static void pf_resample_early_free(struct pfilter *pf) {
 // OK: the weighted mean sum_i w_i x_i, escaped to the caller
 TS_SCOPED static ts_tensor *pf_estimate(const struct pfilter *pf) {
   ts_tensor *w = ts_unsqueeze(ts_exp(pf->logw), 1);
-  return ts_escape(ts_sum_dim_IntList(ts_mul(pf->x, w), TS_SHAPE(0), false, TS_FLOAT32));
+  return ts_escape(
+      ts_sum_dim_IntList(ts_mul(pf->x, w), TS_SHAPE(0), false, TS_FLOAT32));
 }
 
 // BUG: unescaped-return: the estimate is left to the function's scope
 TS_SCOPED static ts_tensor *pf_estimate_noescape(const struct pfilter *pf) {
   ts_tensor *w = ts_unsqueeze(ts_exp(pf->logw), 1);
-  ts_tensor *est = ts_sum_dim_IntList(ts_mul(pf->x, w), TS_SHAPE(0), false, TS_FLOAT32);
+  ts_tensor *est =
+      ts_sum_dim_IntList(ts_mul(pf->x, w), TS_SHAPE(0), false, TS_FLOAT32);
   return est; // <- BUG
 }
 
@@ -347,7 +350,8 @@ void pf5_obs_leak(void) {
   pf_free(&pf);
 }
 
-// BUG: double-free: the filter is freed by hand field by field and then by pf_free
+// BUG: double-free: the filter is freed by hand field by field and then by
+// pf_free
 void pf5_teardown_twice(void) {
   struct pfilter pf;
   pf_init(&pf, 0.2, 0.5);
@@ -356,7 +360,8 @@ void pf5_teardown_twice(void) {
   pf_free(&pf); // <- BUG
 }
 
-// OK: the fields are freed by hand and cleared, so pf_free has nothing left to do
+// OK: the fields are freed by hand and cleared, so pf_free has nothing left to
+// do
 void pf5_teardown_manual(void) {
   struct pfilter pf;
   pf_init(&pf, 0.2, 0.5);
@@ -373,9 +378,7 @@ void pf5_lik_scope(void) {
   pf_init(&pf, 0.2, 0.5);
   ts_tensor *z = ts_zeros(TS_SHAPE(DS), TS_FLOAT32);
   ts_tensor *ll;
-  TS_SCOPE {
-    ll = loglik(&pf, z);
-  }
+  TS_SCOPE { ll = loglik(&pf, z); }
   ts_tensor *s = ts_sum(ll); // <- BUG
   ts_free(s);
   ts_free(z);

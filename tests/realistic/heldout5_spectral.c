@@ -46,13 +46,15 @@ static ts_tensor *two_blobs(void) {
 
 // OK: squared distances |xi|^2 + |xj|^2 - 2 xi.xj in the caller's scope
 TS_CALLER_SCOPE static ts_tensor *sq_dists(const ts_tensor *x) {
-  ts_tensor *n2 = ts_sum_dim_IntList(ts_mul(x, x), TS_SHAPE(1), true, TS_FLOAT32);
+  ts_tensor *n2 =
+      ts_sum_dim_IntList(ts_mul(x, x), TS_SHAPE(1), true, TS_FLOAT32);
   ts_tensor *g = ts_matmul(x, ts_transpose(x, 0, 1));
   return ts_sub(ts_add(n2, ts_transpose(n2, 0, 1)), ts_mul_scalar(g, 2.0));
 }
 
 // OK: D^-1/2 W D^-1/2 escaped out of the function's scope
-TS_SCOPED static ts_tensor *normalised_affinity(const ts_tensor *x, double sigma) {
+TS_SCOPED static ts_tensor *normalised_affinity(const ts_tensor *x,
+                                                double sigma) {
   ts_tensor *W = ts_exp(ts_mul_scalar(sq_dists(x), -0.5 / (sigma * sigma)));
   ts_tensor *d = ts_rsqrt(ts_sum_dim_IntList(W, TS_SHAPE(1), true, TS_FLOAT32));
   return ts_escape(ts_mul(ts_mul(d, W), ts_transpose(d, 0, 1)));
@@ -76,9 +78,10 @@ static ts_tensor *unit(const ts_tensor *v) {
   return u;
 }
 
-// OK: v <- A v / |A v|, removing earlier eigenvectors; the old iterate freed each round
-static ts_tensor *power_iterate(const ts_tensor *A, ts_tensor *const *prev, int nprev,
-                                int iters) {
+// OK: v <- A v / |A v|, removing earlier eigenvectors; the old iterate freed
+// each round
+static ts_tensor *power_iterate(const ts_tensor *A, ts_tensor *const *prev,
+                                int nprev, int iters) {
   ts_tensor *v = ts_randn(TS_SHAPE(NPTS), TS_FLOAT32);
   for (int it = 0; it < iters; it++) {
     ts_tensor *next;
@@ -111,7 +114,8 @@ TS_SCOPED static double rayleigh(const ts_tensor *A, const ts_tensor *v) {
   return ts_item(ts_dot(v, ts_mv(A, v)));
 }
 
-// OK: the eigenvectors go into the array one by one; a failure frees those found
+// OK: the eigenvectors go into the array one by one; a failure frees those
+// found
 static int spectral_fit(struct spectral *s, const ts_tensor *x, double sigma) {
   s->k = KEIG;
   s->A = normalised_affinity(x, sigma);
@@ -151,7 +155,8 @@ static void spectral_free_vecs(struct spectral *s) {
   memset(s, 0, sizeof *s); // <- BUG
 }
 
-// BUG: double-free: the first eigenvector is freed by the loop and again after it
+// BUG: double-free: the first eigenvector is freed by the loop and again after
+// it
 static void spectral_free_first_twice(struct spectral *s) {
   ts_tensor *first = s->vecs[0];
   for (int j = 0; j < s->k; j++)
@@ -196,7 +201,8 @@ static void resumable_step(struct resumable *r, int n) {
   ts_async_scope_leave(r->scope);
 }
 
-// OK: copies the result out of the async scope as a manual clone, then ends the scope
+// OK: copies the result out of the async scope as a manual clone, then ends the
+// scope
 static ts_tensor *resumable_finish(struct resumable *r) {
   ts_tensor *out = ts_clone(r->v);
   ts_async_scope_end(r->scope);
@@ -225,7 +231,8 @@ void sc5_cluster(void) {
     return;
   }
   if (labels_from(&s, labels) == 0)
-    printf("labels %d %d, eig %.3f %.3f\n", labels[0], labels[NPTS - 1], s.vals[0], s.vals[1]);
+    printf("labels %d %d, eig %.3f %.3f\n", labels[0], labels[NPTS - 1],
+           s.vals[0], s.vals[1]);
   spectral_free(&s);
   ts_free(x);
 }
@@ -299,7 +306,8 @@ void sc5_free_first(void) {
   ts_free(x);
 }
 
-// BUG: use-after-free: the points are freed once the affinity exists, then reused for the distances
+// BUG: use-after-free: the points are freed once the affinity exists, then
+// reused for the distances
 void sc5_points_early(void) {
   ts_tensor *x = two_blobs();
   ts_tensor *A = normalised_affinity(x, 1.0);
@@ -312,7 +320,8 @@ void sc5_points_early(void) {
   ts_free(A);
 }
 
-// BUG: use-after-free: an eigenvector is read through an alias after spectral_free
+// BUG: use-after-free: an eigenvector is read through an alias after
+// spectral_free
 void sc5_vec_after_free(void) {
   struct spectral s;
   ts_tensor *x = two_blobs();
@@ -324,7 +333,8 @@ void sc5_vec_after_free(void) {
   ts_free(x);
 }
 
-// BUG: double-free: the eigenvector taken out of the model is freed, and spectral_free frees it again
+// BUG: double-free: the eigenvector taken out of the model is freed, and
+// spectral_free frees it again
 void sc5_take_vec(void) {
   struct spectral s;
   ts_tensor *x = two_blobs();
@@ -352,19 +362,19 @@ void sc5_take_vec_ok(void) {
   ts_free(x);
 }
 
-// BUG: use-after-scope: the distances of a scoped block are read after the block
+// BUG: use-after-scope: the distances of a scoped block are read after the
+// block
 void sc5_dist_scope(void) {
   ts_tensor *x = two_blobs();
   ts_tensor *D;
-  TS_SCOPE {
-    D = sq_dists(x);
-  }
+  TS_SCOPE { D = sq_dists(x); }
   ts_tensor *m = ts_max(D); // <- BUG
   ts_free(m);
   ts_free(x);
 }
 
-// BUG: leak: the affinity for a second bandwidth replaces the first without a free
+// BUG: leak: the affinity for a second bandwidth replaces the first without a
+// free
 void sc5_bandwidths(void) {
   ts_tensor *x = two_blobs();
   ts_tensor *A = normalised_affinity(x, 0.5); // <- BUG

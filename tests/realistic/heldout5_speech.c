@@ -11,12 +11,19 @@
 #include <tsmem.h>
 #include <tsmem/ops.h>
 
-enum { SR = 800, FRAME = 32, HOP = 16, NBIN = FRAME / 2 + 1, MELS = 6, NSAMP = 256 };
+enum {
+  SR = 800,
+  FRAME = 32,
+  HOP = 16,
+  NBIN = FRAME / 2 + 1,
+  MELS = 6,
+  NSAMP = 256
+};
 
 struct fbank {
-  ts_tensor *window; /* [FRAME] */
+  ts_tensor *window;      /* [FRAME] */
   ts_tensor *cosm, *sinm; /* [FRAME, NBIN] */
-  ts_tensor *mel; /* [NBIN, MELS] */
+  ts_tensor *mel;         /* [NBIN, MELS] */
 };
 
 struct utterance {
@@ -111,10 +118,12 @@ fail:
 // OK: a synthetic chirp-like signal as a host array
 static void synth_signal(float *x, int n, float f0) {
   for (int i = 0; i < n; i++)
-    x[i] = sinf(2.0f * 3.14159265f * f0 * (float)i / SR * (1.0f + (float)i / n));
+    x[i] =
+        sinf(2.0f * 3.14159265f * f0 * (float)i / SR * (1.0f + (float)i / n));
 }
 
-// OK: frames stacked into [nframes, FRAME]; each frame tensor freed after the stack
+// OK: frames stacked into [nframes, FRAME]; each frame tensor freed after the
+// stack
 static ts_tensor *frame_signal(const float *x, int n, int *nframes) {
   int nf = 1 + (n - FRAME) / HOP;
   ts_tensor **fr = malloc(sizeof *fr * (size_t)nf);
@@ -156,7 +165,8 @@ TS_CALLER_SCOPE static ts_tensor *power_spectrum(const struct fbank *fb,
 }
 
 // OK: log-mel energies escaped from the function's scope
-TS_SCOPED static ts_tensor *log_mel(const struct fbank *fb, const ts_tensor *frames) {
+TS_SCOPED static ts_tensor *log_mel(const struct fbank *fb,
+                                    const ts_tensor *frames) {
   ts_tensor *p = power_spectrum(fb, frames);
   ts_tensor *e = ts_matmul(p, fb->mel);
   return ts_escape(ts_log(ts_add_scalar(e, 1e-6)));
@@ -165,12 +175,14 @@ TS_SCOPED static ts_tensor *log_mel(const struct fbank *fb, const ts_tensor *fra
 // BUG: unescaped-return: the normalised features belong to the function's scope
 TS_SCOPED static ts_tensor *log_mel_cmn(const struct fbank *fb,
                                         const ts_tensor *frames) {
-  ts_tensor *lm = ts_log(ts_add_scalar(ts_matmul(power_spectrum(fb, frames), fb->mel), 1e-6));
+  ts_tensor *lm = ts_log(
+      ts_add_scalar(ts_matmul(power_spectrum(fb, frames), fb->mel), 1e-6));
   ts_tensor *mu = ts_mean_dim(lm, TS_SHAPE(0), true, TS_FLOAT32);
   return ts_sub(lm, mu); // <- BUG
 }
 
-// OK: mean normalisation by hand: the mean is freed, the input replaced and freed
+// OK: mean normalisation by hand: the mean is freed, the input replaced and
+// freed
 static ts_tensor *cmn(ts_tensor *feats) {
   ts_tensor *mu = ts_mean_dim(feats, TS_SHAPE(0), true, TS_FLOAT32);
   ts_tensor *out = ts_sub(feats, mu);
@@ -191,7 +203,8 @@ static ts_tensor *deltas(const ts_tensor *feats) {
 }
 
 // BUG: double-free: cmn consumes its argument, and the caller frees it again
-static ts_tensor *normalised_feats(const struct fbank *fb, const ts_tensor *frames) {
+static ts_tensor *normalised_feats(const struct fbank *fb,
+                                   const ts_tensor *frames) {
   ts_tensor *lm = log_mel(fb, frames);
   ts_tensor *n = cmn(lm);
   ts_free(lm); // <- BUG
@@ -216,7 +229,8 @@ static int utt_extract(struct utterance *u, const struct fbank *fb, float f0) {
 }
 
 // BUG: leak: re-extracting overwrites the features of the last extraction
-static int utt_extract_again(struct utterance *u, const struct fbank *fb, float f0) {
+static int utt_extract_again(struct utterance *u, const struct fbank *fb,
+                             float f0) {
   float x[NSAMP];
   int nf = 0;
   synth_signal(x, NSAMP, f0);
@@ -240,9 +254,8 @@ static void utts_free(struct utterance *u, int n) {
 // OK: the energy of each utterance in loop scopes; features stay in the array
 static double total_energy(const struct utterance *u, int n) {
   double e = 0;
-  for (int i = 0; i < n; i++) TS_SCOPE {
-    e += ts_item(ts_sum(ts_exp(u[i].feats)));
-  }
+  for (int i = 0; i < n; i++)
+    TS_SCOPE { e += ts_item(ts_sum(ts_exp(u[i].feats))); }
   return e;
 }
 
@@ -333,7 +346,8 @@ void sp5_deltas(void) {
   ts_tensor *fr = frame_signal(x, NSAMP, &nf);
   ts_tensor *lm = log_mel(&fb, fr);
   ts_tensor *d = deltas(lm);
-  printf("deltas %lld x %lld\n", (long long)ts_size(d, 0), (long long)ts_size(d, 1));
+  printf("deltas %lld x %lld\n", (long long)ts_size(d, 0),
+         (long long)ts_size(d, 1));
   ts_free(d);
   ts_free(lm);
   ts_free(fr);
@@ -350,7 +364,8 @@ void sp5_window_after_free(void) {
   ts_free(w2);
 }
 
-// BUG: use-after-scope: the spectrum of the last frame block survives its scope by pointer
+// BUG: use-after-scope: the spectrum of the last frame block survives its scope
+// by pointer
 void sp5_spectrum_scope(void) {
   struct fbank fb;
   float x[NSAMP];
@@ -359,9 +374,7 @@ void sp5_spectrum_scope(void) {
   synth_signal(x, NSAMP, 150.0f);
   ts_tensor *fr = frame_signal(x, NSAMP, &nf);
   ts_tensor *spec;
-  TS_SCOPE {
-    spec = power_spectrum(&fb, fr);
-  }
+  TS_SCOPE { spec = power_spectrum(&fb, fr); }
   ts_tensor *m = ts_mean(spec); // <- BUG
   printf("mean power %.3f\n", ts_item(m));
   ts_free(m);
@@ -378,9 +391,7 @@ void sp5_spectrum_escaped(void) {
   synth_signal(x, NSAMP, 150.0f);
   ts_tensor *fr = frame_signal(x, NSAMP, &nf);
   ts_tensor *spec;
-  TS_SCOPE {
-    spec = ts_escape(power_spectrum(&fb, fr));
-  }
+  TS_SCOPE { spec = ts_escape(power_spectrum(&fb, fr)); }
   ts_tensor *m = ts_mean(spec);
   printf("mean power %.3f\n", ts_item(m));
   ts_free(m);
@@ -389,7 +400,8 @@ void sp5_spectrum_escaped(void) {
   fbank_free(&fb);
 }
 
-// BUG: double-free: the error path frees the frames and the common exit frees them again
+// BUG: double-free: the error path frees the frames and the common exit frees
+// them again
 void sp5_error_exit(void) {
   struct fbank fb;
   float x[NSAMP];
