@@ -100,7 +100,7 @@ static void mixture_free(struct mixture *mx) {
   ts_free(mx->logsig);
 }
 
-// BUG: leak: the manual forward pass loses the hidden activations
+// BUG: leak: the hidden activations are kept out of the scope and never freed
 static struct mixture mdn_forward_leaky(const struct mdn *m,
                                         const ts_tensor *x) {
   struct mixture mx;
