@@ -260,6 +260,7 @@ void FunctionAnalyzer::noteExitEntries(const BlockInfo &BI) {
       continue;
     const Obj *O = S.Objs.find(Id);
     Bits.push_back({L, O ? O->Bits : uint8_t(0)});
+    noteMayFreeEntry(L, O); // MayFreeEntries.cpp
     if ((!O || !heldAsOnEntry(S, L, Id, *O)) && !llvm::is_contained(NotKept, L))
       NotKept.push_back(L);
   }
@@ -302,8 +303,12 @@ void FunctionAnalyzer::summarizeEntries() {
       All &= It != Bits.end() && It->second == Freed;
     }
     FieldPath Path;
-    if (!All || !entryPath(L, Path))
+    if (!entryPath(L, Path))
       continue;
+    if (!All) {
+      summarizeMayFreeEntries(L, Path); // MayFreeEntries.cpp
+      continue;
+    }
     std::pair<unsigned, FieldPath> E{
         cast<ParmVarDecl>(L->Base)->getFunctionScopeIndex(), Path};
     if (llvm::is_contained(F.FreeFields, E) ||

@@ -143,6 +143,7 @@ void FunctionAnalyzer::fieldArgs(const CallExpr *CE, const CallModel &M) {
     if (Const && M.Api)
       useElements(CE, I, P);                   // Elements.cpp
     freeEntryFields(CE, M, I, P, Arrow, Kept); // EntryFields.cpp
+    mayFreeEntryFields(CE, M, I, P, Arrow);    // MayFreeEntries.cpp
     if (Const)
       continue;
     // The callee may fill the arrays again; or reset their counts.

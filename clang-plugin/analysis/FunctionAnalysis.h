@@ -163,6 +163,12 @@ struct FunctionSummary {
   /// way out (not cleared, not replaced): the caller's field still names
   /// the freed tensor (EntryFields.cpp).
   std::vector<std::pair<unsigned, FieldPath>> KeptEntryFields;
+  /// Fields under a pointer parameter whose tensor on entry it frees on
+  /// some way out and leaves alone on the others (an update that replaces
+  /// it when it succeeds, or when a test says so): a caller that drops the
+  /// result goes on without knowing which, so a copy of the old tensor
+  /// may be dangling (MayFreeEntries.cpp).
+  std::vector<std::pair<unsigned, FieldPath>> MayFreeEntryFields;
   /// A getter: every return is NULL or the tensor the field RetEntryPath
   /// under pointer parameter RetEntryParam holds (-1: none), left there
   /// untouched. The caller's result is that field's tensor, borrowed
@@ -182,8 +188,9 @@ struct FunctionSummary {
   bool hasFields() const {
     return !RetFields.empty() || !FreeFields.empty() || !FillFields.empty() ||
            !UseFields.empty() || !FreeEntryFields.empty() ||
-           RetEntryParam >= 0 || !ScopeFillFields.empty() ||
-           !ScopeEndFields.empty() || !ZeroCounts.empty();
+           !MayFreeEntryFields.empty() || RetEntryParam >= 0 ||
+           !ScopeFillFields.empty() || !ScopeEndFields.empty() ||
+           !ZeroCounts.empty();
   }
 };
 

@@ -344,6 +344,16 @@ private:
   void noteExitDeref(const BlockInfo &BI);
   void summarizeDeref();
   void derefArgs(const CallExpr *CE, const CallModel &M);
+  // Fields whose entry tensor a helper frees on some paths only
+  // (MayFreeEntries.cpp): seen freed at some way out; seen with another
+  // fate than freed or left.
+  llvm::SmallPtrSet<LocKey, 4> MayFreeSeen, MayFreeBad;
+  /// Some test reads only scalar parameters (-1: not looked yet).
+  int FlagTests = -1;
+  void noteMayFreeEntry(LocKey L, const Obj *O);
+  void summarizeMayFreeEntries(LocKey L, const FieldPath &Path);
+  void mayFreeEntryFields(const CallExpr *CE, const CallModel &M, unsigned I,
+                          LocKey P, bool Arrow);
   /// For each block that ends the function: the owner bits of the tensor
   /// each such field held on entry (0: not there on some path).
   llvm::DenseMap<unsigned, llvm::SmallVector<std::pair<LocKey, uint8_t>, 4>>

@@ -845,6 +845,8 @@ void runOwnershipAnalysis(ASTContext &Ctx, Reporter &Report, uint64_t Budget) {
                             Sum.FreeEntryFields.size() ||
                         P.Fields->KeptEntryFields.size() !=
                             Sum.KeptEntryFields.size() ||
+                        P.Fields->MayFreeEntryFields.size() !=
+                            Sum.MayFreeEntryFields.size() ||
                         P.Fields->RetEntryParam != Sum.RetEntryParam ||
                         P.Fields->ScopeFillFields.size() !=
                             Sum.ScopeFillFields.size() ||

@@ -1,0 +1,145 @@
+//===- MayFreeEntries.cpp - Helpers that may free a field's tensor --------===//
+//
+// An update helper frees the tensor a field under its pointer parameter
+// holds and stores a new one, but only on some paths: when a solve
+// succeeds, when a loss is better, when a flag says so.
+//
+//   static void update(struct m *m) {
+//     ts_tensor *n = solve(m);
+//     if (!n)
+//       return;             /* the old tensor kept */
+//     ts_free(m->mean);     /* or replaced */
+//     m->mean = n;
+//   }
+//
+// Its summary says the field's tensor on entry is freed on some way out
+// and left alone on the others (FunctionSummary::MayFreeEntryFields; on
+// every way out is FreeEntryFields, EntryFields.cpp). A caller that drops
+// the result cannot tell which happened: as condFree says of a tensor
+// argument, on one path at least the old tensor is gone, so a copy of it
+// taken before the call (`w = m.mean; update(&m); use(w);`) is used, or
+// freed, after its free. A caller that tests the result may know which:
+// it is not followed then.
+//
+//===----------------------------------------------------------------------===//
+#include "FunctionAnalyzer.h"
+
+namespace tsmem {
+namespace ownership {
+
+namespace {
+/// Whether some test in Body reads nothing but scalar parameters (`if
+/// (shrink)`, `if (k > 0)`): which path the helper takes is then the
+/// caller's choice, and a caller may well know it did not free.
+bool testsFlag(const Stmt *Body) {
+  auto OnlyParams = [](const Expr *C) {
+    if (!C)
+      return false;
+    bool Any = false, Other = false;
+    llvm::SmallVector<const Stmt *, 8> Work{C};
+    while (!Work.empty() && !Other) {
+      const Stmt *St = Work.pop_back_val();
+      if (!St)
+        continue;
+      if (const auto *DRE = dyn_cast<DeclRefExpr>(St)) {
+        const auto *P = dyn_cast<ParmVarDecl>(DRE->getDecl());
+        if (P && P->getType()->isScalarType() && !P->getType()->isPointerType())
+          Any = true;
+        else if (!isa<EnumConstantDecl>(DRE->getDecl()))
+          Other = true;
+        continue;
+      }
+      if (isa<CallExpr>(St) || isa<MemberExpr>(St))
+        Other = true;
+      for (const Stmt *Ch : St->children())
+        Work.push_back(Ch);
+    }
+    return Any && !Other;
+  };
+  llvm::SmallVector<const Stmt *, 32> Work{Body};
+  while (!Work.empty()) {
+    const Stmt *St = Work.pop_back_val();
+    if (!St)
+      continue;
+    const Expr *C = nullptr;
+    if (const auto *If = dyn_cast<IfStmt>(St))
+      C = If->getCond();
+    else if (const auto *CO = dyn_cast<ConditionalOperator>(St))
+      C = CO->getCond();
+    else if (const auto *W = dyn_cast<WhileStmt>(St))
+      C = W->getCond();
+    else if (const auto *SS = dyn_cast<SwitchStmt>(St))
+      C = SS->getCond();
+    else if (const auto *BO = dyn_cast<BinaryOperator>(St);
+             BO && BO->isLogicalOp() && OnlyParams(BO->getRHS()))
+      return true; // `if (p->a && flag)`
+    else if (BO && BO->isLogicalOp())
+      C = BO->getLHS();
+    if (OnlyParams(C))
+      return true;
+    for (const Stmt *Ch : St->children())
+      Work.push_back(Ch);
+  }
+  return false;
+}
+} // namespace
+
+void FunctionAnalyzer::noteMayFreeEntry(LocKey L, const Obj *O) {
+  // Not read on this path (0), read and left (Borrowed), or freed: any
+  // other fate (handed on, escaped) is not a replacement.
+  uint8_t B = O ? O->Bits : 0;
+  if (B & Freed)
+    MayFreeSeen.insert(L);
+  if (B & ~(Freed | Borrowed))
+    MayFreeBad.insert(L);
+}
+
+void FunctionAnalyzer::summarizeMayFreeEntries(LocKey L,
+                                               const FieldPath &Path) {
+  if (!MayFreeSeen.count(L) || MayFreeBad.count(L))
+    return;
+  if (FlagTests < 0)
+    FlagTests = testsFlag(FD->getBody());
+  if (FlagTests)
+    return;
+  std::pair<unsigned, FieldPath> E{
+      cast<ParmVarDecl>(L->Base)->getFunctionScopeIndex(), Path};
+  if (!llvm::is_contained(Sum->MayFreeEntryFields, E))
+    Sum->MayFreeEntryFields.push_back(std::move(E));
+}
+
+void FunctionAnalyzer::mayFreeEntryFields(const CallExpr *CE,
+                                          const CallModel &M, unsigned I,
+                                          LocKey P, bool Arrow) {
+  if (!M.Fields || M.Fields->MayFreeEntryFields.empty())
+    return;
+  bool Tested =
+      Facts.Known
+          ? Facts.TestedCalls.count(CE)
+          : isa_and_nonnull<IfStmt, WhileStmt, DoStmt, ForStmt, SwitchStmt>(
+                Parents->getParentIgnoreParenCasts(const_cast<CallExpr *>(CE)));
+  bool Dropped = isFullExpression(CE) && !Tested;
+  for (const auto &[Idx, Path] : M.Fields->MayFreeEntryFields) {
+    if (Idx != I)
+      continue;
+    LocKey Q = follow(P, Path, Arrow);
+    if (!isExact(Q))
+      continue;
+    // Only what the place holds already: a tensor from outside not read
+    // yet has no copy to dangle.
+    const ObjSet *Held = S.Pts.find(Q);
+    if (!Held || Held->empty())
+      continue;
+    ObjSet Os = *Held;
+    if (!Dropped || checkUse(Os, CE->getArg(I), CE))
+      handOn(Os);
+    else
+      consume(Os, CE, Freed);
+    // The field holds the old tensor or a new one: unknown here.
+    if (S.erasePts(Q))
+      S.Dirty = true;
+  }
+}
+
+} // namespace ownership
+} // namespace tsmem
