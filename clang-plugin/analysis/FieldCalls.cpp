@@ -152,10 +152,16 @@ void FunctionAnalyzer::fieldArgs(const CallExpr *CE, const CallModel &M) {
     // Everything the callee may reach through the pointer: under P and
     // under the places P may be (`&xs[i]` reaches `xs[0]` too).
     llvm::SmallVector<LocKey, 8> Qs;
+    // A field the callee never names stays as it is (UntouchedFields.cpp).
+    auto Untouched = [&](LocKey A, LocKey Q) {
+      while (Q->Parent != A)
+        Q = Q->Parent;
+      return Q->Step == Loc::Field && untouchedField(CE, I, Q->Member);
+    };
     forEachAlias(P, [&](LocKey A) {
       LocTable::forEachUnder(A, [&](LocKey Q) {
         if (Q != A && S.Pts.count(Q) && !llvm::is_contained(Kept, Q) &&
-            !llvm::is_contained(Qs, Q))
+            !llvm::is_contained(Qs, Q) && !Untouched(A, Q))
           Qs.push_back(Q);
       });
     });

@@ -289,6 +289,10 @@ private:
   bool arrayParamEffect(const CallExpr *CE, unsigned I, LocKey P,
                         llvm::SmallVectorImpl<LocKey> &Kept, bool AfterHandOn);
   bool takesPlaces(const CallExpr *CE) const;
+  /// CE's callee, a same-file helper, leaves field F of the struct its
+  /// argument I points to alone: never names it, or only reads its tensor
+  /// where it is, nor lets the struct be reached (UntouchedFields.cpp).
+  bool untouchedField(const CallExpr *CE, unsigned I, const FieldDecl *F);
   void keepAggregates(BlockInfo &BI, const DeclStmt *DS) const;
   void initPlaces(LocKey L, const InitListExpr *IL);
   void noteFieldUse(const Expr *Arg);

@@ -11,6 +11,7 @@
 #include "clang/AST/Expr.h"
 #include "clang/AST/Type.h"
 #include "llvm/ADT/DenseMap.h"
+#include "llvm/ADT/SmallPtrSet.h"
 #include "llvm/ADT/SmallVector.h"
 #include <vector>
 
@@ -117,8 +118,20 @@ struct AsyncFill {
   bool Elem;
 };
 
+/// The fields of *p a same-file helper names, p its pointer parameter;
+/// All: p may reach any of them (UntouchedFields.cpp).
+struct FieldReach {
+  bool All = false;
+  llvm::SmallPtrSet<const clang::FieldDecl *, 4> Named;
+};
+using FieldReachCache =
+    llvm::DenseMap<std::pair<const clang::FunctionDecl *, unsigned>,
+                   FieldReach>;
+
 class CallModels {
 public:
+  /// UntouchedFields.cpp's reads, each helper's parameter's once.
+  FieldReachCache FieldReaches;
   /// AsyncFills.cpp's summaries, each helper's computed once.
   llvm::DenseMap<const clang::FunctionDecl *, std::vector<AsyncFill>>
       AsyncFillCache;
