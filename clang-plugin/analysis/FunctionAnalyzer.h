@@ -71,6 +71,9 @@ private:
   /// CE frees the tensor from outside that place L holds (nothing known
   /// of it before): an object for it, freed (or released: Bit).
   void freeForeign(LocKey L, const CallExpr *CE, OwnerBit Bit = Freed);
+  /// ts_scope_register_tensor of a local holding a tensor from outside:
+  /// an object for it, owned by the current scope.
+  void registerForeign(LocKey L);
   void visitAssign(const Expr *LHS, const Expr *RHS);
   void visitInit(const VarDecl *VD);
   void visitReturn(const ReturnStmt *RS);

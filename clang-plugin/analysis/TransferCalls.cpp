@@ -25,6 +25,25 @@ void FunctionAnalyzer::freeForeign(LocKey L, const CallExpr *CE, OwnerBit Bit) {
   S.Dirty = true;
 }
 
+void FunctionAnalyzer::registerForeign(LocKey L) {
+  // A local holding a tensor the analysis did not see made (a call
+  // through a function pointer): once registered, the current scope owns
+  // it and frees it at its end (SPEC.md section 4), so it is followed from
+  // here on like a tensor made in that scope.
+  if (!L->isVar() || isa<ParmVarDecl>(L->Base) || !L->Base->hasLocalStorage())
+    return;
+  auto [It, New] = ForeignIds.insert({L, ForeignBase + ForeignIds.size()});
+  Obj O;
+  O.Bits = Scoped;
+  O.Region = S.Regions.back();
+  if (const Obj *Before = S.Objs.find(It->second))
+    O.HeldBy = Before->HeldBy;
+  S.Objs.set(It->second, O);
+  S.setPts(L, {It->second});
+  S.noteScoped(It->second);
+  S.Dirty = true;
+}
+
 void FunctionAnalyzer::visitCall(const CallExpr *CE, const CallModel &M) {
   if (M.Kind == CallKind::LoopOpen || M.Kind == CallKind::LoopClose) {
     // A TS_SCOPE loop's scopes, keyed by its guard: `&g`.
@@ -103,6 +122,9 @@ void FunctionAnalyzer::visitCall(const CallExpr *CE, const CallModel &M) {
         freeForeign(L, CE, M.Kind == CallKind::PoolRelease ? Released : Freed);
       continue;
     }
+    if (Os.empty() && M.Kind == CallKind::Register && !S.Regions.empty())
+      if (LocKey L = placeOf(CE->getArg(I)))
+        registerForeign(L);
     if (Os.empty())
       continue;
     if (checkUse(Os, CE->getArg(I), Frees ? CE : nullptr))
@@ -117,8 +139,7 @@ void FunctionAnalyzer::visitCall(const CallExpr *CE, const CallModel &M) {
         continue;
       if (I < 32 && (M.FreeMask >> I & 1))
         consume(Os, CE, Freed, freeStrength(CE->getArg(I)));
-      else if (I < 32 &&
-               ((M.FreeIfNullMask | M.FreeIfNonNullMask) >> I & 1))
+      else if (I < 32 && ((M.FreeIfNullMask | M.FreeIfNonNullMask) >> I & 1))
         condFree(Os, CE, M, I);
       else
         handOn(Os);
