@@ -139,6 +139,13 @@ CallModel CallModels::get(const FunctionDecl *FD) {
   return M;
 }
 
+CallModels::CalleeFacts &CallModels::calleeFacts(const FunctionDecl *FD) {
+  auto [It, New] = Callees.try_emplace(FD);
+  if (New)
+    It->second.BuiltinID = FD->getBuiltinID();
+  return It->second;
+}
+
 CallModel CallModels::get(const CallExpr *Call) {
   const FunctionDecl *FD = Call->getDirectCallee();
   if (!Flags.empty() && FD) {

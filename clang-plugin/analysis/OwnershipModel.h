@@ -13,6 +13,8 @@
 #include "llvm/ADT/DenseMap.h"
 #include "llvm/ADT/SmallPtrSet.h"
 #include "llvm/ADT/SmallVector.h"
+#include <cstdint>
+#include <optional>
 #include <vector>
 
 namespace clang {
@@ -137,6 +139,17 @@ public:
       AsyncFillCache;
   explicit CallModels(clang::ASTContext &Ctx) : Ctx(Ctx) {}
 
+  /// What the path engine asks of a direct callee for each call it reads
+  /// (PathFacts.cpp): its builtin ID (each look-up searches the callee's
+  /// attributes) and the integer constant all its returns give, if any.
+  /// Both depend on the callee alone: found once per translation unit.
+  struct CalleeFacts {
+    unsigned BuiltinID = 0;
+    bool ConstKnown = false; ///< ConstReturn computed.
+    std::optional<int64_t> ConstReturn;
+  };
+  CalleeFacts &calleeFacts(const clang::FunctionDecl *Callee);
+
   /// By value: a reference into the cache would not survive the next call.
   /// A call passing 0 or 1 to a flag its callee's summary was specialised
   /// on (setFlagModel) gets that summary's model.
@@ -163,6 +176,7 @@ private:
   llvm::DenseMap<const clang::FunctionDecl *, FlagModel> Flags;
   clang::ASTContext &Ctx;
   llvm::DenseMap<const clang::FunctionDecl *, CallModel> Cache;
+  llvm::DenseMap<const clang::FunctionDecl *, CalleeFacts> Callees;
 };
 
 /// How a function body relates to scopes, as a whole.

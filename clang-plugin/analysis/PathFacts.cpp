@@ -354,9 +354,8 @@ void collectReturns(const Stmt *S,
 /// The value every call of a same-file function returns, when each of its
 /// returns gives the same integer constant (`static int init(...) { ...;
 /// return 0; }`): the caller's test of such a status has one way only.
-std::optional<int64_t> constantReturn(const CallExpr *CE) {
-  const FunctionDecl *FD = CE->getDirectCallee();
-  if (!FD || !(FD = FD->getDefinition()) || FD->isVariadic() ||
+std::optional<int64_t> constantReturn(const FunctionDecl *FD) {
+  if (!(FD = FD->getDefinition()) || FD->isVariadic() ||
       !FD->getReturnType()->isIntegralOrEnumerationType() ||
       FD->hasAttr<WeakAttr>())
     return std::nullopt;
@@ -404,9 +403,21 @@ std::optional<int64_t> PathEngine::value(const Expr *E, const PathFacts &F,
   if (const auto *CL = dyn_cast<CharacterLiteral>(E))
     return int64_t(CL->getValue());
   if (const auto *CE = dyn_cast<CallExpr>(E)) {
-    if (const Expr *C = ignoreExpect(CE); C != CE)
-      return value(C, F, Depth + 1);
-    return constantReturn(CE);
+    // ignoreExpect's test and constantReturn, by the callee's cached facts.
+    const FunctionDecl *Callee = CE->getDirectCallee();
+    if (!Callee)
+      return std::nullopt;
+    CallModels::CalleeFacts &CF = Models.calleeFacts(Callee);
+    if (CE->getNumArgs() >= 1 &&
+        (CF.BuiltinID == Builtin::BI__builtin_expect ||
+         CF.BuiltinID == Builtin::BI__builtin_expect_with_probability ||
+         CF.BuiltinID == Builtin::BI__builtin_unpredictable))
+      return value(ignoreExpect(CE), F, Depth + 1);
+    if (!CF.ConstKnown) {
+      CF.ConstReturn = constantReturn(Callee);
+      CF.ConstKnown = true;
+    }
+    return CF.ConstReturn;
   }
   if (const auto *DRE = dyn_cast<DeclRefExpr>(E)) {
     if (const auto *EC = dyn_cast<EnumConstantDecl>(DRE->getDecl()))

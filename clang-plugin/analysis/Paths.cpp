@@ -60,10 +60,15 @@ PathEngine::PathEngine(ASTContext &Ctx, CallModels &Models,
     : Ctx(Ctx), Models(Models), AddrTaken(AddrTaken), Blocks(Blocks),
       Locs(Locs) {}
 
+/// The facts of no path: value() of what does not depend on a path.
+static const PathFacts NoFacts;
+
 bool PathEngine::isTrackedInt(const VarDecl *VD) const {
-  return VD && VD->hasLocalStorage() && !AddrTaken.count(VD) &&
-         VD->getType()->isIntegralOrEnumerationType() &&
-         !VD->getType().isVolatileQualified();
+  // The type first: it turns down the tensor pointers, most asked about,
+  // without the storage's and the set's look-ups.
+  return VD && VD->getType()->isIntegralOrEnumerationType() &&
+         !VD->getType().isVolatileQualified() && VD->hasLocalStorage() &&
+         !AddrTaken.count(VD);
 }
 
 /// The variable an lvalue writes to, through fields, elements and pointers.
@@ -139,14 +144,14 @@ void PathEngine::recordWrites(const Stmt *St, BlockPaths &BP, bool Root) {
       if (Op == BO_Assign) {
         addWrite(BP, BO->getLHS(), WriteOp::Set, BO->getRHS(), 0);
       } else if (Op == BO_AddAssign || Op == BO_SubAssign) {
-        std::optional<int64_t> K = value(BO->getRHS(), PathFacts());
+        std::optional<int64_t> K = value(BO->getRHS(), NoFacts);
         if (K)
           addWrite(BP, BO->getLHS(), WriteOp::Add, nullptr,
                    Op == BO_AddAssign ? *K : -*K);
         else
           addWrite(BP, BO->getLHS(), WriteOp::Kill, nullptr, 0);
       } else {
-        std::optional<int64_t> K = value(BO->getRHS(), PathFacts());
+        std::optional<int64_t> K = value(BO->getRHS(), NoFacts);
         bool Shift = Op == BO_ShlAssign || Op == BO_ShrAssign;
         if (K && (Op == BO_OrAssign || Op == BO_AndAssign ||
                   Op == BO_XorAssign || (Shift && *K >= 0 && *K < 32)))
@@ -385,7 +390,7 @@ void PathEngine::prepare() {
         return false;
       for (unsigned X : BP.LoopBody.set_bits())
         for (const WriteOp &W : BPs[X].Writes)
-          if (W.VD == VD && (W.K != WriteOp::Set || !value(W.E, PathFacts())))
+          if (W.VD == VD && (W.K != WriteOp::Set || !value(W.E, NoFacts)))
             return false;
       return true;
     });
@@ -401,7 +406,7 @@ void PathEngine::findCounters() {
         continue;
       std::optional<int64_t> V;
       if (W.K == WriteOp::Set)
-        V = value(W.E, PathFacts());
+        V = value(W.E, NoFacts);
       bool Ok = isTrackedInt(W.VD) && !isa<ParmVarDecl>(W.VD) &&
                 !W.VD->hasAttr<BlocksAttr>() &&
                 (W.K == WriteOp::Kill  ? W.Decl
