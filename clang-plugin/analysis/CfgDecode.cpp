@@ -1,4 +1,5 @@
 //===- CfgDecode.cpp - What the analysis reads off Clang's CFG ------------===//
+#include "BorrowedLiterals.h"
 #include "FunctionAnalyzer.h"
 
 namespace tsmem {
@@ -311,8 +312,19 @@ void FunctionAnalyzer::decode(BlockInfo &BI) {
       O.Full = Full;
       O.St = St;
       O.Model = Model;
-      if (K == Op::Call)
-        O.TakesPlaces = takesPlaces(cast<CallExpr>(St)); // FieldCalls.cpp
+      if (K == Op::Call) {
+        const auto *CE = cast<CallExpr>(St);
+        O.TakesPlaces = takesPlaces(CE); // FieldCalls.cpp
+        // An array literal lent to the call: not handed on
+        // (BorrowedLiterals.h; visitCall uses its elements).
+        for (unsigned A = 0; A < CE->getNumArgs(); ++A)
+          if (const InitListExpr *IL = borrowedLiteral(CE, A, Model))
+            for (Op &Prev : BI.Ops)
+              if (Prev.K == Op::Aggregate &&
+                  (Prev.St == IL || Prev.St == IL->getSyntacticForm() ||
+                   Prev.St == ignoreParenCasts(CE->getArg(A))))
+                Prev.K = Op::Other;
+      }
     } else if (auto LE = E.getAs<CFGLifetimeEnds>()) {
       // The variables of a GNU statement expression die before its value
       // is bound: let them hold their tensors until the function ends.

@@ -8,6 +8,7 @@
 // FieldCalls.cpp's (visitOp calls it after this).
 //
 //===----------------------------------------------------------------------===//
+#include "BorrowedLiterals.h"
 #include "FunctionAnalyzer.h"
 
 namespace tsmem {
@@ -99,6 +100,19 @@ void FunctionAnalyzer::visitCall(const CallExpr *CE, const CallModel &M) {
     return;
   }
   for (unsigned I = 0, N = CE->getNumArgs(); I < N; ++I) {
+    // An array literal lent to the call (BorrowedLiterals.h): each element
+    // is used, and stays where it is.
+    if (const InitListExpr *IL = borrowedLiteral(CE, I, M)) {
+      for (const Expr *El : IL->inits()) {
+        ObjSet Es = eval(El);
+        if (Es.empty())
+          continue;
+        if (checkUse(Es, El, nullptr))
+          break;           // Once per call.
+        noteBorrowUse(Es); // FieldOverwrite.cpp
+      }
+      continue;
+    }
     ObjSet Os = eval(CE->getArg(I));
     bool IsConsumed = I == M.ConsumedArg;
     bool Frees = (IsConsumed && (M.Kind == CallKind::Free ||
