@@ -188,6 +188,35 @@ bool FunctionAnalyzer::checkUse(const ObjSet &Os, const Expr *Use,
   if (otherElement(Os, Use, Freeing))
     return false;
   bool Bad = mustBeIn(Os, Freed | Released) || mustBeIn(Os, Ended);
+  // A sweep over every element (`for (i = 0; i < 2; i++) ts_free(a[i])`)
+  // meets each element: one freed before through its constant index
+  // (`ts_free(a[1])`) and still held there is freed or used again. Not when
+  // some element was stored through a variable index: a[1] may hold
+  // another tensor by then.
+  LocKey U = Bad || !hasVariableIndex(Use, Ctx) ? nullptr : placeOf(Use);
+  if (U && U->Step == Loc::AnyIndex && U->Parent && isExact(U->Parent) &&
+      coversAll(Use)) {
+    bool Stored = false;
+    for (LocKey C : U->Parent->Children)
+      if (C->Step == Loc::AnyIndex)
+        if (const ObjSet *P = S.Pts.find(C))
+          Stored |= !P->empty();
+    for (ObjId Id : Os) {
+      const Obj *O = Stored ? nullptr : S.Objs.find(Id);
+      if (!O || !O->FreedBy || (O->Bits != Freed && O->Bits != Released))
+        continue;
+      for (const Expr *A : O->FreedBy->arguments()) {
+        LocKey Q = placeOf(A);
+        const ObjSet *Held = Q ? S.Pts.find(Q) : nullptr;
+        if (Q && Q->Step == Loc::Elem && Q->Parent == U->Parent && Held &&
+            Held->count(Id)) {
+          // Reported; the sweep still frees (or uses) the others.
+          checkUse(ObjSet{Id}, Use, Freeing);
+          return false;
+        }
+      }
+    }
+  }
   // Reported once on a path: elsewhere, quiet; there again (the next pass
   // of a loop), the same report.
   const Expr *At = Freeing ? Freeing : Use;
