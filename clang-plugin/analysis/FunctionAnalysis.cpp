@@ -13,6 +13,7 @@
 //===----------------------------------------------------------------------===//
 #include "FunctionAnalysis.h"
 #include "ArrayFrees.h"
+#include "TeardownFields.h"
 #include "CfgPrune.h"
 #include "FunctionAnalyzer.h"
 
@@ -261,6 +262,7 @@ void analyzeFunction(const FunctionDecl *FD, BodyScope Scope,
                               CallsHelper, Sum)
       .run();
   checkArrayFrees(FD, Scope, Models, Ctx, Out); // ArrayFrees.cpp
+  checkTeardownFields(FD, Scope, Models, Ctx, Out); // TeardownFields.cpp
 }
 
 void summarizeWithFlag(const FunctionDecl *FD, BodyScope Scope,
