@@ -87,8 +87,7 @@ bool FunctionAnalyzer::sameIndexRead(const Expr *E, LocKey L, ObjSet &Out) {
   if (It == IndexStores.end())
     return false;
   const ObjSet *Now = S.Pts.find(L);
-  if (!Now || !(*Now == It->second.After) ||
-      stableIndex(E) != It->second.Index)
+  if (!Now || !(*Now == It->second.After) || stableIndex(E) != It->second.Index)
     return false;
   // The element stored, or one an alias (a constant index) holds.
   Out = It->second.Stored;
