@@ -57,6 +57,25 @@ bool FunctionAnalyzer::takesPlaces(const CallExpr *CE) const {
 /// a struct, or an array): the fields its summary frees or fills; anything
 /// else under it is the callee's to take or replace, unless it takes it as
 /// const.
+/// Whether Body stores into field F anywhere (`p->f = ...`).
+static bool storesField(const Stmt *Body, const FieldDecl *F) {
+  llvm::SmallVector<const Stmt *, 32> Work{Body};
+  while (!Work.empty()) {
+    const Stmt *St = Work.pop_back_val();
+    if (!St)
+      continue;
+    if (const auto *BO = dyn_cast<BinaryOperator>(St))
+      if (BO->getOpcode() == BO_Assign)
+        if (const auto *ME =
+                dyn_cast<MemberExpr>(BO->getLHS()->IgnoreParenImpCasts()))
+          if (ME->getMemberDecl() == F)
+            return true;
+    for (const Stmt *C : St->children())
+      Work.push_back(C);
+  }
+  return false;
+}
+
 void FunctionAnalyzer::fieldArgs(const CallExpr *CE, const CallModel &M) {
   const FunctionDecl *Callee = CE->getDirectCallee();
   for (unsigned I = 0, N = CE->getNumArgs(); I < N; ++I) {
@@ -171,6 +190,27 @@ void FunctionAnalyzer::fieldArgs(const CallExpr *CE, const CallModel &M) {
       S.erasePts(Q);
       S.Dirty = true;
     }
+    // A same-file callee that stores into a tensor field of the struct
+    // leaves there a tensor of unknown owner (its escaped result, now the
+    // scope this call runs in, say), not the one from outside the field
+    // held before: overwriting it is no leak (FieldOverwrite.cpp).
+    const FunctionDecl *Def = nullptr;
+    if (Callee && Callee->hasBody(Def) && Def->getBody())
+      forEachAlias(P, [&](LocKey A) {
+        LocTable::forEachUnder(A, [&](LocKey Q) {
+          if (Q == A || Q->Step != Loc::Field || !isExact(Q) ||
+              !isTensorPointer(Q->Member->getType()) || S.Pts.count(Q) ||
+              llvm::is_contained(Kept, Q) ||
+              !storesField(Def->getBody(), Q->Member))
+            return;
+          // One object per call and field, the same at every pass.
+          ObjId Id = allocField(
+              CE, 0x80000000u | unsigned(reinterpret_cast<uintptr_t>(Q) >> 3));
+          if (Obj *O = S.Objs.findMut(Id))
+            O->Bits = Borrowed;
+          assignPlace(Q, {Id});
+        });
+      });
     if (M.Fields)
       for (unsigned K = 0; K < M.Fields->FillFields.size(); ++K) {
         if (M.Fields->FillFields[K].first != I)

@@ -299,6 +299,18 @@ private:
   void keepAggregates(BlockInfo &BI, const DeclStmt *DS) const;
   void initPlaces(LocKey L, const InitListExpr *IL);
   void noteFieldUse(const Expr *Arg);
+  /// Stores through some element by a loop's index, read back in the same
+  /// block (SameIndex.cpp).
+  struct IndexStore {
+    const VarDecl *Index;
+    ObjSet Stored, After;
+  };
+  llvm::DenseMap<LocKey, IndexStore> IndexStores;
+  llvm::DenseSet<const VarDecl *> WrittenIndices;
+  bool IndexWritesScanned = false;
+  const VarDecl *stableIndex(const Expr *E);
+  void noteIndexStore(const Expr *Dst, LocKey L, const ObjSet &Stored);
+  bool sameIndexRead(const Expr *E, LocKey L, ObjSet &Out);
   /// The block being transferred (its id).
   unsigned CurBlock = 0;
   /// For the summary: fields under pointer parameters used (passed to a

@@ -45,6 +45,9 @@ ObjSet FunctionAnalyzer::eval(const Expr *E) {
     if (!isTensorPointer(E->getType()))
       return {};
     LocKey L = placeOf(E);
+    ObjSet Same;
+    if (L && sameIndexRead(E, L, Same)) // SameIndex.cpp
+      return Same;
     return L ? evalPlace(L) : ObjSet();
   }
   if (const auto *CE = dyn_cast<CallExpr>(E)) {
@@ -207,7 +210,9 @@ void FunctionAnalyzer::visitAssign(const Expr *LHS, const Expr *RHS) {
       isTensorPointer(Dst->getType()))
     if (LocKey L = placeOf(Dst)) {
       overwriteField(L, Os, LHS); // FieldOverwrite.cpp
+      ObjSet Stored = Os;
       assignPlace(L, std::move(Os));
+      noteIndexStore(Dst, L, Stored); // SameIndex.cpp
       return;
     }
   handOn(Os); // A global, a field, an array, through a pointer...

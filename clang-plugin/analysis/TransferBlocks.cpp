@@ -45,11 +45,13 @@ State FunctionAnalyzer::initialState() {
 
 void FunctionAnalyzer::transferBlock(const BlockInfo &BI) {
   CurBlock = BI.B->getBlockID();
+  IndexStores.clear(); // Only within one block (SameIndex.cpp).
   if (BI.Leaves) {
     for (unsigned I = 0; I < BI.Tail; ++I)
       visitOp(BI.Ops[I]);
     noteExit(BI);
     exitTail(BI);
+    IndexStores.clear();
     return;
   }
   for (const Op &O : BI.Ops)
@@ -58,6 +60,7 @@ void FunctionAnalyzer::transferBlock(const BlockInfo &BI) {
     noteExit(BI);
     functionEnd(BI);
   }
+  IndexStores.clear();
 }
 
 /// The parameters' tensors on the way out, for the summary.
