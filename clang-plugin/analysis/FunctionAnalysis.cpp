@@ -192,6 +192,22 @@ void FunctionAnalyzer::run() {
             refineEdge(E, BI);
           Out = &E;
         }
+        // `ok = t != NULL; ... if (ok)`: on the edge where ok says t was
+        // NULL, t holds no tensor, as on the edge of `if (t)` itself.
+        if (PE)
+          for (auto [Key, Val] : PE->aliasLits()) {
+            bool NullOnTrue = false;
+            auto [C, Neg] = PE->keyExpr(Key);
+            const VarDecl *VD = nullTestedVar(C, NullOnTrue);
+            LocKey L = VD ? trackedLoc(VD) : nullptr;
+            if (!L || (Val != Neg) != NullOnTrue)
+              continue;
+            if (Out != &E) {
+              E = S;
+              Out = &E;
+            }
+            refineNull(E, L);
+          }
         // Leaving a loop that branches: the iterations that ran are unknown,
         // so every way out joins (as without paths); a path whose facts
         // decided the exit stays apart as well.

@@ -62,6 +62,7 @@ private:
   void transferBlock(const BlockInfo &BI);
   void exitTail(const BlockInfo &BI);
   void refineEdge(State &E, const BlockInfo &BI);
+  void refineNull(State &E, LocKey L);
   /// Orders the reachable blocks (reverse post-order) and decodes each.
   void decodeBlocks();
 

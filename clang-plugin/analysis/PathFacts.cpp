@@ -326,6 +326,7 @@ PathEngine::CondInfo PathEngine::condInfo(const Expr *C) {
   auto [It, New] = Keys.insert({ID, unsigned(KeyVars.size() + 1)});
   if (New) {
     KeyVars.emplace_back(Vars.begin(), Vars.end());
+    KeyExprs.push_back({C, CI.Neg});
     KeyMem.push_back(Mem);
     KeyGlobal.push_back(llvm::any_of(
         Vars, [](const VarDecl *VD) { return !VD->hasLocalStorage(); }));

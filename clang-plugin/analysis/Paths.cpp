@@ -242,6 +242,19 @@ static bool writesThroughArgs(const CallExpr *CE) {
   return false;
 }
 
+/// The conditions of `c ? 1 : 2` (nested too) in a value written to an
+/// integer: their keys, for armValues().
+void PathEngine::cacheArmConds(const Expr *E, unsigned Depth) {
+  const auto *CO = dyn_cast<ConditionalOperator>(E->IgnoreParenImpCasts());
+  if (!CO || Depth > 4)
+    return;
+  const Expr *C = ignoreExpect(CO->getCond());
+  if (!CondCache.count(C))
+    CondCache[C] = condInfo(C);
+  cacheArmConds(CO->getTrueExpr(), Depth + 1);
+  cacheArmConds(CO->getFalseExpr(), Depth + 1);
+}
+
 void PathEngine::decodeWrites(unsigned Idx) {
   BlockPaths &BP = BPs[Idx];
   const CFGBlock *B = Blocks[Idx].B;
@@ -255,6 +268,7 @@ void PathEngine::decodeWrites(unsigned Idx) {
       CondInfo CI = condInfo(W.E);
       W.Key = CI.Key;
       W.Neg = CI.Neg;
+      cacheArmConds(W.E);
     }
   // A call outside tsmem may write memory: read only at the branch, after.
   // Given no pointer it may write through (`log_opts(const struct opts
@@ -447,6 +461,37 @@ void PathEngine::kill(PathFacts &F, const VarDecl *VD, bool Values,
   });
 }
 
+/// The values a conditional operator with constant arms may give on the
+/// paths F stands for: the arm its decided condition takes, or every arm.
+/// False when an arm is not a constant (or there are too many).
+bool PathEngine::armValues(const Expr *E, const PathFacts &F,
+                           llvm::SmallVectorImpl<int64_t> &Out,
+                           unsigned Depth) const {
+  const auto *CO = dyn_cast<ConditionalOperator>(E->IgnoreParenImpCasts());
+  if (!CO) {
+    std::optional<int64_t> V = Depth ? value(E, F) : std::nullopt;
+    if (!V || Out.size() >= 8)
+      return false;
+    Out.push_back(*V);
+    return true;
+  }
+  if (Depth > 4)
+    return false;
+  std::optional<bool> D;
+  const Expr *C = ignoreExpect(CO->getCond());
+  if (auto It = CondCache.find(C); It != CondCache.end()) {
+    BlockPaths BP;
+    BP.Cond = C;
+    BP.CI = It->second;
+    D = decide(BP, F);
+  }
+  if (D)
+    return armValues(*D ? CO->getTrueExpr() : CO->getFalseExpr(), F, Out,
+                     Depth + 1);
+  return armValues(CO->getTrueExpr(), F, Out, Depth + 1) &&
+         armValues(CO->getFalseExpr(), F, Out, Depth + 1);
+}
+
 void PathEngine::applyWrites(unsigned Idx, PathFacts &F) const {
   ++Gen;
   for (const WriteOp &W : BPs[Idx].Writes) {
@@ -456,11 +501,26 @@ void PathEngine::applyWrites(unsigned Idx, PathFacts &F) const {
       break;
     case WriteOp::Set: {
       std::optional<std::pair<const VarDecl *, int64_t>> V;
-      if (isTrackedInt(W.VD))
+      llvm::SmallVector<int64_t, 4> Arms;
+      if (isTrackedInt(W.VD)) {
         V = linear(W.E, F);
+        if (!V && !armValues(W.E, F, Arms))
+          Arms.clear();
+      }
       kill(F, W.VD, true);
       if (V && V->first != W.VD) {
         F.Vals.push_back({W.VD, V->second, true, V->first});
+      } else if (!Arms.empty()) {
+        // `v = c ? 1 : 2`: the arm the facts chose, else one of them.
+        bool Bool = W.VD->getType()->isBooleanType();
+        llvm::SmallVector<int64_t, 4> Seen;
+        for (int64_t X : Arms) {
+          X = Bool ? X != 0 : X;
+          if (!llvm::is_contained(Seen, X)) {
+            Seen.push_back(X);
+            F.Vals.push_back({W.VD, X, true});
+          }
+        }
       } else if (W.Key && isTrackedInt(W.VD) &&
                  !llvm::is_contained(KeyVars[W.Key - 1], W.VD)) {
         // `v = <condition>`: its truth, or the condition it follows.
@@ -563,6 +623,7 @@ bool PathEngine::edge(unsigned Idx, unsigned SuccIdx, const State &St,
   const BlockPaths &BP = BPs[Idx];
   Decided = true;
   Added = false;
+  AliasLits.clear();
   // Out is F with what the edge adds: copied when it adds something.
   auto Add = [&]() -> PathFacts & {
     if (!Added) {
@@ -667,8 +728,10 @@ bool PathEngine::edge(unsigned Idx, unsigned SuccIdx, const State &St,
   for (const PathAlias &A : F.Aliases) {
     if (BP.CI.Key && A.Key == BP.CI.Key)
       setVal(Add(), A.VD, 0, KeyVal == A.Neg);
-    if (BP.CI.EqVar == A.VD && !BP.CI.EqOnKey)
+    if (BP.CI.EqVar == A.VD && !BP.CI.EqOnKey) {
       Add().Lits.push_back({A.Key, KeyVal != A.Neg});
+      AliasLits.push_back({A.Key, KeyVal != A.Neg});
+    }
   }
   if (BP.CI.EqVar)
     setVal(Add(), BP.CI.EqVar, BP.CI.EqVal, KeyVal == BP.CI.EqOnKey);

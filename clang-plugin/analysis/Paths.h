@@ -75,6 +75,16 @@ public:
   /// (the arm a `c ? a : b` took).
   std::optional<bool> decideCond(const Expr *Cond, const PathFacts &F,
                                  const State &St);
+  /// The conditions the last edge() decided through a variable that
+  /// follows them (`ok = t != NULL; if (ok)`): key and value.
+  llvm::ArrayRef<std::pair<unsigned, bool>> aliasLits() const {
+    return AliasLits;
+  }
+  /// A condition with the key (the first one met), and whether its truth
+  /// is the key's false.
+  std::pair<const Expr *, bool> keyExpr(unsigned Key) const {
+    return KeyExprs[Key - 1];
+  }
   /// The note text of a branch taken.
   std::string stepText(const PathStep &Step) const;
 
@@ -142,6 +152,9 @@ private:
   std::optional<std::pair<const VarDecl *, int64_t>>
   linear(const Expr *E, const PathFacts &F, unsigned Depth = 0) const;
   std::optional<bool> decide(const BlockPaths &BP, const PathFacts &F) const;
+  bool armValues(const Expr *E, const PathFacts &F,
+                 llvm::SmallVectorImpl<int64_t> &Out, unsigned Depth = 0) const;
+  void cacheArmConds(const Expr *E, unsigned Depth = 0);
   void kill(PathFacts &F, const VarDecl *VD, bool Values,
             bool Globals = false) const;
   bool isTrackedInt(const VarDecl *VD) const;
@@ -166,6 +179,8 @@ private:
   /// Interned condition keys (from 1) and the variables each reads.
   std::map<llvm::FoldingSetNodeID, unsigned> Keys;
   std::vector<llvm::SmallVector<const VarDecl *, 2>> KeyVars;
+  std::vector<std::pair<const Expr *, bool>> KeyExprs;
+  mutable llvm::SmallVector<std::pair<unsigned, bool>, 1> AliasLits;
   /// Keys that read memory (a global, `p->f`, `*p`): any write through
   /// memory or call outside tsmem forgets them.
   std::vector<bool> KeyMem;

@@ -234,9 +234,14 @@ void FunctionAnalyzer::exitTail(const BlockInfo &BI) {
 
 /// On the edge where BI's null test holds (the variable is NULL).
 void FunctionAnalyzer::refineEdge(State &E, const BlockInfo &BI) {
-  if (markNullEntry(E, BI.NullTested))
+  refineNull(E, BI.NullTested);
+}
+
+/// On an edge where the place L is NULL.
+void FunctionAnalyzer::refineNull(State &E, LocKey L) {
+  if (markNullEntry(E, L))
     return; // A field's tensor from the caller (EntryFields.cpp).
-  const ObjSet *Os = E.Pts.find(BI.NullTested);
+  const ObjSet *Os = E.Pts.find(L);
   if (!Os)
     return;
   if (Os->size() != 1) {
@@ -245,10 +250,10 @@ void FunctionAnalyzer::refineEdge(State &E, const BlockInfo &BI) {
     // it was lost): forget those no other variable holds. Marking them
     // unreachable instead reported `t = c ? a() : b(); if (!t) return;`.
     ObjSet Held = *Os;
-    E.Pts.set(BI.NullTested, ObjSet());
+    E.Pts.set(L, ObjSet());
     for (ObjId Id : Held)
       if (Obj *O = E.Objs.findMut(Id)) {
-        O->HeldBy.erase(BI.NullTested);
+        O->HeldBy.erase(L);
         if (O->HeldBy.empty())
           E.Objs.erase(Id);
       }

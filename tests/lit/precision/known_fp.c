@@ -100,3 +100,67 @@ void bitfields(const ts_tensor *x, bool own) {
   if (b.owned)
     ts_free(b.t);
 }
+
+/* A helper that frees its argument only when it returns a new tensor (the
+ * replacement), and NULL otherwise with the argument untouched: the
+ * caller's `if (y) x = y;` is taken for an overwrite of x (precision hunt
+ * 3; the summary's FreeIfNonNull is not inferred for it). */
+static ts_tensor *maybe_step(ts_tensor *x, int i) {
+  if (i % 2)
+    return NULL;
+  ts_tensor *y = ts_add_scalar(x, 1);
+  if (!y)
+    return NULL;
+  ts_free(x);
+  return y;
+}
+double replace_on_success(int i) {
+  ts_tensor *x = ts_zeros(TS_SHAPE(1), TS_FLOAT32);
+  if (!x)
+    return 0;
+  ts_tensor *y = maybe_step(x, i);
+  if (y)
+    x = y;
+  double v = ts_item(x);
+  ts_free(x);
+  return v;
+}
+
+/* A stack popped through a local: `t = stk[--sp]; ts_free(t);` frees
+ * "some element" through t, which the next pop reads again (the counted
+ * free of CountLoops.cpp needs the element itself as ts_free's argument:
+ * `sp--; ts_free(stk[sp]);` is not reported). */
+double pop_through_local(void) {
+  ts_tensor *stk[4];
+  int sp = 0;
+  for (int i = 0; i < 4; i++) {
+    ts_tensor *t = ts_full(TS_SHAPE(1), TS_FLOAT32, i);
+    if (!t)
+      break;
+    stk[sp++] = t;
+  }
+  double v = 0;
+  while (sp > 0) {
+    ts_tensor *t = stk[--sp];
+    v += ts_item(t);
+    ts_free(t);
+  }
+  return v;
+}
+
+/* How many were made, counted by adding null tests: the count's value does
+ * not follow the tests. */
+double made_count(void) {
+  ts_tensor *a = ts_ones(TS_SHAPE(1), TS_FLOAT32);
+  ts_tensor *b = a ? ts_ones(TS_SHAPE(1), TS_FLOAT32) : NULL;
+  int made = (a != NULL) + (b != NULL);
+  double v = 0;
+  if (made == 2) {
+    v = ts_item(a) + ts_item(b);
+    ts_free(b);
+    ts_free(a);
+  } else if (made == 1) {
+    ts_free(a);
+  }
+  return v;
+}
