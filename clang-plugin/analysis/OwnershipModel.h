@@ -126,6 +126,11 @@ struct FieldReach {
   bool All = false;
   llvm::SmallPtrSet<const clang::FieldDecl *, 4> Named;
 };
+/// Each tensor field the file frees by name, with the functions that do
+/// (TeardownFields.cpp).
+using FreedFieldMap =
+    llvm::DenseMap<const clang::FieldDecl *,
+                   llvm::SmallPtrSet<const clang::FunctionDecl *, 4>>;
 using FieldReachCache =
     llvm::DenseMap<std::pair<const clang::FunctionDecl *, unsigned>,
                    FieldReach>;
@@ -137,6 +142,8 @@ public:
   /// AsyncFills.cpp's summaries, each helper's computed once.
   llvm::DenseMap<const clang::FunctionDecl *, std::vector<AsyncFill>>
       AsyncFillCache;
+  /// TeardownFields.cpp's scan of the file, made on first need.
+  std::optional<FreedFieldMap> FreedFields;
   explicit CallModels(clang::ASTContext &Ctx) : Ctx(Ctx) {}
 
   /// What the path engine asks of a direct callee for each call it reads

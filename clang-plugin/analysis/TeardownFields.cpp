@@ -27,11 +27,6 @@ namespace tsmem {
 
 namespace {
 
-/// Each tensor field the file frees by name, with the functions that do.
-using FreedFieldMap =
-    llvm::DenseMap<const FieldDecl *,
-                   llvm::SmallPtrSet<const FunctionDecl *, 4>>;
-
 /// The field E names, `x.f` or `p->f` (or an element of it, `p->f[i]`),
 /// or null.
 const FieldDecl *fieldOf(const Expr *E) {
@@ -150,15 +145,13 @@ void checkTeardownFields(const FunctionDecl *FD, BodyScope Scope,
   Uses.TraverseStmt(const_cast<CompoundStmt *>(Body));
   if (Uses.Other)
     return;
-  // The file scanned once per translation unit (one per compile).
-  static const ASTContext *ScannedCtx = nullptr;
-  static FreedFieldMap Freed;
-  if (ScannedCtx != &Ctx) {
+  // The file scanned once, kept with the translation unit's models.
+  if (!Models.FreedFields) {
     FreedFieldScan Scan(Models);
     Scan.TraverseDecl(Ctx.getTranslationUnitDecl());
-    Freed = std::move(Scan.Freed);
-    ScannedCtx = &Ctx;
+    Models.FreedFields = std::move(Scan.Freed);
   }
+  const FreedFieldMap &Freed = *Models.FreedFields;
   auto FreedBy = [&](const FieldDecl *F, bool Here) {
     auto It = Freed.find(F);
     if (It == Freed.end())
