@@ -88,7 +88,9 @@ void FunctionAnalyzer::noteMayFreeEntry(LocKey L, const Obj *O) {
   // Not read on this path (0), read and left (Borrowed), or freed: any
   // other fate (handed on, escaped) is not a replacement.
   uint8_t B = O ? O->Bits : 0;
-  if (B & Freed)
+  // Freed by a call: a field tested NULL is marked Freed too on that edge
+  // (markNullEntry), with no call, and there nothing of the caller's died.
+  if ((B & Freed) && O->FreedBy)
     MayFreeSeen.insert(L);
   if (B & ~(Freed | Borrowed))
     MayFreeBad.insert(L);
