@@ -99,8 +99,12 @@ private:
     while (true) {
       E = E->IgnoreParenImpCasts();
       if (const auto *ME = dyn_cast<MemberExpr>(E)) {
-        if (ME->isArrow())
-          return;
+        // `&p->f` kept anywhere but a call: what p's fields hold afterwards
+        // is not followed, so p's fields are not followed at all.
+        if (ME->isArrow()) {
+          E = ME->getBase()->IgnoreParenImpCasts();
+          break;
+        }
         E = ME->getBase();
         continue;
       }

@@ -12,10 +12,11 @@
 //
 //===----------------------------------------------------------------------===//
 #include "FunctionAnalysis.h"
+#include "ArrayDupFrees.h"
 #include "ArrayFrees.h"
-#include "TeardownFields.h"
 #include "CfgPrune.h"
 #include "FunctionAnalyzer.h"
+#include "TeardownFields.h"
 
 #include "clang/Analysis/FlowSensitive/DataflowWorklist.h"
 #include "llvm/ADT/BitVector.h"
@@ -277,8 +278,9 @@ void analyzeFunction(const FunctionDecl *FD, BodyScope Scope,
   ownership::FunctionAnalyzer(FD, Scope, Facts, Models, Ctx, Out, Budget,
                               CallsHelper, Sum)
       .run();
-  checkArrayFrees(FD, Scope, Models, Ctx, Out); // ArrayFrees.cpp
+  checkArrayFrees(FD, Scope, Models, Ctx, Out);     // ArrayFrees.cpp
   checkTeardownFields(FD, Scope, Models, Ctx, Out); // TeardownFields.cpp
+  checkArrayDupFrees(FD, Models, Ctx, Out);         // ArrayDupFrees.cpp
 }
 
 void summarizeWithFlag(const FunctionDecl *FD, BodyScope Scope,
