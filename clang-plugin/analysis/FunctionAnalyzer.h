@@ -381,6 +381,9 @@ private:
   // Fields a scoped body (TS_SCOPED, a ts_run callback) fills under a
   // pointer parameter, and a caller's ts_run or call (ScopeFills.cpp).
   int scopeFillParam(const VarDecl *VD);
+  /// A scoped body storing a tensor of its own scope in an owned field of
+  /// its parameter's struct (ScopedStores.cpp).
+  void scopedStore(const Expr *LHS, const ObjSet &Os);
   void noteExitScopeFills(const BlockInfo &BI);
   void summarizeScopeFills();
   bool storedOnEveryPath(LocKey L);

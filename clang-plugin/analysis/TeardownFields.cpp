@@ -123,6 +123,16 @@ const ParmVarDecl *clearedParam(const CallExpr *CE, const FunctionDecl *FD) {
 
 } // namespace
 
+const FreedFieldMap &freedFields(CallModels &Models, ASTContext &Ctx) {
+  // The file scanned once, kept with the translation unit's models.
+  if (!Models.FreedFields) {
+    FreedFieldScan Scan(Models);
+    Scan.TraverseDecl(Ctx.getTranslationUnitDecl());
+    Models.FreedFields = std::move(Scan.Freed);
+  }
+  return *Models.FreedFields;
+}
+
 void checkTeardownFields(const FunctionDecl *FD, BodyScope Scope,
                          CallModels &Models, ASTContext &Ctx, Findings &Out) {
   const auto *Body = dyn_cast_or_null<CompoundStmt>(FD->getBody());
@@ -145,13 +155,7 @@ void checkTeardownFields(const FunctionDecl *FD, BodyScope Scope,
   Uses.TraverseStmt(const_cast<CompoundStmt *>(Body));
   if (Uses.Other)
     return;
-  // The file scanned once, kept with the translation unit's models.
-  if (!Models.FreedFields) {
-    FreedFieldScan Scan(Models);
-    Scan.TraverseDecl(Ctx.getTranslationUnitDecl());
-    Models.FreedFields = std::move(Scan.Freed);
-  }
-  const FreedFieldMap &Freed = *Models.FreedFields;
+  const FreedFieldMap &Freed = freedFields(Models, Ctx);
   auto FreedBy = [&](const FieldDecl *F, bool Here) {
     auto It = Freed.find(F);
     if (It == Freed.end())

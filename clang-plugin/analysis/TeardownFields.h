@@ -20,6 +20,10 @@ void checkTeardownFields(const clang::FunctionDecl *FD, BodyScope Scope,
                          CallModels &Models, clang::ASTContext &Ctx,
                          Findings &Out);
 
+/// The tensor fields the translation unit frees by name, with the
+/// functions that free each; scanned once, kept in Models.
+const FreedFieldMap &freedFields(CallModels &Models, clang::ASTContext &Ctx);
+
 } // namespace tsmem
 
 #endif // TSMEM_CLANG_PLUGIN_TEARDOWNFIELDS_H

@@ -192,6 +192,7 @@ void FunctionAnalyzer::visitAssign(const Expr *LHS, const Expr *RHS) {
     return;
   }
   ObjSet Os = eval(RHS);
+  scopedStore(LHS, Os); // ScopedStores.cpp
   if (LocKey L = VD && isa<DeclRefExpr>(LHS->IgnoreParenImpCasts())
                      ? placeOf(LHS)
                      : nullptr) {

@@ -1,0 +1,97 @@
+//===- ScopedStores.cpp - A scoped body's tensor left in an owned field --===//
+//
+// A body that is one scope (a ts_run callback, TS_SCOPED) frees what it
+// made when it returns, unless it was kept or escaped. Stored through the
+// parameter into a field the struct owns, it leaves a dangling handle for
+// the caller, whose next read or teardown uses it after its scope:
+//
+//   static void *job(void *arg) {
+//     struct job *j = arg;
+//     ts_tensor *u = solve(j->data);
+//     ts_free(j->model->u);
+//     j->model->u = u;              /* freed as the run's scope ends */
+//     return NULL;
+//   }
+//
+// Owned: a teardown of the file frees the field together with another
+// field of the same struct (`model_free` frees u and v). A field nothing
+// tears down may hold a scratch tensor the caller never reads (ScopeFills
+// reports that read at the caller).
+//
+//===----------------------------------------------------------------------===//
+#include "Checks.h"
+#include "FunctionAnalyzer.h"
+#include "TeardownFields.h"
+
+#include "clang/Lex/Lexer.h"
+
+namespace tsmem {
+namespace ownership {
+
+namespace {
+
+/// The variable at the root of `v->a.b->f`, with at least one `->`.
+const VarDecl *rootThroughArrow(const MemberExpr *ME) {
+  bool Arrow = false;
+  const Expr *E = ME;
+  while (const auto *M = dyn_cast<MemberExpr>(E->IgnoreParenImpCasts())) {
+    Arrow |= M->isArrow();
+    E = M->getBase();
+  }
+  const auto *DRE = dyn_cast<DeclRefExpr>(E->IgnoreParenImpCasts());
+  return Arrow && DRE ? dyn_cast<VarDecl>(DRE->getDecl()) : nullptr;
+}
+
+/// F is freed by a function that frees another field of F's struct too.
+bool tornDown(const FieldDecl *F, const FreedFieldMap &Freed) {
+  auto It = Freed.find(F);
+  if (It == Freed.end())
+    return false;
+  for (const FieldDecl *G : F->getParent()->fields()) {
+    if (G == F)
+      continue;
+    auto Jt = Freed.find(G);
+    if (Jt == Freed.end())
+      continue;
+    for (const FunctionDecl *Fn : It->second)
+      if (Jt->second.count(Fn))
+        return true;
+  }
+  return false;
+}
+
+} // namespace
+
+void FunctionAnalyzer::scopedStore(const Expr *LHS, const ObjSet &Os) {
+  if (Scope != BodyScope::Scoped || Os.empty())
+    return;
+  const auto *ME = dyn_cast<MemberExpr>(LHS->IgnoreParenImpCasts());
+  const auto *F = ME ? dyn_cast<FieldDecl>(ME->getMemberDecl()) : nullptr;
+  if (!F || !isTensorPointer(F->getType()))
+    return;
+  const VarDecl *Root = rootThroughArrow(ME);
+  if (!Root || scopeFillParam(Root) < 0)
+    return;
+  for (ObjId Id : Os) {
+    const Obj *O = S.Objs.find(Id);
+    if (!O || isParam(Id) || isForeign(Id) || O->Bits != Scoped ||
+        O->Region != FD || EscapedOut.count(Id))
+      return;
+  }
+  if (!tornDown(F, freedFields(Models, Ctx)))
+    return;
+  // The reporting pass only revisits blocks that would report.
+  WouldReport = true;
+  if (!Reporting)
+    return;
+  std::string Name = Lexer::getSourceText(
+                         CharSourceRange::getTokenRange(LHS->getSourceRange()),
+                         SM, Ctx.getLangOpts())
+                         .str();
+  if (warn(Report, Message::StoredPastScope, LHS->getBeginLoc(), {Name},
+           LHS->getSourceRange()))
+    note(Report, Message::BodyIsScope, FD->getBeginLoc());
+}
+
+} // namespace ownership
+} // namespace tsmem
