@@ -192,6 +192,20 @@ struct FunctionSummary {
            !ScopeFillFields.empty() || !ScopeEndFields.empty() ||
            !ZeroCounts.empty();
   }
+  /// Whether the field lists the summary driver's fixpoint compares have
+  /// the sizes and entry parameter of O's (OwnershipAnalysis.cpp).
+  bool sameFieldShape(const FunctionSummary &O) const {
+    return RetFields.size() == O.RetFields.size() &&
+           FreeFields.size() == O.FreeFields.size() &&
+           FillFields.size() == O.FillFields.size() &&
+           FreeEntryFields.size() == O.FreeEntryFields.size() &&
+           KeptEntryFields.size() == O.KeptEntryFields.size() &&
+           MayFreeEntryFields.size() == O.MayFreeEntryFields.size() &&
+           RetEntryParam == O.RetEntryParam &&
+           ScopeFillFields.size() == O.ScopeFillFields.size() &&
+           ScopeEndFields.size() == O.ScopeEndFields.size() &&
+           ZeroCounts.size() == O.ZeroCounts.size();
+  }
 };
 
 /// Analyses FD's body, which runs as Scope says, and reports what it finds

@@ -837,22 +837,7 @@ void runOwnershipAnalysis(ASTContext &Ctx, Reporter &Report, uint64_t Budget) {
       return false;
     const CallModel &P = Inferred[I];
     bool FieldsChanged =
-        !P.Fields ? Sum.hasFields()
-                  : P.Fields->RetFields.size() != Sum.RetFields.size() ||
-                        P.Fields->FreeFields.size() != Sum.FreeFields.size() ||
-                        P.Fields->FillFields.size() != Sum.FillFields.size() ||
-                        P.Fields->FreeEntryFields.size() !=
-                            Sum.FreeEntryFields.size() ||
-                        P.Fields->KeptEntryFields.size() !=
-                            Sum.KeptEntryFields.size() ||
-                        P.Fields->MayFreeEntryFields.size() !=
-                            Sum.MayFreeEntryFields.size() ||
-                        P.Fields->RetEntryParam != Sum.RetEntryParam ||
-                        P.Fields->ScopeFillFields.size() !=
-                            Sum.ScopeFillFields.size() ||
-                        P.Fields->ScopeEndFields.size() !=
-                            Sum.ScopeEndFields.size() ||
-                        P.Fields->ZeroCounts.size() != Sum.ZeroCounts.size();
+        !P.Fields ? Sum.hasFields() : !P.Fields->sameFieldShape(Sum);
     if (Sum.hasFields())
       M.Fields = &FieldSums.emplace_back(std::move(Sum));
     bool Changed =
