@@ -74,7 +74,7 @@ struct BodyFacts {
   llvm::SmallVector<const clang::FunctionDecl *, 4> Callees;
   /// Integer parameters (bit I for parameter I) that are, alone or
   /// negated, the condition of an if or a `?:`: flags a summary may be
-  /// specialised on (OwnershipAnalysis.cpp, flagModels).
+  /// specialised on (FileAnalysis.cpp, flagModels).
   uint32_t FlagParams = 0;
 };
 
@@ -193,7 +193,7 @@ struct FunctionSummary {
            !ZeroCounts.empty();
   }
   /// Whether the field lists the summary driver's fixpoint compares have
-  /// the sizes and entry parameter of O's (OwnershipAnalysis.cpp).
+  /// the sizes and entry parameter of O's (FileAnalysis.cpp).
   bool sameFieldShape(const FunctionSummary &O) const {
     return RetFields.size() == O.RetFields.size() &&
            FreeFields.size() == O.FreeFields.size() &&

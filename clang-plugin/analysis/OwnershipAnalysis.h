@@ -28,8 +28,9 @@ class Reporter;
 
 /// The analysis of every function defined outside system headers in Ctx's
 /// translation unit, findings to Report (the plugin's consumer above, and
-/// clang-tidy's tsmem-* checks, TidyModule.cpp). A function whose analysis
-/// would take more than Budget steps is skipped with a remark.
+/// clang-tidy's tsmem-* checks, TidyModule.cpp), in FileAnalysis.cpp. A
+/// function whose analysis would take more than Budget steps is skipped with
+/// a remark.
 void runOwnershipAnalysis(clang::ASTContext &Ctx, Reporter &Report,
                           uint64_t Budget);
 

@@ -169,7 +169,7 @@ public:
   /// Calls to Callee use M from now on (an inferred summary).
   void setInferred(const clang::FunctionDecl *Callee, const CallModel &M);
   /// Calls to Callee whose argument Param is the constant Val (0 or 1) use
-  /// M (OwnershipAnalysis.cpp, flagModels); Callee's other calls keep its
+  /// M (FileAnalysis.cpp, flagModels); Callee's other calls keep its
   /// model.
   void setFlagModel(const clang::FunctionDecl *Callee, unsigned Param,
                     unsigned Val, const CallModel &M);

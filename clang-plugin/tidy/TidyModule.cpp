@@ -2,7 +2,7 @@
 //
 //   clang-tidy-19 --load=<prefix>/lib/tsmem/tsmem-tidy.so -checks='tsmem-*'
 //
-// tsmem-tidy.so holds the plugin's analysis (OwnershipAnalysis.cpp and the
+// tsmem-tidy.so holds the plugin's analysis (FileAnalysis.cpp and the
 // files it uses), its TS_SCOPE pragma handler and the tsmem_plugin
 // attribute, so tsmem.h expands TS_SCOPE/TS_SCOPED as under the plugin and
 // the checks see the same AST as a compile with -fplugin. The analysis runs

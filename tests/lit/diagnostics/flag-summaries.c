@@ -2,7 +2,7 @@
 // A same-file helper that frees a tensor parameter or not as an integer
 // flag says (`if (take) ts_free(t);`). A call passing the constant 1 or 0
 // gets the summary of the helper's paths under that value of the flag
-// (OwnershipAnalysis.cpp, flagModels; summarizeWithFlag): freed, or
+// (FileAnalysis.cpp, flagModels; summarizeWithFlag): freed, or
 // only read. A call passing anything else keeps the helper's own summary,
 // which says neither (quiet).
 #include <stdbool.h>
