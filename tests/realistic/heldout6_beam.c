@@ -345,8 +345,11 @@ void bm_cache_overflow_ok(void) {
 // BUG: use-after-free: a key is freed for eviction but still read through the cache
 void bm_cache_evict_uaf(void) {
   bm_cache c = {{0}, 0};
-  for (int i = 0; i < 3; i++)
-    bm_cache_push(&c, ts_full(TS_SHAPE(1, BM_HID), TS_FLOAT32, i));
+  for (int i = 0; i < 3; i++) {
+    ts_tensor *k = ts_full(TS_SHAPE(1, BM_HID), TS_FLOAT32, i);
+    if (bm_cache_push(&c, k) != 0)
+      ts_free(k);
+  }
   ts_free(c.keys[0]);
   TS_SCOPE {
     ts_tensor *all = ts_cat((const ts_tensor *const *)c.keys, c.n, 0); // <- BUG
@@ -358,8 +361,11 @@ void bm_cache_evict_uaf(void) {
 // OK: eviction shifts the remaining keys down after freeing the oldest
 void bm_cache_evict_ok(void) {
   bm_cache c = {{0}, 0};
-  for (int i = 0; i < 3; i++)
-    bm_cache_push(&c, ts_full(TS_SHAPE(1, BM_HID), TS_FLOAT32, i));
+  for (int i = 0; i < 3; i++) {
+    ts_tensor *k = ts_full(TS_SHAPE(1, BM_HID), TS_FLOAT32, i);
+    if (bm_cache_push(&c, k) != 0)
+      ts_free(k);
+  }
   ts_free(c.keys[0]);
   for (int i = 1; i < c.n; i++)
     c.keys[i - 1] = c.keys[i];

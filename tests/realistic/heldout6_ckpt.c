@@ -217,8 +217,8 @@ void ck_rollback_shallow(void) {
   if (ck_opt_init(&o) != 0)
     return;
   ck_point cp;
-  if (ck_save(&o, &cp, 1.0) == 0)
-    ck_push(&st, cp);
+  if (ck_save(&o, &cp, 1.0) == 0 && ck_push(&st, cp) != 0)
+    ck_point_free(&cp);
   ck_step(&o);
   ck_restore_shallow(&o, &st.items[0]);
   ck_stack_free(&st);
@@ -239,7 +239,8 @@ void ck_best_evicted(void) {
       break;
     if (it == 0)
       best_w = cp.params[0];
-    ck_push(&st, cp);
+    if (ck_push(&st, cp) != 0)
+      ck_point_free(&cp);
   }
   TS_SCOPE { printf("ckpt: best w %.3f\n", ts_item(ts_sum(best_w))); } // <- BUG
   ck_stack_free(&st);
@@ -265,7 +266,8 @@ void ck_best_copied(void) {
         ts_free(best_w);
       best_w = ts_clone(cp.params[0]);
     }
-    ck_push(&st, cp);
+    if (ck_push(&st, cp) != 0)
+      ck_point_free(&cp);
   }
   if (best_w) {
     TS_SCOPE { printf("ckpt: best w %.3f\n", ts_item(ts_sum(best_w))); }

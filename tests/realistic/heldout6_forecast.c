@@ -197,7 +197,13 @@ static int fc_norm_fit(const ts_tensor *series, fc_norm *out) {
     out->mean = ts_keep(ts_reshape(mu, TS_SHAPE(1, 1)));
     out->std = ts_keep(ts_reshape(ts_sqrt(ts_add_scalar(var, 1e-6)), TS_SHAPE(1, 1)));
   }
-  return out->mean && out->std ? 0 : -1;
+  if (out->mean && out->std)
+    return 0;
+  if (out->mean)
+    ts_free(out->mean);
+  if (out->std)
+    ts_free(out->std);
+  return -1;
 }
 
 // OK: frees the statistics

@@ -89,7 +89,9 @@ static int ode_integrate(const ode_sys *s, ts_tensor *y0, double t1,
   ts_tensor *y = ts_clone(y0);
   if (!y)
     return -1;
-  if (ode_traj_push(tr, t, ts_clone(y)) != 0) {
+  ts_tensor *y0c = ts_clone(y);
+  if (ode_traj_push(tr, t, y0c) != 0) {
+    ts_free(y0c);
     ts_free(y);
     return -1;
   }
@@ -104,8 +106,11 @@ static int ode_integrate(const ode_sys *s, ts_tensor *y0, double t1,
     ts_free(y);
     y = yn;
     t += h;
-    if (ode_traj_push(tr, t, ts_clone(y)) != 0)
+    ts_tensor *yc = ts_clone(y);
+    if (ode_traj_push(tr, t, yc) != 0) {
+      ts_free(yc);
       break;
+    }
     if (err < s->tol / 4 && h < s->h_max)
       h *= 2.0;
   }

@@ -164,6 +164,14 @@ static int sa_cache_append(sa_cache *c, ts_tensor *k, ts_tensor *v) {
   return 0;
 }
 
+// OK: appends, or frees the rows the full cache refused
+static void sa_cache_put(sa_cache *c, ts_tensor *k, ts_tensor *v) {
+  if (sa_cache_append(c, k, v) != 0) {
+    ts_free(k);
+    ts_free(v);
+  }
+}
+
 // OK: frees every cached row
 static void sa_cache_free(sa_cache *c) {
   for (int i = 0; i < c->len; i++) {
@@ -254,7 +262,7 @@ void sa_decode_scoped_escaped(void) {
   TS_SCOPE for (int t = 0; t < 3; t++) {
     ts_tensor *k = ts_matmul(ts_mul_scalar(x, t + 1), b.wk[1]);
     ts_tensor *v = ts_matmul(x, b.wv[1]);
-    sa_cache_append(&c, ts_escape(k), ts_escape(v));
+    sa_cache_put(&c, ts_escape(k), ts_escape(v));
   }
   printf("sparse: %.3f\n", sa_cache_attend(&c, x));
   ts_free(x);
@@ -266,7 +274,7 @@ void sa_decode_scoped_escaped(void) {
 void sa_cache_truncate(void) {
   sa_cache c = {{0}, {0}, 0};
   for (int t = 0; t < 3; t++)
-    sa_cache_append(&c, ts_ones(TS_SHAPE(1, SA_D), TS_FLOAT32), ts_zeros(TS_SHAPE(1, SA_D), TS_FLOAT32));
+    sa_cache_put(&c, ts_ones(TS_SHAPE(1, SA_D), TS_FLOAT32), ts_zeros(TS_SHAPE(1, SA_D), TS_FLOAT32));
   ts_free(c.k[2]);
   ts_free(c.v[2]); // <- BUG
   sa_cache_free(&c);
@@ -276,7 +284,7 @@ void sa_cache_truncate(void) {
 void sa_cache_truncate_ok(void) {
   sa_cache c = {{0}, {0}, 0};
   for (int t = 0; t < 3; t++)
-    sa_cache_append(&c, ts_ones(TS_SHAPE(1, SA_D), TS_FLOAT32), ts_zeros(TS_SHAPE(1, SA_D), TS_FLOAT32));
+    sa_cache_put(&c, ts_ones(TS_SHAPE(1, SA_D), TS_FLOAT32), ts_zeros(TS_SHAPE(1, SA_D), TS_FLOAT32));
   c.len--;
   ts_free(c.k[c.len]);
   ts_free(c.v[c.len]);
@@ -290,7 +298,7 @@ void sa_cache_truncate_ok(void) {
 void sa_cache_slide_uaf(void) {
   sa_cache c = {{0}, {0}, 0};
   for (int t = 0; t < 3; t++)
-    sa_cache_append(&c, ts_full(TS_SHAPE(1, SA_D), TS_FLOAT32, t), ts_full(TS_SHAPE(1, SA_D), TS_FLOAT32, t));
+    sa_cache_put(&c, ts_full(TS_SHAPE(1, SA_D), TS_FLOAT32, t), ts_full(TS_SHAPE(1, SA_D), TS_FLOAT32, t));
   ts_free(c.k[0]);
   ts_free(c.v[0]);
   ts_tensor *q = ts_ones(TS_SHAPE(1, SA_D), TS_FLOAT32);
@@ -303,7 +311,7 @@ void sa_cache_slide_uaf(void) {
 void sa_cache_slide(void) {
   sa_cache c = {{0}, {0}, 0};
   for (int t = 0; t < 3; t++)
-    sa_cache_append(&c, ts_full(TS_SHAPE(1, SA_D), TS_FLOAT32, t), ts_full(TS_SHAPE(1, SA_D), TS_FLOAT32, t));
+    sa_cache_put(&c, ts_full(TS_SHAPE(1, SA_D), TS_FLOAT32, t), ts_full(TS_SHAPE(1, SA_D), TS_FLOAT32, t));
   ts_free(c.k[0]);
   ts_free(c.v[0]);
   for (int i = 1; i < c.len; i++) {
