@@ -280,7 +280,9 @@ void analyzeFunction(const FunctionDecl *FD, BodyScope Scope,
       .run();
   checkArrayFrees(FD, Scope, Models, Ctx, Out);     // ArrayFrees.cpp
   checkTeardownFields(FD, Scope, Models, Ctx, Out); // TeardownFields.cpp
-  checkArrayDupFrees(FD, Models, Ctx, Out);         // ArrayDupFrees.cpp
+  // Its own walk of the body: only where the walker saw an element freed.
+  if (!Facts.Known || Facts.FreesElement)
+    checkArrayDupFrees(FD, Models, Ctx, Out); // ArrayDupFrees.cpp
 }
 
 void summarizeWithFlag(const FunctionDecl *FD, BodyScope Scope,

@@ -41,6 +41,8 @@ struct BodyFacts {
   bool Known = false;
   /// Calls something tsmem models.
   bool UsesTsmem = false;
+  /// Frees an element (`ts_free(p[i])`): what ArrayDupFrees.cpp looks for.
+  bool FreesElement = false;
   /// Variables whose address is taken (&v).
   llvm::DenseSet<const clang::VarDecl *> AddrTaken;
   /// Of those, the ones whose address is only ever a direct argument of a

@@ -458,6 +458,10 @@ bool BodyWalker::visit(const Item &I) {
     CallModel M = Collect.Models.get(Callee);
     if (M.Kind != CallKind::Unknown)
       Facts.UsesTsmem = true;
+    if (M.Kind == CallKind::Free && M.ConsumedArg < CE->getNumArgs() &&
+        isa<ArraySubscriptExpr>(
+            CE->getArg(M.ConsumedArg)->IgnoreParenImpCasts()))
+      Facts.FreesElement = true;
     if (M.Kind == CallKind::ScopeBegin)
       Facts.ScopeBeginParents[CE] = I.EffParent;
     if (isa_and_nonnull<IfStmt, WhileStmt, DoStmt, ForStmt, SwitchStmt>(
