@@ -31,6 +31,12 @@ class PlaceScan : public RecursiveASTVisitor<PlaceScan> {
 public:
   explicit PlaceScan(llvm::DenseSet<const VarDecl *> &Bad) : Bad(Bad) {}
 
+  /// `sizeof *p` (a teardown's `memset(p, 0, sizeof *p)`) is not evaluated:
+  /// p's value goes nowhere.
+  bool TraverseUnaryExprOrTypeTraitExpr(UnaryExprOrTypeTraitExpr *) {
+    return true;
+  }
+
   bool VisitCallExpr(CallExpr *CE) {
     for (Expr *A : CE->arguments())
       Allowed.insert(strip(A));
