@@ -53,6 +53,15 @@ public:
   bool VisitUnaryOperator(UnaryOperator *UO) {
     if (UO->getOpcode() == UO_AddrOf && !Allowed.count(UO))
       markBase(UO->getSubExpr());
+    // A NULL test of a pointer (`!p`, `p == NULL`, `if (p)`) only reads
+    // whether there is a struct.
+    if (UO->getOpcode() == UO_LNot)
+      Allowed.insert(strip(UO->getSubExpr()));
+    return true;
+  }
+  bool VisitIfStmt(IfStmt *If) {
+    if (If->getCond())
+      Allowed.insert(strip(If->getCond()));
     return true;
   }
   bool VisitImplicitCastExpr(ImplicitCastExpr *IC) {
@@ -71,6 +80,10 @@ public:
     return true;
   }
   bool VisitBinaryOperator(BinaryOperator *BO) {
+    if (BO->getOpcode() == BO_EQ || BO->getOpcode() == BO_NE) {
+      Allowed.insert(strip(BO->getLHS()));
+      Allowed.insert(strip(BO->getRHS()));
+    }
     if (BO->isAssignmentOp())
       if (const auto *DRE = dyn_cast<DeclRefExpr>(BO->getLHS()->IgnoreParens()))
         if (const auto *VD = dyn_cast<VarDecl>(DRE->getDecl()))

@@ -4,6 +4,7 @@
 // the call. Teardowns that clear the whole struct with
 // `memset(p, 0, sizeof *p)` after their frees are such helpers (the
 // `sizeof *p` reads nothing; the memset does not take the freed tensors).
+#include <stdlib.h>
 #include <string.h>
 #include <tsmem.h>
 
@@ -72,6 +73,42 @@ static void outer_free(struct outer *o) {
   memset(o, 0, sizeof *o);
 }
 
+// Teardowns that first check their struct pointer: where it is NULL there
+// is no struct, and nothing under it to free.
+struct graph {
+  int n;
+  ts_tensor *x;
+  ts_tensor *e;
+};
+
+static struct graph *graph_new(void) {
+  struct graph *g = calloc(1, sizeof *g);
+  if (!g)
+    return NULL;
+  g->x = ts_zeros(TS_SHAPE(4, 2), TS_FLOAT32);
+  if (!g->x) {
+    free(g);
+    return NULL;
+  }
+  return g;
+}
+
+static void graph_free(struct graph *g) {
+  if (!g)
+    return;
+  ts_free(g->x);
+  if (g->e)
+    ts_free(g->e);
+  free(g);
+}
+
+static void graph_clear(struct graph *g) {
+  if (g == NULL)
+    return;
+  ts_free(g->x);
+  g->x = NULL;
+}
+
 // --- Bugs ------------------------------------------------------------------
 
 void alias_used_after_teardown(void) {
@@ -115,6 +152,23 @@ void alias_two_deep(void) {
   ts_tensor *b = o.m.b;
   outer_free(&o); // expected-note {{freed here}}
   (void)ts_numel(b); // expected-warning {{use of a tensor after it was freed}}
+}
+
+void alias_after_guarded_destroy(void) {
+  struct graph *g = graph_new();
+  if (!g)
+    return;
+  ts_tensor *x = g->x;
+  graph_free(g); // expected-note {{freed here}}
+  (void)ts_numel(x); // expected-warning {{use of a tensor after it was freed}}
+}
+
+void alias_after_guarded_clear(void) {
+  struct graph g = {0};
+  g.x = ts_zeros(TS_SHAPE(2), TS_FLOAT32);
+  ts_tensor *x = g.x;
+  graph_clear(&g); // expected-note {{freed here}}
+  ts_free(x); // expected-warning {{tensor freed or released again after it was freed}}
 }
 
 // --- Correct ---------------------------------------------------------------
@@ -165,3 +219,14 @@ void alias_of_clone(void) {
   (void)ts_numel(w);
   ts_free(w);
 }
+
+void guarded_clear_other_field(void) {
+  struct graph g = {0};
+  g.x = ts_zeros(TS_SHAPE(2), TS_FLOAT32);
+  g.e = ts_zeros(TS_SHAPE(2), TS_FLOAT32);
+  ts_tensor *e = g.e;
+  graph_clear(&g);
+  (void)ts_numel(e);
+  ts_free(e);
+}
+
