@@ -298,6 +298,8 @@ void FunctionAnalyzer::summarizeEntries() {
   for (LocKey L : Ls) {
     bool All = true;
     for (const auto &[Block, Bits] : ExitEntries) {
+      if (nullParamExit(Block, L))
+        continue; // No struct there (ParamGuards.cpp).
       auto It =
           llvm::find_if(Bits, [&](const auto &P) { return P.first == L; });
       All &= It != Bits.end() && It->second == Freed;
@@ -318,7 +320,7 @@ void FunctionAnalyzer::summarizeEntries() {
     // freed tensor.
     bool Kept = true;
     for (const auto &[Block, NotKept] : ExitKeptEntries)
-      Kept &= !llvm::is_contained(NotKept, L);
+      Kept &= nullParamExit(Block, L) || !llvm::is_contained(NotKept, L);
     if (Kept &&
         !mayRewriteField(FD, cast<ParmVarDecl>(L->Base), Path.back(), Models))
       F.KeptEntryFields.push_back(E);

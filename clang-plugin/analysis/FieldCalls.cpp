@@ -185,7 +185,15 @@ void FunctionAnalyzer::fieldArgs(const CallExpr *CE, const CallModel &M) {
       });
     });
     for (LocKey Q : Qs) {
-      ObjSet Os = *S.Pts.find(Q);
+      // A tensor already freed there is not the callee's to take (a
+      // teardown's memset after its frees): it stays freed for its other
+      // holders, the caller's aliases of the field.
+      ObjSet Os;
+      for (ObjId Id : *S.Pts.find(Q)) {
+        const Obj *O = S.Objs.find(Id);
+        if (!O || (O->Bits & ~(Freed | Released | Ended)) != 0)
+          Os.insert(Id);
+      }
       handOn(Os);
       S.erasePts(Q);
       S.Dirty = true;

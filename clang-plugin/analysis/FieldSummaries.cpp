@@ -194,7 +194,14 @@ void FunctionAnalyzer::summarizeFields() {
     return;
   // Fields under pointer parameters: freed, or filled with a tensor made
   // here, on every way out.
-  const auto &First = ExitFields.begin()->second;
+  // A way out where a parameter is NULL (ParamGuards.cpp) names no field
+  // under it: the fields come from the others.
+  auto FirstIt = llvm::find_if(ExitFields, [&](const auto &E) {
+    return !NullParamExits.count(E.first);
+  });
+  if (FirstIt == ExitFields.end())
+    return;
+  const auto &First = FirstIt->second;
   std::vector<std::pair<std::pair<unsigned, FieldPath>, uint8_t>> Fills;
   for (const auto &Entry : First) {
     LocKey L = Entry.first;
@@ -205,6 +212,8 @@ void FunctionAnalyzer::summarizeFields() {
       continue;
     bool All = true;
     for (const auto &[Block, Bits] : ExitFields) {
+      if (Want == Freed && nullParamExit(Block, L))
+        continue;
       auto It =
           llvm::find_if(Bits, [&](const auto &P) { return P.first == L; });
       All &= It != Bits.end() && It->second == Want;

@@ -31,6 +31,12 @@ class PlaceScan : public RecursiveASTVisitor<PlaceScan> {
 public:
   explicit PlaceScan(llvm::DenseSet<const VarDecl *> &Bad) : Bad(Bad) {}
 
+  /// `sizeof *p` (a teardown's `memset(p, 0, sizeof *p)`) is not evaluated:
+  /// p's value goes nowhere.
+  bool TraverseUnaryExprOrTypeTraitExpr(UnaryExprOrTypeTraitExpr *) {
+    return true;
+  }
+
   bool VisitCallExpr(CallExpr *CE) {
     for (Expr *A : CE->arguments())
       Allowed.insert(strip(A));
@@ -47,6 +53,15 @@ public:
   bool VisitUnaryOperator(UnaryOperator *UO) {
     if (UO->getOpcode() == UO_AddrOf && !Allowed.count(UO))
       markBase(UO->getSubExpr());
+    // A NULL test of a pointer (`!p`, `p == NULL`, `if (p)`) only reads
+    // whether there is a struct.
+    if (UO->getOpcode() == UO_LNot)
+      Allowed.insert(strip(UO->getSubExpr()));
+    return true;
+  }
+  bool VisitIfStmt(IfStmt *If) {
+    if (If->getCond())
+      Allowed.insert(strip(If->getCond()));
     return true;
   }
   bool VisitImplicitCastExpr(ImplicitCastExpr *IC) {
@@ -65,6 +80,10 @@ public:
     return true;
   }
   bool VisitBinaryOperator(BinaryOperator *BO) {
+    if (BO->getOpcode() == BO_EQ || BO->getOpcode() == BO_NE) {
+      Allowed.insert(strip(BO->getLHS()));
+      Allowed.insert(strip(BO->getRHS()));
+    }
     if (BO->isAssignmentOp())
       if (const auto *DRE = dyn_cast<DeclRefExpr>(BO->getLHS()->IgnoreParens()))
         if (const auto *VD = dyn_cast<VarDecl>(DRE->getDecl()))

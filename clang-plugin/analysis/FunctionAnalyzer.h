@@ -331,6 +331,12 @@ private:
   bool namedOnEveryPath(const ParmVarDecl *P);
   /// CE freed a local tested for null and set to NULL (GuardedFrees.cpp).
   bool freedThroughNulledLocal(const CallExpr *CE);
+  /// Ways out reached only where a pointer parameter is NULL, by block: no
+  /// struct there, nothing under it to free (ParamGuards.cpp).
+  llvm::DenseMap<unsigned, const VarDecl *> NullParamExits;
+  void noteNullParamExit(const BlockInfo &BI);
+  /// Block is such a way out for the parameter L is under.
+  bool nullParamExit(unsigned Block, LocKey L) const;
   // The tensors fields under pointer parameters held on entry
   // (EntryFields.cpp).
   void noteExitEntries(const BlockInfo &BI);

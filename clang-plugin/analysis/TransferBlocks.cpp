@@ -68,6 +68,7 @@ void FunctionAnalyzer::noteExit(const BlockInfo &BI) {
   failureCleanup(BI); // FailureCleanup.cpp
   if (!Sum)
     return;
+  noteNullParamExit(BI); // ParamGuards.cpp
   noteExitFields(BI.B->getBlockID());
   noteExitCounts(BI.B->getBlockID()); // CountLoops.cpp
   noteExitScopeFills(BI); // ScopeFills.cpp
