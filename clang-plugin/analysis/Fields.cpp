@@ -64,6 +64,11 @@ public:
             Bad.insert(VD);
     return true;
   }
+  // sizeof and alignof do not evaluate their operand: `sizeof *p` is no
+  // use of p.
+  bool TraverseUnaryExprOrTypeTraitExpr(UnaryExprOrTypeTraitExpr *) {
+    return true;
+  }
   bool VisitBinaryOperator(BinaryOperator *BO) {
     if (BO->isAssignmentOp())
       if (const auto *DRE = dyn_cast<DeclRefExpr>(BO->getLHS()->IgnoreParens()))
