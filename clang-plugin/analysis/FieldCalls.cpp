@@ -77,6 +77,8 @@ static bool storesField(const Stmt *Body, const FieldDecl *F) {
 }
 
 void FunctionAnalyzer::fieldArgs(const CallExpr *CE, const CallModel &M) {
+  if (clearingMemset(CE)) // ClearingMemsets.cpp
+    return;
   const FunctionDecl *Callee = CE->getDirectCallee();
   for (unsigned I = 0, N = CE->getNumArgs(); I < N; ++I) {
     const Expr *A = ignoreParenCasts(CE->getArg(I));

@@ -287,6 +287,9 @@ private:
   LocKey follow(LocKey P, const FieldPath &Path, bool Arrow);
   void assignRecord(LocKey L, const Expr *RHS);
   void fieldArgs(const CallExpr *CE, const CallModel &M);
+  /// `memset(p, 0, sizeof *p)`: NULL in every place under *p
+  /// (ClearingMemsets.cpp); whether CE is one.
+  bool clearingMemset(const CallExpr *CE);
   void useElements(const CallExpr *CE, unsigned I, LocKey P); // Elements.cpp
   /// A same-file helper that fills or frees every element of a local
   /// array passed with its size (ArrayParams.cpp); Kept: places it freed.
