@@ -79,11 +79,6 @@ public:
             Bad.insert(VD);
     return true;
   }
-  // sizeof and alignof do not evaluate their operand: `sizeof *p` is no
-  // use of p.
-  bool TraverseUnaryExprOrTypeTraitExpr(UnaryExprOrTypeTraitExpr *) {
-    return true;
-  }
   bool VisitBinaryOperator(BinaryOperator *BO) {
     if (BO->getOpcode() == BO_EQ || BO->getOpcode() == BO_NE) {
       Allowed.insert(strip(BO->getLHS()));
