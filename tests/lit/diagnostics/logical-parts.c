@@ -48,9 +48,9 @@ int loops_while_made(int n) {
   ts_tensor *t;
   int tries = 0;
   do {
-    t = ts_ones(TS_SHAPE(n),
-                TS_FLOAT32); // expected-warning {{is overwritten before it is
-                             // freed}} expected-note {{tensor made here}}
+    // expected-warning@+2 {{is overwritten before it is freed}}
+    // expected-note@+1 {{tensor made here}}
+    t = ts_ones(TS_SHAPE(n), TS_FLOAT32);
   } while (t && ++tries < 5);
   if (!t)
     return -1;
@@ -61,9 +61,9 @@ int loops_while_made(int n) {
 int loops_either_way(int n, int more) {
   ts_tensor *t;
   do {
-    t = ts_ones(TS_SHAPE(n),
-                TS_FLOAT32); // expected-warning {{is overwritten before it is
-                             // freed}} expected-note {{tensor made here}}
+    // expected-warning@+2 {{is overwritten before it is freed}}
+    // expected-note@+1 {{tensor made here}}
+    t = ts_ones(TS_SHAPE(n), TS_FLOAT32);
   } while (!t || more-- > 0);
   ts_free(t);
   return 0;
