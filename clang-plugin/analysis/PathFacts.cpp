@@ -660,8 +660,12 @@ std::optional<bool> PathEngine::samePointer(const Expr *A,
 std::optional<bool> PathEngine::decideCond(const Expr *Cond, const PathFacts &F,
                                            const State &St) {
   auto [It, New] = CondCache.insert({Cond, CondInfo()});
-  if (New)
-    It->second = condInfo(Cond);
+  if (New) {
+    CondInfo CI = condInfo(Cond);
+    cacheParts(Cond);
+    It = CondCache.find(Cond);
+    It->second = CI;
+  }
   BlockPaths BP;
   BP.Cond = Cond;
   BP.CI = It->second;
@@ -721,7 +725,44 @@ std::optional<bool> PathEngine::decide(const BlockPaths &BP,
           if (Key == A.Key)
             return (Val != A.Neg) != BP.CI.Neg;
   }
-  return std::nullopt;
+  // `!t && ++tries < 5` after `!t` was tested on its own (the block of
+  // the `&&`'s left side): its parts tell.
+  return decideParts(BP.Cond, F);
+}
+
+std::optional<bool> PathEngine::decideParts(const Expr *E, const PathFacts &F,
+                                            unsigned Depth) const {
+  if (!E || Depth > 8)
+    return std::nullopt;
+  E = ignoreExpect(E)->IgnoreParenImpCasts();
+  if (const auto *UO = dyn_cast<UnaryOperator>(E);
+      UO && UO->getOpcode() == UO_LNot) {
+    if (std::optional<bool> D = decideParts(UO->getSubExpr(), F, Depth + 1))
+      return !*D;
+    return std::nullopt;
+  }
+  if (const auto *BO = dyn_cast<BinaryOperator>(E); BO && BO->isLogicalOp()) {
+    // A false part decides a `&&`, a true one a `||`.
+    bool And = BO->getOpcode() == BO_LAnd;
+    std::optional<bool> L = decideParts(BO->getLHS(), F, Depth + 1);
+    if (L && *L != And)
+      return !And;
+    std::optional<bool> R = decideParts(BO->getRHS(), F, Depth + 1);
+    if (R && *R != And)
+      return !And;
+    if (L && R)
+      return And;
+    return std::nullopt;
+  }
+  if (!Depth)
+    return std::nullopt; // The whole condition: decide() tried it.
+  auto It = CondCache.find(E);
+  if (It == CondCache.end())
+    return std::nullopt;
+  BlockPaths Part;
+  Part.Cond = E;
+  Part.CI = It->second;
+  return decide(Part, F);
 }
 
 } // namespace ownership

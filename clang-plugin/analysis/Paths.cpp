@@ -251,6 +251,7 @@ void PathEngine::cacheArmConds(const Expr *E, unsigned Depth) {
   const Expr *C = ignoreExpect(CO->getCond());
   if (!CondCache.count(C))
     CondCache[C] = condInfo(C);
+  cacheParts(C);
   cacheArmConds(CO->getTrueExpr(), Depth + 1);
   cacheArmConds(CO->getFalseExpr(), Depth + 1);
 }
@@ -301,7 +302,28 @@ void PathEngine::decodeWrites(unsigned Idx) {
       C = ignoreExpect(C);
       BP.Cond = C;
       BP.CI = condInfo(C);
+      cacheParts(C);
     }
+}
+
+/// The parts of a `&&`, `||` or `!` condition: their keys, for
+/// decideParts().
+void PathEngine::cacheParts(const Expr *E, unsigned Depth) {
+  E = ignoreExpect(E)->IgnoreParenImpCasts();
+  if (Depth > 8)
+    return;
+  if (const auto *UO = dyn_cast<UnaryOperator>(E);
+      UO && UO->getOpcode() == UO_LNot) {
+    cacheParts(UO->getSubExpr(), Depth + 1);
+    return;
+  }
+  if (const auto *BO = dyn_cast<BinaryOperator>(E); BO && BO->isLogicalOp()) {
+    cacheParts(BO->getLHS(), Depth + 1);
+    cacheParts(BO->getRHS(), Depth + 1);
+    return;
+  }
+  if (Depth && !CondCache.count(E))
+    CondCache[E] = condInfo(E);
 }
 
 /// The block ending in the `break` or `goto` that the straight code from

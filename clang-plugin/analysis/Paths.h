@@ -152,6 +152,11 @@ private:
   std::optional<std::pair<const VarDecl *, int64_t>>
   linear(const Expr *E, const PathFacts &F, unsigned Depth = 0) const;
   std::optional<bool> decide(const BlockPaths &BP, const PathFacts &F) const;
+  /// A `&&`, `||` or `!` of conditions, decided part by part (the parts
+  /// from CondCache: cacheParts()).
+  std::optional<bool> decideParts(const Expr *E, const PathFacts &F,
+                                  unsigned Depth = 0) const;
+  void cacheParts(const Expr *E, unsigned Depth = 0);
   bool armValues(const Expr *E, const PathFacts &F,
                  llvm::SmallVectorImpl<int64_t> &Out, unsigned Depth = 0) const;
   void cacheArmConds(const Expr *E, unsigned Depth = 0);
