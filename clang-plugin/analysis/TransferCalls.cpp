@@ -99,6 +99,10 @@ void FunctionAnalyzer::visitCall(const CallExpr *CE, const CallModel &M) {
       endAsyncField(Arg, CE->getBeginLoc()); // AsyncFills.cpp
     return;
   }
+  // A tensor argument already freed, released or freed by its scope: the
+  // use is reported, and tsmem's call fails on the stale handle and makes
+  // nothing (SPEC.md section 2: NULL on error), so no result to leak.
+  bool StaleArg = false;
   for (unsigned I = 0, N = CE->getNumArgs(); I < N; ++I) {
     // An array literal lent to the call (BorrowedLiterals.h): each element
     // is used, and stays where it is.
@@ -107,8 +111,10 @@ void FunctionAnalyzer::visitCall(const CallExpr *CE, const CallModel &M) {
         ObjSet Es = eval(El);
         if (Es.empty())
           continue;
-        if (checkUse(Es, El, nullptr))
-          break;           // Once per call.
+        if (checkUse(Es, El, nullptr)) {
+          StaleArg = true;
+          break; // Once per call.
+        }
         noteBorrowUse(Es); // FieldOverwrite.cpp
       }
       continue;
@@ -141,8 +147,10 @@ void FunctionAnalyzer::visitCall(const CallExpr *CE, const CallModel &M) {
         registerForeign(L);
     if (Os.empty())
       continue;
-    if (checkUse(Os, CE->getArg(I), Frees ? CE : nullptr))
+    if (checkUse(Os, CE->getArg(I), Frees ? CE : nullptr)) {
+      StaleArg = true;
       continue; // Reported once; the rest of the path says nothing more.
+    }
     if (M.Inferred) {
       // A same-file function's summary: what it does with each parameter.
       if (I < 32 && (M.BorrowMask >> I & 1))
@@ -216,7 +224,8 @@ void FunctionAnalyzer::visitCall(const CallExpr *CE, const CallModel &M) {
       break;
     }
   }
-  if (M.Kind == CallKind::Owned && (!M.CallerScoped || !S.Regions.empty()))
+  if (M.Kind == CallKind::Owned && (!M.CallerScoped || !S.Regions.empty()) &&
+      !(StaleArg && M.Api))
     allocate(CE);
   else if (M.Kind == CallKind::Run && runReturnsOwned(CE))
     allocate(CE);
