@@ -16,6 +16,7 @@
 #include "ArrayFrees.h"
 #include "CfgPrune.h"
 #include "FunctionAnalyzer.h"
+#include "ShellFrees.h"
 #include "TeardownFields.h"
 
 #include "clang/Analysis/FlowSensitive/DataflowWorklist.h"
@@ -281,6 +282,7 @@ void analyzeFunction(const FunctionDecl *FD, BodyScope Scope,
   checkArrayFrees(FD, Scope, Models, Ctx, Out);     // ArrayFrees.cpp
   checkTeardownFields(FD, Scope, Models, Ctx, Out); // TeardownFields.cpp
   checkArrayDupFrees(FD, Models, Ctx, Out);         // ArrayDupFrees.cpp
+  checkShellFrees(FD, Scope, Models, Ctx, Out);     // ShellFrees.cpp
 }
 
 void summarizeWithFlag(const FunctionDecl *FD, BodyScope Scope,
