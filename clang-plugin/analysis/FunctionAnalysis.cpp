@@ -17,6 +17,7 @@
 #include "CfgPrune.h"
 #include "FunctionAnalyzer.h"
 #include "ShellFrees.h"
+#include "ShortFreeLoops.h"
 #include "TeardownFields.h"
 
 #include "clang/Analysis/FlowSensitive/DataflowWorklist.h"
@@ -283,6 +284,7 @@ void analyzeFunction(const FunctionDecl *FD, BodyScope Scope,
   checkTeardownFields(FD, Scope, Models, Ctx, Out); // TeardownFields.cpp
   checkArrayDupFrees(FD, Models, Ctx, Out);         // ArrayDupFrees.cpp
   checkShellFrees(FD, Scope, Models, Ctx, Out);     // ShellFrees.cpp
+  checkShortFreeLoops(FD, Scope, Models, Ctx, Out); // ShortFreeLoops.cpp
 }
 
 void summarizeWithFlag(const FunctionDecl *FD, BodyScope Scope,
