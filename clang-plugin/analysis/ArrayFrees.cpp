@@ -45,9 +45,33 @@ namespace {
 /// An array: a local variable, or a field of a local struct variable.
 using Key = std::pair<const VarDecl *, const FieldDecl *>;
 
-/// E names an array of tensors the check may follow: its key and size.
+/// `malloc(...)` or `calloc(...)`.
+bool isHeapAlloc(const Expr *E) {
+  const auto *CE = dyn_cast_or_null<CallExpr>(E ? E->IgnoreParenCasts() : E);
+  const FunctionDecl *Callee = CE ? CE->getDirectCallee() : nullptr;
+  return Callee && Callee->getIdentifier() &&
+         (Callee->getName() == "malloc" || Callee->getName() == "calloc");
+}
+
+/// A local `ts_tensor **v = malloc(...)` (or calloc): an array of tensors
+/// of unknown length, this function's own.
+bool isHeapArray(const VarDecl *V) {
+  return V && V->hasLocalStorage() && !isa<ParmVarDecl>(V) &&
+         V->getType()->isPointerType() &&
+         isTensorPointer(V->getType()->getPointeeType()) &&
+         isHeapAlloc(V->getInit());
+}
+
+/// E names an array of tensors the check may follow: its key and size (0
+/// for a heap array, whose elements only counted fills and frees follow).
 bool designator(const Expr *E, ASTContext &Ctx, Key &K, uint64_t &N) {
   E = E->IgnoreParenImpCasts();
+  if (const auto *DRE = dyn_cast<DeclRefExpr>(E))
+    if (const auto *V = dyn_cast<VarDecl>(DRE->getDecl()); isHeapArray(V)) {
+      N = 0;
+      K = {V, nullptr};
+      return true;
+    }
   const FieldDecl *F = nullptr;
   if (const auto *ME = dyn_cast<MemberExpr>(E)) {
     F = dyn_cast<FieldDecl>(ME->getMemberDecl());
@@ -139,9 +163,11 @@ struct Array {
   /// The elements freed, as ranges [Lo, Hi), and where.
   std::vector<std::pair<int64_t, int64_t>> Freed;
   std::vector<const Stmt *> FreeStmts;
-  /// Filled by `a[n++] = made()` instead (n a local counting from 0): n,
-  /// and the loops that free [0, n - k), by k.
+  /// Filled by `a[n++] = made()` instead (n a local counting from 0), or
+  /// (Bound) by `for (i = 0; i < n; i++) a[i] = made()`: n, and the loops
+  /// that free [0, n - k), by k.
   const VarDecl *Count = nullptr;
+  bool Bound = false;
   std::vector<int64_t> Short;
 };
 
@@ -168,6 +194,15 @@ public:
       if (V->hasLocalStorage())
         ++Refs[V];
     return true;
+  }
+  /// Mentions of a heap array that cannot let its tensors go: NULL tests,
+  /// free() of the array, a tsmem call that reads its elements through a
+  /// pointer to const.
+  llvm::DenseMap<const VarDecl *, unsigned> HeapReads;
+  void heapRead(const Expr *E) {
+    if (const auto *DRE = dyn_cast<DeclRefExpr>(E->IgnoreParenCasts()))
+      if (const auto *V = dyn_cast<VarDecl>(DRE->getDecl()); isHeapArray(V))
+        ++HeapReads[V];
   }
   bool VisitMemberExpr(MemberExpr *ME) {
     if (ME->isArrow())
@@ -202,7 +237,17 @@ public:
     default:
       break;
     }
+    const FunctionDecl *Callee = CE->getDirectCallee();
+    bool Free = Callee && Callee->getIdentifier() &&
+                Callee->getName() == "free" && CE->getNumArgs() == 1;
     for (unsigned I = 0, E = CE->getNumArgs(); I < E; ++I) {
+      if (Free || (M.Api && Callee && I < Callee->getNumParams() &&
+                   Callee->getParamDecl(I)->getType()->isPointerType() &&
+                   Callee->getParamDecl(I)
+                       ->getType()
+                       ->getPointeeType()
+                       .isConstQualified()))
+        heapRead(CE->getArg(I));
       bool Borrows = M.Kind == CallKind::Borrow ||
                      (M.Inferred && I < 32 && (M.BorrowMask >> I & 1));
       if (Borrows)
@@ -261,6 +306,8 @@ public:
       return;
     if (const ArraySubscriptExpr *AS = element(E, Ctx, K, N))
       arrayOf(K, N).Fine.insert(AS);
+    else
+      heapRead(E);
   }
   bool tested(const Expr *C) {
     if (C)
@@ -284,13 +331,16 @@ public:
       Key K;
       const CallExpr *Call = nullptr;
       const VarDecl *Count = nullptr;
-      if (!fill(Stmts[I], K, Call) && !countedFill(Stmts[I], K, Call, Count))
+      bool Bound = false;
+      if (!fill(Stmts[I], K, Call) && !countedFill(Stmts[I], K, Call, Count) &&
+          !(Bound = boundFill(Stmts[I], K, Call, Count)))
         continue;
       Array &A = Scan.Arrays[K];
       if (++A.Fills > 1)
         continue;
       A.FillCall = Call;
       A.Count = Count;
+      A.Bound = Bound;
       for (unsigned J = I + 1; J < Stmts.size(); ++J)
         frees(Stmts[J], K, A);
     }
@@ -324,6 +374,48 @@ private:
         continue;
       Scan.Arrays[K].Fine.insert(AS);
       Call = CE;
+      return true;
+    }
+    return false;
+  }
+
+  /// `for (i = 0; i < n; i++) { ... a[i] = made(...); ... }` over a heap
+  /// array, n a variable: filled up to n.
+  bool boundFill(const Stmt *St, Key &K, const CallExpr *&Call,
+                 const VarDecl *&Count) {
+    const auto *FS = dyn_cast<ForStmt>(St);
+    const Expr *Start = nullptr;
+    const VarDecl *I = FS ? loopCounter(FS, Start) : nullptr;
+    const auto *C = FS ? loopTest(FS) : nullptr;
+    int64_t A = -1;
+    if (!I || !intConstant(Start, Ctx, A) || A != 0 || !C ||
+        C->getOpcode() != BO_LT ||
+        !isa<DeclRefExpr>(C->getLHS()->IgnoreParenImpCasts()) ||
+        ownership::varOf(C->getLHS()) != I ||
+        !isa<DeclRefExpr>(C->getRHS()->IgnoreParenImpCasts()) ||
+        loopStep(FS, I, Ctx, /*Compound=*/true) != 1 ||
+        hasJump(FS->getBody(), I))
+      return false;
+    const VarDecl *N = ownership::varOf(C->getRHS());
+    if (!N || !N->hasLocalStorage())
+      return false;
+    for (const Stmt *B : bodyStmts(FS->getBody())) {
+      const auto *BO = dyn_cast<BinaryOperator>(B);
+      if (!BO || BO->getOpcode() != BO_Assign)
+        continue;
+      uint64_t Size = 1;
+      const ArraySubscriptExpr *AS = element(BO->getLHS(), Ctx, K, Size);
+      const auto *CE =
+          dyn_cast<CallExpr>(ownership::ignoreParenCasts(BO->getRHS()));
+      if (!AS || Size != 0 || !CE || ownership::varOf(AS->getIdx()) != I ||
+          !isa<DeclRefExpr>(AS->getIdx()->IgnoreParenImpCasts()))
+        continue;
+      CallModel M = Models.get(CE);
+      if (M.Kind != CallKind::Owned || M.CallerScoped)
+        continue;
+      Scan.Arrays[K].Fine.insert(AS);
+      Call = CE;
+      Count = N;
       return true;
     }
     return false;
@@ -512,9 +604,13 @@ void checkArrayFrees(const FunctionDecl *FD, BodyScope Scope,
     // Nothing else reaches the array: every mention is a subscript (of the
     // field, for a field; a struct mentioned whole is copied or passed).
     const VarDecl *V = K.first;
-    if (K.second ? Scan.MemberRefs.lookup(V) != Scan.Refs.lookup(V) ||
-                       A.FieldRefs != A.Subs.size()
-                 : Scan.Refs.lookup(V) != A.Subs.size())
+    if (K.second
+            ? Scan.MemberRefs.lookup(V) != Scan.Refs.lookup(V) ||
+                  A.FieldRefs != A.Subs.size()
+            : Scan.Refs.lookup(V) != A.Subs.size() + Scan.HeapReads.lookup(V))
+      continue;
+    // A heap array: never assigned (nor its address taken).
+    if (A.N == 0 && Scan.Writes.lookup(V) != 0)
       continue;
     if (!llvm::all_of(A.Subs, [&](const ArraySubscriptExpr *AS) {
           return A.Fine.count(AS);
@@ -522,6 +618,13 @@ void checkArrayFrees(const FunctionDecl *FD, BodyScope Scope,
       continue;
     // Filled up to a count: only loops that each stop short of it, and
     // the count counts from 0 and moves only with the fill.
+    if (A.Count && A.Bound) {
+      // Up to a bound nothing changes in the function.
+      if (A.Freed.empty() && A.Short.size() == 1 && A.Short[0] > 0 &&
+          Scan.Writes.lookup(A.Count) == 0)
+        Found.push_back({K, &A});
+      continue;
+    }
     if (A.Count) {
       const Expr *Init = A.Count->getInit();
       int64_t Zero = -1;

@@ -16,6 +16,8 @@
 #include "ArrayFrees.h"
 #include "CfgPrune.h"
 #include "FunctionAnalyzer.h"
+#include "ShellFrees.h"
+#include "ShortFreeLoops.h"
 #include "TeardownFields.h"
 
 #include "clang/Analysis/FlowSensitive/DataflowWorklist.h"
@@ -282,7 +284,9 @@ void analyzeFunction(const FunctionDecl *FD, BodyScope Scope,
   checkTeardownFields(FD, Scope, Models, Ctx, Out); // TeardownFields.cpp
   // Its own walk of the body: only where the walker saw an element freed.
   if (!Facts.Known || Facts.FreesElement)
-    checkArrayDupFrees(FD, Models, Ctx, Out); // ArrayDupFrees.cpp
+    checkArrayDupFrees(FD, Models, Ctx, Out);       // ArrayDupFrees.cpp
+  checkShellFrees(FD, Scope, Models, Ctx, Out);     // ShellFrees.cpp
+  checkShortFreeLoops(FD, Scope, Models, Ctx, Out); // ShortFreeLoops.cpp
 }
 
 void summarizeWithFlag(const FunctionDecl *FD, BodyScope Scope,

@@ -11,6 +11,7 @@
 #include "clang/AST/Expr.h"
 #include "clang/AST/Type.h"
 #include "llvm/ADT/DenseMap.h"
+#include "llvm/ADT/DenseSet.h"
 #include "llvm/ADT/SmallPtrSet.h"
 #include "llvm/ADT/SmallVector.h"
 #include <cstdint>
@@ -144,6 +145,11 @@ public:
       AsyncFillCache;
   /// TeardownFields.cpp's scan of the file, made on first need.
   std::optional<FreedFieldMap> FreedFields;
+  /// ShortFreeLoops.cpp's (array field, count field) pairs the file frees
+  /// whole in a loop, made on first need.
+  std::optional<llvm::DenseSet<
+      std::pair<const clang::FieldDecl *, const clang::FieldDecl *>>>
+      CountedArrays;
   explicit CallModels(clang::ASTContext &Ctx) : Ctx(Ctx) {}
 
   /// What the path engine asks of a direct callee for each call it reads
