@@ -23,6 +23,7 @@
 
 #include "CfgDecode.h"
 #include "Checks.h"
+#include "LibcCalls.h"
 #include "LoopShapes.h"
 #include "OwnershipModel.h"
 
@@ -44,14 +45,6 @@ namespace {
 
 /// An array: a local variable, or a field of a local struct variable.
 using Key = std::pair<const VarDecl *, const FieldDecl *>;
-
-/// `malloc(...)` or `calloc(...)`.
-bool isHeapAlloc(const Expr *E) {
-  const auto *CE = dyn_cast_or_null<CallExpr>(E ? E->IgnoreParenCasts() : E);
-  const FunctionDecl *Callee = CE ? CE->getDirectCallee() : nullptr;
-  return Callee && Callee->getIdentifier() &&
-         (Callee->getName() == "malloc" || Callee->getName() == "calloc");
-}
 
 /// A local `ts_tensor **v = malloc(...)` (or calloc): an array of tensors
 /// of unknown length, this function's own.
@@ -238,8 +231,7 @@ public:
       break;
     }
     const FunctionDecl *Callee = CE->getDirectCallee();
-    bool Free = Callee && Callee->getIdentifier() &&
-                Callee->getName() == "free" && CE->getNumArgs() == 1;
+    bool Free = isLibcFree(CE);
     for (unsigned I = 0, E = CE->getNumArgs(); I < E; ++I) {
       if (Free || (M.Api && Callee && I < Callee->getNumParams() &&
                    Callee->getParamDecl(I)->getType()->isPointerType() &&

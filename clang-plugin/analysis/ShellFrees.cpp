@@ -28,6 +28,7 @@
 //===----------------------------------------------------------------------===//
 #include "ShellFrees.h"
 #include "Checks.h"
+#include "LibcCalls.h"
 #include "TeardownFields.h"
 
 #include "clang/AST/ParentMap.h"
@@ -40,12 +41,6 @@ using namespace clang;
 namespace tsmem {
 
 namespace {
-
-bool isLibcFree(const CallExpr *CE) {
-  const FunctionDecl *Callee = CE->getDirectCallee();
-  return Callee && Callee->getIdentifier() && Callee->getName() == "free" &&
-         CE->getNumArgs() == 1;
-}
 
 /// What a body does, read once: its free() calls, the field accesses by
 /// field, the variables' references, the tensors it frees.

@@ -15,6 +15,7 @@
 //===----------------------------------------------------------------------===//
 #include "ShortFreeLoops.h"
 #include "Checks.h"
+#include "LibcCalls.h"
 #include "LoopShapes.h"
 #include "OwnershipModel.h"
 
@@ -115,12 +116,6 @@ public:
   ASTContext &Ctx;
   llvm::DenseSet<FieldPair> Pairs;
 };
-
-bool isLibcFree(const CallExpr *CE) {
-  const FunctionDecl *Callee = CE->getDirectCallee();
-  return Callee && Callee->getIdentifier() && Callee->getName() == "free" &&
-         CE->getNumArgs() == 1;
-}
 
 /// Every mention of field Arr in the body is harmless: the loop's free,
 /// free() of the array, an element NULL-tested or read by a call through a
