@@ -37,6 +37,8 @@ namespace tsmem {
 
 namespace {
 
+using ownership::mentions;
+
 /// The same place with no side effects: a variable, a field or element
 /// of one (`m->w`, `s.a.b`, `p[i]`), an integer literal.
 bool samePlace(const Expr *A, const Expr *B) {
@@ -94,21 +96,6 @@ private:
       Written.insert(V);
   }
 };
-
-/// Whether S mentions V.
-bool mentions(const Stmt *S, const VarDecl *V) {
-  llvm::SmallVector<const Stmt *, 16> Work{S};
-  while (!Work.empty()) {
-    const Stmt *X = Work.pop_back_val();
-    if (!X)
-      continue;
-    if (const auto *DRE = dyn_cast<DeclRefExpr>(X))
-      if (DRE->getDecl() == V)
-        return true;
-    Work.append(X->child_begin(), X->child_end());
-  }
-  return false;
-}
 
 /// A loop whose body only frees `p[i]`: `for (i = A; i < B; i++)` (or
 /// `<=`, `!=`; counting down with `i--`).

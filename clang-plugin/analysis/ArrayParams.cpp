@@ -208,16 +208,6 @@ public:
   }
 
 private:
-  static bool mentions(const Stmt *S, const VarDecl *V) {
-    if (const auto *DRE = dyn_cast<DeclRefExpr>(S))
-      if (DRE->getDecl() == V)
-        return true;
-    for (const Stmt *Ch : S->children())
-      if (Ch && mentions(Ch, V))
-        return true;
-    return false;
-  }
-
   /// Every mention of K is a subscript seen (Fine) or an element read by
   /// a `const ts_tensor *` parameter; no goto, no inner return; C and K
   /// never written.

@@ -437,5 +437,19 @@ void FunctionAnalyzer::decodeBlocks() {
   }
 }
 
+bool mentions(const Stmt *S, const VarDecl *V) {
+  llvm::SmallVector<const Stmt *, 16> Work{S};
+  while (!Work.empty()) {
+    const Stmt *X = Work.pop_back_val();
+    if (!X)
+      continue;
+    if (const auto *DRE = dyn_cast<DeclRefExpr>(X))
+      if (DRE->getDecl() == V)
+        return true;
+    Work.append(X->child_begin(), X->child_end());
+  }
+  return false;
+}
+
 } // namespace ownership
 } // namespace tsmem

@@ -217,6 +217,9 @@ inline const VarDecl *varOf(const Expr *E) {
   return nullptr;
 }
 
+/// Whether S (or anything under it) names V.
+bool mentions(const Stmt *S, const VarDecl *V);
+
 /// E without the parentheses and casts around it: the node whose
 /// effective parent (ParentMap::getParentIgnoreParenCasts) E's is.
 inline const Expr *innermost(const Expr *E) {
