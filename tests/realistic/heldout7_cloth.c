@@ -533,3 +533,35 @@ void cl_run_history(void) {
   printf("cloth: last height %.3f\n", cl_history_last_height(&h));
   cl_cloth_free(&c);
 }
+
+// BUG: double-free: the last step's normals are freed in the loop and again after it
+void cl_run_normals_loop(void) {
+  cl_cloth c;
+  ts_tensor *n = NULL;
+  if (cl_cloth_init(&c, 0.5) != 0)
+    return;
+  for (int t = 0; t < 3; t++) {
+    cl_verlet(&c, 0.02, 0.99);
+    n = cl_normals_ok(&c);
+    if (!n)
+      break;
+    printf("cloth: step %d normals %lld\n", t, (long long)ts_size(n, 0));
+    ts_free(n);
+  }
+  if (n)
+    ts_free(n); // <- BUG
+  cl_cloth_free(&c);
+}
+
+// BUG: use-after-free: the first positions rotate into prev on one step and are freed on the next
+void cl_run_total_drop(void) {
+  cl_cloth c;
+  if (cl_cloth_init(&c, 0.5) != 0)
+    return;
+  const ts_tensor *start = c.pos;
+  cl_verlet(&c, 0.02, 0.99);
+  cl_verlet(&c, 0.02, 0.99);
+  ts_tensor *d = ts_sub(c.pos, start); // <- BUG
+  ts_free(d);
+  cl_cloth_free(&c);
+}

@@ -378,3 +378,27 @@ void ctc_run_batch_rescored(void) {
   ctc_utt u[2];
   printf("ctc: best %.3f\n", ctc_decode_batch_rescored(u, 2));
 }
+
+// BUG: double-free: the copied beam shares its score tensors, and both beams are cleared
+void ctc_run_beam_snapshot(void) {
+  ctc_beam *a = malloc(sizeof *a), *b = malloc(sizeof *b);
+  ts_tensor *lp = ctc_log_probs(2);
+  if (a && b && lp && ctc_beam_init(a) == 0) {
+    ctc_beam_step(a, 0, lp, 2, ctc_merge);
+    *b = *a;
+    ctc_beam_clear(a);
+    ctc_beam_clear(b); // <- BUG
+  }
+  if (lp)
+    ts_free(lp);
+  free(b);
+  free(a);
+}
+
+// BUG: leak: the loop that frees the kept probabilities stops one utterance short
+void ctc_run_batch_free(void) {
+  ctc_utt u[3];
+  printf("ctc: %d tokens\n", ctc_decode_batch(u, 3));
+  for (int i = 0; i < 3 - 1; i++) // <- BUG
+    ts_free(u[i].lp);
+}

@@ -493,3 +493,13 @@ void dc_run_write_dc(void) {
   float dst[2];
   dc_write_dc_terms(coefs, 2, dst);
 }
+
+// BUG: leak: each brightened copy made in the sweep is never freed
+void dc_run_brightness_sweep(void) {
+  ts_tensor *img = dc_test_image();
+  for (int k = 1; k <= 3; k++) {
+    ts_tensor *bright = ts_add_scalar(img, 10.0 * k); // <- BUG
+    printf("dctcodec: +%d psnr %.1f\n", 10 * k, dc_psnr(img, bright));
+  }
+  ts_free(img);
+}

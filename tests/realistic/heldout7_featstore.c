@@ -520,3 +520,27 @@ void fs_run_alias_keys(void) {
   fs_put(&s, "right", shared); // <- BUG
   fs_destroy(&s);
 }
+
+// BUG: leak: the value handed over by fs_take is dropped
+void fs_run_take_ignored(void) {
+  fs_store s;
+  if (fs_init(&s, 8) != 0)
+    return;
+  fs_load(&s, "k", 3);
+  if (fs_take(&s, "k1")) // <- BUG
+    printf("featstore: took k1, %zu left\n", s.live);
+  fs_destroy(&s);
+}
+
+// BUG: use-after-scope: the embedding put inside the block is owned by its scope and read after it
+void fs_run_scoped_put(void) {
+  fs_store s;
+  if (fs_init(&s, 8) != 0)
+    return;
+  TS_SCOPE {
+    fs_put(&s, "tmp", ts_sigmoid(fs_embed("tmp")));
+  }
+  const ts_tensor *v = fs_get(&s, "tmp");
+  printf("featstore: tmp %lld\n", (long long)ts_numel(v)); // <- BUG
+  fs_destroy(&s);
+}

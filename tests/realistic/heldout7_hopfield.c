@@ -479,3 +479,15 @@ void hf_run_net_free(void) {
     hf_net_free(&a);
   hf_store_free(&s);
 }
+
+// BUG: use-after-scope: the weights trained inside the block are used after it
+void hf_run_block_weights(void) {
+  hf_store s = {0};
+  ts_tensor *W = NULL;
+  hf_store_load(&s);
+  TS_SCOPE {
+    W = hf_train(&s);
+  }
+  printf("hopfield: energy %.2f\n", hf_energy(W, s.head->pat)); // <- BUG
+  hf_store_free(&s);
+}

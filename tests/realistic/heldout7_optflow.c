@@ -116,8 +116,11 @@ static int of_pyramid_view(const ts_tensor *img, int levels, of_pyramid *p) {
   p->n = 1;
   while (p->n < levels) {
     ts_tensor *d = of_down(p->lv[p->n - 1]);
-    if (!d)
+    if (!d) {
+      while (p->n > 1)
+        ts_free(p->lv[--p->n]);
       return -1;
+    }
     p->lv[p->n++] = d;
   }
   return 0;
@@ -465,4 +468,19 @@ void of_run_residuals_tail(void) {
   ts_free(fr[1]);
   ts_free(fr[0]);
   ts_pool_destroy(pool);
+}
+
+// BUG: leak: only one of the two gradient images is freed
+void of_run_gradient_energy(void) {
+  ts_tensor *img = of_frame(5.0, 9.0);
+  ts_tensor *gx, *gy;
+  if (of_gradients(img, &gx, &gy) == 0) { // <- BUG
+    ts_tensor *sq = ts_square(gx);
+    ts_tensor *e = ts_sum(sq);
+    ts_free(sq);
+    printf("optflow: x energy %.3f\n", ts_item(e));
+    ts_free(e);
+    ts_free(gx);
+  }
+  ts_free(img);
 }

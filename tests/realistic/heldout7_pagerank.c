@@ -379,3 +379,27 @@ void pr_run_labels(void) {
     printf("pagerank: too many labels asked\n");
   pr_graph_free(&g);
 }
+
+// BUG: leak: the column sums printed for the report are never freed
+void pr_run_degree_report(void) {
+  pr_graph g;
+  float deg[PR_N];
+  if (pr_graph_init(&g, PR_N, pr_src, pr_dst, PR_M) != 0)
+    return;
+  ts_tensor *colsum = ts_sum_dim_IntList(g.adj, TS_SHAPE(0), false, TS_NO_DTYPE); // <- BUG
+  if (colsum && ts_copy_to_buffer(colsum, deg, sizeof deg) == TS_OK)
+    for (int i = 0; i < PR_N; i++)
+      printf("pagerank: node %d out-mass %.2f\n", i, deg[i]);
+  pr_graph_free(&g);
+}
+
+// BUG: use-after-free: the rank alias is printed after the graph was torn down
+void pr_run_final_mass(void) {
+  pr_graph g;
+  if (pr_graph_init(&g, PR_N, pr_src, pr_dst, PR_M) != 0)
+    return;
+  pr_iterate(&g, 0.85, 3);
+  const ts_tensor *r = g.rank;
+  pr_graph_free(&g);
+  printf("pagerank: %lld final scores\n", (long long)ts_numel(r)); // <- BUG
+}

@@ -506,3 +506,19 @@ void ps_run_summary(void) {
   ts_free(r.centre);
   ps_swarm_free(&s);
 }
+
+// BUG: use-after-free: the worse island's best is read after the migration replaced it
+void ps_run_migrate_alias(void) {
+  ps_swarm s, t;
+  if (ps_swarm_init(&s, 8, 2) != 0)
+    return;
+  if (ps_swarm_copy(&t, &s) == 0) {
+    t.gbest_val = 1e9;
+    const ts_tensor *old = t.gbest;
+    ps_migrate(&s, &t);
+    ts_tensor *d = ts_sub(t.gbest, old); // <- BUG
+    ts_free(d);
+    ps_swarm_free(&t);
+  }
+  ps_swarm_free(&s);
+}

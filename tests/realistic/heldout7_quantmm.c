@@ -478,3 +478,46 @@ void qm_run_first_good(void) {
   }
   qm_model_free(&m);
 }
+
+// BUG: leak: escaping at the outermost scope makes the output manual, and it is never freed
+void qm_run_escaped_output(void) {
+  qm_model m;
+  ts_tensor *y = NULL;
+  if (qm_model_init(&m, 2) != TS_OK)
+    return;
+  TS_SCOPE {
+    ts_tensor *x = ts_randn(TS_SHAPE(2, QM_IN), TS_FLOAT32);
+    y = ts_escape(qm_forward(&m, qm_pick("ref"), x)); // <- BUG
+  }
+  printf("quantmm: output %lld values\n", (long long)ts_numel(y));
+  qm_model_free(&m);
+}
+
+// BUG: unescaped-return: the widest layer's float copy is returned out of the loop iteration's scope
+static ts_tensor *qm_widest_layer(const qm_model *m) {
+  int i = 0;
+  double widest = -1.0;
+  TS_SCOPE while (i < m->n) {
+    ts_tensor *f = qm_dequantise(&m->layers[i]);
+    double span = ts_item(ts_max(f)) - ts_item(ts_min(f));
+    if (span > widest && i == m->n - 1)
+      return f; // <- BUG
+    if (span > widest)
+      widest = span;
+    i++;
+  }
+  return NULL;
+}
+
+// OK: reads the widest layer it is handed and frees it
+void qm_run_widest(void) {
+  qm_model m;
+  if (qm_model_init(&m, 1) != TS_OK)
+    return;
+  ts_tensor *f = qm_widest_layer(&m);
+  if (f) {
+    printf("quantmm: widest %lld\n", (long long)ts_numel(f));
+    ts_free(f);
+  }
+  qm_model_free(&m);
+}

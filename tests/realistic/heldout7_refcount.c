@@ -342,3 +342,44 @@ void rc_run_build_scoped(void) {
     ts_free(r);
   rc_tree_free(t);
 }
+
+// BUG: unescaped-return: the first positive leaf sum is returned out of the block's scope
+static ts_tensor *rc_first_positive(rc_node *const *leaves, int n) {
+  for (int i = 0; i < n; i++) {
+    TS_SCOPE {
+      ts_tensor *s = ts_sum(leaves[i]->value->t);
+      if (ts_item(s) > 0.0)
+        return s; // <- BUG
+    }
+  }
+  return NULL;
+}
+
+// OK: uses the sum it is handed and frees it
+void rc_run_first_positive(void) {
+  rc_tensor *a = rc_new(ts_full(TS_SHAPE(3), TS_FLOAT32, -1.0));
+  rc_tensor *b = rc_new(ts_ones(TS_SHAPE(3), TS_FLOAT32));
+  rc_node *leaves[2] = {rc_leaf(a), rc_leaf(b)};
+  rc_release(b);
+  rc_release(a);
+  ts_tensor *s = rc_first_positive(leaves, 2);
+  if (s) {
+    printf("refcount: first positive %.1f\n", ts_item(s));
+    ts_free(s);
+  }
+  rc_tree_free(leaves[0]);
+  rc_tree_free(leaves[1]);
+}
+
+// BUG: use-after-free: the leaf's old tensor is read after rc_set_value dropped its last reference
+void rc_run_replace_alias(void) {
+  rc_node *t = rc_build(1.0, 2.0);
+  rc_node *leaf = t->left->left;
+  const ts_tensor *old = leaf->value->t;
+  rc_tensor *v = rc_new(ts_zeros(TS_SHAPE(3), TS_FLOAT32));
+  rc_set_value(leaf, v);
+  rc_release(v);
+  ts_tensor *d = ts_sub(leaf->value->t, old); // <- BUG
+  ts_free(d);
+  rc_tree_free(t);
+}

@@ -438,3 +438,13 @@ void rs_run_fill_scoped(void) {
   printf("ringstream: first %.3f\n", rs_fill_scoped(&r, 4));
   rs_ring_destroy(&r);
 }
+
+// BUG: double-free: the alert list owns the window it was given, yet the caller frees it as well
+void rs_run_manual_alert(void) {
+  rs_alerts alerts = {0};
+  ts_tensor *w = rs_sample(17);
+  if (rs_alerts_add(&alerts, 17, 9.0, w) == 0)
+    printf("ringstream: %d alerts\n", alerts.n);
+  ts_free(w); // <- BUG
+  rs_alerts_free(&alerts);
+}

@@ -469,3 +469,14 @@ void ro_run_first_high(void) {
   }
   ro_env_close(&e);
 }
+
+// BUG: use-after-free: the first value estimate is read after the buffer was cleared for the next rollout
+void ro_run_value_alias(void) {
+  ro_buffer b = {0};
+  ro_push(&b, ts_ones(TS_SHAPE(RO_OBS), TS_FLOAT32), ts_zeros(NULL, 0, TS_FLOAT32), ts_full(NULL, 0, TS_FLOAT32, 0.5));
+  const ts_tensor *v0 = b.val[0];
+  ro_clear(&b);
+  ro_push(&b, ts_ones(TS_SHAPE(RO_OBS), TS_FLOAT32), ts_zeros(NULL, 0, TS_FLOAT32), ts_zeros(NULL, 0, TS_FLOAT32));
+  printf("ro: baseline %.2f\n", ts_item(v0)); // <- BUG
+  ro_free(&b);
+}

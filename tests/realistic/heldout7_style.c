@@ -493,3 +493,18 @@ void st_run_noise_twice(void) {
   ts_free(n);
   ts_free(alias); // <- BUG
 }
+
+// BUG: use-after-scope: the preview lives in the async scope that has already ended
+void st_run_async_preview(void) {
+  ts_async_scope *sc = ts_async_scope_begin();
+  ts_tensor *img = st_style();
+  ts_tensor *preview = NULL;
+  if (sc) {
+    ts_async_scope_enter(sc);
+    preview = ts_clamp(ts_mul_scalar(img, 0.8), 0.0, 1.0);
+    ts_async_scope_leave(sc);
+    ts_async_scope_end(sc);
+    printf("style: preview %lld\n", (long long)ts_numel(preview)); // <- BUG
+  }
+  ts_free(img);
+}

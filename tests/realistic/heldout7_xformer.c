@@ -492,3 +492,31 @@ void xf_run_queue_full(void) {
   xf_drain(&q, &w);
   xf_weights_free(&w);
 }
+
+// BUG: use-after-scope: the hidden state is made inside the block's scope and freed after it
+void xf_run_scoped_block(void) {
+  xf_weights w;
+  ts_tensor *h = NULL;
+  if (xf_weights_init(&w) != 0)
+    return;
+  TS_SCOPE {
+    ts_tensor *x = xf_embed(w.emb, xf_ids[0], XF_T);
+    h = xf_block(x, &w);
+  }
+  printf("xformer: hidden %lld\n", (long long)ts_numel(h)); // <- BUG
+  ts_free(h);
+  xf_weights_free(&w);
+}
+
+// BUG: leak: the escaped prediction returned by ts_run is ignored
+void xf_run_warmup(void) {
+  xf_weights w;
+  if (xf_weights_init(&w) != 0)
+    return;
+  for (int i = 0; i < 2; i++) {
+    xf_request r = {.w = &w};
+    memcpy(r.ids, xf_ids[i], sizeof r.ids);
+    ts_run(xf_handle_predict_ok, &r); // <- BUG
+  }
+  xf_weights_free(&w);
+}
