@@ -565,3 +565,17 @@ void cl_run_total_drop(void) {
   ts_free(d);
   cl_cloth_free(&c);
 }
+
+// BUG: leak: the recorded frames are never trimmed from the history
+void cl_run_record(void) {
+  cl_cloth c;
+  cl_history h = {0};
+  if (cl_cloth_init(&c, 0.5) != 0)
+    return;
+  for (int t = 0; t < 3; t++) {
+    cl_verlet(&c, 0.02, 0.99);
+    cl_history_push(&h, c.pos); // <- BUG
+  }
+  printf("cloth: %d frames recorded\n", h.n);
+  cl_cloth_free(&c);
+}

@@ -402,3 +402,25 @@ void ctc_run_batch_free(void) {
   for (int i = 0; i < 3 - 1; i++) // <- BUG
     ts_free(u[i].lp);
 }
+
+// BUG: use-after-free: a short decoding reports its confidence from the probabilities already freed
+void ctc_run_short_report(void) {
+  int out[CTC_T];
+  ts_tensor *lp = ctc_log_probs(4);
+  int n = ctc_greedy(lp, out);
+  ts_free(lp);
+  if (n < CTC_T)
+    printf("ctc: short decode %d, confidence %.3f\n", n, ctc_greedy_confidence_ok(lp)); // <- BUG
+}
+
+// BUG: use-after-scope: the probabilities found in the loop's scope are read after the break
+void ctc_run_first_long(void) {
+  int out[CTC_T];
+  ts_tensor *lp = NULL;
+  TS_SCOPE for (int u = 0; u < 4; u++) {
+    lp = ctc_log_probs(u);
+    if (ctc_greedy(lp, out) > 1)
+      break;
+  }
+  printf("ctc: confidence %.3f\n", ctc_greedy_confidence_ok(lp)); // <- BUG
+}

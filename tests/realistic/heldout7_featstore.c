@@ -544,3 +544,39 @@ void fs_run_scoped_put(void) {
   printf("featstore: tmp %lld\n", (long long)ts_numel(v)); // <- BUG
   fs_destroy(&s);
 }
+
+// BUG: use-after-free: the borrowed value is read after the key was deleted
+void fs_run_delete_alias(void) {
+  fs_store s;
+  if (fs_init(&s, 8) != 0)
+    return;
+  fs_load(&s, "k", 2);
+  const ts_tensor *v = fs_get(&s, "k0");
+  fs_delete(&s, "k0");
+  printf("featstore: deleted %lld values\n", (long long)ts_numel(v)); // <- BUG
+  fs_destroy(&s);
+}
+
+// BUG: unescaped-return: the centroid belongs to the guard scope
+static ts_tensor *fs_centroid(const fs_store *s, const char *const *keys, int n) {
+  TS_SCOPE_GUARD();
+  ts_tensor *b = fs_gather(s, keys, n);
+  if (!b)
+    return NULL;
+  return ts_mean_dim(b, TS_SHAPE(0), false, TS_NO_DTYPE); // <- BUG
+}
+
+// OK: uses and frees the centroid it is handed
+void fs_run_centroid(void) {
+  fs_store s;
+  const char *keys[2] = {"k0", "k1"};
+  if (fs_init(&s, 8) != 0)
+    return;
+  fs_load(&s, "k", 2);
+  ts_tensor *c = fs_centroid(&s, keys, 2);
+  if (c) {
+    printf("featstore: centroid %lld\n", (long long)ts_numel(c));
+    ts_free(c);
+  }
+  fs_destroy(&s);
+}

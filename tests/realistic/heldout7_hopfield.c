@@ -491,3 +491,32 @@ void hf_run_block_weights(void) {
   printf("hopfield: energy %.2f\n", hf_energy(W, s.head->pat)); // <- BUG
   hf_store_free(&s);
 }
+
+// BUG: leak: the first recall's state is overwritten by the second and never freed
+void hf_run_two_probes(void) {
+  hf_store s = {0};
+  ts_tensor *out = NULL;
+  hf_store_load(&s);
+  ts_tensor *W = hf_train(&s);
+  for (int i = 0; i < 2; i++) {
+    ts_tensor *probe = hf_pattern(hf_bits[i] ^ 0x0001);
+    hf_recall(W, probe, 3, &out); // <- BUG
+    ts_free(probe);
+  }
+  printf("hopfield: last energy %.2f\n", hf_energy(W, out));
+  ts_free(out);
+  ts_free(W);
+  hf_store_free(&s);
+}
+
+// BUG: double-free: the weights are freed by hand, then again by the network's release
+void hf_run_net_rebuild(void) {
+  hf_store s = {0};
+  hf_net n;
+  hf_store_load(&s);
+  if (hf_net_init(&n, &s, false) == TS_OK) {
+    ts_free(n.W);
+    hf_net_release(&n); // <- BUG
+  }
+  hf_store_free(&s);
+}

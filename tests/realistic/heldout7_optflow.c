@@ -484,3 +484,18 @@ void of_run_gradient_energy(void) {
   }
   ts_free(img);
 }
+
+// BUG: use-after-free: the previous flow estimate is read after the push replaced it
+void of_run_flow_change(void) {
+  of_tracker t;
+  float before[2];
+  ts_tensor *f0 = of_frame(6.0, 6.0), *f1 = of_frame(6.5, 6.0);
+  if (of_tracker_init(&t, f0) == 0) {
+    const ts_tensor *prev_flow = t.flow;
+    of_tracker_push(&t, f1);
+    ts_copy_to_buffer(prev_flow, before, sizeof before); // <- BUG
+    of_tracker_free(&t);
+  }
+  ts_free(f1);
+  ts_free(f0);
+}

@@ -403,3 +403,39 @@ void pr_run_final_mass(void) {
   pr_graph_free(&g);
   printf("pagerank: %lld final scores\n", (long long)ts_numel(r)); // <- BUG
 }
+
+// BUG: leak: only the best seed's scores are freed; every other seed's are dropped
+void pr_run_best_seed(void) {
+  pr_graph g;
+  ts_tensor *best = NULL;
+  double best_top = -1.0;
+  if (pr_graph_init(&g, PR_N, pr_src, pr_dst, PR_M) != 0)
+    return;
+  for (int s = 0; s < 3; s++) {
+    ts_tensor *p = pr_restart_scores(g.adj, PR_N, s, 0.85, 6); // <- BUG
+    ts_tensor *mx = ts_max(p);
+    double top = ts_item(mx);
+    ts_free(mx);
+    if (top > best_top) {
+      best_top = top;
+      best = p;
+    }
+  }
+  printf("pagerank: best seed peak %.3f\n", best_top);
+  ts_free(best);
+  pr_graph_free(&g);
+}
+
+// BUG: double-free: the cache already freed the rank it replaced, and the caller frees it again
+void pr_run_cache_replace(void) {
+  pr_graph g;
+  pr_cache c = {.used = 0};
+  if (pr_graph_init(&g, PR_N, pr_src, pr_dst, PR_M) != 0)
+    return;
+  ts_tensor *first = pr_restart_scores(g.adj, PR_N, 0, 0.85, 4);
+  pr_cache_put(&c, 0.85, first);
+  pr_cache_put(&c, 0.85, pr_restart_scores(g.adj, PR_N, 1, 0.85, 4));
+  ts_free(first); // <- BUG
+  pr_cache_clear(&c);
+  pr_graph_free(&g);
+}

@@ -522,3 +522,33 @@ void ps_run_migrate_alias(void) {
   }
   ps_swarm_free(&s);
 }
+
+// BUG: use-after-free: the centre is printed after it was freed
+void ps_run_summary_order(void) {
+  ps_swarm s;
+  if (ps_swarm_init(&s, 8, 2) != 0)
+    return;
+  ps_summary r = ps_summarise(&s);
+  ts_free(r.spread);
+  ts_free(r.centre);
+  printf("pso: centre of %lld dims\n", (long long)ts_numel(r.centre)); // <- BUG
+  ps_swarm_free(&s);
+}
+
+// BUG: unescaped-return: ts_run's callback returns the objective values without escaping them
+static void *ps_eval_cb(void *ctx) {
+  const ps_swarm *s = ctx;
+  ts_tensor *v = ps_objective(s->pos);
+  return ts_neg(v); // <- BUG
+}
+
+// OK: evaluates through ts_run and frees the result
+void ps_run_eval_cb(void) {
+  ps_swarm s;
+  if (ps_swarm_init(&s, 8, 2) != 0)
+    return;
+  ts_tensor *fit = ts_run(ps_eval_cb, &s);
+  printf("pso: %lld fitness values\n", (long long)ts_numel(fit));
+  ts_free(fit);
+  ps_swarm_free(&s);
+}

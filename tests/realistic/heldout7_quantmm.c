@@ -521,3 +521,22 @@ void qm_run_widest(void) {
   }
   qm_model_free(&m);
 }
+
+// BUG: leak: the packed weight's values are never freed
+void qm_run_pack_once(void) {
+  qm_packed p;
+  ts_tensor *w = ts_randn(TS_SHAPE(QM_IN, QM_OUT), TS_FLOAT32);
+  if (qm_pack(w, &p) == TS_OK) // <- BUG
+    printf("quantmm: scale %.4f zero point %lld\n", p.scale, (long long)p.zp);
+  ts_free(w);
+}
+
+// BUG: double-free: the layer's values are freed before qm_model_remove frees them again
+void qm_run_remove_first(void) {
+  qm_model m;
+  if (qm_model_init(&m, 2) != TS_OK)
+    return;
+  ts_free(m.layers[0].q);
+  qm_model_remove(&m, 0); // <- BUG
+  qm_model_free(&m);
+}

@@ -383,3 +383,13 @@ void rc_run_replace_alias(void) {
   ts_free(d);
   rc_tree_free(t);
 }
+
+// BUG: leak: the wrapper is never released, so its tensor stays alive
+void rc_run_unreleased(void) {
+  rc_tensor *w = rc_new(ts_ones(TS_SHAPE(4), TS_FLOAT32)); // <- BUG
+  rc_node *t = rc_node_new(RC_TANH, rc_leaf(w), NULL, NULL);
+  ts_tensor *v = rc_eval(t);
+  if (v)
+    ts_free(v);
+  rc_tree_free(t);
+}

@@ -448,3 +448,32 @@ void rs_run_manual_alert(void) {
   ts_free(w); // <- BUG
   rs_alerts_free(&alerts);
 }
+
+// BUG: leak: the window's std is never freed, only its mean
+void rs_run_window_mean(void) {
+  rs_ring r;
+  ts_tensor *mean, *std;
+  if (rs_ring_init(&r, 4) != 0)
+    return;
+  for (long s = 0; s < 4; s++)
+    rs_ring_push(&r, rs_sample(s));
+  if (rs_window_stats(&r, &mean, &std) == TS_OK) { // <- BUG
+    printf("ringstream: mean over %lld channels\n", (long long)ts_numel(mean));
+    ts_free(mean);
+  }
+  rs_ring_destroy(&r);
+}
+
+// BUG: use-after-scope: a sample made in the block is pushed after its scope ended
+void rs_run_block_sample(void) {
+  rs_ring r;
+  ts_tensor *x = NULL;
+  if (rs_ring_init(&r, 4) != 0)
+    return;
+  TS_SCOPE {
+    x = ts_relu(rs_sample(3));
+  }
+  rs_ring_push(&r, x); // <- BUG
+  printf("ringstream: %lld values\n", (long long)ts_numel(rs_ring_at(&r, 0)));
+  rs_ring_destroy(&r);
+}

@@ -480,3 +480,17 @@ void ro_run_value_alias(void) {
   printf("ro: baseline %.2f\n", ts_item(v0)); // <- BUG
   ro_free(&b);
 }
+
+// BUG: leak: the kept observations returned by the environment are ignored
+void ro_run_warm_env(void) {
+  ro_env e;
+  double r, total = 0.0;
+  if (ro_env_open(&e, 1) != 0)
+    return;
+  for (int i = 0; i < 3; i++) {
+    ro_env_step(&e, i % 2, &r); // <- BUG
+    total += r;
+  }
+  printf("ro: warm-up reward %.2f\n", total);
+  ro_env_close(&e);
+}

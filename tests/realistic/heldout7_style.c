@@ -508,3 +508,17 @@ void st_run_async_preview(void) {
   }
   ts_free(img);
 }
+
+// BUG: use-after-free: the model is torn down before the final feature preview uses it
+void st_run_teardown_order(void) {
+  st_model m;
+  if (st_model_init(&m) != 0)
+    return;
+  ts_tensor *img = st_content();
+  st_model_free(&m);
+  TS_SCOPE {
+    ts_tensor *a = st_layer1(&m, img); // <- BUG
+    printf("style: preview %lld\n", (long long)ts_numel(a));
+  }
+  ts_free(img);
+}

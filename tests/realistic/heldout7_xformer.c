@@ -520,3 +520,31 @@ void xf_run_warmup(void) {
   }
   xf_weights_free(&w);
 }
+
+// BUG: leak: the sanity check returns early with the prediction still alive
+void xf_run_predict_check(void) {
+  xf_weights w;
+  if (xf_weights_init(&w) != 0)
+    return;
+  xf_request r = {.w = &w, .ids = {2, 2, 2, 2, 2}};
+  ts_tensor *p = ts_run(xf_handle_predict_ok, &r); // <- BUG
+  if (ts_numel(p) != XF_T + 1) {
+    printf("xformer: unexpected prediction length\n");
+    xf_weights_free(&w);
+    return;
+  }
+  ts_free(p);
+  xf_weights_free(&w);
+}
+
+// BUG: double-free: the cache entries are freed by hand and then by xf_cache_free
+void xf_run_cache_reset(void) {
+  xf_kvcache c = {.n = 0};
+  ts_tensor *kv = ts_ones(TS_SHAPE(2, XF_D), TS_FLOAT32);
+  for (int i = 0; i < 3; i++)
+    xf_cache_push(&c, kv);
+  ts_free(kv);
+  for (int i = 0; i < c.n; i++)
+    ts_free(c.entries[i]);
+  xf_cache_free(&c); // <- BUG
+}
