@@ -145,7 +145,7 @@ static ts_tensor *qm_kernel_int_ok(const ts_tensor *x, const qm_packed *w) {
 
 static const qm_kernel qm_kernels[] = {{"ref", NULL}, {"int", NULL}};
 
-// OK: picks a kernel by name; the table is filled on first use
+// OK: picks a kernel by name; the table gives the names, the functions are bound here
 static qm_kernel qm_pick(const char *name) {
   qm_kernel k = qm_kernels[0];
   k.matmul = qm_kernel_ref;
