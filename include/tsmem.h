@@ -423,8 +423,10 @@ static inline void ts__scope_guard_end(const ts_scope_id *id) {
  * condition of a for or while loop (the top of each iteration of a do loop)
  * calls ts__loop_scope_open, which ends the scope before, if open, and
  * begins the next; the increment ends with ts__loop_scope_close. break,
- * return, goto out or the last test leave it open for the `for` or the
- * cleanup below to end. Not for users: the names and layout may change. */
+ * return, goto out or the last test leave it open for the cleanup below to
+ * end. The once-`for` calls nothing itself: at -O0 each call is code to
+ * generate for every TS_SCOPE loop (bench/README.md, seventh session).
+ * Not for users: the names and layout may change. */
 typedef struct ts__loop_scope {
   ts_scope_id id;
   int open, ran;
@@ -441,16 +443,13 @@ static inline int ts__loop_scope_open(ts__loop_scope *s) {
   s->open = 1;
   return 0;
 }
-static inline int ts__loop_scope_once(ts__loop_scope *s) {
-  return s->ran ? 0 : (s->ran = 1);
-}
 static inline void ts__loop_scope_end(ts__loop_scope *s) {
   ts__loop_scope_close(s);
 }
 #define TS__LOOP_SCOPE(g)                                                      \
   for (ts__loop_scope g __attribute__((cleanup(ts__loop_scope_end))) = {0, 0, \
                                                                        0};    \
-       ts__loop_scope_once(&g); ts__loop_scope_close(&g))
+       !g.ran; g.ran = 1)
 
 /* ---------------------------------------------------- scope fast paths -- */
 

@@ -25,8 +25,8 @@
 // and the increment after it; a do loop opens one at the top of each
 // iteration, which also covers the condition after the body. A break,
 // return or goto out, or the last, failing, condition leaves the loop's scope
-// open for g's `for` or cleanup to end. The ownership analysis knows these
-// calls (OwnershipModel.cpp).
+// open for g's cleanup to end. The ownership analysis knows these calls
+// (OwnershipModel.cpp).
 //
 // TS_SCOPE before anything else, or outside a function (told by counting the
 // braces the parser has been handed), is an error at the TS_SCOPE. The
