@@ -54,6 +54,31 @@ static void vec_destroy(struct vec *q) {
   q->n = 0;
 }
 
+// Grows the array by realloc: its elements are not followed here.
+static int vec_reserve(struct vec *q, int need) {
+  if (need <= q->cap)
+    return 0;
+  int cap = q->cap ? q->cap * 2 : 8;
+  ts_tensor **v = realloc(q->v, sizeof *v * (size_t)cap);
+  if (!v)
+    return -1;
+  q->v = v;
+  q->cap = cap;
+  return 0;
+}
+
+// Takes the tensor: stores it past the count, or frees it when the array
+// cannot grow.
+static int vec_push(struct vec *q, ts_tensor *t) {
+  if (vec_reserve(q, q->n + 1) != 0) {
+    ts_free(t);
+    return -1;
+  }
+  q->v[q->n] = t;
+  q->n++;
+  return 0;
+}
+
 // Not followed: what they put in the struct is unknown here.
 extern int vec_fill(struct vec *q, int n);
 extern int model_fit(struct model *m, const ts_tensor *x);
@@ -187,6 +212,14 @@ void replaced_in_place(void) {
   ts_free(q.v[0]);
   q.v[0] = ts_ones(TS_SHAPE(2), TS_FLOAT32);
   vec_free(&q);
+}
+
+// Pushed: the vector has the tensor, or the push freed it.
+int pushed(struct vec *q) {
+  if (vec_push(q, ts_zeros(TS_SHAPE(2), TS_FLOAT32)) != 0)
+    return -1;
+  ts_tensor *t = ts_ones(TS_SHAPE(2), TS_FLOAT32);
+  return vec_push(q, t);
 }
 
 // Torn down twice by the helper that clears: the second frees nothing.
