@@ -34,8 +34,9 @@ LocKey FunctionAnalyzer::countElem(const Expr *E, const VarDecl *I,
   if (!AS || !isa<DeclRefExpr>(AS->getIdx()->IgnoreParenImpCasts()) ||
       varOf(AS->getIdx()) != I)
     return nullptr;
+  // Behind the pointer (L->Arrow): a heap array field (HeapFields.cpp).
   LocKey L = placeOf(AS);
-  if (!L || L->Step != Loc::AnyIndex || L->Arrow || !L->Parent ||
+  if (!L || L->Step != Loc::AnyIndex || !L->Parent ||
       L->Parent->Step != Loc::Field || L->Parent->Parent != B)
     return nullptr;
   return L;

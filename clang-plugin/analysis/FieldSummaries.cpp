@@ -17,8 +17,9 @@ static bool fieldPath(LocKey Q, LocKey Top, bool Arrow, FieldPath &Path,
                       bool Elems = false) {
   Path.clear();
   // With Elems, a last step "some element" of an array field (null): every
-  // element in use (CountLoops.cpp).
-  if (Elems && Q && Q->Step == Loc::AnyIndex && !Q->Arrow && Q->Parent &&
+  // element in use (CountLoops.cpp); behind the pointer of a heap array
+  // field (HeapFields.cpp) when Arrow.
+  if (Elems && Q && Q->Step == Loc::AnyIndex && Q->Parent &&
       Q->Parent != Top && Q->Parent->Step == Loc::Field) {
     Path.push_back(nullptr);
     Q = Q->Parent;

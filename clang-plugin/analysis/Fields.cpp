@@ -162,7 +162,8 @@ bool FunctionAnalyzer::holdsTensors(QualType T) const {
     const RecordDecl *RD = RT->getDecl()->getDefinition();
     if (RD && !RD->isUnion())
       for (const FieldDecl *F : RD->fields())
-        if (holdsTensors(F->getType())) {
+        // A heap array field's elements (HeapFields.cpp) are the struct's.
+        if (holdsTensors(F->getType()) || isHeapArrayType(F->getType())) {
           Holds = true;
           break;
         }
@@ -224,6 +225,9 @@ LocKey FunctionAnalyzer::placeOf(const Expr *E) const {
   if (const auto *AS = dyn_cast<ArraySubscriptExpr>(E)) {
     const Expr *Base = AS->getBase()->IgnoreParenImpCasts();
     const auto *AT = Ctx.getAsConstantArrayType(Base->getType());
+    if (!AT && holdsTensors(AS->getType()))
+      if (const FieldDecl *F = heapField(Base)) // HeapFields.cpp
+        return heapElem(AS, cast<MemberExpr>(Base), F);
     if (!AT || !holdsTensors(AS->getType()))
       return nullptr;
     LocKey B = placeOf(Base);
@@ -366,7 +370,10 @@ LocKey FunctionAnalyzer::replay(LocKey Q, LocKey From, LocKey To) {
 LocKey FunctionAnalyzer::follow(LocKey P, const FieldPath &Path, bool Arrow) {
   for (unsigned I = 0; I < Path.size(); ++I)
     P = Path[I] ? Locs.field(P, Path[I], I == 0 && Arrow)
-                : Locs.anyIndex(P, false); // Some element (CountLoops.cpp).
+                // Some element (CountLoops.cpp), behind the pointer of a
+                // heap array field (HeapFields.cpp).
+                : Locs.anyIndex(P, I > 0 && Path[I - 1] &&
+                                       Path[I - 1]->getType()->isPointerType());
   return P;
 }
 

@@ -434,6 +434,20 @@ private:
   /// Counts under pointer parameters written anywhere (for the summary).
   llvm::SmallPtrSet<LocKey, 2> CountsWritten;
 
+  /// Heap arrays of tensors reached through a pointer field (`q.v[i]`,
+  /// `p->v[i]`, v a `ts_tensor **` field; HeapFields.cpp): the field of
+  /// the subscript's base when its elements are followed, else null.
+  const FieldDecl *heapField(const Expr *Base) const;
+  /// `ts_tensor **`: a heap array of tensors its holder may free.
+  static bool isHeapArrayType(QualType T);
+  /// The place of `X.f[i]`, f such a field.
+  LocKey heapElem(const ArraySubscriptExpr *AS, const MemberExpr *ME,
+                  const FieldDecl *F) const;
+  mutable bool HeapFieldsScanned = false;
+  /// `ts_tensor **` fields whose value this function uses other than to
+  /// subscript it, free it or test it: their elements are not followed.
+  mutable llvm::DenseSet<const FieldDecl *> BadHeapFields;
+
   mutable bool PlacesScanned = false;
   /// Variables whose fields or elements the analysis cannot follow (their
   /// address goes somewhere other than straight into a call).

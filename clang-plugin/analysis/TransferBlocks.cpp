@@ -78,8 +78,14 @@ void FunctionAnalyzer::noteExit(const BlockInfo &BI) {
   Bits.assign(TensorParams.size(), 0);
   for (unsigned I = 0; I < TensorParams.size(); ++I)
     if (TensorParams[I])
-      if (const Obj *O = S.Objs.find(ParamBase + I))
+      if (const Obj *O = S.Objs.find(ParamBase + I)) {
         Bits[I] = O->Bits;
+        // Left in memory the caller reaches (`p->v[p->n] = t`, `p->f =
+        // t`): the caller's struct has it, as after a store the analysis
+        // does not follow. Neither kept nor freed for the summary.
+        if (O->Bits == Borrowed && heldIndirectly(*O))
+          Bits[I] = HandedOn;
+      }
   noteExitConditional(BI);
 }
 
