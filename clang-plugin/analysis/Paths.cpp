@@ -466,10 +466,28 @@ void PathEngine::keepCounters() {
     llvm::erase_if(BP.LoopWrites, [&](const VarDecl *VD) {
       if (!VD || VD != DS->getSingleDecl() || !CountsUp.count(VD))
         return false;
-      for (unsigned X : BP.LoopBody.set_bits())
-        for (const WriteOp &W : BPs[X].Writes)
+      // Only where a test tells the first pass apart (the loop's own
+      // against a constant bound, or one in the body): elsewhere the passes
+      // would only be analysed twice.
+      bool Tested = false;
+      for (unsigned X : BP.LoopBody.set_bits()) {
+        const BlockPaths &B = BPs[X];
+        for (const WriteOp &W : B.Writes)
           if (W.VD == VD && (W.K != WriteOp::Add || W.D <= 0))
             return false;
+        if (X == H) {
+          const auto *T =
+              B.Cond ? dyn_cast<BinaryOperator>(B.Cond->IgnoreParenImpCasts())
+                     : nullptr;
+          Tested |= T && T->isComparisonOp() && varOf(T->getLHS()) == VD &&
+                    value(T->getRHS(), NoFacts).has_value();
+        } else {
+          Tested |= B.SwitchVar == VD || B.CI.EqVar == VD ||
+                    (B.CI.Key && llvm::is_contained(KeyVars[B.CI.Key - 1], VD));
+        }
+      }
+      if (!Tested)
+        return false;
       for (unsigned X : BP.LoopBody.set_bits())
         for (WriteOp &W : BPs[X].Writes)
           if (W.VD == VD)
