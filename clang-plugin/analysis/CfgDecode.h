@@ -195,9 +195,19 @@ inline const Expr *ignoreParenCasts(const Expr *E) {
 }
 
 /// The condition a branch hint wraps (`__builtin_expect(c, v)`, the
-/// `likely(c)` and `unlikely(c)` macros): its truth is c's.
+/// `likely(c)` and `unlikely(c)` macros): its truth is c's. So is a comma's
+/// (`a, c`: a TS_SCOPE loop's test opens the pass's scope first; the CFG
+/// has a before the branch).
 inline const Expr *ignoreExpect(const Expr *E) {
-  while (const auto *CE = dyn_cast<CallExpr>(E->IgnoreParenImpCasts())) {
+  while (true) {
+    const auto *BO = dyn_cast<BinaryOperator>(E->IgnoreParenImpCasts());
+    if (BO && BO->getOpcode() == BO_Comma) {
+      E = BO->getRHS();
+      continue;
+    }
+    const auto *CE = dyn_cast<CallExpr>(E->IgnoreParenImpCasts());
+    if (!CE)
+      break;
     unsigned ID = CE->getBuiltinCallee();
     if (CE->getNumArgs() < 1 ||
         (ID != Builtin::BI__builtin_expect &&

@@ -433,6 +433,13 @@ private:
   llvm::DenseMap<unsigned, llvm::SmallVector<LocKey, 2>> ExitZeroed;
   /// Counts under pointer parameters written anywhere (for the summary).
   llvm::SmallPtrSet<LocKey, 2> CountsWritten;
+  // Frees of elements taken out of use (OutOfUse.cpp).
+  /// The array (`V.a`) of the element CE frees through Arg, when the
+  /// statements around take it out of use (past the count), else null.
+  const MemberExpr *outOfUseArray(const CallExpr *CE, const Expr *Arg);
+  /// Forgets the freed tensors held in A's places.
+  void dropFreedUnder(LocKey A);
+  llvm::DenseMap<const CallExpr *, const MemberExpr *> OutOfUseArrays;
 
   /// Heap arrays of tensors reached through a pointer field (`q.v[i]`,
   /// `p->v[i]`, v a `ts_tensor **` field; HeapFields.cpp): the field of

@@ -138,6 +138,10 @@ void PathEngine::recordWrites(const Stmt *St, BlockPaths &BP, bool Root) {
       recordWrites(BO->getLHS(), BP, false);
       return;
     }
+    // A comma's sides are elements of their own (the CFG adds each as a
+    // statement: a TS_SCOPE loop's `(i++), close(&g)`), met there.
+    if (Op == BO_Comma)
+      return;
     if (BO->isAssignmentOp()) {
       recordWrites(BO->getRHS(), BP, false);
       recordWrites(BO->getLHS(), BP, false);
@@ -415,6 +419,7 @@ void PathEngine::prepare() {
     decodeWrites(I);
   decodeLoops();
   findCounters();
+  keepCounters();
   // A flag the loop only sets to constants keeps its value into the first
   // pass (`first = 0` at the end of the body): it has few values, so the
   // passes it tells apart are few too.
@@ -428,6 +433,65 @@ void PathEngine::prepare() {
         for (const WriteOp &W : BPs[X].Writes)
           if (W.VD == VD && (W.K != WriteOp::Set || !value(W.E, NoFacts)))
             return false;
+      return true;
+    });
+  }
+}
+
+/// A counter that only counts up (`for (int i = 0; i < n; i++)`, CountsUp)
+/// and that the loop declares keeps its value into the first pass of the
+/// loop when it is entered at its head: the
+/// first pass is the one with the start value (`if (i == 0)` there is
+/// true), the others are past it (the loop's steps keep only the lower
+/// bound, so the head settles in one more pass). Loops entered into their
+/// body (CountedLoops.cpp's runsOnce) keep every value already.
+void PathEngine::keepCounters() {
+  if (CountsUp.empty())
+    return;
+  unsigned N = Blocks.size();
+  llvm::BitVector Entered(N);
+  for (unsigned U = 0; U < N; ++U)
+    for (unsigned T : Blocks[U].Succs)
+      if (T != ~0u && T > U && BPs[T].LoopHead && !BPs[T].LoopBody.test(U))
+        Entered.set(T);
+  for (unsigned H : Entered.set_bits()) {
+    BlockPaths &BP = BPs[H];
+    // Only the counter the loop declares (`for (int i = 0; ...)`): after
+    // the loop, nothing reads which pass it left on.
+    const auto *FS =
+        dyn_cast_or_null<ForStmt>(Blocks[H].B->getTerminatorStmt());
+    const auto *DS = FS ? dyn_cast_or_null<DeclStmt>(FS->getInit()) : nullptr;
+    if (!DS || !DS->isSingleDecl())
+      continue;
+    llvm::erase_if(BP.LoopWrites, [&](const VarDecl *VD) {
+      if (!VD || VD != DS->getSingleDecl() || !CountsUp.count(VD))
+        return false;
+      // Only where a test tells the first pass apart (the loop's own
+      // against a constant bound, or one in the body): elsewhere the passes
+      // would only be analysed twice.
+      bool Tested = false;
+      for (unsigned X : BP.LoopBody.set_bits()) {
+        const BlockPaths &B = BPs[X];
+        for (const WriteOp &W : B.Writes)
+          if (W.VD == VD && (W.K != WriteOp::Add || W.D <= 0))
+            return false;
+        if (X == H) {
+          const auto *T =
+              B.Cond ? dyn_cast<BinaryOperator>(B.Cond->IgnoreParenImpCasts())
+                     : nullptr;
+          Tested |= T && T->isComparisonOp() && varOf(T->getLHS()) == VD &&
+                    value(T->getRHS(), NoFacts).has_value();
+        } else {
+          Tested |= B.SwitchVar == VD || B.CI.EqVar == VD ||
+                    (B.CI.Key && llvm::is_contained(KeyVars[B.CI.Key - 1], VD));
+        }
+      }
+      if (!Tested)
+        return false;
+      for (unsigned X : BP.LoopBody.set_bits())
+        for (WriteOp &W : BPs[X].Writes)
+          if (W.VD == VD)
+            W.Past = true;
       return true;
     });
   }
@@ -609,8 +673,9 @@ void PathEngine::applyWrites(unsigned Idx, PathFacts &F) const {
       for (const PathVal &V : F.Vals)
         if (V.VD == W.VD && V.Ge)
           G = std::max(G, V.V);
-      llvm::erase_if(F.Vals,
-                     [&](const PathVal &V) { return V.VD == W.VD && V.Ge; });
+      llvm::erase_if(F.Vals, [&](const PathVal &V) {
+        return V.VD == W.VD && (V.Ge || (W.Past && V.Eq && !V.Base));
+      });
       F.Vals.push_back({W.VD, G, false, nullptr, true});
       break;
     }

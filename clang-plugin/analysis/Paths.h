@@ -105,6 +105,9 @@ private:
     /// Kill of memory (no VD) by a call given no pointer it may write
     /// through: only what globals hold may change.
     bool Globals = false;
+    /// Add: the step of a counter a loop keeps into its first pass
+    /// (keepCounters): past it, only its lower bound is known.
+    bool Past = false;
   };
   /// A branch condition: its key (0: none), which value of the key the
   /// condition's true means, and an `v == k` form.
@@ -137,6 +140,7 @@ private:
   void decodeWrites(unsigned Idx);
   void decodeLoops();
   void findCounters();
+  void keepCounters();
   unsigned jumpsOut(unsigned Idx) const;
   void addWrite(BlockPaths &BP, const Expr *Target, WriteOp::Kind K,
                 const Expr *E, int64_t D);

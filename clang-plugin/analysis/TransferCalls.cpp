@@ -132,6 +132,18 @@ void FunctionAnalyzer::visitCall(const CallExpr *CE, const CallModel &M) {
     // A teardown loop over a count known to be 0 (CountLoops.cpp).
     if (Frees && zeroedFree(CE->getArg(I), Os))
       continue;
+    // An element taken out of use (OutOfUse.cpp): freed, and no longer
+    // among the array's elements.
+    if (Frees && M.Api &&
+        (M.Kind == CallKind::Free || M.Kind == CallKind::PoolRelease))
+      if (const MemberExpr *Arr = outOfUseArray(CE, CE->getArg(I))) {
+        if (!Os.empty() && !checkUse(Os, CE->getArg(I), CE))
+          consume(Os, CE, M.Kind == CallKind::PoolRelease ? Released : Freed,
+                  freeStrength(CE->getArg(I)));
+        if (LocKey A = placeOf(Arr))
+          dropFreedUnder(A);
+        continue;
+      }
     if (Os.empty() && Frees) {
       // Freeing what a variable got from outside: remember it is freed.
       const VarDecl *VD = varOf(CE->getArg(I));

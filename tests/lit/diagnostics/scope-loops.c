@@ -46,7 +46,7 @@ ts_tensor *stack_late(const ts_tensor *x) {
 void carried(const ts_tensor *w) {
   ts_tensor *acc = ts_zeros(TS_SHAPE(2, 2), TS_FLOAT32);
   ts_tensor *first = acc;
-  TS_SCOPE for (int t = 0; t < 3; t++) // expected-note {{the scope ends here}}
+  TS_SCOPE for (int t = 0; t < 3; t++) // expected-note {{the scope ends here}} expected-note {{branch taken: 't < 3' is true}}
     acc = ts_relu(ts_add(acc, w)); // expected-warning {{use of a tensor after the scope that owned it ended and freed it; ts_escape() it inside the scope to keep it [tsmem-use-after-scope]}}
   ts_free(first);
 }
