@@ -212,8 +212,6 @@ private:
   /// path (Summaries.cpp).
   bool outStoredOnPath(unsigned I) const;
   ObjSet evalRetOut(const CallExpr *CE, int I) const;
-  /// A `?:` arm's value on this path (Transfer.cpp).
-  ObjSet evalArm(const Expr *E);
   llvm::DenseMap<unsigned, llvm::SmallVector<uint8_t, 2>> ExitOut;
   llvm::SmallVector<const ParmVarDecl *, 2> OutParams;
   /// Those of OutParams that may be replaced (OutReplace.h), not filled.

@@ -80,8 +80,8 @@ ObjSet FunctionAnalyzer::eval(const Expr *E) {
     if (PE && CurFacts)
       if (std::optional<bool> D = PE->decideCond(CO->getCond(), *CurFacts, S))
         return eval(*D ? CO->getTrueExpr() : CO->getFalseExpr());
-    ObjSet Os = evalArm(CO->getTrueExpr());
-    ObjSet F = evalArm(CO->getFalseExpr());
+    ObjSet Os = eval(CO->getTrueExpr());
+    ObjSet F = eval(CO->getFalseExpr());
     Os.insert(F);
     return Os;
   }
@@ -110,18 +110,6 @@ ObjSet FunctionAnalyzer::eval(const Expr *E) {
     if (BO->getOpcode() == BO_Assign || BO->getOpcode() == BO_Comma)
       return eval(BO->getRHS());
   return {};
-}
-
-ObjSet FunctionAnalyzer::evalArm(const Expr *E) {
-  // An arm that makes a tensor, not taken on this path: the site's object is
-  // the one an earlier pass of a loop made, which a variable holds already
-  // (a tensor just made is held by nothing until it is stored).
-  const auto *CE = dyn_cast<CallExpr>(ignoreParenCasts(E));
-  auto It = CE ? SiteIndex.find(CE) : SiteIndex.end();
-  if (It != SiteIndex.end())
-    if (const Obj *O = S.Objs.find(It->second * 2); O && !O->HeldBy.empty())
-      return {};
-  return eval(E);
 }
 
 bool FunctionAnalyzer::isScopeBeginCall(const Expr *E) const {
