@@ -162,6 +162,7 @@ void runOwnershipAnalysis(ASTContext &Ctx, Reporter &Report, uint64_t Budget) {
     M.OutIfNullMask = Sum.OutIfNullMask;
     M.OutIfNonNullMask = Sum.OutIfNonNullMask;
     M.OutCallerScoped = Sum.OutCallerScoped;
+    M.RetOutParam = Sum.RetOutParam;
     M.OutEndMask = Sum.OutEndMask;
     M.ReplaceMask = Sum.ReplaceMask;
     M.FreeDerefMask = Sum.FreeDerefMask;
@@ -251,8 +252,8 @@ void runOwnershipAnalysis(ASTContext &Ctx, Reporter &Report, uint64_t Budget) {
         P.OutIfNullMask != M.OutIfNullMask ||
         P.OutIfNonNullMask != M.OutIfNonNullMask ||
         P.OutCallerScoped != M.OutCallerScoped ||
-        P.OutEndMask != M.OutEndMask || P.ReplaceMask != M.ReplaceMask ||
-        P.FreeDerefMask != M.FreeDerefMask ||
+        P.RetOutParam != M.RetOutParam || P.OutEndMask != M.OutEndMask ||
+        P.ReplaceMask != M.ReplaceMask || P.FreeDerefMask != M.FreeDerefMask ||
         P.FreeDerefCondMask != M.FreeDerefCondMask || FieldsChanged;
     HasInferred[I] = true;
     Inferred[I] = M;

@@ -133,6 +133,9 @@ struct FunctionSummary {
   uint32_t OutIfNullMask = 0;
   uint32_t OutIfNonNullMask = 0;
   bool OutCallerScoped = false;
+  /// Every return is NULL or the tensor stored through this out-parameter
+  /// on that path (-1: none; ReturnedOuts.cpp).
+  int RetOutParam = -1;
   /// TS_SCOPED: `ts_tensor **` parameters through which, on every path, a
   /// tensor of the function's own scope is handed back (not escaped): it
   /// is gone when the function returns (Summaries.cpp).

@@ -199,6 +199,19 @@ private:
   /// Some object got a conditional effect (Obj::CondCall).
   bool CondSeen = false;
   llvm::DenseMap<unsigned, uint8_t> ExitRetClass;
+  /// A return of the tensor stored through an out-parameter (ReturnedOuts.cpp):
+  /// the tensors ever stored through each, the out-parameter the last return
+  /// gave back (-1: none) and each exit block's.
+  llvm::SmallVector<ObjSet, 2> OutStored;
+  int LastRetOut = -1;
+  llvm::DenseMap<unsigned, int> ExitRetOut;
+  void noteOutStored(unsigned I, const ObjSet &Os);
+  void noteReturnOut(const ObjSet &Os);
+  void summarizeReturnOut();
+  /// Something other than NULL was stored through out-parameter I on this
+  /// path (Summaries.cpp).
+  bool outStoredOnPath(unsigned I) const;
+  ObjSet evalRetOut(const CallExpr *CE, int I) const;
   llvm::DenseMap<unsigned, llvm::SmallVector<uint8_t, 2>> ExitOut;
   llvm::SmallVector<const ParmVarDecl *, 2> OutParams;
   /// Those of OutParams that may be replaced (OutReplace.h), not filled.

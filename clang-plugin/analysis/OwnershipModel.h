@@ -84,6 +84,10 @@ struct CallModel {
   uint32_t OutIfNullMask = 0;
   uint32_t OutIfNonNullMask = 0;
   bool OutCallerScoped = false;
+  /// Every return is NULL or the tensor handed back through this
+  /// out-parameter (-1: none): the call's value is the caller's variable's
+  /// tensor (ReturnedOuts.cpp).
+  int RetOutParam = -1;
   /// Inferred (TS_SCOPED): `ts_tensor **` parameters through which a tensor
   /// of the callee's own scope is handed back on every path: its scope
   /// ended when the callee returned (FunctionSummary::OutEndMask).

@@ -285,10 +285,18 @@ void FunctionAnalyzer::noteOutStore(const Expr *LHS, const ObjSet &Os,
   }
   if (Obj *M = S.Objs.findMut(OutBase + I))
     M->Bits = Kind;
+  noteOutStored(unsigned(I), Os); // ReturnedOuts.cpp
+}
+
+bool FunctionAnalyzer::outStoredOnPath(unsigned I) const {
+  const Obj *M = S.Objs.find(OutBase + I);
+  uint8_t W = M ? M->Bits & ~OutNullParam : 0;
+  return W && W != OutNone;
 }
 
 void FunctionAnalyzer::noteReturnClass(const ReturnStmt *RS, const ObjSet &Os) {
   noteReturnEntry(RS, Os); // EntryFields.cpp
+  noteReturnOut(Os);       // ReturnedOuts.cpp
   LastRetClass = 255;
   const Expr *V = RS->getRetValue();
   if (!V)
@@ -317,6 +325,7 @@ void FunctionAnalyzer::noteReturnClass(const ReturnStmt *RS, const ObjSet &Os) {
 void FunctionAnalyzer::noteExitConditional(const BlockInfo &BI) {
   unsigned B = BI.B->getBlockID();
   ExitRetClass[B] = BI.Ret ? LastRetClass : uint8_t(254);
+  ExitRetOut[B] = BI.Ret ? LastRetOut : -1;
   if (OutParams.empty())
     return;
   llvm::SmallVector<uint8_t, 2> &Out = ExitOut[B];

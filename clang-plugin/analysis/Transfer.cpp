@@ -67,6 +67,9 @@ ObjSet FunctionAnalyzer::eval(const Expr *E) {
     if ((M.Inferred || M.Api) && M.AliasParam >= 0 &&
         unsigned(M.AliasParam) < CE->getNumArgs())
       return eval(CE->getArg(M.AliasParam));
+    // The tensor it handed back through an out-parameter (ReturnedOuts.cpp).
+    if (M.Inferred && M.RetOutParam >= 0)
+      return evalRetOut(CE, M.RetOutParam);
     // A getter: the tensor a field of its argument holds (EntryFields.cpp).
     if (M.Inferred && M.Fields && M.Fields->RetEntryParam >= 0)
       return evalRetEntry(CE, *M.Fields);

@@ -132,6 +132,7 @@ void FunctionAnalyzer::summarize() {
       F.FreeMask |= 1u << I;
   }
   summarizeConditional();
+  summarizeReturnOut(); // ReturnedOuts.cpp
   summarizeDeref();
 }
 
