@@ -247,10 +247,13 @@ void FunctionAnalyzer::noteExitEntries(const BlockInfo &BI) {
     if (N == Exit && O && O != Exit)
       NullOut = BI.NullTested;
   }
-  if (ForeignIds.empty() && !NullOut)
-    return;
   auto &Bits = ExitEntries[BI.B->getBlockID()];
   Bits.clear();
+  // Noted even when no field was read yet (a way out before the first
+  // read, transferred first): nothing of the entry's freed there.
+  noteMayFreeExit(); // MayFreeEntries.cpp
+  if (ForeignIds.empty() && !NullOut)
+    return;
   // Accumulated over every transfer of the block, each disjunct on its
   // own: the join of a path that cleared the field with one that did not
   // would look as if none did.

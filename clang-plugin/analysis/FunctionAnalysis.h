@@ -174,6 +174,10 @@ struct FunctionSummary {
   /// result goes on without knowing which, so a copy of the old tensor
   /// may be dangling (MayFreeEntries.cpp).
   std::vector<std::pair<unsigned, FieldPath>> MayFreeEntryFields;
+  /// MayFreeEntryConds[K]: 0, or the kind of result (1: zero, 2: nonzero)
+  /// on which, alone, MayFreeEntryFields[K] is freed: a caller's test of
+  /// the result settles it (MayFreeEntries.cpp).
+  std::vector<uint8_t> MayFreeEntryConds;
   /// A getter: every return is NULL or the tensor the field RetEntryPath
   /// under pointer parameter RetEntryParam holds (-1: none), left there
   /// untouched. The caller's result is that field's tensor, borrowed

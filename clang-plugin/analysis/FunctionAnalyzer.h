@@ -392,6 +392,15 @@ private:
   llvm::SmallPtrSet<LocKey, 4> MayFreeSeen, MayFreeBad;
   /// Some test reads only scalar parameters (-1: not looked yet).
   int FlagTests = -1;
+  /// Per field and way out: 1 freed by a call on some path there, 2 left
+  /// on some path; and per way out, the fewest foreign objects known at
+  /// one of its transfers (a field not known yet was not read there).
+  llvm::DenseMap<std::pair<LocKey, unsigned>, uint8_t> MayFreeFates;
+  llvm::DenseMap<unsigned, unsigned> MayFreeKnown;
+  uint8_t mayFreeCond(LocKey L) const;
+  void noteMayFreeExit();
+  void condFreeEntry(const ObjSet &Os, const CallExpr *CE, uint8_t Cond);
+  static bool condEntryFrees(const CallModel &M);
   void noteMayFreeEntry(LocKey L, const Obj *O);
   void summarizeMayFreeEntries(LocKey L, const FieldPath &Path);
   void mayFreeEntryFields(const CallExpr *CE, const CallModel &M, unsigned I,

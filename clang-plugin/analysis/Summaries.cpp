@@ -689,7 +689,8 @@ void FunctionAnalyzer::decodeCondTest(BlockInfo &BI, const Expr *C) const {
   if (!CE)
     return;
   CallModel M = Models.get(CE);
-  if (!M.conditional() && !isMultiResult(CE, M) && !hasStatusFills(M))
+  if (!M.conditional() && !isMultiResult(CE, M) && !hasStatusFills(M) &&
+      !condEntryFrees(M)) // MayFreeEntries.cpp
     return;
   BI.CondCall = CE;
   BI.ZeroOnTrue = ZeroOnTrue;
