@@ -25,7 +25,7 @@ typedef struct {
 } editor;
 
 // OK: push takes ownership; on growth failure the caller keeps it
-static ed_status ts_push(tstack *s, ts_tensor *t) {
+static ed_status stk_push(tstack *s, ts_tensor *t) {
   if (s->n == s->cap) {
     size_t nc = s->cap ? s->cap * 2 : 4;
     ts_tensor **ni = realloc(s->items, nc * sizeof *ni);
@@ -39,7 +39,7 @@ static ed_status ts_push(tstack *s, ts_tensor *t) {
 }
 
 // OK: pop hands the top to the caller through an out-parameter
-static ed_status ts_pop(tstack *s, ts_tensor **out) {
+static ed_status stk_pop(tstack *s, ts_tensor **out) {
   if (s->n == 0)
     return ED_EMPTY;
   *out = s->items[--s->n];
@@ -103,7 +103,7 @@ static void editor_close(editor *e) {
 
 // OK: commits a new canvas: old one onto the undo stack, redo dropped
 static ed_status editor_commit(editor *e, ts_tensor *next) {
-  ed_status st = ts_push(&e->undo, e->canvas);
+  ed_status st = stk_push(&e->undo, e->canvas);
   if (st != ED_OK) {
     ts_free(next);
     return st;
@@ -118,7 +118,7 @@ static ed_status editor_commit(editor *e, ts_tensor *next) {
 static ed_status editor_commit_nofree(editor *e, ts_tensor *next) {
   if (e->undo.n >= e->limit && e->limit == 0)
     return ED_FAIL; // <- BUG
-  ed_status st = ts_push(&e->undo, e->canvas);
+  ed_status st = stk_push(&e->undo, e->canvas);
   if (st != ED_OK) {
     ts_free(next);
     return st;
@@ -131,12 +131,12 @@ static ed_status editor_commit_nofree(editor *e, ts_tensor *next) {
 // OK: undo swaps the canvas with the top of the undo stack
 static ed_status editor_undo(editor *e) {
   ts_tensor *prev = NULL;
-  ed_status st = ts_pop(&e->undo, &prev);
+  ed_status st = stk_pop(&e->undo, &prev);
   if (st != ED_OK)
     return st;
-  st = ts_push(&e->redo, e->canvas);
+  st = stk_push(&e->redo, e->canvas);
   if (st != ED_OK) {
-    ts_push(&e->undo, prev);
+    stk_push(&e->undo, prev);
     return st;
   }
   e->canvas = prev;
@@ -146,11 +146,11 @@ static ed_status editor_undo(editor *e) {
 // OK: redo is undo's mirror
 static ed_status editor_redo(editor *e) {
   ts_tensor *next = NULL;
-  ed_status st = ts_pop(&e->redo, &next);
+  ed_status st = stk_pop(&e->redo, &next);
   if (st != ED_OK)
     return st;
-  if (ts_push(&e->undo, e->canvas) != ED_OK) {
-    ts_push(&e->redo, next);
+  if (stk_push(&e->undo, e->canvas) != ED_OK) {
+    stk_push(&e->redo, next);
     return ED_NOMEM;
   }
   e->canvas = next;
@@ -160,9 +160,9 @@ static ed_status editor_redo(editor *e) {
 // BUG: double-free: undo frees the current canvas although it was pushed onto the redo stack
 static ed_status editor_undo_free(editor *e) {
   ts_tensor *prev = NULL;
-  if (ts_pop(&e->undo, &prev) != ED_OK)
+  if (stk_pop(&e->undo, &prev) != ED_OK)
     return ED_EMPTY;
-  ts_push(&e->redo, e->canvas);
+  stk_push(&e->redo, e->canvas);
   ts_free(e->canvas);
   e->canvas = prev;
   stack_clear(&e->redo); // <- BUG
@@ -299,7 +299,7 @@ void undo_entry_session(void) {
 void undo_entry_trim_log(void) {
   tstack s = {0};
   for (int i = 0; i < 3; i++)
-    ts_push(&s, fill(i));
+    stk_push(&s, fill(i));
   stack_trim_logged(&s, 1);
   stack_clear(&s);
 }
@@ -307,8 +307,8 @@ void undo_entry_trim_log(void) {
 // OK: drives the reset followed by a clear
 void undo_entry_reset(void) {
   tstack s = {0};
-  ts_push(&s, fill(1));
-  ts_push(&s, fill(2));
+  stk_push(&s, fill(1));
+  stk_push(&s, fill(2));
   stack_reset(&s);
   stack_clear(&s);
 }
@@ -385,7 +385,7 @@ void undo_entry_pop_commit(void) {
   if (editor_open(&e, 4) != ED_OK)
     return;
   editor_commit(&e, fill(1));
-  if (ts_pop(&e.undo, &t) == ED_OK) {
+  if (stk_pop(&e.undo, &t) == ED_OK) {
     ts_free(t);
     ts_tensor *c = ts_clone(t); // <- BUG
     editor_commit(&e, c);
