@@ -313,7 +313,7 @@ static void bg_step(bg_optim *b, pose_graph *g) {
   ts_async_scope_leave(b->scope);
 }
 
-// BUG: use-after-free: the async scope is ended, then its last error read
+// BUG: use-after-scope: the async scope is ended, then its last error read
 static double bg_finish_late(bg_optim *b) {
   ts_async_scope_end(b->scope);
   double e = b->last_err ? ts_item(b->last_err) : 0.0; // <- BUG
