@@ -366,15 +366,19 @@ void batch_entry_expire(void) {
 // OK: drives the boost without keep
 void batch_entry_boost(void) {
   request *r = rq_new(1, 1.0);
-  if (r)
+  if (r) {
     boost_nokeep(r, 3.0);
+    rq_free(r);
+  }
 }
 
 // BUG: leak: a request built for a retry is dropped when the batcher fails to start
 void batch_entry_retry(void) {
   batcher b;
   request *r = rq_new(7, 0.5); // <- BUG
-  if (batcher_init(&b) != 0 || !r)
+  if (!r)
+    return;
+  if (batcher_init(&b) != 0)
     return;
   if (r->id == 7) {
     batcher_fini(&b);

@@ -346,6 +346,7 @@ void fd_entry_nokeep(void) {
   if (differ_init(&d) != 0)
     return;
   printf("%g\n", process_nokeep(&d, 2));
+  differ_fini(&d);
 }
 
 // OK: drives the shallow keyframe store

@@ -109,8 +109,13 @@ static ts_tensor *eval_lenient(node *n, const ts_tensor *x) {
   if (n->kind == N_CONST)
     return ts_full(TS_SHAPE(BATCH), TS_FLOAT32, n->value);
   ts_tensor *a = eval_lenient(n->a, x); // <- BUG
-  if (!n->b)
-    return n->kind == N_TANH ? ts_tanh(a) : NULL;
+  if (!n->b) {
+    if (n->kind != N_TANH)
+      return NULL;
+    ts_tensor *r = ts_tanh(a);
+    ts_free(a);
+    return r;
+  }
   ts_tensor *b = eval_lenient(n->b, x);
   ts_tensor *r = ts_add(a, b);
   ts_free(a);

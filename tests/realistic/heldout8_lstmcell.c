@@ -319,17 +319,27 @@ void lstm_entry_seq(void) {
 void lstm_entry_keep_h(void) {
   lstm_stack st;
   ts_tensor *xs[1];
-  if (stack_init(&st) != 0 || make_inputs(xs, 1) != 0)
+  if (stack_init(&st) != 0) {
+    stack_free(&st);
     return;
+  }
+  if (make_inputs(xs, 1) != 0) {
+    stack_free(&st);
+    return;
+  }
   lstm_step_keep_h_only(&st.w[0], &st.s[0], xs[0]);
+  free_inputs(xs, 1);
+  stack_free(&st);
 }
 
 // OK: drives the out steps that drop old states
 void lstm_entry_out_steps(void) {
   lstm_stack st;
   ts_tensor *xs[2];
-  if (stack_init(&st) != 0)
+  if (stack_init(&st) != 0) {
+    stack_free(&st);
     return;
+  }
   if (make_inputs(xs, 2) == 0) {
     run_out_steps(&st.w[0], &st.s[0], xs, 2);
     free_inputs(xs, 2);
@@ -341,8 +351,14 @@ void lstm_entry_out_steps(void) {
 void lstm_entry_stack(void) {
   lstm_stack st;
   ts_tensor *xs[2];
-  if (stack_init(&st) != 0 || make_inputs(xs, 2) != 0)
+  if (stack_init(&st) != 0) {
+    stack_free(&st);
     return;
+  }
+  if (make_inputs(xs, 2) != 0) {
+    stack_free(&st);
+    return;
+  }
   ts_tensor *c = run_sequence_stack(&st.w[0], &st.s[0], xs, 2);
   if (c)
     ts_free(c);
@@ -354,8 +370,14 @@ void lstm_entry_stack(void) {
 void lstm_entry_zoneout_free(void) {
   lstm_stack st;
   ts_tensor *xs[1];
-  if (stack_init(&st) != 0 || make_inputs(xs, 1) != 0)
+  if (stack_init(&st) != 0) {
+    stack_free(&st);
     return;
+  }
+  if (make_inputs(xs, 1) != 0) {
+    stack_free(&st);
+    return;
+  }
   lstm_zoneout_free(&st.w[0], &st.s[0], xs[0]);
   free_inputs(xs, 1);
   stack_free(&st);
@@ -364,8 +386,10 @@ void lstm_entry_zoneout_free(void) {
 // OK: uses the readout returned from its block scope
 void lstm_entry_readout(void) {
   lstm_stack st;
-  if (stack_init(&st) != 0)
+  if (stack_init(&st) != 0) {
+    stack_free(&st);
     return;
+  }
   ts_tensor *r = stack_readout(&st);
   ts_tensor *s = ts_sum(r);
   printf("%g\n", ts_item(s));
@@ -385,12 +409,22 @@ void lstm_entry_init_full(void) {
 void lstm_entry_reuse(void) {
   lstm_stack st;
   ts_tensor *xs[1];
-  if (stack_init(&st) != 0 || make_inputs(xs, 1) != 0)
+  if (stack_init(&st) != 0) {
+    stack_free(&st);
     return;
+  }
+  if (make_inputs(xs, 1) != 0) {
+    stack_free(&st);
+    return;
+  }
   lstm_state snap = st.s[0];
   state_free(&st.s[0]);
   lstm_step(&st.w[0], &snap, xs[0]); // <- BUG
   free_inputs(xs, 1);
+  state_free(&snap);
+  state_free(&st.s[1]);
+  lstm_w_free(&st.w[0]);
+  lstm_w_free(&st.w[1]);
 }
 
 // BUG: leak: the inputs are not freed when the stack init fails halfway

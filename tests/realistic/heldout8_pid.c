@@ -286,8 +286,12 @@ void pid_entry_partial(void) {
 void pid_entry_reset(void) {
   pid c;
   plant p;
-  if (pid_init(&c, 1, 0, 0, 1) != 0 || plant_init(&p, 0.1) != 0)
+  if (pid_init(&c, 1, 0, 0, 1) != 0)
     return;
+  if (plant_init(&p, 0.1) != 0) {
+    pid_fini(&c);
+    return;
+  }
   pid_tick_reset(&c, p.state);
   pid_fini(&c);
   ts_free(p.state);
@@ -349,8 +353,12 @@ void pid_entry_trim(void) {
 void pid_entry_leaky(void) {
   pid c;
   plant p;
-  if (pid_init(&c, 1, 0.1, 0, 1) != 0 || plant_init(&p, 0.1) != 0)
+  if (pid_init(&c, 1, 0.1, 0, 1) != 0)
     return;
+  if (plant_init(&p, 0.1) != 0) {
+    pid_fini(&c);
+    return;
+  }
   printf("%g\n", run_loop_leaky(&c, &p, 2));
   pid_fini(&c);
   ts_free(p.state);
@@ -360,8 +368,12 @@ void pid_entry_leaky(void) {
 void pid_entry_integ_after(void) {
   pid c;
   plant p;
-  if (pid_init(&c, 1, 0.5, 0, 1) != 0 || plant_init(&p, 0.1) != 0)
+  if (pid_init(&c, 1, 0.5, 0, 1) != 0)
     return;
+  if (plant_init(&p, 0.1) != 0) {
+    pid_fini(&c);
+    return;
+  }
   ts_tensor *u = pid_tick(&c, p.state, 0.1);
   ts_tensor *integ = c.integ;
   pid_fini(&c);

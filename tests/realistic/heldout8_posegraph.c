@@ -387,6 +387,7 @@ void pg_entry_nokeep(void) {
   pose_graph g;
   if (build_chain(&g, 3) == 0)
     printf("%g\n", pg_sweep_nokeep(&g, 0.1));
+  pg_destroy(&g);
 }
 
 // OK: drives the marginalisation that reads freed weights

@@ -338,6 +338,7 @@ void w2v_entry_prune_log(void) {
   vocab v;
   if (build(&v) == 0)
     vocab_prune_logged(&v, 2);
+  vocab_free(&v);
 }
 
 // OK: drives the merge, then frees the vocabulary
