@@ -469,3 +469,20 @@ void bn_entry_two_batches(void) {
   ts_free(x);
   bn_destroy(l);
 }
+
+// BUG: leak: the evaluation output is not freed on the bad-batch early return
+void bn_entry_eval_bad(void) {
+  layer *l = bn_new(0.1);
+  if (!l)
+    return;
+  ts_tensor *x = batch(4, 1e4);
+  ts_tensor *y = l->ops->forward(l, x, 0); // <- BUG
+  if (!y || batch_bad(y)) {
+    ts_free(x);
+    bn_destroy(l);
+    return;
+  }
+  ts_free(y);
+  ts_free(x);
+  bn_destroy(l);
+}

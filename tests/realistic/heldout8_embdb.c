@@ -495,3 +495,19 @@ void embdb_entry_query_leak(void) {
   printf("%llu\n", (unsigned long long)qq.best_key);
   db_close(&db);
 }
+
+// BUG: use-after-free: an embedding borrowed through db_get is read after the record was deleted
+void embdb_entry_stale_borrow(void) {
+  embdb db;
+  if (db_open(&db) != TS_OK)
+    return;
+  db_load(&db, 3);
+  const ts_tensor *e = db_get(&db, 11);
+  db_delete(&db, 11);
+  if (e) {
+    ts_tensor *s = ts_sum(e); // <- BUG
+    printf("%g\n", ts_item(s));
+    ts_free(s);
+  }
+  db_close(&db);
+}

@@ -432,3 +432,15 @@ void pq_entry_reject(void) {
   pq_push(&q, 1.0, extra);
   pq_destroy(&q);
 }
+
+// BUG: use-after-free: the top state is held while expand_best pops and frees it
+void pq_entry_held_top(void) {
+  pqueue q;
+  if (pq_init(&q, 8) != 0)
+    return;
+  seed(&q, 3);
+  ts_tensor *top = q.heap[0].state;
+  int k = expand_best(&q, 2);
+  printf("%d %g\n", k, score(top)); // <- BUG
+  pq_destroy(&q);
+}

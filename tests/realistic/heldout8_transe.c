@@ -364,3 +364,19 @@ void kg_entry_scores(void) {
   printf("%g\n", best);
   kg_free(&m);
 }
+
+// BUG: use-after-free: an entity vector held across kg_restore, which replaces and frees it
+void kg_entry_held_restore(void) {
+  kg_model m;
+  if (kg_init(&m, 3, 2) != 0)
+    return;
+  ts_tensor *e0 = m.ent[0];
+  kg_ckpt c = kg_save(&m);
+  if (c.ok)
+    kg_restore(&m, &c);
+  kg_ckpt_free(&c);
+  ts_tensor *d = ts_sub(e0, m.ent[0]); // <- BUG
+  printf("%lld\n", (long long)ts_numel(d));
+  ts_free(d);
+  kg_free(&m);
+}

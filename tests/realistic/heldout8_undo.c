@@ -392,3 +392,18 @@ void undo_entry_pop_commit(void) {
   }
   editor_close(&e);
 }
+
+// BUG: use-after-scope: a snapshot cloned inside a scope block is committed after the block ended
+void undo_entry_scoped_snap(void) {
+  editor e;
+  ts_tensor *snap = NULL;
+  if (editor_open(&e, 4) != ED_OK)
+    return;
+  TS_SCOPE {
+    snap = ts_clone(e.canvas);
+    printf("%g\n", checksum(snap));
+  }
+  editor_commit(&e, snap); // <- BUG
+  printf("%g\n", checksum(e.canvas));
+  editor_close(&e);
+}

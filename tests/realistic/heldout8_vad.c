@@ -432,3 +432,26 @@ void vad_entry_pair(void) {
   ts_free(b);
   jb_clear(&jb);
 }
+
+// BUG: use-after-free: a silent frame is freed early, then still run through the detector
+void vad_entry_silent_drop(void) {
+  jitter_buf jb;
+  vad_state v;
+  jb_init(&jb);
+  if (vad_init(&v, 4.0) != 0)
+    return;
+  jb_push(&jb, 0, make_frame(0, 0.0));
+  ts_tensor *f = jb_pop(&jb);
+  if (f) {
+    ts_tensor *e = frame_energy(&v, f);
+    int silent = ts_item(e) < 1e-9;
+    ts_free(e);
+    if (silent)
+      ts_free(f);
+    printf("%d\n", vad_decide(&v, f)); // <- BUG
+    if (!silent)
+      ts_free(f);
+  }
+  jb_clear(&jb);
+  vad_teardown(&v);
+}
