@@ -36,7 +36,8 @@ Usage:
   overall floor covers the files of the sets floor.json names (all files
   when it names none): a set without a floor of its own (heldout2 until one
   is set) is measured and printed but not checked.
-  --set original|heldout|heldout2|heldout3|heldout4|heldout5|heldout6|heldout7
+  --set original|heldout|heldout2|heldout3|heldout4|heldout5|heldout6|heldout7|
+  heldout8
   measures
   only the files of that set.
 
@@ -47,7 +48,8 @@ held-out corpus"); heldout3_*.c a third one (README.md, "A third held-out
 corpus"); heldout4_*.c a fourth one (README.md, "A fourth held-out
 corpus"); heldout5_*.c a fifth one (README.md, "A fifth held-out corpus
 (heldout5_*.c)"); heldout6_*.c a sixth one, written blind; heldout7_*.c a
-seventh one, written blind as well; the others are the original corpus. When a run covers
+seventh one, written blind as well; heldout8_*.c an eighth one, written
+blind too; the others are the original corpus. When a run covers
 more than one set, the figures are printed for each set as well as
 overall.
 """
@@ -149,7 +151,7 @@ def corpus_files(directory=None, subset=None):
 
 
 SETS = ["original", "heldout", "heldout2", "heldout3", "heldout4", "heldout5",
-        "heldout6", "heldout7"]
+        "heldout6", "heldout7", "heldout8"]
 SET_TITLES = {"original": "original",
               "heldout": "held-out (heldout_*.c)",
               "heldout2": "second held-out (heldout2_*.c)",
@@ -157,7 +159,8 @@ SET_TITLES = {"original": "original",
               "heldout4": "fourth held-out (heldout4_*.c)",
               "heldout5": "fifth held-out (heldout5_*.c)",
               "heldout6": "sixth held-out (heldout6_*.c)",
-              "heldout7": "seventh held-out (heldout7_*.c)"}
+              "heldout7": "seventh held-out (heldout7_*.c)",
+              "heldout8": "eighth held-out (heldout8_*.c)"}
 
 
 def file_set(path):
@@ -178,6 +181,8 @@ def file_set(path):
         return "heldout6"
     if base.startswith("heldout7_"):
         return "heldout7"
+    if base.startswith("heldout8_"):
+        return "heldout8"
     return "original"
 
 
@@ -302,9 +307,9 @@ def main():
     ap.add_argument("--corpus", help="a directory of labelled .c files (default: this one)")
     ap.add_argument("--set", choices=SETS, dest="subset",
                     help="only the original files, the held-out ones (heldout_*.c) "
-                    "or the second to seventh held-out ones (heldout2_*.c, "
+                    "or the second to eighth held-out ones (heldout2_*.c, "
                     "heldout3_*.c, heldout4_*.c, heldout5_*.c, heldout6_*.c, "
-                    "heldout7_*.c)")
+                    "heldout7_*.c, heldout8_*.c)")
     ap.add_argument("--tools", default="tsmem,gcc,csa")
     ap.add_argument("--check-floor", action="store_true",
                     help="fail when tsmem is below floor.json")
