@@ -41,6 +41,9 @@ namespace tsmem {
 namespace ownership {
 
 /// The path machinery of one function.
+/// The facts of no path: value() of what does not depend on a path.
+inline const PathFacts NoFacts{};
+
 class PathEngine {
 public:
   PathEngine(ASTContext &Ctx, CallModels &Models,
