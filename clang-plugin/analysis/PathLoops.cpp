@@ -137,9 +137,21 @@ void PathEngine::keepCounters() {
                      : nullptr;
           Tested |= T && T->isComparisonOp() && varOf(T->getLHS()) == VD &&
                     value(T->getRHS(), NoFacts).has_value();
-        } else {
-          Tested |= B.SwitchVar == VD || B.CI.EqVar == VD ||
-                    (B.CI.Key && llvm::is_contained(KeyVars[B.CI.Key - 1], VD));
+        } else if (B.SwitchVar == VD || B.CI.EqVar == VD) {
+          Tested = true;
+        } else if (!Tested && B.CI.Key &&
+                   llvm::is_contained(KeyVars[B.CI.Key - 1], VD)) {
+          // Another test of the counter tells the first pass apart only
+          // when no later pass shares its value there: `if (i < 1)` does,
+          // `if (i % 3 == 2)` does not (false at 0, 1, 3, ...), so that
+          // loop is not analysed twice.
+          PathFacts First, Later;
+          First.Vals.push_back({VD, CountsUp.lookup(VD), true});
+          Later.Vals.push_back({VD, CountsUp.lookup(VD) + 1, false, nullptr,
+                                true});
+          std::optional<bool> AtStart = decide(B, First);
+          std::optional<bool> Past = AtStart ? decide(B, Later) : std::nullopt;
+          Tested = Past && *Past != *AtStart;
         }
       }
       if (!Tested)
