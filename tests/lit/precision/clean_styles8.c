@@ -2372,6 +2372,218 @@ double k_while_acc(int n) {
   return v;
 }
 
+/* ======================= more shapes ======================= */
+
+typedef struct { ts_tensor *a, *b; } tpair;
+static tpair tpair_make(int n) {
+  tpair p = {ts_ones(TS_SHAPE(n), TS_FLOAT32), ts_zeros(TS_SHAPE(n), TS_FLOAT32)};
+  return p;
+}
+double q_pair(void) {
+  tpair p = tpair_make(3);
+  double v = 0;
+  if (p.a) { v += total(p.a); ts_free(p.a); }
+  if (p.b) { v += total(p.b); ts_free(p.b); }
+  return v;
+}
+typedef struct { ts_tensor *w; int n; } layer;
+double q_layers(int n) {
+  layer **ls = calloc((size_t)n, sizeof *ls);
+  if (!ls) return -1;
+  int made = 0;
+  for (; made < n; made++) {
+    layer *l = malloc(sizeof *l);
+    if (!l) break;
+    l->w = ts_full(TS_SHAPE(2), TS_FLOAT32, made);
+    l->n = made;
+    if (!l->w) { free(l); break; }
+    ls[made] = l;
+  }
+  double v = 0;
+  for (int i = 0; i < made; i++) v += total(ls[i]->w);
+  for (int i = 0; i < made; i++) { ts_free(ls[i]->w); free(ls[i]); }
+  free(ls);
+  return v;
+}
+static void tswap(ts_tensor **x, ts_tensor **y) { ts_tensor *t = *x; *x = *y; *y = t; }
+double q_swap(void) {
+  ts_tensor *a = ts_full(TS_SHAPE(1), TS_FLOAT32, 1);
+  ts_tensor *b = ts_full(TS_SHAPE(1), TS_FLOAT32, 2);
+  if (!a || !b) { if (a) ts_free(a); if (b) ts_free(b); return -1; }
+  tswap(&a, &b);
+  double v = total(a) * 10 + total(b);
+  ts_free(a);
+  ts_free(b);
+  return v;
+}
+typedef struct { int i, n; } iter;
+static ts_tensor *iter_next(iter *it) {
+  if (it->i >= it->n) return NULL;
+  return ts_full(TS_SHAPE(1), TS_FLOAT32, it->i++);
+}
+double q_iter(int n) {
+  iter it = {0, n};
+  ts_tensor *t;
+  double v = 0;
+  while ((t = iter_next(&it)) != NULL) { v += total(t); ts_free(t); }
+  return v;
+}
+static void *job_neg(void *ctx) { return ts_escape(ts_neg((const ts_tensor *)ctx)); }
+double q_run_in_scope(void) {
+  double v = 0;
+  TS_SCOPE {
+    ts_tensor *x = ts_ones(TS_SHAPE(2), TS_FLOAT32);
+    ts_tensor *y = ts_run(job_neg, x);
+    v = y ? ts_item(ts_sum(y)) : -1;
+  }
+  return v;
+}
+static ts_tensor *q_first_big(int n) {
+  TS_SCOPE for (int i = 0; i < n; i++) {
+    ts_tensor *t = ts_full(TS_SHAPE(2), TS_FLOAT32, i);
+    if (ts_item(ts_sum(t)) > 4)
+      return ts_escape(t);
+  }
+  return NULL;
+}
+double q_use_first_big(void) {
+  ts_tensor *t = q_first_big(5);
+  double v = t ? total(t) : -1;
+  if (t) ts_free(t);
+  return v;
+}
+static ts_tensor *pick(int k, ts_tensor *a, ts_tensor *b) {
+  switch (k) {
+  case 0: ts_free(b); return a;
+  case 1: ts_free(a); return b;
+  default: ts_free(a); ts_free(b); return NULL;
+  }
+}
+double q_pick(int k) {
+  ts_tensor *a = ts_full(TS_SHAPE(1), TS_FLOAT32, 1);
+  ts_tensor *b = ts_full(TS_SHAPE(1), TS_FLOAT32, 2);
+  if (!a || !b) { if (a) ts_free(a); if (b) ts_free(b); return -1; }
+  ts_tensor *r = pick(k, a, b);
+  if (!r) return 0;
+  double v = total(r);
+  ts_free(r);
+  return v;
+}
+double q_retry(int fails) {
+  int tries = 0;
+  ts_tensor *t;
+retry:
+  t = ts_full(TS_SHAPE(1), TS_FLOAT32, tries);
+  if (!t) return -1;
+  if (tries < fails) { ts_free(t); tries++; goto retry; }
+  double v = total(t);
+  ts_free(t);
+  return v;
+}
+static ts_tensor *g_cache;
+static void cache_set(ts_tensor *t) { if (g_cache) ts_free(g_cache); g_cache = t; }
+static void cache_drop(void) { if (g_cache) { ts_free(g_cache); g_cache = NULL; } }
+double q_global(void) {
+  cache_set(ts_ones(TS_SHAPE(2), TS_FLOAT32));
+  cache_set(ts_zeros(TS_SHAPE(2), TS_FLOAT32));
+  double v = g_cache ? total(g_cache) : -1;
+  cache_drop();
+  return v;
+}
+double q_slot_ptr(int n) {
+  ts_tensor *arr[3];
+  for (int i = 0; i < 3; i++) arr[i] = ts_full(TS_SHAPE(1), TS_FLOAT32, i);
+  for (int r = 0; r < n; r++)
+    for (int i = 0; i < 3; i++) {
+      ts_tensor **slot = &arr[i];
+      ts_tensor *nx = ts_add_scalar(*slot, 1);
+      if (!nx) continue;
+      ts_free(*slot);
+      *slot = nx;
+    }
+  double v = 0;
+  for (int i = 0; i < 3; i++) { v += total(arr[i]); ts_free(arr[i]); }
+  return v;
+}
+typedef struct { ts_tensor *t; int refs; } rc_t;
+static bool rc_unref(rc_t *r) {
+  if (--r->refs > 0) return false;
+  ts_free(r->t);
+  r->t = NULL;
+  return true;
+}
+double q_unref(void) {
+  rc_t r = {ts_ones(TS_SHAPE(2), TS_FLOAT32), 2};
+  if (!r.t) return -1;
+  double v = 0;
+  if (!rc_unref(&r)) v = total(r.t);
+  if (!rc_unref(&r)) v = -5;
+  return v;
+}
+typedef struct { ts_tensor *in, *out; int ok; } job;
+static void handle(job *j) {
+  j->out = ts_mul_scalar(j->in, 2);
+  j->ok = j->out != NULL;
+}
+double q_jobs(int n) {
+  job js[4];
+  int k = 0;
+  for (; k < n && k < 4; k++) {
+    js[k].in = ts_full(TS_SHAPE(1), TS_FLOAT32, k);
+    js[k].out = NULL;
+    js[k].ok = 0;
+    if (!js[k].in) break;
+  }
+  for (int i = 0; i < k; i++) handle(&js[i]);
+  double v = 0;
+  for (int i = 0; i < k; i++) {
+    if (js[i].ok) { v += total(js[i].out); ts_free(js[i].out); }
+    ts_free(js[i].in);
+  }
+  return v;
+}
+typedef struct { ts_tensor *h; } cell;
+static void cell_step(cell *c, const ts_tensor *x) {
+  TS_SCOPE {
+    ts_tensor *h = ts_tanh(ts_add(c->h, x));
+    ts_free(c->h);
+    c->h = ts_keep(h);
+  }
+}
+double q_cell_manual(int n) {
+  cell c = {ts_zeros(TS_SHAPE(2), TS_FLOAT32)};
+  ts_tensor *x = ts_ones(TS_SHAPE(2), TS_FLOAT32);
+  if (!c.h || !x) { if (c.h) ts_free(c.h); if (x) ts_free(x); return -1; }
+  for (int i = 0; i < n; i++) {
+    ts_scope_id sc = ts_scope_begin();
+    cell_step(&c, x);
+    ts_tensor *probe = ts_sum(c.h);
+    (void)ts_item(probe);
+    ts_scope_end(sc);
+  }
+  double v = total(c.h);
+  ts_free(c.h);
+  ts_free(x);
+  return v;
+}
+static int q_take_or_not(ts_tensor **slot, ts_tensor *t) {
+  if (*slot) return 1;
+  *slot = t;
+  return 0;
+}
+double q_take(void) {
+  ts_tensor *slot = NULL;
+  double v = 0;
+  for (int i = 0; i < 3; i++) {
+    ts_tensor *t = ts_full(TS_SHAPE(1), TS_FLOAT32, i + 1);
+    if (!t) break;
+    int rc = q_take_or_not(&slot, t);
+    if (rc != 0) ts_free(t);
+  }
+  if (slot) { v = total(slot); ts_free(slot); }
+  return v;
+}
+
 int main(void) {
   V("model %.1f %.1f %.1f %.2f %.1f", m_dense(), m_mlp(), m_autoenc(),
     m_decay(2), m_snapshot());
@@ -2409,6 +2621,12 @@ int main(void) {
   ts_free(sh);
   V("scopes %.1f %.1f %.1f %.1f %.1f %.1f", k_two_levels(), k_guard(4),
     k_manual(3), k_borrow_in_scope(), k_free_early(), k_while_acc(4));
+  V("more %.1f %.1f %.1f %.1f %.1f %.1f", q_pair(), q_layers(3), q_swap(),
+    q_iter(4), q_run_in_scope(), q_use_first_big());
+  V("more2 %.1f %.1f %.1f %.1f %.1f %.1f", q_pick(0), q_pick(1), q_pick(2),
+    q_retry(2), q_global(), q_slot_ptr(2));
+  V("more3 %.1f %.1f %.1f %.1f", q_unref(), q_jobs(3), q_cell_manual(3),
+    q_take());
   EXPECT_MEM(pc_live() == 0);
   EXPECT(ts_scope_depth() == 0);
   return pc_done("clean_styles8");
