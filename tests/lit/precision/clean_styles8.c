@@ -1276,7 +1276,7 @@ double h_scoped(void) {
 
 /* ======================= switch state machines ======================= */
 
-typedef enum { ST_IDLE, ST_LOAD, ST_RUN, ST_SAVE, ST_DONE, ST_ERR } state_t;
+typedef enum { ST_IDLE, ST_LOAD, ST_WORK, ST_SAVE, ST_DONE, ST_ERR } state_t;
 
 typedef struct {
   state_t st;
@@ -1292,9 +1292,9 @@ static void machine_step(machine *m) {
     break;
   case ST_LOAD:
     m->data = ts_arange(0, 3, 1, TS_FLOAT32);
-    m->st = m->data ? ST_RUN : ST_ERR;
+    m->st = m->data ? ST_WORK : ST_ERR;
     break;
-  case ST_RUN: {
+  case ST_WORK: {
     ts_tensor *r = ts_mul_scalar(m->data, 2);
     if (!r) {
       m->st = ST_ERR;
@@ -2584,6 +2584,25 @@ double q_take(void) {
   return v;
 }
 
+/* The smaller of two freed, the other kept under the same condition. */
+static double q_ternary_free(void) {
+  ts_tensor *a = ts_full(TS_SHAPE(1), TS_FLOAT32, 1);
+  ts_tensor *b = ts_full(TS_SHAPE(1), TS_FLOAT32, 2);
+  if (!a || !b) {
+    if (a)
+      ts_free(a);
+    if (b)
+      ts_free(b);
+    return -1;
+  }
+  bool a_big = total(a) > total(b);
+  ts_free(a_big ? b : a);
+  ts_tensor *keep = a_big ? a : b;
+  double v = total(keep);
+  ts_free(keep);
+  return v;
+}
+
 int main(void) {
   V("model %.1f %.1f %.1f %.2f %.1f", m_dense(), m_mlp(), m_autoenc(),
     m_decay(2), m_snapshot());
@@ -2625,8 +2644,8 @@ int main(void) {
     q_iter(4), q_run_in_scope(), q_use_first_big());
   V("more2 %.1f %.1f %.1f %.1f %.1f %.1f", q_pick(0), q_pick(1), q_pick(2),
     q_retry(2), q_global(), q_slot_ptr(2));
-  V("more3 %.1f %.1f %.1f %.1f", q_unref(), q_jobs(3), q_cell_manual(3),
-    q_take());
+  V("more3 %.1f %.1f %.1f %.1f %.1f", q_unref(), q_jobs(3), q_cell_manual(3),
+    q_take(), q_ternary_free());
   EXPECT_MEM(pc_live() == 0);
   EXPECT(ts_scope_depth() == 0);
   return pc_done("clean_styles8");

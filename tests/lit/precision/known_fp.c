@@ -295,25 +295,3 @@ double double_buffer(int n) {
   ts_free(back);
   return v;
 }
-
-/* A free of a conditional operator's value (clean_styles8.c hunt): the
- * tensor kept is the other arm under the same condition. The free's
- * argument is evaluated as both arms (the path engine does not decide
- * `k` there), so the kept one reads as freed. Assigning the arms to locals
- * first (`drop = k ? b : a; keep = k ? a : b; ts_free(drop);`) is clean. */
-double free_of_conditional(int k) {
-  ts_tensor *a = ts_full(TS_SHAPE(1), TS_FLOAT32, 1);
-  ts_tensor *b = ts_full(TS_SHAPE(1), TS_FLOAT32, 2);
-  if (!a || !b) {
-    if (a)
-      ts_free(a);
-    if (b)
-      ts_free(b);
-    return -1;
-  }
-  ts_free(k ? b : a);
-  ts_tensor *keep = k ? a : b;
-  double v = sum_of(keep);
-  ts_free(keep);
-  return v;
-}
