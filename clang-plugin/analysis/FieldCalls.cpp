@@ -226,10 +226,18 @@ void FunctionAnalyzer::fieldArgs(const CallExpr *CE, const CallModel &M) {
         if (M.Fields->FillFields[K].first != I)
           continue;
         ObjId Id = allocField(CE, 1000 + K);
+        // ts_keep'd in the callee: manual, whatever scope the call runs in
+        // (FieldSummaries.cpp's KeptFill bit).
+        if (M.Fields->FillConds[K] & 0x80)
+          if (Obj *O = S.Objs.findMut(Id); O && O->Bits == Scoped) {
+            O->Bits = Owned;
+            O->Region = nullptr;
+            S.noteMayReport(Id);
+          }
         assignPlace(follow(P, M.Fields->FillFields[K].second, Arrow), {Id});
         // Filled on one kind of result only (StatusFills.cpp): the caller's
         // test of it settles which (refineCond); thrown away: filled.
-        uint8_t Cond = M.Fields->FillConds[K];
+        uint8_t Cond = M.Fields->FillConds[K] & 0x7f;
         bool Tested = Facts.Known ? Facts.TestedCalls.count(CE) != 0
                                   : isa_and_nonnull<IfStmt, WhileStmt, DoStmt,
                                                     ForStmt, SwitchStmt>(

@@ -11,6 +11,15 @@
 namespace tsmem {
 namespace ownership {
 
+/// Summaries.cpp: whether some function ts_keep()s the tensor CE makes.
+bool keptCall(const CallExpr *CE);
+/// In ExitFields' bits (owner bits use 0x7f): the field holds a tensor
+/// made here and not kept, one of the scope the call runs in.
+static constexpr uint8_t MadeUnkept = 0x80;
+/// In FillConds (FillStatus uses 0x7f; FieldCalls.cpp and StatusFills.cpp
+/// mask it): the fill holds kept tensors only, manual in any caller scope.
+static constexpr uint8_t KeptFill = 0x80;
+
 /// The fields below a place, by field, when every step is a field (`.a.b`;
 /// the first through a pointer when Arrow).
 static bool fieldPath(LocKey Q, LocKey Top, bool Arrow, FieldPath &Path,
@@ -110,6 +119,8 @@ void FunctionAnalyzer::noteExitFields(unsigned Block) {
     for (ObjId Id : Os)
       if (const Obj *O = S.Objs.find(Id)) {
         B |= O->Bits;
+        if (O->Bits == Owned && !keptCall(Sites[Id / 2]))
+          B |= MadeUnkept;
         // Freed maybe on another path than the field's (GuardedFrees.cpp).
         if (O->Bits == Freed && freedThroughNulledLocal(O->FreedBy))
           B |= Owned;
@@ -206,7 +217,8 @@ void FunctionAnalyzer::summarizeFields() {
   std::vector<std::pair<std::pair<unsigned, FieldPath>, uint8_t>> Fills;
   for (const auto &Entry : First) {
     LocKey L = Entry.first;
-    uint8_t B0 = Entry.second;
+    uint8_t B0 = Entry.second & ~MadeUnkept;
+    bool Kept = true;
     uint8_t Want = B0 == Freed ? Freed : B0 == Owned ? Owned : 0;
     if (!Want ||
         (Want == Owned && (Scope != BodyScope::None || FailureCleanupSeen)))
@@ -217,7 +229,8 @@ void FunctionAnalyzer::summarizeFields() {
         continue;
       auto It =
           llvm::find_if(Bits, [&](const auto &P) { return P.first == L; });
-      All &= It != Bits.end() && It->second == Want;
+      All &= It != Bits.end() && (It->second & ~MadeUnkept) == Want;
+      Kept &= It == Bits.end() || !(It->second & MadeUnkept);
     }
     FieldPath Path;
     LocKey Top = Locs.findVar(L->Base);
@@ -240,7 +253,7 @@ void FunctionAnalyzer::summarizeFields() {
         statusFill(FD, const_cast<ASTContext &>(Ctx), [&](const Expr *E) {
           return isa<MemberExpr>(E) && placeOf(E) == L;
         });
-    Fills.push_back({{Idx, Path}, Cond});
+    Fills.push_back({{Idx, Path}, uint8_t(Cond | (Kept ? KeptFill : 0))});
   }
   auto Less = [](const std::pair<unsigned, FieldPath> &A,
                  const std::pair<unsigned, FieldPath> &B) {

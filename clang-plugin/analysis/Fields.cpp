@@ -15,6 +15,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "FunctionAnalyzer.h"
+#include "Paths.h"
 
 #include "clang/AST/RecursiveASTVisitor.h"
 
@@ -299,6 +300,12 @@ ObjSet FunctionAnalyzer::evalPlace(LocKey L) {
 
 /// How a free of Arg updates what it frees (consume's Strength).
 int FunctionAnalyzer::freeStrength(const Expr *Arg) {
+  // `ts_free(k ? b : a)` where this path's facts do not decide k: one of
+  // two tensors, each still held by its own variable, is freed.
+  if (const auto *CO = dyn_cast<ConditionalOperator>(Arg->IgnoreParenCasts()))
+    if (!(PE && CurFacts && PE->decideCond(CO->getCond(), *CurFacts, S)) &&
+        !eval(CO->getTrueExpr()).empty() && !eval(CO->getFalseExpr()).empty())
+      return -1;
   LocKey L = placeOf(Arg);
   if (!L || L->isVar())
     return 0;

@@ -169,7 +169,7 @@ FillStatus statusFill(const FunctionDecl *FD, ASTContext &Ctx,
 bool hasStatusFills(const CallModel &M) {
   if (M.Fields)
     for (uint8_t Cond : M.Fields->FillConds)
-      if (Cond != FilledAlways)
+      if ((Cond & 0x7f) != FilledAlways) // 0x80: FieldSummaries.cpp's KeptFill
         return true;
   return false;
 }

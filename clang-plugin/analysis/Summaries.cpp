@@ -50,6 +50,12 @@ FunctionAnalyzer::ReturnKind FunctionAnalyzer::returnKindOf(ObjId Id) const {
   return RetOther;
 }
 
+/// The calls whose tensor some function ts_keep()s (a property of the
+/// call, unique in the translation unit): a field filled with such a
+/// tensor only is manual in any caller's scope (FieldSummaries.cpp).
+static llvm::DenseSet<const CallExpr *> KeptCalls;
+bool keptCall(const CallExpr *CE) { return KeptCalls.count(CE) != 0; }
+
 void FunctionAnalyzer::keep(const ObjSet &Os) {
   for (ObjId Id : Os) {
     Obj *O = S.Objs.findMut(Id);
@@ -61,6 +67,7 @@ void FunctionAnalyzer::keep(const ObjSet &Os) {
     // ts_keep (SPEC.md section 2): out of scope management for good;
     // the function frees it.
     touch(Id);
+    KeptCalls.insert(Sites[Id / 2]);
     O->Bits = Owned;
     O->Region = nullptr;
     O->Ret = nullptr;

@@ -265,3 +265,38 @@ double borrowed_flag_field(void) {
   ts_free(x);
   return v;
 }
+
+/* Double buffering (clean_styles8.c hunt): three pointers rotate each pass
+ * and the pass stops on a failed make. Not with TSMEM_PATHS=0, nor without
+ * the `if (!next) break;` (nor with `if (next) { rotate }`): the add's
+ * older object (the allocation site's summary of the earlier passes) ends
+ * up held by `back` and `front` at once, and a free of one object is
+ * strong, so freeing `back` seems to free `front` too. Making the free of
+ * an older object held by two places weak (Effects.cpp consume) removes it
+ * but loses heldout2 ode_trajectory's use after free, where the older
+ * object held by `y` and `traj[i]` is one tensor: the two cases differ in
+ * whether the places were assigned from each other, which the state does
+ * not keep. */
+double double_buffer(int n) {
+  ts_tensor *front = ts_ones(TS_SHAPE(2), TS_FLOAT32);
+  ts_tensor *back = ts_zeros(TS_SHAPE(2), TS_FLOAT32);
+  if (!front || !back) {
+    if (front)
+      ts_free(front);
+    if (back)
+      ts_free(back);
+    return -1;
+  }
+  for (int i = 0; i < n; i++) {
+    ts_tensor *next = ts_add(front, back);
+    if (!next)
+      break;
+    ts_free(back);
+    back = front;
+    front = next;
+  }
+  double v = sum_of(front);
+  ts_free(front);
+  ts_free(back);
+  return v;
+}
