@@ -20,7 +20,7 @@ static void opt_free(struct opt *o) {
 
 // The new momentum replaces the old one from inside the scope.
 static void step_nokeep(struct opt *o, const ts_tensor *g) {
-  TS_SCOPE { // expected-note {{the scope ends here}}
+  TS_SCOPE {
     ts_tensor *m = ts_add(ts_mul_scalar(o->mom[0], 0.9), g);
     ts_free(o->mom[0]);
     o->mom[0] = m; // expected-warning {{[tsmem-use-after-scope]}}
@@ -29,16 +29,16 @@ static void step_nokeep(struct opt *o, const ts_tensor *g) {
 
 // A plain field, the tensor stored straight from the call.
 static int fit_nokeep(struct opt *o, const ts_tensor *x) {
-  TS_SCOPE { // expected-note {{the scope ends here}}
+  TS_SCOPE {
     o->w = ts_relu(x); // expected-warning {{[tsmem-use-after-scope]}}
-  }
+  } // expected-note {{the scope ends here}}
   return 0;
 }
 
 // Through a local alias of the parameter, under ts_scope_begin/end.
 static void fit_manual(void *arg, const ts_tensor *x) {
   struct opt *o = arg;
-  ts_scope *sc = ts_scope_begin();
+  ts_scope_id sc = ts_scope_begin();
   o->w = ts_neg(x); // expected-warning {{[tsmem-use-after-scope]}}
   ts_scope_end(sc); // expected-note {{the scope ends here}}
 }
