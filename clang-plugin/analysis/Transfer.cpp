@@ -127,11 +127,15 @@ void FunctionAnalyzer::visitOp(const Op &O) {
     countStep(O.St); // CountLoops.cpp
     break;
   case Op::Call:
+    if (O.TakesPlaces)
+      storeArgsBefore(cast<CallExpr>(O.St), O.Model); // StoreArgs.cpp
     visitCall(cast<CallExpr>(O.St), O.Model);
     if (O.TakesPlaces) {
       fieldArgs(cast<CallExpr>(O.St), O.Model);
       asyncFills(cast<CallExpr>(O.St));             // AsyncFills.cpp
       scopeFillArgs(cast<CallExpr>(O.St), O.Model); // ScopeFills.cpp
+      if (!PendingStores.empty())
+        storeArgsAfter(); // StoreArgs.cpp
     }
     if (O.Model.Api && O.Model.Kind == CallKind::Borrow)
       multiResults(cast<CallExpr>(O.St)); // Summaries.cpp
