@@ -16,14 +16,28 @@
 // container's teardown, uses it after its scope (heldout6 S3, heldout5 R8).
 // Any other tensor passed is handed on as before.
 //
+// The same helper given the caller's own pointer parameter (a queue, a
+// ring the caller's caller keeps) stores the scope's tensor where the
+// scope's end leaves it dangling: reported at the call, when the field is
+// one the file frees (owned), unless the function may take it back
+// (StoredOutside.h: a keep or escape, a pop inside the scope...).
+//
 // The helper's summary (ArgStore, OwnershipModel.h) is read once from its
-// body: the store is a statement of the body itself, after statements that
-// cannot leave the function except `if (...) return K;` with K a nonzero
-// constant (a push that refuses when full: then only a call whose result
-// is dropped counts), and the parameter is named nowhere else.
+// body: every use of the tensor parameter is a store into P->...F (one
+// pointer-to-struct parameter P, one field F), a read by tsmem's calls or
+// a free (a push that frees what it refuses). Refuses, unless a store is
+// a statement of the body itself after statements that cannot leave the
+// function except `if (...) return K;` with K a nonzero constant (a push
+// that refuses when full: then only a call whose result is dropped
+// counts); a local struct's field is filled only then.
 //
 //===----------------------------------------------------------------------===//
+#include "Checks.h"
 #include "FunctionAnalyzer.h"
+#include "StoredOutside.h"
+#include "TeardownFields.h"
+
+#include "clang/AST/RecursiveASTVisitor.h"
 
 namespace tsmem {
 namespace ownership {
@@ -58,8 +72,8 @@ bool mayLeave(const Stmt *St) {
 /// `if (...) return K;` with K a nonzero integer constant, no else.
 bool refusal(const Stmt *St, ASTContext &Ctx) {
   const auto *If = dyn_cast<IfStmt>(St);
-  if (!If || If->getElse() || If->hasInitStorage() ||
-      If->hasVarStorage() || mayLeave(If->getCond()))
+  if (!If || If->getElse() || If->hasInitStorage() || If->hasVarStorage() ||
+      mayLeave(If->getCond()))
     return false;
   const Stmt *Then = If->getThen();
   if (const auto *CS = dyn_cast<CompoundStmt>(Then))
@@ -71,59 +85,129 @@ bool refusal(const Stmt *St, ASTContext &Ctx) {
          V->EvaluateAsInt(R, Ctx) && R.Val.getInt() != 0;
 }
 
-unsigned countRefs(const Stmt *St, const VarDecl *VD) {
-  if (!St)
-    return 0;
-  unsigned N = 0;
-  if (const auto *DRE = dyn_cast<DeclRefExpr>(St))
-    N += DRE->getDecl() == VD;
-  for (const Stmt *C : St->children())
-    N += countRefs(C, VD);
-  return N;
-}
+/// How a helper's body uses its tensor parameter T: stored (only) into
+/// P->...F, F a tensor field or an array of them, P one pointer-to-struct
+/// parameter, on some paths; otherwise only read by tsmem's calls or freed
+/// (a push that frees what it refuses). Anything else: Bad.
+class ParamUses : public RecursiveASTVisitor<ParamUses> {
+public:
+  ParamUses(const ParmVarDecl *T, const FunctionDecl *FD, CallModels &Models)
+      : T(T), FD(FD), Models(Models) {}
+  bool TraverseBinaryOperator(BinaryOperator *BO) {
+    const auto *DRE =
+        dyn_cast<DeclRefExpr>(BO->getRHS()->IgnoreParenImpCasts());
+    if (BO->getOpcode() != BO_Assign || !DRE || DRE->getDecl() != T)
+      return RecursiveASTVisitor::TraverseBinaryOperator(BO);
+    store(BO->getLHS());
+    return TraverseStmt(BO->getLHS());
+  }
+  bool TraverseCallExpr(CallExpr *CE) {
+    CallModel M = Models.get(CE);
+    bool Reads = M.Api && M.Kind == CallKind::Borrow;
+    bool Frees =
+        M.Api && (M.Kind == CallKind::Free || M.Kind == CallKind::PoolRelease);
+    if (!Reads && !Frees)
+      return RecursiveASTVisitor::TraverseCallExpr(CE);
+    for (Expr *A : CE->arguments()) {
+      const auto *DRE = dyn_cast<DeclRefExpr>(A->IgnoreParenImpCasts());
+      if (!DRE || DRE->getDecl() != T)
+        TraverseStmt(A);
+    }
+    return true;
+  }
+  bool VisitDeclRefExpr(DeclRefExpr *DRE) {
+    Bad |= DRE->getDecl() == T;
+    return true;
+  }
+  const ParmVarDecl *P = nullptr;
+  const FieldDecl *F = nullptr;
+  bool Elem = false;
+  bool Bad = false;
 
-std::vector<ArgStore> readStores(const FunctionDecl *FD) {
-  std::vector<ArgStore> Out;
-  const auto *Body = dyn_cast_or_null<CompoundStmt>(FD->getBody());
-  if (!Body)
-    return Out;
-  ASTContext &Ctx = FD->getASTContext();
+private:
+  void store(const Expr *LHS) {
+    const Expr *E = LHS->IgnoreParenImpCasts();
+    const FieldDecl *G = nullptr;
+    bool Sub = false;
+    const ParmVarDecl *Q = nullptr;
+    while (!Q) {
+      E = E->IgnoreParenImpCasts();
+      if (const auto *ME = dyn_cast<MemberExpr>(E)) {
+        if (!G)
+          G = dyn_cast<FieldDecl>(ME->getMemberDecl());
+        if (ME->isArrow())
+          Q = structParam(ME->getBase(), FD);
+        if (ME->isArrow() && !Q)
+          break;
+        E = ME->getBase();
+      } else if (const auto *AS = dyn_cast<ArraySubscriptExpr>(E)) {
+        Sub = true;
+        E = AS->getBase();
+      } else {
+        break;
+      }
+    }
+    if (!Q || !G || (P && (P != Q || F != G))) {
+      Bad = true;
+      return;
+    }
+    P = Q;
+    F = G;
+    Elem |= Sub;
+  }
+  const ParmVarDecl *T;
+  const FunctionDecl *FD;
+  CallModels &Models;
+};
+
+/// The old reading: a store that is a statement of the body itself, after
+/// statements that cannot leave but refusals.
+void plainStores(const CompoundStmt *Body, ASTContext &Ctx,
+                 std::vector<ArgStore> &Out) {
   bool Refuses = false;
   for (const Stmt *St : Body->body()) {
     const auto *BO = dyn_cast<BinaryOperator>(St);
     if (BO && BO->getOpcode() == BO_Assign) {
-      const Expr *L = BO->getLHS()->IgnoreParens();
-      bool Elem = false;
-      if (const auto *AS = dyn_cast<ArraySubscriptExpr>(L)) {
-        L = AS->getBase()->IgnoreParenImpCasts();
-        Elem = true;
-      }
-      const auto *ME = dyn_cast<MemberExpr>(L);
-      const auto *F = ME ? dyn_cast<FieldDecl>(ME->getMemberDecl()) : nullptr;
-      const ParmVarDecl *P =
-          ME && ME->isArrow() ? structParam(ME->getBase(), FD) : nullptr;
       const auto *DRE =
           dyn_cast<DeclRefExpr>(BO->getRHS()->IgnoreParenImpCasts());
       const auto *T = DRE ? dyn_cast<ParmVarDecl>(DRE->getDecl()) : nullptr;
-      if (F && P && T && isTensorPointer(T->getType())) {
-        QualType FT = F->getType();
-        bool Tensors =
-            Elem ? FT->isConstantArrayType() &&
-                       isTensorPointer(
-                           FT->castAsArrayTypeUnsafe()->getElementType())
-                 : isTensorPointer(FT);
-        // Named once in the body: only stored.
-        if (Tensors && countRefs(Body, T) == 1 &&
-            T->getFunctionScopeIndex() < 32)
-          Out.push_back({T->getFunctionScopeIndex(),
-                         P->getFunctionScopeIndex(), F, Elem, Refuses});
-      }
+      for (ArgStore &A : Out)
+        if (T && A.Arg == T->getFunctionScopeIndex())
+          A.Refuses = Refuses;
     }
     if (refusal(St, Ctx))
       Refuses = true;
     else if (mayLeave(St))
       break;
   }
+}
+
+std::vector<ArgStore> readStores(const FunctionDecl *FD, CallModels &Models) {
+  std::vector<ArgStore> Out;
+  const auto *Body = dyn_cast_or_null<CompoundStmt>(FD->getBody());
+  if (!Body)
+    return Out;
+  for (const ParmVarDecl *T : FD->parameters()) {
+    if (!isTensorPointer(T->getType()) || T->getFunctionScopeIndex() >= 32)
+      continue;
+    ParamUses U(T, FD, Models);
+    U.TraverseStmt(const_cast<CompoundStmt *>(Body));
+    if (U.Bad || !U.F)
+      continue;
+    QualType FT = U.F->getType();
+    bool Tensors =
+        isTensorPointer(FT) ||
+        (FT->isConstantArrayType() &&
+         isTensorPointer(FT->castAsArrayTypeUnsafe()->getElementType())) ||
+        (FT->isPointerType() && isTensorPointer(FT->getPointeeType()));
+    if (!Tensors)
+      continue;
+    // Refuses until a plain store says otherwise: some paths only.
+    Out.push_back({T->getFunctionScopeIndex(), U.P->getFunctionScopeIndex(),
+                   U.F, U.Elem, true});
+  }
+  if (!Out.empty())
+    plainStores(Body, FD->getASTContext(), Out);
   return Out;
 }
 
@@ -132,27 +216,68 @@ const std::vector<ArgStore> &storesOf(const FunctionDecl *Def,
   auto It = Models.ArgStoreCache.find(Def);
   if (It != Models.ArgStoreCache.end())
     return It->second;
-  return Models.ArgStoreCache[Def] = readStores(Def);
+  return Models.ArgStoreCache[Def] = readStores(Def, Models);
 }
 
 } // namespace
 
-void FunctionAnalyzer::storeArgsBefore(const CallExpr *CE,
-                                       const CallModel &M) {
+void FunctionAnalyzer::storeArgsBefore(const CallExpr *CE, const CallModel &M) {
   PendingStores.clear();
   const FunctionDecl *Callee = CE->getDirectCallee();
   const FunctionDecl *Def = nullptr;
-  if (S.Regions.empty() || !Callee || !M.Inferred || M.Api ||
-      !Callee->hasBody(Def) || Def == FD)
+  // Its summary is read from its body alone (what the analysis inferred
+  // for it may be none: a push that frees what it refuses).
+  if (S.Regions.empty() || !Callee || M.Api || !Callee->hasBody(Def) ||
+      Def == FD)
     return;
   for (const ArgStore &St : storesOf(Def, Models)) {
-    if (St.Arg >= CE->getNumArgs() || St.Param >= CE->getNumArgs() ||
-        ((M.BorrowMask | M.FreeMask | M.FreeIfNullMask |
-          M.FreeIfNonNullMask) >>
+    if (St.Arg >= CE->getNumArgs() || St.Param >= CE->getNumArgs())
+      continue;
+    // The caller's own pointer parameter (or an alias of it): the helper
+    // stores the tensor, on some paths at least, in memory that outlives
+    // every scope here; reported at the call.
+    if (const auto *DRE =
+            dyn_cast<DeclRefExpr>(ignoreParenCasts(CE->getArg(St.Param)))) {
+      const auto *V = dyn_cast<VarDecl>(DRE->getDecl());
+      if (!V || scopeFillParam(V) < 0 ||
+          !freedFields(Models, Ctx).count(St.Field))
+        continue;
+      // Every tensor passed one of an inner scope's (not kept, escaped).
+      const void *Region = nullptr;
+      bool Inner = true;
+      for (ObjId Id : eval(CE->getArg(St.Arg))) {
+        const Obj *O = S.Objs.find(Id);
+        auto It = O ? RegionInfos.find(O->Region) : RegionInfos.end();
+        Inner &= It != RegionInfos.end() && !isParam(Id) && !isForeign(Id) &&
+                 O->Bits == Scoped && O->Region != FD &&
+                 (!Region || O->Region == Region) &&
+                 It->second.Kind == RegionKind::Guard;
+        Region = O ? O->Region : nullptr;
+      }
+      if (!Inner || !Region)
+        continue;
+      // The reporting pass only revisits blocks that would report.
+      WouldReport = true;
+      const auto *Arg =
+          dyn_cast<DeclRefExpr>(ignoreParenCasts(CE->getArg(St.Arg)));
+      if (!Reporting || rescuedLater(CE, Arg ? Arg->getDecl() : nullptr, V,
+                                     St.Field, Callee, Region, FD, Models, SM))
+        continue;
+      std::string Name = St.Field->getName().str() + " of *" +
+                         V->getName().str() + " (by " +
+                         Callee->getName().str() + ")";
+      warn(Report, Message::StoredPastInnerScope, CE->getBeginLoc(), {Name},
+           CE->getSourceRange());
+      continue;
+    }
+    if (!M.Inferred ||
+        ((M.BorrowMask | M.FreeMask | M.FreeIfNullMask | M.FreeIfNonNullMask) >>
              St.Arg &
          1) ||
         (St.Refuses && !isFullExpression(CE)))
       continue;
+    if (St.Elem && St.Field->getType()->isPointerType())
+      continue; // A heap array: its elements are not places here.
     // `&x`, x a local struct the analysis follows.
     const auto *UO =
         dyn_cast<UnaryOperator>(ignoreParenCasts(CE->getArg(St.Param)));
