@@ -227,8 +227,8 @@ void FunctionAnalyzer::storeArgsBefore(const CallExpr *CE, const CallModel &M) {
   const FunctionDecl *Def = nullptr;
   // Its summary is read from its body alone (what the analysis inferred
   // for it may be none: a push that frees what it refuses).
-  if (S.Regions.empty() || !Callee || M.Api || !Callee->hasBody(Def) ||
-      Def == FD)
+  if (S.Regions.empty() || !Callee || M.Api || CE->getNumArgs() < 2 ||
+      !Callee->hasBody(Def) || Def == FD)
     return;
   for (const ArgStore &St : storesOf(Def, Models)) {
     if (St.Arg >= CE->getNumArgs() || St.Param >= CE->getNumArgs())

@@ -189,10 +189,65 @@ void push_owned(struct queue *q, const ts_tensor *x) {
     push(q, ts_add_scalar(x, i));
 }
 
+// A heap of items behind a pointer field: a push that frees what it
+// refuses, stored into a field of some element.
+struct item {
+  double prio;
+  ts_tensor *state;
+};
+
+struct heapq {
+  struct item *heap;
+  int n, cap;
+};
+
+static int hq_push(struct heapq *q, double p, ts_tensor *s) {
+  if (q->n == q->cap) {
+    ts_free(s);
+    return -1;
+  }
+  int i = q->n++;
+  q->heap[i].prio = p;
+  q->heap[i].state = s;
+  return 0;
+}
+
+static void hq_free(struct heapq *q) {
+  for (int i = 0; i < q->n; i++)
+    ts_free(q->heap[i].state);
+  free(q->heap);
+}
+
+// Positive: each pass's child pushed into the caller's heap.
+void hq_fill(struct heapq *q, const ts_tensor *x) {
+  TS_SCOPE for (int i = 0; i < 3; i++) {
+    ts_tensor *c = ts_add_scalar(x, i);
+    hq_push(q, i, c); // expected-warning {{[tsmem-use-after-scope]}}
+  }
+}
+
+// Negative: escaped out of the only scope first.
+void hq_fill_escaped(struct heapq *q, const ts_tensor *x) {
+  TS_SCOPE {
+    ts_tensor *c = ts_relu(x);
+    hq_push(q, 0, ts_escape(c));
+  }
+}
+
+// Negative: kept after the push.
+void hq_fill_kept(struct heapq *q, const ts_tensor *x) {
+  TS_SCOPE {
+    ts_tensor *c = ts_relu(x);
+    hq_push(q, 0, c);
+    ts_keep(c);
+  }
+}
+
 void use_all(struct utt *u, struct model *m, struct graph *g,
-             struct queue *q) {
+             struct queue *q, struct heapq *h) {
   utt_free(u);
   model_free(m);
   graph_free(g);
   queue_free(q);
+  hq_free(h);
 }
