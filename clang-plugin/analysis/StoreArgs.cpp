@@ -270,7 +270,10 @@ void FunctionAnalyzer::storeArgsBefore(const CallExpr *CE, const CallModel &M) {
            CE->getSourceRange());
       continue;
     }
-    if (!M.Inferred ||
+    // A local struct: the helper has an inferred summary that hands the
+    // tensor on, or none (its store, read from its body, is then all the
+    // analysis knows of it).
+    if (!(M.Inferred || M.Kind == CallKind::Unknown) ||
         ((M.BorrowMask | M.FreeMask | M.FreeIfNullMask | M.FreeIfNonNullMask) >>
              St.Arg &
          1) ||

@@ -1,7 +1,4 @@
 // RUN: %clang -fsyntax-only -Xclang -verify %tsmem %s
-// XFAIL: *
-// (h-store8: StoreArgs.cpp is built but none of the positives below is
-// reported yet; not debugged before the deadline. The negatives are clean.)
 // A same-file add, push or append storing its tensor argument in a field
 // of the struct its pointer parameter points to: a tensor of the caller's
 // TS_SCOPE, not kept or escaped, stays in the caller's local struct after
@@ -70,10 +67,10 @@ double scoped_last(const ts_tensor *x) {
 // Positive: the refusing push, its result dropped.
 void scoped_try(const ts_tensor *x) {
   struct bank b = {{0}, 0};
-  TS_SCOPE { // expected-note {{the scope ends here}}
+  TS_SCOPE {
     ts_tensor *t = ts_neg(x);
     bank_try(&b, t);
-  }
+  } // expected-note {{the scope ends here}}
   bank_clear(&b); // expected-warning {{[tsmem-use-after-scope]}}
 }
 
