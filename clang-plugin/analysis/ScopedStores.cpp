@@ -196,7 +196,9 @@ public:
     bool Takes = M.Kind == CallKind::Keep || M.Kind == CallKind::Escape ||
                  M.Kind == CallKind::Register || M.Kind == CallKind::Free ||
                  M.Kind == CallKind::PoolRelease || M.Kind == CallKind::Consume;
-    bool Other = !M.Api && CE->getDirectCallee() != Callee &&
+    // An element handed whole to any call (ts_cat of a scratch array the
+    // caller lent) may be all the array is for.
+    bool Other = (!M.Api || !F) && CE->getDirectCallee() != Callee &&
                  (!ScopeEnd.isValid() ||
                   SM.isBeforeInTranslationUnit(CE->getBeginLoc(), ScopeEnd));
     for (const Expr *A : CE->arguments()) {

@@ -6,8 +6,9 @@
 // by a same-file push that stores its argument in the caller's container.
 // The scope frees it at its end and leaves the handle dangling where the
 // caller reads or frees it (ScopedStores.cpp, StoreArgs.cpp).
-#include <tsmem.h>
 #include <stdlib.h>
+#include <tsmem.h>
+#include <tsmem/ops.h>
 
 struct utt {
   ts_tensor *lp;
@@ -115,6 +116,17 @@ void fill_out_kept(const ts_tensor *x, ts_tensor **out, int n) {
   TS_SCOPE for (int i = 0; i < n; i++) {
     out[i] = ts_keep(ts_relu(x));
   }
+}
+
+// Negative: the caller's scratch array, concatenated inside the scope.
+ts_tensor *cat_scratch(const ts_tensor *x, ts_tensor **tmp, int n) {
+  ts_tensor *r = NULL;
+  TS_SCOPE {
+    for (int i = 0; i < n; i++)
+      tmp[i] = ts_add_scalar(x, i);
+    r = ts_keep(ts_cat((const ts_tensor *const *)tmp, n, 0));
+  }
+  return r;
 }
 
 // Negative: kept after the store, through the variable.
