@@ -13,7 +13,10 @@
 // Each helper's summary (AsyncFill, OwnershipModel.h) is read once from
 // its body: a pointer parameter p, the field p->Scope entered and left by
 // statements of the body itself (not under a branch), and the tensor
-// fields stored between the two with a tensor tsmem makes there. Any
+// fields stored between the two with a tensor tsmem makes there: a call,
+// a local that holds one made there and is only read otherwise, or, in a
+// TS_SCOPE directly inside, the ts_escape of one (it moves to the
+// enclosing scope, the async one). Any
 // other store to such a field, its address taken, ts_keep/ts_escape of
 // it, an end of the scope, or p used otherwise than `p->field`, and the
 // helper says nothing. A caller that passes `&x` (a local struct) then
@@ -49,7 +52,10 @@ public:
             (G.Scope != F.Scope || G.Elem != F.Elem))
           Bad.insert({F.Param, F.Tensor});
     std::vector<AsyncFill> Out;
-    for (const AsyncFill &F : Found) {
+    for (unsigned K = 0; K < Found.size(); ++K) {
+      const AsyncFill &F = Found[K];
+      if (FoundLocals[K] && BadLocals.count(FoundLocals[K]))
+        continue;
       if (BadParams.count(F.Param) || Bad.count({F.Param, F.Tensor}) ||
           llvm::any_of(Out, [&](const AsyncFill &G) {
             return G.Param == F.Param && G.Tensor == F.Tensor;
@@ -68,6 +74,56 @@ private:
   std::vector<AsyncFill> Found;
   llvm::DenseSet<std::pair<unsigned, const FieldDecl *>> Bad;
   llvm::DenseSet<unsigned> BadParams;
+  /// Found[K]'s stored local, if any (null: a call stored directly).
+  std::vector<const VarDecl *> FoundLocals;
+  /// Tensor locals initialised with a tensor made while an async scope is
+  /// entered, by the TS_SCOPE depth there; those assigned again, passed to
+  /// a call that may keep or free them, or whose address is taken.
+  llvm::DenseMap<const VarDecl *, unsigned> MadeLocals;
+  llvm::DenseSet<const VarDecl *> BadLocals;
+  /// TS_SCOPEs open around the statement walked.
+  unsigned Depth = 0;
+
+  const VarDecl *localOf(const Expr *E) const {
+    const auto *DRE = dyn_cast<DeclRefExpr>(E->IgnoreParenCasts());
+    const auto *VD = DRE ? dyn_cast<VarDecl>(DRE->getDecl()) : nullptr;
+    return VD && MadeLocals.count(VD) ? VD : nullptr;
+  }
+
+  /// What `p->f = RHS` stores, when it is a tensor made in the async
+  /// scope entered: Ok; and the local it comes through (Local).
+  bool filled(const Expr *RHS, const VarDecl *&Local) const {
+    Local = nullptr;
+    if (Depth == 0) {
+      if (madeHere(RHS))
+        return true;
+      Local = localOf(RHS);
+      return Local && MadeLocals.lookup(Local) == 0;
+    }
+    // ts_escape in a TS_SCOPE directly inside the async scope.
+    const auto *CE = dyn_cast<CallExpr>(RHS->IgnoreParenCasts());
+    if (Depth != 1 || !CE || CE->getNumArgs() != 1 ||
+        Models.get(CE).Kind != CallKind::Escape)
+      return false;
+    if (madeHere(CE->getArg(0)))
+      return true;
+    Local = localOf(CE->getArg(0));
+    return Local != nullptr;
+  }
+
+  /// A TS_SCOPE's block: its guard is declared first.
+  static bool opensScope(const Stmt *St) {
+    const Stmt *First = nullptr;
+    if (const auto *CS = dyn_cast<CompoundStmt>(St))
+      First = CS->body_empty() ? nullptr : CS->body_front();
+    else if (const auto *FS = dyn_cast<ForStmt>(St))
+      First = FS->getInit();
+    const auto *DS = dyn_cast_or_null<DeclStmt>(First);
+    const auto *VD =
+        DS && DS->isSingleDecl() ? dyn_cast<VarDecl>(DS->getSingleDecl())
+                                 : nullptr;
+    return VD && (isScopeGuard(VD) || isLoopScopeGuard(VD));
+  }
 
   /// The index of the pointer-to-struct parameter E names, or -1.
   int param(const Expr *E) const {
@@ -131,6 +187,12 @@ private:
         for (const Expr *A : CE->arguments())
           if (arrowField(A, P, F))
             Bad.insert({P, F});
+      // A made local only read by tsmem's calls.
+      if (!(M.Api &&
+            (M.Kind == CallKind::Borrow || M.Kind == CallKind::Owned)))
+        for (const Expr *A : CE->arguments())
+          if (const VarDecl *VD = localOf(A))
+            BadLocals.insert(VD);
       return walkChildren(St);
     }
     if (const auto *BO = dyn_cast<BinaryOperator>(St);
@@ -153,15 +215,34 @@ private:
                  : isTensorPointer(T);
         if (Tensors) {
           auto It = Inside.find(P);
-          if (It != Inside.end() && madeHere(BO->getRHS()))
+          const VarDecl *Local = nullptr;
+          if (It != Inside.end() && filled(BO->getRHS(), Local)) {
             Found.push_back({P, It->second, F, Elem});
-          else
-            Bad.insert({P, F});
+            FoundLocals.push_back(Local);
+            return;
+          }
+          Bad.insert({P, F});
         }
         walk(BO->getRHS(), BO);
         return;
       }
+      if (const VarDecl *VD = localOf(L))
+        BadLocals.insert(VD);
       return walkChildren(St);
+    }
+    if (const auto *DS = dyn_cast<DeclStmt>(St)) {
+      for (const Decl *D : DS->decls())
+        if (const auto *VD = dyn_cast<VarDecl>(D))
+          if (!Inside.empty() && VD->hasLocalStorage() && VD->getInit() &&
+              isTensorPointer(VD->getType()) && madeHere(VD->getInit()))
+            MadeLocals[VD] = Depth;
+      return walkChildren(St);
+    }
+    if (opensScope(St)) {
+      ++Depth;
+      walkChildren(St);
+      --Depth;
+      return;
     }
     if (const auto *UO = dyn_cast<UnaryOperator>(St);
         UO && UO->getOpcode() == UO_AddrOf) {
@@ -172,6 +253,8 @@ private:
         Sub = AS->getBase();
       if (arrowField(Sub, P, F))
         Bad.insert({P, F});
+      if (const VarDecl *VD = localOf(Sub))
+        BadLocals.insert(VD);
       return walkChildren(St);
     }
     if (const auto *ME = dyn_cast<MemberExpr>(St); ME && ME->isArrow()) {

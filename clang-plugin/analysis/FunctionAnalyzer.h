@@ -26,6 +26,7 @@
 #include "clang/AST/ParentMap.h"
 #include "clang/Basic/SourceManager.h"
 #include "llvm/ADT/DenseMap.h"
+#include "llvm/ADT/MapVector.h"
 
 #include <memory>
 #include <string>
@@ -415,6 +416,23 @@ private:
   /// A scoped body storing a tensor of its own scope in an owned field of
   /// its parameter's struct (ScopedStores.cpp).
   void scopedStore(const Expr *LHS, const ObjSet &Os);
+  /// The same for a scope inside the function (a TS_SCOPE): stores of its
+  /// tensors through a pointer parameter, by place and site; at a way out,
+  /// those still there after their scope.
+  void innerScopeStore(const Expr *LHS, const ObjSet &Os);
+  void innerScopeExit();
+  /// A tensor of one of the function's scopes passed to a same-file helper
+  /// that stores it in a local struct's field (StoreArgs.cpp): found before
+  /// the call hands it on, put back in its scope and in the field after.
+  void storeArgsBefore(const CallExpr *CE, const CallModel &M);
+  void storeArgsAfter();
+  struct PendingStore {
+    LocKey Place;
+    ObjId Id;
+    const void *Region;
+  };
+  llvm::SmallVector<PendingStore, 2> PendingStores;
+  llvm::MapVector<std::pair<LocKey, ObjId>, const Expr *> InnerStores;
   void noteExitScopeFills(const BlockInfo &BI);
   void summarizeScopeFills();
   bool storedOnEveryPath(LocKey L);

@@ -125,6 +125,18 @@ struct AsyncFill {
   bool Elem;
 };
 
+/// A same-file helper that stores its tensor parameter Arg, and does
+/// nothing else with it, in Param->Field (Elem: in some element of that
+/// array) on every way out, or (Refuses) on every way out but returns of
+/// a nonzero constant before the store (StoreArgs.cpp).
+struct ArgStore {
+  unsigned Arg;
+  unsigned Param;
+  const clang::FieldDecl *Field;
+  bool Elem;
+  bool Refuses;
+};
+
 /// The fields of *p a same-file helper names, p its pointer parameter;
 /// All: p may reach any of them (UntouchedFields.cpp).
 struct FieldReach {
@@ -147,6 +159,9 @@ public:
   /// AsyncFills.cpp's summaries, each helper's computed once.
   llvm::DenseMap<const clang::FunctionDecl *, std::vector<AsyncFill>>
       AsyncFillCache;
+  /// StoreArgs.cpp's summaries, each helper's computed once.
+  llvm::DenseMap<const clang::FunctionDecl *, std::vector<ArgStore>>
+      ArgStoreCache;
   /// TeardownFields.cpp's scan of the file, made on first need.
   std::optional<FreedFieldMap> FreedFields;
   /// ShortFreeLoops.cpp's (array field, count field) pairs the file frees

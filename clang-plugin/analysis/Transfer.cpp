@@ -127,11 +127,15 @@ void FunctionAnalyzer::visitOp(const Op &O) {
     countStep(O.St); // CountLoops.cpp
     break;
   case Op::Call:
+    // Also a pointer to a struct the analysis does not follow (StoreArgs.cpp).
+    storeArgsBefore(cast<CallExpr>(O.St), O.Model);
     visitCall(cast<CallExpr>(O.St), O.Model);
     if (O.TakesPlaces) {
       fieldArgs(cast<CallExpr>(O.St), O.Model);
       asyncFills(cast<CallExpr>(O.St));             // AsyncFills.cpp
       scopeFillArgs(cast<CallExpr>(O.St), O.Model); // ScopeFills.cpp
+      if (!PendingStores.empty())
+        storeArgsAfter(); // StoreArgs.cpp
     }
     if (O.Model.Api && O.Model.Kind == CallKind::Borrow)
       multiResults(cast<CallExpr>(O.St)); // Summaries.cpp
@@ -177,7 +181,7 @@ void FunctionAnalyzer::visitOp(const Op &O) {
 
 void FunctionAnalyzer::visitAssign(const Expr *LHS, const Expr *RHS) {
   if (!DerefParams.empty())
-    derefStore(LHS); // DerefParams.cpp
+    derefStore(LHS);    // DerefParams.cpp
   countWrite(LHS, RHS); // CountLoops.cpp
   const VarDecl *VD = varOf(LHS);
   if (VD && isScopeBeginCall(RHS)) {

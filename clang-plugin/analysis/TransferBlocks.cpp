@@ -66,6 +66,8 @@ void FunctionAnalyzer::transferBlock(const BlockInfo &BI) {
 /// The parameters' tensors on the way out, for the summary.
 void FunctionAnalyzer::noteExit(const BlockInfo &BI) {
   failureCleanup(BI); // FailureCleanup.cpp
+  if (!InnerStores.empty())
+    innerScopeExit(); // ScopedStores.cpp
   if (!Sum)
     return;
   noteNullParamExit(BI); // ParamGuards.cpp
