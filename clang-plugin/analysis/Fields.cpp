@@ -29,7 +29,9 @@ namespace {
 /// or a subscript; and pointer variables that are assigned.
 class PlaceScan : public RecursiveASTVisitor<PlaceScan> {
 public:
-  explicit PlaceScan(llvm::DenseSet<const VarDecl *> &Bad) : Bad(Bad) {}
+  PlaceScan(llvm::DenseSet<const VarDecl *> &Bad,
+            llvm::function_ref<bool(QualType)> HoldsTensors)
+      : Bad(Bad), HoldsTensors(HoldsTensors) {}
 
   /// `sizeof *p` (a teardown's `memset(p, 0, sizeof *p)`) is not evaluated:
   /// p's value goes nowhere.
@@ -57,6 +59,13 @@ public:
     // whether there is a struct.
     if (UO->getOpcode() == UO_LNot)
       Allowed.insert(strip(UO->getSubExpr()));
+    return true;
+  }
+  /// `return p;` hands p's value to the caller as the function ends: no
+  /// alias of p is left here to reach its fields by another name.
+  bool VisitReturnStmt(ReturnStmt *RS) {
+    if (RS->getRetValue())
+      Allowed.insert(strip(RS->getRetValue()));
     return true;
   }
   bool VisitIfStmt(IfStmt *If) {
@@ -121,6 +130,10 @@ private:
         // `&p->f` kept anywhere but a call: what p's fields hold afterwards
         // is not followed, so p's fields are not followed at all.
         if (ME->isArrow()) {
+          // A field that holds no tensor (`pp = &w->next` in a list walk,
+          // `w->name` decayed): writes through it touch no followed place.
+          if (!HoldsTensors(ME->getType()))
+            return;
           E = ME->getBase()->IgnoreParenImpCasts();
           break;
         }
@@ -141,6 +154,7 @@ private:
   }
 
   llvm::DenseSet<const VarDecl *> &Bad;
+  llvm::function_ref<bool(QualType)> HoldsTensors;
   llvm::DenseSet<const Expr *> Allowed;
 };
 } // namespace
@@ -196,7 +210,10 @@ void FunctionAnalyzer::scanPlaces() const {
   if (PlacesScanned)
     return;
   PlacesScanned = true;
-  PlaceScan Scan(BadBases);
+  auto Holds = [this](QualType T) {
+    return holdsTensors(T) || isHeapArrayType(T);
+  };
+  PlaceScan Scan(BadBases, Holds);
   Scan.TraverseStmt(const_cast<Stmt *>(FD->getBody()));
 }
 
