@@ -30,8 +30,9 @@ namespace {
 class PlaceScan : public RecursiveASTVisitor<PlaceScan> {
 public:
   PlaceScan(llvm::DenseSet<const VarDecl *> &Bad,
+            llvm::DenseSet<const VarDecl *> &Repointed,
             llvm::function_ref<bool(QualType)> HoldsTensors)
-      : Bad(Bad), HoldsTensors(HoldsTensors) {}
+      : Bad(Bad), Repointed(Repointed), HoldsTensors(HoldsTensors) {}
 
   /// `sizeof *p` (a teardown's `memset(p, 0, sizeof *p)`) is not evaluated:
   /// p's value goes nowhere.
@@ -73,6 +74,17 @@ public:
       Allowed.insert(strip(If->getCond()));
     return true;
   }
+  /// A loop's NULL test of a cursor (`while (s)`, `for (; p; ...)`).
+  bool VisitWhileStmt(WhileStmt *W) {
+    if (W->getCond())
+      Allowed.insert(strip(W->getCond()));
+    return true;
+  }
+  bool VisitForStmt(ForStmt *F) {
+    if (F->getCond())
+      Allowed.insert(strip(F->getCond()));
+    return true;
+  }
   bool VisitImplicitCastExpr(ImplicitCastExpr *IC) {
     if (Allowed.count(IC))
       return true;
@@ -96,8 +108,16 @@ public:
     if (BO->isAssignmentOp())
       if (const auto *DRE = dyn_cast<DeclRefExpr>(BO->getLHS()->IgnoreParens()))
         if (const auto *VD = dyn_cast<VarDecl>(DRE->getDecl()))
-          if (VD->getType()->isPointerType())
-            Bad.insert(VD);
+          if (VD->getType()->isPointerType()) {
+            // A local (not a parameter, whose fields the summaries name)
+            // given another struct: its places start afresh there
+            // (RepointedBases.cpp).
+            if (BO->getOpcode() == BO_Assign && !isa<ParmVarDecl>(VD) &&
+                VD->getType()->getPointeeType()->isRecordType())
+              Repointed.insert(VD);
+            else
+              Bad.insert(VD);
+          }
     return true;
   }
 
@@ -154,6 +174,7 @@ private:
   }
 
   llvm::DenseSet<const VarDecl *> &Bad;
+  llvm::DenseSet<const VarDecl *> &Repointed;
   llvm::function_ref<bool(QualType)> HoldsTensors;
   llvm::DenseSet<const Expr *> Allowed;
 };
@@ -213,7 +234,7 @@ void FunctionAnalyzer::scanPlaces() const {
   auto Holds = [this](QualType T) {
     return holdsTensors(T) || isHeapArrayType(T);
   };
-  PlaceScan Scan(BadBases, Holds);
+  PlaceScan Scan(BadBases, RepointedBases, Holds);
   Scan.TraverseStmt(const_cast<Stmt *>(FD->getBody()));
 }
 

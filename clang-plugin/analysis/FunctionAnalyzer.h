@@ -492,6 +492,12 @@ private:
   /// Variables whose fields or elements the analysis cannot follow (their
   /// address goes somewhere other than straight into a call).
   mutable llvm::DenseSet<const VarDecl *> BadBases;
+  /// Local pointers to structs given another value (a list walk's
+  /// `p = p->next`), and their places whose old tensor another place still
+  /// held when they were (RepointedBases.cpp).
+  mutable llvm::DenseSet<const VarDecl *> RepointedBases;
+  llvm::DenseSet<LocKey> OpaquePlaces;
+  void repointBase(const VarDecl *VD);
   mutable llvm::DenseMap<const Type *, bool> TensorTypes;
   /// Counted loops `for (i = 0; i < K; i++)`: K by i, and the loops.
   llvm::DenseMap<const VarDecl *, uint64_t> Covers;

@@ -198,6 +198,8 @@ void FunctionAnalyzer::visitAssign(const Expr *LHS, const Expr *RHS) {
   }
   ObjSet Os = eval(RHS);
   scopedStore(LHS, Os); // ScopedStores.cpp
+  if (VD && !RepointedBases.empty() && RepointedBases.count(VD))
+    repointBase(VD); // RepointedBases.cpp
   if (LocKey L = VD && isa<DeclRefExpr>(LHS->IgnoreParenImpCasts())
                      ? placeOf(LHS)
                      : nullptr) {
