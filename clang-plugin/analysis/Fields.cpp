@@ -30,7 +30,10 @@ namespace {
 /// or a subscript; and pointer variables that are assigned.
 class PlaceScan : public RecursiveASTVisitor<PlaceScan> {
 public:
-  explicit PlaceScan(llvm::DenseSet<const VarDecl *> &Bad) : Bad(Bad) {}
+  PlaceScan(llvm::DenseSet<const VarDecl *> &Bad,
+            llvm::DenseSet<const VarDecl *> &Repointed,
+            llvm::function_ref<bool(QualType)> HoldsTensors)
+      : Bad(Bad), Repointed(Repointed), HoldsTensors(HoldsTensors) {}
 
   /// `sizeof *p` (a teardown's `memset(p, 0, sizeof *p)`) is not evaluated:
   /// p's value goes nowhere.
@@ -60,9 +63,27 @@ public:
       Allowed.insert(strip(UO->getSubExpr()));
     return true;
   }
+  /// `return p;` hands p's value to the caller as the function ends: no
+  /// alias of p is left here to reach its fields by another name.
+  bool VisitReturnStmt(ReturnStmt *RS) {
+    if (RS->getRetValue())
+      Allowed.insert(strip(RS->getRetValue()));
+    return true;
+  }
   bool VisitIfStmt(IfStmt *If) {
     if (If->getCond())
       Allowed.insert(strip(If->getCond()));
+    return true;
+  }
+  /// A loop's NULL test of a cursor (`while (s)`, `for (; p; ...)`).
+  bool VisitWhileStmt(WhileStmt *W) {
+    if (W->getCond())
+      Allowed.insert(strip(W->getCond()));
+    return true;
+  }
+  bool VisitForStmt(ForStmt *F) {
+    if (F->getCond())
+      Allowed.insert(strip(F->getCond()));
     return true;
   }
   bool VisitImplicitCastExpr(ImplicitCastExpr *IC) {
@@ -88,8 +109,16 @@ public:
     if (BO->isAssignmentOp())
       if (const auto *DRE = dyn_cast<DeclRefExpr>(BO->getLHS()->IgnoreParens()))
         if (const auto *VD = dyn_cast<VarDecl>(DRE->getDecl()))
-          if (VD->getType()->isPointerType())
-            Bad.insert(VD);
+          if (VD->getType()->isPointerType()) {
+            // A local (not a parameter, whose fields the summaries name)
+            // given another struct: its places start afresh there
+            // (RepointedBases.cpp).
+            if (BO->getOpcode() == BO_Assign && !isa<ParmVarDecl>(VD) &&
+                VD->getType()->getPointeeType()->isRecordType())
+              Repointed.insert(VD);
+            else
+              Bad.insert(VD);
+          }
     return true;
   }
 
@@ -122,6 +151,10 @@ private:
         // `&p->f` kept anywhere but a call: what p's fields hold afterwards
         // is not followed, so p's fields are not followed at all.
         if (ME->isArrow()) {
+          // A field that holds no tensor (`pp = &w->next` in a list walk,
+          // `w->name` decayed): writes through it touch no followed place.
+          if (!HoldsTensors(ME->getType()))
+            return;
           E = ME->getBase()->IgnoreParenImpCasts();
           break;
         }
@@ -142,6 +175,8 @@ private:
   }
 
   llvm::DenseSet<const VarDecl *> &Bad;
+  llvm::DenseSet<const VarDecl *> &Repointed;
+  llvm::function_ref<bool(QualType)> HoldsTensors;
   llvm::DenseSet<const Expr *> Allowed;
 };
 } // namespace
@@ -197,7 +232,10 @@ void FunctionAnalyzer::scanPlaces() const {
   if (PlacesScanned)
     return;
   PlacesScanned = true;
-  PlaceScan Scan(BadBases);
+  auto Holds = [this](QualType T) {
+    return holdsTensors(T) || isHeapArrayType(T);
+  };
+  PlaceScan Scan(BadBases, RepointedBases, Holds);
   Scan.TraverseStmt(const_cast<Stmt *>(FD->getBody()));
 }
 

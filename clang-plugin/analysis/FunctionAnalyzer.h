@@ -185,6 +185,12 @@ private:
   /// Is VD's address only handed to helpers that store a tensor through
   /// it?
   bool addressOnlyOut(const VarDecl *VD) const;
+  /// Is VD's address only handed straight to calls outside tsmem's API?
+  /// (AddrOutVars.cpp)
+  bool addressOnlyCalls(const VarDecl *VD) const;
+  /// After CE: each such variable whose address CE was given holds a
+  /// tensor from outside.
+  void addrOutArgs(const CallExpr *CE);
   /// `*out = RHS` in the function, out a `ts_tensor **` parameter.
   void noteOutStore(const Expr *LHS, const ObjSet &Os, const Expr *RHS);
   void initOutParams();
@@ -246,6 +252,11 @@ private:
   const llvm::DenseSet<const VarDecl *> *AddrTaken = nullptr;
   /// Each variable looked at: its place when tracked, else null.
   mutable llvm::DenseMap<const VarDecl *, LocKey> Tracked;
+  /// Variables followed through addressOnlyCalls, and each call's object
+  /// for one of them (AddrOutVars.cpp).
+  mutable llvm::DenseSet<const VarDecl *> AddrCallVars;
+  llvm::DenseMap<std::pair<const CallExpr *, const VarDecl *>, ObjId>
+      CallOutIds;
   llvm::DenseMap<const CallExpr *, unsigned> SiteIndex;
   std::vector<const CallExpr *> Sites;
   llvm::DenseMap<const void *, RegionInfo> RegionInfos;
@@ -499,6 +510,12 @@ private:
   /// Variables whose fields or elements the analysis cannot follow (their
   /// address goes somewhere other than straight into a call).
   mutable llvm::DenseSet<const VarDecl *> BadBases;
+  /// Local pointers to structs given another value (a list walk's
+  /// `p = p->next`), and their places whose old tensor another place still
+  /// held when they were (RepointedBases.cpp).
+  mutable llvm::DenseSet<const VarDecl *> RepointedBases;
+  llvm::DenseSet<LocKey> OpaquePlaces;
+  void repointBase(const VarDecl *VD);
   mutable llvm::DenseMap<const Type *, bool> TensorTypes;
   /// Counted loops `for (i = 0; i < K; i++)`: K by i, and the loops.
   llvm::DenseMap<const VarDecl *, uint64_t> Covers;

@@ -25,7 +25,8 @@ LocKey FunctionAnalyzer::trackedLoc(const VarDecl *VD) const {
   // is that function's to free: not followed.
   if (New && isTensorPointer(VD->getType()) && VD->hasLocalStorage() &&
       (!VD->hasAttr<CleanupAttr>() || cleanupFrees(VD)) &&
-      (!AddrTaken->count(VD) || addressOnlyOut(VD)))
+      (!AddrTaken->count(VD) || addressOnlyOut(VD) ||
+       addressOnlyCalls(VD))) // AddrOutVars.cpp
     It->second = Locs.var(VD);
   return It->second;
 }
@@ -139,6 +140,7 @@ void FunctionAnalyzer::visitOp(const Op &O) {
     }
     if (O.Model.Api && O.Model.Kind == CallKind::Borrow)
       multiResults(cast<CallExpr>(O.St)); // Summaries.cpp
+    addrOutArgs(cast<CallExpr>(O.St));    // AddrOutVars.cpp
     break;
   case Op::Assign: {
     const auto *BO = cast<BinaryOperator>(O.St);
@@ -200,6 +202,8 @@ void FunctionAnalyzer::visitAssign(const Expr *LHS, const Expr *RHS) {
   }
   ObjSet Os = eval(RHS);
   scopedStore(LHS, Os); // ScopedStores.cpp
+  if (VD && !RepointedBases.empty() && RepointedBases.count(VD))
+    repointBase(VD); // RepointedBases.cpp
   if (LocKey L = VD && isa<DeclRefExpr>(LHS->IgnoreParenImpCasts())
                      ? placeOf(LHS)
                      : nullptr) {

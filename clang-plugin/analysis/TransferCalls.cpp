@@ -15,6 +15,8 @@ namespace tsmem {
 namespace ownership {
 
 void FunctionAnalyzer::freeForeign(LocKey L, const CallExpr *CE, OwnerBit Bit) {
+  if (!OpaquePlaces.empty() && OpaquePlaces.count(L))
+    return; // RepointedBases.cpp
   auto [It, New] = ForeignIds.insert({L, ForeignBase + ForeignIds.size()});
   Obj O;
   O.Bits = Bit;
