@@ -193,6 +193,11 @@ private:
   void addrOutArgs(const CallExpr *CE);
   /// `*out = RHS` in the function, out a `ts_tensor **` parameter.
   void noteOutStore(const Expr *LHS, const ObjSet &Os, const Expr *RHS);
+  /// `ts_free(*out)` (OutReads.cpp).
+  void noteOutFree(const Expr *Arg);
+  /// A tensor from the caller's memory whose place was cleared, held by
+  /// the function's variables alone (TakenEntries.cpp).
+  bool takenEntry(ObjId Id) const;
   void initOutParams();
   void noteReturnClass(const ReturnStmt *RS, const ObjSet &Os);
   void noteExitConditional(const BlockInfo &BI);

@@ -7,6 +7,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "FunctionAnalyzer.h"
+#include "OutReads.h"
 #include "OutReplace.h"
 #include "StatusFills.h"
 
@@ -32,8 +33,10 @@ void FunctionAnalyzer::noteEscapedOut(ObjId Id, const void *Region) {
 }
 
 FunctionAnalyzer::ReturnKind FunctionAnalyzer::returnKindOf(ObjId Id) const {
-  if (isParam(Id) || isForeign(Id))
+  if (isParam(Id))
     return RetOther;
+  if (isForeign(Id))
+    return takenEntry(Id) ? RetMade : RetOther; // TakenEntries.cpp
   const Obj *O = S.Objs.find(Id);
   if (!O)
     return RetOther;
@@ -164,6 +167,8 @@ class OutParamUses : public RecursiveASTVisitor<OutParamUses> {
 public:
   explicit OutParamUses(llvm::SmallVectorImpl<const ParmVarDecl *> &Params)
       : Params(Params) {}
+  /// Reads of `*p` known to be of the function's own tensor (OutReads.cpp).
+  llvm::SmallPtrSet<const DeclRefExpr *, 8> &fineRefs() { return Fine; }
   bool VisitDeclRefExpr(DeclRefExpr *DRE) {
     if (const auto *P = dyn_cast<ParmVarDecl>(DRE->getDecl()))
       if (!Fine.count(DRE))
@@ -238,8 +243,11 @@ void FunctionAnalyzer::initOutParams() {
   }
   uint32_t Replace =
       Any && Scope == BodyScope::None ? replaceCandidates(FD, Models) : 0;
-  if (Any)
-    OutParamUses(OutParams).TraverseStmt(const_cast<Stmt *>(FD->getBody()));
+  if (Any) {
+    OutParamUses Uses(OutParams);
+    outReadsAfterStore(FD, OutParams, Models, Uses.fineRefs());
+    Uses.TraverseStmt(const_cast<Stmt *>(FD->getBody()));
+  }
   for (unsigned I = 0; I < OutParams.size(); ++I)
     if (!OutParams[I] && (Replace >> I & 1)) {
       OutParams[I] = FD->getParamDecl(I);
@@ -272,7 +280,8 @@ void FunctionAnalyzer::noteOutStore(const Expr *LHS, const ObjSet &Os,
     return;
   uint8_t Kind = OutOther;
   if (Os.empty()) {
-    if (isZeroConstant(RHS, Ctx))
+    if (isZeroConstant(RHS, Ctx) ||
+        nullUnlessMade(RHS, Ctx)) // OutReads.cpp
       Kind = OutNone;
   } else {
     ReturnKind K = returnKindOf(*Os.begin());
@@ -293,6 +302,15 @@ void FunctionAnalyzer::noteOutStore(const Expr *LHS, const ObjSet &Os,
   if (Obj *M = S.Objs.findMut(OutBase + I))
     M->Bits = Kind;
   noteOutStored(unsigned(I), Os); // ReturnedOuts.cpp
+}
+
+void FunctionAnalyzer::noteOutFree(const Expr *Arg) {
+  // `ts_free(*p)` after a store (OutReads.cpp): nothing handed back.
+  int I = outParamIndex(derefParam(Arg));
+  if (I >= 0 && !(ReplaceParams >> I & 1))
+    if (Obj *M = S.Objs.findMut(OutBase + I))
+      if (M->Bits == OutOwned)
+        M->Bits = OutNone;
 }
 
 bool FunctionAnalyzer::outStoredOnPath(unsigned I) const {
@@ -482,6 +500,11 @@ void FunctionAnalyzer::summarizeConditional() {
             return X && varOf(X->IgnoreParenImpCasts()) == P;
           });
     }
+    // A status made from `*p` that the test does not decide (`*p ? TS_OK :
+    // ts_last_status()`): which status says filled is not known.
+    if (All && Owned && Status == FilledAlways &&
+        returnReads(FD, OutParams[I])) // OutReads.cpp
+      continue;
     if (Status == FilledOnZero)
       F.OutIfNullMask |= Bit;
     else if (Status == FilledOnNonZero)
@@ -571,6 +594,14 @@ void FunctionAnalyzer::outParams(const CallExpr *CE, const CallModel &M) {
         handOn(*Old);
   }
   uint32_t Outs = M.outParams();
+  bool AnyUsed = !(M.OutIfNullMask | M.OutIfNonNullMask);
+  for (unsigned I = 0, N = std::min(CE->getNumArgs(), 32u); I < N && !AnyUsed;
+       ++I) {
+    const auto *UO = dyn_cast<UnaryOperator>(ignoreParenCasts(CE->getArg(I)));
+    if ((Outs >> I & 1) && UO && UO->getOpcode() == UO_AddrOf)
+      if (const VarDecl *VD = varOf(UO->getSubExpr()))
+        AnyUsed = usedAfterCall(FD, CE, VD, Ctx);
+  }
   for (unsigned I = 0, N = std::min(CE->getNumArgs(), 32u); I < N; ++I) {
     if (!(Outs >> I & 1))
       continue;
@@ -600,6 +631,13 @@ void FunctionAnalyzer::outParams(const CallExpr *CE, const CallModel &M) {
       // Maybe not overwritten, or not followed: what it held is let go.
       if (const ObjSet *Old = S.Pts.find(Locs.var(VD)))
         handOn(*Old);
+    // Handed back on one status, and no result of the call ever used
+    // after it: the caller expects nothing there (OutReads.cpp).
+    if (Cond && !AnyUsed) {
+      S.setPts(Locs.var(VD), {});
+      S.Dirty = true;
+      continue;
+    }
     if (M.OutCallerScoped && S.Regions.empty()) {
       S.setPts(Locs.var(VD), {});
       S.Dirty = true;
@@ -710,14 +748,30 @@ void FunctionAnalyzer::refineCond(State &E, const BlockInfo &BI,
     // leaves it out).
     int I = outParamIndex(BI.OutTested);
     bool Deref = false;
-    if (const Expr *C = BI.B->getLastCondition(); C && I < 0) {
+    if (const Expr *C = BI.B->getLastCondition()) {
       bool N;
       Deref = derefNullTest(ignoreExpect(C), N,
                             const_cast<ASTContext &>(Ctx)) != nullptr;
     }
-    if (I >= 0 && (Succ == 0) == BI.NullOnTrue)
+    // `if (!*p)` after a store (OutReads.cpp): nothing handed back on that
+    // path. (`*p ? 0 : -1` joins again before the return: StatusFills.cpp.)
+    bool None = Deref && !(ReplaceParams >> I & 1) &&
+                isa_and_nonnull<IfStmt>(BI.B->getTerminatorStmt());
+    if (I >= 0 && (Succ == 0) == BI.NullOnTrue) {
       if (Obj *M = E.Objs.findMut(OutBase + I))
-        M->Bits = OutNullParam;
+        M->Bits = None ? OutNone : OutNullParam;
+    } else if (I >= 0 && None) {
+      // Not NULL: the tensor stored, not the NULL of another path; after
+      // a store of NULL alone, a path that cannot be (left out).
+      if (Obj *M = E.Objs.findMut(OutBase + I)) {
+        if (M->Bits == (OutNone | OutOwned))
+          M->Bits = OutOwned;
+        else if (M->Bits == OutNone)
+          M->Bits = OutNullParam;
+      }
+    }
+    if (I >= 0)
+      Deref = false;
     // `*p` found NULL, p a parameter whose entry tensor DerefParams.cpp
     // follows (marker DerefBase + its index): nothing to free on this edge.
     if (Deref && (Succ == 0) == BI.NullOnTrue)

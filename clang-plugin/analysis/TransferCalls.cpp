@@ -127,6 +127,8 @@ void FunctionAnalyzer::visitCall(const CallExpr *CE, const CallModel &M) {
                                  M.Kind == CallKind::PoolRelease ||
                                  M.Kind == CallKind::Consume)) ||
                  (M.Inferred && I < 32 && (M.FreeMask >> I & 1));
+    if (Frees && Sum && !OutParams.empty())
+      noteOutFree(CE->getArg(I)); // OutReads.cpp
     if (Frees && !DerefParams.empty())
       derefUse(CE->getArg(I), Frees); // DerefParams.cpp
     if (!Frees && !Os.empty() && Sum && Locs.anyIndirect())
