@@ -119,9 +119,9 @@ private:
     else if (const auto *FS = dyn_cast<ForStmt>(St))
       First = FS->getInit();
     const auto *DS = dyn_cast_or_null<DeclStmt>(First);
-    const auto *VD =
-        DS && DS->isSingleDecl() ? dyn_cast<VarDecl>(DS->getSingleDecl())
-                                 : nullptr;
+    const auto *VD = DS && DS->isSingleDecl()
+                         ? dyn_cast<VarDecl>(DS->getSingleDecl())
+                         : nullptr;
     return VD && (isScopeGuard(VD) || isLoopScopeGuard(VD));
   }
 
@@ -188,8 +188,7 @@ private:
           if (arrowField(A, P, F))
             Bad.insert({P, F});
       // A made local only read by tsmem's calls.
-      if (!(M.Api &&
-            (M.Kind == CallKind::Borrow || M.Kind == CallKind::Owned)))
+      if (!(M.Api && (M.Kind == CallKind::Borrow || M.Kind == CallKind::Owned)))
         for (const Expr *A : CE->arguments())
           if (const VarDecl *VD = localOf(A))
             BadLocals.insert(VD);

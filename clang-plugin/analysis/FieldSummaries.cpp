@@ -28,8 +28,8 @@ static bool fieldPath(LocKey Q, LocKey Top, bool Arrow, FieldPath &Path,
   // With Elems, a last step "some element" of an array field (null): every
   // element in use (CountLoops.cpp); behind the pointer of a heap array
   // field (HeapFields.cpp) when Arrow.
-  if (Elems && Q && Q->Step == Loc::AnyIndex && Q->Parent &&
-      Q->Parent != Top && Q->Parent->Step == Loc::Field) {
+  if (Elems && Q && Q->Step == Loc::AnyIndex && Q->Parent && Q->Parent != Top &&
+      Q->Parent->Step == Loc::Field) {
     Path.push_back(nullptr);
     Q = Q->Parent;
   }

@@ -147,8 +147,8 @@ void PathEngine::keepCounters() {
           // loop is not analysed twice.
           PathFacts First, Later;
           First.Vals.push_back({VD, CountsUp.lookup(VD), true});
-          Later.Vals.push_back({VD, CountsUp.lookup(VD) + 1, false, nullptr,
-                                true});
+          Later.Vals.push_back(
+              {VD, CountsUp.lookup(VD) + 1, false, nullptr, true});
           std::optional<bool> AtStart = decide(B, First);
           std::optional<bool> Past = AtStart ? decide(B, Later) : std::nullopt;
           Tested = Past && *Past != *AtStart;

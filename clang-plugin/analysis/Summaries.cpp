@@ -280,8 +280,7 @@ void FunctionAnalyzer::noteOutStore(const Expr *LHS, const ObjSet &Os,
     return;
   uint8_t Kind = OutOther;
   if (Os.empty()) {
-    if (isZeroConstant(RHS, Ctx) ||
-        nullUnlessMade(RHS, Ctx)) // OutReads.cpp
+    if (isZeroConstant(RHS, Ctx) || nullUnlessMade(RHS, Ctx)) // OutReads.cpp
       Kind = OutNone;
   } else {
     ReturnKind K = returnKindOf(*Os.begin());

@@ -73,7 +73,7 @@ void FunctionAnalyzer::noteExit(const BlockInfo &BI) {
   noteNullParamExit(BI); // ParamGuards.cpp
   noteExitFields(BI.B->getBlockID());
   noteExitCounts(BI.B->getBlockID()); // CountLoops.cpp
-  noteExitScopeFills(BI); // ScopeFills.cpp
+  noteExitScopeFills(BI);             // ScopeFills.cpp
   noteExitEntries(BI);
   noteExitDeref(BI);
   llvm::SmallVector<uint8_t, 4> &Bits = ExitBits[BI.B->getBlockID()];
@@ -207,8 +207,7 @@ void FunctionAnalyzer::exitTail(const BlockInfo &BI) {
       Collect(O.Loc, LeakCause::OutOfScope, O.VD);
       continue;
     }
-    if (O.K == Op::Cleanup && !isScopeGuard(O.VD) &&
-        !isLoopScopeGuard(O.VD)) {
+    if (O.K == Op::Cleanup && !isScopeGuard(O.VD) && !isLoopScopeGuard(O.VD)) {
       // A cleanup function frees what the variable holds (CleanupVars.cpp).
       if (LocKey L = Locs.findVar(O.VD))
         for (Cand &C : R)
