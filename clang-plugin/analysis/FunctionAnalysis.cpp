@@ -16,6 +16,7 @@
 #include "ArrayFrees.h"
 #include "CfgPrune.h"
 #include "FunctionAnalyzer.h"
+#include "HelperDangles.h"
 #include "ShellFrees.h"
 #include "ShortFreeLoops.h"
 #include "TeardownFields.h"
@@ -282,6 +283,7 @@ void analyzeFunction(const FunctionDecl *FD, BodyScope Scope,
       .run();
   checkArrayFrees(FD, Scope, Models, Ctx, Out);     // ArrayFrees.cpp
   checkTeardownFields(FD, Scope, Models, Ctx, Out); // TeardownFields.cpp
+  checkHelperDangles(FD, Scope, Models, Ctx, Out);  // HelperDangles.cpp
   // Its own walk of the body: only where the walker saw an element freed.
   if (!Facts.Known || Facts.FreesElement)
     checkArrayDupFrees(FD, Models, Ctx, Out);       // ArrayDupFrees.cpp
