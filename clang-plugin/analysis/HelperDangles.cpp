@@ -21,7 +21,8 @@
 // - a same-file teardown frees the same field under its own parameter,
 //   not under a test of anything but that field;
 // - a caller calls the helper as a statement and the teardown later in the
-//   same block, on the same variable, and assigns the field nowhere.
+//   same block on the same variable, and between the two no statement
+//   assigns the field or hands the variable to another call.
 //
 //===----------------------------------------------------------------------===//
 #include "HelperDangles.h"
@@ -115,12 +116,10 @@ struct FieldFree {
 /// assigns (through any base), the calls.
 struct FileIndex {
   llvm::DenseMap<const FieldDecl *, llvm::SmallVector<FieldFree, 4>> Frees;
-  llvm::DenseMap<const FunctionDecl *,
-                 llvm::SmallPtrSet<const FieldDecl *, 8>>
+  llvm::DenseMap<const FunctionDecl *, llvm::SmallPtrSet<const FieldDecl *, 8>>
       Assigns;
   llvm::DenseMap<const FunctionDecl *, llvm::SmallVector<const CallExpr *, 4>>
       CallsTo; // callee -> call sites
-  llvm::DenseMap<const CallExpr *, const FunctionDecl *> CallerOf;
 };
 
 /// Whether every statement between the free and the body of Fn is a
@@ -183,10 +182,8 @@ public:
   bool VisitCallExpr(CallExpr *CE) {
     if (!Cur)
       return true;
-    if (const FunctionDecl *Callee = CE->getDirectCallee()) {
+    if (const FunctionDecl *Callee = CE->getDirectCallee())
       Idx.CallsTo[Callee->getCanonicalDecl()].push_back(CE);
-      Idx.CallerOf[CE] = Cur;
-    }
     CallModel M = Models.get(CE);
     if (!M.Api ||
         (M.Kind != CallKind::Free && M.Kind != CallKind::PoolRelease) ||
@@ -386,8 +383,8 @@ void checkHelperDangles(const FunctionDecl *FD, BodyScope Scope,
       for (const FieldFree &TF : KV.second) {
         if (TF.Fn == FD || !TF.Plain)
           continue;
-        if (!callerReachesTeardown(FD, HF.ParamIndex, TF.Fn, TF.ParamIndex,
-                                   F, Idx, Models, Ctx))
+        if (!callerReachesTeardown(FD, HF.ParamIndex, TF.Fn, TF.ParamIndex, F,
+                                   Idx, Models, Ctx))
           continue;
         warn(Out, Message::DoubleFree, HF.Call->getBeginLoc(), {});
         Reported.insert(HF.Call);
