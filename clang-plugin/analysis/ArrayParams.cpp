@@ -21,6 +21,7 @@
 //===----------------------------------------------------------------------===//
 #include "FunctionAnalyzer.h"
 #include "LoopShapes.h"
+#include "TuGeneration.h"
 
 #include "clang/AST/RecursiveASTVisitor.h"
 
@@ -311,13 +312,13 @@ private:
 const ElemSummary &summaryOf(const FunctionDecl *FD, unsigned KIdx,
                              unsigned CIdx, CallModels &Models,
                              ASTContext &Ctx) {
-  static const ASTContext *CacheCtx = nullptr;
+  static unsigned CacheTu = 0;
   static llvm::DenseMap<std::tuple<const FunctionDecl *, unsigned, unsigned>,
                         ElemSummary>
       Cache;
-  if (CacheCtx != &Ctx) {
+  if (CacheTu != translationUnitGeneration()) {
     Cache.clear();
-    CacheCtx = &Ctx;
+    CacheTu = translationUnitGeneration();
   }
   auto [It, New] = Cache.insert({{FD, KIdx, CIdx}, ElemSummary()});
   if (New) {

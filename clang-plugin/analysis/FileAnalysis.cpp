@@ -12,6 +12,7 @@
 #include "OwnershipAnalysis.h"
 #include "OwnershipModel.h"
 #include "TsmemNames.h"
+#include "TuGeneration.h"
 
 #include "clang/AST/ASTContext.h"
 #include "clang/AST/Attr.h"
@@ -61,6 +62,7 @@ public:
 } // namespace
 
 void runOwnershipAnalysis(ASTContext &Ctx, Reporter &Report, uint64_t Budget) {
+  beginTranslationUnit();
   // Code that names nothing of tsmem's has no function to analyse, unless
   // TSMEM_ANALYZE_ALL (FunctionAnalyzer::run) asks for all: no walk then.
   static const bool AnalyzeAll = std::getenv("TSMEM_ANALYZE_ALL") != nullptr;

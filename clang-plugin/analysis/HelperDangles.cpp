@@ -27,6 +27,7 @@
 //===----------------------------------------------------------------------===//
 #include "HelperDangles.h"
 #include "Checks.h"
+#include "TuGeneration.h"
 
 #include "clang/AST/ParentMapContext.h"
 #include "clang/AST/RecursiveASTVisitor.h"
@@ -357,13 +358,13 @@ void checkHelperDangles(const FunctionDecl *FD, BodyScope Scope,
   if (!FD->getBody() || Scope != BodyScope::None)
     return;
   // The file's index, made once per translation unit.
-  static const ASTContext *IndexedCtx = nullptr;
+  static unsigned IndexedTu = 0;
   static FileIndex Idx;
-  if (IndexedCtx != &Ctx) {
+  if (IndexedTu != translationUnitGeneration()) {
     Idx = FileIndex();
     IndexScan Scan(Models, Ctx, Idx);
     Scan.TraverseDecl(Ctx.getTranslationUnitDecl());
-    IndexedCtx = &Ctx;
+    IndexedTu = translationUnitGeneration();
   }
   llvm::DenseSet<const CallExpr *> Reported;
   for (const auto &KV : Idx.Frees) {
