@@ -367,19 +367,28 @@ void checkHelperDangles(const FunctionDecl *FD, BodyScope Scope,
     IndexedTu = translationUnitGeneration();
   }
   llvm::DenseSet<const CallExpr *> Reported;
+  // Whether the helper leaves parameter I untouched: one walk per parameter,
+  // however many of its fields the helper frees.
+  llvm::DenseMap<unsigned, bool> LeftAlone;
+  auto leavesAlone = [&](unsigned I) {
+    auto [It, New] = LeftAlone.try_emplace(I, false);
+    if (New) {
+      LeavesParam Leaves(FD->getParamDecl(I), Models);
+      Leaves.TraverseStmt(const_cast<Stmt *>(FD->getBody()));
+      It->second = !Leaves.Bad;
+    }
+    return It->second;
+  };
   for (const auto &KV : Idx.Frees) {
     const FieldDecl *F = KV.first;
     for (const FieldFree &HF : KV.second) {
       if (HF.Fn != FD || Reported.count(HF.Call))
         continue;
-      const ParmVarDecl *P = FD->getParamDecl(HF.ParamIndex);
       // The helper writes the field through no base, nor anything under P.
       auto AIt = Idx.Assigns.find(FD);
       if (AIt != Idx.Assigns.end() && AIt->second.count(F))
         continue;
-      LeavesParam Leaves(P, Models);
-      Leaves.TraverseStmt(const_cast<Stmt *>(FD->getBody()));
-      if (Leaves.Bad)
+      if (!leavesAlone(HF.ParamIndex))
         continue;
       for (const FieldFree &TF : KV.second) {
         if (TF.Fn == FD || !TF.Plain)
