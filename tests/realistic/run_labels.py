@@ -16,7 +16,7 @@ shows against the labels:
 Usage:
   run_labels.py --plugin BUILD/lib/tsmem/tsmem.so --lib BUILD/lib/libtsmem.so
                 [--corpus DIR] [--set SET] [--workdir DIR] [-v]
-  --set original|heldout|...|heldout9 confirms only the files of that set.
+  --set original|heldout|...|heldout10 confirms only the files of that set.
 """
 import argparse
 import os
