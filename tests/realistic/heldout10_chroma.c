@@ -261,6 +261,15 @@ void chr_energy(void) {
   ts_free(spec);
 }
 
+// OK: only the loudest frame's energy, a double, is used after the walk
+void chr_loudest_energy(void) {
+  ts_tensor *spec = ts_rand(TS_SHAPE(F, BINS), TS_FLOAT32);
+  frame_stats st = {0, NULL, 0};
+  for_each_frame(spec, track_loudest, &st);
+  printf("loudest energy %.3f\n", st.loudest_e);
+  ts_free(spec);
+}
+
 // BUG: use-after-free: the loudest frame was lent for the walk only and is
 // read after the iterator freed it
 void chr_loudest(void) {
