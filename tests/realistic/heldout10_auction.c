@@ -118,8 +118,8 @@ static int clear_second_price(const ts_tensor *bids, double reserve,
 }
 
 // BUG: leak: below the reserve the sorted bids and their indices are dropped
-static int clear_first_price(const ts_tensor *bids, double reserve,
-                             int *winner, ts_tensor **price) {
+static int clear_first_price(const ts_tensor *bids, double reserve, int *winner,
+                             ts_tensor **price) {
   ts_tensor *res[2];
   *price = NULL;
   if (ts_sort(res, bids, 0, true) != TS_OK)
@@ -241,9 +241,7 @@ void auc_price_after_block(void) {
   for (int k = 0; k < 4; k++)
     bidders_add(&s, k, 10.0);
   ts_tensor *p = NULL;
-  TS_SCOPE {
-    clearing_price(&s, 0, &p);
-  }
+  TS_SCOPE { clearing_price(&s, 0, &p); }
   printf("price %.3f\n", ts_item(p)); // <- BUG
   bidders_free(&s);
 }

@@ -342,7 +342,8 @@ void chr_segments(void) {
     ts_tensor *c = ts_matmul(spec, an.proj);
     ts_tensor *a = ts_narrow(c, 0, 1, F - 1);
     ts_tensor *b = ts_narrow(c, 0, 0, F - 1);
-    ts_tensor *nov = ts_sum_dim_IntList(ts_abs(ts_sub(a, b)), TS_SHAPE(1), false, TS_NO_DTYPE);
+    ts_tensor *nov = ts_sum_dim_IntList(ts_abs(ts_sub(a, b)), TS_SHAPE(1),
+                                        false, TS_NO_DTYPE);
     sg.bounds = ts_argmax(nov);
   }
   sg.count = (int)ts_item(sg.bounds); // <- BUG
@@ -362,7 +363,8 @@ void chr_segments_ok(void) {
     ts_tensor *c = ts_matmul(spec, an.proj);
     ts_tensor *a = ts_narrow(c, 0, 1, F - 1);
     ts_tensor *b = ts_narrow(c, 0, 0, F - 1);
-    ts_tensor *nov = ts_sum_dim_IntList(ts_abs(ts_sub(a, b)), TS_SHAPE(1), false, TS_NO_DTYPE);
+    ts_tensor *nov = ts_sum_dim_IntList(ts_abs(ts_sub(a, b)), TS_SHAPE(1),
+                                        false, TS_NO_DTYPE);
     sg.bounds = ts_escape(ts_argmax(nov));
   }
   sg.count = (int)ts_item(sg.bounds);

@@ -161,7 +161,8 @@ void elo_season(void) {
   if (league_init(&l) != 0)
     return;
   TS_SCOPE for (int r = 0; r < ROUNDS; r++) {
-    ts_tensor *noise = ts_mul_scalar(ts_randn(TS_SHAPE(PLAYERS), TS_FLOAT32), 10.0);
+    ts_tensor *noise =
+        ts_mul_scalar(ts_randn(TS_SHAPE(PLAYERS), TS_FLOAT32), 10.0);
     ts_tensor *next = ts_escape(ts_add(l.ratings, noise));
     ts_free(l.ratings);
     l.ratings = next;
@@ -318,7 +319,8 @@ void elo_knockout_recap(void) {
 // context before the run's scope ends
 static void *simulate(void *arg) {
   sim_ctx *c = arg;
-  ts_tensor *noise = ts_mul_scalar(ts_randn(TS_SHAPE(PLAYERS), TS_FLOAT32), 25.0);
+  ts_tensor *noise =
+      ts_mul_scalar(ts_randn(TS_SHAPE(PLAYERS), TS_FLOAT32), 25.0);
   ts_tensor *fin = ts_add(c->l->ratings, noise);
   c->spread = ts_item(ts_std(fin, true));
   c->final = ts_escape(fin);
@@ -329,7 +331,8 @@ static void *simulate(void *arg) {
 // ts_escape, so ts_run's scope frees them before the caller reads them
 static void *simulate_quick(void *arg) {
   sim_ctx *c = arg;
-  ts_tensor *noise = ts_mul_scalar(ts_randn(TS_SHAPE(PLAYERS), TS_FLOAT32), 25.0);
+  ts_tensor *noise =
+      ts_mul_scalar(ts_randn(TS_SHAPE(PLAYERS), TS_FLOAT32), 25.0);
   c->final = ts_add(c->l->ratings, noise); // <- BUG
   c->spread = 25.0;
   return NULL;

@@ -32,7 +32,8 @@ typedef ts_tensor *(*bc_fn)(const mesh *m, const ts_tensor *x);
 static ts_tensor *assemble(double h) {
   float kbuf[NODES][NODES] = {{0}};
   for (int e = 0; e < ELEMS; e++) {
-    ts_tensor *ke = ts_from_buffer((float[]){1, -1, -1, 1}, TS_SHAPE(2, 2), TS_FLOAT32);
+    ts_tensor *ke =
+        ts_from_buffer((float[]){1, -1, -1, 1}, TS_SHAPE(2, 2), TS_FLOAT32);
     ts_tensor *scaled = ts_mul_scalar(ke, 1.0 / h);
     float v[4];
     ts_copy_to_buffer(scaled, v, sizeof v);

@@ -328,8 +328,10 @@ void frd_flag(void) {
   model m;
   if (model_load(&m) != 0)
     return;
-  ts_tensor *pay = ts_from_buffer((float[]){50, 1, 0, 1, 0}, TS_SHAPE(FEAT), TS_FLOAT32);
-  ts_tensor *refund = ts_from_buffer((float[]){-20, 0, 1, 0, 0}, TS_SHAPE(FEAT), TS_FLOAT32);
+  ts_tensor *pay =
+      ts_from_buffer((float[]){50, 1, 0, 1, 0}, TS_SHAPE(FEAT), TS_FLOAT32);
+  ts_tensor *refund =
+      ts_from_buffer((float[]){-20, 0, 1, 0, 0}, TS_SHAPE(FEAT), TS_FLOAT32);
   printf("flags %d %d\n", flag_payment(&m, pay), flag_payment(&m, refund));
   ts_free(refund);
   ts_free(pay);
@@ -341,9 +343,12 @@ void frd_flag_fast(void) {
   model m;
   if (model_load(&m) != 0)
     return;
-  ts_tensor *pay = ts_from_buffer((float[]){50, 1, 0, 1, 0}, TS_SHAPE(FEAT), TS_FLOAT32);
-  ts_tensor *refund = ts_from_buffer((float[]){-20, 0, 1, 0, 0}, TS_SHAPE(FEAT), TS_FLOAT32);
-  printf("fast %d %d\n", flag_payment_fast(&m, pay), flag_payment_fast(&m, refund));
+  ts_tensor *pay =
+      ts_from_buffer((float[]){50, 1, 0, 1, 0}, TS_SHAPE(FEAT), TS_FLOAT32);
+  ts_tensor *refund =
+      ts_from_buffer((float[]){-20, 0, 1, 0, 0}, TS_SHAPE(FEAT), TS_FLOAT32);
+  printf("fast %d %d\n", flag_payment_fast(&m, pay),
+         flag_payment_fast(&m, refund));
   ts_free(refund);
   ts_free(pay);
   model_free(&m);
@@ -450,7 +455,8 @@ void frd_session(void) {
     ts_async_scope_leave(sess);
   }
   ts_async_scope_enter(sess);
-  printf("evidence %.3f %.3f\n", score(&m, evidence[0]), score(&m, evidence[1]));
+  printf("evidence %.3f %.3f\n", score(&m, evidence[0]),
+         score(&m, evidence[1]));
   ts_async_scope_leave(sess);
   ts_async_scope_end(sess);
   model_free(&m);

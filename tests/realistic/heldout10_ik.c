@@ -131,7 +131,8 @@ void ik_jacobian(void) {
   if (arm_init(&a) != 0)
     return;
   ts_tensor *jac = jacobian(&a, 1e-3);
-  printf("jacobian %lldx%lld\n", (long long)ts_size(jac, 0), (long long)ts_size(jac, 1));
+  printf("jacobian %lldx%lld\n", (long long)ts_size(jac, 0),
+         (long long)ts_size(jac, 1));
   ts_free(jac);
   arm_free(&a);
 }
@@ -187,7 +188,8 @@ void ik_solve(void) {
   arm a;
   if (arm_init(&a) != 0)
     return;
-  goal g = {ts_from_buffer((float[]){1.5f, 1.0f}, TS_SHAPE(2), TS_FLOAT32), 1e-4};
+  goal g = {ts_from_buffer((float[]){1.5f, 1.0f}, TS_SHAPE(2), TS_FLOAT32),
+            1e-4};
   for (int it = 0; it < 8 && distance(&a, g.target) > g.tol; it++)
     jt_step(&a, g.target, 0.2);
   printf("distance %.5f\n", distance(&a, g.target));
@@ -226,7 +228,8 @@ void ik_solve_autograd(void) {
   arm a;
   if (arm_init(&a) != 0)
     return;
-  ts_tensor *target = ts_from_buffer((float[]){1.0f, 1.5f}, TS_SHAPE(2), TS_FLOAT32);
+  ts_tensor *target =
+      ts_from_buffer((float[]){1.0f, 1.5f}, TS_SHAPE(2), TS_FLOAT32);
   ts_requires_grad(a.q, true);
   for (int it = 0; it < 3; it++) {
     ts_tensor *p = fk(&a, a.q);
@@ -255,7 +258,8 @@ void ik_solve_autograd_norm(void) {
   arm a;
   if (arm_init(&a) != 0)
     return;
-  ts_tensor *target = ts_from_buffer((float[]){1.0f, 1.5f}, TS_SHAPE(2), TS_FLOAT32);
+  ts_tensor *target =
+      ts_from_buffer((float[]){1.0f, 1.5f}, TS_SHAPE(2), TS_FLOAT32);
   ts_requires_grad(a.q, true);
   for (int it = 0; it < 2; it++) {
     ts_tensor *p = fk(&a, a.q);
@@ -280,7 +284,9 @@ void ik_solve_autograd_norm(void) {
 static ts_tensor *clamp_new(ts_tensor *q) { return ts_clamp(q, -1.0, 1.0); }
 
 // OK: clamps in place and returns the same handle
-static ts_tensor *clamp_inplace(ts_tensor *q) { return ts_clamp_(q, -0.5, 0.5); }
+static ts_tensor *clamp_inplace(ts_tensor *q) {
+  return ts_clamp_(q, -0.5, 0.5);
+}
 
 // OK: replaces the angles with the limited ones; meant for limits that make a
 // new tensor
@@ -416,7 +422,8 @@ void ik_trajectory_strict(void) {
 // the final position
 static void *solve_job(void *ctx) {
   arm *a = ctx;
-  ts_tensor *target = ts_from_buffer((float[]){1.2f, 1.2f}, TS_SHAPE(2), TS_FLOAT32);
+  ts_tensor *target =
+      ts_from_buffer((float[]){1.2f, 1.2f}, TS_SHAPE(2), TS_FLOAT32);
   for (int it = 0; it < 3; it++)
     jt_step(a, target, 0.2);
   ts_keep(a->q); /* made in this scope, the arm's from now on */
@@ -427,7 +434,8 @@ static void *solve_job(void *ctx) {
 // without ts_escape
 static void *solve_job_quick(void *ctx) {
   arm *a = ctx;
-  ts_tensor *target = ts_from_buffer((float[]){1.2f, 1.2f}, TS_SHAPE(2), TS_FLOAT32);
+  ts_tensor *target =
+      ts_from_buffer((float[]){1.2f, 1.2f}, TS_SHAPE(2), TS_FLOAT32);
   jt_step(a, target, 0.2);
   ts_keep(a->q);
   return fk_scoped(a, a->q); // <- BUG
@@ -517,7 +525,8 @@ void ik_progress(void) {
   arm a;
   if (arm_init(&a) != 0)
     return;
-  ts_tensor *target = ts_from_buffer((float[]){0.5f, 2.0f}, TS_SHAPE(2), TS_FLOAT32);
+  ts_tensor *target =
+      ts_from_buffer((float[]){0.5f, 2.0f}, TS_SHAPE(2), TS_FLOAT32);
   ts_tensor *start = a.q;
   jt_step(&a, target, 0.2);
   ts_tensor *moved = ts_sub(a.q, start); // <- BUG
@@ -531,7 +540,8 @@ void ik_progress_ok(void) {
   arm a;
   if (arm_init(&a) != 0)
     return;
-  ts_tensor *target = ts_from_buffer((float[]){0.5f, 2.0f}, TS_SHAPE(2), TS_FLOAT32);
+  ts_tensor *target =
+      ts_from_buffer((float[]){0.5f, 2.0f}, TS_SHAPE(2), TS_FLOAT32);
   ts_tensor *start = ts_clone(a.q);
   jt_step(&a, target, 0.2);
   ts_tensor *moved = ts_sub(a.q, start);
@@ -550,7 +560,8 @@ void ik_goals_shared(void) {
   arm a;
   if (arm_init(&a) != 0)
     return;
-  goal g1 = {ts_from_buffer((float[]){1.0f, 1.0f}, TS_SHAPE(2), TS_FLOAT32), 1e-3};
+  goal g1 = {ts_from_buffer((float[]){1.0f, 1.0f}, TS_SHAPE(2), TS_FLOAT32),
+             1e-3};
   goal g2 = g1;
   g2.tol = 1e-5;
   printf("d1 %.4f d2 %.4f\n", distance(&a, g1.target), distance(&a, g2.target));
@@ -564,7 +575,8 @@ void ik_goals_copied(void) {
   arm a;
   if (arm_init(&a) != 0)
     return;
-  goal g1 = {ts_from_buffer((float[]){1.0f, 1.0f}, TS_SHAPE(2), TS_FLOAT32), 1e-3};
+  goal g1 = {ts_from_buffer((float[]){1.0f, 1.0f}, TS_SHAPE(2), TS_FLOAT32),
+             1e-3};
   goal g2 = {ts_clone(g1.target), 1e-5};
   printf("d1 %.4f d2 %.4f\n", distance(&a, g1.target), distance(&a, g2.target));
   ts_free(g1.target);

@@ -99,7 +99,8 @@ static void table_compact(station_table *t, double min_mean) {
 // OK: a table of four stations
 static void table_fill(station_table *t) {
   for (int k = 0; k < 4; k++)
-    table_add(t, k, (float)k, (float)(k % 2), ts_full(TS_SHAPE(DAYS), TS_FLOAT32, k));
+    table_add(t, k, (float)k, (float)(k % 2),
+              ts_full(TS_SHAPE(DAYS), TS_FLOAT32, k));
 }
 
 // OK: a full table, a duplicate refused, everything freed
@@ -225,7 +226,8 @@ static int nearest_station(const station_table *t, float x, float y,
                            ts_tensor **dist_out) {
   float buf[16];
   for (int k = 0; k < t->n; k++)
-    buf[k] = (t->st[k].x - x) * (t->st[k].x - x) + (t->st[k].y - y) * (t->st[k].y - y);
+    buf[k] = (t->st[k].x - x) * (t->st[k].x - x) +
+             (t->st[k].y - y) * (t->st[k].y - y);
   ts_tensor *d = ts_from_buffer(buf, TS_SHAPE(t->n), TS_FLOAT32);
   ts_tensor *nd = ts_neg(d);
   ts_tensor *i = ts_argmax(nd);
@@ -279,7 +281,8 @@ TS_CALLER_SCOPE static ts_tensor *idw_weights(const station_table *t, float x,
                                               float y) {
   float buf[16];
   for (int k = 0; k < t->n; k++)
-    buf[k] = -((t->st[k].x - x) * (t->st[k].x - x) + (t->st[k].y - y) * (t->st[k].y - y));
+    buf[k] = -((t->st[k].x - x) * (t->st[k].x - x) +
+               (t->st[k].y - y) * (t->st[k].y - y));
   return ts_softmax(ts_from_buffer(buf, TS_SHAPE(t->n), TS_FLOAT32), 0);
 }
 
@@ -298,7 +301,8 @@ TS_SCOPED static ts_tensor *predict_grid(const station_table *t, int res) {
   int n = 0;
   for (int i = 0; i < res; i++)
     for (int j = 0; j < res; j++) {
-      ts_tensor *w = ts_reshape(idw_weights(t, (float)i, (float)j), TS_SHAPE(1, t->n));
+      ts_tensor *w =
+          ts_reshape(idw_weights(t, (float)i, (float)j), TS_SHAPE(1, t->n));
       cells[n++] = ts_matmul(w, readings);
     }
   return ts_escape(ts_cat(cells, n, 0));

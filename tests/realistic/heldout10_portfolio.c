@@ -403,8 +403,10 @@ TS_SCOPED static double portfolio_var(const market *m, const ts_tensor *w) {
 // OK: tangency-like weights under a guard, escaped to the caller
 static ts_tensor *tangent_weights(const market *m) {
   TS_SCOPE_GUARD();
-  ts_tensor *raw = ts_relu(ts_matmul(m->cov, ts_reshape(m->mu, TS_SHAPE(A, 1))));
-  ts_tensor *w = ts_div(ts_add_scalar(raw, 1e-3), ts_sum(ts_add_scalar(raw, 1e-3)));
+  ts_tensor *raw =
+      ts_relu(ts_matmul(m->cov, ts_reshape(m->mu, TS_SHAPE(A, 1))));
+  ts_tensor *w =
+      ts_div(ts_add_scalar(raw, 1e-3), ts_sum(ts_add_scalar(raw, 1e-3)));
   return ts_escape(ts_reshape(w, TS_SHAPE(A)));
 }
 

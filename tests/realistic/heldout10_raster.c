@@ -128,7 +128,8 @@ static ts_tensor *flatten_fast(const layer_stack *s) {
   ts_tensor *out = ts_zeros(TS_SHAPE(H, W), TS_FLOAT32);
   for (int k = 0; k < s->n; k++) {
     ts_tensor *add = ts_mul_scalar(s->img[k], s->alpha[k]);
-    ts_tensor *next = ts_add(ts_mul_scalar(out, 1.0 - s->alpha[k]), add); // <- BUG
+    ts_tensor *next =
+        ts_add(ts_mul_scalar(out, 1.0 - s->alpha[k]), add); // <- BUG
     ts_free(add);
     ts_free(out);
     out = next;
@@ -358,8 +359,9 @@ void rast_scanlines(void) {
   if (fb_init(&fb, H, W) != 0)
     return;
   ts_tensor *rows[H];
-  TS_SCOPE for (int r = 0; r < H; r++)
+  TS_SCOPE for (int r = 0; r < H; r++) {
     rows[r] = ts_add_scalar(ts_select_int(fb.color, 0, r), r);
+  }
   ts_tensor *img = ts_stack((const ts_tensor **)rows, H, 0); // <- BUG
   ts_free(img);
   fb_free(&fb);
@@ -371,8 +373,9 @@ void rast_scanlines_ok(void) {
   if (fb_init(&fb, H, W) != 0)
     return;
   ts_tensor *rows[H];
-  TS_SCOPE for (int r = 0; r < H; r++)
+  TS_SCOPE for (int r = 0; r < H; r++) {
     rows[r] = ts_escape(ts_add_scalar(ts_select_int(fb.color, 0, r), r));
+  }
   ts_tensor *img = ts_stack((const ts_tensor **)rows, H, 0);
   for (int r = 0; r < H; r++)
     ts_free(rows[r]);

@@ -279,7 +279,9 @@ void seis_window_diff(void) {
     }
     prev = win;
     w++;
-  } while (w < 3);
+  }
+  while (w < 3)
+    ;
   stream_close(&s);
 }
 
@@ -299,7 +301,9 @@ void seis_window_diff_ok(void) {
     }
     prev = ts_escape(ts_clone(win));
     w++;
-  } while (w < 3);
+  }
+  while (w < 3)
+    ;
   ts_free(prev);
   stream_close(&s);
 }

@@ -319,7 +319,8 @@ void sonar_contact_report(void) {
 TS_SCOPED static ts_tensor *estimate_noise(int n) {
   ts_tensor *acc = ts_zeros(TS_SHAPE(CH, NS), TS_FLOAT32);
   for (int i = 0; i < n; i++)
-    acc = ts_add(acc, ts_mul_scalar(ts_randn(TS_SHAPE(CH, NS), TS_FLOAT32), 0.1));
+    acc =
+        ts_add(acc, ts_mul_scalar(ts_randn(TS_SHAPE(CH, NS), TS_FLOAT32), 0.1));
   return ts_escape(ts_mul_scalar(acc, 1.0 / n));
 }
 
