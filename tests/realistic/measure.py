@@ -37,7 +37,7 @@ Usage:
   when it names none): a set without a floor of its own (heldout2 until one
   is set) is measured and printed but not checked.
   --set original|heldout|heldout2|heldout3|heldout4|heldout5|heldout6|heldout7|
-  heldout8|heldout9
+  heldout8|heldout9|heldout10
   measures
   only the files of that set.
 
@@ -49,7 +49,8 @@ corpus"); heldout4_*.c a fourth one (README.md, "A fourth held-out
 corpus"); heldout5_*.c a fifth one (README.md, "A fifth held-out corpus
 (heldout5_*.c)"); heldout6_*.c a sixth one, written blind; heldout7_*.c a
 seventh one, written blind as well; heldout8_*.c an eighth one, written
-blind too; heldout9_*.c a ninth one, blind as well; the others are the original corpus. When a run covers
+blind too; heldout9_*.c a ninth one, blind as well; heldout10_*.c a tenth
+one, blind as well; the others are the original corpus. When a run covers
 more than one set, the figures are printed for each set as well as
 overall.
 """
@@ -151,7 +152,7 @@ def corpus_files(directory=None, subset=None):
 
 
 SETS = ["original", "heldout", "heldout2", "heldout3", "heldout4", "heldout5",
-        "heldout6", "heldout7", "heldout8", "heldout9"]
+        "heldout6", "heldout7", "heldout8", "heldout9", "heldout10"]
 SET_TITLES = {"original": "original",
               "heldout": "held-out (heldout_*.c)",
               "heldout2": "second held-out (heldout2_*.c)",
@@ -161,7 +162,8 @@ SET_TITLES = {"original": "original",
               "heldout6": "sixth held-out (heldout6_*.c)",
               "heldout7": "seventh held-out (heldout7_*.c)",
               "heldout8": "eighth held-out (heldout8_*.c)",
-              "heldout9": "ninth held-out (heldout9_*.c)"}
+              "heldout9": "ninth held-out (heldout9_*.c)",
+              "heldout10": "tenth held-out (heldout10_*.c)"}
 
 
 def file_set(path):
@@ -186,6 +188,8 @@ def file_set(path):
         return "heldout8"
     if base.startswith("heldout9_"):
         return "heldout9"
+    if base.startswith("heldout10_"):
+        return "heldout10"
     return "original"
 
 
@@ -312,7 +316,7 @@ def main():
                     help="only the original files, the held-out ones (heldout_*.c) "
                     "or the second to ninth held-out ones (heldout2_*.c, "
                     "heldout3_*.c, heldout4_*.c, heldout5_*.c, heldout6_*.c, "
-                    "heldout7_*.c, heldout8_*.c, heldout9_*.c)")
+                    "heldout7_*.c, heldout8_*.c, heldout9_*.c, heldout10_*.c)")
     ap.add_argument("--tools", default="tsmem,gcc,csa")
     ap.add_argument("--check-floor", action="store_true",
                     help="fail when tsmem is below floor.json")

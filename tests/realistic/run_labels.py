@@ -16,7 +16,7 @@ shows against the labels:
 Usage:
   run_labels.py --plugin BUILD/lib/tsmem/tsmem.so --lib BUILD/lib/libtsmem.so
                 [--corpus DIR] [--set SET] [--sample N] [--workdir DIR] [-v]
-  --set original|heldout|...|heldout9 confirms only the files of that set.
+  --set original|heldout|...|heldout10 confirms only the files of that set.
   --sample N runs one entry in N (every file still builds and every label
   must still be reached); ctest samples the sets confirmed in full before.
 """
