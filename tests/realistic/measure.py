@@ -314,7 +314,7 @@ def main():
     ap.add_argument("--corpus", help="a directory of labelled .c files (default: this one)")
     ap.add_argument("--set", choices=SETS, dest="subset",
                     help="only the original files, the held-out ones (heldout_*.c) "
-                    "or the second to ninth held-out ones (heldout2_*.c, "
+                    "or the second to tenth held-out ones (heldout2_*.c, "
                     "heldout3_*.c, heldout4_*.c, heldout5_*.c, heldout6_*.c, "
                     "heldout7_*.c, heldout8_*.c, heldout9_*.c, heldout10_*.c)")
     ap.add_argument("--tools", default="tsmem,gcc,csa")
